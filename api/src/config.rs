@@ -1,0 +1,186 @@
+//! Configuration, from flags and the environment. Every setting has a
+//! default that runs the embedded trial: SQLite under `./data`.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use clap::Args;
+
+/// Where the data lives.
+#[derive(Args, Debug, Clone)]
+pub struct DatabaseConfig {
+    /// Database to use: `sqlite://PATH` or `postgres://USER:PASSWORD@HOST/DB`.
+    /// Defaults to a SQLite file in the data directory.
+    #[arg(long, env = "DATABASE_URL")]
+    pub database_url: Option<String>,
+
+    /// Directory for the embedded database and generated keys.
+    #[arg(long, env = "GRIDGOV_DATA_DIR", default_value = "./data")]
+    pub data_dir: PathBuf,
+
+    /// Largest number of pooled database connections.
+    #[arg(long, env = "GRIDGOV_DB_MAX_CONNECTIONS", default_value_t = 16)]
+    pub db_max_connections: u32,
+}
+
+impl DatabaseConfig {
+    /// The URL to connect to: the configured one, or the embedded SQLite file.
+    pub fn url(&self) -> String {
+        match &self.database_url {
+            Some(url) => url.clone(),
+            None => format!(
+                "sqlite://{}?mode=rwc",
+                self.data_dir.join("gridgov.db").display()
+            ),
+        }
+    }
+
+    /// The URL with any password replaced, fit to print or log.
+    pub fn url_for_display(&self) -> String {
+        redact_password(&self.url())
+    }
+}
+
+/// How the demo city is built.
+#[derive(Args, Debug, Clone)]
+pub struct SeedConfig {
+    /// Number of residents in the demo city (the full city is 600000).
+    #[arg(
+        long = "residents",
+        env = "GRIDGOV_SEED_RESIDENTS",
+        default_value_t = 20_000
+    )]
+    pub residents: u32,
+
+    /// Seed of the generator: the same number builds the same city.
+    #[arg(long = "seed", env = "GRIDGOV_SEED", default_value_t = 20_261_126)]
+    pub seed: u64,
+
+    /// Rows per INSERT statement while bulk loading.
+    #[arg(long, env = "GRIDGOV_SEED_BATCH", default_value_t = 500, hide = true)]
+    pub batch: usize,
+}
+
+/// Limits on what one GraphQL request may ask for.
+#[derive(Args, Debug, Clone)]
+pub struct LimitsConfig {
+    /// Deepest nesting of selections a query may have.
+    #[arg(long, env = "GRIDGOV_MAX_DEPTH", default_value_t = 12)]
+    pub max_depth: usize,
+
+    /// Highest complexity (roughly: fields times page sizes) a query may have.
+    #[arg(long, env = "GRIDGOV_MAX_COMPLEXITY", default_value_t = 5_000)]
+    pub max_complexity: usize,
+
+    /// Largest request body, in bytes.
+    #[arg(long, env = "GRIDGOV_MAX_BODY_BYTES", default_value_t = 256 * 1024)]
+    pub max_body_bytes: usize,
+
+    /// Longest a request may run, in seconds.
+    #[arg(long, env = "GRIDGOV_REQUEST_TIMEOUT_SECS", default_value_t = 30)]
+    pub request_timeout_secs: u64,
+
+    /// Allow schema introspection (GraphiQL needs it).
+    #[arg(long, env = "GRIDGOV_INTROSPECTION", default_value_t = true, action = clap::ArgAction::Set)]
+    pub introspection: bool,
+}
+
+/// Everything `gridgov serve` needs.
+#[derive(Args, Debug, Clone)]
+pub struct ServeConfig {
+    /// Address to listen on.
+    #[arg(long, env = "GRIDGOV_LISTEN", default_value = "127.0.0.1:8080")]
+    pub listen: SocketAddr,
+
+    /// Do not build the demo city when the database is empty.
+    #[arg(long, env = "GRIDGOV_NO_SEED")]
+    pub no_seed: bool,
+
+    /// Serve GraphiQL to browsers at the GraphQL address.
+    #[arg(long, env = "GRIDGOV_GRAPHIQL", default_value_t = true, action = clap::ArgAction::Set)]
+    pub graphiql: bool,
+
+    #[command(flatten)]
+    pub database: DatabaseConfig,
+
+    #[command(flatten)]
+    pub seed: SeedConfig,
+
+    #[command(flatten)]
+    pub limits: LimitsConfig,
+}
+
+impl ServeConfig {
+    /// The settings in force, one per line, without secrets.
+    pub fn describe(&self) -> String {
+        let limits = &self.limits;
+        [
+            format!("listen              {}", self.listen),
+            format!("database            {}", self.database.url_for_display()),
+            format!("data dir            {}", self.database.data_dir.display()),
+            format!("db max connections  {}", self.database.db_max_connections),
+            format!(
+                "demo seed           {}",
+                if self.no_seed {
+                    "off".to_owned()
+                } else {
+                    format!("{} residents when empty", self.seed.residents)
+                }
+            ),
+            format!("graphiql            {}", on_off(self.graphiql)),
+            format!("introspection       {}", on_off(limits.introspection)),
+            format!(
+                "limits              depth {}, complexity {}, body {} bytes, timeout {} s",
+                limits.max_depth,
+                limits.max_complexity,
+                limits.max_body_bytes,
+                limits.request_timeout_secs
+            ),
+        ]
+        .join("\n")
+    }
+}
+
+fn on_off(flag: bool) -> &'static str {
+    if flag { "on" } else { "off" }
+}
+
+/// Replaces the password of `scheme://user:password@host` with `***`.
+pub fn redact_password(url: &str) -> String {
+    let Some(scheme_end) = url.find("://") else {
+        return url.to_owned();
+    };
+    let rest = &url[scheme_end + 3..];
+    let authority_end = rest.find('/').unwrap_or(rest.len());
+    let authority = &rest[..authority_end];
+    match (authority.rfind('@'), authority.find(':')) {
+        (Some(at), Some(colon)) if colon < at => format!(
+            "{}{}:***{}",
+            &url[..scheme_end + 3],
+            &authority[..colon],
+            &rest[at..]
+        ),
+        _ => url.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::redact_password;
+
+    #[test]
+    fn passwords_are_redacted() {
+        assert_eq!(
+            redact_password("postgres://grid:s3cret@db.local:5432/gridgov"),
+            "postgres://grid:***@db.local:5432/gridgov"
+        );
+        assert_eq!(
+            redact_password("postgres://grid@db.local/gridgov"),
+            "postgres://grid@db.local/gridgov"
+        );
+        assert_eq!(
+            redact_password("sqlite://./data/gridgov.db?mode=rwc"),
+            "sqlite://./data/gridgov.db?mode=rwc"
+        );
+    }
+}

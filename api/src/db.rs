@@ -1,0 +1,99 @@
+//! Connecting to the database and bringing its schema up to date.
+
+use std::time::Duration;
+
+use migration::{Migrator, MigratorTrait};
+use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
+use sea_orm::{
+    ConnectOptions, Database, DatabaseConnection, DbBackend, EntityTrait, PaginatorTrait,
+};
+
+use crate::config::DatabaseConfig;
+
+#[derive(Debug, thiserror::Error)]
+pub enum DbSetupError {
+    #[error("cannot create the data directory {path}: {source}")]
+    DataDir {
+        path: String,
+        source: std::io::Error,
+    },
+    #[error("cannot connect to {url}: {source}")]
+    Connect { url: String, source: sea_orm::DbErr },
+    #[error("migrating the database failed: {0}")]
+    Migrate(sea_orm::DbErr),
+}
+
+/// Opens a pool on the configured database. For the embedded SQLite file the
+/// data directory is created first and WAL mode switched on, so that readers
+/// never wait for the writer.
+pub async fn connect(config: &DatabaseConfig) -> Result<DatabaseConnection, DbSetupError> {
+    let url = config.url();
+    if url.starts_with("sqlite:") && config.database_url.is_none() {
+        std::fs::create_dir_all(&config.data_dir).map_err(|source| DbSetupError::DataDir {
+            path: config.data_dir.display().to_string(),
+            source,
+        })?;
+    }
+    let mut options = ConnectOptions::new(url);
+    options
+        .max_connections(config.db_max_connections)
+        .min_connections(1)
+        .connect_timeout(Duration::from_secs(10))
+        .acquire_timeout(Duration::from_secs(10))
+        .sqlx_logging(false)
+        .map_sqlx_sqlite_opts(|sqlite| {
+            sqlite
+                .journal_mode(SqliteJournalMode::Wal)
+                .synchronous(SqliteSynchronous::Normal)
+                .busy_timeout(Duration::from_secs(10))
+                .foreign_keys(true)
+        });
+    Database::connect(options)
+        .await
+        .map_err(|source| DbSetupError::Connect {
+            url: config.url_for_display(),
+            source,
+        })
+}
+
+/// Applies every migration not yet applied.
+pub async fn migrate(db: &DatabaseConnection) -> Result<(), DbSetupError> {
+    Migrator::up(db, None).await.map_err(DbSetupError::Migrate)
+}
+
+/// Names of the migrations already applied and of those still pending.
+pub async fn migration_status(
+    db: &DatabaseConnection,
+) -> Result<(Vec<String>, Vec<String>), DbSetupError> {
+    let applied = Migrator::get_applied_migrations(db)
+        .await
+        .map_err(DbSetupError::Migrate)?
+        .iter()
+        .map(|m| m.name().to_owned())
+        .collect();
+    let pending = Migrator::get_pending_migrations(db)
+        .await
+        .map_err(DbSetupError::Migrate)?
+        .iter()
+        .map(|m| m.name().to_owned())
+        .collect();
+    Ok((applied, pending))
+}
+
+/// Whether the city has no areas yet, i.e. nothing has been seeded or imported.
+pub async fn is_empty(db: &DatabaseConnection) -> Result<bool, sea_orm::DbErr> {
+    Ok(entities::area::Entity::find().count(db).await? == 0)
+}
+
+pub fn backend_name(db: &DatabaseConnection) -> &'static str {
+    match db.get_database_backend() {
+        DbBackend::Postgres => "postgres",
+        DbBackend::Sqlite => "sqlite",
+        _ => "other",
+    }
+}
+
+/// Drops every table and applies all migrations afresh.
+pub async fn reset(db: &DatabaseConnection) -> Result<(), DbSetupError> {
+    Migrator::fresh(db).await.map_err(DbSetupError::Migrate)
+}

@@ -1,0 +1,139 @@
+//! Areas and grids: lookups and keyset-paged lists ordered by code.
+
+use entities::{area, grid};
+use policies::{AreaCode, AreaLevel};
+use sea_orm::{
+    ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Select,
+};
+
+use crate::domain::count::LazyCount;
+use crate::domain::page::{Page, PageRequest};
+use crate::domain::within::within;
+use crate::error::{ApiError, ApiResult};
+
+pub const AREA_CURSOR: &str = "area";
+pub const GRID_CURSOR: &str = "grid";
+
+/// Which areas to list; every part is optional and they combine with AND.
+#[derive(Debug, Clone, Default)]
+pub struct AreaFilter {
+    /// Only the areas directly under this one.
+    pub parent: Option<AreaCode>,
+    /// Only areas of this level.
+    pub level: Option<AreaLevel>,
+    /// Only this area and the areas inside it.
+    pub within: Option<AreaCode>,
+}
+
+/// A page of a list and its total, counted on demand.
+pub struct Listing<T> {
+    pub page: Page<T>,
+    pub total: LazyCount,
+}
+
+pub async fn find_area(db: &DatabaseConnection, code: &AreaCode) -> ApiResult<Option<area::Model>> {
+    if code.level() == AreaLevel::Grid {
+        return Ok(None);
+    }
+    Ok(area::Entity::find_by_id(code.as_str()).one(db).await?)
+}
+
+pub async fn find_grid(db: &DatabaseConnection, code: &AreaCode) -> ApiResult<Option<grid::Model>> {
+    if code.level() != AreaLevel::Grid {
+        return Ok(None);
+    }
+    Ok(grid::Entity::find_by_id(code.as_str()).one(db).await?)
+}
+
+pub async fn list_areas(
+    db: &DatabaseConnection,
+    filter: &AreaFilter,
+    request: &PageRequest,
+) -> ApiResult<Listing<area::Model>> {
+    let mut select = area::Entity::find();
+    if let Some(parent) = &filter.parent {
+        select = select.filter(area::Column::ParentCode.eq(parent.as_str()));
+    }
+    if let Some(level) = filter.level {
+        match stored_level(level) {
+            Some(level) => select = select.filter(area::Column::Level.eq(level)),
+            // Grids are not areas: asking for areas of the grid level finds none.
+            None => select = select.filter(area::Column::Code.is_null()),
+        }
+    }
+    if let Some(area) = &filter.within {
+        select = select.filter(within(area::Column::Code, area));
+    }
+    let total = LazyCount::of(db, select.clone());
+    let rows = after_code(select, area::Column::Code, request)
+        .order_by_asc(area::Column::Code)
+        .limit(request.fetch_limit())
+        .all(db)
+        .await?;
+    Ok(Listing {
+        page: Page::from_rows(rows, request, |row| row.code.clone()),
+        total,
+    })
+}
+
+/// Grids inside `area` (all grids when `None`), by code.
+pub async fn list_grids(
+    db: &DatabaseConnection,
+    area: Option<&AreaCode>,
+    request: &PageRequest,
+) -> ApiResult<Listing<grid::Model>> {
+    let mut select = grid::Entity::find();
+    if let Some(area) = area {
+        select = select.filter(within(grid::Column::Code, area));
+    }
+    let total = LazyCount::of(db, select.clone());
+    let rows = after_code(select, grid::Column::Code, request)
+        .order_by_asc(grid::Column::Code)
+        .limit(request.fetch_limit())
+        .all(db)
+        .await?;
+    Ok(Listing {
+        page: Page::from_rows(rows, request, |row| row.code.clone()),
+        total,
+    })
+}
+
+/// Areas by code, for batch loading; codes that are not areas are skipped.
+pub async fn areas_by_code(
+    db: &DatabaseConnection,
+    codes: &[String],
+) -> ApiResult<Vec<area::Model>> {
+    if codes.is_empty() {
+        return Ok(Vec::new());
+    }
+    Ok(area::Entity::find()
+        .filter(area::Column::Code.is_in(codes.iter().cloned()))
+        .all(db)
+        .await?)
+}
+
+fn after_code<E, C>(select: Select<E>, column: C, request: &PageRequest) -> Select<E>
+where
+    E: EntityTrait,
+    C: ColumnTrait,
+{
+    match &request.after {
+        Some(code) => select.filter(column.gt(code.clone())),
+        None => select,
+    }
+}
+
+/// The stored level of an area; grids live in their own table.
+pub fn stored_level(level: AreaLevel) -> Option<area::AreaLevel> {
+    match level {
+        AreaLevel::District => Some(area::AreaLevel::District),
+        AreaLevel::Street => Some(area::AreaLevel::Street),
+        AreaLevel::Community => Some(area::AreaLevel::Community),
+        AreaLevel::Grid => None,
+    }
+}
+
+/// Parses a code argument, naming the argument when it is not a code.
+pub fn parse_code(field: &str, raw: &str) -> ApiResult<AreaCode> {
+    AreaCode::parse(raw).map_err(|err| ApiError::bad_input(field, err.to_string()))
+}

@@ -1,0 +1,132 @@
+//! The working calendar that case deadlines are counted in: weekdays are
+//! working days unless a holiday says otherwise, and some weekend days are
+//! made working days (调休). Office hours are 08:30-17:30 China time.
+
+use std::collections::HashMap;
+
+use chrono::{
+    DateTime, Datelike, Duration, FixedOffset, NaiveDate, NaiveTime, TimeZone, Utc, Weekday,
+};
+use entities::case_time_limit::TimeUnit;
+
+/// China Standard Time: deadlines are counted in the city's own hours.
+fn china() -> FixedOffset {
+    FixedOffset::east_opt(8 * 3600).expect("UTC+8 is a valid offset")
+}
+
+const OPENS: (u32, u32) = (8, 30);
+const CLOSES: (u32, u32) = (17, 30);
+/// A deadline further than this many days away is not a working-time limit
+/// but a mistake in the data; the search stops there.
+const MAX_DAYS: i64 = 3_660;
+
+#[derive(Debug, Clone, Default)]
+pub struct WorkingCalendar {
+    /// Days whose working status differs from their weekday's.
+    exceptions: HashMap<NaiveDate, bool>,
+}
+
+impl WorkingCalendar {
+    pub fn new(exceptions: impl IntoIterator<Item = (NaiveDate, bool)>) -> WorkingCalendar {
+        WorkingCalendar {
+            exceptions: exceptions.into_iter().collect(),
+        }
+    }
+
+    pub fn is_working_day(&self, day: NaiveDate) -> bool {
+        self.exceptions
+            .get(&day)
+            .copied()
+            .unwrap_or(!matches!(day.weekday(), Weekday::Sat | Weekday::Sun))
+    }
+
+    /// The moment `amount` units of working time after `start`.
+    /// Working days end at closing time of the last day counted.
+    pub fn add(&self, start: DateTime<Utc>, amount: i32, unit: TimeUnit) -> DateTime<Utc> {
+        let local = start.with_timezone(&china());
+        match unit {
+            TimeUnit::WorkingHours => self.add_minutes(local, i64::from(amount.max(0)) * 60),
+            TimeUnit::WorkingDays => self.add_days(local.date_naive(), amount.max(0)),
+        }
+    }
+
+    fn add_minutes(&self, start: DateTime<FixedOffset>, minutes: i64) -> DateTime<Utc> {
+        let mut now = start;
+        let mut remaining = Duration::minutes(minutes);
+        for _ in 0..MAX_DAYS {
+            let day = now.date_naive();
+            if self.is_working_day(day) {
+                let (opens, closes) = (at(day, OPENS), at(day, CLOSES));
+                if now < opens {
+                    now = opens;
+                }
+                if now < closes {
+                    let available = closes - now;
+                    if remaining <= available {
+                        return (now + remaining).with_timezone(&Utc);
+                    }
+                    remaining -= available;
+                }
+            }
+            now = at(day + Duration::days(1), (0, 0));
+        }
+        now.with_timezone(&Utc)
+    }
+
+    fn add_days(&self, start_day: NaiveDate, days: i32) -> DateTime<Utc> {
+        let mut day = start_day;
+        let mut counted = 0;
+        for _ in 0..MAX_DAYS {
+            if counted >= days {
+                break;
+            }
+            day += Duration::days(1);
+            if self.is_working_day(day) {
+                counted += 1;
+            }
+        }
+        at(day, CLOSES).with_timezone(&Utc)
+    }
+}
+
+fn at(day: NaiveDate, (hour, minute): (u32, u32)) -> DateTime<FixedOffset> {
+    let time = NaiveTime::from_hms_opt(hour, minute, 0).unwrap_or(NaiveTime::MIN);
+    china()
+        .from_local_datetime(&day.and_time(time))
+        .single()
+        .unwrap_or_else(|| china().from_utc_datetime(&day.and_time(time)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn day(y: i32, m: u32, d: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, d).expect("valid date")
+    }
+
+    fn china_time(y: i32, m: u32, d: u32, h: u32, min: u32) -> DateTime<Utc> {
+        at(day(y, m, d), (h, min)).with_timezone(&Utc)
+    }
+
+    #[test]
+    fn hours_skip_nights_and_weekends() {
+        let calendar = WorkingCalendar::default();
+        // Friday 2026-11-27 16:30 + 4 working hours: 1 h Friday, 3 h Monday.
+        let deadline = calendar.add(china_time(2026, 11, 27, 16, 30), 4, TimeUnit::WorkingHours);
+        assert_eq!(deadline, china_time(2026, 11, 30, 11, 30));
+        // Saturday morning counts from Monday's opening.
+        let deadline = calendar.add(china_time(2026, 11, 28, 9, 0), 2, TimeUnit::WorkingHours);
+        assert_eq!(deadline, china_time(2026, 11, 30, 10, 30));
+    }
+
+    #[test]
+    fn days_end_at_closing_and_respect_holidays() {
+        let calendar =
+            WorkingCalendar::new([(day(2026, 11, 30), false), (day(2026, 11, 29), true)]);
+        // Thursday + 3 working days: Fri, Sun (made a working day), Tue (Mon is a holiday).
+        let deadline = calendar.add(china_time(2026, 11, 26, 10, 0), 3, TimeUnit::WorkingDays);
+        assert_eq!(deadline, china_time(2026, 12, 1, 17, 30));
+        assert!(!calendar.is_working_day(day(2026, 11, 28)));
+    }
+}

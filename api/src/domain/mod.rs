@@ -1,0 +1,9 @@
+//! The rules of the platform, with no GraphQL in them: what a filter means,
+//! how a page is cut, what makes an ID number valid.
+
+pub mod areas;
+pub mod calendar;
+pub mod count;
+pub mod id_number;
+pub mod page;
+pub mod within;

@@ -1,0 +1,110 @@
+//! Relay conventions: opaque global IDs, `node(id)`, and connections.
+
+use async_graphql::connection::{Connection, Edge, EmptyFields};
+use async_graphql::{Context, ID, Interface, Object, OutputType, Result};
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+
+use super::areas::{Area, Grid};
+use crate::domain::areas::Listing;
+use crate::domain::count::LazyCount;
+use crate::domain::page::encode_cursor;
+use crate::error::ApiError;
+
+/// Anything that can be fetched by its global ID.
+#[derive(Interface)]
+#[graphql(field(name = "id", ty = "ID", desc = "The object's opaque global ID."))]
+pub enum Node {
+    Area(Area),
+    Grid(Grid),
+}
+
+/// The kinds of object a global ID can name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NodeKind {
+    Area,
+    Grid,
+}
+
+impl NodeKind {
+    fn name(self) -> &'static str {
+        match self {
+            NodeKind::Area => "Area",
+            NodeKind::Grid => "Grid",
+        }
+    }
+
+    fn from_name(name: &str) -> Option<NodeKind> {
+        [NodeKind::Area, NodeKind::Grid]
+            .into_iter()
+            .find(|kind| kind.name() == name)
+    }
+}
+
+pub fn global_id(kind: NodeKind, key: &str) -> ID {
+    ID(URL_SAFE_NO_PAD.encode(format!("{}:{key}", kind.name())))
+}
+
+/// Splits a global ID into its kind and key; `None` for anything that is not
+/// one of ours, which callers answer like a missing object.
+pub fn parse_global_id(id: &ID) -> Option<(NodeKind, String)> {
+    let bytes = URL_SAFE_NO_PAD.decode(id.as_str()).ok()?;
+    let text = String::from_utf8(bytes).ok()?;
+    let (kind, key) = text.split_once(':')?;
+    Some((NodeKind::from_name(kind)?, key.to_owned()))
+}
+
+/// Fields every connection has beside its edges.
+pub struct ConnectionTotals {
+    total: LazyCount,
+}
+
+#[Object]
+impl ConnectionTotals {
+    /// The number of items in the whole list (not just this page), counted
+    /// under the same filter.
+    async fn total_count(&self) -> Result<u64> {
+        Ok(self.total.get().await.map_err(ApiError::from)?)
+    }
+}
+
+pub type Page<N> = Connection<String, N, ConnectionTotals, EmptyFields>;
+
+/// Turns a listing into a Relay connection, wrapping each row as a node.
+pub fn connection<T, N>(kind: &str, listing: Listing<T>, node: impl Fn(T) -> N) -> Page<N>
+where
+    N: OutputType,
+{
+    let mut connection = Connection::with_additional_fields(
+        listing.page.has_previous_page,
+        listing.page.has_next_page,
+        ConnectionTotals {
+            total: listing.total,
+        },
+    );
+    connection.edges.extend(
+        listing
+            .page
+            .rows
+            .into_iter()
+            .map(|(key, row)| Edge::new(encode_cursor(kind, &key), node(row))),
+    );
+    connection
+}
+
+#[derive(Default)]
+pub struct NodeQuery;
+
+#[Object]
+impl NodeQuery {
+    /// Fetches any object by its global ID. An ID that names nothing gives null.
+    async fn node(&self, ctx: &Context<'_>, id: ID) -> Result<Option<Node>> {
+        let Some((kind, key)) = parse_global_id(&id) else {
+            return Ok(None);
+        };
+        Ok(match kind {
+            NodeKind::Area => Area::find(ctx, &key).await?.map(Node::Area),
+            NodeKind::Grid => Grid::find(ctx, &key).await?.map(Node::Grid),
+        })
+    }
+}

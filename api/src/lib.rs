@@ -1,0 +1,11 @@
+//! gridgov: one GraphQL API over a grid-governed city's areas, population,
+//! cases and tasks, every answer cut to what the caller may see.
+
+pub mod config;
+pub mod db;
+pub mod domain;
+pub mod error;
+pub mod graphql;
+pub mod http;
+pub mod seed;
+pub mod server;

@@ -1,0 +1,381 @@
+//! `gridgov seed`: builds the deterministic demo city, modelled on Yichang.
+//!
+//! The whole city is written in one transaction, so an interrupted seed
+//! leaves the database as it was. Rows are generated grid by grid and
+//! written in multi-row INSERTs as they accumulate, so memory stays flat
+//! whatever the number of residents.
+
+mod accounts;
+mod geography;
+mod names;
+mod population;
+mod rng;
+mod work;
+
+use std::io::IsTerminal;
+use std::time::{Duration, Instant};
+
+use chrono::{NaiveDate, Utc};
+use indicatif::{ProgressBar, ProgressStyle};
+use sea_orm::{
+    ActiveModelTrait, ConnectionTrait, DatabaseConnection, DbBackend, DbErr, EntityTrait,
+    TransactionTrait,
+};
+
+pub use accounts::{DEMO_PASSWORD, DEPARTMENT_KINDS};
+pub use geography::{COMMUNITY_COUNT, DISTRICTS, GRID_COUNT};
+
+use crate::config::SeedConfig;
+use population::{Context, IdSequences, NextIds, Rows};
+use rng::Rng;
+
+/// Birth dates and ages are counted from this day, so the same seed builds
+/// the same population whenever it runs. Case and task times follow the
+/// clock, so that their deadlines and lights mean something on the day.
+const CENSUS_DATE: (i32, u32, u32) = (2026, 11, 1);
+/// Residents generated before the accumulated rows are written.
+const FLUSH_EVERY: usize = 20_000;
+
+#[derive(Debug, thiserror::Error)]
+pub enum SeedError {
+    #[error("the database already holds a city; seed only an empty one (or pass --reset)")]
+    NotEmpty,
+    #[error(transparent)]
+    Database(#[from] DbErr),
+    #[error(transparent)]
+    Password(#[from] accounts::HashError),
+}
+
+/// What the seed wrote.
+#[derive(Debug, Clone, Default)]
+pub struct SeedReport {
+    pub areas: usize,
+    pub grids: usize,
+    pub users: usize,
+    pub buildings: i64,
+    pub dwellings: i64,
+    pub households: i64,
+    pub residents: i64,
+    pub organisations: i64,
+    pub cases: i64,
+    pub tasks: usize,
+    pub elapsed: Duration,
+}
+
+impl std::fmt::Display for SeedReport {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{} areas, {} grids, {} users, {} buildings, {} dwellings, {} households, \
+             {} residents, {} organisations, {} cases, {} tasks in {:.1} s",
+            self.areas,
+            self.grids,
+            self.users,
+            self.buildings,
+            self.dwellings,
+            self.households,
+            self.residents,
+            self.organisations,
+            self.cases,
+            self.tasks,
+            self.elapsed.as_secs_f64()
+        )
+    }
+}
+
+/// How the seed reports progress: a bar on a terminal, a few lines in a log,
+/// nothing in tests.
+pub enum Progress {
+    Bar,
+    Lines,
+    Silent,
+}
+
+impl Progress {
+    pub fn from_terminal() -> Progress {
+        if std::io::stderr().is_terminal() {
+            Progress::Bar
+        } else {
+            Progress::Lines
+        }
+    }
+
+    fn residents_bar(&self, total: u64) -> ProgressBar {
+        match self {
+            Progress::Bar => {
+                let bar = ProgressBar::new(total);
+                bar.set_style(
+                    ProgressStyle::with_template(
+                        "{msg:>10} [{bar:40}] {human_pos}/{human_len} residents ({per_sec}, {eta} left)",
+                    )
+                    .unwrap_or_else(|_| ProgressStyle::default_bar())
+                    .progress_chars("=> "),
+                );
+                bar.set_message("seeding");
+                bar
+            }
+            Progress::Lines | Progress::Silent => ProgressBar::hidden(),
+        }
+    }
+
+    fn line(&self, message: &str) {
+        match self {
+            Progress::Bar | Progress::Lines => eprintln!("seed: {message}"),
+            Progress::Silent => {}
+        }
+    }
+}
+
+/// Builds the demo city into an empty database.
+pub async fn run(
+    db: &DatabaseConnection,
+    config: &SeedConfig,
+    progress: Progress,
+) -> Result<SeedReport, SeedError> {
+    if !crate::db::is_empty(db).await? {
+        return Err(SeedError::NotEmpty);
+    }
+    let started = Instant::now();
+    let now = Utc::now();
+    let census_date = NaiveDate::from_ymd_opt(CENSUS_DATE.0, CENSUS_DATE.1, CENSUS_DATE.2)
+        .unwrap_or(NaiveDate::MIN);
+    let root = Rng::new(config.seed);
+    let batch = config.batch.clamp(1, 2_000);
+    let map = geography::city_map();
+    let mut report = SeedReport {
+        areas: map.areas.len(),
+        grids: map.grids.len(),
+        ..SeedReport::default()
+    };
+
+    let txn = db.begin().await?;
+    // Parents are always written before the rows that point at them, so no
+    // constraint needs deferring.
+    let is_sqlite = db.get_database_backend() == DbBackend::Sqlite;
+
+    progress.line(&format!(
+        "{} districts, {} communities, {} grids",
+        DISTRICTS.len(),
+        COMMUNITY_COUNT,
+        GRID_COUNT
+    ));
+    let mut area_rows: Vec<entities::area::ActiveModel> = map
+        .areas
+        .iter()
+        .map(|area| entities::area::ActiveModel {
+            code: sea_orm::ActiveValue::Set(area.code.clone()),
+            name: sea_orm::ActiveValue::Set(area.name.clone()),
+            level: sea_orm::ActiveValue::Set(area.level),
+            parent_code: sea_orm::ActiveValue::Set(area.parent_code.clone()),
+        })
+        .collect();
+    // Parents before children: districts, streets, then communities.
+    area_rows.sort_by_key(|area| match &area.code {
+        sea_orm::ActiveValue::Set(code) => (code.len(), code.clone()),
+        _ => (0, String::new()),
+    });
+    insert_all(&txn, area_rows, batch).await?;
+
+    let mut accounts = accounts::accounts(&mut root.fork(1), &map, now)?;
+    report.users = accounts.users.len();
+    let departments: Vec<(i64, String, String)> = accounts
+        .departments
+        .iter()
+        .filter_map(|d| match (&d.id, &d.code, &d.jurisdiction_code) {
+            (
+                sea_orm::ActiveValue::Set(id),
+                sea_orm::ActiveValue::Set(code),
+                sea_orm::ActiveValue::Set(area),
+            ) => Some((*id, code.clone(), area.clone())),
+            _ => None,
+        })
+        .collect();
+    insert_all(&txn, std::mem::take(&mut accounts.departments), batch).await?;
+    insert_all(&txn, std::mem::take(&mut accounts.users), batch).await?;
+    progress.line(&format!(
+        "{} accounts (password \"{DEMO_PASSWORD}\"), {} departments",
+        report.users,
+        departments.len()
+    ));
+
+    let grid_rows: Vec<entities::grid::ActiveModel> = map
+        .grids
+        .iter()
+        .map(|grid| entities::grid::ActiveModel {
+            code: sea_orm::ActiveValue::Set(grid.code.clone()),
+            community_code: sea_orm::ActiveValue::Set(grid.community_code.clone()),
+            name: sea_orm::ActiveValue::Set(grid.name.clone()),
+            boundary: sea_orm::ActiveValue::Set(Some(grid.boundary.clone())),
+            worker_id: sea_orm::ActiveValue::Set(accounts.worker_of_grid.get(&grid.code).copied()),
+        })
+        .collect();
+    insert_all(&txn, grid_rows, batch).await?;
+
+    let catalogue = work::catalogue();
+    insert_all(&txn, catalogue.categories.clone(), batch).await?;
+    insert_all(&txn, catalogue.limits.clone(), batch).await?;
+    insert_all(&txn, catalogue.calendar_days.clone(), batch).await?;
+
+    // Residents per grid: the total shared out by a weight per grid.
+    let residents_per_grid = share_out(&mut root.fork(2), config.residents, map.grids.len());
+    let bar = progress.residents_bar(u64::from(config.residents));
+    progress.line(&format!("{} residents", config.residents));
+    let mut ids = NextIds::default();
+    let mut id_sequences = IdSequences::default();
+    let mut rows = Rows::default();
+    for (index, (grid, residents)) in map.grids.iter().zip(&residents_per_grid).enumerate() {
+        let mut rng = root.fork(1_000 + index as u64);
+        let mut context = Context {
+            census_date,
+            now,
+            ids: &mut ids,
+            id_sequences: &mut id_sequences,
+        };
+        population::populate_grid(&mut rng, grid, *residents, &mut context, &mut rows);
+        if rows.residents.len() >= FLUSH_EVERY {
+            bar.inc(rows.residents.len() as u64);
+            flush(&txn, &mut rows, batch).await?;
+            if matches!(progress, Progress::Lines) {
+                progress.line(&format!("{} residents written", ids.resident));
+            }
+        }
+    }
+    bar.inc(rows.residents.len() as u64);
+    flush(&txn, &mut rows, batch).await?;
+    bar.finish_and_clear();
+
+    let mut case_ids = work::CaseIds::default();
+    let mut case_rows = work::CaseRows::default();
+    for (index, (grid, residents)) in map.grids.iter().zip(&residents_per_grid).enumerate() {
+        let mut rng = root.fork(5_000_000 + index as u64);
+        let count = (residents / 150).max(2);
+        work::cases_for_grid(
+            &mut rng,
+            grid,
+            count,
+            &catalogue,
+            &accounts,
+            now,
+            &mut case_ids,
+            &mut case_rows,
+        );
+    }
+    progress.line(&format!("{} cases", case_ids.case));
+    insert_all(&txn, std::mem::take(&mut case_rows.cases), batch).await?;
+    insert_all(&txn, std::mem::take(&mut case_rows.steps), batch).await?;
+
+    let grids_with_residents: Vec<(&geography::GridRow, u32)> = map
+        .grids
+        .iter()
+        .zip(residents_per_grid.iter().copied())
+        .collect();
+    let task_rows = work::tasks(
+        &mut root.fork(3),
+        &grids_with_residents,
+        &accounts,
+        &departments,
+        now,
+    );
+    report.tasks = task_rows.tasks.len();
+    insert_all(&txn, task_rows.tasks, batch).await?;
+    insert_all(&txn, task_rows.assignments, batch).await?;
+    insert_all(&txn, task_rows.feedback, batch).await?;
+
+    if !is_sqlite {
+        restart_sequences(&txn).await?;
+    }
+    progress.line("committing");
+    txn.commit().await?;
+
+    report.buildings = ids.building;
+    report.dwellings = ids.dwelling;
+    report.households = ids.household;
+    report.residents = ids.resident;
+    report.organisations = ids.organisation;
+    report.cases = case_ids.case;
+    report.elapsed = started.elapsed();
+    let _ = accounts.admin_id;
+    Ok(report)
+}
+
+/// Splits `total` over `parts` with weights between 0.6 and 1.4, exactly.
+fn share_out(rng: &mut Rng, total: u32, parts: usize) -> Vec<u32> {
+    let weights: Vec<f64> = (0..parts).map(|_| 0.6 + 0.8 * rng.unit()).collect();
+    let sum: f64 = weights.iter().sum();
+    let mut shares: Vec<u32> = weights
+        .iter()
+        .map(|w| (f64::from(total) * w / sum).floor() as u32)
+        .collect();
+    let mut missing = total - shares.iter().sum::<u32>();
+    let mut index = 0;
+    while missing > 0 {
+        shares[index % parts] += 1;
+        missing -= 1;
+        index += 1;
+    }
+    shares
+}
+
+async fn flush<C: ConnectionTrait>(db: &C, rows: &mut Rows, batch: usize) -> Result<(), DbErr> {
+    insert_all(db, std::mem::take(&mut rows.buildings), batch).await?;
+    insert_all(db, std::mem::take(&mut rows.dwellings), batch).await?;
+    insert_all(db, std::mem::take(&mut rows.households), batch).await?;
+    insert_all(db, std::mem::take(&mut rows.residents), batch).await?;
+    insert_all(db, std::mem::take(&mut rows.organisations), batch).await?;
+    Ok(())
+}
+
+/// Writes `rows` in multi-row INSERTs of `batch` rows.
+async fn insert_all<C, A>(db: &C, rows: Vec<A>, batch: usize) -> Result<(), DbErr>
+where
+    C: ConnectionTrait,
+    A: ActiveModelTrait + Send,
+{
+    let mut rows = rows.into_iter().peekable();
+    while rows.peek().is_some() {
+        let chunk: Vec<A> = rows.by_ref().take(batch).collect();
+        A::Entity::insert_many(chunk)
+            .exec_without_returning(db)
+            .await?;
+    }
+    Ok(())
+}
+
+/// The seed gives ids itself; PostgreSQL's sequences must then start after them.
+async fn restart_sequences<C: ConnectionTrait>(db: &C) -> Result<(), DbErr> {
+    for table in [
+        "departments",
+        "users",
+        "buildings",
+        "dwellings",
+        "households",
+        "residents",
+        "organisations",
+        "cases",
+        "case_steps",
+        "tasks",
+        "task_assignments",
+        "task_feedback",
+    ] {
+        db.execute_unprepared(&format!(
+            "SELECT setval(pg_get_serial_sequence('{table}', 'id'), \
+             GREATEST((SELECT MAX(id) FROM {table}), 1))"
+        ))
+        .await?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shares_add_up_exactly() {
+        let shares = share_out(&mut Rng::new(1), 600_000, GRID_COUNT);
+        assert_eq!(shares.iter().sum::<u32>(), 600_000);
+        assert!(shares.iter().all(|share| (300..=800).contains(share)));
+        let shares = share_out(&mut Rng::new(1), 7, 10);
+        assert_eq!(shares.iter().sum::<u32>(), 7);
+    }
+}

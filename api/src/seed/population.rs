@@ -1,0 +1,588 @@
+//! One grid's buildings, dwellings, households, residents and organisations.
+//!
+//! Households are drawn from four shapes (single, couple, nuclear family,
+//! three generations), which gives the city a plausible age pyramid; about a
+//! fifth are floating households in rented dwellings.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Duration, NaiveDate, Utc};
+use entities::building::BuildingUse;
+use entities::dwelling::Occupancy;
+use entities::household::HouseholdKind;
+use entities::organisation::OrganisationKind;
+use entities::resident::{
+    CareFlag, HeadRelation, PopulationType, ResidentStatus, Sex, Verification,
+};
+use entities::{building, dwelling, household, organisation, resident};
+use sea_orm::ActiveValue::Set;
+
+use super::geography::{GridRow, district_name};
+use super::names::{self, OrgWords};
+use super::rng::Rng;
+use crate::domain::id_number::IdNumber;
+
+/// Address codes of places floating residents come from.
+const ELSEWHERE: &[&str] = &[
+    "420581", "420582", "420583", "420527", "420528", "420529", "422801", "420106", "420111",
+    "421002", "500101", "430602", "411302", "510107", "360102",
+];
+/// Nationality codes for foreigners' permanent residence IDs.
+const NATIONALITIES: &[&str] = &["840", "392", "410", "704", "276", "643", "826"];
+
+/// Rows generated for some grids, waiting to be written.
+#[derive(Default)]
+pub struct Rows {
+    pub buildings: Vec<building::ActiveModel>,
+    pub dwellings: Vec<dwelling::ActiveModel>,
+    pub households: Vec<household::ActiveModel>,
+    pub residents: Vec<resident::ActiveModel>,
+    pub organisations: Vec<organisation::ActiveModel>,
+}
+
+/// The next id of each table: ids are assigned here so that rows can point at
+/// each other before any is written.
+#[derive(Debug, Default)]
+pub struct NextIds {
+    pub building: i64,
+    pub dwelling: i64,
+    pub household: i64,
+    pub resident: i64,
+    pub organisation: i64,
+}
+
+impl NextIds {
+    fn take(counter: &mut i64) -> i64 {
+        *counter += 1;
+        *counter
+    }
+}
+
+/// Keeps ID numbers unique: the next free sequence per address and birth date.
+#[derive(Default)]
+pub struct IdSequences(HashMap<(String, NaiveDate), [u16; 2]>);
+
+impl IdSequences {
+    fn next(&mut self, address: &str, birth_date: NaiveDate, male: bool) -> Option<u16> {
+        let counters = self
+            .0
+            .entry((address.to_owned(), birth_date))
+            .or_insert([0, 0]);
+        let slot = &mut counters[usize::from(male)];
+        if *slot >= 500 {
+            return None;
+        }
+        let sequence = *slot * 2 + u16::from(male);
+        *slot += 1;
+        Some(sequence)
+    }
+}
+
+/// Everything the generator of one grid needs besides the grid.
+pub struct Context<'a> {
+    pub census_date: NaiveDate,
+    pub now: DateTime<Utc>,
+    pub ids: &'a mut NextIds,
+    pub id_sequences: &'a mut IdSequences,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Shape {
+    Single,
+    Couple,
+    Nuclear,
+    ThreeGenerations,
+}
+
+struct Member {
+    relation: HeadRelation,
+    age: i64,
+    male: bool,
+}
+
+struct HouseholdPlan {
+    members: Vec<Member>,
+    floating: bool,
+    foreign: bool,
+}
+
+fn plan_household(rng: &mut Rng) -> HouseholdPlan {
+    let shape = [
+        Shape::Single,
+        Shape::Couple,
+        Shape::Nuclear,
+        Shape::ThreeGenerations,
+    ][rng.weighted(&[22.0, 28.0, 36.0, 14.0])];
+    let head_male = rng.chance(0.62);
+    let mut members = Vec::new();
+    let member = |relation, age: i64, male| Member {
+        relation,
+        age: age.clamp(0, 104),
+        male,
+    };
+    match shape {
+        Shape::Single => {
+            let age = if rng.chance(0.45) {
+                rng.between(65, 95)
+            } else {
+                rng.between(18, 45)
+            };
+            members.push(member(HeadRelation::Head, age, head_male));
+        }
+        Shape::Couple => {
+            let age = [
+                rng.between(24, 40),
+                rng.between(41, 64),
+                rng.between(65, 90),
+            ][rng.weighted(&[30.0, 30.0, 40.0])];
+            members.push(member(HeadRelation::Head, age, head_male));
+            members.push(member(
+                HeadRelation::Spouse,
+                age + rng.between(-4, 3),
+                !head_male,
+            ));
+        }
+        Shape::Nuclear => {
+            let age = rng.between(27, 58);
+            members.push(member(HeadRelation::Head, age, head_male));
+            members.push(member(
+                HeadRelation::Spouse,
+                age + rng.between(-4, 3),
+                !head_male,
+            ));
+            let children = if rng.chance(0.62) { 1 } else { 2 };
+            for _ in 0..children {
+                let oldest = (age - 22).clamp(0, 30);
+                members.push(member(
+                    HeadRelation::Child,
+                    rng.between(0, oldest),
+                    rng.chance(0.52),
+                ));
+            }
+        }
+        Shape::ThreeGenerations => {
+            let age = rng.between(30, 52);
+            members.push(member(HeadRelation::Head, age, head_male));
+            members.push(member(
+                HeadRelation::Spouse,
+                age + rng.between(-4, 3),
+                !head_male,
+            ));
+            let elders = if rng.chance(0.55) { 2 } else { 1 };
+            let elder_age = age + rng.between(24, 32);
+            for index in 0..elders {
+                members.push(member(
+                    HeadRelation::Parent,
+                    elder_age + rng.between(-2, 2),
+                    index == 0,
+                ));
+            }
+            let oldest = (age - 22).clamp(0, 18);
+            members.push(member(
+                HeadRelation::Child,
+                rng.between(0, oldest),
+                rng.chance(0.52),
+            ));
+        }
+    }
+    let foreign = shape == Shape::Single && rng.chance(0.006);
+    let floating = foreign || (shape != Shape::ThreeGenerations && rng.chance(0.22));
+    HouseholdPlan {
+        members,
+        floating,
+        foreign,
+    }
+}
+
+/// Generates one grid holding `residents` people into `rows`.
+pub fn populate_grid(
+    rng: &mut Rng,
+    grid: &GridRow,
+    residents: u32,
+    context: &mut Context<'_>,
+    rows: &mut Rows,
+) {
+    let mut plans = Vec::new();
+    let mut left = residents as usize;
+    while left > 0 {
+        let mut plan = plan_household(rng);
+        plan.members.truncate(left);
+        left -= plan.members.len();
+        plans.push(plan);
+    }
+
+    let floating = plans.iter().filter(|plan| plan.floating).count();
+    let occupied = plans.len();
+    // Occupied dwellings are 84% of the stock: 6% offices, 10% vacant.
+    let total_dwellings = occupied as f64 / 0.84;
+    // Drawn rather than rounded, so that small grids have offices and empty
+    // flats in the right proportion too.
+    let offices = draw_count(rng, total_dwellings * 0.06);
+    let vacant = draw_count(rng, total_dwellings * 0.10);
+    let mut occupancies: Vec<Occupancy> =
+        std::iter::repeat_n(Occupancy::OwnerOccupied, occupied - floating)
+            .chain(std::iter::repeat_n(Occupancy::Rented, floating))
+            .chain(std::iter::repeat_n(Occupancy::Office, offices))
+            .chain(std::iter::repeat_n(Occupancy::Vacant, vacant))
+            .collect();
+    shuffle(rng, &mut occupancies);
+
+    let road = names::road(rng);
+    let district = district_name(&grid.code);
+    let (dwelling_ids, building_ids) =
+        build_homes(rng, grid, &road, district, &occupancies, context, rows);
+
+    // Households move into dwellings of their kind, in the order drawn.
+    let mut owner_homes = dwelling_ids
+        .iter()
+        .filter(|(_, occupancy, _)| *occupancy == Occupancy::OwnerOccupied);
+    let mut rented_homes = dwelling_ids
+        .iter()
+        .filter(|(_, occupancy, _)| *occupancy == Occupancy::Rented);
+    for (sequence, plan) in plans.iter().enumerate() {
+        let home = if plan.floating {
+            rented_homes.next()
+        } else {
+            owner_homes.next()
+        };
+        let (dwelling_id, address) = home
+            .map(|(id, _, address)| (Some(*id), address.clone()))
+            .unwrap_or((None, format!("{district}{road}")));
+        add_household(
+            rng,
+            grid,
+            sequence,
+            plan,
+            dwelling_id,
+            address,
+            context,
+            rows,
+        );
+    }
+
+    add_organisations(rng, grid, &road, residents, &building_ids, context, rows);
+}
+
+/// Buildings of 2 units x 6 floors x 2 rooms, filled with dwellings of the
+/// given occupancies. Returns each dwelling's id, occupancy and address, and
+/// the buildings' ids.
+fn build_homes(
+    rng: &mut Rng,
+    grid: &GridRow,
+    road: &str,
+    district: &str,
+    occupancies: &[Occupancy],
+    context: &mut Context<'_>,
+    rows: &mut Rows,
+) -> (Vec<(i64, Occupancy, String)>, Vec<i64>) {
+    const UNITS: i32 = 2;
+    const FLOORS: i32 = 6;
+    const ROOMS: i32 = 2;
+    const PER_BUILDING: usize = (UNITS * FLOORS * ROOMS) as usize;
+    let now = context.now;
+    let mut homes = Vec::with_capacity(occupancies.len());
+    let mut buildings = Vec::new();
+    for (number, chunk) in occupancies.chunks(PER_BUILDING).enumerate() {
+        let building_id = NextIds::take(&mut context.ids.building);
+        buildings.push(building_id);
+        let house_number = number + 1;
+        let address = format!("{district}{road}{house_number}号");
+        rows.buildings.push(building::ActiveModel {
+            id: Set(building_id),
+            code: Set(format!("{}{:05}", grid.code, house_number)),
+            grid_code: Set(grid.code.clone()),
+            name: Set(format!("{road}{house_number}号楼")),
+            address: Set(address.clone()),
+            use_kind: Set(if rng.chance(0.1) {
+                BuildingUse::Mixed
+            } else {
+                BuildingUse::Residential
+            }),
+            floors: Set(FLOORS),
+            units: Set(UNITS),
+            version: Set(1),
+            created_at: Set(now),
+            updated_at: Set(now),
+        });
+        for (slot, occupancy) in chunk.iter().enumerate() {
+            let slot = slot as i32;
+            let unit = slot / (FLOORS * ROOMS) + 1;
+            let floor = (slot / ROOMS) % FLOORS + 1;
+            let room = format!("{floor}{:02}", slot % ROOMS + 1);
+            let dwelling_id = NextIds::take(&mut context.ids.dwelling);
+            let rented = *occupancy == Occupancy::Rented;
+            let (lessor_name, lessor_phone) = if rented {
+                let male = rng.chance(0.5);
+                (Some(names::person(rng, male)), Some(names::mobile(rng)))
+            } else {
+                (None, None)
+            };
+            rows.dwellings.push(dwelling::ActiveModel {
+                id: Set(dwelling_id),
+                building_id: Set(building_id),
+                grid_code: Set(grid.code.clone()),
+                unit: Set(unit),
+                floor: Set(floor),
+                room: Set(room.clone()),
+                area_sqm: Set(Some(rng.between(45, 140) as i32)),
+                occupancy: Set(*occupancy),
+                lessor_name: Set(lessor_name),
+                lessor_phone: Set(lessor_phone),
+                version: Set(1),
+                created_at: Set(now),
+                updated_at: Set(now),
+            });
+            homes.push((
+                dwelling_id,
+                *occupancy,
+                format!("{address}{unit}单元{room}室"),
+            ));
+        }
+    }
+    (homes, buildings)
+}
+
+#[allow(clippy::too_many_arguments)]
+fn add_household(
+    rng: &mut Rng,
+    grid: &GridRow,
+    sequence: usize,
+    plan: &HouseholdPlan,
+    dwelling_id: Option<i64>,
+    address: String,
+    context: &mut Context<'_>,
+    rows: &mut Rows,
+) {
+    let now = context.now;
+    let household_id = NextIds::take(&mut context.ids.household);
+    let head_id = context.ids.resident + 1;
+    rows.households.push(household::ActiveModel {
+        id: Set(household_id),
+        number: Set(format!("{}{:04}", grid.code, sequence + 1)),
+        grid_code: Set(grid.code.clone()),
+        kind: Set(HouseholdKind::Family),
+        head_resident_id: Set(Some(head_id)),
+        dwelling_id: Set(dwelling_id),
+        address: Set(address),
+        version: Set(1),
+        created_at: Set(now),
+        updated_at: Set(now),
+    });
+    let living_alone = plan.members.len() == 1;
+    let origin = if plan.floating {
+        *rng.pick(ELSEWHERE)
+    } else {
+        grid.district_code
+    };
+    let family_name = names::surname(rng);
+    for member in &plan.members {
+        let birth_date = context.census_date
+            - Duration::days(member.age * 365 + rng.between(0, 364))
+            - Duration::days(member.age / 4);
+        let Some((id_number, birth_date)) =
+            unique_id_number(rng, plan.foreign, origin, birth_date, member.male, context)
+        else {
+            continue;
+        };
+        let name = if plan.foreign {
+            names::foreigner(rng)
+        } else if member.relation == HeadRelation::Child
+            || member.relation == HeadRelation::Grandchild
+        {
+            // Children carry the family's surname.
+            format!("{family_name}{}", names::given_name(rng, member.male))
+        } else if member.relation == HeadRelation::Head {
+            format!("{family_name}{}", names::given_name(rng, member.male))
+        } else {
+            names::person(rng, member.male)
+        };
+        let (status, status_date) = draw_status(rng, member.age, context.census_date);
+        let care_flags = draw_care_flags(rng, member, living_alone);
+        let resident_id = NextIds::take(&mut context.ids.resident);
+        rows.residents.push(resident::ActiveModel {
+            id: Set(resident_id),
+            id_number: Set(id_number),
+            name: Set(name),
+            sex: Set(if member.male { Sex::Male } else { Sex::Female }),
+            birth_date: Set(birth_date),
+            ethnicity: Set(names::ethnicity(rng).to_owned()),
+            phone: Set((member.age >= 12 && rng.chance(0.93)).then(|| names::mobile(rng))),
+            population_type: Set(if plan.foreign {
+                PopulationType::Foreign
+            } else if plan.floating {
+                PopulationType::Floating
+            } else {
+                PopulationType::Registered
+            }),
+            grid_code: Set(grid.code.clone()),
+            household_id: Set(Some(household_id)),
+            relation_to_head: Set(Some(member.relation)),
+            // Some registered residents live elsewhere (人户分离).
+            dwelling_id: Set(if !plan.floating && rng.chance(0.04) {
+                None
+            } else {
+                dwelling_id
+            }),
+            status: Set(status),
+            status_date: Set(status_date),
+            care_flags: Set(care_flags),
+            verification: Set([
+                Verification::SignedOff,
+                Verification::Pending,
+                Verification::Returned,
+            ][rng.weighted(&[70.0, 25.0, 5.0])]),
+            note: Set(None),
+            version: Set(1),
+            created_at: Set(now),
+            updated_at: Set(now),
+        });
+    }
+}
+
+/// A valid ID number no one else in the city has; the birth date moves by a
+/// day in the rare case that a day's sequences are all taken.
+fn unique_id_number(
+    rng: &mut Rng,
+    foreign: bool,
+    origin: &str,
+    birth_date: NaiveDate,
+    male: bool,
+    context: &mut Context<'_>,
+) -> Option<(String, NaiveDate)> {
+    // A foreigner's permanent residence ID: 9, province, nationality.
+    let address = if foreign {
+        format!("942{}", rng.pick(NATIONALITIES))
+    } else {
+        origin.to_owned()
+    };
+    for shift in 0..30 {
+        let date = birth_date - Duration::days(shift);
+        if let Some(sequence) = context.id_sequences.next(&address, date, male) {
+            return Some((IdNumber::compose(&address, date, sequence), date));
+        }
+    }
+    None
+}
+
+fn draw_status(
+    rng: &mut Rng,
+    age: i64,
+    census_date: NaiveDate,
+) -> (ResidentStatus, Option<NaiveDate>) {
+    let death_chance = if age >= 75 { 0.04 } else { 0.002 };
+    let when = census_date - Duration::days(rng.between(1, 700));
+    if rng.chance(death_chance) {
+        (ResidentStatus::Deceased, Some(when))
+    } else if rng.chance(0.015) {
+        (ResidentStatus::MovedOut, Some(when))
+    } else {
+        (ResidentStatus::Active, None)
+    }
+}
+
+fn draw_care_flags(rng: &mut Rng, member: &Member, living_alone: bool) -> i32 {
+    let mut flags = 0;
+    let mut flag_if = |set: bool, flag: CareFlag| {
+        if set {
+            flags |= flag.bit();
+        }
+    };
+    flag_if(
+        living_alone && member.age >= 65,
+        CareFlag::ElderlyLivingAlone,
+    );
+    flag_if(rng.chance(0.025), CareFlag::Disability);
+    flag_if(rng.chance(0.03), CareFlag::LowIncome);
+    let adult = member.age >= 20;
+    flag_if(
+        adult && rng.chance(if member.male { 0.004 } else { 0.0008 }),
+        CareFlag::ReleasedFromPrison,
+    );
+    flag_if(adult && rng.chance(0.0008), CareFlag::CommunityCorrection);
+    flag_if(adult && rng.chance(0.0045), CareFlag::SevereMentalIllness);
+    flag_if(
+        member.age < 16 && rng.chance(0.02),
+        CareFlag::LeftBehindChild,
+    );
+    flag_if(
+        member.male && member.age >= 40 && rng.chance(0.03),
+        CareFlag::Veteran,
+    );
+    flags
+}
+
+/// Shops and companies: about one per hundred residents. 6.7% trade without
+/// a licence and 4.58% with an expired one, as the practice found.
+fn add_organisations(
+    rng: &mut Rng,
+    grid: &GridRow,
+    road: &str,
+    residents: u32,
+    buildings: &[i64],
+    context: &mut Context<'_>,
+    rows: &mut Rows,
+) {
+    let now = context.now;
+    let count = residents / 100 + 1;
+    for _ in 0..count {
+        let (kind, words) = [
+            (OrganisationKind::Food, OrgWords::Food),
+            (OrganisationKind::Retail, OrgWords::Retail),
+            (OrganisationKind::Service, OrgWords::Service),
+            (OrganisationKind::Company, OrgWords::Company),
+        ][rng.weighted(&[35.0, 30.0, 20.0, 15.0])];
+        let licence = rng.weighted(&[88.72, 4.58, 6.7]);
+        let (licence_number, licence_expires_on) = match licence {
+            0 => (
+                Some(credit_code(rng, grid.district_code)),
+                Some(context.census_date + Duration::days(rng.between(30, 1800))),
+            ),
+            1 => (
+                Some(credit_code(rng, grid.district_code)),
+                Some(context.census_date - Duration::days(rng.between(1, 700))),
+            ),
+            _ => (None, None),
+        };
+        let male = rng.chance(0.6);
+        let building_id = (!buildings.is_empty()).then(|| *rng.pick(buildings));
+        rows.organisations.push(organisation::ActiveModel {
+            id: Set(NextIds::take(&mut context.ids.organisation)),
+            name: Set(names::organisation(rng, words)),
+            kind: Set(kind),
+            grid_code: Set(grid.code.clone()),
+            building_id: Set(building_id),
+            address: Set(format!(
+                "{}{road}{}号",
+                district_name(&grid.code),
+                rng.between(1, 300)
+            )),
+            legal_representative: Set(names::person(rng, male)),
+            phone: Set(Some(names::mobile(rng))),
+            licence_number: Set(licence_number),
+            licence_expires_on: Set(licence_expires_on),
+            version: Set(1),
+            created_at: Set(now),
+            updated_at: Set(now),
+        });
+    }
+}
+
+/// A unified social credit code's shape: 91, the district, ten characters.
+fn credit_code(rng: &mut Rng, district: &str) -> String {
+    const CHARS: &[u8] = b"0123456789ABCDEFGHJKLMNPQRTUWXY";
+    let tail: String = (0..10).map(|_| *rng.pick(CHARS) as char).collect();
+    format!("91{district}{tail}")
+}
+
+/// `expected` rounded up or down at random, keeping its mean.
+fn draw_count(rng: &mut Rng, expected: f64) -> usize {
+    let whole = expected.floor();
+    whole as usize + usize::from(rng.chance(expected - whole))
+}
+
+fn shuffle<T>(rng: &mut Rng, items: &mut [T]) {
+    for index in (1..items.len()).rev() {
+        let other = rng.below(index as u64 + 1) as usize;
+        items.swap(index, other);
+    }
+}

@@ -1,0 +1,109 @@
+use sea_orm::entity::prelude::*;
+
+/// A case (案件): a problem found in a grid, followed through the closed loop
+/// from report to evaluation. Every change is also a [`crate::case_step`].
+#[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+#[sea_orm(table_name = "cases")]
+pub struct Model {
+    #[sea_orm(primary_key)]
+    pub id: i64,
+    /// The human-facing case number, e.g. `AJ20261126000123`.
+    #[sea_orm(unique)]
+    pub number: String,
+    pub title: String,
+    pub description: String,
+    pub state: CaseState,
+    pub source: CaseSource,
+    pub category_code: Option<String>,
+    pub urgency: Urgency,
+    pub grid_code: String,
+    pub location: String,
+    pub longitude: Option<f64>,
+    pub latitude: Option<f64>,
+    pub reporter_id: Option<i64>,
+    /// For reports by citizens, who have no account.
+    pub reporter_name: Option<String>,
+    pub reporter_phone: Option<String>,
+    /// The department the case is dispatched to, if any.
+    pub department_id: Option<i64>,
+    pub filed_at: Option<DateTimeUtc>,
+    pub deadline_at: Option<DateTimeUtc>,
+    pub closed_at: Option<DateTimeUtc>,
+    pub rework_count: i32,
+    pub extension_count: i32,
+    pub escalated: bool,
+    pub supervision: Supervision,
+    pub urgent_mark: bool,
+    /// 1-5, given at evaluation.
+    pub satisfaction: Option<i32>,
+    pub version: i32,
+    pub created_at: DateTimeUtc,
+    pub updated_at: DateTimeUtc,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))")]
+pub enum CaseState {
+    #[sea_orm(string_value = "reported")]
+    Reported,
+    #[sea_orm(string_value = "verified")]
+    Verified,
+    #[sea_orm(string_value = "void")]
+    Void,
+    #[sea_orm(string_value = "filed")]
+    Filed,
+    #[sea_orm(string_value = "dispatched")]
+    Dispatched,
+    #[sea_orm(string_value = "in_progress")]
+    InProgress,
+    #[sea_orm(string_value = "suspended")]
+    Suspended,
+    #[sea_orm(string_value = "handled")]
+    Handled,
+    #[sea_orm(string_value = "checked")]
+    Checked,
+    #[sea_orm(string_value = "closed")]
+    Closed,
+    #[sea_orm(string_value = "evaluated")]
+    Evaluated,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))")]
+pub enum CaseSource {
+    #[sea_orm(string_value = "grid_worker")]
+    GridWorker,
+    #[sea_orm(string_value = "citizen")]
+    Citizen,
+    #[sea_orm(string_value = "hotline")]
+    Hotline,
+    #[sea_orm(string_value = "department")]
+    Department,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))")]
+pub enum Urgency {
+    #[sea_orm(string_value = "normal")]
+    Normal,
+    #[sea_orm(string_value = "urgent")]
+    Urgent,
+    #[sea_orm(string_value = "critical")]
+    Critical,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))")]
+pub enum Supervision {
+    #[sea_orm(string_value = "none")]
+    None,
+    #[sea_orm(string_value = "yellow_card")]
+    YellowCard,
+    #[sea_orm(string_value = "red_card")]
+    RedCard,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

@@ -1,0 +1,26 @@
+//! What gridgov stores: one SeaORM entity per table, and the value sets of
+//! their enumerated columns. Behaviour lives in `api`; how the tables came to
+//! be lives in `migration`.
+
+pub mod api_token;
+pub mod area;
+pub mod audit_log;
+pub mod building;
+pub mod calendar_day;
+pub mod casbin_rule;
+pub mod case;
+pub mod case_category;
+pub mod case_step;
+pub mod case_time_limit;
+pub mod department;
+pub mod dwelling;
+pub mod grid;
+pub mod household;
+pub mod organisation;
+pub mod policy_state;
+pub mod refresh_token;
+pub mod resident;
+pub mod task;
+pub mod task_assignment;
+pub mod task_feedback;
+pub mod user;

@@ -1,0 +1,27 @@
+//! How gridgov's schema came to be: one file per change, applied in order,
+//! never edited once it has landed. The same migrations run on SQLite and
+//! PostgreSQL.
+
+pub use sea_orm_migration::prelude::*;
+
+mod columns;
+mod m20261126_000001_places_and_people;
+mod m20261126_000002_population;
+mod m20261126_000003_cases;
+mod m20261126_000004_tasks;
+mod m20261126_000005_access_and_audit;
+
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![
+            Box::new(m20261126_000001_places_and_people::Migration),
+            Box::new(m20261126_000002_population::Migration),
+            Box::new(m20261126_000003_cases::Migration),
+            Box::new(m20261126_000004_tasks::Migration),
+            Box::new(m20261126_000005_access_and_audit::Migration),
+        ]
+    }
+}

@@ -1,0 +1,294 @@
+//! The harness of the end-to-end tests: start the real server on a fresh
+//! database of each backend, talk to it over HTTP, tear it down.
+//!
+//! SQLite always runs. PostgreSQL runs when a server answers at
+//! `GRIDGOV_TEST_POSTGRES_URL` (default
+//! `postgres://gridgov:gridgov@127.0.0.1:5432/postgres`); each test gets a
+//! database of its own, dropped afterwards. With
+//! `GRIDGOV_TEST_REQUIRE_POSTGRES=1` (as `.ci/run` sets) a missing server
+//! fails the test instead of skipping its PostgreSQL half.
+
+use std::future::Future;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use gridgov::config::{DatabaseConfig, LimitsConfig, SeedConfig, ServeConfig};
+use gridgov::server::{self, RunningServer};
+use sea_orm::{ConnectionTrait, Database, DatabaseConnection};
+use serde_json::{Value, json};
+
+/// Residents in a test city: enough for every grid to have people, small
+/// enough to seed in about a second.
+pub const TEST_RESIDENTS: u32 = 3_000;
+pub const TEST_SEED: u64 = 20_261_126;
+
+const DEFAULT_POSTGRES: &str = "postgres://gridgov:gridgov@127.0.0.1:5432/postgres";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+static NEXT_DATABASE: AtomicUsize = AtomicUsize::new(0);
+
+/// A database made for one test, removed when the test is done.
+pub struct TestDatabase {
+    pub backend: Backend,
+    pub config: DatabaseConfig,
+    cleanup: Cleanup,
+}
+
+enum Cleanup {
+    Directory(PathBuf),
+    PostgresDatabase { admin_url: String, name: String },
+}
+
+impl TestDatabase {
+    /// A fresh, empty database; `None` when the backend is PostgreSQL and no
+    /// server answers (and none is required).
+    pub async fn create(backend: Backend) -> Option<TestDatabase> {
+        let unique = format!(
+            "{}_{}",
+            std::process::id(),
+            NEXT_DATABASE.fetch_add(1, Ordering::SeqCst)
+        );
+        match backend {
+            Backend::Sqlite => {
+                let dir = std::env::temp_dir().join(format!("gridgov-test-{unique}"));
+                let _ = std::fs::remove_dir_all(&dir);
+                Some(TestDatabase {
+                    backend,
+                    config: database_config(None, dir.clone()),
+                    cleanup: Cleanup::Directory(dir),
+                })
+            }
+            Backend::Postgres => {
+                let admin_url = std::env::var("GRIDGOV_TEST_POSTGRES_URL")
+                    .unwrap_or_else(|_| DEFAULT_POSTGRES.to_owned());
+                let admin = match Database::connect(&admin_url).await {
+                    Ok(admin) => admin,
+                    Err(err) => {
+                        if postgres_required() {
+                            panic!(
+                                "GRIDGOV_TEST_REQUIRE_POSTGRES is set but PostgreSQL at {} does not answer: {err}",
+                                gridgov::config::redact_password(&admin_url)
+                            );
+                        }
+                        eprintln!("PostgreSQL not reachable; skipping the PostgreSQL half ({err})");
+                        return None;
+                    }
+                };
+                let name = format!("gridgov_test_{unique}");
+                admin
+                    .execute_unprepared(&format!("DROP DATABASE IF EXISTS {name}"))
+                    .await
+                    .expect("drop an old test database");
+                admin
+                    .execute_unprepared(&format!("CREATE DATABASE {name}"))
+                    .await
+                    .expect("create a test database");
+                let _ = admin.close().await;
+                let url = replace_database(&admin_url, &name);
+                Some(TestDatabase {
+                    backend,
+                    config: database_config(Some(url), std::env::temp_dir()),
+                    cleanup: Cleanup::PostgresDatabase { admin_url, name },
+                })
+            }
+        }
+    }
+
+    pub async fn connect(&self) -> DatabaseConnection {
+        gridgov::db::connect(&self.config)
+            .await
+            .expect("connect to the test database")
+    }
+
+    pub async fn drop_database(self) {
+        match self.cleanup {
+            Cleanup::Directory(dir) => {
+                let _ = std::fs::remove_dir_all(dir);
+            }
+            Cleanup::PostgresDatabase { admin_url, name } => {
+                if let Ok(admin) = Database::connect(&admin_url).await {
+                    let _ = admin
+                        .execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                        .await;
+                    let _ = admin.close().await;
+                }
+            }
+        }
+    }
+}
+
+fn postgres_required() -> bool {
+    std::env::var("GRIDGOV_TEST_REQUIRE_POSTGRES").is_ok_and(|v| v == "1" || v == "true")
+}
+
+fn database_config(url: Option<String>, data_dir: PathBuf) -> DatabaseConfig {
+    DatabaseConfig {
+        database_url: url,
+        data_dir,
+        db_max_connections: 5,
+    }
+}
+
+/// The same server URL with another database name.
+fn replace_database(url: &str, database: &str) -> String {
+    let (base, query) = match url.split_once('?') {
+        Some((base, query)) => (base, Some(query)),
+        None => (url, None),
+    };
+    let without_db = match base.rfind('/') {
+        Some(slash) if slash > base.find("://").map_or(0, |i| i + 2) => &base[..slash],
+        _ => base,
+    };
+    match query {
+        Some(query) => format!("{without_db}/{database}?{query}"),
+        None => format!("{without_db}/{database}"),
+    }
+}
+
+pub fn test_serve_config(database: DatabaseConfig) -> ServeConfig {
+    ServeConfig {
+        listen: "127.0.0.1:0".parse().expect("valid address"),
+        no_seed: false,
+        graphiql: true,
+        database,
+        seed: SeedConfig {
+            residents: TEST_RESIDENTS,
+            seed: TEST_SEED,
+            batch: 500,
+        },
+        limits: LimitsConfig {
+            max_depth: 12,
+            max_complexity: 5_000,
+            max_body_bytes: 256 * 1024,
+            request_timeout_secs: 30,
+            introspection: true,
+        },
+    }
+}
+
+/// A running server on its own seeded database, and a client for it.
+pub struct TestServer {
+    pub backend: Backend,
+    pub base_url: String,
+    pub client: reqwest::Client,
+    server: RunningServer,
+    database: TestDatabase,
+}
+
+impl TestServer {
+    pub async fn start(backend: Backend) -> Option<TestServer> {
+        let database = TestDatabase::create(backend).await?;
+        Some(Self::start_on(database, |_| {}).await)
+    }
+
+    /// Starts on `database` with the test configuration, adjusted by `adjust`.
+    pub async fn start_on(
+        database: TestDatabase,
+        adjust: impl FnOnce(&mut ServeConfig),
+    ) -> TestServer {
+        let mut config = test_serve_config(database.config.clone());
+        adjust(&mut config);
+        let server = server::spawn(config).await.expect("server starts");
+        TestServer {
+            backend: database.backend,
+            base_url: format!("http://{}", server.addr),
+            client: reqwest::Client::new(),
+            server,
+            database,
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base_url)
+    }
+
+    /// POSTs a GraphQL request and returns the whole response body.
+    pub async fn graphql(&self, query: &str, variables: Value) -> Value {
+        let response = self
+            .client
+            .post(self.url("/graphql"))
+            .json(&json!({"query": query, "variables": variables}))
+            .send()
+            .await
+            .expect("request reaches the server");
+        response.json().await.expect("a JSON body")
+    }
+
+    /// POSTs a GraphQL request that must succeed, and returns its `data`.
+    pub async fn data(&self, query: &str, variables: Value) -> Value {
+        let body = self.graphql(query, variables).await;
+        assert!(
+            body.get("errors").is_none(),
+            "[{:?}] unexpected errors: {body:#}",
+            self.backend
+        );
+        body["data"].clone()
+    }
+
+    /// Opens a second connection to the server's database, for checks that
+    /// look beneath the API.
+    pub async fn db(&self) -> DatabaseConnection {
+        self.database.connect().await
+    }
+
+    pub async fn stop(self) {
+        self.server.shutdown().await.expect("server stops cleanly");
+        self.database.drop_database().await;
+    }
+}
+
+/// Runs `test` against a fresh server on SQLite, then on PostgreSQL when one
+/// is reachable.
+pub async fn on_each_backend<F, Fut>(test: F)
+where
+    F: Fn(TestServer) -> Fut,
+    Fut: Future<Output = TestServer>,
+{
+    for backend in [Backend::Sqlite, Backend::Postgres] {
+        if let Some(server) = TestServer::start(backend).await {
+            let server = test(server).await;
+            server.stop().await;
+        }
+    }
+}
+
+/// Runs `test` against a fresh, empty database of each backend.
+pub async fn on_each_database<F, Fut>(test: F)
+where
+    F: Fn(TestDatabase) -> Fut,
+    Fut: Future<Output = TestDatabase>,
+{
+    for backend in [Backend::Sqlite, Backend::Postgres] {
+        if let Some(database) = TestDatabase::create(backend).await {
+            let database = test(database).await;
+            database.drop_database().await;
+        }
+    }
+}
+
+/// The `extensions.code` of the first error of a response.
+pub fn error_code(body: &Value) -> Option<&str> {
+    body["errors"][0]["extensions"]["code"].as_str()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::replace_database;
+
+    #[test]
+    fn database_names_are_replaced() {
+        assert_eq!(
+            replace_database("postgres://u:p@h:5432/postgres", "t1"),
+            "postgres://u:p@h:5432/t1"
+        );
+        assert_eq!(
+            replace_database("postgres://u:p@h/postgres?sslmode=disable", "t1"),
+            "postgres://u:p@h/t1?sslmode=disable"
+        );
+    }
+}

@@ -1,0 +1,234 @@
+//! The demo city as stored: what the seed writes on each backend, and the
+//! guarantees of the schema beneath the API.
+
+use gridgov::config::SeedConfig;
+use gridgov::domain::id_number::{IdNumber, IdSex};
+use gridgov::{db, seed};
+use gridgov_tests::{Backend, TEST_SEED, TestDatabase, on_each_database};
+use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, FromQueryResult, Statement};
+
+const RESIDENTS: u32 = 2_500;
+
+async fn seeded(database: &TestDatabase) -> (DatabaseConnection, seed::SeedReport) {
+    let db = database.connect().await;
+    db::migrate(&db).await.expect("migrate");
+    let config = SeedConfig {
+        residents: RESIDENTS,
+        seed: TEST_SEED,
+        batch: 500,
+    };
+    let report = seed::run(&db, &config, seed::Progress::Silent)
+        .await
+        .expect("seed");
+    (db, report)
+}
+
+async fn rows<T: FromQueryResult>(db: &DatabaseConnection, sql: &str) -> Vec<T> {
+    T::find_by_statement(Statement::from_string(db.get_database_backend(), sql))
+        .all(db)
+        .await
+        .expect("query")
+}
+
+#[derive(Debug, FromQueryResult, PartialEq)]
+struct Count {
+    label: String,
+    n: i64,
+}
+
+async fn counts(db: &DatabaseConnection, sql: &str) -> Vec<(String, i64)> {
+    rows::<Count>(db, sql)
+        .await
+        .into_iter()
+        .map(|c| (c.label, c.n))
+        .collect()
+}
+
+#[tokio::test]
+async fn the_seed_writes_the_whole_city() {
+    on_each_database(|database| async move {
+        let (db, report) = seeded(&database).await;
+        assert_eq!(report.residents, i64::from(RESIDENTS));
+        assert_eq!(report.grids, 1_120);
+
+        let occupancy = counts(&db, "SELECT occupancy AS label, COUNT(*) AS n FROM dwellings GROUP BY occupancy ORDER BY occupancy").await;
+        let labels: Vec<&str> = occupancy.iter().map(|(l, _)| l.as_str()).collect();
+        assert_eq!(labels, ["office", "owner_occupied", "rented", "vacant"]);
+
+        let types = counts(&db, "SELECT population_type AS label, COUNT(*) AS n FROM residents GROUP BY population_type ORDER BY population_type").await;
+        let floating = types.iter().find(|(l, _)| l == "floating").map_or(0, |(_, n)| *n);
+        assert!(floating > i64::from(RESIDENTS) / 10, "a floating population: {types:?}");
+
+        let states = counts(&db, "SELECT state AS label, COUNT(*) AS n FROM cases GROUP BY state").await;
+        assert_eq!(states.len(), 11, "cases in every state: {states:?}");
+
+        let licences = counts(
+            &db,
+            "SELECT CASE WHEN licence_number IS NULL THEN 'none' ELSE 'some' END AS label, COUNT(*) AS n \
+             FROM organisations GROUP BY 1 ORDER BY 1",
+        )
+        .await;
+        assert_eq!(licences.len(), 2, "licensed and unlicensed organisations: {licences:?}");
+
+        let kinds = counts(&db, "SELECT kind AS label, COUNT(*) AS n FROM users GROUP BY kind ORDER BY kind").await;
+        let kind = |name: &str| kinds.iter().find(|(l, _)| l == name).map_or(0, |(_, n)| *n);
+        assert_eq!(kind("grid_worker"), 1_120);
+        assert_eq!(kind("police"), 121);
+        assert_eq!(kind("admin"), 1);
+        assert_eq!(kind("auditor"), 1);
+        assert_eq!(kind("analyst"), 1);
+        assert_eq!(kind("department_officer"), 40);
+
+        let flags = counts(&db, "SELECT 'flagged' AS label, COUNT(*) AS n FROM residents WHERE care_flags <> 0").await;
+        assert!(flags[0].1 > 0);
+
+        // Every resident lives in the grid of their dwelling.
+        let strays = counts(
+            &db,
+            "SELECT 'strays' AS label, COUNT(*) AS n FROM residents r JOIN dwellings d ON d.id = r.dwelling_id \
+             WHERE d.grid_code <> r.grid_code",
+        )
+        .await;
+        assert_eq!(strays[0].1, 0);
+        db.close().await.expect("close");
+        database
+    })
+    .await;
+}
+
+#[derive(Debug, FromQueryResult, PartialEq)]
+struct Person {
+    id: i64,
+    id_number: String,
+    name: String,
+    sex: String,
+    birth_date: String,
+    grid_code: String,
+}
+
+const PEOPLE: &str = "SELECT id, id_number, name, sex, CAST(birth_date AS TEXT) AS birth_date, grid_code \
+                      FROM residents ORDER BY id";
+
+#[tokio::test]
+async fn id_numbers_are_valid_unique_and_agree_with_sex_and_birth_date() {
+    on_each_database(|database| async move {
+        let (db, _) = seeded(&database).await;
+        let people = rows::<Person>(&db, PEOPLE).await;
+        assert_eq!(people.len(), RESIDENTS as usize);
+        let mut seen = std::collections::HashSet::new();
+        for person in &people {
+            let id = IdNumber::parse(&person.id_number)
+                .unwrap_or_else(|err| panic!("{} is invalid: {err}", person.id_number));
+            assert!(
+                seen.insert(person.id_number.clone()),
+                "duplicate {}",
+                person.id_number
+            );
+            let sex = if id.sex() == IdSex::Male {
+                "male"
+            } else {
+                "female"
+            };
+            assert_eq!(person.sex, sex, "{}", person.id_number);
+            assert_eq!(
+                person.birth_date,
+                id.birth_date().to_string(),
+                "{}",
+                person.id_number
+            );
+        }
+        db.close().await.expect("close");
+        database
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn the_same_seed_builds_the_same_city_on_both_backends() {
+    let Some(first) = TestDatabase::create(Backend::Sqlite).await else {
+        unreachable!("SQLite is always available");
+    };
+    let (db, _) = seeded(&first).await;
+    let reference = rows::<Person>(&db, PEOPLE).await;
+    db.close().await.expect("close");
+
+    let Some(second) = TestDatabase::create(Backend::Sqlite).await else {
+        unreachable!("SQLite is always available");
+    };
+    let (db, _) = seeded(&second).await;
+    assert_eq!(rows::<Person>(&db, PEOPLE).await, reference);
+    db.close().await.expect("close");
+
+    if let Some(postgres) = TestDatabase::create(Backend::Postgres).await {
+        let (db, _) = seeded(&postgres).await;
+        assert_eq!(rows::<Person>(&db, PEOPLE).await, reference);
+        db.close().await.expect("close");
+        postgres.drop_database().await;
+    }
+    first.drop_database().await;
+    second.drop_database().await;
+}
+
+#[tokio::test]
+async fn seeding_twice_is_refused_and_migrating_twice_is_harmless() {
+    on_each_database(|database| async move {
+        let (db, _) = seeded(&database).await;
+        db::migrate(&db)
+            .await
+            .expect("a second migrate changes nothing");
+        let (applied, pending) = db::migration_status(&db).await.expect("status");
+        assert!(pending.is_empty());
+        assert_eq!(applied.len(), 5);
+        let again = seed::run(
+            &db,
+            &SeedConfig {
+                residents: 10,
+                seed: 1,
+                batch: 10,
+            },
+            seed::Progress::Silent,
+        )
+        .await;
+        assert!(matches!(again, Err(seed::SeedError::NotEmpty)));
+        db.close().await.expect("close");
+        database
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn the_audit_log_cannot_be_changed_once_written() {
+    on_each_database(|database| async move {
+        let db = database.connect().await;
+        db::migrate(&db).await.expect("migrate");
+        let now = "2026-11-26T00:00:00+00:00";
+        let insert = match db.get_database_backend() {
+            DbBackend::Postgres => format!(
+                "INSERT INTO audit_log (at, actor_name, action, object_kind, detail) \
+                 VALUES ('{now}', 'test', 'resident.update', 'resident', '{{}}'::jsonb)"
+            ),
+            _ => format!(
+                "INSERT INTO audit_log (at, actor_name, action, object_kind, detail) \
+                 VALUES ('{now}', 'test', 'resident.update', 'resident', '{{}}')"
+            ),
+        };
+        db.execute_unprepared(&insert)
+            .await
+            .expect("appending is allowed");
+        let update = db
+            .execute_unprepared("UPDATE audit_log SET actor_name = 'someone else'")
+            .await;
+        assert!(update.is_err(), "updates are refused");
+        let delete = db.execute_unprepared("DELETE FROM audit_log").await;
+        assert!(delete.is_err(), "deletes are refused");
+        let left = counts(
+            &db,
+            "SELECT actor_name AS label, COUNT(*) AS n FROM audit_log GROUP BY actor_name",
+        )
+        .await;
+        assert_eq!(left, [("test".to_owned(), 1)]);
+        db.close().await.expect("close");
+        database
+    })
+    .await;
+}

@@ -1,0 +1,79 @@
+//! The server as an operator meets it: probes, GraphiQL, limits, shutdown.
+
+use gridgov_tests::on_each_backend;
+use reqwest::StatusCode;
+use reqwest::header::{ACCEPT, ALLOW};
+
+#[tokio::test]
+async fn probes_answer() {
+    on_each_backend(|server| async move {
+        let health = server
+            .client
+            .get(server.url("/healthz"))
+            .send()
+            .await
+            .expect("healthz");
+        assert_eq!(health.status(), StatusCode::OK);
+        let ready = server
+            .client
+            .get(server.url("/readyz"))
+            .send()
+            .await
+            .expect("readyz");
+        assert_eq!(ready.status(), StatusCode::OK);
+        let body: serde_json::Value = ready.json().await.expect("json");
+        assert_eq!(body["status"], "ready");
+        server
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn browsers_get_graphiql_and_other_gets_are_told_to_post() {
+    on_each_backend(|server| async move {
+        let page = server
+            .client
+            .get(server.url("/graphql"))
+            .header(ACCEPT, "text/html,application/xhtml+xml")
+            .send()
+            .await
+            .expect("graphiql");
+        assert_eq!(page.status(), StatusCode::OK);
+        let html = page.text().await.expect("html");
+        assert!(html.to_lowercase().contains("graphiql"));
+
+        let plain = server
+            .client
+            .get(server.url("/graphql"))
+            .send()
+            .await
+            .expect("get");
+        assert_eq!(plain.status(), StatusCode::METHOD_NOT_ALLOWED);
+        assert_eq!(
+            plain.headers().get(ALLOW).map(|v| v.as_bytes()),
+            Some(&b"POST"[..])
+        );
+        server
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn oversized_bodies_are_refused() {
+    on_each_backend(|server| async move {
+        let padding = " ".repeat(300 * 1024);
+        let response = server
+            .client
+            .post(server.url("/graphql"))
+            .header("content-type", "application/json")
+            .body(format!(
+                "{{\"query\": \"{{ areas {{ totalCount }} }}{padding}\"}}"
+            ))
+            .send()
+            .await
+            .expect("request");
+        assert_eq!(response.status(), StatusCode::PAYLOAD_TOO_LARGE);
+        server
+    })
+    .await;
+}
