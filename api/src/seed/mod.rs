@@ -223,6 +223,7 @@ pub async fn run(
     let mut ids = NextIds::default();
     let mut id_sequences = IdSequences::default();
     let mut rows = Rows::default();
+    let mut reported_tenths = 0;
     for (index, (grid, residents)) in map.grids.iter().zip(&residents_per_grid).enumerate() {
         let mut rng = root.fork(1_000 + index as u64);
         let mut context = Context {
@@ -235,7 +236,9 @@ pub async fn run(
         if rows.residents.len() >= FLUSH_EVERY {
             bar.inc(rows.residents.len() as u64);
             flush(&txn, &mut rows, batch).await?;
-            if matches!(progress, Progress::Lines) {
+            let tenths = ids.resident * 10 / i64::from(config.residents.max(1));
+            if matches!(progress, Progress::Lines) && tenths > reported_tenths {
+                reported_tenths = tenths;
                 progress.line(&format!("{} residents written", ids.resident));
             }
         }
@@ -286,6 +289,13 @@ pub async fn run(
     }
     progress.line("committing");
     txn.commit().await?;
+    // Fresh statistics for the planner, and on SQLite the WAL folded back
+    // into the database file rather than left at the size of the whole city.
+    db.execute_unprepared("ANALYZE").await?;
+    if is_sqlite {
+        db.execute_unprepared("PRAGMA wal_checkpoint(TRUNCATE)")
+            .await?;
+    }
 
     report.buildings = ids.building;
     report.dwellings = ids.dwelling;
