@@ -1,9 +1,25 @@
 //! Who may see and do what in gridgov.
 //!
-//! This crate holds the rules about places that every authorization decision
-//! rests on: how area codes nest ([`area`]). The Casbin model, the default
-//! policies and the authorizer grow here too.
+//! * [`area`]: area codes and how they nest, on level boundaries only.
+//! * [`catalogue`]: the objects, actions and effects a policy may name.
+//! * [`rule`]: policies and role assignments, parsed strictly from rows.
+//! * [`principal`]: the caller, and a scoped token's limits.
+//! * [`scope`]: the rows a caller may see, as areas.
+//! * [`authorizer`]: Casbin over the rules, with its two faces `check` and `scope`.
+//!
+//! The Casbin model is `model.conf` and the default policies are
+//! `default-policy.csv`, both beside this crate's sources.
 
 pub mod area;
+pub mod authorizer;
+pub mod catalogue;
+pub mod principal;
+pub mod rule;
+pub mod scope;
 
 pub use area::{AreaCode, AreaCodeError, AreaLevel, CodeRange};
+pub use authorizer::{Authorizer, AuthorizerError};
+pub use catalogue::{Action, Effect, Object};
+pub use principal::{Principal, TokenLimits, TokenScope};
+pub use rule::{DEFAULT_POLICY, Domain, PolicyRule, RoleAssignment, Rule, RuleError, Subject};
+pub use scope::{Allow, Scope};

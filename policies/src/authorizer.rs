@@ -1,0 +1,243 @@
+//! The authorizer: one policy set, two faces.
+//!
+//! [`Authorizer::check`] asks Casbin whether a caller may do one thing in one
+//! place. [`Authorizer::scope`] answers "where may this caller do it", as a
+//! [`Scope`] the query layer turns into one SQL condition. The scope is
+//! derived from Casbin's own answers at the domains of the caller's role
+//! assignments, so the two faces cannot drift apart:
+//!
+//! * an assignment domain `D` is *allowed* when `check` allows at `D`;
+//! * rows inside any allowed domain are visible, except rows inside a domain
+//!   that is not allowed but lies inside an allowed one: such a domain can
+//!   only fail because an explicit deny covers it.
+//!
+//! Casbin therefore runs a handful of times per request (once per domain the
+//! caller holds a role in, and its results are cached), never once per row.
+
+use std::collections::HashMap;
+use std::sync::{Arc, RwLock};
+
+use casbin::function_map::OperatorFunction;
+use casbin::prelude::*;
+use casbin::rhai::Dynamic;
+
+use crate::area::AreaCode;
+use crate::catalogue::{Action, Object, name_match};
+use crate::principal::Principal;
+use crate::rule::{Domain, RoleAssignment, Rule, Subject};
+use crate::scope::Scope;
+
+/// The Casbin model, from `policies/model.conf`.
+pub const MODEL: &str = include_str!("../model.conf");
+
+/// Enough cached decisions for every (caller, domain, object, action) of a
+/// busy city between two policy changes.
+const CACHE_CAPACITY: usize = 100_000;
+
+#[derive(Debug, thiserror::Error)]
+pub enum AuthorizerError {
+    #[error("the Casbin model or rules could not be loaded: {0}")]
+    Casbin(#[from] casbin::Error),
+}
+
+/// One loaded policy set: the enforcer and the index of who holds what.
+struct Snapshot {
+    enforcer: CachedEnforcer,
+    assignments: HashMap<Subject, Vec<RoleAssignment>>,
+    version: i64,
+    rule_count: usize,
+}
+
+/// Shared by every request of a process; reloaded in place when the policy
+/// version in the database moves.
+pub struct Authorizer {
+    current: RwLock<Arc<Snapshot>>,
+}
+
+/// `g(sub, role, area)` holds when the assignment's domain is `*` or an area
+/// code that contains the requested area on a level boundary. Any text that
+/// is not a code never matches, so no input can widen a scope or panic.
+fn domain_matches(requested: &str, assigned: &str) -> bool {
+    if assigned == "*" {
+        return true;
+    }
+    match (AreaCode::parse(assigned), AreaCode::parse(requested)) {
+        (Ok(assigned), Ok(requested)) => assigned.contains(&requested),
+        _ => requested == assigned,
+    }
+}
+
+fn name_match_function(value: Dynamic, pattern: Dynamic) -> Dynamic {
+    let value = casbin::function_map::dynamic_to_str(&value);
+    let pattern = casbin::function_map::dynamic_to_str(&pattern);
+    name_match(&value, &pattern).into()
+}
+
+async fn load(rules: &[Rule], version: i64) -> std::result::Result<Snapshot, AuthorizerError> {
+    let model = DefaultModel::from_str(MODEL).await?;
+    let mut enforcer = CachedEnforcer::new(model, MemoryAdapter::default()).await?;
+    enforcer.set_cache(Box::new(casbin::DefaultCache::new(CACHE_CAPACITY)));
+    enforcer.add_function("nameMatch", OperatorFunction::Arg2(name_match_function));
+    enforcer
+        .get_role_manager()
+        .write()
+        .matching_fn(None, Some(domain_matches));
+    let mut policies = Vec::new();
+    let mut groupings = Vec::new();
+    let mut assignments: HashMap<Subject, Vec<RoleAssignment>> = HashMap::new();
+    for rule in rules {
+        match rule {
+            Rule::Policy(policy) => policies.push(policy.fields()),
+            Rule::Assignment(assignment) => {
+                groupings.push(assignment.fields());
+                assignments
+                    .entry(assignment.subject.clone())
+                    .or_default()
+                    .push(assignment.clone());
+            }
+        }
+    }
+    if !policies.is_empty() {
+        enforcer.add_policies(policies).await?;
+    }
+    if !groupings.is_empty() {
+        enforcer.add_grouping_policies(groupings).await?;
+    }
+    enforcer.get_mut_cache().clear();
+    Ok(Snapshot {
+        enforcer,
+        assignments,
+        version,
+        rule_count: rules.len(),
+    })
+}
+
+impl Authorizer {
+    pub async fn new(
+        rules: &[Rule],
+        version: i64,
+    ) -> std::result::Result<Authorizer, AuthorizerError> {
+        Ok(Authorizer {
+            current: RwLock::new(Arc::new(load(rules, version).await?)),
+        })
+    }
+
+    /// Replaces the policy set. Requests in flight finish on the old one.
+    pub async fn reload(
+        &self,
+        rules: &[Rule],
+        version: i64,
+    ) -> std::result::Result<(), AuthorizerError> {
+        let next = Arc::new(load(rules, version).await?);
+        if let Ok(mut current) = self.current.write() {
+            *current = next;
+        }
+        Ok(())
+    }
+
+    fn snapshot(&self) -> Arc<Snapshot> {
+        match self.current.read() {
+            Ok(current) => current.clone(),
+            Err(poisoned) => poisoned.into_inner().clone(),
+        }
+    }
+
+    /// The policy version this process enforces.
+    pub fn version(&self) -> i64 {
+        self.snapshot().version
+    }
+
+    pub fn rule_count(&self) -> usize {
+        self.snapshot().rule_count
+    }
+
+    /// The roles a subject holds, and where.
+    pub fn assignments_of(&self, subject: &Subject) -> Vec<RoleAssignment> {
+        self.snapshot()
+            .assignments
+            .get(subject)
+            .cloned()
+            .unwrap_or_default()
+    }
+
+    /// May `principal` do `action` to an `object` placed at `domain`?
+    /// Anything that goes wrong while deciding is a no.
+    pub fn check(
+        &self,
+        principal: &Principal,
+        domain: &Domain,
+        object: Object,
+        action: Action,
+    ) -> bool {
+        if let Some(token) = &principal.token
+            && !(token.allows(object, action) && token.covers(domain))
+        {
+            return false;
+        }
+        let snapshot = self.snapshot();
+        casbin_allows(&snapshot, &principal.subject, domain, object, action)
+    }
+
+    /// `check` for a row whose place is stored as a code.
+    pub fn check_code(
+        &self,
+        principal: &Principal,
+        code: &str,
+        object: Object,
+        action: Action,
+    ) -> bool {
+        match AreaCode::parse(code) {
+            Ok(code) => self.check(principal, &Domain::Area(code), object, action),
+            Err(_) => false,
+        }
+    }
+
+    /// Where `principal` may do `action` to `object`.
+    pub fn scope(&self, principal: &Principal, object: Object, action: Action) -> Scope {
+        if let Some(token) = &principal.token
+            && !token.allows(object, action)
+        {
+            return Scope::nothing();
+        }
+        let snapshot = self.snapshot();
+        let Some(assignments) = snapshot.assignments.get(&principal.subject) else {
+            return Scope::nothing();
+        };
+        let mut domains: Vec<&Domain> = assignments.iter().map(|a| &a.domain).collect();
+        domains.sort();
+        domains.dedup();
+        let (allowed, refused): (Vec<&Domain>, Vec<&Domain>) =
+            domains.into_iter().partition(|domain| {
+                casbin_allows(&snapshot, &principal.subject, domain, object, action)
+            });
+        let denied: Vec<Domain> = refused
+            .into_iter()
+            .filter(|domain| allowed.iter().any(|outer| outer.contains(domain)))
+            .cloned()
+            .collect();
+        let allowed: Vec<Domain> = allowed.into_iter().cloned().collect();
+        let scope = Scope::from_domains(&allowed, &denied);
+        match &principal.token {
+            Some(token) => scope.within(&token.areas),
+            None => scope,
+        }
+    }
+}
+
+fn casbin_allows(
+    snapshot: &Snapshot,
+    subject: &Subject,
+    domain: &Domain,
+    object: Object,
+    action: Action,
+) -> bool {
+    snapshot
+        .enforcer
+        .enforce((
+            subject.casbin_name().as_str(),
+            domain.as_str(),
+            object.as_str(),
+            action.as_str(),
+        ))
+        .unwrap_or(false)
+}

@@ -1,0 +1,284 @@
+//! The authorizer against the default policies: tables of who may do what
+//! where, with the denied cases written out, and `scope` ⇔ `check` for
+//! random callers over a synthetic city.
+
+use policies::{
+    Action, Authorizer, DEFAULT_POLICY, Domain, Object, Principal, Rule, Subject, TokenLimits,
+    TokenScope,
+};
+
+fn assignment(subject: &str, role: &str, domain: &str) -> Rule {
+    Rule::from_row("g", [subject, role, domain, "", "", ""]).expect("valid assignment")
+}
+
+fn policy(role: &str, object: &str, action: &str, effect: &str) -> Rule {
+    Rule::from_row("p", [role, object, action, effect, "", ""]).expect("valid policy")
+}
+
+async fn authorizer(extra: Vec<Rule>) -> Authorizer {
+    let mut rules = Rule::parse_csv(DEFAULT_POLICY).expect("default policies");
+    rules.extend([
+        assignment("user:admin", "admin", "*"),
+        assignment("user:worker", "grid_worker", "420502003001001"),
+        assignment("user:police", "police", "420502003001"),
+        assignment("user:street", "area_manager", "420502003"),
+        assignment("user:analyst", "analyst", "*"),
+        assignment("user:auditor", "auditor", "*"),
+        assignment("dept:market-420502", "department", "420502"),
+    ]);
+    rules.extend(extra);
+    Authorizer::new(&rules, 1).await.expect("authorizer loads")
+}
+
+fn at(code: &str) -> Domain {
+    Domain::parse(code).expect("valid domain")
+}
+
+#[tokio::test]
+async fn who_may_do_what_where() {
+    let authz = authorizer(Vec::new()).await;
+    use Action::*;
+    use Object::*;
+    let table: &[(&str, &str, Object, Action, bool)] = &[
+        ("admin", "420506001001001", Resident, Write, true),
+        ("admin", "*", Policy, Manage, true),
+        ("worker", "420502003001001", Resident, Read, true),
+        ("worker", "420502003001001", Resident, Write, true),
+        (
+            "worker",
+            "420502003001001",
+            ResidentIdNumber,
+            ReadMasked,
+            true,
+        ),
+        ("worker", "420502003001001", ResidentIdNumber, Read, false),
+        ("worker", "420502003001010", Resident, Read, false),
+        ("worker", "420502003001002", Resident, Read, false),
+        ("worker", "420502003001", Resident, Read, false),
+        ("worker", "420502003001001", Case, Report, true),
+        ("worker", "420502003001001", Case, Dispatch, false),
+        ("worker", "*", Policy, Manage, false),
+        ("police", "420502003001007", ResidentIdNumber, Read, true),
+        ("police", "420502003001007", Resident, SignOff, true),
+        ("police", "420502003001007", Resident, Write, false),
+        ("police", "420502003002001", Resident, Read, false),
+        ("street", "420502003009001", Case, Dispatch, true),
+        ("street", "420502003009001", Resident, Read, true),
+        ("street", "420502003009001", Resident, Write, false),
+        ("street", "420502004001001", Resident, Read, false),
+        ("street", "420502003", Statistics, Read, true),
+        ("analyst", "420502", Statistics, Read, true),
+        ("analyst", "420502003001001", Resident, Read, false),
+        ("auditor", "*", AuditLog, Read, true),
+        ("auditor", "420502003001001", Resident, Read, false),
+        ("nobody", "420502003001001", Area, Read, false),
+    ];
+    for (user, domain, object, action, expected) in table {
+        let allowed = authz.check(&Principal::user(user), &at(domain), *object, *action);
+        assert_eq!(allowed, *expected, "{user} {action} {object} at {domain}");
+    }
+}
+
+#[tokio::test]
+async fn an_explicit_deny_beats_an_inherited_allow() {
+    let authz = authorizer(vec![
+        policy("no_residents", "resident", "*", "deny"),
+        assignment("user:street", "no_residents", "420502003001002"),
+    ])
+    .await;
+    let street = Principal::user("street");
+    assert!(authz.check(
+        &street,
+        &at("420502003001001"),
+        Object::Resident,
+        Action::Read
+    ));
+    assert!(!authz.check(
+        &street,
+        &at("420502003001002"),
+        Object::Resident,
+        Action::Read
+    ));
+    assert!(!authz.check(
+        &street,
+        &at("420502003001002"),
+        Object::Household,
+        Action::Write
+    ));
+    let scope = authz.scope(&street, Object::Resident, Action::Read);
+    assert!(scope.contains("420502003001001"));
+    assert!(!scope.contains("420502003001002"));
+    // Other objects are unaffected by the deny.
+    assert!(authz.check(&street, &at("420502003001002"), Object::Case, Action::Read));
+}
+
+#[tokio::test]
+async fn text_that_is_not_a_code_never_matches_and_never_panics() {
+    let authz = authorizer(Vec::new()).await;
+    let worker = Principal::user("worker");
+    for text in [
+        "西陵区",
+        "42050200300100１",
+        "420502003001001 ",
+        "",
+        "*",
+        "420502003001001\u{0}",
+    ] {
+        assert!(
+            !authz.check_code(&worker, text, Object::Resident, Action::Read),
+            "{text:?}"
+        );
+    }
+    let stranger = Principal::user("网格员");
+    assert!(!authz.check(
+        &stranger,
+        &at("420502003001001"),
+        Object::Resident,
+        Action::Read
+    ));
+    assert!(
+        authz
+            .scope(&stranger, Object::Resident, Action::Read)
+            .is_nothing()
+    );
+}
+
+#[tokio::test]
+async fn a_token_is_the_intersection_of_its_subject_scopes_and_areas() {
+    let authz = authorizer(Vec::new()).await;
+    let token = Principal {
+        subject: Subject::Department("market-420502".into()),
+        token: Some(TokenLimits {
+            token_id: 7,
+            scopes: vec![TokenScope::parse("case:read").expect("valid")],
+            areas: vec![at("420502003")],
+        }),
+    };
+    assert!(authz.check(&token, &at("420502003001001"), Object::Case, Action::Read));
+    // Outside the token's areas, though inside the department's.
+    assert!(!authz.check(&token, &at("420502004001001"), Object::Case, Action::Read));
+    // The department may handle cases, the token may not.
+    assert!(!authz.check(&token, &at("420502003001001"), Object::Case, Action::Handle));
+    // The token lists area:read nowhere.
+    assert!(!authz.check(&token, &at("420502003001001"), Object::Area, Action::Read));
+    let scope = authz.scope(&token, Object::Case, Action::Read);
+    assert!(scope.contains("420502003005002"));
+    assert!(!scope.contains("420502001001001"));
+    assert!(
+        authz
+            .scope(&token, Object::Case, Action::Handle)
+            .is_nothing()
+    );
+}
+
+#[tokio::test]
+async fn reloading_replaces_the_rules() {
+    let authz = authorizer(Vec::new()).await;
+    let worker = Principal::user("worker");
+    assert!(authz.check(
+        &worker,
+        &at("420502003001001"),
+        Object::Resident,
+        Action::Read
+    ));
+    let rules = Rule::parse_csv(DEFAULT_POLICY).expect("default policies");
+    authz.reload(&rules, 2).await.expect("reload");
+    assert_eq!(authz.version(), 2);
+    assert!(!authz.check(
+        &worker,
+        &at("420502003001001"),
+        Object::Resident,
+        Action::Read
+    ));
+}
+
+/// A small deterministic generator for the property test.
+struct Draw(u64);
+
+impl Draw {
+    fn next(&mut self, n: usize) -> usize {
+        self.0 = self
+            .0
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        ((self.0 >> 33) as usize) % n.max(1)
+    }
+}
+
+#[tokio::test]
+async fn scope_agrees_with_check_for_random_callers_everywhere() {
+    // A city of 2 districts x 2 streets x 3 communities x 11 grids, so that
+    // grid 001's code is a prefix of grid 010's.
+    let mut codes = Vec::new();
+    for district in ["420502", "420503"] {
+        codes.push(district.to_owned());
+        for street in 1..=2 {
+            let street = format!("{district}{street:03}");
+            codes.push(street.clone());
+            for community in 1..=3 {
+                let community = format!("{street}{community:03}");
+                codes.push(community.clone());
+                for grid in 1..=11 {
+                    codes.push(format!("{community}{grid:03}"));
+                }
+            }
+        }
+    }
+    let roles = [
+        "grid_worker",
+        "police",
+        "area_manager",
+        "department",
+        "analyst",
+        "no_cases",
+        "no_residents",
+    ];
+    let mut draw = Draw(20261126);
+    for round in 0..40 {
+        let mut extra = vec![
+            policy("no_cases", "case", "*", "deny"),
+            policy("no_residents", "resident", "read", "deny"),
+        ];
+        let subject = format!("user:caller{round}");
+        for _ in 0..1 + draw.next(4) {
+            let domain = if draw.next(15) == 0 {
+                "*".to_owned()
+            } else {
+                codes[draw.next(codes.len())].clone()
+            };
+            extra.push(assignment(&subject, roles[draw.next(roles.len())], &domain));
+        }
+        let authz = authorizer(extra).await;
+        let mut principal = Principal::user(&format!("caller{round}"));
+        if draw.next(2) == 0 {
+            principal.token = Some(TokenLimits {
+                token_id: round,
+                scopes: vec![
+                    TokenScope::parse(["resident:read", "case:*", "*:read"][draw.next(3)])
+                        .expect("valid"),
+                ],
+                areas: vec![if draw.next(4) == 0 {
+                    Domain::City
+                } else {
+                    at(&codes[draw.next(codes.len())])
+                }],
+            });
+        }
+        for (object, action) in [
+            (Object::Resident, Action::Read),
+            (Object::Case, Action::Read),
+            (Object::Case, Action::Dispatch),
+            (Object::Area, Action::Read),
+            (Object::ResidentIdNumber, Action::Read),
+        ] {
+            let scope = authz.scope(&principal, object, action);
+            for code in &codes {
+                assert_eq!(
+                    scope.contains(code),
+                    authz.check_code(&principal, code, object, action),
+                    "round {round}: {principal:?} {action} {object} at {code}; scope {scope:?}"
+                );
+            }
+        }
+    }
+}
