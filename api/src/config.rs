@@ -80,9 +80,71 @@ pub struct LimitsConfig {
     #[arg(long, env = "GRIDGOV_REQUEST_TIMEOUT_SECS", default_value_t = 30)]
     pub request_timeout_secs: u64,
 
+    /// Most aliased fields a query may use.
+    #[arg(long, env = "GRIDGOV_MAX_ALIASES", default_value_t = 30)]
+    pub max_aliases: usize,
+
+    /// Most top-level fields one operation may ask for.
+    #[arg(long, env = "GRIDGOV_MAX_ROOT_FIELDS", default_value_t = 20)]
+    pub max_root_fields: usize,
+
+    /// Most operations one batched request may carry.
+    #[arg(long, env = "GRIDGOV_MAX_BATCH", default_value_t = 10)]
+    pub max_batch: usize,
+
     /// Allow schema introspection (GraphiQL needs it).
     #[arg(long, env = "GRIDGOV_INTROSPECTION", default_value_t = true, action = clap::ArgAction::Set)]
     pub introspection: bool,
+}
+
+/// How callers prove who they are.
+#[derive(Args, Debug, Clone)]
+pub struct AuthConfig {
+    /// HS256 secret for access tokens (32 bytes or more), shared by all
+    /// replicas. Without it (and without an EdDSA key pair) a secret is made
+    /// and kept in the data directory, which suits a single process.
+    #[arg(long, env = "GRIDGOV_JWT_SECRET", hide_env_values = true)]
+    pub jwt_secret: Option<String>,
+
+    /// Ed25519 private key (PKCS#8 PEM) to sign access tokens with EdDSA.
+    #[arg(
+        long,
+        env = "GRIDGOV_JWT_PRIVATE_KEY_FILE",
+        requires = "jwt_public_key_file"
+    )]
+    pub jwt_private_key_file: Option<PathBuf>,
+
+    /// Ed25519 public key (PEM) that checks them.
+    #[arg(
+        long,
+        env = "GRIDGOV_JWT_PUBLIC_KEY_FILE",
+        requires = "jwt_private_key_file"
+    )]
+    pub jwt_public_key_file: Option<PathBuf>,
+
+    /// Lifetime of an access token, in seconds.
+    #[arg(long, env = "GRIDGOV_ACCESS_TOKEN_SECONDS", default_value_t = 900)]
+    pub access_token_seconds: i64,
+
+    /// Lifetime of a refresh token, in days.
+    #[arg(long, env = "GRIDGOV_REFRESH_TOKEN_DAYS", default_value_t = 30)]
+    pub refresh_token_days: i64,
+}
+
+impl AuthConfig {
+    pub fn describe(&self) -> String {
+        let keys = if self.jwt_private_key_file.is_some() {
+            "EdDSA key pair from files"
+        } else if self.jwt_secret.is_some() {
+            "HS256, configured secret"
+        } else {
+            "HS256, secret kept in the data dir"
+        };
+        format!(
+            "{keys}; access tokens {} s, refresh tokens {} days",
+            self.access_token_seconds, self.refresh_token_days
+        )
+    }
 }
 
 /// Everything `gridgov serve` needs.
@@ -108,6 +170,9 @@ pub struct ServeConfig {
 
     #[command(flatten)]
     pub limits: LimitsConfig,
+
+    #[command(flatten)]
+    pub auth: AuthConfig,
 }
 
 impl ServeConfig {
@@ -128,11 +193,15 @@ impl ServeConfig {
                 }
             ),
             format!("graphiql            {}", on_off(self.graphiql)),
+            format!("tokens              {}", self.auth.describe()),
             format!("introspection       {}", on_off(limits.introspection)),
             format!(
-                "limits              depth {}, complexity {}, body {} bytes, timeout {} s",
+                "limits              depth {}, complexity {}, aliases {}, root fields {}, batch {}, body {} bytes, timeout {} s",
                 limits.max_depth,
                 limits.max_complexity,
+                limits.max_aliases,
+                limits.max_root_fields,
+                limits.max_batch,
                 limits.max_body_bytes,
                 limits.request_timeout_secs
             ),

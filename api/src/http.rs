@@ -1,20 +1,23 @@
-//! The HTTP face: the router, its middleware, and the probes.
+//! The HTTP face: the router, its middleware, authentication and the probes.
 
 use std::time::Duration;
 
+use async_graphql::BatchRequest;
 use async_graphql::http::GraphiQLSource;
-use async_graphql_axum::{GraphQLRequest, GraphQLResponse};
-use axum::extract::State;
-use axum::http::{HeaderMap, StatusCode, header};
+use async_graphql_axum::{GraphQLBatchRequest, GraphQLResponse};
+use axum::extract::{Request, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::middleware::{self, Next};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::get;
-use axum::{Json, Router};
+use axum::{Extension, Json, Router};
 use serde_json::json;
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::timeout::TimeoutLayer;
 
+use crate::auth::{Caller, api_tokens};
 use crate::config::LimitsConfig;
-use crate::graphql::{AppState, GridgovSchema, request_data};
+use crate::graphql::{AppState, GridgovSchema, attach};
 
 pub const GRAPHQL_PATH: &str = "/graphql";
 
@@ -23,6 +26,7 @@ struct HttpState {
     schema: GridgovSchema,
     app: AppState,
     graphiql: bool,
+    max_batch: usize,
 }
 
 pub fn router(
@@ -35,9 +39,11 @@ pub fn router(
         schema,
         app,
         graphiql,
+        max_batch: limits.max_batch,
     };
     Router::new()
         .route(GRAPHQL_PATH, get(graphiql_page).post(graphql))
+        .route_layer(middleware::from_fn_with_state(state.clone(), authenticate))
         .route("/", get(|| async { Redirect::temporary(GRAPHQL_PATH) }))
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
@@ -51,9 +57,107 @@ pub fn router(
         .with_state(state)
 }
 
-async fn graphql(State(state): State<HttpState>, request: GraphQLRequest) -> GraphQLResponse {
-    let request = request.into_inner().data(request_data(&state.app));
-    state.schema.execute(request).await.into()
+/// Establishes the caller from `Authorization: Bearer …`: an access token
+/// (JWT) or a scoped API token (`ggv_…`). No header: an anonymous caller,
+/// who can sign in and nothing else. A header that does not check out, for
+/// whatever reason, gets the same 401.
+async fn authenticate(
+    State(state): State<HttpState>,
+    mut request: Request,
+    next: Next,
+) -> Response {
+    let caller = match request.headers().get(header::AUTHORIZATION) {
+        None => None,
+        Some(value) => {
+            let Some(token) = value
+                .to_str()
+                .ok()
+                .and_then(|value| value.strip_prefix("Bearer "))
+                .map(str::trim)
+            else {
+                return invalid_token();
+            };
+            match identify(&state.app, token).await {
+                Ok(Some(caller)) => Some(caller),
+                Ok(None) => return invalid_token(),
+                Err(err) => {
+                    tracing::error!(error = ?err, "cannot check a token");
+                    return (
+                        StatusCode::INTERNAL_SERVER_ERROR,
+                        Json(json!({"errors": [{"message": "internal error", "extensions": {"code": "INTERNAL"}}]})),
+                    )
+                        .into_response();
+                }
+            }
+        }
+    };
+    request.extensions_mut().insert(AuthenticatedCaller(caller));
+    next.run(request).await
+}
+
+#[derive(Clone)]
+struct AuthenticatedCaller(Option<Caller>);
+
+async fn identify(app: &AppState, token: &str) -> anyhow::Result<Option<Caller>> {
+    if token.starts_with(api_tokens::PREFIX) {
+        return api_tokens::authenticate(&app.db, token)
+            .await
+            .map_err(|err| anyhow::anyhow!("{}", err.message()));
+    }
+    let Ok(claims) = app.keys.verify(token) else {
+        return Ok(None);
+    };
+    let Some(username) = claims.sub.strip_prefix("user:") else {
+        return Ok(None);
+    };
+    Ok(Some(Caller {
+        principal: policies::Principal::user(username),
+        user_id: Some(claims.uid),
+        department_id: None,
+        token_id: None,
+        name: username.to_owned(),
+    }))
+}
+
+fn invalid_token() -> Response {
+    (
+        StatusCode::UNAUTHORIZED,
+        [(
+            header::WWW_AUTHENTICATE,
+            HeaderValue::from_static(r#"Bearer error="invalid_token""#),
+        )],
+        Json(json!({"errors": [{"message": "invalid token", "extensions": {"code": "UNAUTHENTICATED"}}]})),
+    )
+        .into_response()
+}
+
+async fn graphql(
+    State(state): State<HttpState>,
+    Extension(AuthenticatedCaller(caller)): Extension<AuthenticatedCaller>,
+    request: GraphQLBatchRequest,
+) -> Response {
+    let batch = match request.into_inner() {
+        BatchRequest::Single(request) => BatchRequest::Single(attach(request, &state.app, caller)),
+        BatchRequest::Batch(requests) => {
+            if requests.len() > state.max_batch {
+                return (
+                    StatusCode::BAD_REQUEST,
+                    Json(json!({"errors": [{
+                        "message": format!("a batch may hold at most {} operations", state.max_batch),
+                        "extensions": {"code": "QUERY_TOO_COMPLEX"}
+                    }]})),
+                )
+                    .into_response();
+            }
+            BatchRequest::Batch(
+                requests
+                    .into_iter()
+                    .map(|request| attach(request, &state.app, caller.clone()))
+                    .collect(),
+            )
+        }
+    };
+    GraphQLResponse::from(state.schema.execute_batch(batch).await).into_response()
 }
 
 /// GraphiQL for a browser; anything else is told to POST.
@@ -81,7 +185,8 @@ async fn healthz() -> Json<serde_json::Value> {
 /// The process can serve: its database answers.
 async fn readyz(State(state): State<HttpState>) -> Response {
     match state.app.db.ping().await {
-        Ok(()) => Json(json!({"status": "ready"})).into_response(),
+        Ok(()) => Json(json!({"status": "ready", "policyVersion": state.app.authorizer.version()}))
+            .into_response(),
         Err(err) => {
             tracing::warn!(error = %err, "readiness check failed");
             (

@@ -1,7 +1,11 @@
 //! The `gridgov` command line.
 
 use clap::{Parser, Subcommand};
+use gridgov::auth::api_tokens::{self, IssueRequest, TokenFor};
+use gridgov::auth::policy_store;
 use gridgov::config::{DatabaseConfig, SeedConfig, ServeConfig};
+use gridgov::domain::audit::Actor;
+use gridgov::domain::page::PageRequest;
 use gridgov::{db, graphql, seed, server};
 use tracing_subscriber::EnvFilter;
 
@@ -45,6 +49,49 @@ enum Command {
     },
     /// Print the GraphQL schema (SDL), as committed in schema.graphql.
     Schema,
+    /// Issue, list and revoke scoped API tokens.
+    #[command(subcommand)]
+    Token(TokenCommand),
+}
+
+#[derive(Subcommand, Debug)]
+enum TokenCommand {
+    /// Issue a token for a department or an application; prints its secret,
+    /// which is shown this once.
+    Issue {
+        /// What the token is for.
+        #[arg(long)]
+        name: String,
+        /// The department it acts for (its policies apply), e.g. market-420502.
+        #[arg(long, conflicts_with = "user", required_unless_present = "user")]
+        department: Option<String>,
+        /// Or: the user an application acts as.
+        #[arg(long)]
+        user: Option<String>,
+        /// An object:action pair it may use, e.g. case:read (repeatable).
+        #[arg(long = "scope", required = true)]
+        scopes: Vec<String>,
+        /// An area code it is limited to, or * (repeatable).
+        #[arg(long = "area", required = true)]
+        areas: Vec<String>,
+        /// Days until it expires (at most 366).
+        #[arg(long, default_value_t = 90)]
+        days: i64,
+        #[command(flatten)]
+        database: DatabaseConfig,
+    },
+    /// List tokens (never their secrets).
+    List {
+        #[command(flatten)]
+        database: DatabaseConfig,
+    },
+    /// Revoke a token at once.
+    Revoke {
+        /// The token's id, as `token list` shows it.
+        id: i64,
+        #[command(flatten)]
+        database: DatabaseConfig,
+    },
 }
 
 #[tokio::main]
@@ -87,6 +134,11 @@ async fn main() -> anyhow::Result<()> {
             } else {
                 db::migrate(&db).await?;
             }
+            policy_store::install_defaults_if_empty(&db)
+                .await
+                .map_err(|err| {
+                    anyhow::anyhow!("installing the default policies: {}", err.message())
+                })?;
             let report = seed::run(&db, &seed_config, seed::Progress::from_terminal()).await?;
             println!(
                 "{} ({}): {report}",
@@ -99,7 +151,93 @@ async fn main() -> anyhow::Result<()> {
             print!("{}", graphql::sdl());
             Ok(())
         }
+        Some(Command::Token(command)) => token(command).await,
     }
+}
+
+async fn token(command: TokenCommand) -> anyhow::Result<()> {
+    let cli = Actor {
+        user_id: None,
+        token_id: None,
+        name: "cli".to_owned(),
+    };
+    let failed = |err: gridgov::error::ApiError| anyhow::anyhow!("{}", err.message());
+    match command {
+        TokenCommand::Issue {
+            name,
+            department,
+            user,
+            scopes,
+            areas,
+            days,
+            database,
+        } => {
+            let db = db::connect(&database).await?;
+            db::migrate(&db).await?;
+            let subject = match (department, user) {
+                (Some(code), _) => TokenFor::Department(code),
+                (None, Some(username)) => TokenFor::Application { username },
+                (None, None) => anyhow::bail!("name a --department or a --user"),
+            };
+            let request = IssueRequest {
+                name,
+                subject,
+                scopes,
+                areas,
+                expires_at: chrono::Utc::now() + chrono::Duration::days(days),
+            };
+            let (secret, token) = api_tokens::issue(&db, &cli, request)
+                .await
+                .map_err(failed)?;
+            eprintln!(
+                "token {} issued, expires {}; the secret is shown only now:",
+                token.id, token.expires_at
+            );
+            println!("{secret}");
+        }
+        TokenCommand::List { database } => {
+            let db = db::connect(&database).await?;
+            let mut after = None;
+            println!(
+                "{:>5}  {:<12}  {:<24}  {:<20}  {:<20}  name",
+                "id", "prefix", "expires", "last used", "revoked"
+            );
+            loop {
+                let request = PageRequest::new(Some(100), after.take(), api_tokens::TOKEN_CURSOR)
+                    .map_err(failed)?;
+                let listing = api_tokens::list(&db, &request).await.map_err(failed)?;
+                for (key, token) in &listing.page.rows {
+                    let when = |at: Option<chrono::DateTime<chrono::Utc>>| {
+                        at.map_or("-".to_owned(), |at| at.format("%Y-%m-%d %H:%M").to_string())
+                    };
+                    println!(
+                        "{:>5}  {:<12}  {:<24}  {:<20}  {:<20}  {}",
+                        key,
+                        token.prefix,
+                        token.expires_at.format("%Y-%m-%d %H:%M UTC"),
+                        when(token.last_used_at),
+                        when(token.revoked_at),
+                        token.name
+                    );
+                }
+                match listing.page.rows.last() {
+                    Some((key, _)) if listing.page.has_next_page => {
+                        after = Some(gridgov::domain::page::encode_cursor(
+                            api_tokens::TOKEN_CURSOR,
+                            key,
+                        ));
+                    }
+                    _ => break,
+                }
+            }
+        }
+        TokenCommand::Revoke { id, database } => {
+            let db = db::connect(&database).await?;
+            let token = api_tokens::revoke(&db, &cli, id).await.map_err(failed)?;
+            println!("token {} ({}) revoked", token.id, token.name);
+        }
+    }
+    Ok(())
 }
 
 async fn serve(config: ServeConfig) -> anyhow::Result<()> {

@@ -7,6 +7,11 @@ use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
+use std::sync::Arc;
+
+use crate::auth::jwt::JwtKeys;
+use crate::auth::policy_store;
+use crate::auth::sessions::Lifetimes;
 use crate::config::ServeConfig;
 use crate::graphql::{AppState, build_schema};
 use crate::{db, http, seed};
@@ -16,6 +21,7 @@ pub struct RunningServer {
     pub addr: SocketAddr,
     stop: Option<oneshot::Sender<()>>,
     task: JoinHandle<std::io::Result<()>>,
+    watcher: JoinHandle<()>,
 }
 
 impl RunningServer {
@@ -25,14 +31,36 @@ impl RunningServer {
             let _ = stop.send(());
         }
         (&mut self.task).await??;
+        self.watcher.abort();
         Ok(())
     }
 }
 
-/// Connects, migrates, seeds an empty database unless told not to, and binds.
-async fn prepare(config: &ServeConfig) -> anyhow::Result<(TcpListener, axum::Router)> {
+/// What `prepare` sets up: the bound socket, the app, and the task that
+/// keeps the policies in step with the database.
+struct Prepared {
+    listener: TcpListener,
+    router: axum::Router,
+    watcher: JoinHandle<()>,
+}
+
+/// Connects, migrates, installs the default policies on first start, seeds
+/// an empty database unless told not to, loads the authorizer, and binds.
+async fn prepare(config: &ServeConfig) -> anyhow::Result<Prepared> {
+    let keys = JwtKeys::from_config(
+        config.auth.jwt_secret.as_deref(),
+        config.auth.jwt_private_key_file.as_deref(),
+        config.auth.jwt_public_key_file.as_deref(),
+        &config.database.data_dir,
+    )?;
     let db = db::connect(&config.database).await?;
     db::migrate(&db).await?;
+    if policy_store::install_defaults_if_empty(&db)
+        .await
+        .map_err(|err| anyhow::anyhow!("installing the default policies: {}", err.message()))?
+    {
+        tracing::info!("installed the default policies");
+    }
     if !config.no_seed && db::is_empty(&db).await? {
         tracing::info!(
             residents = config.seed.residents,
@@ -40,18 +68,41 @@ async fn prepare(config: &ServeConfig) -> anyhow::Result<(TcpListener, axum::Rou
         );
         seed::run(&db, &config.seed, seed::Progress::from_terminal()).await?;
     }
-    let state = AppState { db };
+    let authorizer = Arc::new(policy_store::authorizer(&db).await?);
+    tracing::info!(
+        version = authorizer.version(),
+        rules = authorizer.rule_count(),
+        "policies loaded"
+    );
+    let watcher = policy_store::spawn_watcher(db.clone(), authorizer.clone());
+    let state = AppState {
+        db,
+        authorizer,
+        keys,
+        lifetimes: Lifetimes {
+            access_seconds: config.auth.access_token_seconds,
+            refresh_seconds: config.auth.refresh_token_days * 86_400,
+        },
+    };
     let schema = build_schema(state.clone(), &config.limits);
     let router = http::router(schema, state, &config.limits, config.graphiql);
     let listener = TcpListener::bind(config.listen)
         .await
         .with_context(|| format!("cannot listen on {}", config.listen))?;
-    Ok((listener, router))
+    Ok(Prepared {
+        listener,
+        router,
+        watcher,
+    })
 }
 
 /// Serves until SIGTERM or Ctrl-C, then drains and returns.
 pub async fn serve(config: ServeConfig) -> anyhow::Result<()> {
-    let (listener, router) = prepare(&config).await?;
+    let Prepared {
+        listener,
+        router,
+        watcher,
+    } = prepare(&config).await?;
     let addr = listener.local_addr()?;
     println!("gridgov is serving");
     println!("  GraphQL   http://{addr}{}", http::GRAPHQL_PATH);
@@ -65,13 +116,18 @@ pub async fn serve(config: ServeConfig) -> anyhow::Result<()> {
     axum::serve(listener, router)
         .with_graceful_shutdown(shutdown_signal())
         .await?;
+    watcher.abort();
     tracing::info!("stopped");
     Ok(())
 }
 
 /// Starts serving in the background; `listen` may use port 0.
 pub async fn spawn(config: ServeConfig) -> anyhow::Result<RunningServer> {
-    let (listener, router) = prepare(&config).await?;
+    let Prepared {
+        listener,
+        router,
+        watcher,
+    } = prepare(&config).await?;
     let addr = listener.local_addr()?;
     let (stop, stopped) = oneshot::channel::<()>();
     let task = tokio::spawn(async move {
@@ -85,6 +141,7 @@ pub async fn spawn(config: ServeConfig) -> anyhow::Result<RunningServer> {
         addr,
         stop: Some(stop),
         task,
+        watcher,
     })
 }
 

@@ -81,8 +81,19 @@ fn serve_creates_seeds_answers_and_stops_on_sigterm() {
             .await
             .expect("healthz");
         assert!(health.status().is_success());
+        let login: serde_json::Value = client
+            .post(format!("{address}/graphql"))
+            .json(&serde_json::json!({"query": "mutation { login(username: \"admin\", password: \"gridgov-demo\") { accessToken } }"}))
+            .send()
+            .await
+            .expect("login")
+            .json()
+            .await
+            .expect("json");
+        let token = login["data"]["login"]["accessToken"].as_str().expect("the demo admin signs in");
         let body: serde_json::Value = client
             .post(format!("{address}/graphql"))
+            .bearer_auth(token)
             .json(&serde_json::json!({"query": "{ grids { totalCount } }"}))
             .send()
             .await

@@ -12,7 +12,7 @@ use std::future::Future;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use gridgov::config::{DatabaseConfig, LimitsConfig, SeedConfig, ServeConfig};
+use gridgov::config::{AuthConfig, DatabaseConfig, LimitsConfig, SeedConfig, ServeConfig};
 use gridgov::server::{self, RunningServer};
 use sea_orm::{ConnectionTrait, Database, DatabaseConnection};
 use serde_json::{Value, json};
@@ -21,6 +21,7 @@ use serde_json::{Value, json};
 /// enough to seed in about a second.
 pub const TEST_RESIDENTS: u32 = 3_000;
 pub const TEST_SEED: u64 = 20_261_126;
+pub const DEMO_PASSWORD: &str = "gridgov-demo";
 
 const DEFAULT_POSTGRES: &str = "postgres://gridgov:gridgov@127.0.0.1:5432/postgres";
 
@@ -167,6 +168,16 @@ pub fn test_serve_config(database: DatabaseConfig) -> ServeConfig {
             max_body_bytes: 256 * 1024,
             request_timeout_secs: 30,
             introspection: true,
+            max_aliases: 30,
+            max_root_fields: 20,
+            max_batch: 10,
+        },
+        auth: AuthConfig {
+            jwt_secret: Some("a test secret of at least thirty-two bytes".to_owned()),
+            jwt_private_key_file: None,
+            jwt_public_key_file: None,
+            access_token_seconds: 900,
+            refresh_token_days: 30,
         },
     }
 }
@@ -207,27 +218,42 @@ impl TestServer {
         format!("{}{path}", self.base_url)
     }
 
-    /// POSTs a GraphQL request and returns the whole response body.
+    /// POSTs a GraphQL request without credentials and returns the whole
+    /// response body.
     pub async fn graphql(&self, query: &str, variables: Value) -> Value {
-        let response = self
-            .client
-            .post(self.url("/graphql"))
-            .json(&json!({"query": query, "variables": variables}))
-            .send()
-            .await
-            .expect("request reaches the server");
-        response.json().await.expect("a JSON body")
+        self.anonymous().graphql(query, variables).await
     }
 
-    /// POSTs a GraphQL request that must succeed, and returns its `data`.
-    pub async fn data(&self, query: &str, variables: Value) -> Value {
-        let body = self.graphql(query, variables).await;
-        assert!(
-            body.get("errors").is_none(),
-            "[{:?}] unexpected errors: {body:#}",
-            self.backend
-        );
-        body["data"].clone()
+    /// A client without credentials.
+    pub fn anonymous(&self) -> Client<'_> {
+        Client {
+            server: self,
+            bearer: None,
+        }
+    }
+
+    /// A client presenting `bearer` (an access token or an API token).
+    pub fn with_bearer(&self, bearer: &str) -> Client<'_> {
+        Client {
+            server: self,
+            bearer: Some(bearer.to_owned()),
+        }
+    }
+
+    /// Signs in as a demo account and returns a client carrying its token.
+    pub async fn as_user(&self, username: &str) -> Client<'_> {
+        let data = self
+            .anonymous()
+            .data(
+                "mutation($u: String!, $p: String!) { login(username: $u, password: $p) { accessToken } }",
+                json!({"u": username, "p": DEMO_PASSWORD}),
+            )
+            .await;
+        let token = data["login"]["accessToken"]
+            .as_str()
+            .unwrap_or_else(|| panic!("{username} signs in: {data}"))
+            .to_owned();
+        self.with_bearer(&token)
     }
 
     /// Opens a second connection to the server's database, for checks that
@@ -239,6 +265,47 @@ impl TestServer {
     pub async fn stop(self) {
         self.server.shutdown().await.expect("server stops cleanly");
         self.database.drop_database().await;
+    }
+}
+
+/// Talks to a test server, with or without credentials.
+pub struct Client<'a> {
+    server: &'a TestServer,
+    bearer: Option<String>,
+}
+
+impl Client<'_> {
+    /// POSTs any JSON body to /graphql and returns the status and body.
+    pub async fn post(&self, body: &Value) -> (reqwest::StatusCode, Value) {
+        let mut request = self
+            .server
+            .client
+            .post(self.server.url("/graphql"))
+            .json(body);
+        if let Some(bearer) = &self.bearer {
+            request = request.bearer_auth(bearer);
+        }
+        let response = request.send().await.expect("request reaches the server");
+        let status = response.status();
+        (status, response.json().await.expect("a JSON body"))
+    }
+
+    /// POSTs a GraphQL request and returns the whole response body.
+    pub async fn graphql(&self, query: &str, variables: Value) -> Value {
+        self.post(&json!({"query": query, "variables": variables}))
+            .await
+            .1
+    }
+
+    /// POSTs a GraphQL request that must succeed, and returns its `data`.
+    pub async fn data(&self, query: &str, variables: Value) -> Value {
+        let body = self.graphql(query, variables).await;
+        assert!(
+            body.get("errors").is_none(),
+            "[{:?}] unexpected errors: {body:#}",
+            self.server.backend
+        );
+        body["data"].clone()
     }
 }
 

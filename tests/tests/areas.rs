@@ -1,6 +1,6 @@
 //! The map of the city over GraphQL: areas, grids, pages, ids and bad input.
 
-use gridgov_tests::{TestServer, error_code, on_each_backend};
+use gridgov_tests::{Client, error_code, on_each_backend};
 use serde_json::{Value, json};
 
 const DISTRICTS: &str = "query { areas(level: DISTRICT) { totalCount edges { node { code name level parent { code } } } } }";
@@ -8,7 +8,8 @@ const DISTRICTS: &str = "query { areas(level: DISTRICT) { totalCount edges { nod
 #[tokio::test]
 async fn the_five_districts_of_yichang_are_listed() {
     on_each_backend(|server| async move {
-        let data = server.data(DISTRICTS, json!({})).await;
+        let admin = server.as_user("admin").await;
+        let data = admin.data(DISTRICTS, json!({})).await;
         assert_eq!(data["areas"]["totalCount"], 5);
         let districts: Vec<(String, String)> = data["areas"]["edges"]
             .as_array()
@@ -42,7 +43,8 @@ async fn the_five_districts_of_yichang_are_listed() {
 #[tokio::test]
 async fn communities_and_grids_have_the_published_counts() {
     on_each_backend(|server| async move {
-        let data = server
+        let admin = server.as_user("admin").await;
+        let data = admin
             .data(
                 "query { communities: areas(level: COMMUNITY) { totalCount }
                          all: areas { totalCount }
@@ -63,7 +65,7 @@ async fn communities_and_grids_have_the_published_counts() {
 }
 
 /// Walks a whole list page by page and returns the codes in order.
-async fn walk(server: &TestServer, field: &str, args: &str, page_size: i32) -> Vec<String> {
+async fn walk(client: &Client<'_>, field: &str, args: &str, page_size: i32) -> Vec<String> {
     let query = format!(
         "query($after: String) {{ {field}({args} first: {page_size}, after: $after) {{
             totalCount pageInfo {{ hasNextPage hasPreviousPage endCursor }}
@@ -72,7 +74,7 @@ async fn walk(server: &TestServer, field: &str, args: &str, page_size: i32) -> V
     let mut codes = Vec::new();
     let mut after = Value::Null;
     loop {
-        let data = server.data(&query, json!({"after": after})).await;
+        let data = client.data(&query, json!({"after": after})).await;
         let list = &data[field];
         let edges = list["edges"].as_array().expect("edges");
         assert!(edges.len() <= page_size as usize);
@@ -93,12 +95,13 @@ async fn walk(server: &TestServer, field: &str, args: &str, page_size: i32) -> V
 #[tokio::test]
 async fn pages_cover_every_area_once_in_code_order() {
     on_each_backend(|server| async move {
-        let codes = walk(&server, "areas", "", 40).await;
+        let admin = server.as_user("admin").await;
+        let codes = walk(&admin, "areas", "", 40).await;
         let mut sorted = codes.clone();
         sorted.sort();
         sorted.dedup();
         assert_eq!(codes, sorted, "pages are in code order without repeats");
-        let grids = walk(&server, "grids", "within: \"420503\",", 100).await;
+        let grids = walk(&admin, "grids", "within: \"420503\",", 100).await;
         assert!(
             grids
                 .iter()
@@ -113,8 +116,9 @@ async fn pages_cover_every_area_once_in_code_order() {
 #[tokio::test]
 async fn within_matches_on_level_boundaries_only() {
     on_each_backend(|server| async move {
+        let admin = server.as_user("admin").await;
         let community = "420502003001";
-        let codes = walk(&server, "grids", &format!("within: \"{community}\","), 100).await;
+        let codes = walk(&admin, "grids", &format!("within: \"{community}\","), 100).await;
         let expected: Vec<String> = (1..=codes.len())
             .map(|n| format!("{community}{n:03}"))
             .collect();
@@ -123,11 +127,11 @@ async fn within_matches_on_level_boundaries_only() {
 
         // One grid is within itself and holds nothing else, though grid 001's
         // code is a prefix of no other code and 01 would be of ten.
-        let one = walk(&server, "grids", "within: \"420502003001001\",", 100).await;
+        let one = walk(&admin, "grids", "within: \"420502003001001\",", 100).await;
         assert_eq!(one, ["420502003001001"]);
 
         // A code of no level's width is refused, not treated as a prefix.
-        let body = server
+        let body = admin
             .graphql(
                 "{ grids(within: \"42050200300101\") { totalCount } }",
                 json!({}),
@@ -135,7 +139,7 @@ async fn within_matches_on_level_boundaries_only() {
             .await;
         assert_eq!(error_code(&body), Some("BAD_USER_INPUT"));
         assert_eq!(body["errors"][0]["extensions"]["field"], "within");
-        let body = server
+        let body = admin
             .graphql(
                 "{ grids(within: \"西陵区网格\") { totalCount } }",
                 json!({}),
@@ -150,7 +154,8 @@ async fn within_matches_on_level_boundaries_only() {
 #[tokio::test]
 async fn a_grid_knows_its_community_ancestors_and_outline() {
     on_each_backend(|server| async move {
-        let data = server
+        let admin = server.as_user("admin").await;
+        let data = admin
             .data(
                 r#"{ grid(code: "420503001002003") { id code name
                      community { code level }
@@ -186,7 +191,8 @@ async fn a_grid_knows_its_community_ancestors_and_outline() {
 #[tokio::test]
 async fn children_and_grids_hang_off_an_area() {
     on_each_backend(|server| async move {
-        let data = server
+        let admin = server.as_user("admin").await;
+        let data = admin
             .data(
                 r#"{ area(code: "420505") { name level
                      children(first: 10) { totalCount edges { node { code level parent { code } } } }
@@ -214,7 +220,8 @@ async fn children_and_grids_hang_off_an_area() {
 #[tokio::test]
 async fn nodes_are_fetched_by_global_id_and_unknown_ids_are_null() {
     on_each_backend(|server| async move {
-        let data = server
+        let admin = server.as_user("admin").await;
+        let data = admin
             .data(r#"{ area(code: "420502001") { id } grid(code: "420502001001001") { id } }"#, json!({}))
             .await;
         let query = "query($id: ID!) { node(id: $id) { id __typename ... on Area { code } ... on Grid { code } } }";
@@ -222,16 +229,16 @@ async fn nodes_are_fetched_by_global_id_and_unknown_ids_are_null() {
             (&data["area"]["id"], "Area", "420502001"),
             (&data["grid"]["id"], "Grid", "420502001001001"),
         ] {
-            let node = server.data(query, json!({"id": id})).await;
+            let node = admin.data(query, json!({"id": id})).await;
             assert_eq!(node["node"]["__typename"], typename);
             assert_eq!(node["node"]["code"], code);
             assert_eq!(&node["node"]["id"], id);
         }
         for unknown in ["garbage", "QXJlYTo5OTk5OTk", ""] {
-            let node = server.data(query, json!({"id": unknown})).await;
+            let node = admin.data(query, json!({"id": unknown})).await;
             assert_eq!(node["node"], Value::Null, "{unknown}");
         }
-        let missing = server.data(r#"{ area(code: "999999") { code } grid(code: "x") { code } }"#, json!({})).await;
+        let missing = admin.data(r#"{ area(code: "999999") { code } grid(code: "x") { code } }"#, json!({})).await;
         assert_eq!(missing, json!({"area": null, "grid": null}));
         server
     })
@@ -241,22 +248,23 @@ async fn nodes_are_fetched_by_global_id_and_unknown_ids_are_null() {
 #[tokio::test]
 async fn bad_paging_arguments_get_clear_errors() {
     on_each_backend(|server| async move {
-        let body = server
+        let admin = server.as_user("admin").await;
+        let body = admin
             .graphql("{ areas(first: 101) { totalCount } }", json!({}))
             .await;
         assert_eq!(error_code(&body), Some("BAD_USER_INPUT"));
         assert_eq!(body["errors"][0]["extensions"]["field"], "first");
 
-        let body = server
+        let body = admin
             .graphql("{ areas(first: -1) { totalCount } }", json!({}))
             .await;
         assert_eq!(error_code(&body), Some("BAD_USER_INPUT"));
 
-        let data = server
+        let data = admin
             .data("{ areas(first: 1) { pageInfo { endCursor } } }", json!({}))
             .await;
         let area_cursor = data["areas"]["pageInfo"]["endCursor"].clone();
-        let body = server
+        let body = admin
             .graphql(
                 "query($after: String) { grids(after: $after) { totalCount } }",
                 json!({"after": area_cursor}),
@@ -272,11 +280,12 @@ async fn bad_paging_arguments_get_clear_errors() {
 #[tokio::test]
 async fn overly_deep_queries_are_refused() {
     on_each_backend(|server| async move {
+        let admin = server.as_user("admin").await;
         let mut selection = String::from("code");
         for _ in 0..14 {
             selection = format!("parent {{ {selection} }}");
         }
-        let body = server
+        let body = admin
             .graphql(
                 &format!("{{ area(code: \"420502001001\") {{ {selection} }} }}"),
                 json!({}),

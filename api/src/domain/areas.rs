@@ -1,14 +1,14 @@
 //! Areas and grids: lookups and keyset-paged lists ordered by code.
 
 use entities::{area, grid};
-use policies::{AreaCode, AreaLevel};
+use policies::{AreaCode, AreaLevel, Scope};
 use sea_orm::{
     ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Select,
 };
 
 use crate::domain::count::LazyCount;
-use crate::domain::page::{Page, PageRequest};
-use crate::domain::within::within;
+use crate::domain::page::{Listing, Page, PageRequest};
+use crate::domain::within::{in_scope, within};
 use crate::error::{ApiError, ApiResult};
 
 pub const AREA_CURSOR: &str = "area";
@@ -25,12 +25,6 @@ pub struct AreaFilter {
     pub within: Option<AreaCode>,
 }
 
-/// A page of a list and its total, counted on demand.
-pub struct Listing<T> {
-    pub page: Page<T>,
-    pub total: LazyCount,
-}
-
 pub async fn find_area(db: &DatabaseConnection, code: &AreaCode) -> ApiResult<Option<area::Model>> {
     if code.level() == AreaLevel::Grid {
         return Ok(None);
@@ -45,12 +39,14 @@ pub async fn find_grid(db: &DatabaseConnection, code: &AreaCode) -> ApiResult<Op
     Ok(grid::Entity::find_by_id(code.as_str()).one(db).await?)
 }
 
+/// Areas the scope covers, by code.
 pub async fn list_areas(
     db: &DatabaseConnection,
+    scope: &Scope,
     filter: &AreaFilter,
     request: &PageRequest,
 ) -> ApiResult<Listing<area::Model>> {
-    let mut select = area::Entity::find();
+    let mut select = area::Entity::find().filter(in_scope(area::Column::Code, scope));
     if let Some(parent) = &filter.parent {
         select = select.filter(area::Column::ParentCode.eq(parent.as_str()));
     }
@@ -76,13 +72,14 @@ pub async fn list_areas(
     })
 }
 
-/// Grids inside `area` (all grids when `None`), by code.
+/// Grids the scope covers inside `area` (all of them when `None`), by code.
 pub async fn list_grids(
     db: &DatabaseConnection,
+    scope: &Scope,
     area: Option<&AreaCode>,
     request: &PageRequest,
 ) -> ApiResult<Listing<grid::Model>> {
-    let mut select = grid::Entity::find();
+    let mut select = grid::Entity::find().filter(in_scope(grid::Column::Code, scope));
     if let Some(area) = area {
         select = select.filter(within(grid::Column::Code, area));
     }
@@ -98,16 +95,19 @@ pub async fn list_grids(
     })
 }
 
-/// Areas by code, for batch loading; codes that are not areas are skipped.
+/// Areas by code that the scope covers, for batch loading; other codes are
+/// skipped.
 pub async fn areas_by_code(
     db: &DatabaseConnection,
+    scope: &Scope,
     codes: &[String],
 ) -> ApiResult<Vec<area::Model>> {
-    if codes.is_empty() {
+    if codes.is_empty() || scope.is_nothing() {
         return Ok(Vec::new());
     }
     Ok(area::Entity::find()
         .filter(area::Column::Code.is_in(codes.iter().cloned()))
+        .filter(in_scope(area::Column::Code, scope))
         .all(db)
         .await?)
 }

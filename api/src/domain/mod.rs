@@ -2,8 +2,10 @@
 //! how a page is cut, what makes an ID number valid.
 
 pub mod areas;
+pub mod audit;
 pub mod calendar;
 pub mod count;
 pub mod id_number;
 pub mod page;
+pub mod policy_admin;
 pub mod within;

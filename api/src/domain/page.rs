@@ -45,6 +45,12 @@ impl PageRequest {
     }
 }
 
+/// A page of a list and the list's total, counted on demand.
+pub struct Listing<T> {
+    pub page: Page<T>,
+    pub total: crate::domain::count::LazyCount,
+}
+
 /// One page of rows, each with its ordering key.
 #[derive(Debug, Clone)]
 pub struct Page<T> {

@@ -1,11 +1,12 @@
-//! "Inside this area" as SQL: one range on an indexed code column.
+//! "Inside this area" and "inside the caller's scope" as SQL: ranges on an
+//! indexed code column, never a LIKE on a raw prefix.
 
-use policies::AreaCode;
+use policies::{Allow, AreaCode, Scope};
 use sea_orm::ColumnTrait;
-use sea_orm::sea_query::Condition;
+use sea_orm::sea_query::{Condition, Expr};
 
 /// `column` holds a code inside `area` (or `area` itself): a half-open range
-/// on level boundaries, never a LIKE on a raw prefix.
+/// on level boundaries.
 pub fn within<C: ColumnTrait>(column: C, area: &AreaCode) -> Condition {
     let range = area.range();
     let mut condition = Condition::all().add(column.gte(range.start));
@@ -13,4 +14,20 @@ pub fn within<C: ColumnTrait>(column: C, area: &AreaCode) -> Condition {
         condition = condition.add(column.lt(end));
     }
     condition
+}
+
+/// `column` holds a code the scope covers: one condition, OR-ed over the
+/// scope's areas, with its carve-outs excluded.
+pub fn in_scope<C: ColumnTrait + Copy>(column: C, scope: &Scope) -> Condition {
+    let allowed = match &scope.allow {
+        Allow::Nowhere => return Condition::all().add(Expr::cust("1 = 0")),
+        Allow::Everywhere => Condition::all(),
+        Allow::Within(areas) => areas
+            .iter()
+            .fold(Condition::any(), |any, area| any.add(within(column, area))),
+    };
+    scope
+        .except
+        .iter()
+        .fold(allowed, |all, area| all.add(within(column, area).not()))
 }

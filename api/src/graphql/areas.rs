@@ -10,6 +10,7 @@ use super::loaders::AreaLoader;
 use super::relay::{NodeKind, Page, connection, global_id};
 use crate::domain::areas::{self, AREA_CURSOR, AreaFilter, GRID_CURSOR, parse_code};
 use crate::domain::page::PageRequest;
+use policies::{Action, Object};
 
 /// The administrative levels, outermost first.
 #[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
@@ -29,10 +30,21 @@ pub enum AreaLevel {
 pub struct Area(area::Model);
 
 impl Area {
+    /// The area, or None when it does not exist or the caller may not see
+    /// it: the two look the same from outside.
     pub async fn find(ctx: &Context<'_>, code: &str) -> Result<Option<Area>> {
+        let caller = ctx.caller()?;
         let Ok(code) = AreaCode::parse(code) else {
             return Ok(None);
         };
+        if !ctx.state().authorizer.check_code(
+            &caller.principal,
+            code.as_str(),
+            Object::Area,
+            Action::Read,
+        ) {
+            return Ok(None);
+        }
         Ok(areas::find_area(&ctx.state().db, &code).await?.map(Area))
     }
 
@@ -84,7 +96,8 @@ impl Area {
             parent: Some(self.area_code()?),
             ..AreaFilter::default()
         };
-        let listing = areas::list_areas(&ctx.state().db, &filter, &request).await?;
+        let listing =
+            areas::list_areas(&ctx.state().db, &area_scope(ctx)?, &filter, &request).await?;
         Ok(connection(AREA_CURSOR, listing, Area))
     }
 
@@ -97,8 +110,13 @@ impl Area {
         after: Option<String>,
     ) -> Result<Page<Grid>> {
         let request = PageRequest::new(first, after, GRID_CURSOR)?;
-        let listing =
-            areas::list_grids(&ctx.state().db, Some(&self.area_code()?), &request).await?;
+        let listing = areas::list_grids(
+            &ctx.state().db,
+            &area_scope(ctx)?,
+            Some(&self.area_code()?),
+            &request,
+        )
+        .await?;
         Ok(connection(GRID_CURSOR, listing, Grid))
     }
 }
@@ -107,10 +125,20 @@ impl Area {
 pub struct Grid(grid::Model);
 
 impl Grid {
+    /// The grid, or None when it does not exist or the caller may not see it.
     pub async fn find(ctx: &Context<'_>, code: &str) -> Result<Option<Grid>> {
+        let caller = ctx.caller()?;
         let Ok(code) = AreaCode::parse(code) else {
             return Ok(None);
         };
+        if !ctx.state().authorizer.check_code(
+            &caller.principal,
+            code.as_str(),
+            Object::Area,
+            Action::Read,
+        ) {
+            return Ok(None);
+        }
         Ok(areas::find_grid(&ctx.state().db, &code).await?.map(Grid))
     }
 }
@@ -174,7 +202,8 @@ impl AreasQuery {
             within: within.map(|code| parse_code("within", &code)).transpose()?,
         };
         let request = PageRequest::new(first, after, AREA_CURSOR)?;
-        let listing = areas::list_areas(&ctx.state().db, &filter, &request).await?;
+        let listing =
+            areas::list_areas(&ctx.state().db, &area_scope(ctx)?, &filter, &request).await?;
         Ok(connection(AREA_CURSOR, listing, Area))
     }
 
@@ -194,7 +223,13 @@ impl AreasQuery {
     ) -> Result<Page<Grid>> {
         let within = within.map(|code| parse_code("within", &code)).transpose()?;
         let request = PageRequest::new(first, after, GRID_CURSOR)?;
-        let listing = areas::list_grids(&ctx.state().db, within.as_ref(), &request).await?;
+        let listing = areas::list_grids(
+            &ctx.state().db,
+            &area_scope(ctx)?,
+            within.as_ref(),
+            &request,
+        )
+        .await?;
         Ok(connection(GRID_CURSOR, listing, Grid))
     }
 }
@@ -222,6 +257,12 @@ async fn load_ancestors(ctx: &Context<'_>, code: &AreaCode) -> Result<Vec<Area>>
         .filter_map(|code| found.remove(code))
         .map(Area)
         .collect())
+}
+
+/// Where the caller may see areas and grids.
+fn area_scope(ctx: &Context<'_>) -> Result<policies::Scope> {
+    let caller = ctx.caller()?;
+    Ok(caller.scope(&ctx.state().authorizer, Object::Area, Action::Read))
 }
 
 /// A page costs its size times what each item costs.

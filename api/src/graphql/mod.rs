@@ -1,29 +1,50 @@
 //! The GraphQL schema: one module per part of it, named like the schema.
 
+mod admin;
 mod areas;
+mod limits;
 mod loaders;
 mod relay;
+mod session;
+
+use std::sync::Arc;
 
 use async_graphql::dataloader::DataLoader;
-use async_graphql::{EmptyMutation, EmptySubscription, MergedObject, Schema, SchemaBuilder};
+use async_graphql::{Context, EmptySubscription, MergedObject, Schema, SchemaBuilder};
+use policies::{Action, Authorizer, Object};
 use sea_orm::DatabaseConnection;
 
+use crate::auth::Caller;
+use crate::auth::jwt::JwtKeys;
+use crate::auth::sessions::Lifetimes;
 use crate::config::LimitsConfig;
+use crate::error::{ApiError, ApiResult};
 pub use loaders::AreaLoader;
 
-pub type GridgovSchema = Schema<Query, EmptyMutation, EmptySubscription>;
+pub type GridgovSchema = Schema<Query, Mutation, EmptySubscription>;
 
 #[derive(MergedObject, Default)]
-pub struct Query(areas::AreasQuery, relay::NodeQuery);
+pub struct Query(
+    areas::AreasQuery,
+    relay::NodeQuery,
+    session::SessionQuery,
+    admin::AdminQuery,
+);
+
+#[derive(MergedObject, Default)]
+pub struct Mutation(session::SessionMutation, admin::AdminMutation);
 
 /// What every resolver can reach through its context.
 #[derive(Clone)]
 pub struct AppState {
     pub db: DatabaseConnection,
+    pub authorizer: Arc<Authorizer>,
+    pub keys: JwtKeys,
+    pub lifetimes: Lifetimes,
 }
 
-fn schema_builder() -> SchemaBuilder<Query, EmptyMutation, EmptySubscription> {
-    Schema::build(Query::default(), EmptyMutation, EmptySubscription)
+fn schema_builder() -> SchemaBuilder<Query, Mutation, EmptySubscription> {
+    Schema::build(Query::default(), Mutation::default(), EmptySubscription)
 }
 
 /// The schema as served, with its limits on.
@@ -32,7 +53,11 @@ pub fn build_schema(state: AppState, limits: &LimitsConfig) -> GridgovSchema {
         .data(state)
         .limit_depth(limits.max_depth)
         .limit_complexity(limits.max_complexity)
-        .disable_suggestions();
+        .disable_suggestions()
+        .extension(limits::QueryLimits::new(
+            limits.max_aliases,
+            limits.max_root_fields,
+        ));
     if !limits.introspection {
         builder = builder.disable_introspection();
     }
@@ -44,19 +69,44 @@ pub fn sdl() -> String {
     schema_builder().finish().sdl()
 }
 
-/// The per-request data a request needs: loaders batch lookups within one
-/// request and must not outlive it, or one caller's rows could serve another.
-pub fn request_data(state: &AppState) -> DataLoader<AreaLoader> {
-    DataLoader::new(AreaLoader::new(state.db.clone()), tokio::spawn)
+/// The caller of a request, as the HTTP layer established it.
+#[derive(Clone)]
+pub struct RequestCaller(pub Option<Caller>);
+
+/// Attaches what one request needs: its caller, and loaders that batch
+/// lookups within the request under the caller's scope. Loaders must not
+/// outlive the request, or one caller's rows could serve another.
+pub fn attach(
+    request: async_graphql::Request,
+    state: &AppState,
+    caller: Option<Caller>,
+) -> async_graphql::Request {
+    let area_scope = match &caller {
+        Some(caller) => caller.scope(&state.authorizer, Object::Area, Action::Read),
+        None => policies::Scope::nothing(),
+    };
+    request.data(RequestCaller(caller)).data(DataLoader::new(
+        AreaLoader::new(state.db.clone(), area_scope),
+        tokio::spawn,
+    ))
 }
 
 trait ContextExt {
     fn state(&self) -> &AppState;
+    /// The authenticated caller; UNAUTHENTICATED for anyone else.
+    fn caller(&self) -> ApiResult<&Caller>;
 }
 
-impl ContextExt for async_graphql::Context<'_> {
+impl ContextExt for Context<'_> {
     fn state(&self) -> &AppState {
         // build_schema always registers the state.
         self.data_unchecked::<AppState>()
+    }
+
+    fn caller(&self) -> ApiResult<&Caller> {
+        self.data::<RequestCaller>()
+            .ok()
+            .and_then(|caller| caller.0.as_ref())
+            .ok_or(ApiError::Unauthenticated)
     }
 }

@@ -6,8 +6,8 @@ use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 
 use super::areas::{Area, Grid};
-use crate::domain::areas::Listing;
 use crate::domain::count::LazyCount;
+use crate::domain::page::Listing;
 use crate::domain::page::encode_cursor;
 use crate::error::ApiError;
 

@@ -11,6 +11,8 @@ use entities::{department, user};
 use sea_orm::ActiveValue::Set;
 use serde_json::json;
 
+use policies::{RoleAssignment, Rule};
+
 use super::geography::{CityMap, DISTRICTS};
 use super::names;
 use super::rng::Rng;
@@ -47,6 +49,8 @@ pub const DEPARTMENT_KINDS: &[(&str, &str, &[&str])] = &[
 pub struct Accounts {
     pub departments: Vec<department::ActiveModel>,
     pub users: Vec<user::ActiveModel>,
+    /// Who holds which role where: the demo city's `g` rules.
+    pub assignments: Vec<Rule>,
     /// Department id by (district code, duty).
     pub department_for_duty: HashMap<(String, String), i64>,
     /// The officer of each department.
@@ -98,6 +102,21 @@ pub fn accounts(rng: &mut Rng, map: &CityMap, now: DateTime<Utc>) -> Result<Acco
     }
 
     let mut users = Vec::new();
+    let mut assignments = Vec::new();
+    let mut grant = |subject: String, role: &str, domain: &str| {
+        if let Ok(assignment) = RoleAssignment::new(&subject, role, domain) {
+            assignments.push(Rule::Assignment(assignment));
+        }
+    };
+    for district in DISTRICTS {
+        for (stem, _, _) in DEPARTMENT_KINDS {
+            grant(
+                format!("dept:{stem}-{}", district.code),
+                "department",
+                district.code,
+            );
+        }
+    }
     let mut add = |rng: &mut Rng,
                    username: String,
                    display_name: Option<String>,
@@ -155,6 +174,9 @@ pub fn accounts(rng: &mut Rng, map: &CityMap, now: DateTime<Utc>) -> Result<Acco
         None,
         None,
     );
+    for role in ["admin", "operator", "auditor", "analyst"] {
+        grant(format!("user:{role}"), role, "*");
+    }
 
     use entities::area::AreaLevel;
     for area in &map.areas {
@@ -171,6 +193,11 @@ pub fn accounts(rng: &mut Rng, map: &CityMap, now: DateTime<Utc>) -> Result<Acco
             Some(area.code.clone()),
             None,
         );
+        grant(
+            format!("user:{stem}-{}", area.code),
+            "area_manager",
+            &area.code,
+        );
         if area.level == AreaLevel::Community {
             add(
                 rng,
@@ -180,6 +207,7 @@ pub fn accounts(rng: &mut Rng, map: &CityMap, now: DateTime<Utc>) -> Result<Acco
                 Some(area.code.clone()),
                 None,
             );
+            grant(format!("user:police-{}", area.code), "police", &area.code);
         }
     }
     let mut worker_of_grid = HashMap::new();
@@ -191,6 +219,11 @@ pub fn accounts(rng: &mut Rng, map: &CityMap, now: DateTime<Utc>) -> Result<Acco
             UserKind::GridWorker,
             Some(grid.code.clone()),
             None,
+        );
+        grant(
+            format!("user:worker-{}", grid.code),
+            "grid_worker",
+            &grid.code,
         );
         worker_of_grid.insert(grid.code.clone(), id);
     }
@@ -216,12 +249,14 @@ pub fn accounts(rng: &mut Rng, map: &CityMap, now: DateTime<Utc>) -> Result<Acco
             Some(area.clone()),
             Some(*id),
         );
+        grant(format!("user:officer-{code}"), "department_officer", area);
         officer_of_department.insert(*id, officer);
     }
 
     Ok(Accounts {
         departments,
         users,
+        assignments,
         department_for_duty,
         officer_of_department,
         worker_of_grid,

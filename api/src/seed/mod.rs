@@ -192,10 +192,13 @@ pub async fn run(
         .collect();
     insert_all(&txn, std::mem::take(&mut accounts.departments), batch).await?;
     insert_all(&txn, std::mem::take(&mut accounts.users), batch).await?;
+    crate::auth::policy_store::insert_rules(&txn, &accounts.assignments).await?;
+    crate::auth::policy_store::bump_version(&txn).await?;
     progress.line(&format!(
-        "{} accounts (password \"{DEMO_PASSWORD}\"), {} departments",
+        "{} accounts (password \"{DEMO_PASSWORD}\"), {} departments, {} role assignments",
         report.users,
-        departments.len()
+        departments.len(),
+        accounts.assignments.len()
     ));
 
     let grid_rows: Vec<entities::grid::ActiveModel> = map

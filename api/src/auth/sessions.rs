@@ -1,0 +1,229 @@
+//! Signing in: a short-lived access token and a rotating refresh token.
+//!
+//! Refresh tokens are opaque, stored as fingerprints, and single-use: each
+//! refresh marks the presented token used and issues the next of its family.
+//! Presenting a used token again means it was copied, so the whole family
+//! is revoked and everyone holding one of its tokens must sign in again.
+
+use chrono::{Duration, Utc};
+use entities::{refresh_token, user};
+use sea_orm::ActiveValue::{NotSet, Set};
+use sea_orm::sea_query::Expr;
+use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, TransactionTrait};
+use serde_json::json;
+
+use super::jwt::JwtKeys;
+use super::passwords;
+use super::secret::{fingerprint, random_token};
+use crate::domain::audit::{self, Actor, Entry};
+use crate::error::{ApiError, ApiResult};
+
+/// How long the two tokens live.
+#[derive(Debug, Clone, Copy)]
+pub struct Lifetimes {
+    pub access_seconds: i64,
+    pub refresh_seconds: i64,
+}
+
+/// What a successful sign-in or refresh hands back.
+pub struct Session {
+    pub access_token: String,
+    pub access_expires_in: i64,
+    pub refresh_token: String,
+    pub user: user::Model,
+}
+
+fn wrong_credentials() -> ApiError {
+    ApiError::Unauthenticated
+}
+
+fn internal(err: impl std::fmt::Display) -> ApiError {
+    ApiError::Internal(anyhow::anyhow!("{err}"))
+}
+
+pub async fn login(
+    db: &DatabaseConnection,
+    keys: &JwtKeys,
+    lifetimes: Lifetimes,
+    username: &str,
+    password: &str,
+) -> ApiResult<Session> {
+    let found = user::Entity::find()
+        .filter(user::Column::Username.eq(username))
+        .one(db)
+        .await?;
+    let Some(account) = found.filter(|account| account.active) else {
+        passwords::verify_decoy(password);
+        return Err(wrong_credentials());
+    };
+    let hash = account.password_hash.clone();
+    let password = password.to_owned();
+    // Hashing is deliberately slow: keep it off the async workers.
+    let matches = tokio::task::spawn_blocking(move || passwords::verify(&password, &hash))
+        .await
+        .map_err(internal)?;
+    if !matches {
+        return Err(wrong_credentials());
+    }
+    let family = random_token(16).map_err(internal)?;
+    let txn = db.begin().await?;
+    let refresh = store_refresh_token(&txn, account.id, &family, lifetimes).await?;
+    audit::record(
+        &txn,
+        &Actor {
+            user_id: Some(account.id),
+            token_id: None,
+            name: account.username.clone(),
+        },
+        Entry {
+            action: "session.login",
+            object_kind: "user",
+            object_id: Some(account.id.to_string()),
+            area_code: None,
+            detail: json!({}),
+        },
+    )
+    .await?;
+    txn.commit().await?;
+    session(keys, lifetimes, account, refresh)
+}
+
+pub async fn refresh(
+    db: &DatabaseConnection,
+    keys: &JwtKeys,
+    lifetimes: Lifetimes,
+    presented: &str,
+) -> ApiResult<Session> {
+    let now = Utc::now();
+    let txn = db.begin().await?;
+    let Some(stored) = refresh_token::Entity::find()
+        .filter(refresh_token::Column::TokenHash.eq(fingerprint(presented)))
+        .one(&txn)
+        .await?
+    else {
+        return Err(ApiError::Unauthenticated);
+    };
+    if stored.revoked_at.is_some() || stored.expires_at <= now {
+        return Err(ApiError::Unauthenticated);
+    }
+    // Only one refresh may use a token: the update that finds it unused wins.
+    let claimed = refresh_token::Entity::update_many()
+        .col_expr(refresh_token::Column::UsedAt, Expr::value(now))
+        .filter(refresh_token::Column::Id.eq(stored.id))
+        .filter(refresh_token::Column::UsedAt.is_null())
+        .exec(&txn)
+        .await?
+        .rows_affected;
+    if claimed != 1 {
+        revoke_family(&txn, &stored.family_id).await?;
+        audit::record(
+            &txn,
+            &Actor {
+                user_id: Some(stored.user_id),
+                token_id: None,
+                name: format!("user#{}", stored.user_id),
+            },
+            Entry {
+                action: "session.refresh_reused",
+                object_kind: "user",
+                object_id: Some(stored.user_id.to_string()),
+                area_code: None,
+                detail: json!({"family_revoked": true}),
+            },
+        )
+        .await?;
+        txn.commit().await?;
+        return Err(ApiError::Unauthenticated);
+    }
+    let Some(account) = user::Entity::find_by_id(stored.user_id)
+        .one(&txn)
+        .await?
+        .filter(|account| account.active)
+    else {
+        return Err(ApiError::Unauthenticated);
+    };
+    let next = store_refresh_token(&txn, account.id, &stored.family_id, lifetimes).await?;
+    txn.commit().await?;
+    session(keys, lifetimes, account, next)
+}
+
+/// Revokes the family of `presented`; false when it is not a known token.
+pub async fn logout(db: &DatabaseConnection, presented: &str) -> ApiResult<bool> {
+    let txn = db.begin().await?;
+    let Some(stored) = refresh_token::Entity::find()
+        .filter(refresh_token::Column::TokenHash.eq(fingerprint(presented)))
+        .one(&txn)
+        .await?
+    else {
+        return Ok(false);
+    };
+    revoke_family(&txn, &stored.family_id).await?;
+    audit::record(
+        &txn,
+        &Actor {
+            user_id: Some(stored.user_id),
+            token_id: None,
+            name: format!("user#{}", stored.user_id),
+        },
+        Entry {
+            action: "session.logout",
+            object_kind: "user",
+            object_id: Some(stored.user_id.to_string()),
+            area_code: None,
+            detail: json!({}),
+        },
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(true)
+}
+
+async fn revoke_family<C: sea_orm::ConnectionTrait>(db: &C, family: &str) -> ApiResult<()> {
+    refresh_token::Entity::update_many()
+        .col_expr(refresh_token::Column::RevokedAt, Expr::value(Utc::now()))
+        .filter(refresh_token::Column::FamilyId.eq(family))
+        .filter(refresh_token::Column::RevokedAt.is_null())
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+async fn store_refresh_token<C: sea_orm::ConnectionTrait>(
+    db: &C,
+    user_id: i64,
+    family: &str,
+    lifetimes: Lifetimes,
+) -> ApiResult<String> {
+    let secret = random_token(32).map_err(internal)?;
+    let now = Utc::now();
+    refresh_token::Entity::insert(refresh_token::ActiveModel {
+        id: NotSet,
+        user_id: Set(user_id),
+        token_hash: Set(fingerprint(&secret)),
+        family_id: Set(family.to_owned()),
+        expires_at: Set(now + Duration::seconds(lifetimes.refresh_seconds)),
+        used_at: Set(None),
+        revoked_at: Set(None),
+        created_at: Set(now),
+    })
+    .exec_without_returning(db)
+    .await?;
+    Ok(secret)
+}
+
+fn session(
+    keys: &JwtKeys,
+    lifetimes: Lifetimes,
+    account: user::Model,
+    refresh_token: String,
+) -> ApiResult<Session> {
+    let (access_token, _) = keys
+        .issue(&account.username, account.id, lifetimes.access_seconds)
+        .map_err(internal)?;
+    Ok(Session {
+        access_token,
+        access_expires_in: lifetimes.access_seconds,
+        refresh_token,
+        user: account,
+    })
+}

@@ -1,0 +1,321 @@
+//! Editing the policies: every edit validated, written with its audit row
+//! and a version bump in one transaction, then enforced.
+
+use entities::{area, casbin_rule, department, grid, user};
+use policies::{Authorizer, Domain, PolicyRule, RoleAssignment, Rule, RuleError, Subject};
+use sea_orm::{
+    ColumnTrait, DatabaseConnection, DatabaseTransaction, EntityTrait, PaginatorTrait, QueryFilter,
+    QueryOrder, QuerySelect, TransactionTrait,
+};
+use serde_json::json;
+
+use crate::auth::{Caller, policy_store};
+use crate::domain::audit::{self, Actor, Entry};
+use crate::domain::count::LazyCount;
+use crate::domain::page::{Listing, Page, PageRequest};
+use crate::error::{ApiError, ApiResult};
+
+pub const POLICY_CURSOR: &str = "policy";
+pub const ASSIGNMENT_CURSOR: &str = "assignment";
+
+/// A stored rule with its row id.
+pub struct StoredRule<R> {
+    pub id: i64,
+    pub rule: R,
+}
+
+fn field_error(err: RuleError) -> ApiError {
+    let field = match &err {
+        RuleError::UnknownObject(_) => "object",
+        RuleError::UnknownAction(_) => "action",
+        RuleError::UnknownEffect(_) => "effect",
+        RuleError::BadRole(_) => "role",
+        RuleError::BadSubject(_) => "subject",
+        RuleError::BadDomain(_) => "area",
+        RuleError::UnknownType(_) | RuleError::StrayField(_) => "rule",
+    };
+    ApiError::bad_input(field, err.to_string())
+}
+
+fn matching_row(rule: &Rule) -> sea_orm::Select<casbin_rule::Entity> {
+    let (ptype, [v0, v1, v2, v3, v4, v5]) = rule.to_row();
+    casbin_rule::Entity::find()
+        .filter(casbin_rule::Column::Ptype.eq(ptype))
+        .filter(casbin_rule::Column::V0.eq(v0))
+        .filter(casbin_rule::Column::V1.eq(v1))
+        .filter(casbin_rule::Column::V2.eq(v2))
+        .filter(casbin_rule::Column::V3.eq(v3))
+        .filter(casbin_rule::Column::V4.eq(v4))
+        .filter(casbin_rule::Column::V5.eq(v5))
+}
+
+pub async fn add_policy(
+    db: &DatabaseConnection,
+    authorizer: &Authorizer,
+    caller: &Caller,
+    role: &str,
+    object: &str,
+    action: &str,
+    effect: &str,
+) -> ApiResult<StoredRule<PolicyRule>> {
+    let policy = PolicyRule::new(role, object, action, effect).map_err(field_error)?;
+    let rule = Rule::Policy(policy.clone());
+    let id = write(db, authorizer, caller, "policy.add", &rule, Edit::Add).await?;
+    Ok(StoredRule { id, rule: policy })
+}
+
+pub async fn remove_policy(
+    db: &DatabaseConnection,
+    authorizer: &Authorizer,
+    caller: &Caller,
+    role: &str,
+    object: &str,
+    action: &str,
+    effect: &str,
+) -> ApiResult<StoredRule<PolicyRule>> {
+    let policy = PolicyRule::new(role, object, action, effect).map_err(field_error)?;
+    let rule = Rule::Policy(policy.clone());
+    let id = write(db, authorizer, caller, "policy.remove", &rule, Edit::Remove).await?;
+    Ok(StoredRule { id, rule: policy })
+}
+
+pub async fn assign_role(
+    db: &DatabaseConnection,
+    authorizer: &Authorizer,
+    caller: &Caller,
+    subject: &str,
+    role: &str,
+    area: &str,
+) -> ApiResult<StoredRule<RoleAssignment>> {
+    let assignment = RoleAssignment::new(subject, role, area).map_err(field_error)?;
+    let rule = Rule::Assignment(assignment.clone());
+    let id = write(db, authorizer, caller, "role.assign", &rule, Edit::Add).await?;
+    Ok(StoredRule {
+        id,
+        rule: assignment,
+    })
+}
+
+pub async fn revoke_role(
+    db: &DatabaseConnection,
+    authorizer: &Authorizer,
+    caller: &Caller,
+    subject: &str,
+    role: &str,
+    area: &str,
+) -> ApiResult<StoredRule<RoleAssignment>> {
+    let assignment = RoleAssignment::new(subject, role, area).map_err(field_error)?;
+    let rule = Rule::Assignment(assignment.clone());
+    let id = write(db, authorizer, caller, "role.revoke", &rule, Edit::Remove).await?;
+    Ok(StoredRule {
+        id,
+        rule: assignment,
+    })
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Edit {
+    Add,
+    Remove,
+}
+
+async fn write(
+    db: &DatabaseConnection,
+    authorizer: &Authorizer,
+    caller: &Caller,
+    action: &str,
+    rule: &Rule,
+    edit: Edit,
+) -> ApiResult<i64> {
+    let txn = db.begin().await?;
+    let existing = matching_row(rule).one(&txn).await?;
+    let id = match (edit, existing) {
+        (Edit::Add, Some(_)) => {
+            return Err(ApiError::Conflict("this rule already exists".to_owned()));
+        }
+        (Edit::Remove, None) => return Err(ApiError::NotFound("rule")),
+        (Edit::Remove, Some(row)) => {
+            casbin_rule::Entity::delete_by_id(row.id).exec(&txn).await?;
+            row.id
+        }
+        (Edit::Add, None) => {
+            if let Rule::Assignment(assignment) = rule {
+                validate_assignment(&txn, assignment).await?;
+            }
+            policy_store::insert_rules(&txn, std::slice::from_ref(rule)).await?;
+            matching_row(rule)
+                .one(&txn)
+                .await?
+                .map(|row| row.id)
+                .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("inserted rule not found")))?
+        }
+    };
+    let (ptype, fields) = rule.to_row();
+    policy_store::bump_version(&txn).await?;
+    audit::record(
+        &txn,
+        &Actor::from(caller),
+        Entry {
+            action,
+            object_kind: "casbin_rule",
+            object_id: Some(id.to_string()),
+            area_code: match rule {
+                Rule::Assignment(assignment) => match &assignment.domain {
+                    Domain::Area(code) => Some(code.to_string()),
+                    Domain::City => None,
+                },
+                Rule::Policy(_) => None,
+            },
+            detail: json!({"ptype": ptype, "fields": fields}),
+        },
+    )
+    .await?;
+    txn.commit().await?;
+    // This replica enforces the edit at once; the others within a second.
+    policy_store::refresh(db, authorizer)
+        .await
+        .map_err(ApiError::Internal)?;
+    Ok(id)
+}
+
+/// An assignment must name a role some policy defines, a subject that
+/// exists, and an area that exists.
+async fn validate_assignment(
+    txn: &DatabaseTransaction,
+    assignment: &RoleAssignment,
+) -> ApiResult<()> {
+    let role_defined = casbin_rule::Entity::find()
+        .filter(casbin_rule::Column::Ptype.eq("p"))
+        .filter(casbin_rule::Column::V0.eq(assignment.role.as_str()))
+        .count(txn)
+        .await?
+        > 0;
+    if !role_defined {
+        return Err(ApiError::bad_input("role", "no policy defines this role"));
+    }
+    let subject_exists = match &assignment.subject {
+        Subject::User(name) => {
+            user::Entity::find()
+                .filter(user::Column::Username.eq(name.as_str()))
+                .count(txn)
+                .await?
+                > 0
+        }
+        Subject::Department(code) => {
+            department::Entity::find()
+                .filter(department::Column::Code.eq(code.as_str()))
+                .count(txn)
+                .await?
+                > 0
+        }
+    };
+    if !subject_exists {
+        return Err(ApiError::bad_input("subject", "no such user or department"));
+    }
+    let area_exists = match &assignment.domain {
+        Domain::City => true,
+        Domain::Area(code) if code.level() == policies::AreaLevel::Grid => {
+            grid::Entity::find_by_id(code.as_str()).count(txn).await? > 0
+        }
+        Domain::Area(code) => area::Entity::find_by_id(code.as_str()).count(txn).await? > 0,
+    };
+    if !area_exists {
+        return Err(ApiError::bad_input("area", "no such area or grid"));
+    }
+    Ok(())
+}
+
+/// Stored policies, by id; optionally of one role.
+pub async fn list_policies(
+    db: &DatabaseConnection,
+    role: Option<&str>,
+    request: &PageRequest,
+) -> ApiResult<Listing<StoredRule<PolicyRule>>> {
+    let (rows, total) = list_rows(
+        db,
+        "p",
+        role.map(|role| (casbin_rule::Column::V0, role)),
+        request,
+    )
+    .await?;
+    let page = Page::from_rows(
+        rows.into_iter()
+            .filter_map(|(id, rule)| match rule {
+                Rule::Policy(rule) => Some(StoredRule { id, rule }),
+                Rule::Assignment(_) => None,
+            })
+            .collect(),
+        request,
+        |stored| stored.id.to_string(),
+    );
+    Ok(Listing { page, total })
+}
+
+/// Stored role assignments, by id; optionally of one subject.
+pub async fn list_assignments(
+    db: &DatabaseConnection,
+    subject: Option<&str>,
+    request: &PageRequest,
+) -> ApiResult<Listing<StoredRule<RoleAssignment>>> {
+    let (rows, total) = list_rows(
+        db,
+        "g",
+        subject.map(|s| (casbin_rule::Column::V0, s)),
+        request,
+    )
+    .await?;
+    let page = Page::from_rows(
+        rows.into_iter()
+            .filter_map(|(id, rule)| match rule {
+                Rule::Assignment(rule) => Some(StoredRule { id, rule }),
+                Rule::Policy(_) => None,
+            })
+            .collect(),
+        request,
+        |stored| stored.id.to_string(),
+    );
+    Ok(Listing { page, total })
+}
+
+/// Rows of one type after the cursor, and the count of all of them;
+/// unreadable rows are shown to no one.
+async fn list_rows(
+    db: &DatabaseConnection,
+    ptype: &str,
+    equal: Option<(casbin_rule::Column, &str)>,
+    request: &PageRequest,
+) -> ApiResult<(Vec<(i64, Rule)>, LazyCount)> {
+    let mut select = casbin_rule::Entity::find().filter(casbin_rule::Column::Ptype.eq(ptype));
+    if let Some((column, value)) = equal {
+        select = select.filter(column.eq(value));
+    }
+    let total = LazyCount::of(db, select.clone());
+    if let Some(after) = &request.after {
+        let after: i64 = after
+            .parse()
+            .map_err(|_| ApiError::bad_input("after", "not a cursor of this list"))?;
+        select = select.filter(casbin_rule::Column::Id.gt(after));
+    }
+    let rows = select
+        .order_by_asc(casbin_rule::Column::Id)
+        .limit(request.fetch_limit())
+        .all(db)
+        .await?;
+    let rules = rows
+        .into_iter()
+        .filter_map(|row| {
+            let fields = [
+                row.v0.as_str(),
+                row.v1.as_str(),
+                row.v2.as_str(),
+                row.v3.as_str(),
+                row.v4.as_str(),
+                row.v5.as_str(),
+            ];
+            Rule::from_row(&row.ptype, fields)
+                .ok()
+                .map(|rule| (row.id, rule))
+        })
+        .collect();
+    Ok((rules, total))
+}
