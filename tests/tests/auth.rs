@@ -1,0 +1,329 @@
+//! Who is calling: sign-in, refresh rotation, sign-out, bad tokens, `me`,
+//! and scoped API tokens — all over HTTP, on each backend.
+
+use gridgov::auth::jwt::JwtKeys;
+use gridgov_tests::{DEMO_PASSWORD, error_code, on_each_backend};
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+const LOGIN: &str = "mutation($u: String!, $p: String!) { login(username: $u, password: $p) { accessToken refreshToken expiresIn tokenType } }";
+const REFRESH: &str =
+    "mutation($t: String!) { refresh(refreshToken: $t) { accessToken refreshToken } }";
+const ME: &str = "{ me { via username userKind roles { role area } department { code } tokenScopes tokenAreas } }";
+const TEST_SECRET: &[u8] = b"a test secret of at least thirty-two bytes";
+
+#[tokio::test]
+async fn users_sign_in_and_learn_who_they_are() {
+    on_each_backend(|server| async move {
+        let body = server
+            .graphql(
+                LOGIN,
+                json!({"u": "police-420502003001", "p": DEMO_PASSWORD}),
+            )
+            .await;
+        let session = &body["data"]["login"];
+        assert_eq!(session["tokenType"], "Bearer");
+        assert_eq!(session["expiresIn"], 900);
+        let token = session["accessToken"].as_str().expect("an access token");
+        let me = server.with_bearer(token).data(ME, json!({})).await;
+        assert_eq!(
+            me["me"],
+            json!({
+                "via": "USER",
+                "username": "police-420502003001",
+                "userKind": "police",
+                "roles": [{"role": "police", "area": "420502003001"}],
+                "department": null,
+                "tokenScopes": null,
+                "tokenAreas": null
+            })
+        );
+        server
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn wrong_names_and_passwords_get_the_same_answer() {
+    on_each_backend(|server| async move {
+        let wrong_password = server
+            .graphql(LOGIN, json!({"u": "admin", "p": "not the password"}))
+            .await;
+        let unknown_user = server
+            .graphql(LOGIN, json!({"u": "nobody-at-all", "p": DEMO_PASSWORD}))
+            .await;
+        assert_eq!(error_code(&wrong_password), Some("UNAUTHENTICATED"));
+        assert_eq!(
+            wrong_password["errors"][0]["message"],
+            unknown_user["errors"][0]["message"]
+        );
+        assert_eq!(error_code(&unknown_user), Some("UNAUTHENTICATED"));
+        server
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn no_data_without_credentials() {
+    on_each_backend(|server| async move {
+        for query in [
+            "{ grids { totalCount } }",
+            "{ areas { totalCount } }",
+            "{ me { username } }",
+            r#"{ grid(code: "420502003001001") { code } }"#,
+        ] {
+            let body = server.graphql(query, json!({})).await;
+            assert_eq!(
+                error_code(&body),
+                Some("UNAUTHENTICATED"),
+                "{query}: {body}"
+            );
+            assert!(body["data"].is_null(), "{query}: {body}");
+        }
+        server
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn every_bad_token_gets_the_same_401() {
+    on_each_backend(|server| async move {
+        let keys = JwtKeys::hs256(TEST_SECRET).expect("valid secret");
+        let (expired, _) = keys.issue("admin", 1, -120).expect("signs");
+        let (good, _) = keys.issue("admin", 1, 600).expect("signs");
+        let other = JwtKeys::hs256(b"some other secret, also 32 bytes long").expect("valid");
+        let (foreign, _) = other.issue("admin", 1, 600).expect("signs");
+        let mut tampered = good.clone();
+        tampered.pop();
+        let mut bodies = Vec::new();
+        for header in [
+            format!("Bearer {expired}"),
+            format!("Bearer {foreign}"),
+            format!("Bearer {tampered}"),
+            "Bearer garbage".to_owned(),
+            "Bearer ggv_not-a-real-token".to_owned(),
+            "Basic YWRtaW46Z3JpZGdvdi1kZW1v".to_owned(),
+            format!("Bearer {}", "x".repeat(5000)),
+        ] {
+            let response = server
+                .client
+                .post(server.url("/graphql"))
+                .header("authorization", &header)
+                .json(&json!({"query": "{ me { username } }"}))
+                .send()
+                .await
+                .expect("request");
+            assert_eq!(response.status(), StatusCode::UNAUTHORIZED, "{header:.40}");
+            let challenge = response
+                .headers()
+                .get("www-authenticate")
+                .map(|v| v.to_str().unwrap_or_default().to_owned());
+            assert_eq!(
+                challenge.as_deref(),
+                Some(r#"Bearer error="invalid_token""#)
+            );
+            bodies.push(response.text().await.expect("body"));
+        }
+        assert!(
+            bodies.windows(2).all(|pair| pair[0] == pair[1]),
+            "{bodies:?}"
+        );
+        // The same keys' fresh token works: the refusals above were about the tokens.
+        let me = server
+            .with_bearer(&good)
+            .data("{ me { username } }", json!({}))
+            .await;
+        assert_eq!(me["me"]["username"], "admin");
+        server
+    })
+    .await;
+}
+
+async fn login(server: &gridgov_tests::TestServer, username: &str) -> Value {
+    server
+        .anonymous()
+        .data(LOGIN, json!({"u": username, "p": DEMO_PASSWORD}))
+        .await["login"]
+        .clone()
+}
+
+#[tokio::test]
+async fn refresh_tokens_rotate_and_a_reused_one_revokes_its_family() {
+    on_each_backend(|server| async move {
+        let first = login(&server, "worker-420502003001001").await;
+        let first_refresh = first["refreshToken"].as_str().expect("refresh token");
+        let second = server
+            .anonymous()
+            .data(REFRESH, json!({"t": first_refresh}))
+            .await["refresh"]
+            .clone();
+        let second_refresh = second["refreshToken"].as_str().expect("rotated");
+        assert_ne!(first_refresh, second_refresh);
+        let me = server
+            .with_bearer(second["accessToken"].as_str().expect("access"))
+            .data("{ me { username } }", json!({}))
+            .await;
+        assert_eq!(me["me"]["username"], "worker-420502003001001");
+
+        // The first token again: a copy is in use somewhere. Refused, and the
+        // family is revoked, so the newest token fails too.
+        let reused = server.graphql(REFRESH, json!({"t": first_refresh})).await;
+        assert_eq!(error_code(&reused), Some("UNAUTHENTICATED"));
+        let after = server.graphql(REFRESH, json!({"t": second_refresh})).await;
+        assert_eq!(error_code(&after), Some("UNAUTHENTICATED"));
+        server
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn of_two_concurrent_refreshes_exactly_one_wins() {
+    on_each_backend(|server| async move {
+        let session = login(&server, "admin").await;
+        let token = session["refreshToken"]
+            .as_str()
+            .expect("refresh token")
+            .to_owned();
+        let (a, b) = tokio::join!(
+            server.graphql(REFRESH, json!({"t": token})),
+            server.graphql(REFRESH, json!({"t": token}))
+        );
+        let wins = [&a, &b]
+            .iter()
+            .filter(|body| body["data"]["refresh"]["accessToken"].is_string())
+            .count();
+        assert_eq!(wins, 1, "{a}\n{b}");
+        server
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn logout_revokes_the_refresh_token() {
+    on_each_backend(|server| async move {
+        let session = login(&server, "analyst").await;
+        let token = session["refreshToken"].as_str().expect("refresh token");
+        let out = server
+            .anonymous()
+            .data(
+                "mutation($t: String!) { logout(refreshToken: $t) }",
+                json!({"t": token}),
+            )
+            .await;
+        assert_eq!(out["logout"], true);
+        let body = server.graphql(REFRESH, json!({"t": token})).await;
+        assert_eq!(error_code(&body), Some("UNAUTHENTICATED"));
+        server
+    })
+    .await;
+}
+
+const ISSUE: &str = "mutation($input: IssueApiTokenInput!) { issueApiToken(input: $input) { secret token { id prefix scopes areas lastUsedAt revokedAt } } }";
+
+#[tokio::test]
+async fn scoped_tokens_are_cut_to_subject_scopes_and_areas_and_revocable() {
+    on_each_backend(|server| async move {
+        let admin = server.as_user("admin").await;
+        let expires = (chrono::Utc::now() + chrono::Duration::days(30)).to_rfc3339();
+        let issued = admin
+            .data(
+                ISSUE,
+                json!({"input": {
+                    "name": "market inspections app",
+                    "departmentCode": "market-420502",
+                    "scopes": ["area:read"],
+                    "areas": ["420502003"],
+                    "expiresAt": expires
+                }}),
+            )
+            .await["issueApiToken"]
+            .clone();
+        let secret = issued["secret"]
+            .as_str()
+            .expect("secret shown once")
+            .to_owned();
+        assert!(secret.starts_with("ggv_"));
+        assert_eq!(issued["token"]["prefix"].as_str(), Some(&secret[..12]));
+        let token = server.with_bearer(&secret);
+
+        let me = token.data(ME, json!({})).await;
+        assert_eq!(me["me"]["via"], "TOKEN");
+        assert_eq!(me["me"]["department"]["code"], "market-420502");
+        assert_eq!(me["me"]["tokenScopes"], json!(["area:read"]));
+        assert_eq!(me["me"]["tokenAreas"], json!(["420502003"]));
+
+        // The department may read the map of its district; the token only of one street.
+        let grids = token
+            .data(
+                "{ grids(first: 100) { totalCount edges { node { code } } } }",
+                json!({}),
+            )
+            .await;
+        let codes: Vec<&str> = grids["grids"]["edges"]
+            .as_array()
+            .expect("edges")
+            .iter()
+            .filter_map(|e| e["node"]["code"].as_str())
+            .collect();
+        assert!(!codes.is_empty());
+        assert!(
+            codes.iter().all(|code| code.starts_with("420502003")),
+            "{codes:?}"
+        );
+        let outside = token
+            .data(r#"{ grid(code: "420502001001001") { code } }"#, json!({}))
+            .await;
+        assert_eq!(outside["grid"], Value::Null);
+
+        // Listed without its secret, with its last use; then revoked at once.
+        let listed = admin
+            .data(
+                "{ apiTokens { totalCount edges { node { id prefix lastUsedAt } } } }",
+                json!({}),
+            )
+            .await;
+        let text = listed.to_string();
+        assert!(!text.contains(&secret), "the secret is never listed");
+        assert!(listed["apiTokens"]["edges"][0]["node"]["lastUsedAt"].is_string());
+        let id = issued["token"]["id"].clone();
+        let revoked = admin
+            .data(
+                "mutation($id: ID!) { revokeApiToken(id: $id) { revokedAt } }",
+                json!({"id": id}),
+            )
+            .await;
+        assert!(revoked["revokeApiToken"]["revokedAt"].is_string());
+        let (status, _) = token.post(&json!({"query": "{ me { via } }"})).await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED);
+        server
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn bad_token_requests_name_their_field_and_only_admins_issue() {
+    on_each_backend(|server| async move {
+        let admin = server.as_user("admin").await;
+        let expires = (chrono::Utc::now() + chrono::Duration::days(30)).to_rfc3339();
+        let input = |scopes: Value, areas: Value, expires: &str| {
+            json!({"input": {"name": "t", "departmentCode": "market-420502", "scopes": scopes, "areas": areas, "expiresAt": expires}})
+        };
+        for (variables, field) in [
+            (input(json!(["cases:read"]), json!(["420502"]), &expires), "scopes"),
+            (input(json!(["case:read"]), json!(["4205"]), &expires), "areas"),
+            (input(json!(["case:read"]), json!([]), &expires), "areas"),
+            (input(json!(["case:read"]), json!(["420502"]), "2001-01-01T00:00:00Z"), "expiresAt"),
+        ] {
+            let body = admin.graphql(ISSUE, variables).await;
+            assert_eq!(error_code(&body), Some("BAD_USER_INPUT"), "{body}");
+            assert_eq!(body["errors"][0]["extensions"]["field"], field, "{body}");
+        }
+        let worker = server.as_user("worker-420502003001001").await;
+        let body = worker.graphql(ISSUE, input(json!(["case:read"]), json!(["420502"]), &expires)).await;
+        assert_eq!(error_code(&body), Some("FORBIDDEN"));
+        let body = worker.graphql("{ apiTokens { totalCount } }", json!({})).await;
+        assert_eq!(error_code(&body), Some("FORBIDDEN"));
+        server
+    })
+    .await;
+}
