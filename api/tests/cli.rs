@@ -54,8 +54,9 @@ fn serve_creates_seeds_answers_and_stops_on_sigterm() {
         .spawn()
         .expect("gridgov starts");
     let stdout = child.stdout.take().expect("piped stdout");
+    let mut lines = BufReader::new(stdout).lines();
     let mut address = None;
-    for line in BufReader::new(stdout).lines() {
+    for line in lines.by_ref() {
         let line = line.expect("readable output");
         assert!(!line.contains("password="), "no secrets printed: {line}");
         if let Some(url) = line.trim().strip_prefix("GraphQL") {
@@ -63,6 +64,8 @@ fn serve_creates_seeds_answers_and_stops_on_sigterm() {
             break;
         }
     }
+    // Keep reading, as a supervisor would.
+    std::thread::spawn(move || lines.for_each(drop));
     let address = address.expect("the server prints where it serves");
     assert!(
         data_dir.join("gridgov.db").exists(),
@@ -121,5 +124,69 @@ fn serve_creates_seeds_answers_and_stops_on_sigterm() {
         std::thread::sleep(Duration::from_millis(50));
     };
     assert!(status.success(), "a graceful stop exits 0: {status}");
+
+    // Tokens from the command line, on the same data directory.
+    let issued = Command::new(BINARY)
+        .args([
+            "token",
+            "issue",
+            "--name",
+            "nightly export",
+            "--department",
+            "market-420502",
+        ])
+        .args([
+            "--scope",
+            "case:read",
+            "--area",
+            "420502",
+            "--days",
+            "30",
+            "--data-dir",
+        ])
+        .arg(&data_dir)
+        .env_remove("DATABASE_URL")
+        .output()
+        .expect("token issue runs");
+    assert!(
+        issued.status.success(),
+        "{}",
+        String::from_utf8_lossy(&issued.stderr)
+    );
+    let secret = String::from_utf8_lossy(&issued.stdout).trim().to_owned();
+    assert!(secret.starts_with("ggv_") && secret.len() > 40, "{secret}");
+    let listed = Command::new(BINARY)
+        .args(["token", "list", "--data-dir"])
+        .arg(&data_dir)
+        .env_remove("DATABASE_URL")
+        .output()
+        .expect("token list runs");
+    let listing = String::from_utf8_lossy(&listed.stdout);
+    assert!(
+        listing.contains("nightly export") && listing.contains(&secret[..12]),
+        "{listing}"
+    );
+    assert!(
+        !listing.contains(&secret),
+        "the secret is never listed again"
+    );
+    let refused = Command::new(BINARY)
+        .args([
+            "token",
+            "issue",
+            "--name",
+            "x",
+            "--department",
+            "market-420502",
+            "--scope",
+            "cases:read",
+        ])
+        .args(["--area", "420502", "--data-dir"])
+        .arg(&data_dir)
+        .env_remove("DATABASE_URL")
+        .output()
+        .expect("token issue runs");
+    assert!(!refused.status.success());
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("scopes"));
     let _ = std::fs::remove_dir_all(&data_dir);
 }

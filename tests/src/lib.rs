@@ -41,6 +41,7 @@ pub struct TestDatabase {
 }
 
 enum Cleanup {
+    Nothing,
     Directory(PathBuf),
     PostgresDatabase { admin_url: String, name: String },
 }
@@ -100,6 +101,16 @@ impl TestDatabase {
         }
     }
 
+    /// The database another test server already uses, without taking
+    /// charge of removing it: for a second replica.
+    pub fn share(server: &TestServer) -> TestDatabase {
+        TestDatabase {
+            backend: server.backend,
+            config: server.database.config.clone(),
+            cleanup: Cleanup::Nothing,
+        }
+    }
+
     pub async fn connect(&self) -> DatabaseConnection {
         gridgov::db::connect(&self.config)
             .await
@@ -108,6 +119,7 @@ impl TestDatabase {
 
     pub async fn drop_database(self) {
         match self.cleanup {
+            Cleanup::Nothing => {}
             Cleanup::Directory(dir) => {
                 let _ = std::fs::remove_dir_all(dir);
             }
@@ -265,6 +277,11 @@ impl TestServer {
     pub async fn stop(self) {
         self.server.shutdown().await.expect("server stops cleanly");
         self.database.drop_database().await;
+    }
+
+    /// Stops a replica that shares another server's database.
+    pub async fn stop_keeping_database(self) {
+        self.server.shutdown().await.expect("server stops cleanly");
     }
 }
 
