@@ -42,10 +42,11 @@ pub enum AuthorizerError {
 
 /// One loaded policy set: the enforcer and the index of who holds what.
 struct Snapshot {
-    enforcer: CachedEnforcer,
+    engine: Engine,
     assignments: HashMap<Subject, Vec<RoleAssignment>>,
     version: i64,
     rule_count: usize,
+    cache_capacity: usize,
 }
 
 /// Shared by every request of a process; reloaded in place when the policy
@@ -80,15 +81,46 @@ fn name_match_function(value: Dynamic, pattern: Dynamic) -> Dynamic {
     name_match(&value, &pattern).into()
 }
 
-async fn load(rules: &[Rule], version: i64) -> std::result::Result<Snapshot, AuthorizerError> {
-    let model = DefaultModel::from_str(MODEL).await?;
-    let mut enforcer = CachedEnforcer::new(model, MemoryAdapter::default()).await?;
-    enforcer.set_cache(Box::new(casbin::DefaultCache::new(CACHE_CAPACITY)));
+/// The Casbin engine: cached in service; plain to measure a decision's cost.
+enum Engine {
+    Cached(Box<CachedEnforcer>),
+    Plain(Box<Enforcer>),
+}
+
+impl Engine {
+    fn enforce(&self, request: (&str, &str, &str, &str)) -> casbin::Result<bool> {
+        match self {
+            Engine::Cached(enforcer) => enforcer.enforce(request),
+            Engine::Plain(enforcer) => enforcer.enforce(request),
+        }
+    }
+}
+
+/// Registers gridgov's matcher functions and loads the rules.
+async fn configure<E: CoreApi + MgmtApi>(
+    enforcer: &mut E,
+    policies: Vec<Vec<String>>,
+    groupings: Vec<Vec<String>>,
+) -> casbin::Result<()> {
     enforcer.add_function("nameMatch", OperatorFunction::Arg2(name_match_function));
     enforcer
         .get_role_manager()
         .write()
         .matching_fn(None, Some(domain_matches));
+    if !policies.is_empty() {
+        enforcer.add_policies(policies).await?;
+    }
+    if !groupings.is_empty() {
+        enforcer.add_grouping_policies(groupings).await?;
+    }
+    Ok(())
+}
+
+async fn load(
+    rules: &[Rule],
+    version: i64,
+    cache_capacity: usize,
+) -> std::result::Result<Snapshot, AuthorizerError> {
     let mut policies = Vec::new();
     let mut groupings = Vec::new();
     let mut assignments: HashMap<Subject, Vec<RoleAssignment>> = HashMap::new();
@@ -104,18 +136,24 @@ async fn load(rules: &[Rule], version: i64) -> std::result::Result<Snapshot, Aut
             }
         }
     }
-    if !policies.is_empty() {
-        enforcer.add_policies(policies).await?;
-    }
-    if !groupings.is_empty() {
-        enforcer.add_grouping_policies(groupings).await?;
-    }
-    enforcer.get_mut_cache().clear();
+    let model = DefaultModel::from_str(MODEL).await?;
+    let engine = if cache_capacity == 0 {
+        let mut enforcer = Enforcer::new(model, MemoryAdapter::default()).await?;
+        configure(&mut enforcer, policies, groupings).await?;
+        Engine::Plain(Box::new(enforcer))
+    } else {
+        let mut enforcer = CachedEnforcer::new(model, MemoryAdapter::default()).await?;
+        enforcer.set_cache(Box::new(casbin::DefaultCache::new(cache_capacity)));
+        configure(&mut enforcer, policies, groupings).await?;
+        enforcer.get_mut_cache().clear();
+        Engine::Cached(Box::new(enforcer))
+    };
     Ok(Snapshot {
-        enforcer,
+        engine,
         assignments,
         version,
         rule_count: rules.len(),
+        cache_capacity,
     })
 }
 
@@ -124,8 +162,18 @@ impl Authorizer {
         rules: &[Rule],
         version: i64,
     ) -> std::result::Result<Authorizer, AuthorizerError> {
+        Self::with_cache_capacity(rules, version, CACHE_CAPACITY).await
+    }
+
+    /// With a decision cache of `capacity` entries; 0 uses no decision cache
+    /// (for measuring what a decision costs).
+    pub async fn with_cache_capacity(
+        rules: &[Rule],
+        version: i64,
+        capacity: usize,
+    ) -> std::result::Result<Authorizer, AuthorizerError> {
         Ok(Authorizer {
-            current: RwLock::new(Arc::new(load(rules, version).await?)),
+            current: RwLock::new(Arc::new(load(rules, version, capacity).await?)),
         })
     }
 
@@ -135,7 +183,8 @@ impl Authorizer {
         rules: &[Rule],
         version: i64,
     ) -> std::result::Result<(), AuthorizerError> {
-        let next = Arc::new(load(rules, version).await?);
+        let capacity = self.snapshot().cache_capacity;
+        let next = Arc::new(load(rules, version, capacity).await?);
         if let Ok(mut current) = self.current.write() {
             *current = next;
         }
@@ -239,7 +288,7 @@ fn casbin_allows(
     action: Action,
 ) -> bool {
     snapshot
-        .enforcer
+        .engine
         .enforce((
             subject.casbin_name().as_str(),
             domain.as_str(),

@@ -6,10 +6,12 @@
 //! is revoked and everyone holding one of its tokens must sign in again.
 
 use chrono::{Duration, Utc};
-use entities::{refresh_token, user};
+use entities::{audit_log, refresh_token, user};
 use sea_orm::ActiveValue::{NotSet, Set};
 use sea_orm::sea_query::Expr;
-use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, TransactionTrait};
+use sea_orm::{
+    ColumnTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter, TransactionTrait,
+};
 use serde_json::json;
 
 use super::jwt::JwtKeys;
@@ -48,23 +50,32 @@ pub async fn login(
     username: &str,
     password: &str,
 ) -> ApiResult<Session> {
+    let username: String = username.chars().take(64).collect();
+    if recent_failures(db, &username).await? >= MAX_FAILURES {
+        return Err(ApiError::RateLimited);
+    }
     let found = user::Entity::find()
-        .filter(user::Column::Username.eq(username))
+        .filter(user::Column::Username.eq(username.as_str()))
         .one(db)
         .await?;
-    let Some(account) = found.filter(|account| account.active) else {
-        passwords::verify_decoy(password);
+    let account = found.filter(|account| account.active);
+    let hash = account.as_ref().map(|account| account.password_hash.clone());
+    let password = password.to_owned();
+    // Hashing is deliberately slow: keep it off the async workers. An unknown
+    // name costs a hash too, so timing does not tell which names exist.
+    let matches = tokio::task::spawn_blocking(move || match hash {
+        Some(hash) => passwords::verify(&password, &hash),
+        None => {
+            passwords::verify_decoy(&password);
+            false
+        }
+    })
+    .await
+    .map_err(internal)?;
+    let Some(account) = account.filter(|_| matches) else {
+        record_failure(db, &username).await?;
         return Err(wrong_credentials());
     };
-    let hash = account.password_hash.clone();
-    let password = password.to_owned();
-    // Hashing is deliberately slow: keep it off the async workers.
-    let matches = tokio::task::spawn_blocking(move || passwords::verify(&password, &hash))
-        .await
-        .map_err(internal)?;
-    if !matches {
-        return Err(wrong_credentials());
-    }
     let family = random_token(16).map_err(internal)?;
     let txn = db.begin().await?;
     let refresh = store_refresh_token(&txn, account.id, &family, lifetimes).await?;
@@ -176,6 +187,41 @@ pub async fn logout(db: &DatabaseConnection, presented: &str) -> ApiResult<bool>
     .await?;
     txn.commit().await?;
     Ok(true)
+}
+
+/// Failed sign-ins per name in the window before further tries are refused.
+/// Counted from the audit log, so every replica sees the same count.
+const MAX_FAILURES: u64 = 10;
+const FAILURE_WINDOW_MINUTES: i64 = 5;
+
+async fn recent_failures(db: &DatabaseConnection, username: &str) -> ApiResult<u64> {
+    Ok(audit_log::Entity::find()
+        .filter(audit_log::Column::At.gt(Utc::now() - Duration::minutes(FAILURE_WINDOW_MINUTES)))
+        .filter(audit_log::Column::Action.eq(LOGIN_FAILED))
+        .filter(audit_log::Column::ObjectId.eq(username))
+        .count(db)
+        .await?)
+}
+
+const LOGIN_FAILED: &str = "session.login_failed";
+
+async fn record_failure(db: &DatabaseConnection, username: &str) -> ApiResult<()> {
+    audit::record(
+        db,
+        &Actor {
+            user_id: None,
+            token_id: None,
+            name: "anonymous".to_owned(),
+        },
+        Entry {
+            action: LOGIN_FAILED,
+            object_kind: "user",
+            object_id: Some(username.to_owned()),
+            area_code: None,
+            detail: json!({}),
+        },
+    )
+    .await
 }
 
 async fn revoke_family<C: sea_orm::ConnectionTrait>(db: &C, family: &str) -> ApiResult<()> {
