@@ -12,7 +12,9 @@ use policies::{Action, Authorizer, DEFAULT_POLICY, Domain, Object, Principal, Ru
 fn city_rules(grids: usize) -> Vec<Rule> {
     let mut rules = Rule::parse_csv(DEFAULT_POLICY).expect("default policies parse");
     let mut grant = |subject: String, role: &str, domain: &str| {
-        rules.push(Rule::from_row("g", [&subject, role, domain, "", "", ""]).expect("valid assignment"));
+        rules.push(
+            Rule::from_row("g", [&subject, role, domain, "", "", ""]).expect("valid assignment"),
+        );
     };
     for role in ["admin", "operator", "auditor", "analyst"] {
         grant(format!("user:{role}"), role, "*");
@@ -20,17 +22,42 @@ fn city_rules(grids: usize) -> Vec<Rule> {
     let mut made = 0;
     'city: for district in 0..99 {
         let district = format!("42{:04}", 502 + district);
-        grant(format!("user:district-{district}"), "area_manager", &district);
-        for department in ["police", "market", "justice", "hrss", "civil-affairs", "health", "urban-management", "food-safety"] {
-            grant(format!("dept:{department}-{district}"), "department", &district);
-            grant(format!("user:officer-{department}-{district}"), "department_officer", &district);
+        grant(
+            format!("user:district-{district}"),
+            "area_manager",
+            &district,
+        );
+        for department in [
+            "police",
+            "market",
+            "justice",
+            "hrss",
+            "civil-affairs",
+            "health",
+            "urban-management",
+            "food-safety",
+        ] {
+            grant(
+                format!("dept:{department}-{district}"),
+                "department",
+                &district,
+            );
+            grant(
+                format!("user:officer-{department}-{district}"),
+                "department_officer",
+                &district,
+            );
         }
         for street in 1..=5 {
             let street = format!("{district}{street:03}");
             grant(format!("user:street-{street}"), "area_manager", &street);
             for community in 1..=5 {
                 let community = format!("{street}{community:03}");
-                grant(format!("user:community-{community}"), "area_manager", &community);
+                grant(
+                    format!("user:community-{community}"),
+                    "area_manager",
+                    &community,
+                );
                 grant(format!("user:police-{community}"), "police", &community);
                 for grid in 1..=9 {
                     let grid = format!("{community}{grid:03}");
@@ -47,11 +74,15 @@ fn city_rules(grids: usize) -> Vec<Rule> {
 }
 
 fn bench_set(c: &mut Criterion, label: &str, rules: &[Rule]) {
-    let runtime = tokio::runtime::Builder::new_current_thread().build().expect("runtime");
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .expect("runtime");
     let uncached = runtime
         .block_on(Authorizer::with_cache_capacity(rules, 1, 0))
         .expect("authorizer loads");
-    let cached = runtime.block_on(Authorizer::new(rules, 1)).expect("authorizer loads");
+    let cached = runtime
+        .block_on(Authorizer::new(rules, 1))
+        .expect("authorizer loads");
     let worker = Principal::user("worker-420502001001001");
     let street = Principal::user("street-420502001");
     let admin = Principal::user("admin");

@@ -55,26 +55,6 @@ pub struct Authorizer {
     current: RwLock<Arc<Snapshot>>,
 }
 
-/// `g(sub, role, area)` holds when the assignment's domain is `*` or an area
-/// code that contains the requested area on a level boundary. Any text that
-/// is not a code never matches, so no input can widen a scope or panic.
-/// Casbin calls this once per stored domain on every role lookup, so it
-/// allocates nothing.
-fn domain_matches(requested: &str, assigned: &str) -> bool {
-    if assigned == "*" {
-        return true;
-    }
-    if is_code(assigned) && is_code(requested) {
-        requested.starts_with(assigned)
-    } else {
-        requested == assigned
-    }
-}
-
-fn is_code(text: &str) -> bool {
-    AreaLevel::from_width(text.len()).is_some() && text.bytes().all(|b| b.is_ascii_digit())
-}
-
 fn name_match_function(value: Dynamic, pattern: Dynamic) -> Dynamic {
     let value = casbin::function_map::dynamic_to_str(&value);
     let pattern = casbin::function_map::dynamic_to_str(&pattern);
@@ -87,8 +67,20 @@ enum Engine {
     Plain(Box<Enforcer>),
 }
 
+/// A request as the model reads it: subject, the area's codes at each level
+/// (empty where the level does not apply), object, action.
+type Request<'a> = (
+    &'a str,
+    &'a str,
+    &'a str,
+    &'a str,
+    &'a str,
+    &'a str,
+    &'a str,
+);
+
 impl Engine {
-    fn enforce(&self, request: (&str, &str, &str, &str)) -> casbin::Result<bool> {
+    fn enforce(&self, request: Request<'_>) -> casbin::Result<bool> {
         match self {
             Engine::Cached(enforcer) => enforcer.enforce(request),
             Engine::Plain(enforcer) => enforcer.enforce(request),
@@ -103,10 +95,6 @@ async fn configure<E: CoreApi + MgmtApi>(
     groupings: Vec<Vec<String>>,
 ) -> casbin::Result<()> {
     enforcer.add_function("nameMatch", OperatorFunction::Arg2(name_match_function));
-    enforcer
-        .get_role_manager()
-        .write()
-        .matching_fn(None, Some(domain_matches));
     if !policies.is_empty() {
         enforcer.add_policies(policies).await?;
     }
@@ -287,11 +275,21 @@ fn casbin_allows(
     object: Object,
     action: Action,
 ) -> bool {
+    // The city itself is in no area: only roles held city-wide ("*") apply.
+    let levels: [String; 4] = match domain {
+        Domain::City => Default::default(),
+        Domain::Area(code) => {
+            AreaLevel::ALL.map(|level| code.at_level(level).map(String::from).unwrap_or_default())
+        }
+    };
     snapshot
         .engine
         .enforce((
             subject.casbin_name().as_str(),
-            domain.as_str(),
+            &levels[0],
+            &levels[1],
+            &levels[2],
+            &levels[3],
             object.as_str(),
             action.as_str(),
         ))

@@ -332,14 +332,20 @@ async fn bad_token_requests_name_their_field_and_only_admins_issue() {
 async fn repeated_failed_sign_ins_are_slowed_down() {
     on_each_backend(|server| async move {
         for _ in 0..10 {
-            let body = server.graphql(LOGIN, json!({"u": "street-420502003", "p": "guess"})).await;
+            let body = server
+                .graphql(LOGIN, json!({"u": "street-420502003", "p": "guess"}))
+                .await;
             assert_eq!(error_code(&body), Some("UNAUTHENTICATED"));
         }
         // Even the right password waits out the window now.
-        let body = server.graphql(LOGIN, json!({"u": "street-420502003", "p": DEMO_PASSWORD})).await;
+        let body = server
+            .graphql(LOGIN, json!({"u": "street-420502003", "p": DEMO_PASSWORD}))
+            .await;
         assert_eq!(error_code(&body), Some("RATE_LIMITED"), "{body}");
         // Other accounts are unaffected.
-        let body = server.graphql(LOGIN, json!({"u": "street-420502004", "p": DEMO_PASSWORD})).await;
+        let body = server
+            .graphql(LOGIN, json!({"u": "street-420502004", "p": DEMO_PASSWORD}))
+            .await;
         assert!(body["data"]["login"]["accessToken"].is_string(), "{body}");
         server
     })

@@ -59,7 +59,9 @@ pub async fn login(
         .one(db)
         .await?;
     let account = found.filter(|account| account.active);
-    let hash = account.as_ref().map(|account| account.password_hash.clone());
+    let hash = account
+        .as_ref()
+        .map(|account| account.password_hash.clone());
     let password = password.to_owned();
     // Hashing is deliberately slow: keep it off the async workers. An unknown
     // name costs a hash too, so timing does not tell which names exist.
