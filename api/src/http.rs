@@ -17,6 +17,8 @@ use tower_http::timeout::TimeoutLayer;
 
 use crate::auth::{Caller, api_tokens};
 use crate::config::LimitsConfig;
+use crate::domain::audit::Actor;
+use crate::domain::privacy::UnmaskedReads;
 use crate::graphql::{AppState, GridgovSchema, attach};
 
 pub const GRAPHQL_PATH: &str = "/graphql";
@@ -82,11 +84,7 @@ async fn authenticate(
                 Ok(None) => return invalid_token(),
                 Err(err) => {
                     tracing::error!(error = ?err, "cannot check a token");
-                    return (
-                        StatusCode::INTERNAL_SERVER_ERROR,
-                        Json(json!({"errors": [{"message": "internal error", "extensions": {"code": "INTERNAL"}}]})),
-                    )
-                        .into_response();
+                    return internal_error();
                 }
             }
         }
@@ -136,8 +134,12 @@ async fn graphql(
     Extension(AuthenticatedCaller(caller)): Extension<AuthenticatedCaller>,
     request: GraphQLBatchRequest,
 ) -> Response {
+    let unmasked = UnmaskedReads::default();
+    let actor = caller.as_ref().map(Actor::from);
     let batch = match request.into_inner() {
-        BatchRequest::Single(request) => BatchRequest::Single(attach(request, &state.app, caller)),
+        BatchRequest::Single(request) => {
+            BatchRequest::Single(attach(request, &state.app, caller, &unmasked))
+        }
         BatchRequest::Batch(requests) => {
             if requests.len() > state.max_batch {
                 return (
@@ -152,12 +154,30 @@ async fn graphql(
             BatchRequest::Batch(
                 requests
                     .into_iter()
-                    .map(|request| attach(request, &state.app, caller.clone()))
+                    .map(|request| attach(request, &state.app, caller.clone(), &unmasked))
                     .collect(),
             )
         }
     };
-    GraphQLResponse::from(state.schema.execute_batch(batch).await).into_response()
+    let response = state.schema.execute_batch(batch).await;
+    // Personal data read in full leaves only with its audit row written.
+    if let Some(actor) = &actor
+        && let Err(err) = unmasked.record(&state.app.db, actor).await
+    {
+        tracing::error!(error = ?err, "cannot audit unmasked reads; withholding the response");
+        return internal_error();
+    }
+    GraphQLResponse::from(response).into_response()
+}
+
+fn internal_error() -> Response {
+    (
+        StatusCode::INTERNAL_SERVER_ERROR,
+        Json(
+            json!({"errors": [{"message": "internal error", "extensions": {"code": "INTERNAL"}}]}),
+        ),
+    )
+        .into_response()
 }
 
 /// GraphiQL for a browser; anything else is told to POST.

@@ -265,24 +265,13 @@ pub async fn authenticate(db: &DatabaseConnection, secret: &str) -> ApiResult<Op
             )
         }
     };
-    let strings = |value: &serde_json::Value| -> Vec<String> {
-        value
-            .as_array()
-            .map(|items| {
-                items
-                    .iter()
-                    .filter_map(|item| item.as_str().map(str::to_owned))
-                    .collect()
-            })
-            .unwrap_or_default()
-    };
     let limits = TokenLimits {
         token_id: token.id,
-        scopes: strings(&token.scopes)
+        scopes: json_strings(&token.scopes)
             .iter()
             .filter_map(|s| TokenScope::parse(s))
             .collect(),
-        areas: strings(&token.areas)
+        areas: json_strings(&token.areas)
             .iter()
             .filter_map(|a| Domain::parse(a).ok())
             .collect(),
@@ -307,4 +296,17 @@ pub async fn authenticate(db: &DatabaseConnection, secret: &str) -> ApiResult<Op
         token_id: Some(token.id),
         name,
     }))
+}
+
+/// The strings of a JSON array column (scopes, areas); anything else is empty.
+pub fn json_strings(value: &serde_json::Value) -> Vec<String> {
+    value
+        .as_array()
+        .map(|items| {
+            items
+                .iter()
+                .filter_map(|item| item.as_str().map(str::to_owned))
+                .collect()
+        })
+        .unwrap_or_default()
 }

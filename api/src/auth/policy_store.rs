@@ -40,15 +40,7 @@ pub async fn load<C: ConnectionTrait>(db: &C) -> Result<(Vec<Rule>, i64), DbErr>
         .await?;
     let mut rules = Vec::with_capacity(rows.len());
     for row in rows {
-        let fields = [
-            row.v0.as_str(),
-            row.v1.as_str(),
-            row.v2.as_str(),
-            row.v3.as_str(),
-            row.v4.as_str(),
-            row.v5.as_str(),
-        ];
-        match Rule::from_row(&row.ptype, fields) {
+        match rule_of(&row) {
             Ok(rule) => rules.push(rule),
             Err(err) => {
                 tracing::warn!(rule_id = row.id, error = %err, "ignoring a policy row that does not parse")
@@ -56,6 +48,19 @@ pub async fn load<C: ConnectionTrait>(db: &C) -> Result<(Vec<Rule>, i64), DbErr>
         }
     }
     Ok((rules, version))
+}
+
+/// A stored row as a rule, if it parses as one.
+pub fn rule_of(row: &casbin_rule::Model) -> Result<Rule, policies::RuleError> {
+    let fields = [
+        row.v0.as_str(),
+        row.v1.as_str(),
+        row.v2.as_str(),
+        row.v3.as_str(),
+        row.v4.as_str(),
+        row.v5.as_str(),
+    ];
+    Rule::from_row(&row.ptype, fields)
 }
 
 pub async fn current_version<C: ConnectionTrait>(db: &C) -> Result<i64, DbErr> {

@@ -81,20 +81,12 @@ pub async fn login(
     let family = random_token(16).map_err(internal)?;
     let txn = db.begin().await?;
     let refresh = store_refresh_token(&txn, account.id, &family, lifetimes).await?;
-    audit::record(
+    audit_session(
         &txn,
-        &Actor {
-            user_id: Some(account.id),
-            token_id: None,
-            name: account.username.clone(),
-        },
-        Entry {
-            action: "session.login",
-            object_kind: "user",
-            object_id: Some(account.id.to_string()),
-            area_code: None,
-            detail: json!({}),
-        },
+        account.id,
+        Some(&account.username),
+        "session.login",
+        json!({}),
     )
     .await?;
     txn.commit().await?;
@@ -129,22 +121,8 @@ pub async fn refresh(
         .rows_affected;
     if claimed != 1 {
         revoke_family(&txn, &stored.family_id).await?;
-        audit::record(
-            &txn,
-            &Actor {
-                user_id: Some(stored.user_id),
-                token_id: None,
-                name: format!("user#{}", stored.user_id),
-            },
-            Entry {
-                action: "session.refresh_reused",
-                object_kind: "user",
-                object_id: Some(stored.user_id.to_string()),
-                area_code: None,
-                detail: json!({"family_revoked": true}),
-            },
-        )
-        .await?;
+        let detail = json!({"family_revoked": true});
+        audit_session(&txn, stored.user_id, None, "session.refresh_reused", detail).await?;
         txn.commit().await?;
         return Err(ApiError::Unauthenticated);
     }
@@ -171,22 +149,7 @@ pub async fn logout(db: &DatabaseConnection, presented: &str) -> ApiResult<bool>
         return Ok(false);
     };
     revoke_family(&txn, &stored.family_id).await?;
-    audit::record(
-        &txn,
-        &Actor {
-            user_id: Some(stored.user_id),
-            token_id: None,
-            name: format!("user#{}", stored.user_id),
-        },
-        Entry {
-            action: "session.logout",
-            object_kind: "user",
-            object_id: Some(stored.user_id.to_string()),
-            area_code: None,
-            detail: json!({}),
-        },
-    )
-    .await?;
+    audit_session(&txn, stored.user_id, None, "session.logout", json!({})).await?;
     txn.commit().await?;
     Ok(true)
 }
@@ -224,6 +187,29 @@ async fn record_failure(db: &DatabaseConnection, username: &str) -> ApiResult<()
         },
     )
     .await
+}
+
+/// An audit row about a user's own session.
+async fn audit_session<C: sea_orm::ConnectionTrait>(
+    db: &C,
+    user_id: i64,
+    username: Option<&str>,
+    action: &str,
+    detail: serde_json::Value,
+) -> ApiResult<()> {
+    let actor = Actor {
+        user_id: Some(user_id),
+        token_id: None,
+        name: username.map_or_else(|| format!("user#{user_id}"), str::to_owned),
+    };
+    let entry = Entry {
+        action,
+        object_kind: "user",
+        object_id: Some(user_id.to_string()),
+        area_code: None,
+        detail,
+    };
+    audit::record(db, &actor, entry).await
 }
 
 async fn revoke_family<C: sea_orm::ConnectionTrait>(db: &C, family: &str) -> ApiResult<()> {

@@ -60,16 +60,10 @@ pub async fn list_areas(
     if let Some(area) = &filter.within {
         select = select.filter(within(area::Column::Code, area));
     }
-    let total = LazyCount::of(db, select.clone());
-    let rows = after_code(select, area::Column::Code, request)
-        .order_by_asc(area::Column::Code)
-        .limit(request.fetch_limit())
-        .all(db)
-        .await?;
-    Ok(Listing {
-        page: Page::from_rows(rows, request, |row| row.code.clone()),
-        total,
+    page_by_code(db, select, area::Column::Code, request, |row| {
+        row.code.clone()
     })
+    .await
 }
 
 /// Grids the scope covers inside `area` (all of them when `None`), by code.
@@ -83,16 +77,10 @@ pub async fn list_grids(
     if let Some(area) = area {
         select = select.filter(within(grid::Column::Code, area));
     }
-    let total = LazyCount::of(db, select.clone());
-    let rows = after_code(select, grid::Column::Code, request)
-        .order_by_asc(grid::Column::Code)
-        .limit(request.fetch_limit())
-        .all(db)
-        .await?;
-    Ok(Listing {
-        page: Page::from_rows(rows, request, |row| row.code.clone()),
-        total,
+    page_by_code(db, select, grid::Column::Code, request, |row| {
+        row.code.clone()
     })
+    .await
 }
 
 /// Areas by code that the scope covers, for batch loading; other codes are
@@ -112,15 +100,33 @@ pub async fn areas_by_code(
         .await?)
 }
 
-fn after_code<E, C>(select: Select<E>, column: C, request: &PageRequest) -> Select<E>
+/// One keyset page of `select` ordered by a code column, and its total.
+async fn page_by_code<E, C>(
+    db: &DatabaseConnection,
+    select: Select<E>,
+    column: C,
+    request: &PageRequest,
+    key: impl Fn(&E::Model) -> String,
+) -> ApiResult<Listing<E::Model>>
 where
     E: EntityTrait,
+    E::Model: Sync,
     C: ColumnTrait,
 {
-    match &request.after {
+    let total = LazyCount::of(db, select.clone());
+    let select = match &request.after {
         Some(code) => select.filter(column.gt(code.clone())),
         None => select,
-    }
+    };
+    let rows = select
+        .order_by_asc(column)
+        .limit(request.fetch_limit())
+        .all(db)
+        .await?;
+    Ok(Listing {
+        page: Page::from_rows(rows, request, key),
+        total,
+    })
 }
 
 /// The stored level of an area; grids live in their own table.

@@ -8,4 +8,6 @@ pub mod count;
 pub mod id_number;
 pub mod page;
 pub mod policy_admin;
+pub mod privacy;
+pub mod residents;
 pub mod within;

@@ -49,74 +49,57 @@ fn matching_row(rule: &Rule) -> sea_orm::Select<casbin_rule::Entity> {
         .filter(casbin_rule::Column::V5.eq(v5))
 }
 
-pub async fn add_policy(
-    db: &DatabaseConnection,
-    authorizer: &Authorizer,
-    caller: &Caller,
-    role: &str,
-    object: &str,
-    action: &str,
-    effect: &str,
-) -> ApiResult<StoredRule<PolicyRule>> {
-    let policy = PolicyRule::new(role, object, action, effect).map_err(field_error)?;
-    let rule = Rule::Policy(policy.clone());
-    let id = write(db, authorizer, caller, "policy.add", &rule, Edit::Add).await?;
-    Ok(StoredRule { id, rule: policy })
-}
-
-pub async fn remove_policy(
-    db: &DatabaseConnection,
-    authorizer: &Authorizer,
-    caller: &Caller,
-    role: &str,
-    object: &str,
-    action: &str,
-    effect: &str,
-) -> ApiResult<StoredRule<PolicyRule>> {
-    let policy = PolicyRule::new(role, object, action, effect).map_err(field_error)?;
-    let rule = Rule::Policy(policy.clone());
-    let id = write(db, authorizer, caller, "policy.remove", &rule, Edit::Remove).await?;
-    Ok(StoredRule { id, rule: policy })
-}
-
-pub async fn assign_role(
-    db: &DatabaseConnection,
-    authorizer: &Authorizer,
-    caller: &Caller,
-    subject: &str,
-    role: &str,
-    area: &str,
-) -> ApiResult<StoredRule<RoleAssignment>> {
-    let assignment = RoleAssignment::new(subject, role, area).map_err(field_error)?;
-    let rule = Rule::Assignment(assignment.clone());
-    let id = write(db, authorizer, caller, "role.assign", &rule, Edit::Add).await?;
-    Ok(StoredRule {
-        id,
-        rule: assignment,
-    })
-}
-
-pub async fn revoke_role(
-    db: &DatabaseConnection,
-    authorizer: &Authorizer,
-    caller: &Caller,
-    subject: &str,
-    role: &str,
-    area: &str,
-) -> ApiResult<StoredRule<RoleAssignment>> {
-    let assignment = RoleAssignment::new(subject, role, area).map_err(field_error)?;
-    let rule = Rule::Assignment(assignment.clone());
-    let id = write(db, authorizer, caller, "role.revoke", &rule, Edit::Remove).await?;
-    Ok(StoredRule {
-        id,
-        rule: assignment,
-    })
-}
-
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Edit {
+/// Whether an edit adds or removes its rule.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Edit {
     Add,
     Remove,
+}
+
+/// Adds or removes a policy: what `role` may (or may not) do.
+pub async fn edit_policy(
+    db: &DatabaseConnection,
+    authorizer: &Authorizer,
+    caller: &Caller,
+    edit: Edit,
+    [role, object, action, effect]: [&str; 4],
+) -> ApiResult<StoredRule<PolicyRule>> {
+    let policy = PolicyRule::new(role, object, action, effect).map_err(field_error)?;
+    let action = match edit {
+        Edit::Add => "policy.add",
+        Edit::Remove => "policy.remove",
+    };
+    let id = write(
+        db,
+        authorizer,
+        caller,
+        action,
+        &Rule::Policy(policy.clone()),
+        edit,
+    )
+    .await?;
+    Ok(StoredRule { id, rule: policy })
+}
+
+/// Gives or takes away a role in an area.
+pub async fn edit_assignment(
+    db: &DatabaseConnection,
+    authorizer: &Authorizer,
+    caller: &Caller,
+    edit: Edit,
+    [subject, role, area]: [&str; 3],
+) -> ApiResult<StoredRule<RoleAssignment>> {
+    let assignment = RoleAssignment::new(subject, role, area).map_err(field_error)?;
+    let action = match edit {
+        Edit::Add => "role.assign",
+        Edit::Remove => "role.revoke",
+    };
+    let rule = Rule::Assignment(assignment.clone());
+    let id = write(db, authorizer, caller, action, &rule, edit).await?;
+    Ok(StoredRule {
+        id,
+        rule: assignment,
+    })
 }
 
 async fn write(
@@ -303,19 +286,7 @@ async fn list_rows(
         .await?;
     let rules = rows
         .into_iter()
-        .filter_map(|row| {
-            let fields = [
-                row.v0.as_str(),
-                row.v1.as_str(),
-                row.v2.as_str(),
-                row.v3.as_str(),
-                row.v4.as_str(),
-                row.v5.as_str(),
-            ];
-            Rule::from_row(&row.ptype, fields)
-                .ok()
-                .map(|rule| (row.id, rule))
-        })
+        .filter_map(|row| policy_store::rule_of(&row).ok().map(|rule| (row.id, rule)))
         .collect();
     Ok((rules, total))
 }

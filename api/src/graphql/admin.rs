@@ -11,7 +11,7 @@ use super::relay::{Page, connection};
 use crate::auth::api_tokens::{self, IssueRequest, TOKEN_CURSOR, TokenFor};
 use crate::domain::audit::Actor;
 use crate::domain::page::PageRequest;
-use crate::domain::policy_admin::{self, ASSIGNMENT_CURSOR, POLICY_CURSOR, StoredRule};
+use crate::domain::policy_admin::{self, ASSIGNMENT_CURSOR, Edit, POLICY_CURSOR, StoredRule};
 
 /// What a role may (allow) or may not (deny) do, wherever it is held.
 #[derive(SimpleObject)]
@@ -125,12 +125,12 @@ impl ApiToken {
 
     /// The `object:action` pairs it may use.
     async fn scopes(&self) -> Vec<String> {
-        strings(&self.0.scopes)
+        api_tokens::json_strings(&self.0.scopes)
     }
 
     /// The areas it is limited to (`*`: the whole city).
     async fn areas(&self) -> Vec<String> {
-        strings(&self.0.areas)
+        api_tokens::json_strings(&self.0.areas)
     }
 
     async fn expires_at(&self) -> DateTime<Utc> {
@@ -149,18 +149,6 @@ impl ApiToken {
     async fn created_at(&self) -> DateTime<Utc> {
         self.0.created_at
     }
-}
-
-fn strings(value: &serde_json::Value) -> Vec<String> {
-    value
-        .as_array()
-        .map(|items| {
-            items
-                .iter()
-                .filter_map(|item| item.as_str().map(str::to_owned))
-                .collect()
-        })
-        .unwrap_or_default()
 }
 
 #[derive(InputObject)]
@@ -265,6 +253,39 @@ impl AdminQuery {
     }
 }
 
+async fn edit_policy(ctx: &Context<'_>, edit: Edit, input: PolicyInput) -> Result<Policy> {
+    let state = ctx.state();
+    let caller = ctx.caller()?;
+    caller.require_city(&state.authorizer, Thing::Policy, Action::Manage)?;
+    let fields = [
+        input.role.as_str(),
+        input.object.as_str(),
+        input.action.as_str(),
+        input.effect.as_str(),
+    ];
+    let stored =
+        policy_admin::edit_policy(&state.db, &state.authorizer, caller, edit, fields).await?;
+    Ok(stored.into())
+}
+
+async fn edit_assignment(
+    ctx: &Context<'_>,
+    edit: Edit,
+    input: RoleAssignmentInput,
+) -> Result<RoleAssignmentRow> {
+    let state = ctx.state();
+    let caller = ctx.caller()?;
+    caller.require_city(&state.authorizer, Thing::Policy, Action::Manage)?;
+    let fields = [
+        input.subject.as_str(),
+        input.role.as_str(),
+        input.area.as_str(),
+    ];
+    let stored =
+        policy_admin::edit_assignment(&state.db, &state.authorizer, caller, edit, fields).await?;
+    Ok(stored.into())
+}
+
 #[derive(Default)]
 pub struct AdminMutation;
 
@@ -272,38 +293,12 @@ pub struct AdminMutation;
 impl AdminMutation {
     /// Adds a policy. Every replica enforces it within a second.
     async fn add_policy(&self, ctx: &Context<'_>, input: PolicyInput) -> Result<Policy> {
-        let state = ctx.state();
-        let caller = ctx.caller()?;
-        caller.require_city(&state.authorizer, Thing::Policy, Action::Manage)?;
-        let stored = policy_admin::add_policy(
-            &state.db,
-            &state.authorizer,
-            caller,
-            &input.role,
-            &input.object,
-            &input.action,
-            input.effect.as_str(),
-        )
-        .await?;
-        Ok(stored.into())
+        edit_policy(ctx, Edit::Add, input).await
     }
 
     /// Removes a policy (named by its fields).
     async fn remove_policy(&self, ctx: &Context<'_>, input: PolicyInput) -> Result<Policy> {
-        let state = ctx.state();
-        let caller = ctx.caller()?;
-        caller.require_city(&state.authorizer, Thing::Policy, Action::Manage)?;
-        let stored = policy_admin::remove_policy(
-            &state.db,
-            &state.authorizer,
-            caller,
-            &input.role,
-            &input.object,
-            &input.action,
-            input.effect.as_str(),
-        )
-        .await?;
-        Ok(stored.into())
+        edit_policy(ctx, Edit::Remove, input).await
     }
 
     /// Gives a subject a role in an area (and every area inside it).
@@ -312,19 +307,7 @@ impl AdminMutation {
         ctx: &Context<'_>,
         input: RoleAssignmentInput,
     ) -> Result<RoleAssignmentRow> {
-        let state = ctx.state();
-        let caller = ctx.caller()?;
-        caller.require_city(&state.authorizer, Thing::Policy, Action::Manage)?;
-        let stored = policy_admin::assign_role(
-            &state.db,
-            &state.authorizer,
-            caller,
-            &input.subject,
-            &input.role,
-            &input.area,
-        )
-        .await?;
-        Ok(stored.into())
+        edit_assignment(ctx, Edit::Add, input).await
     }
 
     /// Takes a role in an area away from a subject.
@@ -333,19 +316,7 @@ impl AdminMutation {
         ctx: &Context<'_>,
         input: RoleAssignmentInput,
     ) -> Result<RoleAssignmentRow> {
-        let state = ctx.state();
-        let caller = ctx.caller()?;
-        caller.require_city(&state.authorizer, Thing::Policy, Action::Manage)?;
-        let stored = policy_admin::revoke_role(
-            &state.db,
-            &state.authorizer,
-            caller,
-            &input.subject,
-            &input.role,
-            &input.area,
-        )
-        .await?;
-        Ok(stored.into())
+        edit_assignment(ctx, Edit::Remove, input).await
     }
 
     /// Issues a scoped API token for a department or an application.

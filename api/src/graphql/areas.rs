@@ -33,18 +33,9 @@ impl Area {
     /// The area, or None when it does not exist or the caller may not see
     /// it: the two look the same from outside.
     pub async fn find(ctx: &Context<'_>, code: &str) -> Result<Option<Area>> {
-        let caller = ctx.caller()?;
-        let Ok(code) = AreaCode::parse(code) else {
+        let Some(code) = visible_code(ctx, code)? else {
             return Ok(None);
         };
-        if !ctx.state().authorizer.check_code(
-            &caller.principal,
-            code.as_str(),
-            Object::Area,
-            Action::Read,
-        ) {
-            return Ok(None);
-        }
         Ok(areas::find_area(&ctx.state().db, &code).await?.map(Area))
     }
 
@@ -127,18 +118,9 @@ pub struct Grid(grid::Model);
 impl Grid {
     /// The grid, or None when it does not exist or the caller may not see it.
     pub async fn find(ctx: &Context<'_>, code: &str) -> Result<Option<Grid>> {
-        let caller = ctx.caller()?;
-        let Ok(code) = AreaCode::parse(code) else {
+        let Some(code) = visible_code(ctx, code)? else {
             return Ok(None);
         };
-        if !ctx.state().authorizer.check_code(
-            &caller.principal,
-            code.as_str(),
-            Object::Area,
-            Action::Read,
-        ) {
-            return Ok(None);
-        }
         Ok(areas::find_grid(&ctx.state().db, &code).await?.map(Grid))
     }
 }
@@ -259,6 +241,19 @@ async fn load_ancestors(ctx: &Context<'_>, code: &AreaCode) -> Result<Vec<Area>>
         .collect())
 }
 
+/// `code` as a code the caller may see the map of, or None: not a code, or
+/// not the caller's to see, which look the same from outside.
+fn visible_code(ctx: &Context<'_>, code: &str) -> Result<Option<AreaCode>> {
+    let caller = ctx.caller()?;
+    let Ok(code) = AreaCode::parse(code) else {
+        return Ok(None);
+    };
+    let authorizer = &ctx.state().authorizer;
+    let visible =
+        authorizer.check_code(&caller.principal, code.as_str(), Object::Area, Action::Read);
+    Ok(visible.then_some(code))
+}
+
 /// Where the caller may see areas and grids.
 fn area_scope(ctx: &Context<'_>) -> Result<policies::Scope> {
     let caller = ctx.caller()?;
@@ -266,7 +261,7 @@ fn area_scope(ctx: &Context<'_>) -> Result<policies::Scope> {
 }
 
 /// A page costs its size times what each item costs.
-fn page_complexity(first: Option<i32>, child_complexity: usize) -> usize {
+pub(super) fn page_complexity(first: Option<i32>, child_complexity: usize) -> usize {
     let size = first.map_or(crate::domain::page::DEFAULT_PAGE_SIZE as usize, |n| {
         n.max(0) as usize
     });

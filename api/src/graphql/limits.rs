@@ -8,7 +8,7 @@ use std::sync::Arc;
 use async_graphql::extensions::{
     Extension, ExtensionContext, ExtensionFactory, NextParseQuery, NextValidation,
 };
-use async_graphql::parser::types::{ExecutableDocument, Selection, SelectionSet};
+use async_graphql::parser::types::{ExecutableDocument, Field, Selection, SelectionSet};
 use async_graphql::{ServerError, ServerResult, ValidationResult, Variables};
 
 pub struct QueryLimits {
@@ -112,24 +112,24 @@ struct Counter<'a> {
 }
 
 impl Counter<'_> {
-    /// Fields of this selection set, with fragments spread in place.
-    fn fields(&self, set: &SelectionSet, seen: &mut HashSet<String>) -> usize {
+    /// Sums `on_field` over the fields of this selection set, with fragments
+    /// spread in place.
+    fn sum<F>(&self, set: &SelectionSet, seen: &mut HashSet<String>, on_field: &F) -> usize
+    where
+        F: Fn(&Self, &Field, &mut HashSet<String>) -> usize,
+    {
         set.items
             .iter()
             .map(|item| match &item.node {
-                Selection::Field(_) => 1,
+                Selection::Field(field) => on_field(self, &field.node, seen),
                 Selection::InlineFragment(inline) => {
-                    self.fields(&inline.node.selection_set.node, seen)
+                    self.sum(&inline.node.selection_set.node, seen, on_field)
                 }
                 Selection::FragmentSpread(spread) => {
-                    let name = spread.node.fragment_name.node.to_string();
-                    match self
-                        .document
-                        .fragments
-                        .get(spread.node.fragment_name.node.as_str())
-                    {
-                        Some(fragment) if seen.insert(name) => {
-                            self.fields(&fragment.node.selection_set.node, seen)
+                    let name = spread.node.fragment_name.node.as_str();
+                    match self.document.fragments.get(name) {
+                        Some(fragment) if seen.insert(name.to_owned()) => {
+                            self.sum(&fragment.node.selection_set.node, seen, on_field)
                         }
                         _ => 0,
                     }
@@ -138,32 +138,15 @@ impl Counter<'_> {
             .sum()
     }
 
+    /// Fields of this selection set.
+    fn fields(&self, set: &SelectionSet, seen: &mut HashSet<String>) -> usize {
+        self.sum(set, seen, &|_, _, _| 1)
+    }
+
     /// Aliased fields anywhere below this selection set.
     fn aliases(&self, set: &SelectionSet, seen: &mut HashSet<String>) -> usize {
-        set.items
-            .iter()
-            .map(|item| match &item.node {
-                Selection::Field(field) => {
-                    usize::from(field.node.alias.is_some())
-                        + self.aliases(&field.node.selection_set.node, seen)
-                }
-                Selection::InlineFragment(inline) => {
-                    self.aliases(&inline.node.selection_set.node, seen)
-                }
-                Selection::FragmentSpread(spread) => {
-                    let name = spread.node.fragment_name.node.to_string();
-                    match self
-                        .document
-                        .fragments
-                        .get(spread.node.fragment_name.node.as_str())
-                    {
-                        Some(fragment) if seen.insert(name) => {
-                            self.aliases(&fragment.node.selection_set.node, seen)
-                        }
-                        _ => 0,
-                    }
-                }
-            })
-            .sum()
+        self.sum(set, seen, &|counter, field, seen| {
+            usize::from(field.alias.is_some()) + counter.aliases(&field.selection_set.node, seen)
+        })
     }
 }

@@ -5,6 +5,7 @@ mod areas;
 mod limits;
 mod loaders;
 mod relay;
+mod residents;
 mod session;
 
 use std::sync::Arc;
@@ -18,6 +19,7 @@ use crate::auth::Caller;
 use crate::auth::jwt::JwtKeys;
 use crate::auth::sessions::Lifetimes;
 use crate::config::LimitsConfig;
+use crate::domain::privacy::UnmaskedReads;
 use crate::error::{ApiError, ApiResult};
 pub use loaders::AreaLoader;
 
@@ -26,6 +28,7 @@ pub type GridgovSchema = Schema<Query, Mutation, EmptySubscription>;
 #[derive(MergedObject, Default)]
 pub struct Query(
     areas::AreasQuery,
+    residents::ResidentsQuery,
     relay::NodeQuery,
     session::SessionQuery,
     admin::AdminQuery,
@@ -73,22 +76,28 @@ pub fn sdl() -> String {
 #[derive(Clone)]
 pub struct RequestCaller(pub Option<Caller>);
 
-/// Attaches what one request needs: its caller, and loaders that batch
-/// lookups within the request under the caller's scope. Loaders must not
-/// outlive the request, or one caller's rows could serve another.
+/// Attaches what one request needs: its caller, the record of its unmasked
+/// reads, and loaders that batch lookups within the request under the
+/// caller's scope. Loaders must not outlive the request, or one caller's rows
+/// could serve another.
 pub fn attach(
     request: async_graphql::Request,
     state: &AppState,
     caller: Option<Caller>,
+    unmasked: &UnmaskedReads,
 ) -> async_graphql::Request {
     let area_scope = match &caller {
         Some(caller) => caller.scope(&state.authorizer, Object::Area, Action::Read),
         None => policies::Scope::nothing(),
     };
-    request.data(RequestCaller(caller)).data(DataLoader::new(
-        AreaLoader::new(state.db.clone(), area_scope),
-        tokio::spawn,
-    ))
+    request
+        .data(RequestCaller(caller))
+        .data(residents::RequestScopes::default())
+        .data(unmasked.clone())
+        .data(DataLoader::new(
+            AreaLoader::new(state.db.clone(), area_scope),
+            tokio::spawn,
+        ))
 }
 
 trait ContextExt {

@@ -6,6 +6,7 @@ use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 
 use super::areas::{Area, Grid};
+use super::residents::Resident;
 use crate::domain::count::LazyCount;
 use crate::domain::page::Listing;
 use crate::domain::page::encode_cursor;
@@ -17,6 +18,7 @@ use crate::error::ApiError;
 pub enum Node {
     Area(Area),
     Grid(Grid),
+    Resident(Resident),
 }
 
 /// The kinds of object a global ID can name.
@@ -24,6 +26,7 @@ pub enum Node {
 pub enum NodeKind {
     Area,
     Grid,
+    Resident,
 }
 
 impl NodeKind {
@@ -31,11 +34,12 @@ impl NodeKind {
         match self {
             NodeKind::Area => "Area",
             NodeKind::Grid => "Grid",
+            NodeKind::Resident => "Resident",
         }
     }
 
     fn from_name(name: &str) -> Option<NodeKind> {
-        [NodeKind::Area, NodeKind::Grid]
+        [NodeKind::Area, NodeKind::Grid, NodeKind::Resident]
             .into_iter()
             .find(|kind| kind.name() == name)
     }
@@ -105,6 +109,7 @@ impl NodeQuery {
         Ok(match kind {
             NodeKind::Area => Area::find(ctx, &key).await?.map(Node::Area),
             NodeKind::Grid => Grid::find(ctx, &key).await?.map(Node::Grid),
+            NodeKind::Resident => Resident::find(ctx, &key).await?.map(Node::Resident),
         })
     }
 }

@@ -1,0 +1,206 @@
+//! Residents: the list a caller may see, filtered and keyset-paged by
+//! (grid, id), with filters on protected fields confined to where the caller
+//! may see those fields.
+
+use chrono::{Datelike, Months, NaiveDate, Utc};
+use entities::resident::{self, CareFlag, PopulationType, ResidentStatus, Sex};
+use policies::AreaCode;
+use sea_orm::sea_query::{Condition, Expr, ExprTrait};
+use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+
+use crate::domain::count::LazyCount;
+use crate::domain::id_number::IdNumber;
+use crate::domain::page::{Listing, Page, PageRequest};
+use crate::domain::privacy::ResidentScopes;
+use crate::domain::within::{in_scope, within};
+use crate::error::{ApiError, ApiResult};
+
+pub const RESIDENT_CURSOR: &str = "resident";
+
+/// Which residents to list; every part is optional and they combine with AND.
+#[derive(Debug, Clone, Default)]
+pub struct ResidentFilter {
+    /// Names starting with this text.
+    pub name_prefix: Option<String>,
+    /// Exactly this ID number.
+    pub id_number: Option<String>,
+    pub sex: Option<Sex>,
+    /// Age in whole years, inclusive bounds.
+    pub min_age: Option<u32>,
+    pub max_age: Option<u32>,
+    pub population_type: Option<PopulationType>,
+    pub status: Option<ResidentStatus>,
+    /// Residents with any of these flags.
+    pub care_flags: Vec<CareFlag>,
+    pub within: Option<AreaCode>,
+    pub household_id: Option<i64>,
+    pub dwelling_id: Option<i64>,
+}
+
+/// The birth dates of people aged `min..=max` on `today`.
+fn birth_date_range(
+    min: Option<u32>,
+    max: Option<u32>,
+    today: NaiveDate,
+) -> (Option<NaiveDate>, Option<NaiveDate>) {
+    let years_ago = |years: u32| today.checked_sub_months(Months::new(years * 12));
+    // Born on or before this day: at least `min` years old.
+    let latest = min.and_then(years_ago);
+    // Born after this day: at most `max` years old.
+    let earliest_exclusive = max.and_then(|max| years_ago(max + 1));
+    (earliest_exclusive, latest)
+}
+
+/// A page of the residents the caller may see.
+pub async fn list(
+    db: &DatabaseConnection,
+    scopes: &ResidentScopes,
+    filter: &ResidentFilter,
+    request: &PageRequest,
+) -> ApiResult<Listing<resident::Model>> {
+    let mut condition = Condition::all().add(in_scope(resident::Column::GridCode, &scopes.read));
+    if let Some(prefix) = &filter.name_prefix {
+        let escaped = prefix
+            .replace('\\', "\\\\")
+            .replace('%', "\\%")
+            .replace('_', "\\_");
+        condition = condition.add(
+            Expr::col(resident::Column::Name)
+                .like(sea_orm::sea_query::LikeExpr::new(format!("{escaped}%")).escape('\\')),
+        );
+    }
+    if let Some(raw) = &filter.id_number {
+        let id =
+            IdNumber::parse(raw).map_err(|err| ApiError::bad_input("idNumber", err.to_string()))?;
+        condition = condition
+            .add(resident::Column::IdNumber.eq(id.as_str()))
+            // No oracle: only where the caller sees ID numbers in full.
+            .add(in_scope(
+                resident::Column::GridCode,
+                scopes.id_number_full(),
+            ));
+    }
+    if let Some(sex) = filter.sex {
+        condition = condition.add(resident::Column::Sex.eq(sex));
+    }
+    if let (Some(min), Some(max)) = (filter.min_age, filter.max_age)
+        && min > max
+    {
+        return Err(ApiError::bad_input("minAge", "must not exceed maxAge"));
+    }
+    let today = Utc::now().date_naive();
+    let (after, on_or_before) = birth_date_range(filter.min_age, filter.max_age, today);
+    if let Some(after) = after {
+        condition = condition.add(resident::Column::BirthDate.gt(after));
+    }
+    if let Some(latest) = on_or_before {
+        condition = condition.add(resident::Column::BirthDate.lte(latest));
+    }
+    if let Some(kind) = filter.population_type {
+        condition = condition.add(resident::Column::PopulationType.eq(kind));
+    }
+    if let Some(status) = filter.status {
+        condition = condition.add(resident::Column::Status.eq(status));
+    }
+    if !filter.care_flags.is_empty() {
+        let bits = filter
+            .care_flags
+            .iter()
+            .fold(0, |bits, flag| bits | flag.bit());
+        condition = condition
+            .add(Expr::col(resident::Column::CareFlags).bit_and(bits).ne(0))
+            // No oracle: only where the caller may see care flags.
+            .add(in_scope(resident::Column::GridCode, &scopes.care_flags));
+    }
+    if let Some(area) = &filter.within {
+        condition = condition.add(within(resident::Column::GridCode, area));
+    }
+    if let Some(household) = filter.household_id {
+        condition = condition.add(resident::Column::HouseholdId.eq(household));
+    }
+    if let Some(dwelling) = filter.dwelling_id {
+        condition = condition.add(resident::Column::DwellingId.eq(dwelling));
+    }
+
+    let select = resident::Entity::find().filter(condition);
+    let total = LazyCount::of(db, select.clone());
+    let select = match &request.after {
+        Some(key) => {
+            let (grid, id) = parse_key(key)?;
+            select.filter(
+                Condition::any()
+                    .add(resident::Column::GridCode.gt(grid.clone()))
+                    .add(
+                        Condition::all()
+                            .add(resident::Column::GridCode.eq(grid))
+                            .add(resident::Column::Id.gt(id)),
+                    ),
+            )
+        }
+        None => select,
+    };
+    let rows = select
+        .order_by_asc(resident::Column::GridCode)
+        .order_by_asc(resident::Column::Id)
+        .limit(request.fetch_limit())
+        .all(db)
+        .await?;
+    Ok(Listing {
+        page: Page::from_rows(rows, request, |row| format!("{}:{}", row.grid_code, row.id)),
+        total,
+    })
+}
+
+fn parse_key(key: &str) -> ApiResult<(String, i64)> {
+    let invalid = || ApiError::bad_input("after", "not a cursor of this list");
+    let (grid, id) = key.split_once(':').ok_or_else(invalid)?;
+    Ok((grid.to_owned(), id.parse().map_err(|_| invalid())?))
+}
+
+/// One resident, if the caller may see them.
+pub async fn find(
+    db: &DatabaseConnection,
+    scopes: &ResidentScopes,
+    id: i64,
+) -> ApiResult<Option<resident::Model>> {
+    Ok(resident::Entity::find_by_id(id)
+        .filter(in_scope(resident::Column::GridCode, &scopes.read))
+        .one(db)
+        .await?)
+}
+
+/// Age in whole years on `today`.
+pub fn age(birth_date: NaiveDate, today: NaiveDate) -> i32 {
+    let mut age = today.year() - birth_date.year();
+    if (today.month(), today.day()) < (birth_date.month(), birth_date.day()) {
+        age -= 1;
+    }
+    age
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn day(y: i32, m: u32, d: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, d).expect("valid date")
+    }
+
+    #[test]
+    fn ages_turn_on_birthdays() {
+        let today = day(2026, 11, 26);
+        assert_eq!(age(day(2000, 11, 26), today), 26);
+        assert_eq!(age(day(2000, 11, 27), today), 25);
+    }
+
+    #[test]
+    fn age_bounds_become_birth_date_bounds() {
+        let today = day(2026, 11, 26);
+        let (after, latest) = birth_date_range(Some(18), Some(34), today);
+        assert_eq!(latest, Some(day(2008, 11, 26)));
+        assert_eq!(after, Some(day(1991, 11, 26)));
+        // Someone born 1991-11-27 is 34: inside. Born 1991-11-26: 35, outside.
+        assert_eq!(age(day(1991, 11, 27), today), 34);
+        assert_eq!(age(day(1991, 11, 26), today), 35);
+    }
+}

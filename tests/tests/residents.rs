@@ -1,0 +1,295 @@
+//! The population record over GraphQL: cut to the caller's grids, personal
+//! data full, masked or absent by policy, unmasked reads audited, filters
+//! that answer correctly and never act as an oracle.
+
+use std::collections::BTreeSet;
+
+use chrono::{Datelike, Utc};
+use entities::resident;
+use gridgov_tests::{Client, TestServer, error_code, on_each_backend};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
+use serde_json::{Value, json};
+
+const PAGE: &str = "query($filter: ResidentFilter, $after: String, $first: Int) {
+    residents(filter: $filter, first: $first, after: $after) {
+        totalCount pageInfo { hasNextPage endCursor }
+        edges { node { id name idNumber idNumberShown phone gridCode sex age careFlags populationType } } } }";
+
+/// Every resident a list returns, walking its pages.
+async fn walk(client: &Client<'_>, filter: Value, first: i32) -> Vec<Value> {
+    let mut rows = Vec::new();
+    let mut after = Value::Null;
+    loop {
+        let data = client
+            .data(
+                PAGE,
+                json!({"filter": filter, "after": after, "first": first}),
+            )
+            .await;
+        let list = &data["residents"];
+        rows.extend(
+            list["edges"]
+                .as_array()
+                .expect("edges")
+                .iter()
+                .map(|e| e["node"].clone()),
+        );
+        if list["pageInfo"]["hasNextPage"] != true {
+            assert_eq!(list["totalCount"].as_u64(), Some(rows.len() as u64));
+            return rows;
+        }
+        after = list["pageInfo"]["endCursor"].clone();
+    }
+}
+
+async fn stored(server: &TestServer, grid_prefix: &str) -> Vec<resident::Model> {
+    let db = server.db().await;
+    let rows = resident::Entity::find()
+        .filter(resident::Column::GridCode.starts_with(grid_prefix))
+        .order_by_asc(resident::Column::GridCode)
+        .order_by_asc(resident::Column::Id)
+        .all(&db)
+        .await
+        .expect("residents");
+    db.close().await.expect("close");
+    rows
+}
+
+fn masked_id(text: &str) -> bool {
+    let chars: Vec<char> = text.chars().collect();
+    chars.len() == 18
+        && chars[..6].iter().all(char::is_ascii_digit)
+        && chars[6..14].iter().all(|c| *c == '*')
+        && chars[14..].iter().all(|c| c.is_ascii_digit() || *c == 'X')
+}
+
+#[tokio::test]
+async fn a_worker_sees_their_grid_masked_and_the_police_see_it_in_full() {
+    on_each_backend(|server| async move {
+        let grid = "420502003001001";
+        let expected = stored(&server, grid).await;
+        assert!(!expected.is_empty(), "the test city has people in {grid}");
+
+        let worker = server.as_user(&format!("worker-{grid}")).await;
+        let seen = walk(&worker, json!(null), 7).await;
+        let ids: Vec<&str> = seen
+            .iter()
+            .map(|r| r["gridCode"].as_str().unwrap_or_default())
+            .collect();
+        assert!(
+            ids.iter().all(|code| *code == grid),
+            "only their own grid: {ids:?}"
+        );
+        assert_eq!(seen.len(), expected.len());
+        for (row, model) in seen.iter().zip(&expected) {
+            assert_eq!(row["name"], model.name.as_str());
+            assert_eq!(row["idNumberShown"], "MASKED");
+            let shown = row["idNumber"].as_str().expect("masked number");
+            assert!(masked_id(shown), "{shown}");
+            assert_eq!(&shown[..6], &model.id_number[..6]);
+            assert_eq!(&shown[14..], &model.id_number[14..]);
+            match &model.phone {
+                Some(phone) => {
+                    let masked = row["phone"].as_str().expect("masked phone");
+                    assert_eq!(masked, format!("{}****{}", &phone[..3], &phone[7..]));
+                }
+                None => assert!(row["phone"].is_null()),
+            }
+            assert!(row["careFlags"].is_array(), "grid workers see care flags");
+        }
+
+        let police = server.as_user("police-420502003001").await;
+        let seen = walk(&police, json!({"within": grid}), 50).await;
+        assert_eq!(seen.len(), expected.len());
+        for (row, model) in seen.iter().zip(&expected) {
+            assert_eq!(row["idNumberShown"], "FULL");
+            assert_eq!(row["idNumber"], model.id_number.as_str());
+        }
+
+        // The full reads were audited, naming the residents and the fields.
+        let db = server.db().await;
+        let audit = entities::audit_log::Entity::find()
+            .filter(entities::audit_log::Column::Action.eq("resident.read_unmasked"))
+            .all(&db)
+            .await
+            .expect("audit rows");
+        db.close().await.expect("close");
+        assert_eq!(
+            audit.len(),
+            1,
+            "one row for the police's pages, none for the worker's masked reads"
+        );
+        // The police walked one page of 50 at most per request; all of them read in full.
+        let audited: BTreeSet<i64> = audit[0].detail["residents"]
+            .as_array()
+            .expect("residents")
+            .iter()
+            .filter_map(Value::as_i64)
+            .collect();
+        assert!(
+            audited
+                .iter()
+                .all(|id| expected.iter().any(|m| m.id == *id))
+        );
+        assert_eq!(audit[0].actor_name, "police-420502003001");
+        assert!(
+            audit[0].detail["fields"]
+                .as_array()
+                .expect("fields")
+                .contains(&json!("id_number"))
+        );
+        server
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn analysts_and_departments_see_no_residents_and_strangers_no_node() {
+    on_each_backend(|server| async move {
+        for user in ["analyst", "officer-market-420502", "auditor"] {
+            let client = server.as_user(user).await;
+            let data = client.data("{ residents { totalCount edges { node { id } } } }", json!({})).await;
+            assert_eq!(data["residents"]["totalCount"], 0, "{user}");
+        }
+        let other = stored(&server, "420503").await;
+        let admin = server.as_user("admin").await;
+        let data = admin
+            .data(&format!("{{ residents(filter: {{within: \"{}\"}}, first: 1) {{ edges {{ node {{ id }} }} }} }}", other[0].grid_code), json!({}))
+            .await;
+        let id = data["residents"]["edges"][0]["node"]["id"].clone();
+        let worker = server.as_user("worker-420502003001001").await;
+        let query = "query($id: ID!) { node(id: $id) { id } resident(id: $id) { id } }";
+        let forbidden = worker.graphql(query, json!({"id": id})).await;
+        let missing = worker.graphql(query, json!({"id": "UmVzaWRlbnQ6OTk5OTk5OTk"})).await;
+        assert_eq!(forbidden, missing);
+        assert_eq!(forbidden["data"]["node"], Value::Null);
+        let found = admin.data(query, json!({"id": id})).await;
+        assert_eq!(found["resident"]["id"], id);
+        server
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn filtering_by_a_field_you_cannot_see_finds_nothing() {
+    on_each_backend(|server| async move {
+        let grid = "420502003001001";
+        let people = stored(&server, grid).await;
+        let target = &people[0];
+        let worker = server.as_user(&format!("worker-{grid}")).await;
+        let by_number = json!({"idNumber": target.id_number});
+        assert!(
+            walk(&worker, by_number.clone(), 10).await.is_empty(),
+            "masked-only callers cannot confirm a number"
+        );
+        let police = server.as_user("police-420502003001").await;
+        let found = walk(&police, by_number, 10).await;
+        assert_eq!(found.len(), 1);
+        assert_eq!(found[0]["name"], target.name.as_str());
+
+        let body = police
+            .graphql(PAGE, json!({"filter": {"idNumber": "420502198702281234"}}))
+            .await;
+        assert_eq!(error_code(&body), Some("BAD_USER_INPUT"));
+        assert_eq!(body["errors"][0]["extensions"]["field"], "idNumber");
+        server
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn filters_return_exactly_the_matching_residents() {
+    on_each_backend(|server| async move {
+        let community = "420502003001";
+        let people = stored(&server, community).await;
+        let admin = server.as_user("admin").await;
+        let today = Utc::now().date_naive();
+        let age = |born: chrono::NaiveDate| {
+            let mut years = today.year() - born.year();
+            if (today.month(), today.day()) < (born.month(), born.day()) {
+                years -= 1;
+            }
+            years
+        };
+        let names = |rows: Vec<Value>| -> Vec<String> {
+            rows.iter()
+                .map(|r| r["id"].as_str().unwrap_or_default().to_owned())
+                .collect()
+        };
+        let expected_count =
+            |keep: &dyn Fn(&resident::Model) -> bool| people.iter().filter(|p| keep(p)).count();
+
+        let women_18_34 = walk(
+            &admin,
+            json!({"within": community, "sex": "FEMALE", "minAge": 18, "maxAge": 34}),
+            100,
+        )
+        .await;
+        assert_eq!(
+            women_18_34.len(),
+            expected_count(
+                &|p| p.sex == resident::Sex::Female && (18..=34).contains(&age(p.birth_date))
+            )
+        );
+        assert!(
+            women_18_34
+                .iter()
+                .all(|r| r["sex"] == "FEMALE"
+                    && (18..=34).contains(&r["age"].as_i64().unwrap_or(-1)))
+        );
+
+        let floating = walk(
+            &admin,
+            json!({"within": community, "populationType": "FLOATING"}),
+            100,
+        )
+        .await;
+        assert_eq!(
+            floating.len(),
+            expected_count(&|p| p.population_type == resident::PopulationType::Floating)
+        );
+
+        let alone = walk(
+            &admin,
+            json!({"within": community, "careFlags": ["ELDERLY_LIVING_ALONE"]}),
+            100,
+        )
+        .await;
+        assert_eq!(alone.len(), expected_count(&|p| p.care_flags & 1 != 0));
+        assert!(alone.iter().all(|r| {
+            r["careFlags"]
+                .as_array()
+                .is_some_and(|f| f.contains(&json!("ELDERLY_LIVING_ALONE")))
+        }));
+
+        let prefix = people[0]
+            .name
+            .chars()
+            .next()
+            .map(String::from)
+            .unwrap_or_default();
+        let named = walk(
+            &admin,
+            json!({"within": community, "namePrefix": prefix}),
+            100,
+        )
+        .await;
+        assert_eq!(
+            named.len(),
+            expected_count(&|p| p.name.starts_with(&prefix))
+        );
+
+        // Pages of 3 cover the community once, in (grid, id) order.
+        let all = names(walk(&admin, json!({"within": community}), 3).await);
+        let unique: BTreeSet<&String> = all.iter().collect();
+        assert_eq!(all.len(), people.len());
+        assert_eq!(unique.len(), people.len());
+
+        let body = admin
+            .graphql(PAGE, json!({"filter": {"minAge": 40, "maxAge": 30}}))
+            .await;
+        assert_eq!(error_code(&body), Some("BAD_USER_INPUT"));
+        server
+    })
+    .await;
+}
