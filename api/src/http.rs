@@ -49,6 +49,7 @@ pub fn router(
         .route("/", get(|| async { Redirect::temporary(GRAPHQL_PATH) }))
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
+        .route("/metrics", get(metrics))
         // The GraphQL extractor reads the body itself, so the limit must sit
         // on the body, not on axum's extractors.
         .layer(RequestBodyLimitLayer::new(limits.max_body_bytes))
@@ -193,6 +194,15 @@ async fn graphiql_page(State(state): State<HttpState>, headers: HeaderMap) -> Re
         StatusCode::METHOD_NOT_ALLOWED,
         [(header::ALLOW, "POST")],
         Json(json!({"errors": [{"message": "send GraphQL requests with POST", "extensions": {"code": "BAD_REQUEST"}}]})),
+    )
+        .into_response()
+}
+
+/// Counters for a scraper.
+async fn metrics(State(state): State<HttpState>) -> Response {
+    (
+        [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
+        state.app.sql.render(),
     )
         .into_response()
 }

@@ -75,8 +75,12 @@ async fn prepare(config: &ServeConfig) -> anyhow::Result<Prepared> {
         "policies loaded"
     );
     let watcher = policy_store::spawn_watcher(db.clone(), authorizer.clone());
+    let sql = crate::metrics::SqlStats::default();
+    let mut db = db;
+    sql.attach(&mut db);
     let state = AppState {
         db,
+        sql,
         authorizer,
         keys,
         lifetimes: Lifetimes {

@@ -10,4 +10,5 @@ pub mod page;
 pub mod policy_admin;
 pub mod privacy;
 pub mod residents;
+pub mod scoped;
 pub mod within;

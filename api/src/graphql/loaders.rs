@@ -1,14 +1,16 @@
 //! Batch loaders: a relation asked for by every row of a page costs one query
-//! per page, not one per row, and sees only what the caller may see.
+//! per page, not one per row, and sees only what the caller may see. Each
+//! request gets its own, built on first use with the caller's scope.
 
 use std::collections::HashMap;
+use std::sync::OnceLock;
 
-use async_graphql::dataloader::Loader;
-use entities::area;
-use policies::Scope;
-use sea_orm::DatabaseConnection;
+use async_graphql::dataloader::{DataLoader, Loader};
+use entities::{area, building, dwelling, household, resident};
+use policies::{Action, Object, Scope};
+use sea_orm::{DatabaseConnection, EntityTrait};
 
-use crate::domain::areas;
+use crate::domain::{areas, scoped};
 
 pub struct AreaLoader {
     db: DatabaseConnection,
@@ -32,4 +34,167 @@ impl Loader<String> for AreaLoader {
             .map(|row| (row.code.clone(), row))
             .collect())
     }
+}
+
+/// Rows of a table by id, within a scope on their grid column.
+pub struct ById<E: EntityTrait> {
+    db: DatabaseConnection,
+    scope: Scope,
+    id: E::Column,
+    grid: E::Column,
+}
+
+impl<E> Loader<i64> for ById<E>
+where
+    E: EntityTrait,
+    E::Model: Clone + Send + Sync + 'static,
+    E::Column: Copy + Send + Sync + 'static,
+{
+    type Value = E::Model;
+    type Error = async_graphql::Error;
+
+    async fn load(&self, ids: &[i64]) -> Result<HashMap<i64, E::Model>, Self::Error> {
+        Ok(scoped::by_ids::<E>(&self.db, &self.scope, self.id, self.grid, ids).await?)
+    }
+}
+
+/// Rows of a table grouped by a parent id, within a scope on their grid column.
+pub struct ByParent<E: EntityTrait> {
+    db: DatabaseConnection,
+    scope: Scope,
+    parent: E::Column,
+    grid: E::Column,
+    order: E::Column,
+}
+
+impl<E> Loader<i64> for ByParent<E>
+where
+    E: EntityTrait,
+    E::Model: Clone + Send + Sync + 'static,
+    E::Column: Copy + Send + Sync + 'static,
+{
+    type Value = Vec<E::Model>;
+    type Error = async_graphql::Error;
+
+    async fn load(&self, parents: &[i64]) -> Result<HashMap<i64, Vec<E::Model>>, Self::Error> {
+        Ok(scoped::by_parents::<E>(
+            &self.db,
+            &self.scope,
+            self.parent,
+            self.grid,
+            self.order,
+            parents,
+        )
+        .await?)
+    }
+}
+
+/// The loaders of one request, each made when first needed.
+#[derive(Default)]
+pub struct Loaders {
+    households: OnceLock<DataLoader<ById<household::Entity>>>,
+    dwellings: OnceLock<DataLoader<ById<dwelling::Entity>>>,
+    buildings: OnceLock<DataLoader<ById<building::Entity>>>,
+    residents: OnceLock<DataLoader<ById<resident::Entity>>>,
+    members: OnceLock<DataLoader<ByParent<resident::Entity>>>,
+    occupants: OnceLock<DataLoader<ByParent<resident::Entity>>>,
+}
+
+/// What building a loader needs: the database and the caller's scope for an
+/// object.
+pub struct LoaderSource<'a> {
+    pub db: &'a DatabaseConnection,
+    pub scope: &'a dyn Fn(Object, Action) -> Scope,
+}
+
+impl Loaders {
+    pub fn households(&self, source: &LoaderSource<'_>) -> &DataLoader<ById<household::Entity>> {
+        self.households.get_or_init(|| {
+            by_id(
+                source,
+                Object::Household,
+                household::Column::Id,
+                household::Column::GridCode,
+            )
+        })
+    }
+
+    pub fn dwellings(&self, source: &LoaderSource<'_>) -> &DataLoader<ById<dwelling::Entity>> {
+        self.dwellings.get_or_init(|| {
+            by_id(
+                source,
+                Object::Dwelling,
+                dwelling::Column::Id,
+                dwelling::Column::GridCode,
+            )
+        })
+    }
+
+    pub fn buildings(&self, source: &LoaderSource<'_>) -> &DataLoader<ById<building::Entity>> {
+        self.buildings.get_or_init(|| {
+            by_id(
+                source,
+                Object::Building,
+                building::Column::Id,
+                building::Column::GridCode,
+            )
+        })
+    }
+
+    pub fn residents(&self, source: &LoaderSource<'_>) -> &DataLoader<ById<resident::Entity>> {
+        self.residents.get_or_init(|| {
+            by_id(
+                source,
+                Object::Resident,
+                resident::Column::Id,
+                resident::Column::GridCode,
+            )
+        })
+    }
+
+    /// A household's members.
+    pub fn members(&self, source: &LoaderSource<'_>) -> &DataLoader<ByParent<resident::Entity>> {
+        self.members
+            .get_or_init(|| residents_by(source, resident::Column::HouseholdId))
+    }
+
+    /// A dwelling's occupants.
+    pub fn occupants(&self, source: &LoaderSource<'_>) -> &DataLoader<ByParent<resident::Entity>> {
+        self.occupants
+            .get_or_init(|| residents_by(source, resident::Column::DwellingId))
+    }
+}
+
+fn by_id<E>(
+    source: &LoaderSource<'_>,
+    object: Object,
+    id: E::Column,
+    grid: E::Column,
+) -> DataLoader<ById<E>>
+where
+    E: EntityTrait,
+    E::Model: Clone + Send + Sync + 'static,
+    E::Column: Copy + Send + Sync + 'static,
+{
+    let loader = ById {
+        db: source.db.clone(),
+        scope: (source.scope)(object, Action::Read),
+        id,
+        grid,
+    };
+    DataLoader::new(loader, tokio::spawn)
+}
+
+fn residents_by(
+    source: &LoaderSource<'_>,
+    parent: resident::Column,
+) -> DataLoader<ByParent<resident::Entity>> {
+    let loader = ByParent {
+        db: source.db.clone(),
+        scope: (source.scope)(Object::Resident, Action::Read),
+        parent,
+        grid: resident::Column::GridCode,
+        order: resident::Column::Id,
+    };
+    DataLoader::new(loader, tokio::spawn)
 }

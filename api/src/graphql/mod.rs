@@ -2,6 +2,7 @@
 
 mod admin;
 mod areas;
+mod homes;
 mod limits;
 mod loaders;
 mod relay;
@@ -44,6 +45,7 @@ pub struct AppState {
     pub authorizer: Arc<Authorizer>,
     pub keys: JwtKeys,
     pub lifetimes: Lifetimes,
+    pub sql: crate::metrics::SqlStats,
 }
 
 fn schema_builder() -> SchemaBuilder<Query, Mutation, EmptySubscription> {
@@ -93,6 +95,7 @@ pub fn attach(
     request
         .data(RequestCaller(caller))
         .data(residents::RequestScopes::default())
+        .data(loaders::Loaders::default())
         .data(unmasked.clone())
         .data(DataLoader::new(
             AreaLoader::new(state.db.clone(), area_scope),

@@ -6,6 +6,7 @@ use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 
 use super::areas::{Area, Grid};
+use super::homes::{self, Building, Dwelling, Household};
 use super::residents::Resident;
 use crate::domain::count::LazyCount;
 use crate::domain::page::Listing;
@@ -19,6 +20,9 @@ pub enum Node {
     Area(Area),
     Grid(Grid),
     Resident(Resident),
+    Household(Household),
+    Dwelling(Dwelling),
+    Building(Building),
 }
 
 /// The kinds of object a global ID can name.
@@ -27,6 +31,9 @@ pub enum NodeKind {
     Area,
     Grid,
     Resident,
+    Household,
+    Dwelling,
+    Building,
 }
 
 impl NodeKind {
@@ -35,13 +42,23 @@ impl NodeKind {
             NodeKind::Area => "Area",
             NodeKind::Grid => "Grid",
             NodeKind::Resident => "Resident",
+            NodeKind::Household => "Household",
+            NodeKind::Dwelling => "Dwelling",
+            NodeKind::Building => "Building",
         }
     }
 
     fn from_name(name: &str) -> Option<NodeKind> {
-        [NodeKind::Area, NodeKind::Grid, NodeKind::Resident]
-            .into_iter()
-            .find(|kind| kind.name() == name)
+        [
+            NodeKind::Area,
+            NodeKind::Grid,
+            NodeKind::Resident,
+            NodeKind::Household,
+            NodeKind::Dwelling,
+            NodeKind::Building,
+        ]
+        .into_iter()
+        .find(|kind| kind.name() == name)
     }
 }
 
@@ -110,6 +127,15 @@ impl NodeQuery {
             NodeKind::Area => Area::find(ctx, &key).await?.map(Node::Area),
             NodeKind::Grid => Grid::find(ctx, &key).await?.map(Node::Grid),
             NodeKind::Resident => Resident::find(ctx, &key).await?.map(Node::Resident),
+            NodeKind::Household => homes::household(ctx, key.parse().ok())
+                .await?
+                .map(Node::Household),
+            NodeKind::Dwelling => homes::dwelling(ctx, key.parse().ok())
+                .await?
+                .map(Node::Dwelling),
+            NodeKind::Building => homes::building(ctx, key.parse().ok())
+                .await?
+                .map(Node::Building),
         })
     }
 }

@@ -156,7 +156,7 @@ fn resident_scopes<'a>(ctx: &'a Context<'_>) -> Result<&'a ResidentScopes> {
 }
 
 /// A resident (实有人口).
-pub struct Resident(resident::Model);
+pub struct Resident(pub resident::Model);
 
 impl Resident {
     pub async fn find(ctx: &Context<'_>, id: &str) -> Result<Option<Resident>> {
@@ -243,6 +243,17 @@ impl Resident {
     /// The grid the resident lives in.
     async fn grid_code(&self) -> &str {
         &self.0.grid_code
+    }
+
+    /// The household the resident is registered in, if you may see it.
+    async fn household(&self, ctx: &Context<'_>) -> Result<Option<super::homes::Household>> {
+        super::homes::household(ctx, self.0.household_id).await
+    }
+
+    /// The dwelling the resident lives in (which may differ from the
+    /// household's: 人户分离), if you may see it.
+    async fn dwelling(&self, ctx: &Context<'_>) -> Result<Option<super::homes::Dwelling>> {
+        super::homes::dwelling(ctx, self.0.dwelling_id).await
     }
 
     async fn relation_to_head(&self) -> Option<HeadRelation> {

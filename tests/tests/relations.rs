@@ -1,0 +1,124 @@
+//! Relations both ways (a resident's household and dwelling, a household's
+//! members, a dwelling's residents and building), scoped like everything
+//! else, and batched: the statements a nested page costs do not grow with
+//! the page.
+
+use gridgov_tests::{Client, TestServer, on_each_backend};
+use serde_json::{Value, json};
+
+/// Seven relation levels under a page of residents.
+const NESTED: &str = "query($first: Int!, $within: String!) {
+  residents(first: $first, filter: {within: $within}) { edges { node {
+    id name relationToHead
+    household { id number head { name relationToHead } members { id name } dwelling { id } }
+    dwelling { id room occupancy building { code name } residents { id } }
+  } } } }";
+
+/// SQL statements the server has sent, from /metrics.
+async fn statements(server: &TestServer) -> u64 {
+    let text = server
+        .client
+        .get(server.url("/metrics"))
+        .send()
+        .await
+        .expect("metrics")
+        .text()
+        .await
+        .expect("text");
+    text.lines()
+        .find_map(|line| line.strip_prefix("gridgov_sql_statements_total "))
+        .and_then(|n| n.trim().parse().ok())
+        .expect("the statement counter")
+}
+
+async fn statements_for(server: &TestServer, client: &Client<'_>, first: i32) -> (u64, Value) {
+    let before = statements(server).await;
+    let data = client
+        .data(NESTED, json!({"first": first, "within": "420502"}))
+        .await;
+    (statements(server).await - before, data)
+}
+
+#[tokio::test]
+async fn a_nested_page_costs_the_same_statements_whatever_its_size() {
+    on_each_backend(|server| async move {
+        let admin = server.as_user("admin").await;
+        // Warm up: the first request of a caller computes its scopes.
+        statements_for(&server, &admin, 1).await;
+        let (small, data) = statements_for(&server, &admin, 5).await;
+        assert_eq!(data["residents"]["edges"].as_array().map(Vec::len), Some(5));
+        let (large, data) = statements_for(&server, &admin, 100).await;
+        assert_eq!(
+            data["residents"]["edges"].as_array().map(Vec::len),
+            Some(100)
+        );
+        // One statement per relation level for a small page. A batch loader
+        // flushes a millisecond after its first key, and the runtime makes
+        // long polls yield, so a big page's level may go out in a few
+        // batches; a query per row would add ninety-five per relation.
+        assert!(small <= 8, "one statement per relation level: {small}");
+        assert!(
+            large <= small + 20,
+            "statements for 5 rows: {small}, for 100 rows: {large}"
+        );
+        server
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn relations_lead_both_ways_and_agree() {
+    on_each_backend(|server| async move {
+        let admin = server.as_user("admin").await;
+        let data = admin
+            .data(NESTED, json!({"first": 40, "within": "420502003"}))
+            .await;
+        let rows = data["residents"]["edges"].as_array().expect("edges");
+        assert!(!rows.is_empty());
+        let mut heads = 0;
+        for row in rows {
+            let resident = &row["node"];
+            let household = &resident["household"];
+            let members = household["members"].as_array().expect("members");
+            assert!(
+                members.iter().any(|m| m["id"] == resident["id"]),
+                "a member of their own household"
+            );
+            assert_eq!(household["head"]["relationToHead"], "HEAD");
+            heads += usize::from(resident["relationToHead"] == "HEAD");
+            if let Some(dwelling) = resident["dwelling"].as_object() {
+                let occupants = dwelling["residents"].as_array().expect("occupants");
+                assert!(
+                    occupants.iter().any(|m| m["id"] == resident["id"]),
+                    "lives where they live"
+                );
+                let building = dwelling["building"]["code"].as_str().expect("building");
+                assert_eq!(building.len(), 20);
+            }
+        }
+        assert!(heads > 0);
+        server
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn relations_stop_at_the_callers_scope() {
+    on_each_backend(|server| async move {
+        let admin = server.as_user("admin").await;
+        let data = admin
+            .data("{ residents(first: 1, filter: {within: \"420503\"}) { edges { node { household { id } dwelling { id building { id } } } } } }", json!({}))
+            .await;
+        let node = &data["residents"]["edges"][0]["node"];
+        let worker = server.as_user("worker-420502003001001").await;
+        for id in [&node["household"]["id"], &node["dwelling"]["id"], &node["dwelling"]["building"]["id"]] {
+            assert!(id.is_string());
+            let seen = worker.data("query($id: ID!) { node(id: $id) { id } }", json!({"id": id})).await;
+            assert_eq!(seen["node"], Value::Null, "{id}");
+            let own = admin.data("query($id: ID!) { node(id: $id) { id } }", json!({"id": id})).await;
+            assert_eq!(&own["node"]["id"], id);
+        }
+        server
+    })
+    .await;
+}
