@@ -27,6 +27,15 @@ pub enum DbSetupError {
 /// data directory is created first and WAL mode switched on, so that readers
 /// never wait for the writer.
 pub async fn connect(config: &DatabaseConfig) -> Result<DatabaseConnection, DbSetupError> {
+    open(config, config.db_max_connections, true).await
+}
+
+/// A pool of `max_connections`, with SQLite's foreign keys enforced or not.
+async fn open(
+    config: &DatabaseConfig,
+    max_connections: u32,
+    foreign_keys: bool,
+) -> Result<DatabaseConnection, DbSetupError> {
     let url = config.url();
     if url.starts_with("sqlite:") && config.database_url.is_none() {
         std::fs::create_dir_all(&config.data_dir).map_err(|source| DbSetupError::DataDir {
@@ -36,17 +45,17 @@ pub async fn connect(config: &DatabaseConfig) -> Result<DatabaseConnection, DbSe
     }
     let mut options = ConnectOptions::new(url);
     options
-        .max_connections(config.db_max_connections)
+        .max_connections(max_connections)
         .min_connections(1)
         .connect_timeout(Duration::from_secs(10))
         .acquire_timeout(Duration::from_secs(10))
         .sqlx_logging(false)
-        .map_sqlx_sqlite_opts(|sqlite| {
+        .map_sqlx_sqlite_opts(move |sqlite| {
             sqlite
                 .journal_mode(SqliteJournalMode::Wal)
                 .synchronous(SqliteSynchronous::Normal)
                 .busy_timeout(Duration::from_secs(10))
-                .foreign_keys(true)
+                .foreign_keys(foreign_keys)
         });
     Database::connect(options)
         .await
@@ -93,7 +102,12 @@ pub fn backend_name(db: &DatabaseConnection) -> &'static str {
     }
 }
 
-/// Drops every table and applies all migrations afresh.
-pub async fn reset(db: &DatabaseConnection) -> Result<(), DbSetupError> {
-    Migrator::fresh(db).await.map_err(DbSetupError::Migrate)
+/// Drops every table and applies all migrations afresh. On SQLite this runs
+/// on one connection with foreign keys off, since dropping a table that
+/// others point at would otherwise fail.
+pub async fn reset(config: &DatabaseConfig) -> Result<(), DbSetupError> {
+    let db = open(config, 1, false).await?;
+    Migrator::fresh(&db).await.map_err(DbSetupError::Migrate)?;
+    let _ = db.close().await;
+    Ok(())
 }

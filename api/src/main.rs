@@ -128,12 +128,11 @@ async fn main() -> anyhow::Result<()> {
             database,
             seed: seed_config,
         }) => {
-            let db = db::connect(&database).await?;
             if reset {
-                db::reset(&db).await?;
-            } else {
-                db::migrate(&db).await?;
+                db::reset(&database).await?;
             }
+            let db = db::connect(&database).await?;
+            db::migrate(&db).await?;
             policy_store::install_defaults_if_empty(&db)
                 .await
                 .map_err(|err| {

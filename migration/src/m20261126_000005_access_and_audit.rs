@@ -160,7 +160,7 @@ impl MigrationTrait for Migration {
             DbBackend::Postgres => {
                 connection
                     .execute_unprepared(
-                        "CREATE FUNCTION audit_log_append_only() RETURNS trigger \
+                        "CREATE OR REPLACE FUNCTION audit_log_append_only() RETURNS trigger \
                          LANGUAGE plpgsql AS $$ BEGIN \
                          RAISE EXCEPTION 'audit_log is append-only'; END $$;",
                     )

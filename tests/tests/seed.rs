@@ -232,3 +232,29 @@ async fn the_audit_log_cannot_be_changed_once_written() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn a_reset_database_can_be_seeded_again() {
+    on_each_database(|database| async move {
+        let (db, _) = seeded(&database).await;
+        db.close().await.expect("close");
+        db::reset(&database.config)
+            .await
+            .expect("drop everything and migrate afresh");
+        db::reset(&database.config).await.expect("a second reset");
+        let db = database.connect().await;
+        assert!(db::is_empty(&db).await.expect("count"));
+        let config = SeedConfig {
+            residents: 100,
+            seed: TEST_SEED,
+            batch: 500,
+        };
+        let report = seed::run(&db, &config, seed::Progress::Silent)
+            .await
+            .expect("seed again");
+        assert_eq!(report.residents, 100);
+        db.close().await.expect("close");
+        database
+    })
+    .await;
+}
