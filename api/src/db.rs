@@ -56,6 +56,12 @@ async fn open(
                 .synchronous(SqliteSynchronous::Normal)
                 .busy_timeout(Duration::from_secs(10))
                 .foreign_keys(foreign_keys)
+        })
+        // One statement text serves callers whose scopes differ a
+        // thousandfold in size (a grid, a district, the city): a plan cached
+        // for one is wrong for another, so PostgreSQL plans each execution.
+        .map_sqlx_postgres_opts(|postgres| {
+            postgres.options([("plan_cache_mode", "force_custom_plan")])
         });
     Database::connect(options)
         .await

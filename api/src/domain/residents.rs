@@ -127,14 +127,14 @@ pub async fn list(
     let select = match &request.after {
         Some(key) => {
             let (grid, id) = parse_key(key)?;
+            // A row-value comparison, which both backends answer from the
+            // (grid_code, id) index; the equivalent OR is a filter.
             select.filter(
-                Condition::any()
-                    .add(resident::Column::GridCode.gt(grid.clone()))
-                    .add(
-                        Condition::all()
-                            .add(resident::Column::GridCode.eq(grid))
-                            .add(resident::Column::Id.gt(id)),
-                    ),
+                Expr::tuple([
+                    Expr::col(resident::Column::GridCode),
+                    Expr::col(resident::Column::Id),
+                ])
+                .gt(Expr::tuple([Expr::val(grid), Expr::val(id)])),
             )
         }
         None => select,
