@@ -5,6 +5,7 @@ pub mod areas;
 pub mod audit;
 pub mod calendar;
 pub mod count;
+pub mod homes;
 pub mod id_number;
 pub mod page;
 pub mod policy_admin;

@@ -6,12 +6,12 @@ use chrono::{Datelike, Months, NaiveDate, Utc};
 use entities::resident::{self, CareFlag, PopulationType, ResidentStatus, Sex};
 use policies::AreaCode;
 use sea_orm::sea_query::{Condition, Expr, ExprTrait};
-use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
 
-use crate::domain::count::LazyCount;
 use crate::domain::id_number::IdNumber;
-use crate::domain::page::{Listing, Page, PageRequest};
+use crate::domain::page::{Listing, PageRequest};
 use crate::domain::privacy::ResidentScopes;
+use crate::domain::scoped;
 use crate::domain::within::{in_scope, within};
 use crate::error::{ApiError, ApiResult};
 
@@ -58,7 +58,7 @@ pub async fn list(
     filter: &ResidentFilter,
     request: &PageRequest,
 ) -> ApiResult<Listing<resident::Model>> {
-    let mut condition = Condition::all().add(in_scope(resident::Column::GridCode, &scopes.read));
+    let mut condition = Condition::all();
     if let Some(prefix) = &filter.name_prefix {
         let escaped = prefix
             .replace('\\', "\\\\")
@@ -122,39 +122,15 @@ pub async fn list(
         condition = condition.add(resident::Column::DwellingId.eq(dwelling));
     }
 
-    let select = resident::Entity::find().filter(condition);
-    let total = LazyCount::of(db, select.clone());
-    let select = match &request.after {
-        Some(key) => {
-            let (grid, id) = parse_key(key)?;
-            // A row-value comparison, which both backends answer from the
-            // (grid_code, id) index; the equivalent OR is a filter.
-            select.filter(
-                Expr::tuple([
-                    Expr::col(resident::Column::GridCode),
-                    Expr::col(resident::Column::Id),
-                ])
-                .gt(Expr::tuple([Expr::val(grid), Expr::val(id)])),
-            )
-        }
-        None => select,
-    };
-    let rows = select
-        .order_by_asc(resident::Column::GridCode)
-        .order_by_asc(resident::Column::Id)
-        .limit(request.fetch_limit())
-        .all(db)
-        .await?;
-    Ok(Listing {
-        page: Page::from_rows(rows, request, |row| format!("{}:{}", row.grid_code, row.id)),
-        total,
-    })
-}
-
-fn parse_key(key: &str) -> ApiResult<(String, i64)> {
-    let invalid = || ApiError::bad_input("after", "not a cursor of this list");
-    let (grid, id) = key.split_once(':').ok_or_else(invalid)?;
-    Ok((grid.to_owned(), id.parse().map_err(|_| invalid())?))
+    scoped::page_by_grid::<resident::Entity>(
+        db,
+        &scopes.read,
+        resident::Column::GridCode,
+        resident::Column::Id,
+        condition,
+        request,
+    )
+    .await
 }
 
 /// One resident, if the caller may see them.

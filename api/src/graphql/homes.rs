@@ -7,8 +7,12 @@ use entities::{building, dwelling, household};
 
 use super::ContextExt;
 use super::loaders::{LoaderSource, Loaders};
-use super::relay::{NodeKind, global_id};
+use super::relay::{NodeKind, Page, connection, global_id};
 use super::residents::Resident;
+use crate::domain::homes::{
+    self, BUILDING_CURSOR, DWELLING_CURSOR, HOUSEHOLD_CURSOR, ORGANISATION_CURSOR,
+};
+use crate::domain::page::PageRequest;
 
 /// Runs `use_loaders` with this request's loaders and how to build them.
 pub fn loaders<'a, T>(
@@ -48,6 +52,23 @@ pub async fn dwelling(ctx: &Context<'_>, id: Option<i64>) -> Result<Option<Dwell
 pub async fn building(ctx: &Context<'_>, id: Option<i64>) -> Result<Option<Building>> {
     let loader = loaders(ctx, |l, s| l.buildings(s))?;
     Ok(load(loader, id).await?.map(Building))
+}
+
+/// One organisation by id, if the caller may see it.
+pub async fn organisation(ctx: &Context<'_>, id: Option<i64>) -> Result<Option<Organisation>> {
+    let Some(id) = id else {
+        return Ok(None);
+    };
+    let scope = scope_of(ctx, policies::Object::Organisation)?;
+    let mut found = crate::domain::scoped::by_ids::<entities::organisation::Entity>(
+        &ctx.state().db,
+        &scope,
+        entities::organisation::Column::Id,
+        entities::organisation::Column::GridCode,
+        &[id],
+    )
+    .await?;
+    Ok(found.remove(&id).map(Organisation))
 }
 
 /// A household (户): a registration unit with a head and members.
@@ -203,5 +224,178 @@ impl Building {
 
     async fn version(&self) -> i32 {
         self.0.version
+    }
+}
+
+/// An organisation's business licence today.
+#[derive(Enum, Copy, Clone, Eq, PartialEq)]
+#[graphql(remote = "crate::domain::homes::LicenceState")]
+pub enum LicenceState {
+    Valid,
+    Expired,
+    /// Trading without a licence.
+    None,
+}
+
+#[derive(Enum, Copy, Clone, Eq, PartialEq)]
+#[graphql(remote = "entities::organisation::OrganisationKind")]
+pub enum OrganisationKind {
+    Food,
+    Retail,
+    Company,
+    Service,
+}
+
+/// An organisation (实有单位): a shop, restaurant or company in a grid.
+pub struct Organisation(pub entities::organisation::Model);
+
+#[Object]
+impl Organisation {
+    pub async fn id(&self) -> ID {
+        global_id(NodeKind::Organisation, &self.0.id.to_string())
+    }
+
+    async fn name(&self) -> &str {
+        &self.0.name
+    }
+
+    async fn kind(&self) -> OrganisationKind {
+        self.0.kind.into()
+    }
+
+    async fn grid_code(&self) -> &str {
+        &self.0.grid_code
+    }
+
+    async fn address(&self) -> &str {
+        &self.0.address
+    }
+
+    async fn legal_representative(&self) -> &str {
+        &self.0.legal_representative
+    }
+
+    async fn licence_number(&self) -> Option<&str> {
+        self.0.licence_number.as_deref()
+    }
+
+    async fn licence_expires_on(&self) -> Option<chrono::NaiveDate> {
+        self.0.licence_expires_on
+    }
+
+    async fn licence_state(&self) -> LicenceState {
+        crate::domain::homes::LicenceState::of(&self.0).into()
+    }
+
+    async fn building(&self, ctx: &Context<'_>) -> Result<Option<Building>> {
+        building(ctx, self.0.building_id).await
+    }
+}
+
+fn scope_of(ctx: &Context<'_>, object: policies::Object) -> Result<policies::Scope> {
+    let caller = ctx.caller()?;
+    Ok(caller.scope(&ctx.state().authorizer, object, policies::Action::Read))
+}
+
+fn area_arg(within: Option<String>) -> Result<Option<policies::AreaCode>> {
+    Ok(within
+        .map(|code| crate::domain::areas::parse_code("within", &code))
+        .transpose()?)
+}
+
+#[derive(Default)]
+pub struct HomesQuery;
+
+#[Object]
+impl HomesQuery {
+    /// Households you may see, by grid.
+    #[graphql(complexity = "super::areas::page_complexity(first, child_complexity)")]
+    async fn households(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Only households of grids inside this area.")] within: Option<String>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> Result<Page<Household>> {
+        let request = PageRequest::new(first, after, HOUSEHOLD_CURSOR)?;
+        let scope = scope_of(ctx, policies::Object::Household)?;
+        let listing = homes::households(
+            &ctx.state().db,
+            &scope,
+            area_arg(within)?.as_ref(),
+            &request,
+        )
+        .await?;
+        Ok(connection(HOUSEHOLD_CURSOR, listing, Household))
+    }
+
+    /// Dwellings you may see, by grid; filter by colour for the dwelling table.
+    #[graphql(complexity = "super::areas::page_complexity(first, child_complexity)")]
+    async fn dwellings(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Only dwellings of grids inside this area.")] within: Option<String>,
+        occupancy: Option<Occupancy>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> Result<Page<Dwelling>> {
+        let request = PageRequest::new(first, after, DWELLING_CURSOR)?;
+        let scope = scope_of(ctx, policies::Object::Dwelling)?;
+        let listing = homes::dwellings(
+            &ctx.state().db,
+            &scope,
+            area_arg(within)?.as_ref(),
+            occupancy.map(Into::into),
+            &request,
+        )
+        .await?;
+        Ok(connection(DWELLING_CURSOR, listing, Dwelling))
+    }
+
+    /// Buildings you may see, by grid.
+    #[graphql(complexity = "super::areas::page_complexity(first, child_complexity)")]
+    async fn buildings(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Only buildings of grids inside this area.")] within: Option<String>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> Result<Page<Building>> {
+        let request = PageRequest::new(first, after, BUILDING_CURSOR)?;
+        let scope = scope_of(ctx, policies::Object::Building)?;
+        let listing = homes::buildings(
+            &ctx.state().db,
+            &scope,
+            area_arg(within)?.as_ref(),
+            &request,
+        )
+        .await?;
+        Ok(connection(BUILDING_CURSOR, listing, Building))
+    }
+
+    /// Organisations you may see, by grid; filter by licence state for the
+    /// food-safety comparison.
+    #[graphql(complexity = "super::areas::page_complexity(first, child_complexity)")]
+    async fn organisations(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Only organisations of grids inside this area.")] within: Option<String>,
+        licence: Option<LicenceState>,
+        kind: Option<OrganisationKind>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> Result<Page<Organisation>> {
+        let request = PageRequest::new(first, after, ORGANISATION_CURSOR)?;
+        let scope = scope_of(ctx, policies::Object::Organisation)?;
+        let listing = homes::organisations(
+            &ctx.state().db,
+            &scope,
+            area_arg(within)?.as_ref(),
+            licence.map(Into::into),
+            kind.map(Into::into),
+            &request,
+        )
+        .await?;
+        Ok(connection(ORGANISATION_CURSOR, listing, Organisation))
     }
 }

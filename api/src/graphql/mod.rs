@@ -30,6 +30,7 @@ pub type GridgovSchema = Schema<Query, Mutation, EmptySubscription>;
 pub struct Query(
     areas::AreasQuery,
     residents::ResidentsQuery,
+    homes::HomesQuery,
     relay::NodeQuery,
     session::SessionQuery,
     admin::AdminQuery,

@@ -6,7 +6,7 @@ use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 
 use super::areas::{Area, Grid};
-use super::homes::{self, Building, Dwelling, Household};
+use super::homes::{self, Building, Dwelling, Household, Organisation};
 use super::residents::Resident;
 use crate::domain::count::LazyCount;
 use crate::domain::page::Listing;
@@ -23,6 +23,7 @@ pub enum Node {
     Household(Household),
     Dwelling(Dwelling),
     Building(Building),
+    Organisation(Organisation),
 }
 
 /// The kinds of object a global ID can name.
@@ -34,6 +35,7 @@ pub enum NodeKind {
     Household,
     Dwelling,
     Building,
+    Organisation,
 }
 
 impl NodeKind {
@@ -45,6 +47,7 @@ impl NodeKind {
             NodeKind::Household => "Household",
             NodeKind::Dwelling => "Dwelling",
             NodeKind::Building => "Building",
+            NodeKind::Organisation => "Organisation",
         }
     }
 
@@ -56,6 +59,7 @@ impl NodeKind {
             NodeKind::Household,
             NodeKind::Dwelling,
             NodeKind::Building,
+            NodeKind::Organisation,
         ]
         .into_iter()
         .find(|kind| kind.name() == name)
@@ -136,6 +140,9 @@ impl NodeQuery {
             NodeKind::Building => homes::building(ctx, key.parse().ok())
                 .await?
                 .map(Node::Building),
+            NodeKind::Organisation => homes::organisation(ctx, key.parse().ok())
+                .await?
+                .map(Node::Organisation),
         })
     }
 }

@@ -1,0 +1,114 @@
+//! Households, dwellings, buildings and organisations as lists: cut to the
+//! caller's scope, filtered by colour and licence state, counts that match
+//! what is stored.
+
+use chrono::Utc;
+use entities::{dwelling, household, organisation};
+use gridgov_tests::{TestServer, on_each_backend};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+use serde_json::json;
+
+async fn total(client: &gridgov_tests::Client<'_>, query: &str) -> u64 {
+    let data = client.data(query, json!({})).await;
+    let list = data
+        .as_object()
+        .and_then(|o| o.values().next())
+        .expect("one list");
+    list["totalCount"].as_u64().expect("a count")
+}
+
+async fn db(server: &TestServer) -> sea_orm::DatabaseConnection {
+    server.db().await
+}
+
+#[tokio::test]
+async fn a_worker_sees_the_dwelling_table_of_their_grid_by_colour() {
+    on_each_backend(|server| async move {
+        let grid = "420502003001001";
+        let db = db(&server).await;
+        let stored = dwelling::Entity::find()
+            .filter(dwelling::Column::GridCode.eq(grid))
+            .all(&db)
+            .await
+            .expect("dwellings");
+        let households = household::Entity::find()
+            .filter(household::Column::GridCode.eq(grid))
+            .all(&db)
+            .await
+            .expect("households");
+        db.close().await.expect("close");
+        let worker = server.as_user(&format!("worker-{grid}")).await;
+        let mut sum = 0;
+        for (colour, occupancy) in [
+            ("OWNER_OCCUPIED", dwelling::Occupancy::OwnerOccupied),
+            ("RENTED", dwelling::Occupancy::Rented),
+            ("OFFICE", dwelling::Occupancy::Office),
+            ("VACANT", dwelling::Occupancy::Vacant),
+        ] {
+            let seen = total(
+                &worker,
+                &format!("{{ dwellings(occupancy: {colour}) {{ totalCount }} }}"),
+            )
+            .await;
+            let expected = stored.iter().filter(|d| d.occupancy == occupancy).count() as u64;
+            assert_eq!(seen, expected, "{colour}");
+            sum += seen;
+        }
+        assert_eq!(sum, stored.len() as u64);
+        assert_eq!(
+            total(&worker, "{ households { totalCount } }").await,
+            households.len() as u64
+        );
+        let data = worker
+            .data("{ buildings { edges { node { gridCode } } } }", json!({}))
+            .await;
+        let buildings = data["buildings"]["edges"].as_array().expect("edges");
+        assert!(!buildings.is_empty());
+        assert!(buildings.iter().all(|b| b["node"]["gridCode"] == grid));
+        assert_eq!(
+            total(&worker, "{ dwellings(within: \"420503\") { totalCount } }").await,
+            0
+        );
+        server
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn organisations_by_licence_state_match_the_register() {
+    on_each_backend(|server| async move {
+        let db = db(&server).await;
+        let stored = organisation::Entity::find()
+            .filter(organisation::Column::GridCode.starts_with("420502"))
+            .all(&db)
+            .await
+            .expect("organisations");
+        db.close().await.expect("close");
+        let today = Utc::now().date_naive();
+        let none = stored.iter().filter(|o| o.licence_number.is_none()).count() as u64;
+        let expired = stored
+            .iter()
+            .filter(|o| o.licence_number.is_some() && o.licence_expires_on.is_some_and(|d| d < today))
+            .count() as u64;
+        let valid = stored.len() as u64 - none - expired;
+        let admin = server.as_user("admin").await;
+        let count = |state: &str| format!("{{ organisations(within: \"420502\", licence: {state}) {{ totalCount }} }}");
+        assert_eq!(total(&admin, &count("NONE")).await, none);
+        assert_eq!(total(&admin, &count("EXPIRED")).await, expired);
+        assert_eq!(total(&admin, &count("VALID")).await, valid);
+        let data = admin
+            .data("{ organisations(within: \"420502\", licence: EXPIRED, first: 5) { edges { node { id licenceState licenceExpiresOn } } } }", json!({}))
+            .await;
+        for edge in data["organisations"]["edges"].as_array().expect("edges") {
+            assert_eq!(edge["node"]["licenceState"], "EXPIRED");
+            let id = &edge["node"]["id"];
+            let node = admin.data("query($id: ID!) { node(id: $id) { id } }", json!({"id": id})).await;
+            assert_eq!(&node["node"]["id"], id);
+        }
+        // Analysts get statistics, not registers.
+        let analyst = server.as_user("analyst").await;
+        assert_eq!(total(&analyst, "{ organisations { totalCount } }").await, 0);
+        server
+    })
+    .await;
+}
