@@ -158,6 +158,11 @@ pub struct ServeConfig {
     #[arg(long, env = "GRIDGOV_NO_SEED")]
     pub no_seed: bool,
 
+    /// Statistics groups smaller than this are suppressed (shown as null) for
+    /// callers who may see statistics but not residents, such as analysts.
+    #[arg(long, env = "GRIDGOV_SUPPRESS_BELOW", default_value_t = 5)]
+    pub suppress_below: u32,
+
     /// Serve GraphiQL to browsers at the GraphQL address.
     #[arg(long, env = "GRIDGOV_GRAPHIQL", default_value_t = true, action = clap::ArgAction::Set)]
     pub graphiql: bool,
@@ -193,6 +198,7 @@ impl ServeConfig {
                 }
             ),
             format!("graphiql            {}", on_off(self.graphiql)),
+            format!("suppress below      {} (statistics for analysts)", self.suppress_below),
             format!("tokens              {}", self.auth.describe()),
             format!("introspection       {}", on_off(limits.introspection)),
             format!(

@@ -81,6 +81,7 @@ async fn prepare(config: &ServeConfig) -> anyhow::Result<Prepared> {
     let state = AppState {
         db,
         sql,
+        suppress_below: config.suppress_below,
         authorizer,
         keys,
         lifetimes: Lifetimes {

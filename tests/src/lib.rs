@@ -167,6 +167,7 @@ pub fn test_serve_config(database: DatabaseConfig) -> ServeConfig {
     ServeConfig {
         listen: "127.0.0.1:0".parse().expect("valid address"),
         no_seed: false,
+        suppress_below: 5,
         graphiql: true,
         database,
         seed: SeedConfig {

@@ -12,4 +12,5 @@ pub mod policy_admin;
 pub mod privacy;
 pub mod residents;
 pub mod scoped;
+pub mod stats;
 pub mod within;

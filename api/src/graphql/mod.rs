@@ -8,6 +8,7 @@ mod loaders;
 mod relay;
 mod residents;
 mod session;
+mod stats;
 
 use std::sync::Arc;
 
@@ -31,6 +32,7 @@ pub struct Query(
     areas::AreasQuery,
     residents::ResidentsQuery,
     homes::HomesQuery,
+    stats::StatsQuery,
     relay::NodeQuery,
     session::SessionQuery,
     admin::AdminQuery,
@@ -47,6 +49,9 @@ pub struct AppState {
     pub keys: JwtKeys,
     pub lifetimes: Lifetimes,
     pub sql: crate::metrics::SqlStats,
+    /// Statistics groups smaller than this are suppressed for callers who
+    /// may not see the residents behind them.
+    pub suppress_below: u32,
 }
 
 fn schema_builder() -> SchemaBuilder<Query, Mutation, EmptySubscription> {
