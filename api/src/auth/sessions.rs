@@ -101,11 +101,7 @@ pub async fn refresh(
 ) -> ApiResult<Session> {
     let now = Utc::now();
     let txn = db.begin().await?;
-    let Some(stored) = refresh_token::Entity::find()
-        .filter(refresh_token::Column::TokenHash.eq(fingerprint(presented)))
-        .one(&txn)
-        .await?
-    else {
+    let Some(stored) = stored_refresh_token(&txn, presented).await? else {
         return Err(ApiError::Unauthenticated);
     };
     if stored.revoked_at.is_some() || stored.expires_at <= now {
@@ -141,11 +137,7 @@ pub async fn refresh(
 /// Revokes the family of `presented`; false when it is not a known token.
 pub async fn logout(db: &DatabaseConnection, presented: &str) -> ApiResult<bool> {
     let txn = db.begin().await?;
-    let Some(stored) = refresh_token::Entity::find()
-        .filter(refresh_token::Column::TokenHash.eq(fingerprint(presented)))
-        .one(&txn)
-        .await?
-    else {
+    let Some(stored) = stored_refresh_token(&txn, presented).await? else {
         return Ok(false);
     };
     revoke_family(&txn, &stored.family_id).await?;
@@ -210,6 +202,17 @@ async fn audit_session<C: sea_orm::ConnectionTrait>(
         detail,
     };
     audit::record(db, &actor, entry).await
+}
+
+/// The stored row of a presented refresh token, found by its fingerprint.
+async fn stored_refresh_token<C: sea_orm::ConnectionTrait>(
+    db: &C,
+    presented: &str,
+) -> ApiResult<Option<refresh_token::Model>> {
+    Ok(refresh_token::Entity::find()
+        .filter(refresh_token::Column::TokenHash.eq(fingerprint(presented)))
+        .one(db)
+        .await?)
 }
 
 async fn revoke_family<C: sea_orm::ConnectionTrait>(db: &C, family: &str) -> ApiResult<()> {
