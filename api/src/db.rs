@@ -5,7 +5,8 @@ use std::time::Duration;
 use migration::{Migrator, MigratorTrait};
 use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
 use sea_orm::{
-    ConnectOptions, Database, DatabaseConnection, DbBackend, EntityTrait, PaginatorTrait,
+    ConnectOptions, Database, DatabaseConnection, DatabaseTransaction, DbBackend, EntityTrait,
+    PaginatorTrait, SqliteTransactionMode, TransactionOptions, TransactionTrait,
 };
 
 use crate::config::DatabaseConfig;
@@ -69,6 +70,18 @@ async fn open(
             url: config.url_for_display(),
             source,
         })
+}
+
+/// Starts the transaction of one mutation. SQLite takes its write lock at
+/// `BEGIN` (waiting up to the busy timeout): a deferred transaction that
+/// read first and wrote second would fail at once if another writer had
+/// committed in between. PostgreSQL ignores the mode.
+pub async fn begin_write(db: &DatabaseConnection) -> Result<DatabaseTransaction, sea_orm::DbErr> {
+    db.begin_with_options(TransactionOptions {
+        sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
+        ..TransactionOptions::default()
+    })
+    .await
 }
 
 /// Applies every migration not yet applied.

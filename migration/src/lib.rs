@@ -10,6 +10,7 @@ mod m20261126_000002_population;
 mod m20261126_000003_cases;
 mod m20261126_000004_tasks;
 mod m20261126_000005_access_and_audit;
+mod m20261126_000006_resident_orderings;
 
 pub struct Migrator;
 
@@ -22,6 +23,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000003_cases::Migration),
             Box::new(m20261126_000004_tasks::Migration),
             Box::new(m20261126_000005_access_and_audit::Migration),
+            Box::new(m20261126_000006_resident_orderings::Migration),
         ]
     }
 }

@@ -293,3 +293,149 @@ async fn filters_return_exactly_the_matching_residents() {
     })
     .await;
 }
+
+const ORDERED: &str = "query($order: ResidentOrder, $filter: ResidentFilter, $after: String) {
+    residents(orderBy: $order, filter: $filter, first: 7, after: $after) {
+        totalCount pageInfo { hasNextPage endCursor } edges { node { id name birthDate } } } }";
+
+/// The names a client walks through, page by page, in one ordering.
+async fn walk_ordered(client: &Client<'_>, order: Value, filter: Value) -> Vec<String> {
+    let mut names = Vec::new();
+    let mut after = Value::Null;
+    loop {
+        let data = client
+            .data(
+                ORDERED,
+                json!({"order": order, "filter": filter, "after": after}),
+            )
+            .await;
+        let list = &data["residents"];
+        for edge in list["edges"].as_array().expect("edges") {
+            names.push(format!(
+                "{}|{}",
+                edge["node"]["name"].as_str().expect("name"),
+                edge["node"]["birthDate"].as_str().expect("birth date")
+            ));
+        }
+        if list["pageInfo"]["hasNextPage"] != true {
+            return names;
+        }
+        after = list["pageInfo"]["endCursor"].clone();
+    }
+}
+
+#[tokio::test]
+async fn residents_walk_in_the_order_asked_for_and_filter_by_household() {
+    on_each_backend(|server| async move {
+        let community = "420502003001";
+        let worker = server.as_user(&format!("community-{community}")).await;
+        let db = server.db().await;
+        let in_grid =
+            || resident::Entity::find().filter(resident::Column::GridCode.starts_with(community));
+        let expected = |rows: Vec<resident::Model>| {
+            rows.into_iter()
+                .map(|row| format!("{}|{}", row.name, row.birth_date))
+                .collect::<Vec<_>>()
+        };
+        // The database's own collation decides the order of names.
+        let by_name = expected(
+            in_grid()
+                .order_by_asc(resident::Column::Name)
+                .order_by_asc(resident::Column::Id)
+                .all(&db)
+                .await
+                .expect("residents"),
+        );
+        let by_age = expected(
+            in_grid()
+                .order_by_desc(resident::Column::BirthDate)
+                .order_by_desc(resident::Column::Id)
+                .all(&db)
+                .await
+                .expect("residents"),
+        );
+        assert!(by_name.len() > 7, "more than one page");
+        assert_eq!(
+            walk_ordered(&worker, json!({"by": "NAME"}), Value::Null).await,
+            by_name
+        );
+        assert_eq!(
+            walk_ordered(
+                &worker,
+                json!({"by": "BIRTH_DATE", "direction": "DESC"}),
+                Value::Null
+            )
+            .await,
+            by_age
+        );
+        let mut by_change =
+            walk_ordered(&worker, json!({"by": "UPDATED_AT"}), Value::Null).await;
+        by_change.sort();
+        let mut all = by_name.clone();
+        all.sort();
+        assert_eq!(by_change, all, "every resident once, whatever the order");
+
+        // A cursor belongs to its ordering.
+        let data = worker
+            .data(ORDERED, json!({"order": {"by": "NAME"}}))
+            .await;
+        let cursor = data["residents"]["pageInfo"]["endCursor"].clone();
+        let body = worker
+            .graphql(ORDERED, json!({"order": {"by": "BIRTH_DATE"}, "after": cursor}))
+            .await;
+        assert_eq!(error_code(&body), Some("BAD_USER_INPUT"), "{body:#}");
+
+        // Filtering by household gives exactly its members.
+        let member = in_grid()
+            .filter(resident::Column::HouseholdId.is_not_null())
+            .one(&db)
+            .await
+            .expect("lookup")
+            .expect("a resident with a household");
+        let household = member.household_id.expect("household");
+        let members = expected(
+            resident::Entity::find()
+                .filter(resident::Column::HouseholdId.eq(household))
+                .order_by_asc(resident::Column::Name)
+                .order_by_asc(resident::Column::Id)
+                .all(&db)
+                .await
+                .expect("members"),
+        );
+        db.close().await.expect("close");
+        let data = worker
+            .data(
+                "query($g: String) { households(within: $g, first: 100) { edges { node { id number } } } }",
+                json!({"g": community}),
+            )
+            .await;
+        let stored_number = {
+            let db = server.db().await;
+            let row = entities::household::Entity::find_by_id(household)
+                .one(&db)
+                .await
+                .expect("lookup")
+                .expect("household");
+            db.close().await.expect("close");
+            row.number
+        };
+        let household_id = data["households"]["edges"]
+            .as_array()
+            .expect("edges")
+            .iter()
+            .find(|edge| edge["node"]["number"] == stored_number.as_str())
+            .map(|edge| edge["node"]["id"].clone())
+            .expect("the household is listed");
+        assert_eq!(
+            walk_ordered(
+                &worker,
+                json!({"by": "NAME"}),
+                json!({"householdId": household_id})
+            )
+            .await,
+            members
+        );
+        server
+    })
+    .await;
+}

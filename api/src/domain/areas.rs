@@ -32,7 +32,10 @@ pub async fn find_area(db: &DatabaseConnection, code: &AreaCode) -> ApiResult<Op
     Ok(area::Entity::find_by_id(code.as_str()).one(db).await?)
 }
 
-pub async fn find_grid(db: &DatabaseConnection, code: &AreaCode) -> ApiResult<Option<grid::Model>> {
+pub async fn find_grid<C: sea_orm::ConnectionTrait>(
+    db: &C,
+    code: &AreaCode,
+) -> ApiResult<Option<grid::Model>> {
     if code.level() != AreaLevel::Grid {
         return Ok(None);
     }

@@ -14,3 +14,4 @@ pub mod residents;
 pub mod scoped;
 pub mod stats;
 pub mod within;
+pub mod writes;

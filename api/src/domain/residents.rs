@@ -17,6 +17,47 @@ use crate::error::{ApiError, ApiResult};
 
 pub const RESIDENT_CURSOR: &str = "resident";
 
+/// What a list of residents is sorted by, after which ties go by id. None
+/// of these is a protected field, so sorting reveals nothing a row does not
+/// show.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum ResidentSort {
+    /// Grid by grid: the worker's and the census's order.
+    #[default]
+    Grid,
+    Name,
+    BirthDate,
+    /// Most recently changed first when descending: what a sync pulls.
+    UpdatedAt,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ResidentOrder {
+    pub sort: ResidentSort,
+    pub descending: bool,
+}
+
+impl ResidentOrder {
+    /// The cursor kind of this ordering: a cursor of one ordering is refused
+    /// by another.
+    pub fn cursor_kind(self) -> String {
+        if self == ResidentOrder::default() {
+            return RESIDENT_CURSOR.to_owned();
+        }
+        let direction = if self.descending { "desc" } else { "asc" };
+        format!("{RESIDENT_CURSOR}.{:?}.{direction}", self.sort)
+    }
+
+    fn column(self) -> resident::Column {
+        match self.sort {
+            ResidentSort::Grid => resident::Column::GridCode,
+            ResidentSort::Name => resident::Column::Name,
+            ResidentSort::BirthDate => resident::Column::BirthDate,
+            ResidentSort::UpdatedAt => resident::Column::UpdatedAt,
+        }
+    }
+}
+
 /// Which residents to list; every part is optional and they combine with AND.
 #[derive(Debug, Clone, Default)]
 pub struct ResidentFilter {
@@ -56,6 +97,7 @@ pub async fn list(
     db: &DatabaseConnection,
     scopes: &ResidentScopes,
     filter: &ResidentFilter,
+    order: ResidentOrder,
     request: &PageRequest,
 ) -> ApiResult<Listing<resident::Model>> {
     let mut condition = Condition::all();
@@ -122,11 +164,15 @@ pub async fn list(
         condition = condition.add(resident::Column::DwellingId.eq(dwelling));
     }
 
-    scoped::page_by_grid::<resident::Entity>(
+    scoped::page_by::<resident::Entity>(
         db,
         &scopes.read,
         resident::Column::GridCode,
         resident::Column::Id,
+        scoped::Order {
+            column: order.column(),
+            descending: order.descending,
+        },
         condition,
         request,
     )

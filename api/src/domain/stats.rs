@@ -5,14 +5,16 @@
 //! residents (analysts), any group smaller than a threshold is suppressed so
 //! that no one can be singled out through the numbers.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use chrono::{Months, NaiveDate, Utc};
 use entities::resident::CareFlag;
-use entities::{dwelling, organisation, resident};
-use policies::{AreaCode, AreaLevel, Scope};
+use entities::{area, dwelling, grid, organisation, resident};
+use policies::{Allow, AreaCode, AreaLevel, Scope};
 use sea_orm::sea_query::{Alias, Condition, Expr, ExprTrait, Func, Query, SelectStatement};
-use sea_orm::{ColumnTrait, DatabaseConnection, FromQueryResult, StatementBuilder};
+use sea_orm::{
+    ColumnTrait, DatabaseConnection, EntityTrait, FromQueryResult, QueryFilter, StatementBuilder,
+};
 
 use crate::domain::within::{in_scope, within};
 use crate::error::ApiResult;
@@ -318,4 +320,68 @@ pub async fn compute(
         counts: total,
         children: by_area.into_iter().collect(),
     })
+}
+
+/// Whether `scope` covers every resident of `area`: the area is inside it
+/// and no carve-out touches it.
+fn sees_all_of(scope: &Scope, area: &AreaCode) -> bool {
+    scope.contains_code(area)
+        && !scope
+            .except
+            .iter()
+            .any(|hole| area.contains(hole) || hole.contains(area))
+}
+
+/// The smallest group a caller is shown, or `None` when nothing is
+/// suppressed for them. Whoever may read every resident behind the numbers
+/// sees them all; a statistics-only caller (an analyst) never sees a group
+/// smaller than `threshold`, so no one can be singled out through them.
+pub fn suppression(
+    statistics: &Scope,
+    residents: &Scope,
+    area: Option<&AreaCode>,
+    threshold: u32,
+) -> Option<i64> {
+    let sees_residents = match area {
+        Some(code) => sees_all_of(residents, code),
+        None => match &statistics.allow {
+            Allow::Nowhere => true,
+            Allow::Everywhere => {
+                residents.allow == Allow::Everywhere && residents.except.is_empty()
+            }
+            Allow::Within(areas) => areas.iter().all(|code| sees_all_of(residents, code)),
+        },
+    };
+    (!sees_residents).then_some(i64::from(threshold))
+}
+
+/// A count as shown: hidden when it is a small group below `below`.
+pub fn shown(count: i64, below: Option<i64>) -> Option<i64> {
+    match below {
+        Some(threshold) if count > 0 && count < threshold => None,
+        _ => Some(count),
+    }
+}
+
+/// The names of these area and grid codes.
+pub async fn names_of(
+    db: &DatabaseConnection,
+    codes: Vec<String>,
+) -> ApiResult<HashMap<String, String>> {
+    let mut names: HashMap<String, String> = area::Entity::find()
+        .filter(area::Column::Code.is_in(codes.clone()))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|row| (row.code, row.name))
+        .collect();
+    names.extend(
+        grid::Entity::find()
+            .filter(grid::Column::Code.is_in(codes))
+            .all(db)
+            .await?
+            .into_iter()
+            .map(|row| (row.code, row.name)),
+    );
+    Ok(names)
 }

@@ -153,6 +153,52 @@ impl Grid {
     async fn ancestors(&self, ctx: &Context<'_>) -> Result<Vec<Area>> {
         load_ancestors(ctx, &parse_code("code", &self.0.code)?).await
     }
+
+    /// The grid's buildings you may see, by code.
+    async fn buildings(&self, ctx: &Context<'_>) -> Result<Vec<super::homes::Building>> {
+        let loader = super::homes::loaders(ctx, |l, s| l.grid_buildings(s))?;
+        Ok(loader
+            .load_one(self.0.code.clone())
+            .await?
+            .unwrap_or_default()
+            .into_iter()
+            .map(super::homes::Building)
+            .collect())
+    }
+
+    /// The grid worker in charge.
+    async fn worker(&self, ctx: &Context<'_>) -> Result<Option<GridWorker>> {
+        let Some(id) = self.0.worker_id else {
+            return Ok(None);
+        };
+        let loader = super::homes::loaders(ctx, |l, s| l.users(s))?;
+        Ok(loader.load_one(id).await?.map(GridWorker))
+    }
+}
+
+/// The grid worker (网格员) in charge of a grid, as the people of the grid
+/// and the command centre reach them.
+pub struct GridWorker(entities::user::Model);
+
+#[Object]
+impl GridWorker {
+    async fn username(&self) -> &str {
+        &self.0.username
+    }
+
+    async fn display_name(&self) -> &str {
+        &self.0.display_name
+    }
+
+    /// The work phone.
+    async fn phone(&self) -> Option<&str> {
+        self.0.phone.as_deref()
+    }
+
+    /// Whether the account is active.
+    async fn active(&self) -> bool {
+        self.0.active
+    }
 }
 
 #[derive(Default)]

@@ -13,6 +13,7 @@ use crate::domain::homes::{
     self, BUILDING_CURSOR, DWELLING_CURSOR, HOUSEHOLD_CURSOR, ORGANISATION_CURSOR,
 };
 use crate::domain::page::PageRequest;
+use crate::domain::privacy::{Visibility, mask_phone};
 
 /// Runs `use_loaders` with this request's loaders and how to build them.
 pub fn loaders<'a, T>(
@@ -71,6 +72,23 @@ pub async fn organisation(ctx: &Context<'_>, id: Option<i64>) -> Result<Option<O
     Ok(found.remove(&id).map(Organisation))
 }
 
+#[derive(Enum, Copy, Clone, Eq, PartialEq)]
+#[graphql(remote = "entities::household::HouseholdKind")]
+pub enum HouseholdKind {
+    /// 家庭户.
+    Family,
+    /// 集体户: a dormitory, a care home.
+    Collective,
+}
+
+#[derive(Enum, Copy, Clone, Eq, PartialEq)]
+#[graphql(remote = "entities::building::BuildingUse")]
+pub enum BuildingUse {
+    Residential,
+    Commercial,
+    Mixed,
+}
+
 /// A household (户): a registration unit with a head and members.
 pub struct Household(pub household::Model);
 
@@ -87,6 +105,10 @@ impl Household {
 
     async fn grid_code(&self) -> &str {
         &self.0.grid_code
+    }
+
+    async fn kind(&self) -> HouseholdKind {
+        self.0.kind.into()
     }
 
     async fn address(&self) -> &str {
@@ -168,6 +190,26 @@ impl Dwelling {
         self.0.occupancy.into()
     }
 
+    /// Who lets a rented dwelling.
+    async fn lessor_name(&self) -> Option<&str> {
+        self.0.lessor_name.as_deref()
+    }
+
+    /// The lessor's phone, shown like a resident's phone in this grid: in
+    /// full, masked or null.
+    async fn lessor_phone(&self, ctx: &Context<'_>) -> Result<Option<String>> {
+        let Some(phone) = &self.0.lessor_phone else {
+            return Ok(None);
+        };
+        Ok(
+            match super::residents::resident_scopes(ctx)?.phone(&self.0.grid_code) {
+                Visibility::Full => Some(phone.clone()),
+                Visibility::Masked => Some(mask_phone(phone)),
+                Visibility::Hidden => None,
+            },
+        )
+    }
+
     async fn building(&self, ctx: &Context<'_>) -> Result<Option<Building>> {
         building(ctx, Some(self.0.building_id)).await
     }
@@ -214,12 +256,28 @@ impl Building {
         &self.0.address
     }
 
+    async fn use_kind(&self) -> BuildingUse {
+        self.0.use_kind.into()
+    }
+
     async fn floors(&self) -> i32 {
         self.0.floors
     }
 
     async fn units(&self) -> i32 {
         self.0.units
+    }
+
+    /// The building's dwellings you may see.
+    async fn dwellings(&self, ctx: &Context<'_>) -> Result<Vec<Dwelling>> {
+        let loader = loaders(ctx, |l, s| l.building_dwellings(s))?;
+        Ok(loader
+            .load_one(self.0.id)
+            .await?
+            .unwrap_or_default()
+            .into_iter()
+            .map(Dwelling)
+            .collect())
     }
 
     async fn version(&self) -> i32 {
@@ -275,6 +333,11 @@ impl Organisation {
         &self.0.legal_representative
     }
 
+    /// The business's phone.
+    async fn phone(&self) -> Option<&str> {
+        self.0.phone.as_deref()
+    }
+
     async fn licence_number(&self) -> Option<&str> {
         self.0.licence_number.as_deref()
     }
@@ -289,6 +352,10 @@ impl Organisation {
 
     async fn building(&self, ctx: &Context<'_>) -> Result<Option<Building>> {
         building(ctx, self.0.building_id).await
+    }
+
+    async fn version(&self) -> i32 {
+        self.0.version
     }
 }
 

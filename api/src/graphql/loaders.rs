@@ -6,9 +6,9 @@ use std::collections::HashMap;
 use std::sync::OnceLock;
 
 use async_graphql::dataloader::{DataLoader, Loader};
-use entities::{area, building, dwelling, household, resident};
+use entities::{area, building, dwelling, household, resident, user};
 use policies::{Action, Object, Scope};
-use sea_orm::{DatabaseConnection, EntityTrait};
+use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
 
 use crate::domain::{areas, scoped};
 
@@ -89,6 +89,48 @@ where
     }
 }
 
+/// Rows of a table grouped by their grid, within a scope.
+pub struct ByGrid<E: EntityTrait> {
+    db: DatabaseConnection,
+    scope: Scope,
+    grid: E::Column,
+    order: E::Column,
+}
+
+impl<E> Loader<String> for ByGrid<E>
+where
+    E: EntityTrait,
+    E::Model: Clone + Send + Sync + 'static,
+    E::Column: Copy + Send + Sync + 'static,
+{
+    type Value = Vec<E::Model>;
+    type Error = async_graphql::Error;
+
+    async fn load(&self, grids: &[String]) -> Result<HashMap<String, Vec<E::Model>>, Self::Error> {
+        Ok(scoped::by_grids::<E>(&self.db, &self.scope, self.grid, self.order, grids).await?)
+    }
+}
+
+/// Users by id. Only grids' workers are reached this way, and only from a
+/// grid the caller may see, so the grid's scope is the user's.
+pub struct UserLoader {
+    db: DatabaseConnection,
+}
+
+impl Loader<i64> for UserLoader {
+    type Value = user::Model;
+    type Error = async_graphql::Error;
+
+    async fn load(&self, ids: &[i64]) -> Result<HashMap<i64, user::Model>, Self::Error> {
+        let rows = user::Entity::find()
+            .filter(user::Column::Id.is_in(ids.iter().copied()))
+            .all(&self.db)
+            .await
+            .map_err(crate::error::ApiError::from)?;
+        Ok(rows.into_iter().map(|row| (row.id, row)).collect())
+    }
+}
+
 /// The loaders of one request, each made when first needed.
 #[derive(Default)]
 pub struct Loaders {
@@ -98,6 +140,9 @@ pub struct Loaders {
     residents: OnceLock<DataLoader<ById<resident::Entity>>>,
     members: OnceLock<DataLoader<ByParent<resident::Entity>>>,
     occupants: OnceLock<DataLoader<ByParent<resident::Entity>>>,
+    building_dwellings: OnceLock<DataLoader<ByParent<dwelling::Entity>>>,
+    grid_buildings: OnceLock<DataLoader<ByGrid<building::Entity>>>,
+    users: OnceLock<DataLoader<UserLoader>>,
 }
 
 /// What building a loader needs: the database and the caller's scope for an
@@ -162,6 +207,50 @@ impl Loaders {
     pub fn occupants(&self, source: &LoaderSource<'_>) -> &DataLoader<ByParent<resident::Entity>> {
         self.occupants
             .get_or_init(|| residents_by(source, resident::Column::DwellingId))
+    }
+
+    /// A building's dwellings.
+    pub fn building_dwellings(
+        &self,
+        source: &LoaderSource<'_>,
+    ) -> &DataLoader<ByParent<dwelling::Entity>> {
+        self.building_dwellings.get_or_init(|| {
+            let loader = ByParent {
+                db: source.db.clone(),
+                scope: (source.scope)(Object::Dwelling, Action::Read),
+                parent: dwelling::Column::BuildingId,
+                grid: dwelling::Column::GridCode,
+                order: dwelling::Column::Id,
+            };
+            DataLoader::new(loader, tokio::spawn)
+        })
+    }
+
+    /// A grid's buildings.
+    pub fn grid_buildings(
+        &self,
+        source: &LoaderSource<'_>,
+    ) -> &DataLoader<ByGrid<building::Entity>> {
+        self.grid_buildings.get_or_init(|| {
+            let loader = ByGrid {
+                db: source.db.clone(),
+                scope: (source.scope)(Object::Building, Action::Read),
+                grid: building::Column::GridCode,
+                order: building::Column::Code,
+            };
+            DataLoader::new(loader, tokio::spawn)
+        })
+    }
+
+    pub fn users(&self, source: &LoaderSource<'_>) -> &DataLoader<UserLoader> {
+        self.users.get_or_init(|| {
+            DataLoader::new(
+                UserLoader {
+                    db: source.db.clone(),
+                },
+                tokio::spawn,
+            )
+        })
     }
 }
 

@@ -2,10 +2,12 @@
 
 mod admin;
 mod areas;
+mod home_changes;
 mod homes;
 mod limits;
 mod loaders;
 mod relay;
+mod resident_changes;
 mod residents;
 mod session;
 mod stats;
@@ -39,7 +41,12 @@ pub struct Query(
 );
 
 #[derive(MergedObject, Default)]
-pub struct Mutation(session::SessionMutation, admin::AdminMutation);
+pub struct Mutation(
+    session::SessionMutation,
+    resident_changes::ResidentChanges,
+    home_changes::HomeChanges,
+    admin::AdminMutation,
+);
 
 /// What every resolver can reach through its context.
 #[derive(Clone)]

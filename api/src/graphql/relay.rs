@@ -146,3 +146,17 @@ impl NodeQuery {
         })
     }
 }
+
+/// The numeric key of a global ID that an input field must hold, naming the
+/// field when it holds anything else.
+pub fn key_of(field: &str, id: &ID, kind: NodeKind) -> crate::error::ApiResult<i64> {
+    match parse_global_id(id) {
+        Some((found, key)) if found == kind => key
+            .parse()
+            .map_err(|_| ApiError::bad_input(field, format!("not a {} ID", kind.name()))),
+        _ => Err(ApiError::bad_input(
+            field,
+            format!("not a {} ID", kind.name()),
+        )),
+    }
+}

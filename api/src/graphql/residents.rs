@@ -8,13 +8,13 @@ use chrono::{DateTime, NaiveDate, Utc};
 use entities::resident;
 
 use super::ContextExt;
-use super::relay::{NodeKind, Page, connection, global_id};
+use super::relay::{NodeKind, Page, connection, global_id, key_of};
 use crate::domain::areas::parse_code;
 use crate::domain::page::PageRequest;
 use crate::domain::privacy::{
     ResidentScopes, UnmaskedReads, Visibility, mask_id_number, mask_phone,
 };
-use crate::domain::residents::{self, RESIDENT_CURSOR, ResidentFilter as Filter};
+use crate::domain::residents::{self, ResidentFilter as Filter};
 
 #[derive(Enum, Copy, Clone, Eq, PartialEq)]
 #[graphql(remote = "entities::resident::Sex")]
@@ -115,6 +115,48 @@ pub struct ResidentFilter {
     care_flags: Option<Vec<CareFlag>>,
     /// Only residents of grids inside this area (any level).
     within: Option<String>,
+    /// Members of this household.
+    household_id: Option<ID>,
+    /// People living in this dwelling.
+    dwelling_id: Option<ID>,
+}
+
+/// What to sort residents by; ties go by registration order.
+#[derive(Enum, Copy, Clone, Eq, PartialEq, Default)]
+#[graphql(remote = "crate::domain::residents::ResidentSort")]
+pub enum ResidentSort {
+    /// Grid by grid (the default).
+    #[default]
+    Grid,
+    Name,
+    BirthDate,
+    /// Last change; descending gives what changed most recently.
+    UpdatedAt,
+}
+
+#[derive(Enum, Copy, Clone, Eq, PartialEq, Default)]
+pub enum SortDirection {
+    #[default]
+    Asc,
+    Desc,
+}
+
+/// How to order a list of residents.
+#[derive(InputObject, Default)]
+pub struct ResidentOrder {
+    #[graphql(default)]
+    by: ResidentSort,
+    #[graphql(default)]
+    direction: SortDirection,
+}
+
+impl From<ResidentOrder> for crate::domain::residents::ResidentOrder {
+    fn from(order: ResidentOrder) -> Self {
+        crate::domain::residents::ResidentOrder {
+            sort: order.by.into(),
+            descending: order.direction == SortDirection::Desc,
+        }
+    }
 }
 
 impl ResidentFilter {
@@ -137,8 +179,14 @@ impl ResidentFilter {
                 .within
                 .map(|code| parse_code("within", &code))
                 .transpose()?,
-            household_id: None,
-            dwelling_id: None,
+            household_id: self
+                .household_id
+                .map(|id| key_of("householdId", &id, NodeKind::Household))
+                .transpose()?,
+            dwelling_id: self
+                .dwelling_id
+                .map(|id| key_of("dwellingId", &id, NodeKind::Dwelling))
+                .transpose()?,
         })
     }
 }
@@ -147,7 +195,7 @@ impl ResidentFilter {
 #[derive(Default)]
 pub struct RequestScopes(OnceLock<ResidentScopes>);
 
-fn resident_scopes<'a>(ctx: &'a Context<'_>) -> Result<&'a ResidentScopes> {
+pub fn resident_scopes<'a>(ctx: &'a Context<'_>) -> Result<&'a ResidentScopes> {
     let caller = ctx.caller()?;
     let cell = ctx.data::<RequestScopes>()?;
     Ok(cell
@@ -303,20 +351,30 @@ pub struct ResidentsQuery;
 
 #[Object]
 impl ResidentsQuery {
-    /// Residents you may see, by grid and registration order.
+    /// Residents you may see, by grid and registration order unless
+    /// `orderBy` says otherwise. A cursor belongs to the ordering it came from.
     #[graphql(complexity = "super::areas::page_complexity(first, child_complexity)")]
     async fn residents(
         &self,
         ctx: &Context<'_>,
         filter: Option<ResidentFilter>,
+        order_by: Option<ResidentOrder>,
         first: Option<i32>,
         after: Option<String>,
     ) -> Result<Page<Resident>> {
         let filter = filter.unwrap_or_default().validate()?;
-        let request = PageRequest::new(first, after, RESIDENT_CURSOR)?;
-        let listing =
-            residents::list(&ctx.state().db, resident_scopes(ctx)?, &filter, &request).await?;
-        Ok(connection(RESIDENT_CURSOR, listing, Resident))
+        let order: residents::ResidentOrder = order_by.unwrap_or_default().into();
+        let kind = order.cursor_kind();
+        let request = PageRequest::new(first, after, &kind)?;
+        let listing = residents::list(
+            &ctx.state().db,
+            resident_scopes(ctx)?,
+            &filter,
+            order,
+            &request,
+        )
+        .await?;
+        Ok(connection(&kind, listing, Resident))
     }
 
     /// One resident by global ID, or null: missing and forbidden look the same.

@@ -2,12 +2,8 @@
 //! under the caller's scope, with small groups suppressed for callers who
 //! may see statistics but not the residents behind them.
 
-use std::collections::HashMap;
-
 use async_graphql::{Context, Object, Result, SimpleObject};
-use entities::{area, grid};
-use policies::{Action, Allow, Object as Thing};
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+use policies::{Action, Object as Thing};
 
 use super::ContextExt;
 use super::residents::CareFlag;
@@ -84,10 +80,7 @@ fn shape(
     below: Option<i64>,
     children: Vec<Statistics>,
 ) -> Statistics {
-    let show = |n: i64| match below {
-        Some(threshold) if n > 0 && n < threshold => None,
-        _ => Some(n),
-    };
+    let show = |n: i64| stats::shown(n, below);
     let ratio = (counts.women > 0 && show(counts.men).is_some() && show(counts.women).is_some())
         .then(|| (counts.men as f64 * 1000.0 / counts.women as f64).round() / 10.0);
     Statistics {
@@ -136,14 +129,6 @@ fn shape(
 }
 
 /// Whether `scope` covers every row inside `area`, with nothing carved out.
-fn sees_all_of(scope: &policies::Scope, area: &policies::AreaCode) -> bool {
-    scope.contains_code(area)
-        && !scope
-            .except
-            .iter()
-            .any(|hole| area.contains(hole) || hole.contains(area))
-}
-
 #[derive(Default)]
 pub struct StatsQuery;
 
@@ -164,54 +149,19 @@ impl StatsQuery {
         if scope.is_nothing() || area.as_ref().is_some_and(|code| !scope.contains_code(code)) {
             return Ok(None);
         }
-        // Statistics-only callers get small groups suppressed.
         let residents = caller.scope(&state.authorizer, Thing::Resident, Action::Read);
-        let sees_residents = match &area {
-            Some(code) => sees_all_of(&residents, code),
-            None => match &scope.allow {
-                Allow::Nowhere => true,
-                Allow::Everywhere => {
-                    residents.allow == Allow::Everywhere && residents.except.is_empty()
-                }
-                Allow::Within(areas) => areas.iter().all(|code| sees_all_of(&residents, code)),
-            },
-        };
-        let below = (!sees_residents).then_some(i64::from(state.suppress_below));
+        let below = stats::suppression(&scope, &residents, area.as_ref(), state.suppress_below);
         let computed = stats::compute(&state.db, &scope, area.as_ref()).await?;
-
-        let codes: Vec<String> = computed
+        let mut codes: Vec<String> = computed
             .children
             .iter()
             .map(|(code, _)| code.clone())
             .collect();
-        let mut names: HashMap<String, String> = area::Entity::find()
-            .filter(area::Column::Code.is_in(codes.clone()))
-            .all(&state.db)
-            .await
-            .map_err(crate::error::ApiError::from)?
-            .into_iter()
-            .map(|row| (row.code, row.name))
-            .collect();
-        names.extend(
-            grid::Entity::find()
-                .filter(grid::Column::Code.is_in(codes))
-                .all(&state.db)
-                .await
-                .map_err(crate::error::ApiError::from)?
-                .into_iter()
-                .map(|row| (row.code, row.name)),
-        );
-        let own_name = match &area {
-            Some(code) => names
-                .get(code.as_str())
-                .cloned()
-                .or(area::Entity::find_by_id(code.as_str())
-                    .one(&state.db)
-                    .await
-                    .map_err(crate::error::ApiError::from)?
-                    .map(|row| row.name)),
-            None => None,
-        };
+        codes.extend(area.as_ref().map(|code| code.as_str().to_owned()));
+        let names = stats::names_of(&state.db, codes).await?;
+        let own_name = area
+            .as_ref()
+            .and_then(|code| names.get(code.as_str()).cloned());
         let children = computed
             .children
             .iter()

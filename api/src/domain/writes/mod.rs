@@ -1,0 +1,284 @@
+//! Changes to the population record and its places. Every change is checked
+//! against the caller's rights in each grid it touches, written with its
+//! audit row in one transaction, and refused as CONFLICT when the row has
+//! moved on since the caller read it.
+
+pub mod fields;
+pub mod homes;
+pub mod residents;
+
+use chrono::Utc;
+use entities::{building, dwelling, household, organisation, resident};
+use policies::{Action, AreaCode, Authorizer, Domain, Object};
+use sea_orm::sea_query::{Expr, ExprTrait};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, DatabaseConnection, DatabaseTransaction, DbErr, EntityTrait,
+    IntoActiveModel, QueryFilter, SqlErr,
+};
+use serde_json::Value;
+
+use crate::auth::Caller;
+use crate::domain::audit::{self, Actor, Entry};
+use crate::error::{ApiError, ApiResult};
+
+/// Who is making a change, and what decides whether they may.
+pub struct Writer<'a> {
+    pub db: &'a DatabaseConnection,
+    pub authorizer: &'a Authorizer,
+    pub caller: &'a Caller,
+}
+
+/// A table whose rows sit in a grid and carry a version.
+pub trait Versioned: EntityTrait {
+    /// How errors and the audit log name a row.
+    const KIND: &'static str;
+    /// What the policies call it.
+    const OBJECT: Object;
+    const ID: Self::Column;
+    const VERSION: Self::Column;
+    const UPDATED_AT: Self::Column;
+    fn grid(row: &Self::Model) -> &str;
+    fn version(row: &Self::Model) -> i32;
+}
+
+macro_rules! versioned {
+    ($module:ident, $kind:literal, $object:expr) => {
+        impl Versioned for $module::Entity {
+            const KIND: &'static str = $kind;
+            const OBJECT: Object = $object;
+            const ID: $module::Column = $module::Column::Id;
+            const VERSION: $module::Column = $module::Column::Version;
+            const UPDATED_AT: $module::Column = $module::Column::UpdatedAt;
+            fn grid(row: &$module::Model) -> &str {
+                &row.grid_code
+            }
+            fn version(row: &$module::Model) -> i32 {
+                row.version
+            }
+        }
+    };
+}
+
+versioned!(resident, "resident", Object::Resident);
+versioned!(household, "household", Object::Household);
+versioned!(dwelling, "dwelling", Object::Dwelling);
+versioned!(building, "building", Object::Building);
+versioned!(organisation, "organisation", Object::Organisation);
+
+/// The domain a stored grid code names; stored codes were checked when
+/// written, so a bad one is the database's fault, not the caller's.
+fn domain_of(grid: &str) -> ApiResult<Domain> {
+    AreaCode::parse(grid)
+        .map(Domain::Area)
+        .map_err(|err| ApiError::Internal(anyhow::anyhow!("stored grid code {grid}: {err}")))
+}
+
+impl Writer<'_> {
+    /// Starts the transaction the change and its audit row share.
+    pub async fn begin(&self) -> ApiResult<DatabaseTransaction> {
+        Ok(crate::db::begin_write(self.db).await?)
+    }
+
+    pub fn may(&self, grid: &str, object: Object, action: Action) -> ApiResult<bool> {
+        Ok(self
+            .authorizer
+            .check(&self.caller.principal, &domain_of(grid)?, object, action))
+    }
+
+    /// FORBIDDEN unless the caller may take `action` on `object` in `grid`.
+    pub fn require(&self, grid: &str, object: Object, action: Action) -> ApiResult<()> {
+        if self.may(grid, object, action)? {
+            Ok(())
+        } else {
+            Err(ApiError::Forbidden)
+        }
+    }
+
+    /// The row to change, as the caller read it: NOT_FOUND when it is missing
+    /// or out of the caller's sight (the two look the same), FORBIDDEN when
+    /// the caller may see but not change it, CONFLICT when `version` is not
+    /// the row's.
+    pub async fn load<E: Versioned>(
+        &self,
+        txn: &DatabaseTransaction,
+        id: i64,
+        version: i32,
+    ) -> ApiResult<E::Model> {
+        let row = E::find()
+            .filter(E::ID.eq(id))
+            .one(txn)
+            .await?
+            .ok_or(ApiError::NotFound(E::KIND))?;
+        if !self.may(E::grid(&row), E::OBJECT, Action::Read)? {
+            return Err(ApiError::NotFound(E::KIND));
+        }
+        self.require(E::grid(&row), E::OBJECT, Action::Write)?;
+        if E::version(&row) != version {
+            return Err(stale(E::KIND, version, Some(E::version(&row))));
+        }
+        Ok(row)
+    }
+
+    /// A row an input field points at: it must exist and be in the caller's
+    /// sight, and either failure names the field.
+    pub async fn reference<E: Versioned>(
+        &self,
+        txn: &DatabaseTransaction,
+        field: &str,
+        id: i64,
+    ) -> ApiResult<E::Model> {
+        let missing = || ApiError::bad_input(field, format!("no such {}", E::KIND));
+        let row = E::find()
+            .filter(E::ID.eq(id))
+            .one(txn)
+            .await?
+            .ok_or_else(missing)?;
+        if !self.may(E::grid(&row), E::OBJECT, Action::Read)? {
+            return Err(missing());
+        }
+        Ok(row)
+    }
+
+    /// Writes the audit row of a change, inside its transaction.
+    pub async fn audit(
+        &self,
+        txn: &DatabaseTransaction,
+        action: &str,
+        kind: &str,
+        id: i64,
+        grid: &str,
+        detail: Value,
+    ) -> ApiResult<()> {
+        audit::record(
+            txn,
+            &Actor::from(self.caller),
+            Entry {
+                action,
+                object_kind: kind,
+                object_id: Some(id.to_string()),
+                area_code: Some(grid.to_owned()),
+                detail,
+            },
+        )
+        .await
+    }
+}
+
+fn stale(kind: &str, sent: i32, current: Option<i32>) -> ApiError {
+    let now = match current {
+        Some(current) => format!("it is at {current}"),
+        None => "someone else changed it just now".to_owned(),
+    };
+    ApiError::Conflict(format!(
+        "this {kind} was changed since you read it (you sent version {sent}, {now}); \
+         read it again and reapply your change"
+    ))
+}
+
+/// Writes `changes` to row `id` only if it is still at `version`, moving it
+/// to the next version; the condition in the UPDATE is what makes two
+/// concurrent writers of one version end with exactly one winner.
+pub async fn save<E>(
+    txn: &DatabaseTransaction,
+    id: i64,
+    version: i32,
+    changes: E::ActiveModel,
+) -> ApiResult<E::Model>
+where
+    E: Versioned,
+    E::Model: IntoActiveModel<E::ActiveModel>,
+    E::ActiveModel: ActiveModelTrait<Entity = E> + Send,
+{
+    let updated = E::update_many()
+        .set(changes)
+        .col_expr(E::VERSION, Expr::col(E::VERSION).add(1))
+        .col_expr(E::UPDATED_AT, Expr::val(Utc::now()))
+        .filter(E::ID.eq(id))
+        .filter(E::VERSION.eq(version))
+        .exec(txn)
+        .await?;
+    if updated.rows_affected == 0 {
+        return Err(stale(E::KIND, version, None));
+    }
+    E::find()
+        .filter(E::ID.eq(id))
+        .one(txn)
+        .await?
+        .ok_or(ApiError::NotFound(E::KIND))
+}
+
+/// Turns a unique-index violation into the field error the caller can act
+/// on: the check before a write cannot see a concurrent insert of the same
+/// number, the index can.
+pub fn duplicate(field: &'static str, message: &'static str) -> impl FnOnce(ApiError) -> ApiError {
+    move |err| match err {
+        ApiError::Internal(inner) => match inner.downcast::<DbErr>() {
+            Ok(db) if matches!(db.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) => {
+                ApiError::bad_input(field, message)
+            }
+            Ok(db) => ApiError::Internal(db.into()),
+            Err(other) => ApiError::Internal(other),
+        },
+        other => other,
+    }
+}
+
+/// What an update does to one optional field.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum Patch<T> {
+    #[default]
+    Keep,
+    Clear,
+    Set(T),
+}
+
+impl<T> Patch<T> {
+    pub fn is_keep(&self) -> bool {
+        matches!(self, Patch::Keep)
+    }
+}
+
+/// Where something is placed: a grid, and a dwelling inside it.
+pub struct Place {
+    pub grid_code: String,
+    pub dwelling_id: Option<i64>,
+}
+
+impl Writer<'_> {
+    /// The grid (and dwelling) an input names: a dwelling decides the grid,
+    /// and a grid named beside it must be the same one.
+    pub async fn place(
+        &self,
+        txn: &DatabaseTransaction,
+        grid_code: Option<&str>,
+        dwelling_id: Option<i64>,
+    ) -> ApiResult<Place> {
+        if let Some(dwelling_id) = dwelling_id {
+            let dwelling = self
+                .reference::<dwelling::Entity>(txn, "dwellingId", dwelling_id)
+                .await?;
+            if let Some(grid_code) = grid_code
+                && grid_code != dwelling.grid_code
+            {
+                return Err(ApiError::bad_input(
+                    "gridCode",
+                    format!("the dwelling is in grid {}", dwelling.grid_code),
+                ));
+            }
+            return Ok(Place {
+                grid_code: dwelling.grid_code,
+                dwelling_id: Some(dwelling.id),
+            });
+        }
+        let raw = grid_code
+            .ok_or_else(|| ApiError::bad_input("gridCode", "give the grid, or a dwelling in it"))?;
+        let code = crate::domain::areas::parse_code("gridCode", raw)?;
+        let grid = crate::domain::areas::find_grid(txn, &code)
+            .await?
+            .ok_or_else(|| ApiError::bad_input("gridCode", "no such grid"))?;
+        Ok(Place {
+            grid_code: grid.code,
+            dwelling_id: None,
+        })
+    }
+}

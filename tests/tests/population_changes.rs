@@ -1,0 +1,638 @@
+//! Changes to the population record over GraphQL: ID numbers checked,
+//! duplicates refused, versions enforced, rights needed at both ends of a
+//! move, and every change written with its audit row or not at all.
+
+use chrono::{Days, NaiveDate, Utc};
+use entities::{audit_log, resident};
+use gridgov::domain::id_number::IdNumber;
+use gridgov_tests::{Client, TestServer, error_code, on_each_backend};
+use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
+use serde_json::{Value, json};
+
+const GRID: &str = "420502003001001";
+const NEIGHBOUR: &str = "420502003001002";
+
+const REGISTER: &str = "mutation($input: RegisterResidentInput!) {
+    registerResident(input: $input) {
+        id name sex birthDate idNumber idNumberShown gridCode version status
+        populationType relationToHead household { id number head { id } } dwelling { id } } }";
+
+const UPDATE: &str = "mutation($id: ID!, $version: Int!, $input: UpdateResidentInput!) {
+    updateResident(id: $id, version: $version, input: $input) {
+        id name phone version relationToHead household { id } } }";
+
+const MOVE: &str = "mutation($id: ID!, $version: Int!, $dwelling: ID, $grid: String) {
+    moveResident(id: $id, version: $version, toDwellingId: $dwelling, toGridCode: $grid) {
+        id gridCode version dwelling { id } } }";
+
+fn day(y: i32, m: u32, d: u32) -> NaiveDate {
+    NaiveDate::from_ymd_opt(y, m, d).expect("valid date")
+}
+
+/// An ID number no seeded resident has: the seed draws address codes from
+/// the demo city and Hubei, this one is from Xinjiang.
+fn fresh_id_number(birth: NaiveDate, sequence: u16) -> String {
+    IdNumber::compose("659001", birth, sequence)
+}
+
+fn field(body: &Value) -> Option<&str> {
+    body["errors"][0]["extensions"]["field"].as_str()
+}
+
+async fn first_id(client: &Client<'_>, list: &str, grid: &str) -> String {
+    let data = client
+        .data(
+            &format!("query($g: String) {{ {list}(within: $g, first: 1) {{ edges {{ node {{ id }} }} }} }}"),
+            json!({"g": grid}),
+        )
+        .await;
+    data[list]["edges"][0]["node"]["id"]
+        .as_str()
+        .unwrap_or_else(|| panic!("a {list} row in {grid}"))
+        .to_owned()
+}
+
+async fn audit_rows(server: &TestServer, action: &str) -> Vec<audit_log::Model> {
+    let db = server.db().await;
+    let rows = audit_log::Entity::find()
+        .filter(audit_log::Column::Action.eq(action))
+        .all(&db)
+        .await
+        .expect("audit rows");
+    db.close().await.expect("close");
+    rows
+}
+
+async fn stored_by_id_number(server: &TestServer, id_number: &str) -> Option<resident::Model> {
+    let db = server.db().await;
+    let row = resident::Entity::find()
+        .filter(resident::Column::IdNumber.eq(id_number))
+        .one(&db)
+        .await
+        .expect("lookup");
+    db.close().await.expect("close");
+    row
+}
+
+async fn register(client: &Client<'_>, input: Value) -> Value {
+    client.graphql(REGISTER, json!({"input": input})).await
+}
+
+#[tokio::test]
+async fn registering_checks_the_id_number_and_refuses_a_second_registration() {
+    on_each_backend(|server| async move {
+        let worker = server.as_user(&format!("worker-{GRID}")).await;
+        let number = fresh_id_number(day(1990, 5, 17), 123); // odd: a man
+        assert!(stored_by_id_number(&server, &number).await.is_none());
+        let dwelling = first_id(&worker, "dwellings", GRID).await;
+        let base = json!({
+            "idNumber": number, "name": "阿依古丽", "populationType": "FLOATING",
+            "dwellingId": dwelling, "phone": "138 1234 5678",
+        });
+        let with = |extra: Value| {
+            let mut input = base.clone();
+            for (key, value) in extra.as_object().expect("object") {
+                input[key] = value.clone();
+            }
+            input
+        };
+
+        let mut broken = number.clone();
+        broken.replace_range(17..18, if number.ends_with('0') { "1" } else { "0" });
+        for (input, expected_field) in [
+            (with(json!({"idNumber": broken})), "idNumber"),
+            (with(json!({"sex": "FEMALE"})), "sex"),
+            (with(json!({"birthDate": "1990-05-18"})), "birthDate"),
+            (with(json!({"name": "  "})), "name"),
+            (with(json!({"phone": "12345"})), "phone"),
+            (with(json!({"gridCode": NEIGHBOUR})), "gridCode"),
+            (
+                with(json!({"idNumber": fresh_id_number(Utc::now().date_naive() + Days::new(30), 1)})),
+                "idNumber",
+            ),
+        ] {
+            let body = register(&worker, input).await;
+            assert_eq!(error_code(&body), Some("BAD_USER_INPUT"), "{body:#}");
+            assert_eq!(field(&body), Some(expected_field), "{body:#}");
+        }
+        assert!(stored_by_id_number(&server, &number).await.is_none());
+        assert!(audit_rows(&server, "resident.register").await.is_empty());
+
+        let body = register(&worker, with(json!({"sex": "MALE", "birthDate": "1990-05-17"}))).await;
+        let created = &body["data"]["registerResident"];
+        assert_eq!(created["sex"], "MALE", "{body:#}");
+        assert_eq!(created["birthDate"], "1990-05-17");
+        assert_eq!(created["gridCode"], GRID, "the dwelling decides the grid");
+        assert_eq!(created["dwelling"]["id"], dwelling.as_str());
+        assert_eq!(created["version"], 1);
+        assert_eq!(created["status"], "ACTIVE");
+        assert_eq!(created["idNumberShown"], "MASKED");
+        let stored = stored_by_id_number(&server, &number)
+            .await
+            .expect("stored");
+        assert_eq!(stored.phone.as_deref(), Some("13812345678"));
+        assert_eq!(stored.ethnicity, "汉族");
+        let audited = audit_rows(&server, "resident.register").await;
+        assert_eq!(audited.len(), 1);
+        assert_eq!(audited[0].object_id, Some(stored.id.to_string()));
+        assert_eq!(audited[0].actor_name, format!("worker-{GRID}"));
+        assert_eq!(audited[0].area_code.as_deref(), Some(GRID));
+
+        // The same person again, even in lower case: refused, naming the field.
+        let body = register(&worker, with(json!({"idNumber": number.to_lowercase()}))).await;
+        assert_eq!(error_code(&body), Some("BAD_USER_INPUT"), "{body:#}");
+        assert_eq!(field(&body), Some("idNumber"));
+        assert_eq!(audit_rows(&server, "resident.register").await.len(), 1);
+
+        // Another grid's worker may not register into this grid, and cannot
+        // even point at its dwellings.
+        let other = server.as_user(&format!("worker-{NEIGHBOUR}")).await;
+        let second = fresh_id_number(day(1991, 1, 2), 124);
+        let body = register(
+            &other,
+            json!({"idNumber": second, "name": "张三", "populationType": "REGISTERED", "gridCode": GRID}),
+        )
+        .await;
+        assert_eq!(error_code(&body), Some("FORBIDDEN"), "{body:#}");
+        let body = register(
+            &other,
+            json!({"idNumber": second, "name": "张三", "populationType": "REGISTERED", "dwellingId": dwelling}),
+        )
+        .await;
+        assert_eq!(field(&body), Some("dwellingId"), "{body:#}");
+        // The police of the grid read residents but do not register them.
+        let police = server.as_user("police-420502003001").await;
+        let body = register(
+            &police,
+            json!({"idNumber": second, "name": "张三", "populationType": "REGISTERED", "gridCode": GRID}),
+        )
+        .await;
+        assert_eq!(error_code(&body), Some("FORBIDDEN"), "{body:#}");
+        assert!(stored_by_id_number(&server, &second).await.is_none());
+        server
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn an_update_names_the_version_it_read_and_exactly_one_concurrent_writer_wins() {
+    on_each_backend(|server| async move {
+        let worker = server.as_user(&format!("worker-{GRID}")).await;
+        let data = worker
+            .data(
+                "query($g: String) { residents(filter: {within: $g, status: ACTIVE}, first: 1) {
+                    edges { node { id name version } } } }",
+                json!({"g": GRID}),
+            )
+            .await;
+        let node = &data["residents"]["edges"][0]["node"];
+        let id = node["id"].as_str().expect("id").to_owned();
+        let version = node["version"].as_i64().expect("version");
+
+        let body = worker
+            .graphql(
+                UPDATE,
+                json!({"id": id, "version": version, "input": {"name": "李娜", "phone": "0717-6221234"}}),
+            )
+            .await;
+        let updated = &body["data"]["updateResident"];
+        assert_eq!(updated["name"], "李娜", "{body:#}");
+        assert_eq!(updated["version"], version + 1);
+        assert_eq!(updated["phone"], "071*****1234", "the worker sees phones masked");
+
+        // The version read before that update is stale now.
+        let body = worker
+            .graphql(UPDATE, json!({"id": id, "version": version, "input": {"name": "王五"}}))
+            .await;
+        assert_eq!(error_code(&body), Some("CONFLICT"), "{body:#}");
+
+        // Two writers of one version at once: one wins, one is told.
+        let current = version + 1;
+        let (a, b) = tokio::join!(
+            worker.graphql(UPDATE, json!({"id": id, "version": current, "input": {"name": "甲"}})),
+            worker.graphql(UPDATE, json!({"id": id, "version": current, "input": {"name": "乙"}})),
+        );
+        let codes = [error_code(&a), error_code(&b)];
+        assert_eq!(
+            codes.iter().filter(|code| code.is_none()).count(),
+            1,
+            "{a:#} {b:#}"
+        );
+        assert!(codes.contains(&Some("CONFLICT")), "{a:#} {b:#}");
+        let winner = if error_code(&a).is_none() { &a } else { &b };
+        let db = server.db().await;
+        let key: i64 = audit_rows(&server, "resident.update").await[0]
+            .object_id
+            .as_deref()
+            .and_then(|id| id.parse().ok())
+            .expect("the audited resident");
+        let stored = resident::Entity::find_by_id(key)
+            .one(&db)
+            .await
+            .expect("lookup")
+            .expect("stored");
+        db.close().await.expect("close");
+        assert_eq!(stored.version as i64, current + 1);
+        assert_eq!(stored.name, winner["data"]["updateResident"]["name"].as_str().expect("name"));
+        assert_eq!(
+            audit_rows(&server, "resident.update").await.len(),
+            2,
+            "one audit row per change that happened, none for refusals"
+        );
+
+        // Nothing to change, and the wrong kind of ID, are input errors.
+        let body = worker
+            .graphql(UPDATE, json!({"id": id, "version": current + 1, "input": {}}))
+            .await;
+        assert_eq!(error_code(&body), Some("BAD_USER_INPUT"));
+        let household = first_id(&worker, "households", GRID).await;
+        let body = worker
+            .graphql(UPDATE, json!({"id": household, "version": 1, "input": {"name": "x"}}))
+            .await;
+        assert_eq!(field(&body), Some("id"), "{body:#}");
+
+        // Someone who cannot see the resident learns nothing; someone who
+        // can see but not change them is refused.
+        let other = server.as_user(&format!("worker-{NEIGHBOUR}")).await;
+        let body = other
+            .graphql(UPDATE, json!({"id": id, "version": current + 1, "input": {"name": "x"}}))
+            .await;
+        assert_eq!(error_code(&body), Some("NOT_FOUND"), "{body:#}");
+        let police = server.as_user("police-420502003001").await;
+        let body = police
+            .graphql(UPDATE, json!({"id": id, "version": current + 1, "input": {"name": "x"}}))
+            .await;
+        assert_eq!(error_code(&body), Some("FORBIDDEN"), "{body:#}");
+        server
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_move_needs_rights_in_both_grids() {
+    on_each_backend(|server| async move {
+        let worker = server.as_user(&format!("worker-{GRID}")).await;
+        let data = worker
+            .data(
+                "query($g: String) { residents(filter: {within: $g, status: ACTIVE}, first: 1) {
+                    edges { node { id version gridCode } } } }",
+                json!({"g": GRID}),
+            )
+            .await;
+        let node = &data["residents"]["edges"][0]["node"];
+        let id = node["id"].as_str().expect("id").to_owned();
+        let version = node["version"].as_i64().expect("version");
+        let admin = server.as_user("admin").await;
+        let target = first_id(&admin, "dwellings", NEIGHBOUR).await;
+
+        // The neighbouring grid is out of the worker's reach.
+        let body = worker
+            .graphql(MOVE, json!({"id": id, "version": version, "dwelling": target}))
+            .await;
+        assert_eq!(field(&body), Some("dwellingId"), "{body:#}");
+        let body = worker
+            .graphql(MOVE, json!({"id": id, "version": version, "grid": NEIGHBOUR}))
+            .await;
+        assert_eq!(error_code(&body), Some("FORBIDDEN"), "{body:#}");
+        assert!(audit_rows(&server, "resident.move").await.is_empty());
+
+        // Given the neighbouring grid too, the same worker can.
+        admin
+            .data(
+                "mutation($input: RoleAssignmentInput!) { assignRole(input: $input) { id } }",
+                json!({"input": {"subject": format!("user:worker-{GRID}"), "role": "grid_worker", "area": NEIGHBOUR}}),
+            )
+            .await;
+        let body = worker
+            .graphql(MOVE, json!({"id": id, "version": version, "dwelling": target}))
+            .await;
+        let moved = &body["data"]["moveResident"];
+        assert_eq!(moved["gridCode"], NEIGHBOUR, "{body:#}");
+        assert_eq!(moved["dwelling"]["id"], target.as_str());
+        assert_eq!(moved["version"], version + 1);
+        let audited = audit_rows(&server, "resident.move").await;
+        assert_eq!(audited.len(), 1);
+        assert_eq!(audited[0].detail["from"]["grid"], GRID);
+        assert_eq!(audited[0].detail["to"]["grid"], NEIGHBOUR);
+
+        // The neighbour's own worker now has them on the list.
+        let neighbour = server.as_user(&format!("worker-{NEIGHBOUR}")).await;
+        let seen = neighbour
+            .data(
+                "query($id: ID!) { resident(id: $id) { gridCode } }",
+                json!({"id": id}),
+            )
+            .await;
+        assert_eq!(seen["resident"]["gridCode"], NEIGHBOUR);
+        server
+    })
+    .await;
+}
+
+const HOUSEHOLD: &str = "query($g: String) { households(within: $g, first: 100) {
+    edges { node { id number version head { id version } members { id version status relationToHead } } } } }";
+
+#[tokio::test]
+async fn births_move_outs_and_deaths_keep_the_household_whole() {
+    on_each_backend(|server| async move {
+        let worker = server.as_user(&format!("worker-{GRID}")).await;
+        // A family of two, registered through the API.
+        let body = worker
+            .graphql(
+                "mutation($g: String!) { createHousehold(input: {gridCode: $g, address: \"西陵一路 8 号\"}) {
+                    id version } }",
+                json!({"g": GRID}),
+            )
+            .await;
+        let household = body["data"]["createHousehold"].clone();
+        let household_id = household["id"].as_str().expect("a household");
+        let mut family = Vec::new();
+        for (sequence, relation, birth) in [(11, "HEAD", day(1985, 6, 1)), (12, "SPOUSE", day(1986, 7, 2))] {
+            let body = register(
+                &worker,
+                json!({"idNumber": fresh_id_number(birth, sequence), "name": "家人",
+                       "populationType": "REGISTERED", "gridCode": GRID,
+                       "householdId": household_id, "relationToHead": relation}),
+            )
+            .await;
+            assert!(body.get("errors").is_none(), "{body:#}");
+            family.push(json!({"id": body["data"]["registerResident"]["id"], "version": 1}));
+        }
+        let (head, member) = (family[0].clone(), family[1].clone());
+        let household = json!({"id": household_id, "version": 2});
+
+        // A birth: into the household, living where it lives.
+        let newborn = fresh_id_number(Utc::now().date_naive() - Days::new(10), 2);
+        let birth = "mutation($input: RecordBirthInput!) { recordBirth(input: $input) {
+            id gridCode populationType relationToHead household { id } birthDate } }";
+        let body = worker
+            .graphql(
+                birth,
+                json!({"input": {"idNumber": newborn, "name": "小宝", "householdId": household_id}}),
+            )
+            .await;
+        let born = &body["data"]["recordBirth"];
+        assert_eq!(born["relationToHead"], "CHILD", "{body:#}");
+        assert_eq!(born["populationType"], "REGISTERED");
+        assert_eq!(born["gridCode"], GRID);
+        assert_eq!(born["household"]["id"], household_id);
+        let too_old = fresh_id_number(day(2020, 1, 1), 4);
+        let body = worker
+            .graphql(
+                birth,
+                json!({"input": {"idNumber": too_old, "name": "大宝", "householdId": household_id}}),
+            )
+            .await;
+        assert_eq!(field(&body), Some("idNumber"), "{body:#}");
+        assert_eq!(audit_rows(&server, "resident.birth").await.len(), 1);
+
+        // The head cannot leave while others stay.
+        let move_out = "mutation($id: ID!, $v: Int!, $d: NaiveDate!) {
+            recordMoveOut(id: $id, version: $v, date: $d) { status statusDate version } }";
+        let today = Utc::now().date_naive().to_string();
+        let body = worker
+            .graphql(move_out, json!({"id": head["id"], "v": head["version"], "d": today}))
+            .await;
+        assert_eq!(error_code(&body), Some("INVALID_STATE"), "{body:#}");
+
+        // Make the member head; the old head can go then.
+        let body = worker
+            .graphql(
+                "mutation($id: ID!, $v: Int!, $head: ID!) {
+                    updateHousehold(id: $id, version: $v, input: {headResidentId: $head}) {
+                        version head { id relationToHead } } }",
+                json!({"id": household_id, "v": household["version"], "head": member["id"]}),
+            )
+            .await;
+        let updated = &body["data"]["updateHousehold"];
+        assert_eq!(updated["head"]["id"], member["id"], "{body:#}");
+        assert_eq!(updated["head"]["relationToHead"], "HEAD");
+        let data = worker.data(HOUSEHOLD, json!({"g": GRID})).await;
+        let refreshed = data["households"]["edges"]
+            .as_array()
+            .expect("households")
+            .iter()
+            .map(|edge| &edge["node"])
+            .find(|node| node["id"] == household_id)
+            .expect("the household")
+            .clone();
+        let old_head = refreshed["members"]
+            .as_array()
+            .expect("members")
+            .iter()
+            .find(|m| m["id"] == head["id"])
+            .expect("the old head is still a member")
+            .clone();
+        assert_eq!(old_head["relationToHead"], "OTHER");
+        assert_eq!(
+            refreshed["members"]
+                .as_array()
+                .expect("members")
+                .iter()
+                .filter(|m| m["relationToHead"] == "HEAD")
+                .count(),
+            1,
+            "one head at a time"
+        );
+        let body = worker
+            .graphql(move_out, json!({"id": old_head["id"], "v": old_head["version"], "d": today}))
+            .await;
+        assert_eq!(body["data"]["recordMoveOut"]["status"], "MOVED_OUT", "{body:#}");
+        assert_eq!(body["data"]["recordMoveOut"]["statusDate"], today.as_str());
+
+        // A death; dying twice, or in the future, is refused.
+        let death = "mutation($id: ID!, $v: Int!, $d: NaiveDate!) {
+            recordDeath(id: $id, version: $v, date: $d) { status version } }";
+        let newborn_row = stored_by_id_number(&server, &newborn).await.expect("stored");
+        let newborn_id = born["id"].clone();
+        let tomorrow = (Utc::now().date_naive() + Days::new(1)).to_string();
+        let body = worker
+            .graphql(death, json!({"id": newborn_id, "v": newborn_row.version, "d": tomorrow}))
+            .await;
+        assert_eq!(field(&body), Some("date"), "{body:#}");
+        let body = worker
+            .graphql(death, json!({"id": newborn_id, "v": newborn_row.version, "d": today}))
+            .await;
+        assert_eq!(body["data"]["recordDeath"]["status"], "DECEASED", "{body:#}");
+        let body = worker
+            .graphql(death, json!({"id": newborn_id, "v": newborn_row.version + 1, "d": today}))
+            .await;
+        assert_eq!(error_code(&body), Some("INVALID_STATE"), "{body:#}");
+        assert_eq!(audit_rows(&server, "resident.death").await.len(), 1);
+        assert_eq!(audit_rows(&server, "resident.move_out").await.len(), 1);
+        server
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn households_buildings_dwellings_and_organisations_are_kept_by_the_worker() {
+    on_each_backend(|server| async move {
+        let worker = server.as_user(&format!("worker-{GRID}")).await;
+        let body = worker
+            .graphql(
+                "mutation($g: String!) { createBuilding(input: {gridCode: $g, name: \"新楼\",
+                    address: \"夷陵路 1 号\", floors: 6, units: 2}) { id code gridCode useKind version } }",
+                json!({"g": GRID}),
+            )
+            .await;
+        let building = body["data"]["createBuilding"].clone();
+        let code = building["code"].as_str().expect("a code");
+        assert!(code.starts_with(GRID) && code.len() == 20, "{body:#}");
+        assert_eq!(building["useKind"], "RESIDENTIAL");
+
+        let create_dwelling = "mutation($input: CreateDwellingInput!) {
+            createDwelling(input: $input) { id occupancy lessorName version gridCode } }";
+        let input = |extra: Value| {
+            let mut input = json!({"buildingId": building["id"], "unit": 1, "floor": 3, "room": "301"});
+            for (key, value) in extra.as_object().expect("object") {
+                input[key] = value.clone();
+            }
+            json!({"input": input})
+        };
+        for (extra, expected) in [
+            (json!({"occupancy": "RENTED"}), "lessorName"),
+            (json!({"floor": 0}), "floor"),
+            (json!({"floor": 7}), "floor"),
+            (json!({"unit": 3}), "unit"),
+            (json!({"lessorName": "房东"}), "lessorName"),
+        ] {
+            let body = worker.graphql(create_dwelling, input(extra)).await;
+            assert_eq!(field(&body), Some(expected), "{body:#}");
+        }
+        let body = worker
+            .graphql(create_dwelling, input(json!({"occupancy": "RENTED", "lessorName": "房东"})))
+            .await;
+        let dwelling = body["data"]["createDwelling"].clone();
+        assert_eq!(dwelling["lessorName"], "房东", "{body:#}");
+        assert_eq!(dwelling["gridCode"], GRID);
+        let body = worker.graphql(create_dwelling, input(json!({}))).await;
+        assert_eq!(field(&body), Some("room"), "one room 301 per unit: {body:#}");
+
+        // Leaving RENTED drops the lessor.
+        let body = worker
+            .graphql(
+                "mutation($id: ID!, $v: Int!) { updateDwelling(id: $id, version: $v,
+                    input: {occupancy: VACANT}) { occupancy lessorName version } }",
+                json!({"id": dwelling["id"], "v": dwelling["version"]}),
+            )
+            .await;
+        assert_eq!(body["data"]["updateDwelling"]["occupancy"], "VACANT", "{body:#}");
+        assert_eq!(body["data"]["updateDwelling"]["lessorName"], Value::Null);
+
+        // The building cannot shrink below its dwellings.
+        let body = worker
+            .graphql(
+                "mutation($id: ID!, $v: Int!) { updateBuilding(id: $id, version: $v,
+                    input: {floors: 2}) { floors } }",
+                json!({"id": building["id"], "v": building["version"]}),
+            )
+            .await;
+        assert_eq!(field(&body), Some("floors"), "{body:#}");
+
+        // A household in the new dwelling, numbered by the grid, headed by
+        // its first member.
+        let body = worker
+            .graphql(
+                "mutation($d: ID!) { createHousehold(input: {dwellingId: $d, address: \"夷陵路 1 号 301\"}) {
+                    id number gridCode kind head { id } } }",
+                json!({"d": dwelling["id"]}),
+            )
+            .await;
+        let household = body["data"]["createHousehold"].clone();
+        assert!(
+            household["number"].as_str().is_some_and(|n| n.starts_with(GRID)),
+            "{body:#}"
+        );
+        assert_eq!(household["kind"], "FAMILY");
+        assert_eq!(household["head"], Value::Null);
+        let body = register(
+            &worker,
+            json!({"idNumber": fresh_id_number(day(1980, 3, 3), 5), "name": "赵六",
+                   "populationType": "REGISTERED", "dwellingId": dwelling["id"],
+                   "householdId": household["id"], "relationToHead": "HEAD"}),
+        )
+        .await;
+        let head = &body["data"]["registerResident"];
+        assert_eq!(head["household"]["head"]["id"], head["id"], "{body:#}");
+        let body = register(
+            &worker,
+            json!({"idNumber": fresh_id_number(day(1982, 4, 4), 6), "name": "钱七",
+                   "populationType": "REGISTERED", "dwellingId": dwelling["id"],
+                   "householdId": household["id"], "relationToHead": "HEAD"}),
+        )
+        .await;
+        assert_eq!(field(&body), Some("relationToHead"), "one head: {body:#}");
+
+        // An organisation: an expiry needs a licence number.
+        let create_org = "mutation($input: CreateOrganisationInput!) {
+            createOrganisation(input: $input) { id licenceState gridCode building { id } version } }";
+        let org = json!({"name": "好味餐馆", "kind": "FOOD", "buildingId": building["id"],
+                         "address": "夷陵路 1 号", "legalRepresentative": "孙八"});
+        let mut expiring = org.clone();
+        expiring["licenceExpiresOn"] = json!("2030-01-01");
+        let body = worker.graphql(create_org, json!({"input": expiring})).await;
+        assert_eq!(field(&body), Some("licenceExpiresOn"), "{body:#}");
+        let body = worker.graphql(create_org, json!({"input": org})).await;
+        let created = body["data"]["createOrganisation"].clone();
+        assert_eq!(created["licenceState"], "NONE", "{body:#}");
+        assert_eq!(created["gridCode"], GRID);
+        let body = worker
+            .graphql(
+                "mutation($id: ID!, $v: Int!) { updateOrganisation(id: $id, version: $v,
+                    input: {licenceNumber: \"91420502MA4F000001\", licenceExpiresOn: \"2020-01-01\"}) {
+                    licenceState version } }",
+                json!({"id": created["id"], "v": created["version"]}),
+            )
+            .await;
+        assert_eq!(body["data"]["updateOrganisation"]["licenceState"], "EXPIRED", "{body:#}");
+
+        // The grid shows its new building and its worker.
+        let data = worker
+            .data(
+                "query($g: String!) { grid(code: $g) { worker { username }
+                    buildings { code dwellings { id } } } }",
+                json!({"g": GRID}),
+            )
+            .await;
+        assert_eq!(data["grid"]["worker"]["username"], format!("worker-{GRID}"));
+        let listed = data["grid"]["buildings"]
+            .as_array()
+            .expect("buildings")
+            .iter()
+            .find(|b| b["code"] == code)
+            .expect("the new building is listed")
+            .clone();
+        assert_eq!(listed["dwellings"][0]["id"], dwelling["id"]);
+
+        // Every change above has its audit row, and only those.
+        for (action, expected) in [
+            ("building.create", 1),
+            ("dwelling.create", 1),
+            ("dwelling.update", 1),
+            ("building.update", 0),
+            ("household.create", 1),
+            ("resident.register", 1),
+            ("organisation.create", 1),
+            ("organisation.update", 1),
+        ] {
+            assert_eq!(audit_rows(&server, action).await.len(), expected, "{action}");
+        }
+        let db = server.db().await;
+        let households = entities::household::Entity::find()
+            .filter(entities::household::Column::GridCode.eq(GRID))
+            .count(&db)
+            .await
+            .expect("count");
+        db.close().await.expect("close");
+        let data = worker
+            .data(
+                "query($g: String) { households(within: $g) { totalCount } }",
+                json!({"g": GRID}),
+            )
+            .await;
+        assert_eq!(data["households"]["totalCount"].as_u64(), Some(households));
+        server
+    })
+    .await;
+}
