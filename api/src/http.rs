@@ -3,9 +3,11 @@
 use std::time::Duration;
 
 use async_graphql::BatchRequest;
+use async_graphql::http::ALL_WEBSOCKET_PROTOCOLS;
 use async_graphql::http::GraphiQLSource;
-use async_graphql_axum::{GraphQLBatchRequest, GraphQLResponse};
-use axum::extract::{Request, State};
+use async_graphql_axum::{GraphQLBatchRequest, GraphQLProtocol, GraphQLResponse, GraphQLWebSocket};
+use axum::extract::ws::WebSocketUpgrade;
+use axum::extract::{FromRequestParts, Request, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{Html, IntoResponse, Redirect, Response};
@@ -19,7 +21,7 @@ use crate::auth::{Caller, api_tokens};
 use crate::config::LimitsConfig;
 use crate::domain::audit::Actor;
 use crate::domain::privacy::UnmaskedReads;
-use crate::graphql::{AppState, GridgovSchema, attach};
+use crate::graphql::{AppState, GridgovSchema, attach, connection_data};
 
 pub const GRAPHQL_PATH: &str = "/graphql";
 
@@ -44,7 +46,7 @@ pub fn router(
         max_batch: limits.max_batch,
     };
     Router::new()
-        .route(GRAPHQL_PATH, get(graphiql_page).post(graphql))
+        .route(GRAPHQL_PATH, get(graphql_get).post(graphql))
         .route_layer(middleware::from_fn_with_state(state.clone(), authenticate))
         .route("/", get(|| async { Redirect::temporary(GRAPHQL_PATH) }))
         .route("/healthz", get(healthz))
@@ -97,7 +99,7 @@ async fn authenticate(
 #[derive(Clone)]
 struct AuthenticatedCaller(Option<Caller>);
 
-async fn identify(app: &AppState, token: &str) -> anyhow::Result<Option<Caller>> {
+pub async fn identify(app: &AppState, token: &str) -> anyhow::Result<Option<Caller>> {
     if token.starts_with(api_tokens::PREFIX) {
         return api_tokens::authenticate(&app.db, token)
             .await
@@ -115,6 +117,7 @@ async fn identify(app: &AppState, token: &str) -> anyhow::Result<Option<Caller>>
         department_id: None,
         token_id: None,
         name: username.to_owned(),
+        expires_at: chrono::DateTime::from_timestamp(claims.exp, 0).unwrap_or_default(),
     }))
 }
 
@@ -181,14 +184,84 @@ fn internal_error() -> Response {
         .into_response()
 }
 
+/// A GET on the endpoint: a graphql-ws connection when it asks to upgrade,
+/// GraphiQL for a browser, and for anything else a hint to POST.
+async fn graphql_get(
+    State(state): State<HttpState>,
+    Extension(AuthenticatedCaller(caller)): Extension<AuthenticatedCaller>,
+    request: Request,
+) -> Response {
+    let (mut parts, _) = request.into_parts();
+    if !parts.headers.contains_key(header::UPGRADE) {
+        return graphiql_page(&state, &parts.headers);
+    }
+    let protocol = match GraphQLProtocol::from_request_parts(&mut parts, &()).await {
+        Ok(protocol) => protocol,
+        Err(err) => return err.into_response(),
+    };
+    let upgrade = match WebSocketUpgrade::from_request_parts(&mut parts, &()).await {
+        Ok(upgrade) => upgrade,
+        Err(err) => return err.into_response(),
+    };
+    upgrade
+        .protocols(ALL_WEBSOCKET_PROTOCOLS)
+        .on_upgrade(move |stream| {
+            let app = state.app.clone();
+            GraphQLWebSocket::new(stream, state.schema.clone(), protocol)
+                .on_connection_init(move |payload| async move {
+                    let caller = match bearer_in(&payload) {
+                        Some(token) => identify(&app, &token).await.ok().flatten(),
+                        None => caller,
+                    };
+                    // A live connection outlasts any clock skew the token
+                    // check allows for: a token past its expiry opens none.
+                    match caller {
+                        Some(caller) if caller.expires_at > chrono::Utc::now() => {
+                            Ok(connection_data(&app, Some(caller)))
+                        }
+                        _ => Err(async_graphql::Error::new(
+                            "a valid, unexpired token is required",
+                        )),
+                    }
+                })
+                .serve()
+        })
+}
+
+/// The token a graphql-ws `connection_init` carries: `{"Authorization":
+/// "Bearer …"}` (any case) or `{"token": "…"}`.
+fn bearer_in(payload: &serde_json::Value) -> Option<String> {
+    let object = payload.as_object()?;
+    object.iter().find_map(|(key, value)| {
+        let value = value.as_str()?;
+        match key.to_ascii_lowercase().as_str() {
+            "authorization" => Some(
+                value
+                    .strip_prefix("Bearer ")
+                    .unwrap_or(value)
+                    .trim()
+                    .to_owned(),
+            ),
+            "token" => Some(value.trim().to_owned()),
+            _ => None,
+        }
+    })
+}
+
 /// GraphiQL for a browser; anything else is told to POST.
-async fn graphiql_page(State(state): State<HttpState>, headers: HeaderMap) -> Response {
+fn graphiql_page(state: &HttpState, headers: &HeaderMap) -> Response {
     let wants_html = headers
         .get(header::ACCEPT)
         .and_then(|accept| accept.to_str().ok())
         .is_some_and(|accept| accept.contains("text/html"));
     if state.graphiql && wants_html {
-        return Html(GraphiQLSource::build().endpoint(GRAPHQL_PATH).finish()).into_response();
+        return Html(
+            GraphiQLSource::build()
+                .endpoint(GRAPHQL_PATH)
+                .subscription_endpoint(GRAPHQL_PATH)
+                .finish(),
+        )
+        .into_response();
     }
     (
         StatusCode::METHOD_NOT_ALLOWED,

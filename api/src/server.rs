@@ -21,7 +21,7 @@ pub struct RunningServer {
     pub addr: SocketAddr,
     stop: Option<oneshot::Sender<()>>,
     task: JoinHandle<std::io::Result<()>>,
-    watcher: JoinHandle<()>,
+    watcher: Background,
 }
 
 impl RunningServer {
@@ -41,7 +41,7 @@ impl RunningServer {
 struct Prepared {
     listener: TcpListener,
     router: axum::Router,
-    watcher: JoinHandle<()>,
+    watcher: Background,
 }
 
 /// Connects, migrates, installs the default policies on first start, seeds
@@ -78,7 +78,10 @@ async fn prepare(config: &ServeConfig) -> anyhow::Result<Prepared> {
     let sql = crate::metrics::SqlStats::default();
     let mut db = db;
     sql.attach(&mut db);
+    let events = crate::events::Events::new(db.clone());
+    let listener_task = events.spawn_listener();
     let state = AppState {
+        events,
         db,
         sql,
         suppress_below: config.suppress_below,
@@ -97,7 +100,7 @@ async fn prepare(config: &ServeConfig) -> anyhow::Result<Prepared> {
     Ok(Prepared {
         listener,
         router,
-        watcher,
+        watcher: Background(std::iter::once(watcher).chain(listener_task).collect()),
     })
 }
 
@@ -176,4 +179,16 @@ async fn shutdown_signal() {
         () = terminate => {},
     }
     tracing::info!("shutting down: finishing requests in flight");
+}
+
+/// The tasks that keep a replica in step with the others: the policy
+/// watcher and the event listener.
+struct Background(Vec<JoinHandle<()>>);
+
+impl Background {
+    fn abort(&self) {
+        for task in &self.0 {
+            task.abort();
+        }
+    }
 }

@@ -28,6 +28,14 @@ pub struct Model {
     pub department_id: Option<i64>,
     pub filed_at: Option<DateTimeUtc>,
     pub deadline_at: Option<DateTimeUtc>,
+    /// When 80% of the working-time limit has passed: the light turns yellow.
+    pub yellow_at: Option<DateTimeUtc>,
+    /// A department's request awaiting a dispatcher's decision.
+    pub pending_request: Option<CaseRequest>,
+    /// The deadline an extension request asks for.
+    pub requested_deadline_at: Option<DateTimeUtc>,
+    /// When the current suspension began; the clock stops until it ends.
+    pub suspended_at: Option<DateTimeUtc>,
     pub closed_at: Option<DateTimeUtc>,
     pub rework_count: i32,
     pub extension_count: i32,
@@ -66,6 +74,18 @@ pub enum CaseState {
     Closed,
     #[sea_orm(string_value = "evaluated")]
     Evaluated,
+}
+
+/// What a department may ask a dispatcher for while handling a case.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(24))")]
+pub enum CaseRequest {
+    /// 延期: a later deadline.
+    #[sea_orm(string_value = "extension")]
+    Extension,
+    /// 挂起: stopping the clock, e.g. while waiting for a court.
+    #[sea_orm(string_value = "suspension")]
+    Suspension,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum)]

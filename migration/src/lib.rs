@@ -11,6 +11,7 @@ mod m20261126_000003_cases;
 mod m20261126_000004_tasks;
 mod m20261126_000005_access_and_audit;
 mod m20261126_000006_resident_orderings;
+mod m20261126_000007_case_clock;
 
 pub struct Migrator;
 
@@ -24,6 +25,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000004_tasks::Migration),
             Box::new(m20261126_000005_access_and_audit::Migration),
             Box::new(m20261126_000006_resident_orderings::Migration),
+            Box::new(m20261126_000007_case_clock::Migration),
         ]
     }
 }

@@ -65,6 +65,7 @@ names! {
         Handle => "handle",
         Check => "check",
         Close => "close",
+        Evaluate => "evaluate",
         Supervise => "supervise",
         Send => "send",
         Respond => "respond",

@@ -11,6 +11,7 @@
 use std::future::Future;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
 
 use gridgov::config::{AuthConfig, DatabaseConfig, LimitsConfig, SeedConfig, ServeConfig};
 use gridgov::server::{self, RunningServer};
@@ -255,6 +256,12 @@ impl TestServer {
 
     /// Signs in as a demo account and returns a client carrying its token.
     pub async fn as_user(&self, username: &str) -> Client<'_> {
+        let token = self.token_for(username).await;
+        self.with_bearer(&token)
+    }
+
+    /// Signs in as a demo account and returns its access token.
+    pub async fn token_for(&self, username: &str) -> String {
         let data = self
             .anonymous()
             .data(
@@ -262,11 +269,50 @@ impl TestServer {
                 json!({"u": username, "p": DEMO_PASSWORD}),
             )
             .await;
-        let token = data["login"]["accessToken"]
+        data["login"]["accessToken"]
             .as_str()
             .unwrap_or_else(|| panic!("{username} signs in: {data}"))
-            .to_owned();
-        self.with_bearer(&token)
+            .to_owned()
+    }
+
+    /// Opens a graphql-ws (graphql-transport-ws) connection on the GraphQL
+    /// endpoint, authenticated in `connection_init`, and starts `query`.
+    pub async fn subscribe(&self, token: &str, query: &str, variables: Value) -> Live {
+        self.try_subscribe(token, query, variables)
+            .await
+            .expect("the server acknowledges the connection")
+    }
+
+    /// Like [`TestServer::subscribe`], but `None` when the server refuses
+    /// the connection.
+    pub async fn try_subscribe(&self, token: &str, query: &str, variables: Value) -> Option<Live> {
+        use futures_util::SinkExt;
+        use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+        let url = self.url("/graphql").replacen("http://", "ws://", 1);
+        let mut request = url.into_client_request().expect("a websocket request");
+        request.headers_mut().insert(
+            "Sec-WebSocket-Protocol",
+            "graphql-transport-ws".parse().expect("a header value"),
+        );
+        let (mut socket, _) = tokio_tungstenite::connect_async(request)
+            .await
+            .expect("the websocket opens");
+        let send =
+            |value: Value| tokio_tungstenite::tungstenite::Message::Text(value.to_string().into());
+        socket
+            .send(send(json!({"type": "connection_init", "payload": {"Authorization": format!("Bearer {token}")}})))
+            .await
+            .expect("connection_init");
+        let mut live = Live { socket };
+        let ack = live.message(Duration::from_secs(10)).await?;
+        if ack["type"] != "connection_ack" {
+            return None;
+        }
+        live.socket
+            .send(send(json!({"id": "1", "type": "subscribe", "payload": {"query": query, "variables": variables}})))
+            .await
+            .expect("subscribe");
+        Some(live)
     }
 
     /// Opens a second connection to the server's database, for checks that
@@ -359,6 +405,52 @@ where
 /// The `extensions.code` of the first error of a response.
 pub fn error_code(body: &Value) -> Option<&str> {
     body["errors"][0]["extensions"]["code"].as_str()
+}
+
+/// A live graphql-ws subscription.
+pub struct Live {
+    socket: tokio_tungstenite::WebSocketStream<
+        tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>,
+    >,
+}
+
+impl Live {
+    /// The next protocol message, answering pings; `None` when the socket
+    /// closes or nothing comes within `wait`.
+    async fn message(&mut self, wait: Duration) -> Option<Value> {
+        use futures_util::{SinkExt, StreamExt};
+        use tokio_tungstenite::tungstenite::Message;
+        loop {
+            let received = tokio::time::timeout(wait, self.socket.next())
+                .await
+                .ok()??;
+            match received.ok()? {
+                Message::Text(text) => {
+                    let message: Value = serde_json::from_str(&text).ok()?;
+                    if message["type"] == "ping" {
+                        let pong = Message::Text(json!({"type": "pong"}).to_string().into());
+                        self.socket.send(pong).await.ok()?;
+                        continue;
+                    }
+                    return Some(message);
+                }
+                Message::Close(_) => return None,
+                _ => continue,
+            }
+        }
+    }
+
+    /// The data of the next event, or `None` when the stream completes, the
+    /// socket closes, or nothing comes within `wait`. An error message is a
+    /// panic.
+    pub async fn next(&mut self, wait: Duration) -> Option<Value> {
+        let message = self.message(wait).await?;
+        match message["type"].as_str() {
+            Some("next") => Some(message["payload"]["data"].clone()),
+            Some("complete") => None,
+            _ => panic!("unexpected subscription message: {message}"),
+        }
+    }
 }
 
 #[cfg(test)]

@@ -295,6 +295,7 @@ pub async fn authenticate(db: &DatabaseConnection, secret: &str) -> ApiResult<Op
         department_id,
         token_id: Some(token.id),
         name,
+        expires_at: token.expires_at,
     }))
 }
 

@@ -16,6 +16,8 @@ pub struct Caller {
     pub token_id: Option<i64>,
     /// How the audit log names the caller.
     pub name: String,
+    /// When the credentials stop being valid: a live subscription ends then.
+    pub expires_at: chrono::DateTime<chrono::Utc>,
 }
 
 impl Caller {

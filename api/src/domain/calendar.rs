@@ -50,6 +50,47 @@ impl WorkingCalendar {
         }
     }
 
+    /// `start` plus `minutes` of working time.
+    pub fn add_working_minutes(&self, start: DateTime<Utc>, minutes: i64) -> DateTime<Utc> {
+        self.add_minutes(start.with_timezone(&china()), minutes.max(0))
+    }
+
+    /// The working minutes from `start` to `end`; 0 when `end` is not later.
+    pub fn working_minutes_between(&self, start: DateTime<Utc>, end: DateTime<Utc>) -> i64 {
+        if end <= start {
+            return 0;
+        }
+        let (start, end) = (start.with_timezone(&china()), end.with_timezone(&china()));
+        let mut day = start.date_naive();
+        let mut minutes = 0;
+        for _ in 0..MAX_DAYS {
+            if day > end.date_naive() {
+                break;
+            }
+            if self.is_working_day(day) {
+                let from = at(day, OPENS).max(start);
+                let to = at(day, CLOSES).min(end);
+                if to > from {
+                    minutes += (to - from).num_minutes();
+                }
+            }
+            day += Duration::days(1);
+        }
+        minutes
+    }
+
+    /// When `percent` of the working time from `start` to `end` has passed:
+    /// where a case's light turns yellow.
+    pub fn share_of(
+        &self,
+        start: DateTime<Utc>,
+        end: DateTime<Utc>,
+        percent: i64,
+    ) -> DateTime<Utc> {
+        let total = self.working_minutes_between(start, end);
+        self.add_working_minutes(start, total * percent / 100)
+    }
+
     fn add_minutes(&self, start: DateTime<FixedOffset>, minutes: i64) -> DateTime<Utc> {
         let mut now = start;
         let mut remaining = Duration::minutes(minutes);
@@ -118,6 +159,22 @@ mod tests {
         // Saturday morning counts from Monday's opening.
         let deadline = calendar.add(china_time(2026, 11, 28, 9, 0), 2, TimeUnit::WorkingHours);
         assert_eq!(deadline, china_time(2026, 11, 30, 10, 30));
+    }
+
+    #[test]
+    fn working_minutes_count_only_opening_hours() {
+        let calendar = WorkingCalendar::default();
+        // Friday 16:30 to Monday 11:30: one hour on Friday, three on Monday.
+        let start = china_time(2026, 11, 27, 16, 30);
+        let end = china_time(2026, 11, 30, 11, 30);
+        assert_eq!(calendar.working_minutes_between(start, end), 4 * 60);
+        assert_eq!(calendar.working_minutes_between(end, start), 0);
+        assert_eq!(calendar.add_working_minutes(start, 4 * 60), end);
+        // 80% of those four hours: Monday 10:42.
+        assert_eq!(
+            calendar.share_of(start, end, 80),
+            china_time(2026, 11, 30, 10, 42)
+        );
     }
 
     #[test]

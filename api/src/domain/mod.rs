@@ -4,6 +4,7 @@
 pub mod areas;
 pub mod audit;
 pub mod calendar;
+pub mod cases;
 pub mod count;
 pub mod homes;
 pub mod id_number;
@@ -13,5 +14,6 @@ pub mod privacy;
 pub mod residents;
 pub mod scoped;
 pub mod stats;
+pub mod tasks;
 pub mod within;
 pub mod writes;

@@ -143,6 +143,8 @@ pub struct Loaders {
     building_dwellings: OnceLock<DataLoader<ByParent<dwelling::Entity>>>,
     grid_buildings: OnceLock<DataLoader<ByGrid<building::Entity>>>,
     users: OnceLock<DataLoader<UserLoader>>,
+    case_steps: OnceLock<DataLoader<super::cases::StepsLoader>>,
+    departments: OnceLock<DataLoader<super::cases::DepartmentLoader>>,
 }
 
 /// What building a loader needs: the database and the caller's scope for an
@@ -239,6 +241,25 @@ impl Loaders {
                 order: building::Column::Code,
             };
             DataLoader::new(loader, tokio::spawn)
+        })
+    }
+
+    /// Cases' timelines.
+    pub fn case_steps(&self, source: &LoaderSource<'_>) -> &DataLoader<super::cases::StepsLoader> {
+        self.case_steps.get_or_init(|| {
+            DataLoader::new(super::cases::StepsLoader(source.db.clone()), tokio::spawn)
+        })
+    }
+
+    pub fn departments(
+        &self,
+        source: &LoaderSource<'_>,
+    ) -> &DataLoader<super::cases::DepartmentLoader> {
+        self.departments.get_or_init(|| {
+            DataLoader::new(
+                super::cases::DepartmentLoader(source.db.clone()),
+                tokio::spawn,
+            )
         })
     }
 

@@ -2,6 +2,8 @@
 
 mod admin;
 mod areas;
+mod cases;
+mod events;
 mod home_changes;
 mod homes;
 mod limits;
@@ -11,11 +13,12 @@ mod resident_changes;
 mod residents;
 mod session;
 mod stats;
+mod tasks;
 
 use std::sync::Arc;
 
 use async_graphql::dataloader::DataLoader;
-use async_graphql::{Context, EmptySubscription, MergedObject, Schema, SchemaBuilder};
+use async_graphql::{Context, MergedObject, MergedSubscription, Schema, SchemaBuilder};
 use policies::{Action, Authorizer, Object};
 use sea_orm::DatabaseConnection;
 
@@ -27,7 +30,7 @@ use crate::domain::privacy::UnmaskedReads;
 use crate::error::{ApiError, ApiResult};
 pub use loaders::AreaLoader;
 
-pub type GridgovSchema = Schema<Query, Mutation, EmptySubscription>;
+pub type GridgovSchema = Schema<Query, Mutation, Subscription>;
 
 #[derive(MergedObject, Default)]
 pub struct Query(
@@ -35,6 +38,8 @@ pub struct Query(
     residents::ResidentsQuery,
     homes::HomesQuery,
     stats::StatsQuery,
+    cases::CasesQuery,
+    tasks::TasksQuery,
     relay::NodeQuery,
     session::SessionQuery,
     admin::AdminQuery,
@@ -45,8 +50,13 @@ pub struct Mutation(
     session::SessionMutation,
     resident_changes::ResidentChanges,
     home_changes::HomeChanges,
+    cases::CasesMutation,
+    tasks::TasksMutation,
     admin::AdminMutation,
 );
+
+#[derive(MergedSubscription, Default)]
+pub struct Subscription(events::CaseSubscription, tasks::TaskSubscription);
 
 /// What every resolver can reach through its context.
 #[derive(Clone)]
@@ -59,10 +69,15 @@ pub struct AppState {
     /// Statistics groups smaller than this are suppressed for callers who
     /// may not see the residents behind them.
     pub suppress_below: u32,
+    pub events: crate::events::Events,
 }
 
-fn schema_builder() -> SchemaBuilder<Query, Mutation, EmptySubscription> {
-    Schema::build(Query::default(), Mutation::default(), EmptySubscription)
+fn schema_builder() -> SchemaBuilder<Query, Mutation, Subscription> {
+    Schema::build(
+        Query::default(),
+        Mutation::default(),
+        Subscription::default(),
+    )
 }
 
 /// The schema as served, with its limits on.
@@ -96,24 +111,41 @@ pub struct RequestCaller(pub Option<Caller>);
 /// caller's scope. Loaders must not outlive the request, or one caller's rows
 /// could serve another.
 pub fn attach(
-    request: async_graphql::Request,
+    mut request: async_graphql::Request,
     state: &AppState,
     caller: Option<Caller>,
     unmasked: &UnmaskedReads,
 ) -> async_graphql::Request {
+    fill(&mut request.data, state, caller, unmasked);
+    request
+}
+
+/// What a live connection's subscriptions need: the same as a request's,
+/// for the caller its `connection_init` named.
+pub fn connection_data(state: &AppState, caller: Option<Caller>) -> async_graphql::Data {
+    let mut data = async_graphql::Data::default();
+    fill(&mut data, state, caller, &UnmaskedReads::default());
+    data
+}
+
+fn fill(
+    data: &mut async_graphql::Data,
+    state: &AppState,
+    caller: Option<Caller>,
+    unmasked: &UnmaskedReads,
+) {
     let area_scope = match &caller {
         Some(caller) => caller.scope(&state.authorizer, Object::Area, Action::Read),
         None => policies::Scope::nothing(),
     };
-    request
-        .data(RequestCaller(caller))
-        .data(residents::RequestScopes::default())
-        .data(loaders::Loaders::default())
-        .data(unmasked.clone())
-        .data(DataLoader::new(
-            AreaLoader::new(state.db.clone(), area_scope),
-            tokio::spawn,
-        ))
+    data.insert(RequestCaller(caller));
+    data.insert(residents::RequestScopes::default());
+    data.insert(loaders::Loaders::default());
+    data.insert(unmasked.clone());
+    data.insert(DataLoader::new(
+        AreaLoader::new(state.db.clone(), area_scope),
+        tokio::spawn,
+    ));
 }
 
 trait ContextExt {

@@ -24,6 +24,9 @@ pub enum Node {
     Dwelling(Dwelling),
     Building(Building),
     Organisation(Organisation),
+    Case(super::cases::Case),
+    Task(super::tasks::Task),
+    TaskAssignment(super::tasks::Assignment),
 }
 
 /// The kinds of object a global ID can name.
@@ -36,6 +39,9 @@ pub enum NodeKind {
     Dwelling,
     Building,
     Organisation,
+    Case,
+    Task,
+    TaskAssignment,
 }
 
 impl NodeKind {
@@ -48,6 +54,9 @@ impl NodeKind {
             NodeKind::Dwelling => "Dwelling",
             NodeKind::Building => "Building",
             NodeKind::Organisation => "Organisation",
+            NodeKind::Case => "Case",
+            NodeKind::Task => "Task",
+            NodeKind::TaskAssignment => "TaskAssignment",
         }
     }
 
@@ -60,6 +69,9 @@ impl NodeKind {
             NodeKind::Dwelling,
             NodeKind::Building,
             NodeKind::Organisation,
+            NodeKind::Case,
+            NodeKind::Task,
+            NodeKind::TaskAssignment,
         ]
         .into_iter()
         .find(|kind| kind.name() == name)
@@ -143,6 +155,11 @@ impl NodeQuery {
             NodeKind::Organisation => homes::organisation(ctx, key.parse().ok())
                 .await?
                 .map(Node::Organisation),
+            NodeKind::Case => super::cases::Case::find(ctx, &key).await?.map(Node::Case),
+            NodeKind::Task => super::tasks::Task::find(ctx, &key).await?.map(Node::Task),
+            NodeKind::TaskAssignment => super::tasks::Assignment::find(ctx, &key)
+                .await?
+                .map(Node::TaskAssignment),
         })
     }
 }

@@ -295,7 +295,7 @@ fn path_to(state: CaseState, rng: &mut Rng) -> Vec<(&'static str, CaseState)> {
         ),
         Handled | Checked | Closed | Evaluated => {
             if state == Closed && rng.chance(0.15) {
-                path.extend([("resolve_on_spot", Closed)]);
+                path.extend([("resolve_on_spot", Checked), ("close", Closed)]);
                 return path;
             }
             path.extend(
@@ -387,6 +387,8 @@ pub fn cases_for_grid(
         let mut at = created_at;
         let mut filed_at = None;
         let mut deadline_at = None;
+        let mut yellow_at = None;
+        let mut suspended_at = None;
         let mut closed_at = None;
         let mut rework_count = 0;
         let mut reached_department = false;
@@ -416,11 +418,14 @@ pub fn cases_for_grid(
                         .get(&urgency)
                         .copied()
                         .unwrap_or((5, TimeUnit::WorkingDays));
-                    deadline_at = Some(catalogue.calendar.add(at, amount, unit));
+                    let deadline = catalogue.calendar.add(at, amount, unit);
+                    deadline_at = Some(deadline);
+                    yellow_at = Some(catalogue.calendar.share_of(at, deadline, 80));
                 }
+                "suspend" => suspended_at = Some(at),
                 "dispatch" => reached_department = true,
                 "check_failed" => rework_count += 1,
-                "close" | "resolve_on_spot" => closed_at = Some(at),
+                "close" => closed_at = Some(at),
                 _ => {}
             }
             ids.step += 1;
@@ -470,6 +475,10 @@ pub fn cases_for_grid(
             department_id: Set(if reached_department { department } else { None }),
             filed_at: Set(filed_at),
             deadline_at: Set(deadline_at),
+            yellow_at: Set(yellow_at),
+            pending_request: Set(None),
+            requested_deadline_at: Set(None),
+            suspended_at: Set(suspended_at),
             closed_at: Set(closed_at),
             rework_count: Set(rework_count),
             extension_count: Set(0),

@@ -8,7 +8,7 @@ pub mod homes;
 pub mod residents;
 
 use chrono::Utc;
-use entities::{building, dwelling, household, organisation, resident};
+use entities::{building, case, dwelling, household, organisation, resident};
 use policies::{Action, AreaCode, Authorizer, Domain, Object};
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
@@ -64,6 +64,7 @@ versioned!(household, "household", Object::Household);
 versioned!(dwelling, "dwelling", Object::Dwelling);
 versioned!(building, "building", Object::Building);
 versioned!(organisation, "organisation", Object::Organisation);
+versioned!(case, "case", Object::Case);
 
 /// The domain a stored grid code names; stored codes were checked when
 /// written, so a bad one is the database's fault, not the caller's.

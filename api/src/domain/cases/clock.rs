@@ -1,0 +1,77 @@
+//! A case's clock: the working calendar (weekends, and the holidays and
+//! swapped working days stored in `calendar_days`), and the time limit of a
+//! subcategory at an urgency.
+
+use chrono::{DateTime, Utc};
+use entities::case::Urgency;
+use entities::case_time_limit::{self, TimeUnit};
+use entities::{calendar_day, case_category};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
+
+use crate::domain::calendar::WorkingCalendar;
+use crate::error::{ApiError, ApiResult};
+
+/// The share of a limit after which a case's light turns yellow.
+pub const YELLOW_PERCENT: i64 = 80;
+
+pub async fn calendar<C: ConnectionTrait>(db: &C) -> ApiResult<WorkingCalendar> {
+    let days = calendar_day::Entity::find().all(db).await?;
+    Ok(WorkingCalendar::new(
+        days.into_iter().map(|day| (day.day, day.working)),
+    ))
+}
+
+/// A case's deadline and the moment its light turns yellow.
+pub struct Clock {
+    pub deadline_at: DateTime<Utc>,
+    pub yellow_at: DateTime<Utc>,
+}
+
+/// The clock of a case filed at `at` under subcategory `category` with
+/// `urgency`. A top class, or a subcategory without a limit, is refused.
+pub async fn start<C: ConnectionTrait>(
+    db: &C,
+    category: &str,
+    urgency: Urgency,
+    at: DateTime<Utc>,
+) -> ApiResult<(case_category::Model, Clock)> {
+    let found = case_category::Entity::find_by_id(category)
+        .one(db)
+        .await?
+        .ok_or_else(|| ApiError::bad_input("categoryCode", "no such category"))?;
+    if found.parent_code.is_none() {
+        return Err(ApiError::bad_input(
+            "categoryCode",
+            "file under a subcategory, not a top class",
+        ));
+    }
+    let limit = case_time_limit::Entity::find()
+        .filter(case_time_limit::Column::CategoryCode.eq(category))
+        .filter(case_time_limit::Column::Urgency.eq(urgency))
+        .one(db)
+        .await?
+        .ok_or_else(|| {
+            ApiError::bad_input(
+                "categoryCode",
+                "this category has no time limit at that urgency",
+            )
+        })?;
+    let calendar = calendar(db).await?;
+    let deadline_at = calendar.add(at, limit.amount, limit.unit);
+    let yellow_at = calendar.share_of(at, deadline_at, YELLOW_PERCENT);
+    Ok((
+        found,
+        Clock {
+            deadline_at,
+            yellow_at,
+        },
+    ))
+}
+
+/// How a limit reads: "16 working hours", "5 working days".
+pub fn describe(amount: i32, unit: TimeUnit) -> String {
+    match unit {
+        TimeUnit::WorkingHours => format!("{amount} working hours"),
+        TimeUnit::WorkingDays => format!("{amount} working days"),
+    }
+}

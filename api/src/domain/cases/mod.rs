@@ -1,0 +1,343 @@
+//! Cases: the closed loop from report to evaluation. Who sees which case,
+//! its light, and the lists; the transitions live in [`moves`], their table
+//! in [`machine`].
+
+pub mod clock;
+pub mod indicators;
+pub mod machine;
+pub mod moves;
+
+use chrono::{DateTime, Utc};
+use entities::case::{self, CaseState};
+use entities::{case_category, department, user};
+use policies::{Action, AreaCode, Authorizer, Object, Scope};
+use sea_orm::sea_query::{Condition, Expr, ExprTrait, Func, Query};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QuerySelect,
+};
+
+use crate::auth::Caller;
+use crate::domain::page::{Listing, PageRequest};
+use crate::domain::scoped::{self, Order};
+use crate::domain::within::{in_scope, within};
+use crate::error::ApiResult;
+
+pub const CASE_CURSOR: &str = "case";
+
+/// The light of an open case with a deadline.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Light {
+    /// Under 80% of its time limit.
+    Green,
+    /// From 80% to 100%.
+    Yellow,
+    /// Beyond its deadline.
+    Red,
+}
+
+/// The instant a case's clock reads: now, or when its suspension began (the
+/// clock stops while a case is suspended).
+fn clock_reading(row: &case::Model, now: DateTime<Utc>) -> DateTime<Utc> {
+    row.suspended_at.unwrap_or(now)
+}
+
+pub fn light(row: &case::Model, now: DateTime<Utc>) -> Option<Light> {
+    if !machine::OPEN.contains(&row.state) {
+        return None;
+    }
+    let deadline = row.deadline_at?;
+    let at = clock_reading(row, now);
+    Some(if at >= deadline {
+        Light::Red
+    } else if row.yellow_at.is_some_and(|yellow| at >= yellow) {
+        Light::Yellow
+    } else {
+        Light::Green
+    })
+}
+
+/// The same rule as [`light`], in SQL.
+fn light_condition(light: Light, now: DateTime<Utc>) -> Condition {
+    let at = || Func::coalesce([Expr::col(case::Column::SuspendedAt), Expr::val(now)]);
+    let open = Condition::all()
+        .add(case::Column::State.is_in(machine::OPEN.iter().copied()))
+        .add(case::Column::DeadlineAt.is_not_null());
+    match light {
+        Light::Red => open.add(Expr::col(case::Column::DeadlineAt).lte(at())),
+        Light::Yellow => open
+            .add(Expr::col(case::Column::DeadlineAt).gt(at()))
+            .add(Expr::col(case::Column::YellowAt).lte(at())),
+        Light::Green => open.add(Expr::col(case::Column::DeadlineAt).gt(at())).add(
+            Condition::any()
+                .add(case::Column::YellowAt.is_null())
+                .add(Expr::col(case::Column::YellowAt).gt(at())),
+        ),
+    }
+}
+
+/// A department caller's view: the cases dispatched to it, and those of its
+/// duties.
+#[derive(Debug, Clone)]
+pub struct DepartmentView {
+    pub id: i64,
+    pub duties: Vec<String>,
+}
+
+/// Which cases a caller sees: those in their `case read` scope, and for a
+/// department only those dispatched to it or of its duties. Lists, counts
+/// and single reads all go through this one rule.
+#[derive(Debug, Clone)]
+pub struct CaseScope {
+    pub read: Scope,
+    pub department: Option<DepartmentView>,
+}
+
+/// The department a caller acts for: a department token's, or a department
+/// officer's own.
+pub async fn department_of<C: ConnectionTrait>(db: &C, caller: &Caller) -> ApiResult<Option<i64>> {
+    if caller.department_id.is_some() {
+        return Ok(caller.department_id);
+    }
+    let Some(user_id) = caller.user_id else {
+        return Ok(None);
+    };
+    let department: Option<Option<i64>> = user::Entity::find_by_id(user_id)
+        .select_only()
+        .column(user::Column::DepartmentId)
+        .into_tuple()
+        .one(db)
+        .await?;
+    Ok(department.flatten())
+}
+
+pub fn duties_of(row: &department::Model) -> Vec<String> {
+    row.duties
+        .as_array()
+        .map(|duties| {
+            duties
+                .iter()
+                .filter_map(|duty| duty.as_str().map(str::to_owned))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+impl CaseScope {
+    pub async fn of(
+        db: &DatabaseConnection,
+        authorizer: &Authorizer,
+        caller: &Caller,
+    ) -> ApiResult<CaseScope> {
+        let read = caller.scope(authorizer, Object::Case, Action::Read);
+        let department = match department_of(db, caller).await? {
+            Some(id) => department::Entity::find_by_id(id)
+                .one(db)
+                .await?
+                .map(|row| DepartmentView {
+                    id,
+                    duties: duties_of(&row),
+                }),
+            None => None,
+        };
+        Ok(CaseScope { read, department })
+    }
+
+    pub fn condition(&self) -> Condition {
+        let mut condition = Condition::all().add(in_scope(case::Column::GridCode, &self.read));
+        if let Some(department) = &self.department {
+            let of_duties = Query::select()
+                .column(case_category::Column::Code)
+                .from(case_category::Entity)
+                .and_where(case_category::Column::Duty.is_in(department.duties.clone()))
+                .to_owned();
+            condition = condition.add(
+                Condition::any()
+                    .add(case::Column::DepartmentId.eq(department.id))
+                    .add(Expr::col(case::Column::CategoryCode).in_subquery(of_duties)),
+            );
+        }
+        condition
+    }
+
+    /// Whether the caller sees `row`, whose category has `duty`.
+    pub fn admits(&self, row: &case::Model, duty: Option<&str>) -> bool {
+        if !self.read.contains(&row.grid_code) {
+            return false;
+        }
+        match &self.department {
+            None => true,
+            Some(department) => {
+                row.department_id == Some(department.id)
+                    || duty.is_some_and(|duty| department.duties.iter().any(|d| d == duty))
+            }
+        }
+    }
+}
+
+/// Which cases to list; parts combine with AND.
+#[derive(Debug, Clone, Default)]
+pub struct CaseFilter {
+    /// Any of these states.
+    pub states: Vec<CaseState>,
+    /// A subcategory, or a top class with all its subcategories.
+    pub category: Option<String>,
+    pub light: Option<Light>,
+    pub within: Option<AreaCode>,
+    pub department_id: Option<i64>,
+    pub reporter_id: Option<i64>,
+    /// Open and past the deadline (the red light), or not.
+    pub overdue: Option<bool>,
+    pub reported_from: Option<DateTime<Utc>>,
+    pub reported_before: Option<DateTime<Utc>>,
+}
+
+impl CaseFilter {
+    fn condition(&self, now: DateTime<Utc>) -> Condition {
+        let mut condition = Condition::all();
+        if !self.states.is_empty() {
+            condition = condition.add(case::Column::State.is_in(self.states.iter().copied()));
+        }
+        if let Some(category) = &self.category {
+            let in_class = Query::select()
+                .column(case_category::Column::Code)
+                .from(case_category::Entity)
+                .cond_where(
+                    Condition::any()
+                        .add(case_category::Column::Code.eq(category.as_str()))
+                        .add(case_category::Column::ParentCode.eq(category.as_str())),
+                )
+                .to_owned();
+            condition = condition.add(Expr::col(case::Column::CategoryCode).in_subquery(in_class));
+        }
+        if let Some(light) = self.light {
+            condition = condition.add(light_condition(light, now));
+        }
+        if let Some(area) = &self.within {
+            condition = condition.add(within(case::Column::GridCode, area));
+        }
+        if let Some(department) = self.department_id {
+            condition = condition.add(case::Column::DepartmentId.eq(department));
+        }
+        if let Some(reporter) = self.reporter_id {
+            condition = condition.add(case::Column::ReporterId.eq(reporter));
+        }
+        match self.overdue {
+            Some(true) => condition = condition.add(light_condition(Light::Red, now)),
+            Some(false) => condition = condition.add(light_condition(Light::Red, now).not()),
+            None => {}
+        }
+        if let Some(from) = self.reported_from {
+            condition = condition.add(case::Column::CreatedAt.gte(from));
+        }
+        if let Some(before) = self.reported_before {
+            condition = condition.add(case::Column::CreatedAt.lt(before));
+        }
+        condition
+    }
+}
+
+/// A page of the cases the caller sees, newest report first.
+pub async fn list(
+    db: &DatabaseConnection,
+    scope: &CaseScope,
+    filter: &CaseFilter,
+    request: &PageRequest,
+) -> ApiResult<Listing<case::Model>> {
+    let condition = Condition::all()
+        .add(scope.condition())
+        .add(filter.condition(Utc::now()));
+    scoped::page_by::<case::Entity>(
+        db,
+        &Scope::everything(),
+        case::Column::GridCode,
+        case::Column::Id,
+        Order {
+            column: case::Column::CreatedAt,
+            descending: true,
+        },
+        condition,
+        request,
+    )
+    .await
+}
+
+/// The duty of a case's category, if it has one.
+pub async fn duty_of<C: ConnectionTrait>(db: &C, row: &case::Model) -> ApiResult<Option<String>> {
+    let Some(code) = &row.category_code else {
+        return Ok(None);
+    };
+    Ok(case_category::Entity::find_by_id(code.as_str())
+        .one(db)
+        .await?
+        .map(|category| category.duty))
+}
+
+/// One case, if the caller sees it.
+pub async fn find(
+    db: &DatabaseConnection,
+    scope: &CaseScope,
+    id: i64,
+) -> ApiResult<Option<case::Model>> {
+    Ok(case::Entity::find_by_id(id)
+        .filter(scope.condition())
+        .one(db)
+        .await?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::Duration;
+
+    #[test]
+    fn lights_follow_the_clock_and_stop_while_suspended() {
+        let now = Utc::now();
+        let filed = now - Duration::hours(10);
+        let mut row = case::Model {
+            id: 1,
+            number: "AJ1".into(),
+            title: String::new(),
+            description: String::new(),
+            state: CaseState::InProgress,
+            source: case::CaseSource::GridWorker,
+            category_code: Some("D0101".into()),
+            urgency: case::Urgency::Normal,
+            grid_code: "420502003001001".into(),
+            location: String::new(),
+            longitude: None,
+            latitude: None,
+            reporter_id: None,
+            reporter_name: None,
+            reporter_phone: None,
+            department_id: None,
+            filed_at: Some(filed),
+            deadline_at: Some(now + Duration::hours(1)),
+            yellow_at: Some(now - Duration::hours(1)),
+            pending_request: None,
+            requested_deadline_at: None,
+            suspended_at: None,
+            closed_at: None,
+            rework_count: 0,
+            extension_count: 0,
+            escalated: false,
+            supervision: case::Supervision::None,
+            urgent_mark: false,
+            satisfaction: None,
+            version: 1,
+            created_at: filed,
+            updated_at: filed,
+        };
+        assert_eq!(light(&row, now), Some(Light::Yellow));
+        assert_eq!(light(&row, now + Duration::hours(2)), Some(Light::Red));
+        assert_eq!(light(&row, now - Duration::hours(2)), Some(Light::Green));
+        row.state = CaseState::Suspended;
+        row.suspended_at = Some(now - Duration::hours(2));
+        assert_eq!(
+            light(&row, now + Duration::hours(100)),
+            Some(Light::Green),
+            "a suspended case's clock stands still"
+        );
+        row.state = CaseState::Closed;
+        assert_eq!(light(&row, now), None);
+    }
+}

@@ -1,0 +1,464 @@
+//! Reporting a case and moving it along the loop. Each move is one
+//! transaction: the case's new state, its timeline entry and its audit row
+//! commit together or not at all, and a case moved by someone else since the
+//! caller read it is a CONFLICT.
+
+use chrono::{DateTime, Utc};
+use entities::case::{self, CaseRequest, CaseSource, CaseState, Supervision, Urgency};
+use entities::{case_step, department};
+use policies::{Action, AreaCode, Object};
+use sea_orm::ActiveValue::{NotSet, Set};
+use sea_orm::{ActiveModelTrait, DatabaseTransaction, EntityTrait};
+use serde_json::{Value, json};
+
+use super::machine::{Effect, Need, TRANSITIONS, Transition, transition};
+use super::{CaseScope, clock, department_of, duties_of, duty_of};
+use crate::domain::writes::fields::{optional_phone, optional_text, text};
+use crate::domain::writes::{Writer, save};
+use crate::error::{ApiError, ApiResult};
+
+/// A problem found in a grid.
+#[derive(Debug, Clone, Default)]
+pub struct Report {
+    pub title: String,
+    pub description: String,
+    pub grid_code: String,
+    pub location: String,
+    pub longitude: Option<f64>,
+    pub latitude: Option<f64>,
+    /// Who reported it when not the caller: a citizen, the hotline.
+    pub source: Option<CaseSource>,
+    pub reporter_name: Option<String>,
+    pub reporter_phone: Option<String>,
+    pub urgency: Option<Urgency>,
+}
+
+/// What a move carries; each transition reads the parts its row in the
+/// table names.
+#[derive(Debug, Clone, Default)]
+pub struct Move {
+    pub note: Option<String>,
+    pub evidence: Vec<String>,
+    pub category_code: Option<String>,
+    pub urgency: Option<Urgency>,
+    pub department_id: Option<i64>,
+    pub deadline_at: Option<DateTime<Utc>>,
+    pub satisfaction: Option<i32>,
+    pub card: Option<Supervision>,
+}
+
+fn evidence(urls: &[String]) -> ApiResult<Vec<String>> {
+    if urls.len() > 20 {
+        return Err(ApiError::bad_input("evidence", "at most 20 URLs"));
+    }
+    urls.iter()
+        .map(|url| {
+            let url = url.trim();
+            let scheme_ok = url.starts_with("https://") || url.starts_with("http://");
+            if !scheme_ok || url.len() > 500 || url.chars().any(char::is_whitespace) {
+                return Err(ApiError::bad_input(
+                    "evidence",
+                    "each entry is an http(s) URL of at most 500 characters",
+                ));
+            }
+            Ok(url.to_owned())
+        })
+        .collect()
+}
+
+/// A timeline entry about to be written.
+struct Step<'a> {
+    name: &'a str,
+    from: Option<CaseState>,
+    department_id: Option<i64>,
+    note: Option<String>,
+    evidence: &'a [String],
+}
+
+/// Writes `row`'s timeline entry and audit row, inside the move's
+/// transaction.
+async fn record(
+    w: &Writer<'_>,
+    txn: &DatabaseTransaction,
+    row: &case::Model,
+    Step {
+        name,
+        from,
+        department_id,
+        note,
+        evidence,
+    }: Step<'_>,
+) -> ApiResult<()> {
+    case_step::ActiveModel {
+        id: NotSet,
+        case_id: Set(row.id),
+        action: Set(name.to_owned()),
+        from_state: Set(from),
+        to_state: Set(row.state),
+        actor_user_id: Set(w.caller.user_id),
+        actor_token_id: Set(w.caller.token_id),
+        actor_name: Set(w.caller.name.chars().take(64).collect()),
+        department_id: Set(department_id),
+        note: Set(note),
+        evidence: Set(json!(evidence)),
+        at: Set(row.updated_at),
+    }
+    .insert(txn)
+    .await?;
+    w.audit(
+        txn,
+        &format!("case.{name}"),
+        "case",
+        row.id,
+        &row.grid_code,
+        json!({"from": from.map(|s| format!("{s:?}")), "to": format!("{:?}", row.state)}),
+    )
+    .await
+}
+
+/// Files a new case in REPORTED, with its first timeline entry.
+pub async fn report(w: &Writer<'_>, report: Report) -> ApiResult<case::Model> {
+    let title = text("title", &report.title, 128)?;
+    let description = text("description", &report.description, 4000)?;
+    let location = text("location", &report.location, 255)?;
+    let reporter_name = optional_text("reporterName", report.reporter_name.as_deref(), 64)?;
+    let reporter_phone = optional_phone("reporterPhone", report.reporter_phone.as_deref())?;
+    for (field, value, limit) in [
+        ("longitude", report.longitude, 180.0),
+        ("latitude", report.latitude, 90.0),
+    ] {
+        if value.is_some_and(|v| !(-limit..=limit).contains(&v)) {
+            return Err(ApiError::bad_input(
+                field,
+                format!("between -{limit} and {limit}"),
+            ));
+        }
+    }
+    let txn = w.begin().await?;
+    let grid = w
+        .place(&txn, Some(&report.grid_code), None)
+        .await?
+        .grid_code;
+    w.require(&grid, Object::Case, Action::Report)?;
+    let department = department_of(&txn, w.caller).await?;
+    let source = match (report.source, department) {
+        (Some(source), _) => source,
+        (None, Some(_)) => CaseSource::Department,
+        (None, None) => CaseSource::GridWorker,
+    };
+    let now = Utc::now();
+    let row = case::ActiveModel {
+        id: NotSet,
+        // Replaced below by the number made from the id.
+        number: Set(format!(
+            "new-{}",
+            now.timestamp_nanos_opt().unwrap_or_default()
+        )),
+        title: Set(title),
+        description: Set(description),
+        state: Set(CaseState::Reported),
+        source: Set(source),
+        category_code: Set(None),
+        urgency: Set(report.urgency.unwrap_or(Urgency::Normal)),
+        grid_code: Set(grid),
+        location: Set(location),
+        longitude: Set(report.longitude),
+        latitude: Set(report.latitude),
+        reporter_id: Set(w.caller.user_id),
+        reporter_name: Set(reporter_name),
+        reporter_phone: Set(reporter_phone),
+        department_id: Set(None),
+        filed_at: Set(None),
+        deadline_at: Set(None),
+        yellow_at: Set(None),
+        pending_request: Set(None),
+        requested_deadline_at: Set(None),
+        suspended_at: Set(None),
+        closed_at: Set(None),
+        rework_count: Set(0),
+        extension_count: Set(0),
+        escalated: Set(false),
+        supervision: Set(Supervision::None),
+        urgent_mark: Set(false),
+        satisfaction: Set(None),
+        version: Set(1),
+        created_at: Set(now),
+        updated_at: Set(now),
+    }
+    .insert(&txn)
+    .await?;
+    let row = case::ActiveModel {
+        id: Set(row.id),
+        number: Set(format!("AJ{}{:07}", now.format("%Y%m%d"), row.id)),
+        ..Default::default()
+    }
+    .update(&txn)
+    .await?;
+    let first = Step {
+        name: "report",
+        from: None,
+        department_id: department,
+        note: None,
+        evidence: &[],
+    };
+    record(w, &txn, &row, first).await?;
+    txn.commit().await?;
+    Ok(row)
+}
+
+/// The names of the transitions, for an error that lists them.
+fn known() -> String {
+    TRANSITIONS
+        .iter()
+        .map(|t| t.name)
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Takes transition `name` on case `id` as read at `version`.
+pub async fn take(
+    w: &Writer<'_>,
+    scope: &CaseScope,
+    id: i64,
+    version: i32,
+    name: &str,
+    input: Move,
+) -> ApiResult<case::Model> {
+    let transition = transition(name)
+        .ok_or_else(|| ApiError::bad_input("transition", format!("unknown; one of {}", known())))?;
+    let txn = w.begin().await?;
+    let current = case::Entity::find_by_id(id)
+        .one(&txn)
+        .await?
+        .ok_or(ApiError::NotFound("case"))?;
+    let duty = duty_of(&txn, &current).await?;
+    if !scope.admits(&current, duty.as_deref()) {
+        return Err(ApiError::NotFound("case"));
+    }
+    if current.version != version {
+        return Err(ApiError::Conflict(format!(
+            "this case was moved since you read it (you sent version {version}, it is at {}); \
+             read it again",
+            current.version
+        )));
+    }
+    if !transition.from.contains(&current.state) {
+        return Err(ApiError::InvalidState(format!(
+            "a case in state {:?} cannot take `{name}`",
+            current.state
+        )));
+    }
+    w.require(&current.grid_code, Object::Case, transition.action)?;
+    let acting_for = department_of(&txn, w.caller).await?;
+    if transition.by_department
+        && let Some(department) = acting_for
+        && Some(department) != current.department_id
+    {
+        return Err(ApiError::Forbidden);
+    }
+    check_pending(transition, &current)?;
+
+    let now = Utc::now();
+    let note = match optional_text("note", input.note.as_deref(), 2000)? {
+        None if transition.needs(Need::Note) => {
+            return Err(ApiError::bad_input("note", "required for this step"));
+        }
+        note => note,
+    };
+    let evidence = evidence(&input.evidence)?;
+    if transition.needs(Need::Evidence) && evidence.is_empty() {
+        return Err(ApiError::bad_input(
+            "evidence",
+            "at least one photo or document URL",
+        ));
+    }
+    let mut changes = effect(&txn, transition, &current, &input, now).await?;
+    changes.state = Set(transition.target(current.state));
+    let row = save::<case::Entity>(&txn, id, version, changes).await?;
+    let department = if transition.by_department {
+        current.department_id
+    } else {
+        acting_for
+    };
+    let entry = Step {
+        name,
+        from: Some(current.state),
+        department_id: department,
+        note,
+        evidence: &evidence,
+    };
+    record(w, &txn, &row, entry).await?;
+    txn.commit().await?;
+    Ok(row)
+}
+
+fn check_pending(transition: &Transition, current: &case::Model) -> ApiResult<()> {
+    let pending = current.pending_request;
+    match (transition.effect, transition.pending) {
+        (_, Some(wanted)) if pending != Some(wanted) => Err(ApiError::InvalidState(format!(
+            "no {} request is pending",
+            request_name(wanted)
+        ))),
+        (Effect::Request(_), _) if pending.is_some() => Err(ApiError::InvalidState(
+            "a request is already pending".to_owned(),
+        )),
+        (Effect::Refuse, _) if pending.is_none() => {
+            Err(ApiError::InvalidState("no request is pending".to_owned()))
+        }
+        _ => Ok(()),
+    }
+}
+
+fn request_name(request: CaseRequest) -> &'static str {
+    match request {
+        CaseRequest::Extension => "extension",
+        CaseRequest::Suspension => "suspension",
+    }
+}
+
+/// The changes a transition's effect makes to the case.
+async fn effect(
+    txn: &DatabaseTransaction,
+    transition: &Transition,
+    current: &case::Model,
+    input: &Move,
+    now: DateTime<Utc>,
+) -> ApiResult<case::ActiveModel> {
+    let mut changes = <case::ActiveModel as Default>::default();
+    match transition.effect {
+        Effect::None => {}
+        Effect::File => {
+            let category = input
+                .category_code
+                .as_deref()
+                .ok_or_else(|| ApiError::bad_input("categoryCode", "required to file"))?;
+            let urgency = input.urgency.unwrap_or(current.urgency);
+            let (category, started) = clock::start(txn, category, urgency, now).await?;
+            changes.category_code = Set(Some(category.code));
+            changes.urgency = Set(urgency);
+            changes.filed_at = Set(Some(now));
+            changes.deadline_at = Set(Some(started.deadline_at));
+            changes.yellow_at = Set(Some(started.yellow_at));
+        }
+        Effect::Dispatch => {
+            let department = input
+                .department_id
+                .ok_or_else(|| ApiError::bad_input("departmentId", "required to dispatch"))?;
+            let department = answerable(txn, current, department).await?;
+            changes.department_id = Set(Some(department.id));
+        }
+        Effect::SendBack => changes.department_id = Set(None),
+        Effect::Request(request) => {
+            if request == CaseRequest::Extension {
+                let wanted = input
+                    .deadline_at
+                    .ok_or_else(|| ApiError::bad_input("deadlineAt", "required"))?;
+                if current
+                    .deadline_at
+                    .is_some_and(|deadline| wanted <= deadline)
+                    || wanted <= now
+                {
+                    return Err(ApiError::bad_input(
+                        "deadlineAt",
+                        "must be later than the current deadline and than now",
+                    ));
+                }
+                changes.requested_deadline_at = Set(Some(wanted));
+            }
+            changes.pending_request = Set(Some(request));
+        }
+        Effect::Grant(CaseRequest::Extension) => {
+            let calendar = clock::calendar(txn).await?;
+            let deadline = current.requested_deadline_at.unwrap_or(now);
+            let filed = current.filed_at.unwrap_or(now);
+            changes.deadline_at = Set(Some(deadline));
+            changes.yellow_at = Set(Some(calendar.share_of(
+                filed,
+                deadline,
+                clock::YELLOW_PERCENT,
+            )));
+            changes.extension_count = Set(current.extension_count + 1);
+            changes.pending_request = Set(None);
+            changes.requested_deadline_at = Set(None);
+        }
+        Effect::Grant(CaseRequest::Suspension) => {
+            changes.suspended_at = Set(Some(now));
+            changes.pending_request = Set(None);
+        }
+        Effect::Refuse => {
+            changes.pending_request = Set(None);
+            changes.requested_deadline_at = Set(None);
+        }
+        Effect::Resume => {
+            // The working time left when the clock stopped is what is left now.
+            let calendar = clock::calendar(txn).await?;
+            let stopped = current.suspended_at.unwrap_or(now);
+            let shift = |at: Option<DateTime<Utc>>| {
+                at.map(|at| {
+                    calendar.add_working_minutes(now, calendar.working_minutes_between(stopped, at))
+                })
+            };
+            changes.deadline_at = Set(shift(current.deadline_at));
+            changes.yellow_at = Set(shift(current.yellow_at));
+            changes.suspended_at = Set(None);
+        }
+        Effect::Rework => changes.rework_count = Set(current.rework_count + 1),
+        Effect::Close => changes.closed_at = Set(Some(now)),
+        Effect::Evaluate => {
+            let score = input
+                .satisfaction
+                .ok_or_else(|| ApiError::bad_input("satisfaction", "required"))?;
+            if !(1..=5).contains(&score) {
+                return Err(ApiError::bad_input("satisfaction", "from 1 to 5"));
+            }
+            changes.satisfaction = Set(Some(score));
+        }
+        Effect::Escalate => changes.escalated = Set(true),
+        Effect::Supervise => {
+            let card = input
+                .card
+                .filter(|card| *card != Supervision::None)
+                .ok_or_else(|| ApiError::bad_input("card", "a yellow or red card"))?;
+            changes.supervision = Set(card);
+        }
+        Effect::MarkUrgent => changes.urgent_mark = Set(true),
+    }
+    Ok(changes)
+}
+
+/// The department a case may be dispatched to: one whose duties include the
+/// case's category and whose jurisdiction contains its grid.
+async fn answerable(
+    txn: &DatabaseTransaction,
+    current: &case::Model,
+    department_id: i64,
+) -> ApiResult<department::Model> {
+    let bad = |message: &str| ApiError::bad_input("departmentId", message);
+    let department = department::Entity::find_by_id(department_id)
+        .one(txn)
+        .await?
+        .ok_or_else(|| bad("no such department"))?;
+    let duty = duty_of(txn, current).await?;
+    if !duty.is_some_and(|duty| duties_of(&department).contains(&duty)) {
+        return Err(bad("the department does not answer for this category"));
+    }
+    let inside = AreaCode::parse(&department.jurisdiction_code)
+        .is_ok_and(|area| area.contains_raw(&current.grid_code));
+    if !inside {
+        return Err(bad(
+            "the case's grid is outside the department's jurisdiction",
+        ));
+    }
+    Ok(department)
+}
+
+/// What the timeline shows for a step's evidence.
+pub fn evidence_urls(step: &case_step::Model) -> Vec<String> {
+    match &step.evidence {
+        Value::Array(urls) => urls
+            .iter()
+            .filter_map(|url| url.as_str().map(str::to_owned))
+            .collect(),
+        _ => Vec::new(),
+    }
+}

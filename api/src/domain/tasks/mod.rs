@@ -1,0 +1,304 @@
+//! Tasks: instructions and campaigns from the command centre and managers,
+//! one record with an assignment per target. Who sees what: a sender sees
+//! their tasks and every assignment of them; an assignee sees their own
+//! assignments; `task read` in an area shows the tasks and assignments there.
+
+pub mod respond;
+pub mod send;
+
+use chrono::{DateTime, Utc};
+use entities::task_assignment::{self, AssignmentState};
+use entities::{task, task_feedback};
+use policies::{AreaLevel, Scope};
+use sea_orm::sea_query::{Alias, Condition, Expr, ExprTrait, Func, Query};
+use sea_orm::{
+    ColumnTrait, DatabaseConnection, EntityTrait, FromQueryResult, QueryFilter, QueryOrder,
+    StatementBuilder,
+};
+
+use crate::auth::Caller;
+use crate::domain::page::{Listing, PageRequest};
+use crate::domain::scoped::{self, Order};
+use crate::domain::within::in_scope;
+use crate::error::ApiResult;
+
+pub const TASK_CURSOR: &str = "task";
+pub const ASSIGNMENT_CURSOR: &str = "assignment";
+
+/// Who is asking about tasks: their user, their department, and where
+/// they may read tasks.
+#[derive(Debug, Clone)]
+pub struct TaskViewer {
+    pub user_id: Option<i64>,
+    pub department_id: Option<i64>,
+    pub read: Scope,
+}
+
+impl TaskViewer {
+    pub async fn of(
+        db: &DatabaseConnection,
+        authorizer: &policies::Authorizer,
+        caller: &Caller,
+    ) -> ApiResult<TaskViewer> {
+        Ok(TaskViewer {
+            user_id: caller.user_id,
+            department_id: crate::domain::cases::department_of(db, caller).await?,
+            read: caller.scope(authorizer, policies::Object::Task, policies::Action::Read),
+        })
+    }
+
+    /// Assignments addressed to the viewer.
+    pub fn own(&self) -> Condition {
+        let mut own = Condition::any();
+        if let Some(user) = self.user_id {
+            own = own.add(task_assignment::Column::AssigneeUserId.eq(user));
+        }
+        if let Some(department) = self.department_id {
+            own = own.add(task_assignment::Column::DepartmentId.eq(department));
+        }
+        if self.user_id.is_none() && self.department_id.is_none() {
+            own = own.add(Expr::cust("1 = 0"));
+        }
+        own
+    }
+
+    /// Tasks the viewer sent.
+    fn sent(&self) -> Condition {
+        match self.user_id {
+            Some(user) => Condition::all().add(task::Column::CreatedBy.eq(user)),
+            None => Condition::all().add(Expr::cust("1 = 0")),
+        }
+    }
+
+    /// Tasks the viewer sees: sent by them, sent in an area they may read
+    /// tasks in, or addressed to them.
+    pub fn tasks(&self) -> Condition {
+        let addressed = Query::select()
+            .column(task_assignment::Column::TaskId)
+            .from(task_assignment::Entity)
+            .cond_where(self.own())
+            .to_owned();
+        Condition::any()
+            .add(self.sent())
+            .add(in_scope(task::Column::AreaCode, &self.read))
+            .add(Expr::col(task::Column::Id).in_subquery(addressed))
+    }
+
+    /// Assignments the viewer sees: their own, those of tasks they sent,
+    /// and those in an area they may read tasks in.
+    pub fn assignments(&self) -> Condition {
+        let sent_by_me = Query::select()
+            .column(task::Column::Id)
+            .from(task::Entity)
+            .cond_where(self.sent())
+            .to_owned();
+        Condition::any()
+            .add(self.own())
+            .add(Expr::col(task_assignment::Column::TaskId).in_subquery(sent_by_me))
+            .add(in_scope(task_assignment::Column::AreaCode, &self.read))
+    }
+
+    pub fn owns(&self, row: &task_assignment::Model) -> bool {
+        (self.user_id.is_some() && row.assignee_user_id == self.user_id)
+            || (self.department_id.is_some() && row.department_id == self.department_id)
+    }
+}
+
+/// Which assignments to list.
+#[derive(Debug, Clone, Default)]
+pub struct AssignmentFilter {
+    pub task_id: Option<i64>,
+    /// Only those addressed to the viewer.
+    pub mine: bool,
+    pub state: Option<AssignmentState>,
+    /// Past the task's deadline and not completed.
+    pub overdue: Option<bool>,
+}
+
+fn overdue_condition(now: DateTime<Utc>) -> Condition {
+    let late_tasks = Query::select()
+        .column(task::Column::Id)
+        .from(task::Entity)
+        .and_where(task::Column::DeadlineAt.lt(now))
+        .to_owned();
+    Condition::all()
+        .add(task_assignment::Column::State.ne(AssignmentState::Completed))
+        .add(Expr::col(task_assignment::Column::TaskId).in_subquery(late_tasks))
+}
+
+pub async fn assignments(
+    db: &DatabaseConnection,
+    viewer: &TaskViewer,
+    filter: &AssignmentFilter,
+    request: &PageRequest,
+) -> ApiResult<Listing<task_assignment::Model>> {
+    let mut condition = Condition::all().add(if filter.mine {
+        viewer.own()
+    } else {
+        viewer.assignments()
+    });
+    if let Some(task) = filter.task_id {
+        condition = condition.add(task_assignment::Column::TaskId.eq(task));
+    }
+    if let Some(state) = filter.state {
+        condition = condition.add(task_assignment::Column::State.eq(state));
+    }
+    match filter.overdue {
+        Some(true) => condition = condition.add(overdue_condition(Utc::now())),
+        Some(false) => condition = condition.add(overdue_condition(Utc::now()).not()),
+        None => {}
+    }
+    scoped::page_by::<task_assignment::Entity>(
+        db,
+        &Scope::everything(),
+        task_assignment::Column::AreaCode,
+        task_assignment::Column::Id,
+        Order {
+            column: task_assignment::Column::AreaCode,
+            descending: false,
+        },
+        condition,
+        request,
+    )
+    .await
+}
+
+/// Tasks the viewer sees, newest first; `sent_only` keeps those they sent.
+pub async fn tasks(
+    db: &DatabaseConnection,
+    viewer: &TaskViewer,
+    sent_only: bool,
+    request: &PageRequest,
+) -> ApiResult<Listing<task::Model>> {
+    let condition = if sent_only {
+        viewer.sent()
+    } else {
+        viewer.tasks()
+    };
+    scoped::page_by::<task::Entity>(
+        db,
+        &Scope::everything(),
+        task::Column::AreaCode,
+        task::Column::Id,
+        Order {
+            column: task::Column::Id,
+            descending: true,
+        },
+        condition,
+        request,
+    )
+    .await
+}
+
+pub async fn find_task(
+    db: &DatabaseConnection,
+    viewer: &TaskViewer,
+    id: i64,
+) -> ApiResult<Option<task::Model>> {
+    Ok(task::Entity::find_by_id(id)
+        .filter(viewer.tasks())
+        .one(db)
+        .await?)
+}
+
+pub async fn find_assignment(
+    db: &DatabaseConnection,
+    viewer: &TaskViewer,
+    id: i64,
+) -> ApiResult<Option<task_assignment::Model>> {
+    Ok(task_assignment::Entity::find_by_id(id)
+        .filter(viewer.assignments())
+        .one(db)
+        .await?)
+}
+
+pub async fn feedback(
+    db: &DatabaseConnection,
+    assignment_id: i64,
+) -> ApiResult<Vec<task_feedback::Model>> {
+    Ok(task_feedback::Entity::find()
+        .filter(task_feedback::Column::AssignmentId.eq(assignment_id))
+        .order_by_asc(task_feedback::Column::Id)
+        .all(db)
+        .await?)
+}
+
+/// Progress of a task, or of one area's part of it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, FromQueryResult)]
+pub struct Progress {
+    pub area_code: Option<String>,
+    pub assignments: i64,
+    pub acknowledged: i64,
+    pub completed: i64,
+    pub target: i64,
+    pub reached: i64,
+}
+
+/// The progress of task `task_id` over the assignments the viewer sees:
+/// the whole, or grouped by the areas of `level` (grid assignments roll
+/// up into their community, street and district).
+pub async fn progress(
+    db: &DatabaseConnection,
+    viewer: &TaskViewer,
+    task_id: i64,
+    level: Option<AreaLevel>,
+) -> ApiResult<Vec<Progress>> {
+    let mut select = Query::select();
+    select
+        .from(task_assignment::Entity)
+        .cond_where(
+            Condition::all()
+                .add(task_assignment::Column::TaskId.eq(task_id))
+                .add(viewer.assignments()),
+        )
+        .expr_as(
+            Expr::col(task_assignment::Column::Id).count(),
+            Alias::new("assignments"),
+        )
+        .expr_as(
+            Expr::cust("COALESCE(SUM(CASE WHEN acknowledged_at IS NOT NULL THEN 1 ELSE 0 END), 0)"),
+            Alias::new("acknowledged"),
+        )
+        .expr_as(
+            Expr::cust("COALESCE(SUM(CASE WHEN state = 'completed' THEN 1 ELSE 0 END), 0)"),
+            Alias::new("completed"),
+        )
+        .expr_as(
+            Expr::cust("COALESCE(SUM(COALESCE(target, 0)), 0)"),
+            Alias::new("target"),
+        )
+        .expr_as(
+            Expr::cust("COALESCE(SUM(progress), 0)"),
+            Alias::new("reached"),
+        );
+    match level {
+        Some(level) => {
+            let width = level.width() as i32;
+            // The width is written into the text, not bound: PostgreSQL
+            // matches a grouped expression to the selected one by its text,
+            // and two parameters are two different texts.
+            let area = Expr::cust(format!("SUBSTR(area_code, 1, {width})"));
+            select
+                .expr_as(area.clone(), Alias::new("area_code"))
+                .and_where(
+                    Func::cust(Alias::new("LENGTH"))
+                        .arg(Expr::col(task_assignment::Column::AreaCode))
+                        .gte(width),
+                )
+                .add_group_by([area.clone()])
+                .order_by_expr(area, sea_orm::sea_query::Order::Asc);
+        }
+        None => {
+            select.expr_as(Expr::cust("NULL"), Alias::new("area_code"));
+        }
+    }
+    let backend = db.get_database_backend();
+    let rows = Progress::find_by_statement(StatementBuilder::build(&select, &backend))
+        .all(db)
+        .await?;
+    // Totals without a group are one row even when nothing matched.
+    Ok(rows
+        .into_iter()
+        .filter(|row| level.is_none() || row.assignments > 0)
+        .collect())
+}

@@ -1,0 +1,464 @@
+//! The closed loop end to end over HTTP, watched over graphql-ws: report →
+//! verify → file → dispatch → accept → extension → handle → failed check
+//! (rework) → handle → check → close → evaluate, with the authorizer
+//! deciding every step, and the lists, lights and indicators agreeing with
+//! what is stored.
+
+use std::time::Duration;
+
+use chrono::Utc;
+use entities::{audit_log, case};
+use gridgov_tests::{Client, TestDatabase, TestServer, error_code, on_each_backend};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+use serde_json::{Value, json};
+
+const GRID: &str = "420502003001001";
+const COMMUNITY: &str = "420502003001";
+
+const MOVE: &str = "mutation($id: ID!, $v: Int!, $t: CaseTransition!, $input: CaseMoveInput) {
+    moveCase(id: $id, version: $v, transition: $t, input: $input) {
+        id state version light deadlineAt reworkCount extensionCount pendingRequest
+        department { code } satisfaction } }";
+
+const REPORT: &str = "mutation($input: ReportCaseInput!) { reportCase(input: $input) {
+    id number state version source timeline { action } } }";
+
+/// A case as the caller last read it: its id and version.
+struct Held {
+    id: String,
+    version: i64,
+}
+
+async fn step(client: &Client<'_>, held: &mut Held, transition: &str, input: Value) -> Value {
+    let body = client
+        .graphql(
+            MOVE,
+            json!({"id": held.id, "v": held.version, "t": transition, "input": input}),
+        )
+        .await;
+    let moved = body["data"]["moveCase"].clone();
+    assert!(moved.is_object(), "{transition}: {body:#}");
+    held.version = moved["version"].as_i64().expect("a version");
+    moved
+}
+
+async fn refused(client: &Client<'_>, held: &Held, transition: &str, input: Value) -> Value {
+    let body = client
+        .graphql(
+            MOVE,
+            json!({"id": held.id, "v": held.version, "t": transition, "input": input}),
+        )
+        .await;
+    assert!(
+        body.get("errors").is_some(),
+        "{transition} must be refused: {body:#}"
+    );
+    body
+}
+
+async fn department_id(client: &Client<'_>, code: &str) -> String {
+    let data = client.data("{ departments { id code } }", json!({})).await;
+    data["departments"]
+        .as_array()
+        .expect("departments")
+        .iter()
+        .find(|d| d["code"] == code)
+        .and_then(|d| d["id"].as_str())
+        .unwrap_or_else(|| panic!("department {code}"))
+        .to_owned()
+}
+
+#[tokio::test]
+async fn a_case_goes_round_the_loop_with_a_rework_and_every_step_is_decided_and_kept() {
+    on_each_backend(|server| async move {
+        let worker = server.as_user(&format!("worker-{GRID}")).await;
+        let operator = server.as_user("operator").await;
+        let officer = server.as_user("officer-police-420502").await;
+        let other_officer = server.as_user("officer-hrss-420502").await;
+        let manager = server.as_user(&format!("community-{COMMUNITY}")).await;
+        let mut live = server
+            .subscribe(
+                &server.token_for(&format!("worker-{GRID}")).await,
+                "subscription($g: String) { caseChanged(within: $g) { id state version } }",
+                json!({"g": GRID}),
+            )
+            .await;
+
+        // Report: a worker on rounds.
+        let body = worker
+            .graphql(
+                REPORT,
+                json!({"input": {"title": "井盖缺失", "description": "人行道井盖缺失，有坠落风险。",
+                    "gridCode": GRID, "location": "西陵一路 8 号门前"}}),
+            )
+            .await;
+        let reported = body["data"]["reportCase"].clone();
+        assert_eq!(reported["state"], "REPORTED", "{body:#}");
+        assert_eq!(reported["source"], "GRID_WORKER");
+        assert!(reported["number"].as_str().is_some_and(|n| n.starts_with("AJ")));
+        let mut held = Held {
+            id: reported["id"].as_str().expect("id").to_owned(),
+            version: reported["version"].as_i64().expect("version"),
+        };
+        // Nobody else's grid: a neighbour cannot report here.
+        let neighbour = server.as_user("worker-420502003001002").await;
+        let body = neighbour
+            .graphql(
+                REPORT,
+                json!({"input": {"title": "x", "description": "x", "gridCode": GRID, "location": "x"}}),
+            )
+            .await;
+        assert_eq!(error_code(&body), Some("FORBIDDEN"), "{body:#}");
+
+        // Wrong state, wrong person, missing input.
+        let body = refused(&worker, &held, "CHECK_PASSED", json!({})).await;
+        assert_eq!(error_code(&body), Some("INVALID_STATE"));
+        step(&worker, &mut held, "VERIFY", json!({})).await;
+        let body = refused(&worker, &held, "FILE", json!({"categoryCode": "D0202"})).await;
+        assert_eq!(error_code(&body), Some("FORBIDDEN"), "a worker does not file");
+        let body = refused(&operator, &held, "FILE", json!({"categoryCode": "D02"})).await;
+        assert_eq!(body["errors"][0]["extensions"]["field"], "categoryCode");
+
+        let filed = step(
+            &operator,
+            &mut held,
+            "FILE",
+            json!({"categoryCode": "D0202", "urgency": "NORMAL"}),
+        )
+        .await;
+        assert_eq!(filed["state"], "FILED");
+        assert_eq!(filed["light"], "GREEN");
+        let deadline: chrono::DateTime<Utc> =
+            filed["deadlineAt"].as_str().expect("a deadline").parse().expect("RFC 3339");
+        assert!(deadline > Utc::now() + chrono::Duration::hours(17), "two working days");
+
+        // Dispatch: only to a department answering for the duty.
+        let market = department_id(&operator, "market-420502").await;
+        let police = department_id(&operator, "police-420502").await;
+        let body = refused(&operator, &held, "DISPATCH", json!({"departmentId": market})).await;
+        assert_eq!(body["errors"][0]["extensions"]["field"], "departmentId", "{body:#}");
+        let dispatched = step(&operator, &mut held, "DISPATCH", json!({"departmentId": police})).await;
+        assert_eq!(dispatched["department"]["code"], "police-420502");
+
+        // Another department does not even see it.
+        let body = refused(&other_officer, &held, "ACCEPT", json!({})).await;
+        assert_eq!(error_code(&body), Some("NOT_FOUND"), "{body:#}");
+
+        // Two accepts of one version at once: one wins, one is told.
+        let (a, b) = tokio::join!(
+            officer.graphql(MOVE, json!({"id": held.id, "v": held.version, "t": "ACCEPT"})),
+            officer.graphql(MOVE, json!({"id": held.id, "v": held.version, "t": "ACCEPT"})),
+        );
+        let codes = [error_code(&a), error_code(&b)];
+        assert_eq!(codes.iter().filter(|c| c.is_none()).count(), 1, "{a:#} {b:#}");
+        assert!(codes.contains(&Some("CONFLICT")), "{a:#} {b:#}");
+        let winner = if error_code(&a).is_none() { &a } else { &b };
+        assert_eq!(winner["data"]["moveCase"]["state"], "IN_PROGRESS");
+        held.version = winner["data"]["moveCase"]["version"].as_i64().expect("version");
+
+        // More time, asked for and granted.
+        let later = (deadline + chrono::Duration::days(3)).to_rfc3339();
+        let body = refused(&operator, &held, "EXTEND", json!({})).await;
+        assert_eq!(error_code(&body), Some("INVALID_STATE"), "nothing asked yet");
+        let asked = step(
+            &officer,
+            &mut held,
+            "REQUEST_EXTENSION",
+            json!({"note": "需协调物业", "deadlineAt": later}),
+        )
+        .await;
+        assert_eq!(asked["pendingRequest"], "EXTENSION");
+        let body = refused(&officer, &held, "EXTEND", json!({})).await;
+        assert_eq!(error_code(&body), Some("FORBIDDEN"), "a department does not grant itself");
+        let extended = step(&operator, &mut held, "EXTEND", json!({})).await;
+        assert_eq!(extended["extensionCount"], 1);
+        assert_eq!(extended["pendingRequest"], Value::Null);
+        let new_deadline: chrono::DateTime<Utc> = extended["deadlineAt"]
+            .as_str()
+            .expect("deadline")
+            .parse()
+            .expect("RFC 3339");
+        assert_eq!(new_deadline.timestamp(), (deadline + chrono::Duration::days(3)).timestamp());
+
+        // Handled, checked and failed: back to the same department.
+        let body = refused(&officer, &held, "HANDLE", json!({})).await;
+        assert_eq!(body["errors"][0]["extensions"]["field"], "evidence");
+        let evidence = json!({"evidence": ["https://evidence.example/manhole/after.jpg"], "note": "已补装井盖"});
+        step(&officer, &mut held, "HANDLE", evidence.clone()).await;
+        let reworked = step(&worker, &mut held, "CHECK_FAILED", json!({"note": "井盖松动"})).await;
+        assert_eq!(reworked["state"], "DISPATCHED");
+        assert_eq!(reworked["reworkCount"], 1);
+        assert_eq!(reworked["department"]["code"], "police-420502");
+        step(&officer, &mut held, "ACCEPT", json!({})).await;
+        step(&officer, &mut held, "HANDLE", evidence).await;
+        step(&worker, &mut held, "CHECK_PASSED", json!({})).await;
+        let body = refused(&worker, &held, "CLOSE", json!({})).await;
+        assert_eq!(error_code(&body), Some("FORBIDDEN"), "a worker does not close");
+        let closed = step(&manager, &mut held, "CLOSE", json!({})).await;
+        assert_eq!(closed["light"], Value::Null, "a closed case has no light");
+        let body = refused(&worker, &held, "EVALUATE", json!({"satisfaction": 6})).await;
+        assert_eq!(body["errors"][0]["extensions"]["field"], "satisfaction");
+        let evaluated = step(&worker, &mut held, "EVALUATE", json!({"satisfaction": 5})).await;
+        assert_eq!(evaluated["state"], "EVALUATED");
+        let body = refused(&manager, &held, "ESCALATE", json!({"note": "x"})).await;
+        assert_eq!(error_code(&body), Some("INVALID_STATE"), "only open cases");
+
+        // The timeline holds every step, in order, each with its actor.
+        let data = manager
+            .data(
+                "query($id: ID!) { case(id: $id) { timelineLength timeline {
+                    action fromState toState actorName evidence note department { code } } } }",
+                json!({"id": held.id}),
+            )
+            .await;
+        let timeline = data["case"]["timeline"].as_array().expect("timeline").clone();
+        let actions: Vec<&str> = timeline
+            .iter()
+            .map(|s| s["action"].as_str().expect("action"))
+            .collect();
+        assert_eq!(
+            actions,
+            [
+                "report", "verify", "file", "dispatch", "accept", "request_extension", "extend",
+                "handle", "check_failed", "accept", "handle", "check_passed", "close", "evaluate"
+            ]
+        );
+        assert_eq!(data["case"]["timelineLength"], timeline.len());
+        assert_eq!(timeline[0]["fromState"], Value::Null);
+        assert_eq!(timeline[8]["fromState"], "HANDLED");
+        assert_eq!(timeline[8]["toState"], "DISPATCHED");
+        assert_eq!(timeline[8]["note"], "井盖松动");
+        assert_eq!(timeline[7]["evidence"][0], "https://evidence.example/manhole/after.jpg");
+        assert_eq!(timeline[4]["actorName"], "officer-police-420502");
+        assert_eq!(timeline[4]["department"]["code"], "police-420502");
+
+        // One audit row per step, none for the refusals.
+        let db = server.db().await;
+        let key: i64 = case::Entity::find()
+            .filter(case::Column::Title.eq("井盖缺失"))
+            .one(&db)
+            .await
+            .expect("lookup")
+            .expect("stored")
+            .id;
+        let audited = audit_log::Entity::find()
+            .filter(audit_log::Column::ObjectKind.eq("case"))
+            .filter(audit_log::Column::ObjectId.eq(key.to_string()))
+            .all(&db)
+            .await
+            .expect("audit");
+        db.close().await.expect("close");
+        assert_eq!(audited.len(), timeline.len());
+
+        // The worker watched it all live.
+        let mut seen = Vec::new();
+        while seen.last() != Some(&json!("EVALUATED")) {
+            let event = live
+                .next(Duration::from_secs(10))
+                .await
+                .unwrap_or_else(|| panic!("another event after {seen:?}"));
+            assert_eq!(event["caseChanged"]["id"], held.id.as_str());
+            seen.push(event["caseChanged"]["state"].clone());
+        }
+        assert_eq!(seen.len(), timeline.len(), "{seen:?}");
+        server
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn lists_lights_and_indicators_agree_with_what_is_stored() {
+    on_each_backend(|server| async move {
+        let db = server.db().await;
+        let stored = case::Entity::find()
+            .filter(case::Column::GridCode.starts_with(COMMUNITY))
+            .all(&db)
+            .await
+            .expect("cases");
+        db.close().await.expect("close");
+        let manager = server.as_user(&format!("community-{COMMUNITY}")).await;
+        let count = |filter: Value| {
+            let manager = &manager;
+            async move {
+                manager
+                    .data(
+                        "query($f: CaseFilter) { cases(filter: $f) { totalCount } }",
+                        json!({"f": filter}),
+                    )
+                    .await["cases"]["totalCount"]
+                    .as_u64()
+                    .expect("a count")
+            }
+        };
+        assert_eq!(count(Value::Null).await, stored.len() as u64);
+        let now = Utc::now();
+        let open_with_clock = stored
+            .iter()
+            .filter(|c| {
+                c.deadline_at.is_some()
+                    && !matches!(
+                        c.state,
+                        case::CaseState::Void | case::CaseState::Closed | case::CaseState::Evaluated
+                    )
+            })
+            .collect::<Vec<_>>();
+        let red = open_with_clock
+            .iter()
+            .filter(|c| c.suspended_at.unwrap_or(now) >= c.deadline_at.expect("deadline"))
+            .count() as u64;
+        let by_light = [
+            count(json!({"light": "GREEN"})).await,
+            count(json!({"light": "YELLOW"})).await,
+            count(json!({"light": "RED"})).await,
+        ];
+        assert_eq!(by_light.iter().sum::<u64>(), open_with_clock.len() as u64);
+        assert_eq!(by_light[2], red);
+        assert_eq!(count(json!({"overdue": true})).await, red);
+        // Each listed case's own light agrees with the filter that found it.
+        for light in ["GREEN", "YELLOW", "RED"] {
+            let data = manager
+                .data(
+                    "query($f: CaseFilter) { cases(filter: $f, first: 100) { edges { node { light overdue } } } }",
+                    json!({"f": {"light": light}}),
+                )
+                .await;
+            for edge in data["cases"]["edges"].as_array().expect("edges") {
+                assert_eq!(edge["node"]["light"], light);
+                assert_eq!(edge["node"]["overdue"], light == "RED");
+            }
+        }
+        let evaluated = stored
+            .iter()
+            .filter(|c| c.state == case::CaseState::Evaluated)
+            .count() as u64;
+        assert_eq!(count(json!({"states": ["EVALUATED"]})).await, evaluated);
+
+        // Indicators for the community, against the stored rows.
+        let data = manager
+            .data(
+                "query($a: String) { caseIndicators(area: $a) { reported void filed closed
+                    closedOnTime reworked filingRate closureRate onTimeClosureRate reworkRate } }",
+                json!({"a": COMMUNITY}),
+            )
+            .await;
+        let indicators = &data["caseIndicators"];
+        let filed = stored.iter().filter(|c| c.filed_at.is_some()).count();
+        let closed: Vec<_> = stored.iter().filter(|c| c.closed_at.is_some()).collect();
+        let on_time = closed
+            .iter()
+            .filter(|c| c.deadline_at.is_none_or(|d| c.closed_at.expect("closed") <= d))
+            .count();
+        let reworked = stored.iter().filter(|c| c.rework_count > 0).count();
+        assert_eq!(indicators["reported"], stored.len());
+        assert_eq!(indicators["filed"], filed);
+        assert_eq!(indicators["closed"], closed.len());
+        assert_eq!(indicators["closedOnTime"], on_time);
+        assert_eq!(indicators["reworked"], reworked);
+        let rate = indicators["filingRate"].as_f64().expect("a rate");
+        assert!((rate - filed as f64 / stored.len() as f64).abs() < 1e-9);
+
+        // A department sees the cases dispatched to it and those of its
+        // duties, nothing else.
+        let officer = server.as_user("officer-market-420502").await;
+        let data = officer
+            .data(
+                "{ cases(first: 100) { totalCount edges { node { categoryCode department { code } } } } }",
+                json!({}),
+            )
+            .await;
+        assert!(data["cases"]["totalCount"].as_u64() > Some(0));
+        for edge in data["cases"]["edges"].as_array().expect("edges") {
+            let ours = edge["node"]["department"]["code"] == "market-420502";
+            let food = edge["node"]["categoryCode"]
+                .as_str()
+                .is_some_and(|code| code.starts_with("D07"));
+            assert!(ours || food, "{edge}");
+        }
+        server
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_subscriber_on_one_replica_sees_a_case_reported_on_another() {
+    on_each_backend(|server| async move {
+        // Replicas share one PostgreSQL; the embedded SQLite is one process,
+        // where the subscriber listens on the same server.
+        let replica = match server.backend {
+            gridgov_tests::Backend::Postgres => Some(
+                TestServer::start_on(TestDatabase::share(&server), |config| {
+                    config.no_seed = true
+                })
+                .await,
+            ),
+            gridgov_tests::Backend::Sqlite => None,
+        };
+        let listening = replica.as_ref().unwrap_or(&server);
+        let token = listening.token_for(&format!("worker-{GRID}")).await;
+        let mut live = listening
+            .subscribe(
+                &token,
+                "subscription { caseChanged { id title gridCode } }",
+                json!({}),
+            )
+            .await;
+        // Someone else's grid: the subscriber must not hear of it.
+        let elsewhere = server.as_user("worker-420502003001002").await;
+        elsewhere
+            .data(
+                REPORT,
+                json!({"input": {"title": "邻网格", "description": "x", "gridCode": "420502003001002", "location": "x"}}),
+            )
+            .await;
+        let worker = server.as_user(&format!("worker-{GRID}")).await;
+        worker
+            .data(
+                REPORT,
+                json!({"input": {"title": "路灯不亮", "description": "x", "gridCode": GRID, "location": "x"}}),
+            )
+            .await;
+        let event = live.next(Duration::from_secs(10)).await.expect("an event");
+        assert_eq!(event["caseChanged"]["title"], "路灯不亮");
+        assert_eq!(event["caseChanged"]["gridCode"], GRID);
+        if let Some(replica) = replica {
+            replica.stop_keeping_database().await;
+        }
+        server
+    })
+    .await;
+}
+
+/// Expiry does not depend on the backend, so this runs on SQLite only.
+#[tokio::test]
+async fn a_stream_ends_when_its_token_expires_and_a_bad_token_gets_none() {
+    let database = TestDatabase::create(gridgov_tests::Backend::Sqlite)
+        .await
+        .expect("SQLite is always there");
+    let server = TestServer::start_on(database, |config| {
+        config.auth.access_token_seconds = 2;
+    })
+    .await;
+    let token = server.token_for(&format!("worker-{GRID}")).await;
+    let mut live = server
+        .subscribe(&token, "subscription { caseChanged { id } }", json!({}))
+        .await;
+    let started = std::time::Instant::now();
+    assert_eq!(
+        live.next(Duration::from_secs(10)).await,
+        None,
+        "the stream completes"
+    );
+    assert!(started.elapsed() < Duration::from_secs(5));
+    // Connecting again with the expired token, or with no token at all
+    // worth the name, is refused at `connection_init`.
+    for bad in [token.as_str(), "not-a-token"] {
+        assert!(
+            server
+                .try_subscribe(bad, "subscription { caseChanged { id } }", json!({}))
+                .await
+                .is_none(),
+            "{bad}"
+        );
+    }
+    server.stop().await;
+}

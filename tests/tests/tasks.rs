@@ -1,0 +1,204 @@
+//! Tasks end to end: a campaign fanned out to every grid of a street,
+//! received live by a worker over graphql-ws, acknowledged, counted and
+//! completed, its progress rolled up to every level; overdue assignments
+//! shown to the sender; answers only by the assignee, against the version
+//! they read.
+
+use std::time::Duration;
+
+use chrono::Utc;
+use entities::{grid, task, task_assignment};
+use gridgov_tests::{error_code, on_each_backend};
+use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
+use serde_json::json;
+
+const STREET: &str = "420502003";
+const GRID: &str = "420502003001001";
+
+const SEND: &str = "mutation($input: SendTaskInput!) { sendTask(input: $input) {
+    id kind areaCode progress { assignments target reached completed } } }";
+
+const ANSWER_FIELDS: &str = "id state progress version acknowledgedAt completedAt";
+
+#[tokio::test]
+async fn a_campaign_fans_out_to_every_grid_and_rolls_up_to_every_level() {
+    on_each_backend(|server| async move {
+        let operator = server.as_user("operator").await;
+        let worker_token = server.token_for(&format!("worker-{GRID}")).await;
+        let worker = server.with_bearer(&worker_token);
+        let mut live = server
+            .subscribe(
+                &worker_token,
+                "subscription { taskAssigned { id state target task { title } } }",
+                json!({}),
+            )
+            .await;
+        let db = server.db().await;
+        let grids = grid::Entity::find()
+            .filter(grid::Column::Code.starts_with(STREET))
+            .count(&db)
+            .await
+            .expect("grids");
+        db.close().await.expect("close");
+
+        let deadline = (Utc::now() + chrono::Duration::days(2)).to_rfc3339();
+        let campaign = |targets: serde_json::Value, per_grid: Option<i32>| {
+            json!({"input": {"title": "入户调查", "body": "每个网格完成 10 户入户调查。",
+                "kind": "CAMPAIGN", "priority": "HIGH", "deadlineAt": deadline,
+                "targetPerGrid": per_grid, "targets": targets}})
+        };
+        let body = operator
+            .graphql(SEND, campaign(json!({"areas": [STREET]}), None))
+            .await;
+        assert_eq!(body["errors"][0]["extensions"]["field"], "targetPerGrid", "{body:#}");
+        // A worker may not send tasks.
+        let body = worker
+            .graphql(SEND, campaign(json!({"areas": [GRID]}), Some(10)))
+            .await;
+        assert_eq!(error_code(&body), Some("FORBIDDEN"), "{body:#}");
+
+        // The street and one of its grids again: one assignment per grid.
+        let body = operator
+            .graphql(SEND, campaign(json!({"areas": [STREET, GRID]}), Some(10)))
+            .await;
+        let sent = body["data"]["sendTask"].clone();
+        assert_eq!(sent["areaCode"], STREET, "{body:#}");
+        assert_eq!(sent["progress"]["assignments"], grids);
+        assert_eq!(sent["progress"]["target"], grids * 10);
+        assert_eq!(sent["progress"]["reached"], 0);
+
+        // The worker hears of it live, and finds it on their list.
+        let event = live.next(Duration::from_secs(10)).await.expect("an assignment");
+        assert_eq!(event["taskAssigned"]["task"]["title"], "入户调查");
+        assert_eq!(event["taskAssigned"]["target"], 10);
+        let mine = worker
+            .data(
+                &format!("{{ myAssignments(state: PENDING) {{ edges {{ node {{ {ANSWER_FIELDS} task {{ id }} }} }} }} }}"),
+                json!({}),
+            )
+            .await;
+        let assignment = mine["myAssignments"]["edges"]
+            .as_array()
+            .expect("edges")
+            .iter()
+            .map(|e| e["node"].clone())
+            .find(|n| n["task"]["id"] == sent["id"])
+            .expect("the worker's assignment");
+        assert_eq!(assignment["id"], event["taskAssigned"]["id"]);
+        let id = assignment["id"].clone();
+
+        // Acknowledge, count, complete: each against the version read.
+        let acknowledge = format!(
+            "mutation($id: ID!, $v: Int!) {{ acknowledgeAssignment(id: $id, version: $v) {{ {ANSWER_FIELDS} }} }}"
+        );
+        let progress = format!(
+            "mutation($id: ID!, $v: Int!, $n: Int, $note: String) {{ reportTaskProgress(id: $id, version: $v, reached: $n, note: $note) {{ {ANSWER_FIELDS} }} }}"
+        );
+        let complete = format!(
+            "mutation($id: ID!, $v: Int!) {{ completeAssignment(id: $id, version: $v, note: \"完成\") {{ {ANSWER_FIELDS} feedback {{ note progress }} }} }}"
+        );
+        let acked = worker.data(&acknowledge, json!({"id": id, "v": 1})).await;
+        assert_eq!(acked["acknowledgeAssignment"]["state"], "ACKNOWLEDGED");
+        assert!(acked["acknowledgeAssignment"]["acknowledgedAt"].is_string());
+        let body = worker.graphql(&acknowledge, json!({"id": id, "v": 1})).await;
+        assert_eq!(error_code(&body), Some("CONFLICT"), "{body:#}");
+        let other = server.as_user("worker-420502003001002").await;
+        let body = other.graphql(&progress, json!({"id": id, "v": 2, "n": 9})).await;
+        assert_eq!(error_code(&body), Some("NOT_FOUND"), "not theirs to see: {body:#}");
+        let body = operator.graphql(&progress, json!({"id": id, "v": 2, "n": 9})).await;
+        assert_eq!(error_code(&body), Some("FORBIDDEN"), "the sender sees but does not answer: {body:#}");
+        let body = worker.graphql(&progress, json!({"id": id, "v": 2, "n": -1})).await;
+        assert_eq!(body["errors"][0]["extensions"]["field"], "reached");
+        let counted = worker
+            .data(&progress, json!({"id": id, "v": 2, "n": 7, "note": "已调查 7 户"}))
+            .await;
+        assert_eq!(counted["reportTaskProgress"]["progress"], 7);
+        assert_eq!(counted["reportTaskProgress"]["state"], "IN_PROGRESS");
+        let done = worker.data(&complete, json!({"id": id, "v": 3})).await;
+        assert_eq!(done["completeAssignment"]["state"], "COMPLETED");
+        let feedback = done["completeAssignment"]["feedback"].as_array().expect("feedback");
+        assert_eq!(feedback.len(), 2);
+        assert_eq!(feedback[0]["progress"], 7);
+        let body = worker.graphql(&complete, json!({"id": id, "v": 4})).await;
+        assert_eq!(error_code(&body), Some("INVALID_STATE"));
+
+        // Progress rolls up: the whole, and by community, grid and district.
+        let rollup = operator
+            .data(
+                "query($id: ID!) { task(id: $id) { progress { assignments completed acknowledged reached target }
+                    communities: progressByArea(level: COMMUNITY) { areaCode assignments reached target completed }
+                    grids: progressByArea(level: GRID) { areaCode reached }
+                    districts: progressByArea(level: DISTRICT) { areaCode assignments reached } } }",
+                json!({"id": sent["id"]}),
+            )
+            .await;
+        let whole = &rollup["task"]["progress"];
+        assert_eq!(whole["completed"], 1);
+        assert_eq!(whole["acknowledged"], 1);
+        assert_eq!(whole["reached"], 7);
+        let communities = rollup["task"]["communities"].as_array().expect("communities");
+        let sum = |key: &str| communities.iter().map(|c| c[key].as_i64().expect("n")).sum::<i64>();
+        assert_eq!(sum("assignments"), grids as i64);
+        assert_eq!(sum("target"), grids as i64 * 10);
+        assert_eq!(sum("reached"), 7);
+        let own = communities
+            .iter()
+            .find(|c| c["areaCode"] == "420502003001")
+            .expect("the worker's community");
+        assert_eq!(own["reached"], 7);
+        assert_eq!(own["completed"], 1);
+        assert_eq!(rollup["task"]["grids"].as_array().map(Vec::len), Some(grids as usize));
+        assert_eq!(rollup["task"]["districts"][0]["areaCode"], "420502");
+        assert_eq!(rollup["task"]["districts"][0]["reached"], 7);
+
+        // A worker of another street never hears of it.
+        let far = server.as_user("worker-420502004001001").await;
+        let data = far
+            .data("query($id: ID!) { task(id: $id) { id } }", json!({"id": sent["id"]}))
+            .await;
+        assert!(data["task"].is_null());
+        server
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn the_sender_sees_the_overdue_assignments() {
+    on_each_backend(|server| async move {
+        let db = server.db().await;
+        let late = task::Entity::find()
+            .filter(task::Column::DeadlineAt.lt(Utc::now()))
+            .one(&db)
+            .await
+            .expect("lookup")
+            .expect("a seeded task past its deadline");
+        let open = task_assignment::Entity::find()
+            .filter(task_assignment::Column::TaskId.eq(late.id))
+            .filter(task_assignment::Column::State.ne(task_assignment::AssignmentState::Completed))
+            .count(&db)
+            .await
+            .expect("count");
+        db.close().await.expect("close");
+        let operator = server.as_user("operator").await;
+        let data = operator
+            .data(
+                "{ tasks(sentByMe: true, first: 20) { edges { node { id title
+                    overdue: assignments(overdue: true) { totalCount }
+                    all: assignments { totalCount } } } } }",
+                json!({}),
+            )
+            .await;
+        let sent = data["tasks"]["edges"]
+            .as_array()
+            .expect("edges")
+            .iter()
+            .map(|e| &e["node"])
+            .find(|n| n["title"] == late.title.as_str())
+            .expect("the late task is among the sender's")
+            .clone();
+        assert_eq!(sent["overdue"]["totalCount"], open);
+        assert!(open > 0);
+        server
+    })
+    .await;
+}
