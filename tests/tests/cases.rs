@@ -462,3 +462,89 @@ async fn a_stream_ends_when_its_token_expires_and_a_bad_token_gets_none() {
     }
     server.stop().await;
 }
+
+#[tokio::test]
+async fn requests_are_decided_by_a_dispatcher_and_supervision_marks_any_open_case() {
+    on_each_backend(|server| async move {
+        let worker = server.as_user(&format!("worker-{GRID}")).await;
+        let operator = server.as_user("operator").await;
+        let officer = server.as_user("officer-police-420502").await;
+        let manager = server.as_user(&format!("community-{COMMUNITY}")).await;
+        let body = worker
+            .graphql(
+                REPORT,
+                json!({"input": {"title": "邻里纠纷", "description": "楼上漏水引发纠纷。",
+                    "gridCode": GRID, "location": "3 栋"}}),
+            )
+            .await;
+        let reported = &body["data"]["reportCase"];
+        let mut held = Held {
+            id: reported["id"].as_str().expect("id").to_owned(),
+            version: reported["version"].as_i64().expect("version"),
+        };
+        step(&worker, &mut held, "VERIFY", json!({})).await;
+        step(&operator, &mut held, "FILE", json!({"categoryCode": "D0201"})).await;
+        let police = department_id(&operator, "police-420502").await;
+        step(&operator, &mut held, "DISPATCH", json!({"departmentId": police})).await;
+        let accepted = step(&officer, &mut held, "ACCEPT", json!({})).await;
+        let deadline = accepted["deadlineAt"].as_str().expect("deadline").to_owned();
+
+        // Asked, refused, asked again, granted: the clock stops.
+        let body = refused(&officer, &held, "REQUEST_SUSPENSION", json!({})).await;
+        assert_eq!(body["errors"][0]["extensions"]["field"], "note");
+        step(&officer, &mut held, "REQUEST_SUSPENSION", json!({"note": "等待法院调解"})).await;
+        let body = refused(&officer, &held, "REQUEST_EXTENSION", json!({"note": "x", "deadlineAt": "2031-01-01T00:00:00Z"})).await;
+        assert_eq!(error_code(&body), Some("INVALID_STATE"), "one request at a time");
+        let refused_once = step(&operator, &mut held, "REFUSE_REQUEST", json!({"note": "先行调解"})).await;
+        assert_eq!(refused_once["pendingRequest"], Value::Null);
+        step(&officer, &mut held, "REQUEST_SUSPENSION", json!({"note": "等待法院调解"})).await;
+        let suspended = step(&operator, &mut held, "SUSPEND", json!({})).await;
+        assert_eq!(suspended["state"], "SUSPENDED");
+        assert_eq!(suspended["light"], "GREEN");
+        let body = refused(&officer, &held, "HANDLE", json!({"evidence": ["https://e.example/x.jpg"]})).await;
+        assert_eq!(error_code(&body), Some("INVALID_STATE"));
+        let resumed = step(&operator, &mut held, "RESUME", json!({})).await;
+        assert_eq!(resumed["state"], "IN_PROGRESS");
+        let before: chrono::DateTime<Utc> = deadline.parse().expect("RFC 3339");
+        let after: chrono::DateTime<Utc> = resumed["deadlineAt"]
+            .as_str()
+            .expect("deadline")
+            .parse()
+            .expect("RFC 3339");
+        assert!(after >= before, "the working time left is kept: {before} → {after}");
+
+        // Cards, escalation and urgent marks, by a supervisor only.
+        let body = refused(&worker, &held, "SUPERVISE", json!({"card": "RED_CARD"})).await;
+        assert_eq!(error_code(&body), Some("FORBIDDEN"));
+        let body = refused(&manager, &held, "SUPERVISE", json!({})).await;
+        assert_eq!(body["errors"][0]["extensions"]["field"], "card");
+        step(&manager, &mut held, "SUPERVISE", json!({"card": "RED_CARD"})).await;
+        step(&manager, &mut held, "ESCALATE", json!({"note": "两次逾期风险"})).await;
+        step(&manager, &mut held, "MARK_URGENT", json!({})).await;
+        let data = manager
+            .data(
+                "query($id: ID!) { case(id: $id) { state supervision escalated urgentMark timelineLength } }",
+                json!({"id": held.id}),
+            )
+            .await;
+        assert_eq!(data["case"]["state"], "IN_PROGRESS", "marks do not move the case");
+        assert_eq!(data["case"]["supervision"], "RED_CARD");
+        assert_eq!(data["case"]["escalated"], true);
+        assert_eq!(data["case"]["urgentMark"], true);
+        assert_eq!(data["case"]["timelineLength"], 13);
+
+        // The calendar: a holiday only an administrator sets.
+        let set = "mutation($d: NaiveDate!, $w: Boolean) { setCalendarDay(day: $d, working: $w, note: \"调休\") { day working } }";
+        let body = manager.graphql(set, json!({"d": "2030-01-02", "w": false})).await;
+        assert_eq!(error_code(&body), Some("FORBIDDEN"));
+        let admin = server.as_user("admin").await;
+        admin.data(set, json!({"d": "2030-01-02", "w": false})).await;
+        let listed = "{ calendarDays(from: \"2030-01-01\", to: \"2030-01-31\") { day working } }";
+        let data = manager.data(listed, json!({})).await;
+        assert_eq!(data["calendarDays"], json!([{"day": "2030-01-02", "working": false}]));
+        admin.data(set, json!({"d": "2030-01-02", "w": null})).await;
+        assert_eq!(manager.data(listed, json!({})).await["calendarDays"], json!([]));
+        server
+    })
+    .await;
+}

@@ -45,24 +45,26 @@ impl WorkingCalendar {
     pub fn add(&self, start: DateTime<Utc>, amount: i32, unit: TimeUnit) -> DateTime<Utc> {
         let local = start.with_timezone(&china());
         match unit {
-            TimeUnit::WorkingHours => self.add_minutes(local, i64::from(amount.max(0)) * 60),
+            TimeUnit::WorkingHours => {
+                self.add_duration(local, Duration::hours(i64::from(amount.max(0))))
+            }
             TimeUnit::WorkingDays => self.add_days(local.date_naive(), amount.max(0)),
         }
     }
 
-    /// `start` plus `minutes` of working time.
-    pub fn add_working_minutes(&self, start: DateTime<Utc>, minutes: i64) -> DateTime<Utc> {
-        self.add_minutes(start.with_timezone(&china()), minutes.max(0))
+    /// `start` plus `time` of working time.
+    pub fn add_working_time(&self, start: DateTime<Utc>, time: Duration) -> DateTime<Utc> {
+        self.add_duration(start.with_timezone(&china()), time.max(Duration::zero()))
     }
 
-    /// The working minutes from `start` to `end`; 0 when `end` is not later.
-    pub fn working_minutes_between(&self, start: DateTime<Utc>, end: DateTime<Utc>) -> i64 {
+    /// The working time from `start` to `end`; zero when `end` is not later.
+    pub fn working_time_between(&self, start: DateTime<Utc>, end: DateTime<Utc>) -> Duration {
         if end <= start {
-            return 0;
+            return Duration::zero();
         }
         let (start, end) = (start.with_timezone(&china()), end.with_timezone(&china()));
         let mut day = start.date_naive();
-        let mut minutes = 0;
+        let mut total = Duration::zero();
         for _ in 0..MAX_DAYS {
             if day > end.date_naive() {
                 break;
@@ -71,12 +73,12 @@ impl WorkingCalendar {
                 let from = at(day, OPENS).max(start);
                 let to = at(day, CLOSES).min(end);
                 if to > from {
-                    minutes += (to - from).num_minutes();
+                    total += to - from;
                 }
             }
             day += Duration::days(1);
         }
-        minutes
+        total
     }
 
     /// When `percent` of the working time from `start` to `end` has passed:
@@ -87,13 +89,13 @@ impl WorkingCalendar {
         end: DateTime<Utc>,
         percent: i64,
     ) -> DateTime<Utc> {
-        let total = self.working_minutes_between(start, end);
-        self.add_working_minutes(start, total * percent / 100)
+        let total = self.working_time_between(start, end);
+        self.add_working_time(start, total * percent as i32 / 100)
     }
 
-    fn add_minutes(&self, start: DateTime<FixedOffset>, minutes: i64) -> DateTime<Utc> {
+    fn add_duration(&self, start: DateTime<FixedOffset>, time: Duration) -> DateTime<Utc> {
         let mut now = start;
-        let mut remaining = Duration::minutes(minutes);
+        let mut remaining = time;
         for _ in 0..MAX_DAYS {
             let day = now.date_naive();
             if self.is_working_day(day) {
@@ -167,9 +169,12 @@ mod tests {
         // Friday 16:30 to Monday 11:30: one hour on Friday, three on Monday.
         let start = china_time(2026, 11, 27, 16, 30);
         let end = china_time(2026, 11, 30, 11, 30);
-        assert_eq!(calendar.working_minutes_between(start, end), 4 * 60);
-        assert_eq!(calendar.working_minutes_between(end, start), 0);
-        assert_eq!(calendar.add_working_minutes(start, 4 * 60), end);
+        assert_eq!(
+            calendar.working_time_between(start, end),
+            Duration::hours(4)
+        );
+        assert_eq!(calendar.working_time_between(end, start), Duration::zero());
+        assert_eq!(calendar.add_working_time(start, Duration::hours(4)), end);
         // 80% of those four hours: Monday 10:42.
         assert_eq!(
             calendar.share_of(start, end, 80),

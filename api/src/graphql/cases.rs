@@ -495,6 +495,25 @@ pub struct CaseCategory {
     time_limits: Vec<TimeLimit>,
 }
 
+/// A day that breaks the week: a holiday on a weekday, or a weekend day
+/// made a working day (调休).
+#[derive(SimpleObject)]
+pub struct CalendarDay {
+    day: chrono::NaiveDate,
+    working: bool,
+    note: String,
+}
+
+impl From<entities::calendar_day::Model> for CalendarDay {
+    fn from(row: entities::calendar_day::Model) -> CalendarDay {
+        CalendarDay {
+            day: row.day,
+            working: row.working,
+            note: row.note,
+        }
+    }
+}
+
 /// Which cases to list.
 #[derive(InputObject, Default)]
 pub struct CaseFilter {
@@ -664,6 +683,22 @@ impl CasesQuery {
             .collect())
     }
 
+    /// The working calendar's exceptions between two days (inclusive):
+    /// weekends are rest days and weekdays working days unless listed here.
+    async fn calendar_days(
+        &self,
+        ctx: &Context<'_>,
+        from: chrono::NaiveDate,
+        to: chrono::NaiveDate,
+    ) -> Result<Vec<CalendarDay>> {
+        ctx.caller()?;
+        if to < from || (to - from).num_days() > 3660 {
+            return Err(ApiError::bad_input("to", "from 0 to 10 years after `from`").into());
+        }
+        let rows = crate::domain::cases::clock::days(&ctx.state().db, from, to).await?;
+        Ok(rows.into_iter().map(Into::into).collect())
+    }
+
     /// Departments, for dispatching.
     async fn departments(&self, ctx: &Context<'_>) -> Result<Vec<Department>> {
         ctx.caller()?;
@@ -787,6 +822,22 @@ impl CasesMutation {
         let row = moves::report(&writer(ctx)?, report).await?;
         super::events::case_changed(ctx, &row).await;
         Ok(Case(row))
+    }
+
+    /// Makes `day` a holiday (`working: false`) or a working day (`working:
+    /// true`) for deadlines computed from now on; `working: null` removes the
+    /// exception. Needs `case manage` for the whole city.
+    async fn set_calendar_day(
+        &self,
+        ctx: &Context<'_>,
+        day: chrono::NaiveDate,
+        working: Option<bool>,
+        note: Option<String>,
+    ) -> Result<Option<CalendarDay>> {
+        let saved =
+            crate::domain::cases::clock::set_day(&writer(ctx)?, day, working, note.as_deref())
+                .await?;
+        Ok(saved.map(Into::into))
     }
 
     /// Moves a case, as read at `version`, along the closed loop. A move from

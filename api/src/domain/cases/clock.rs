@@ -75,3 +75,74 @@ pub fn describe(amount: i32, unit: TimeUnit) -> String {
         TimeUnit::WorkingDays => format!("{amount} working days"),
     }
 }
+
+/// Records `day` as a holiday (`working: false`) or a swapped working day
+/// (`working: true`) for every clock started from now on; `None` removes
+/// the exception, so the day follows the week again. Needs `case manage`
+/// for the whole city.
+pub async fn set_day(
+    w: &crate::domain::writes::Writer<'_>,
+    day: chrono::NaiveDate,
+    working: Option<bool>,
+    note: Option<&str>,
+) -> ApiResult<Option<calendar_day::Model>> {
+    use sea_orm::ActiveModelTrait;
+    use sea_orm::ActiveValue::Set;
+    w.caller.require_city(
+        w.authorizer,
+        policies::Object::Case,
+        policies::Action::Manage,
+    )?;
+    let note = crate::domain::writes::fields::optional_text("note", note, 64)?;
+    let txn = w.begin().await?;
+    let existing = calendar_day::Entity::find_by_id(day).one(&txn).await?;
+    let saved = match (working, existing) {
+        (None, None) => return Err(ApiError::NotFound("calendar day")),
+        (None, Some(row)) => {
+            calendar_day::Entity::delete_by_id(row.day)
+                .exec(&txn)
+                .await?;
+            None
+        }
+        (Some(working), existing) => {
+            let row = calendar_day::ActiveModel {
+                day: Set(day),
+                working: Set(working),
+                note: Set(note.unwrap_or_default()),
+            };
+            Some(match existing {
+                Some(_) => row.update(&txn).await?,
+                None => row.insert(&txn).await?,
+            })
+        }
+    };
+    crate::domain::audit::record(
+        &txn,
+        &crate::domain::audit::Actor::from(w.caller),
+        crate::domain::audit::Entry {
+            action: "calendar.set_day",
+            object_kind: "calendar_day",
+            object_id: Some(day.to_string()),
+            area_code: None,
+            detail: serde_json::json!({"working": working}),
+        },
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(saved)
+}
+
+/// The exceptions to the week between `from` and `to`, inclusive.
+pub async fn days<C: ConnectionTrait>(
+    db: &C,
+    from: chrono::NaiveDate,
+    to: chrono::NaiveDate,
+) -> ApiResult<Vec<calendar_day::Model>> {
+    use sea_orm::QueryOrder;
+    Ok(calendar_day::Entity::find()
+        .filter(calendar_day::Column::Day.gte(from))
+        .filter(calendar_day::Column::Day.lte(to))
+        .order_by_asc(calendar_day::Column::Day)
+        .all(db)
+        .await?)
+}

@@ -395,7 +395,7 @@ async fn effect(
             let stopped = current.suspended_at.unwrap_or(now);
             let shift = |at: Option<DateTime<Utc>>| {
                 at.map(|at| {
-                    calendar.add_working_minutes(now, calendar.working_minutes_between(stopped, at))
+                    calendar.add_working_time(now, calendar.working_time_between(stopped, at))
                 })
             };
             changes.deadline_at = Set(shift(current.deadline_at));
