@@ -167,6 +167,13 @@ pub struct ServeConfig {
     #[arg(long, env = "GRIDGOV_GRAPHIQL", default_value_t = true, action = clap::ArgAction::Set)]
     pub graphiql: bool,
 
+    /// Log every SQL statement sent for a request, values inlined, at info
+    /// level under the target `gridgov::sql` (for the load harness's raw-SQL
+    /// floor, and for debugging; it logs personal data, so never in
+    /// production).
+    #[arg(long, env = "GRIDGOV_LOG_SQL")]
+    pub log_sql: bool,
+
     #[command(flatten)]
     pub database: DatabaseConfig,
 
@@ -198,6 +205,7 @@ impl ServeConfig {
                 }
             ),
             format!("graphiql            {}", on_off(self.graphiql)),
+            format!("sql log             {}", on_off(self.log_sql)),
             format!("suppress below      {} (statistics for analysts)", self.suppress_below),
             format!("tokens              {}", self.auth.describe()),
             format!("introspection       {}", on_off(limits.introspection)),

@@ -16,9 +16,12 @@ pub struct SqlStats {
 impl SqlStats {
     /// Counts every statement `db` sends from now on. Connections cloned
     /// before this call (the policy watcher's) are not counted.
-    pub fn attach(&self, db: &mut DatabaseConnection) {
+    pub fn attach(&self, db: &mut DatabaseConnection, log_sql: bool) {
         let stats = self.clone();
         db.set_metric_callback(move |info| {
+            if log_sql {
+                tracing::info!(target: "gridgov::sql", "{}", info.statement);
+            }
             stats.statements.fetch_add(1, Ordering::Relaxed);
             if info.failed {
                 stats.failed.fetch_add(1, Ordering::Relaxed);

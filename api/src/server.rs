@@ -77,7 +77,7 @@ async fn prepare(config: &ServeConfig) -> anyhow::Result<Prepared> {
     let watcher = policy_store::spawn_watcher(db.clone(), authorizer.clone());
     let sql = crate::metrics::SqlStats::default();
     let mut db = db;
-    sql.attach(&mut db);
+    sql.attach(&mut db, config.log_sql);
     let events = crate::events::Events::new(db.clone());
     let listener_task = events.spawn_listener();
     let state = AppState {

@@ -169,6 +169,7 @@ pub fn test_serve_config(database: DatabaseConfig) -> ServeConfig {
         listen: "127.0.0.1:0".parse().expect("valid address"),
         no_seed: false,
         suppress_below: 5,
+        log_sql: false,
         graphiql: true,
         database,
         seed: SeedConfig {

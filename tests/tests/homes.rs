@@ -112,3 +112,108 @@ async fn organisations_by_licence_state_match_the_register() {
     })
     .await;
 }
+
+/// Every value of `field` a list gives, walking its pages in `order`.
+async fn walk_values(
+    client: &gridgov_tests::Client<'_>,
+    list: &str,
+    order_type: &str,
+    order: serde_json::Value,
+    field: &str,
+) -> Vec<String> {
+    let query = format!(
+        "query($order: {order_type}, $after: String) {{ {list}(within: \"420502003\", orderBy: $order, first: 40, after: $after) {{
+            pageInfo {{ hasNextPage endCursor }} edges {{ node {{ {field} }} }} }} }}"
+    );
+    let mut values = Vec::new();
+    let mut after = serde_json::Value::Null;
+    loop {
+        let data = client
+            .data(&query, json!({"order": order, "after": after}))
+            .await;
+        for edge in data[list]["edges"].as_array().expect("edges") {
+            values.push(edge["node"][field].as_str().expect("a text").to_owned());
+        }
+        if data[list]["pageInfo"]["hasNextPage"] != true {
+            return values;
+        }
+        after = data[list]["pageInfo"]["endCursor"].clone();
+    }
+}
+
+#[tokio::test]
+async fn households_buildings_and_organisations_walk_in_the_order_asked_for() {
+    on_each_backend(|server| async move {
+        use sea_orm::QueryOrder;
+        let db = db(&server).await;
+        let street = "420502003";
+        let numbers: Vec<String> = household::Entity::find()
+            .filter(household::Column::GridCode.starts_with(street))
+            .order_by_desc(household::Column::Number)
+            .order_by_desc(household::Column::Id)
+            .all(&db)
+            .await
+            .expect("households")
+            .into_iter()
+            .map(|h| h.number)
+            .collect();
+        let names: Vec<String> = organisation::Entity::find()
+            .filter(organisation::Column::GridCode.starts_with(street))
+            .order_by_asc(organisation::Column::Name)
+            .order_by_asc(organisation::Column::Id)
+            .all(&db)
+            .await
+            .expect("organisations")
+            .into_iter()
+            .map(|o| o.name)
+            .collect();
+        let codes: Vec<String> = entities::building::Entity::find()
+            .filter(entities::building::Column::GridCode.starts_with(street))
+            .order_by_asc(entities::building::Column::Code)
+            .order_by_asc(entities::building::Column::Id)
+            .all(&db)
+            .await
+            .expect("buildings")
+            .into_iter()
+            .map(|b| b.code)
+            .collect();
+        db.close().await.expect("close");
+        assert!(numbers.len() > 40 && names.len() > 1 && codes.len() > 1);
+        let admin = server.as_user("admin").await;
+        assert_eq!(
+            walk_values(
+                &admin,
+                "households",
+                "HouseholdOrder",
+                json!({"by": "NUMBER", "direction": "DESC"}),
+                "number"
+            )
+            .await,
+            numbers
+        );
+        assert_eq!(
+            walk_values(
+                &admin,
+                "organisations",
+                "OrganisationOrder",
+                json!({"by": "NAME"}),
+                "name"
+            )
+            .await,
+            names
+        );
+        assert_eq!(
+            walk_values(
+                &admin,
+                "buildings",
+                "BuildingOrder",
+                json!({"by": "CODE"}),
+                "code"
+            )
+            .await,
+            codes
+        );
+        server
+    })
+    .await;
+}

@@ -10,7 +10,7 @@ use sea_orm::sea_query::Condition;
 use sea_orm::{ColumnTrait, DatabaseConnection};
 
 use crate::domain::page::{Listing, PageRequest};
-use crate::domain::scoped::page_by_grid;
+use crate::domain::scoped::{Order, page_by};
 use crate::domain::within::within;
 use crate::error::ApiResult;
 
@@ -56,6 +56,28 @@ impl LicenceState {
     }
 }
 
+/// Grid by grid, the order every list has unless asked otherwise.
+pub fn by_grid<C>(grid: C) -> Order<C> {
+    Order {
+        column: grid,
+        descending: false,
+    }
+}
+
+/// The cursor kind of a list in an ordering: a cursor of one ordering is
+/// refused by another.
+pub fn cursor_kind(list: &str, sort: Option<(&str, bool)>) -> String {
+    match sort {
+        None => list.to_owned(),
+        Some((column, descending)) => {
+            format!(
+                "{list}.{column}.{}",
+                if descending { "desc" } else { "asc" }
+            )
+        }
+    }
+}
+
 fn inside<C: ColumnTrait + Copy>(column: C, area: Option<&AreaCode>) -> Condition {
     match area {
         Some(area) => within(column, area),
@@ -67,14 +89,16 @@ pub async fn households(
     db: &DatabaseConnection,
     scope: &Scope,
     area: Option<&AreaCode>,
+    order: Order<household::Column>,
     request: &PageRequest,
 ) -> ApiResult<Listing<household::Model>> {
     let condition = inside(household::Column::GridCode, area);
-    page_by_grid::<household::Entity>(
+    page_by::<household::Entity>(
         db,
         scope,
         household::Column::GridCode,
         household::Column::Id,
+        order,
         condition,
         request,
     )
@@ -92,11 +116,12 @@ pub async fn dwellings(
     if let Some(occupancy) = occupancy {
         condition = condition.add(dwelling::Column::Occupancy.eq(occupancy));
     }
-    page_by_grid::<dwelling::Entity>(
+    page_by::<dwelling::Entity>(
         db,
         scope,
         dwelling::Column::GridCode,
         dwelling::Column::Id,
+        by_grid(dwelling::Column::GridCode),
         condition,
         request,
     )
@@ -107,14 +132,16 @@ pub async fn buildings(
     db: &DatabaseConnection,
     scope: &Scope,
     area: Option<&AreaCode>,
+    order: Order<building::Column>,
     request: &PageRequest,
 ) -> ApiResult<Listing<building::Model>> {
     let condition = inside(building::Column::GridCode, area);
-    page_by_grid::<building::Entity>(
+    page_by::<building::Entity>(
         db,
         scope,
         building::Column::GridCode,
         building::Column::Id,
+        order,
         condition,
         request,
     )
@@ -127,6 +154,7 @@ pub async fn organisations(
     area: Option<&AreaCode>,
     licence: Option<LicenceState>,
     kind: Option<OrganisationKind>,
+    order: Order<organisation::Column>,
     request: &PageRequest,
 ) -> ApiResult<Listing<organisation::Model>> {
     let mut condition = inside(organisation::Column::GridCode, area);
@@ -136,11 +164,12 @@ pub async fn organisations(
     if let Some(kind) = kind {
         condition = condition.add(organisation::Column::Kind.eq(kind));
     }
-    page_by_grid::<organisation::Entity>(
+    page_by::<organisation::Entity>(
         db,
         scope,
         organisation::Column::GridCode,
         organisation::Column::Id,
+        order,
         condition,
         request,
     )

@@ -1,5 +1,5 @@
 //! Reads of any table whose rows belong to a grid, always within the
-//! caller's scope: keyset pages by (grid, id), and batches by id or by a
+//! caller's scope: keyset pages by (grid, id) or (another column, id), and batches by id or by a
 //! parent id, which loaders call so that a relation costs one statement per
 //! page, not one per row.
 
@@ -89,28 +89,6 @@ where
 pub struct Order<C> {
     pub column: C,
     pub descending: bool,
-}
-
-/// A keyset page of the rows matching `condition` that lie in `scope`,
-/// ordered by (grid, id), with the total counted on demand.
-pub async fn page_by_grid<E>(
-    db: &DatabaseConnection,
-    scope: &Scope,
-    grid: E::Column,
-    id: E::Column,
-    condition: Condition,
-    request: &PageRequest,
-) -> ApiResult<Listing<E::Model>>
-where
-    E: EntityTrait,
-    E::Model: Sync,
-    E::Column: Copy,
-{
-    let order = Order {
-        column: grid,
-        descending: false,
-    };
-    page_by::<E>(db, scope, grid, id, order, condition, request).await
 }
 
 /// A keyset page of the rows matching `condition` that lie in `scope`,

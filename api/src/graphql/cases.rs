@@ -631,6 +631,13 @@ impl CasesQuery {
         let request = PageRequest::new(first, after, CASE_CURSOR)?;
         let scope = case_scope(ctx).await?;
         let listing = cases::list(&ctx.state().db, &scope, &filter, &request).await?;
+        let node = ctx.look_ahead().field("edges").field("node");
+        if node.field("timeline").exists() || node.field("timelineLength").exists() {
+            // The page's timelines in one query up front: see `residents::prime`.
+            let ids: Vec<i64> = listing.page.rows.iter().map(|(_, row)| row.id).collect();
+            let loader = super::homes::loaders(ctx, |l, s| l.case_steps(s))?;
+            loader.load_many(ids).await?;
+        }
         Ok(connection(CASE_CURSOR, listing, Case))
     }
 

@@ -2,18 +2,20 @@
 //! each other, each batch-loaded under the caller's scope.
 
 use async_graphql::dataloader::DataLoader;
-use async_graphql::{Context, Enum, ID, Object, Result};
+use async_graphql::{Context, Enum, ID, InputObject, Object, Result};
 use entities::{building, dwelling, household};
 
 use super::ContextExt;
 use super::loaders::{LoaderSource, Loaders};
 use super::relay::{NodeKind, Page, connection, global_id};
 use super::residents::Resident;
+use super::residents::SortDirection;
 use crate::domain::homes::{
-    self, BUILDING_CURSOR, DWELLING_CURSOR, HOUSEHOLD_CURSOR, ORGANISATION_CURSOR,
+    self, BUILDING_CURSOR, DWELLING_CURSOR, HOUSEHOLD_CURSOR, ORGANISATION_CURSOR, cursor_kind,
 };
 use crate::domain::page::PageRequest;
 use crate::domain::privacy::{Visibility, mask_phone};
+use crate::domain::scoped::Order;
 
 /// Runs `use_loaders` with this request's loaders and how to build them.
 pub fn loaders<'a, T>(
@@ -30,9 +32,10 @@ pub fn loaders<'a, T>(
     Ok(use_loaders(ctx.data::<Loaders>()?, &source))
 }
 
-async fn load<L>(loader: &DataLoader<L>, key: Option<i64>) -> Result<Option<L::Value>>
+async fn load<L, C>(loader: &DataLoader<L, C>, key: Option<i64>) -> Result<Option<L::Value>>
 where
     L: async_graphql::dataloader::Loader<i64, Error = async_graphql::Error>,
+    C: async_graphql::dataloader::CacheFactory,
 {
     match key {
         Some(key) => Ok(loader.load_one(key).await?),
@@ -359,6 +362,73 @@ impl Organisation {
     }
 }
 
+/// What households are sorted by; ties go by id.
+#[derive(Enum, Copy, Clone, Eq, PartialEq, Default, Debug)]
+pub enum HouseholdSort {
+    /// Grid by grid (the default).
+    #[default]
+    Grid,
+    /// The registration number.
+    Number,
+}
+
+/// What buildings are sorted by; ties go by id.
+#[derive(Enum, Copy, Clone, Eq, PartialEq, Default, Debug)]
+pub enum BuildingSort {
+    #[default]
+    Grid,
+    Code,
+    Name,
+}
+
+/// What organisations are sorted by; ties go by id.
+#[derive(Enum, Copy, Clone, Eq, PartialEq, Default, Debug)]
+pub enum OrganisationSort {
+    #[default]
+    Grid,
+    Name,
+}
+
+#[derive(InputObject, Default)]
+pub struct HouseholdOrder {
+    #[graphql(default)]
+    by: HouseholdSort,
+    #[graphql(default)]
+    direction: SortDirection,
+}
+
+#[derive(InputObject, Default)]
+pub struct BuildingOrder {
+    #[graphql(default)]
+    by: BuildingSort,
+    #[graphql(default)]
+    direction: SortDirection,
+}
+
+#[derive(InputObject, Default)]
+pub struct OrganisationOrder {
+    #[graphql(default)]
+    by: OrganisationSort,
+    #[graphql(default)]
+    direction: SortDirection,
+}
+
+/// The ordering asked for, and its list's cursor kind.
+fn ordering<S: std::fmt::Debug + PartialEq + Default, C>(
+    list: &str,
+    by: S,
+    direction: SortDirection,
+    column: C,
+) -> (Order<C>, String) {
+    let descending = direction == SortDirection::Desc;
+    let kind = if by == S::default() && !descending {
+        cursor_kind(list, None)
+    } else {
+        cursor_kind(list, Some((&format!("{by:?}"), descending)))
+    };
+    (Order { column, descending }, kind)
+}
+
 fn scope_of(ctx: &Context<'_>, object: policies::Object) -> Result<policies::Scope> {
     let caller = ctx.caller()?;
     Ok(caller.scope(&ctx.state().authorizer, object, policies::Action::Read))
@@ -381,19 +451,27 @@ impl HomesQuery {
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "Only households of grids inside this area.")] within: Option<String>,
+        order_by: Option<HouseholdOrder>,
         first: Option<i32>,
         after: Option<String>,
     ) -> Result<Page<Household>> {
-        let request = PageRequest::new(first, after, HOUSEHOLD_CURSOR)?;
+        let order_by = order_by.unwrap_or_default();
+        let column = match order_by.by {
+            HouseholdSort::Grid => household::Column::GridCode,
+            HouseholdSort::Number => household::Column::Number,
+        };
+        let (order, kind) = ordering(HOUSEHOLD_CURSOR, order_by.by, order_by.direction, column);
+        let request = PageRequest::new(first, after, &kind)?;
         let scope = scope_of(ctx, policies::Object::Household)?;
         let listing = homes::households(
             &ctx.state().db,
             &scope,
             area_arg(within)?.as_ref(),
+            order,
             &request,
         )
         .await?;
-        Ok(connection(HOUSEHOLD_CURSOR, listing, Household))
+        Ok(connection(&kind, listing, Household))
     }
 
     /// Dwellings you may see, by grid; filter by colour for the dwelling table.
@@ -425,34 +503,53 @@ impl HomesQuery {
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "Only buildings of grids inside this area.")] within: Option<String>,
+        order_by: Option<BuildingOrder>,
         first: Option<i32>,
         after: Option<String>,
     ) -> Result<Page<Building>> {
-        let request = PageRequest::new(first, after, BUILDING_CURSOR)?;
+        let order_by = order_by.unwrap_or_default();
+        let column = match order_by.by {
+            BuildingSort::Grid => building::Column::GridCode,
+            BuildingSort::Code => building::Column::Code,
+            BuildingSort::Name => building::Column::Name,
+        };
+        let (order, kind) = ordering(BUILDING_CURSOR, order_by.by, order_by.direction, column);
+        let request = PageRequest::new(first, after, &kind)?;
         let scope = scope_of(ctx, policies::Object::Building)?;
         let listing = homes::buildings(
             &ctx.state().db,
             &scope,
             area_arg(within)?.as_ref(),
+            order,
             &request,
         )
         .await?;
-        Ok(connection(BUILDING_CURSOR, listing, Building))
+        Ok(connection(&kind, listing, Building))
     }
 
     /// Organisations you may see, by grid; filter by licence state for the
     /// food-safety comparison.
     #[graphql(complexity = "super::areas::page_complexity(first, child_complexity)")]
+    // Each parameter is one of the field's GraphQL arguments.
+    #[allow(clippy::too_many_arguments)]
     async fn organisations(
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "Only organisations of grids inside this area.")] within: Option<String>,
         licence: Option<LicenceState>,
         kind: Option<OrganisationKind>,
+        order_by: Option<OrganisationOrder>,
         first: Option<i32>,
         after: Option<String>,
     ) -> Result<Page<Organisation>> {
-        let request = PageRequest::new(first, after, ORGANISATION_CURSOR)?;
+        let order_by = order_by.unwrap_or_default();
+        let column = match order_by.by {
+            OrganisationSort::Grid => entities::organisation::Column::GridCode,
+            OrganisationSort::Name => entities::organisation::Column::Name,
+        };
+        let (order, cursor) =
+            ordering(ORGANISATION_CURSOR, order_by.by, order_by.direction, column);
+        let request = PageRequest::new(first, after, &cursor)?;
         let scope = scope_of(ctx, policies::Object::Organisation)?;
         let listing = homes::organisations(
             &ctx.state().db,
@@ -460,9 +557,10 @@ impl HomesQuery {
             area_arg(within)?.as_ref(),
             licence.map(Into::into),
             kind.map(Into::into),
+            order,
             &request,
         )
         .await?;
-        Ok(connection(ORGANISATION_CURSOR, listing, Organisation))
+        Ok(connection(&cursor, listing, Organisation))
     }
 }

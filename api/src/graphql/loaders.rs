@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 use std::sync::OnceLock;
 
-use async_graphql::dataloader::{DataLoader, Loader};
+use async_graphql::dataloader::{DataLoader, HashMapCache, Loader};
 use entities::{area, building, dwelling, household, resident, user};
 use policies::{Action, Object, Scope};
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
@@ -34,6 +34,24 @@ impl Loader<String> for AreaLoader {
             .map(|row| (row.code.clone(), row))
             .collect())
     }
+}
+
+/// How long a loader waits for more keys before it queries. The keys of a
+/// page's rows arrive within microseconds of each other (its resolvers run
+/// in one pass); async-graphql's default of 1 ms was most of the time a
+/// small page took, paid once per level of nesting.
+const BATCH_WINDOW: std::time::Duration = std::time::Duration::from_micros(100);
+
+/// A by-id loader that remembers what it loaded for the rest of the
+/// request, so that a list can load its rows' relations in one query up
+/// front and each row then finds its own without waiting (see
+/// `residents::prime`). Loaders live for one request, so nothing cached
+/// outlives the caller's scope.
+pub type Cached<L> = DataLoader<L, HashMapCache>;
+
+/// A loader that batches the keys of one window into one query.
+pub fn batched<L: Send + Sync + 'static>(loader: L) -> DataLoader<L> {
+    DataLoader::new(loader, tokio::spawn).delay(BATCH_WINDOW)
 }
 
 /// Rows of a table by id, within a scope on their grid column.
@@ -134,16 +152,16 @@ impl Loader<i64> for UserLoader {
 /// The loaders of one request, each made when first needed.
 #[derive(Default)]
 pub struct Loaders {
-    households: OnceLock<DataLoader<ById<household::Entity>>>,
-    dwellings: OnceLock<DataLoader<ById<dwelling::Entity>>>,
-    buildings: OnceLock<DataLoader<ById<building::Entity>>>,
-    residents: OnceLock<DataLoader<ById<resident::Entity>>>,
+    households: OnceLock<Cached<ById<household::Entity>>>,
+    dwellings: OnceLock<Cached<ById<dwelling::Entity>>>,
+    buildings: OnceLock<Cached<ById<building::Entity>>>,
+    residents: OnceLock<Cached<ById<resident::Entity>>>,
     members: OnceLock<DataLoader<ByParent<resident::Entity>>>,
     occupants: OnceLock<DataLoader<ByParent<resident::Entity>>>,
     building_dwellings: OnceLock<DataLoader<ByParent<dwelling::Entity>>>,
     grid_buildings: OnceLock<DataLoader<ByGrid<building::Entity>>>,
     users: OnceLock<DataLoader<UserLoader>>,
-    case_steps: OnceLock<DataLoader<super::cases::StepsLoader>>,
+    case_steps: OnceLock<Cached<super::cases::StepsLoader>>,
     departments: OnceLock<DataLoader<super::cases::DepartmentLoader>>,
 }
 
@@ -155,7 +173,7 @@ pub struct LoaderSource<'a> {
 }
 
 impl Loaders {
-    pub fn households(&self, source: &LoaderSource<'_>) -> &DataLoader<ById<household::Entity>> {
+    pub fn households(&self, source: &LoaderSource<'_>) -> &Cached<ById<household::Entity>> {
         self.households.get_or_init(|| {
             by_id(
                 source,
@@ -166,7 +184,7 @@ impl Loaders {
         })
     }
 
-    pub fn dwellings(&self, source: &LoaderSource<'_>) -> &DataLoader<ById<dwelling::Entity>> {
+    pub fn dwellings(&self, source: &LoaderSource<'_>) -> &Cached<ById<dwelling::Entity>> {
         self.dwellings.get_or_init(|| {
             by_id(
                 source,
@@ -177,7 +195,7 @@ impl Loaders {
         })
     }
 
-    pub fn buildings(&self, source: &LoaderSource<'_>) -> &DataLoader<ById<building::Entity>> {
+    pub fn buildings(&self, source: &LoaderSource<'_>) -> &Cached<ById<building::Entity>> {
         self.buildings.get_or_init(|| {
             by_id(
                 source,
@@ -188,7 +206,7 @@ impl Loaders {
         })
     }
 
-    pub fn residents(&self, source: &LoaderSource<'_>) -> &DataLoader<ById<resident::Entity>> {
+    pub fn residents(&self, source: &LoaderSource<'_>) -> &Cached<ById<resident::Entity>> {
         self.residents.get_or_init(|| {
             by_id(
                 source,
@@ -224,7 +242,7 @@ impl Loaders {
                 grid: dwelling::Column::GridCode,
                 order: dwelling::Column::Id,
             };
-            DataLoader::new(loader, tokio::spawn)
+            batched(loader)
         })
     }
 
@@ -240,37 +258,29 @@ impl Loaders {
                 grid: building::Column::GridCode,
                 order: building::Column::Code,
             };
-            DataLoader::new(loader, tokio::spawn)
+            batched(loader)
         })
     }
 
     /// Cases' timelines.
-    pub fn case_steps(&self, source: &LoaderSource<'_>) -> &DataLoader<super::cases::StepsLoader> {
-        self.case_steps.get_or_init(|| {
-            DataLoader::new(super::cases::StepsLoader(source.db.clone()), tokio::spawn)
-        })
+    pub fn case_steps(&self, source: &LoaderSource<'_>) -> &Cached<super::cases::StepsLoader> {
+        self.case_steps
+            .get_or_init(|| cached(super::cases::StepsLoader(source.db.clone())))
     }
 
     pub fn departments(
         &self,
         source: &LoaderSource<'_>,
     ) -> &DataLoader<super::cases::DepartmentLoader> {
-        self.departments.get_or_init(|| {
-            DataLoader::new(
-                super::cases::DepartmentLoader(source.db.clone()),
-                tokio::spawn,
-            )
-        })
+        self.departments
+            .get_or_init(|| batched(super::cases::DepartmentLoader(source.db.clone())))
     }
 
     pub fn users(&self, source: &LoaderSource<'_>) -> &DataLoader<UserLoader> {
         self.users.get_or_init(|| {
-            DataLoader::new(
-                UserLoader {
-                    db: source.db.clone(),
-                },
-                tokio::spawn,
-            )
+            batched(UserLoader {
+                db: source.db.clone(),
+            })
         })
     }
 }
@@ -280,7 +290,7 @@ fn by_id<E>(
     object: Object,
     id: E::Column,
     grid: E::Column,
-) -> DataLoader<ById<E>>
+) -> Cached<ById<E>>
 where
     E: EntityTrait,
     E::Model: Clone + Send + Sync + 'static,
@@ -292,7 +302,16 @@ where
         id,
         grid,
     };
-    DataLoader::new(loader, tokio::spawn)
+    cached(loader)
+}
+
+/// A batching loader that also remembers, for the request, what it loaded.
+pub fn cached<K, L>(loader: L) -> Cached<L>
+where
+    K: Send + Sync + std::hash::Hash + Eq + Clone + 'static,
+    L: Loader<K>,
+{
+    DataLoader::with_cache(loader, tokio::spawn, HashMapCache::default()).delay(BATCH_WINDOW)
 }
 
 fn residents_by(
@@ -306,5 +325,5 @@ fn residents_by(
         grid: resident::Column::GridCode,
         order: resident::Column::Id,
     };
-    DataLoader::new(loader, tokio::spawn)
+    batched(loader)
 }

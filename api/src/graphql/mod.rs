@@ -17,7 +17,6 @@ mod tasks;
 
 use std::sync::Arc;
 
-use async_graphql::dataloader::DataLoader;
 use async_graphql::{Context, MergedObject, MergedSubscription, Schema, SchemaBuilder};
 use policies::{Action, Authorizer, Object};
 use sea_orm::DatabaseConnection;
@@ -142,10 +141,10 @@ fn fill(
     data.insert(residents::RequestScopes::default());
     data.insert(loaders::Loaders::default());
     data.insert(unmasked.clone());
-    data.insert(DataLoader::new(
-        AreaLoader::new(state.db.clone(), area_scope),
-        tokio::spawn,
-    ));
+    data.insert(loaders::batched(AreaLoader::new(
+        state.db.clone(),
+        area_scope,
+    )));
 }
 
 trait ContextExt {

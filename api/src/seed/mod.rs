@@ -294,7 +294,14 @@ pub async fn run(
     txn.commit().await?;
     // Fresh statistics for the planner, and on SQLite the WAL folded back
     // into the database file rather than left at the size of the whole city.
-    db.execute_unprepared("ANALYZE").await?;
+    // On PostgreSQL only the city's own tables: a bare ANALYZE also visits
+    // the shared catalogues, which only a superuser may, and says so.
+    let analyze = if is_sqlite {
+        "ANALYZE".to_owned()
+    } else {
+        format!("ANALYZE {}", CITY_TABLES.join(", "))
+    };
+    db.execute_unprepared(&analyze).await?;
     if is_sqlite {
         db.execute_unprepared("PRAGMA wal_checkpoint(TRUNCATE)")
             .await?;
@@ -378,6 +385,28 @@ async fn restart_sequences<C: ConnectionTrait>(db: &C) -> Result<(), DbErr> {
     }
     Ok(())
 }
+
+/// The tables the seed fills.
+const CITY_TABLES: &[&str] = &[
+    "areas",
+    "grids",
+    "departments",
+    "users",
+    "casbin_rule",
+    "buildings",
+    "dwellings",
+    "households",
+    "residents",
+    "organisations",
+    "case_categories",
+    "case_time_limits",
+    "calendar_days",
+    "cases",
+    "case_steps",
+    "tasks",
+    "task_assignments",
+    "task_feedback",
+];
 
 #[cfg(test)]
 mod tests {

@@ -110,6 +110,28 @@ pub async fn department_of<C: ConnectionTrait>(db: &C, caller: &Caller) -> ApiRe
     Ok(department.flatten())
 }
 
+/// The department a caller acts for, in one statement: a department
+/// token's, or a department officer's own.
+async fn department_row<C: ConnectionTrait>(
+    db: &C,
+    caller: &Caller,
+) -> ApiResult<Option<department::Model>> {
+    let query = match (caller.department_id, caller.user_id) {
+        (Some(id), _) => department::Entity::find_by_id(id),
+        (None, Some(user_id)) => {
+            let of_user = Query::select()
+                .column(user::Column::DepartmentId)
+                .from(user::Entity)
+                .and_where(user::Column::Id.eq(user_id))
+                .to_owned();
+            department::Entity::find()
+                .filter(Expr::col(department::Column::Id).in_subquery(of_user))
+        }
+        (None, None) => return Ok(None),
+    };
+    Ok(query.one(db).await?)
+}
+
 pub fn duties_of(row: &department::Model) -> Vec<String> {
     row.duties
         .as_array()
@@ -129,16 +151,10 @@ impl CaseScope {
         caller: &Caller,
     ) -> ApiResult<CaseScope> {
         let read = caller.scope(authorizer, Object::Case, Action::Read);
-        let department = match department_of(db, caller).await? {
-            Some(id) => department::Entity::find_by_id(id)
-                .one(db)
-                .await?
-                .map(|row| DepartmentView {
-                    id,
-                    duties: duties_of(&row),
-                }),
-            None => None,
-        };
+        let department = department_row(db, caller).await?.map(|row| DepartmentView {
+            id: row.id,
+            duties: duties_of(&row),
+        });
         Ok(CaseScope { read, department })
     }
 
