@@ -482,7 +482,7 @@ async fn households_buildings_dwellings_and_organisations_are_kept_by_the_worker
         assert_eq!(building["useKind"], "RESIDENTIAL");
 
         let create_dwelling = "mutation($input: CreateDwellingInput!) {
-            createDwelling(input: $input) { id occupancy lessorName version gridCode } }";
+            createDwelling(input: $input) { id occupancy lessorName lessorPhone version gridCode } }";
         let input = |extra: Value| {
             let mut input = json!({"buildingId": building["id"], "unit": 1, "floor": 3, "room": "301"});
             for (key, value) in extra.as_object().expect("object") {
@@ -501,10 +501,14 @@ async fn households_buildings_dwellings_and_organisations_are_kept_by_the_worker
             assert_eq!(field(&body), Some(expected), "{body:#}");
         }
         let body = worker
-            .graphql(create_dwelling, input(json!({"occupancy": "RENTED", "lessorName": "房东"})))
+            .graphql(
+                create_dwelling,
+                input(json!({"occupancy": "RENTED", "lessorName": "房东", "lessorPhone": "139 1234 5678"})),
+            )
             .await;
         let dwelling = body["data"]["createDwelling"].clone();
         assert_eq!(dwelling["lessorName"], "房东", "{body:#}");
+        assert_eq!(dwelling["lessorPhone"], "139****5678", "masked for the worker, like a resident's");
         assert_eq!(dwelling["gridCode"], GRID);
         let body = worker.graphql(create_dwelling, input(json!({}))).await;
         assert_eq!(field(&body), Some("room"), "one room 301 per unit: {body:#}");

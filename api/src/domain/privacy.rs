@@ -68,6 +68,16 @@ impl ResidentScopes {
         visibility(&self.phone_full, &self.phone_masked, grid_code)
     }
 
+    /// A phone that is not a resident's (a lessor's, a citizen reporter's),
+    /// shown as a resident's phone in `grid_code` would be.
+    pub fn other_phone(&self, grid_code: &str, phone: &str) -> Option<String> {
+        match self.phone(grid_code) {
+            Visibility::Full => Some(phone.to_owned()),
+            Visibility::Masked => Some(mask_phone(phone)),
+            Visibility::Hidden => None,
+        }
+    }
+
     pub fn care_flags(&self, grid_code: &str) -> bool {
         self.care_flags.contains(grid_code)
     }

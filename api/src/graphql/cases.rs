@@ -18,7 +18,6 @@ use crate::domain::cases::indicators::{self, Subject};
 use crate::domain::cases::moves::{self, Move, Report};
 use crate::domain::cases::{self, CASE_CURSOR, CaseFilter as Filter, CaseScope};
 use crate::domain::page::PageRequest;
-use crate::domain::privacy::{Visibility, mask_phone};
 use crate::error::ApiError;
 
 #[derive(Enum, Copy, Clone, Eq, PartialEq)]
@@ -286,13 +285,7 @@ impl Case {
         let Some(phone) = &self.0.reporter_phone else {
             return Ok(None);
         };
-        Ok(
-            match super::residents::resident_scopes(ctx)?.phone(&self.0.grid_code) {
-                Visibility::Full => Some(phone.clone()),
-                Visibility::Masked => Some(mask_phone(phone)),
-                Visibility::Hidden => None,
-            },
-        )
+        Ok(super::residents::resident_scopes(ctx)?.other_phone(&self.0.grid_code, phone))
     }
 
     /// The department the case is dispatched to.

@@ -14,7 +14,6 @@ use crate::domain::homes::{
     self, BUILDING_CURSOR, DWELLING_CURSOR, HOUSEHOLD_CURSOR, ORGANISATION_CURSOR, cursor_kind,
 };
 use crate::domain::page::PageRequest;
-use crate::domain::privacy::{Visibility, mask_phone};
 use crate::domain::scoped::Order;
 
 /// Runs `use_loaders` with this request's loaders and how to build them.
@@ -204,13 +203,7 @@ impl Dwelling {
         let Some(phone) = &self.0.lessor_phone else {
             return Ok(None);
         };
-        Ok(
-            match super::residents::resident_scopes(ctx)?.phone(&self.0.grid_code) {
-                Visibility::Full => Some(phone.clone()),
-                Visibility::Masked => Some(mask_phone(phone)),
-                Visibility::Hidden => None,
-            },
-        )
+        Ok(super::residents::resident_scopes(ctx)?.other_phone(&self.0.grid_code, phone))
     }
 
     async fn building(&self, ctx: &Context<'_>) -> Result<Option<Building>> {
