@@ -139,6 +139,7 @@ fn fill(
     };
     data.insert(RequestCaller(caller));
     data.insert(residents::RequestScopes::default());
+    data.insert(tasks::RequestViewer::default());
     data.insert(loaders::Loaders::default());
     data.insert(unmasked.clone());
     data.insert(loaders::batched(AreaLoader::new(

@@ -80,9 +80,19 @@ impl From<Level> for AreaLevel {
     }
 }
 
-async fn viewer(ctx: &Context<'_>) -> Result<TaskViewer> {
+/// The request's task viewer, worked out once: a page of tasks asks for it
+/// in every row's `progress` and `assignments`.
+#[derive(Default)]
+pub struct RequestViewer(tokio::sync::OnceCell<TaskViewer>);
+
+async fn viewer<'a>(ctx: &'a Context<'_>) -> Result<&'a TaskViewer> {
     let state = ctx.state();
-    Ok(TaskViewer::of(&state.db, &state.authorizer, ctx.caller()?).await?)
+    let caller = ctx.caller()?;
+    let cell = ctx.data::<RequestViewer>()?;
+    Ok(cell
+        .0
+        .get_or_try_init(|| TaskViewer::of(&state.db, &state.authorizer, caller))
+        .await?)
 }
 
 /// Where a task stands: over the whole, or over one area's part.
@@ -138,7 +148,7 @@ impl Task {
             return Ok(None);
         };
         let viewer = viewer(ctx).await?;
-        Ok(tasks::find_task(&ctx.state().db, &viewer, id)
+        Ok(tasks::find_task(&ctx.state().db, viewer, id)
             .await?
             .map(Task))
     }
@@ -191,7 +201,7 @@ impl Task {
     /// The whole task's progress over the assignments you see.
     async fn progress(&self, ctx: &Context<'_>) -> Result<TaskProgress> {
         let viewer = viewer(ctx).await?;
-        let rows = tasks::progress(&ctx.state().db, &viewer, self.0.id, None).await?;
+        let rows = tasks::progress(&ctx.state().db, viewer, self.0.id, None).await?;
         Ok(rows.into_iter().next().unwrap_or_default().into())
     }
 
@@ -199,7 +209,7 @@ impl Task {
     /// the big screen).
     async fn progress_by_area(&self, ctx: &Context<'_>, level: Level) -> Result<Vec<TaskProgress>> {
         let viewer = viewer(ctx).await?;
-        let rows = tasks::progress(&ctx.state().db, &viewer, self.0.id, Some(level.into())).await?;
+        let rows = tasks::progress(&ctx.state().db, viewer, self.0.id, Some(level.into())).await?;
         Ok(rows.into_iter().map(Into::into).collect())
     }
 
@@ -222,7 +232,7 @@ impl Task {
             state: state.map(Into::into),
             overdue,
         };
-        let listing = tasks::assignments(&ctx.state().db, &viewer, &filter, &request).await?;
+        let listing = tasks::assignments(&ctx.state().db, viewer, &filter, &request).await?;
         Ok(connection(ASSIGNMENT_CURSOR, listing, Assignment))
     }
 }
@@ -236,7 +246,7 @@ impl Assignment {
             return Ok(None);
         };
         let viewer = viewer(ctx).await?;
-        Ok(tasks::find_assignment(&ctx.state().db, &viewer, id)
+        Ok(tasks::find_assignment(&ctx.state().db, viewer, id)
             .await?
             .map(Assignment))
     }
@@ -342,7 +352,7 @@ impl TasksQuery {
     ) -> Result<Page<Task>> {
         let viewer = viewer(ctx).await?;
         let request = PageRequest::new(first, after, TASK_CURSOR)?;
-        let listing = tasks::tasks(&ctx.state().db, &viewer, sent_by_me, &request).await?;
+        let listing = tasks::tasks(&ctx.state().db, viewer, sent_by_me, &request).await?;
         Ok(connection(TASK_CURSOR, listing, Task))
     }
 
@@ -371,7 +381,7 @@ impl TasksQuery {
             state: state.map(Into::into),
             overdue,
         };
-        let listing = tasks::assignments(&ctx.state().db, &viewer, &filter, &request).await?;
+        let listing = tasks::assignments(&ctx.state().db, viewer, &filter, &request).await?;
         Ok(connection(ASSIGNMENT_CURSOR, listing, Assignment))
     }
 }
@@ -408,7 +418,7 @@ impl TasksMutation {
     async fn answer(ctx: &Context<'_>, id: ID, version: i32, answer: Answer) -> Result<Assignment> {
         let id = key_of("id", &id, NodeKind::TaskAssignment)?;
         let viewer = viewer(ctx).await?;
-        let row = respond::answer(&writer(ctx)?, &viewer, id, version, answer).await?;
+        let row = respond::answer(&writer(ctx)?, viewer, id, version, answer).await?;
         Ok(Assignment(row))
     }
 }

@@ -546,11 +546,9 @@ fn floor_in(building: &building::Model, floor: i32) -> ApiResult<i32> {
 }
 
 fn area(patch: &Patch<i32>, current: Option<i32>) -> ApiResult<Option<i32>> {
-    match patch {
-        Patch::Keep => Ok(current),
-        Patch::Clear => Ok(None),
-        Patch::Set(sqm) => bounded("areaSqm", *sqm, 1, 100_000).map(Some),
-    }
+    Ok(patch
+        .checked(|sqm| bounded("areaSqm", *sqm, 1, 100_000).map(Some))?
+        .unwrap_or(current))
 }
 
 async fn refuse_same_room(
@@ -583,16 +581,14 @@ fn lessor(
     fields: &DwellingFields,
     (name, phone): (Option<String>, Option<String>),
 ) -> ApiResult<(Option<String>, Option<String>)> {
-    let name = match &fields.lessor_name {
-        Patch::Keep => name,
-        Patch::Clear => None,
-        Patch::Set(name) => optional_text("lessorName", Some(name), 64)?,
-    };
-    let phone = match &fields.lessor_phone {
-        Patch::Keep => phone,
-        Patch::Clear => None,
-        Patch::Set(phone) => optional_phone("lessorPhone", Some(phone))?,
-    };
+    let name = fields
+        .lessor_name
+        .checked(|name| optional_text("lessorName", Some(name), 64))?
+        .unwrap_or(name);
+    let phone = fields
+        .lessor_phone
+        .checked(|phone| optional_phone("lessorPhone", Some(phone)))?
+        .unwrap_or(phone);
     if occupancy != Occupancy::Rented {
         if !fields.lessor_name.is_keep() && name.is_some() {
             return Err(ApiError::bad_input(
@@ -733,16 +729,12 @@ pub async fn update_organisation(
         changes.legal_representative = Set(text("legalRepresentative", person, 64)?);
         changed.push("legal_representative");
     }
-    match &fields.phone {
-        Patch::Keep => {}
-        Patch::Clear => {
-            changes.phone = Set(None);
-            changed.push("phone");
-        }
-        Patch::Set(phone) => {
-            changes.phone = Set(optional_phone("phone", Some(phone))?);
-            changed.push("phone");
-        }
+    if let Some(phone) = fields
+        .phone
+        .checked(|phone| optional_phone("phone", Some(phone)))?
+    {
+        changes.phone = Set(phone);
+        changed.push("phone");
     }
     match fields.building_id {
         Patch::Keep => {}

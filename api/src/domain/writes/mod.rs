@@ -237,6 +237,19 @@ impl<T> Patch<T> {
     pub fn is_keep(&self) -> bool {
         matches!(self, Patch::Keep)
     }
+
+    /// The new value of a clearable field, a set one passed through `check`;
+    /// `None` when the field is kept.
+    pub fn checked<U>(
+        &self,
+        check: impl FnOnce(&T) -> ApiResult<Option<U>>,
+    ) -> ApiResult<Option<Option<U>>> {
+        match self {
+            Patch::Keep => Ok(None),
+            Patch::Clear => Ok(Some(None)),
+            Patch::Set(value) => check(value).map(Some),
+        }
+    }
 }
 
 /// Where something is placed: a grid, and a dwelling inside it.

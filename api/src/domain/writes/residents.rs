@@ -334,16 +334,12 @@ pub async fn correct(
         changes.ethnicity = Set(text("ethnicity", ethnicity, 16)?);
         changed.push("ethnicity");
     }
-    match &correction.phone {
-        Patch::Keep => {}
-        Patch::Clear => {
-            changes.phone = Set(None);
-            changed.push("phone");
-        }
-        Patch::Set(phone) => {
-            changes.phone = Set(optional_phone("phone", Some(phone))?);
-            changed.push("phone");
-        }
+    if let Some(phone) = correction
+        .phone
+        .checked(|phone| optional_phone("phone", Some(phone)))?
+    {
+        changes.phone = Set(phone);
+        changed.push("phone");
     }
     if let Some(kind) = correction.population_type {
         changes.population_type = Set(kind);
@@ -354,16 +350,12 @@ pub async fn correct(
         changes.care_flags = Set(care_bits(flags));
         changed.push("care_flags");
     }
-    match &correction.note {
-        Patch::Keep => {}
-        Patch::Clear => {
-            changes.note = Set(None);
-            changed.push("note");
-        }
-        Patch::Set(note) => {
-            changes.note = Set(optional_text("note", Some(note), 2000)?);
-            changed.push("note");
-        }
+    if let Some(note) = correction
+        .note
+        .checked(|note| optional_text("note", Some(note), 2000))?
+    {
+        changes.note = Set(note);
+        changed.push("note");
     }
     rehouse(w, &txn, &current, &correction, &mut changes, &mut changed).await?;
     if changed.is_empty() {
