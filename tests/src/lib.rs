@@ -441,6 +441,25 @@ impl Live {
         }
     }
 
+    /// Waits until the server really listens: the subscribe message is
+    /// answered by nothing, so `poke` (anything that sends this subscription
+    /// an event) is repeated until an event comes, and every event the pokes
+    /// caused is then drained.
+    pub async fn until_live<F, Fut>(&mut self, mut poke: F)
+    where
+        F: FnMut() -> Fut,
+        Fut: Future<Output = ()>,
+    {
+        for _ in 0..40 {
+            poke().await;
+            if self.next(Duration::from_millis(250)).await.is_some() {
+                while self.next(Duration::from_millis(500)).await.is_some() {}
+                return;
+            }
+        }
+        panic!("the subscription never went live");
+    }
+
     /// The data of the next event, or `None` when the stream completes, the
     /// socket closes, or nothing comes within `wait`. An error message is a
     /// panic.

@@ -56,6 +56,16 @@ async fn refused(client: &Client<'_>, held: &Held, transition: &str, input: Valu
     body
 }
 
+/// Reports a throwaway case in `grid`, to wake a subscription.
+async fn probe(client: &Client<'_>, grid: &str) {
+    client
+        .data(
+            REPORT,
+            json!({"input": {"title": "探测", "description": "x", "gridCode": grid, "location": "x"}}),
+        )
+        .await;
+}
+
 async fn department_id(client: &Client<'_>, code: &str) -> String {
     let data = client.data("{ departments { id code } }", json!({})).await;
     data["departments"]
@@ -83,6 +93,7 @@ async fn a_case_goes_round_the_loop_with_a_rework_and_every_step_is_decided_and_
                 json!({"g": GRID}),
             )
             .await;
+        live.until_live(|| probe(&worker, GRID)).await;
 
         // Report: a worker on rounds.
         let body = worker
@@ -402,6 +413,8 @@ async fn a_subscriber_on_one_replica_sees_a_case_reported_on_another() {
                 json!({}),
             )
             .await;
+        let prober = server.as_user(&format!("worker-{GRID}")).await;
+        live.until_live(|| probe(&prober, GRID)).await;
         // Someone else's grid: the subscriber must not hear of it.
         let elsewhere = server.as_user("worker-420502003001002").await;
         elsewhere

@@ -33,6 +33,20 @@ async fn a_campaign_fans_out_to_every_grid_and_rolls_up_to_every_level() {
                 json!({}),
             )
             .await;
+        let probe_deadline = (Utc::now() + chrono::Duration::days(1)).to_rfc3339();
+        live.until_live(|| {
+            let (operator, deadline) = (&operator, probe_deadline.clone());
+            async move {
+                operator
+                    .data(
+                        SEND,
+                        json!({"input": {"title": "探测", "body": "x", "kind": "INSTRUCTION",
+                            "deadlineAt": deadline, "targets": {"workers": [format!("worker-{GRID}")]}}}),
+                    )
+                    .await;
+            }
+        })
+        .await;
         let db = server.db().await;
         let grids = grid::Entity::find()
             .filter(grid::Column::Code.starts_with(STREET))
