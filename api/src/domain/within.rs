@@ -26,8 +26,10 @@ pub fn in_scope<C: ColumnTrait + Copy>(column: C, scope: &Scope) -> Condition {
             .iter()
             .fold(Condition::any(), |any, area| any.add(within(column, area))),
     };
-    scope
-        .except
-        .iter()
-        .fold(allowed, |all, area| all.add(within(column, area).not()))
+    // The carve-outs narrow the allowed areas: AND-ed with them, never added
+    // to their OR (which would widen a deny into the whole city).
+    scope.except.iter().fold(
+        Condition::all().add(allowed),
+        |all, area| all.add(within(column, area).not()),
+    )
 }
