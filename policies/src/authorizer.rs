@@ -22,9 +22,9 @@ use casbin::prelude::*;
 use casbin::rhai::Dynamic;
 
 use crate::area::{AreaCode, AreaLevel};
-use crate::catalogue::{Action, Object, name_match};
+use crate::catalogue::{Action, Effect, Object, name_match};
 use crate::principal::Principal;
-use crate::rule::{Domain, RoleAssignment, Rule, Subject};
+use crate::rule::{Domain, PolicyRule, RoleAssignment, Rule, Subject};
 use crate::scope::Scope;
 
 /// The Casbin model, from `policies/model.conf`.
@@ -44,6 +44,9 @@ pub enum AuthorizerError {
 struct Snapshot {
     engine: Engine,
     assignments: HashMap<Subject, Vec<RoleAssignment>>,
+    /// The deny rules of each role: what binds rows that reach a caller as
+    /// their own (a task they sent) rather than through an allow.
+    denies: HashMap<String, Vec<PolicyRule>>,
     version: i64,
     rule_count: usize,
     cache_capacity: usize,
@@ -112,9 +115,18 @@ async fn load(
     let mut policies = Vec::new();
     let mut groupings = Vec::new();
     let mut assignments: HashMap<Subject, Vec<RoleAssignment>> = HashMap::new();
+    let mut denies: HashMap<String, Vec<PolicyRule>> = HashMap::new();
     for rule in rules {
         match rule {
-            Rule::Policy(policy) => policies.push(policy.fields()),
+            Rule::Policy(policy) => {
+                policies.push(policy.fields());
+                if policy.effect == Effect::Deny {
+                    denies
+                        .entry(policy.role.clone())
+                        .or_default()
+                        .push(policy.clone());
+                }
+            }
             Rule::Assignment(assignment) => {
                 groupings.push(assignment.fields());
                 assignments
@@ -139,6 +151,7 @@ async fn load(
     Ok(Snapshot {
         engine,
         assignments,
+        denies,
         version,
         rule_count: rules.len(),
         cache_capacity,
@@ -261,6 +274,41 @@ impl Authorizer {
             .collect();
         let allowed: Vec<Domain> = allowed.into_iter().cloned().collect();
         let scope = Scope::from_domains(&allowed, &denied);
+        match &principal.token {
+            Some(token) => scope.within(&token.areas),
+            None => scope,
+        }
+    }
+}
+
+impl Authorizer {
+    /// Where rows that reach `principal` as its own (a task it sent, an
+    /// assignment addressed to it) stay visible: everywhere except where an
+    /// explicit deny of `action` on `object` binds it, narrowed like any
+    /// scope by a token's scopes and areas. A deny binds every path its
+    /// allow would.
+    pub fn own_scope(&self, principal: &Principal, object: Object, action: Action) -> Scope {
+        if let Some(token) = &principal.token
+            && !token.allows(object, action)
+        {
+            return Scope::nothing();
+        }
+        let snapshot = self.snapshot();
+        let denied: Vec<Domain> = snapshot
+            .assignments
+            .get(&principal.subject)
+            .into_iter()
+            .flatten()
+            .filter(|assignment| {
+                snapshot.denies.get(&assignment.role).is_some_and(|rules| {
+                    rules
+                        .iter()
+                        .any(|rule| rule.object.matches(object) && rule.action.matches(action))
+                })
+            })
+            .map(|assignment| assignment.domain.clone())
+            .collect();
+        let scope = Scope::from_domains(&[Domain::City], &denied);
         match &principal.token {
             Some(token) => scope.within(&token.areas),
             None => scope,

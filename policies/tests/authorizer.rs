@@ -282,3 +282,56 @@ async fn scope_agrees_with_check_for_random_callers_everywhere() {
         }
     }
 }
+
+#[tokio::test]
+async fn own_rows_stay_visible_except_under_a_deny_or_beyond_a_token() {
+    let mut rules = policies::Rule::parse_csv(policies::DEFAULT_POLICY).expect("default policies");
+    for (subject, role, domain) in [
+        ("user:sender", "operator", "*"),
+        ("user:sender", "no_task", "420502003"),
+    ] {
+        rules.push(policies::Rule::Assignment(
+            policies::RoleAssignment::new(subject, role, domain).expect("assignment"),
+        ));
+    }
+    rules.push(policies::Rule::Policy(
+        policies::PolicyRule::new("no_task", "task", "read", "deny").expect("policy"),
+    ));
+    let authorizer = policies::Authorizer::new(&rules, 1).await.expect("loads");
+    let sender = policies::Principal::user("sender");
+    let own = authorizer.own_scope(&sender, policies::Object::Task, policies::Action::Read);
+    assert!(own.contains("420502001001001"));
+    assert!(own.contains("420503"));
+    assert!(
+        !own.contains("420502003001001"),
+        "a deny binds the sender's own tasks too"
+    );
+    // Other objects are not touched by a deny of tasks.
+    let cases = authorizer.own_scope(&sender, policies::Object::Case, policies::Action::Read);
+    assert!(cases.contains("420502003001001"));
+    // A token narrows its subject's own rows to its scopes and areas.
+    let token = policies::Principal {
+        subject: policies::Subject::User("sender".into()),
+        token: Some(policies::TokenLimits {
+            token_id: 1,
+            scopes: vec![policies::TokenScope::parse("case:read").expect("scope")],
+            areas: vec![policies::Domain::City],
+        }),
+    };
+    assert!(
+        authorizer
+            .own_scope(&token, policies::Object::Task, policies::Action::Read)
+            .is_nothing()
+    );
+    let token = policies::Principal {
+        token: Some(policies::TokenLimits {
+            token_id: 1,
+            scopes: vec![policies::TokenScope::parse("task:read").expect("scope")],
+            areas: vec![policies::Domain::parse("420503").expect("domain")],
+        }),
+        ..token
+    };
+    let narrowed = authorizer.own_scope(&token, policies::Object::Task, policies::Action::Read);
+    assert!(narrowed.contains("420503001001001"));
+    assert!(!narrowed.contains("420502001001001"));
+}

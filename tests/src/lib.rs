@@ -8,6 +8,8 @@
 //! `GRIDGOV_TEST_REQUIRE_POSTGRES=1` (as `.ci/run` sets) a missing server
 //! fails the test instead of skipping its PostgreSQL half.
 
+pub mod model;
+
 use std::future::Future;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};

@@ -28,8 +28,23 @@ pub fn in_scope<C: ColumnTrait + Copy>(column: C, scope: &Scope) -> Condition {
     };
     // The carve-outs narrow the allowed areas: AND-ed with them, never added
     // to their OR (which would widen a deny into the whole city).
-    scope.except.iter().fold(
-        Condition::all().add(allowed),
-        |all, area| all.add(within(column, area).not()),
-    )
+    scope
+        .except
+        .iter()
+        .fold(Condition::all().add(allowed), |all, area| {
+            all.add(within(column, area).not())
+        })
+}
+
+/// Like [`in_scope`] for a nullable code column whose NULL stands for the
+/// whole city (a city-wide task): such a row is inside only a scope that
+/// reaches everywhere, as `check` at the city would say. Carve-outs do not
+/// hide it, because the city is not inside any of them.
+pub fn in_scope_or_city<C: ColumnTrait + Copy>(column: C, scope: &Scope) -> Condition {
+    let placed = in_scope(column, scope);
+    if scope.allow == Allow::Everywhere {
+        Condition::any().add(column.is_null()).add(placed)
+    } else {
+        placed
+    }
 }

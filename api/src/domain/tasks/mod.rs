@@ -19,19 +19,22 @@ use sea_orm::{
 use crate::auth::Caller;
 use crate::domain::page::{Listing, PageRequest};
 use crate::domain::scoped::{self, Order};
-use crate::domain::within::in_scope;
+use crate::domain::within::{in_scope, in_scope_or_city};
 use crate::error::ApiResult;
 
 pub const TASK_CURSOR: &str = "task";
 pub const ASSIGNMENT_CURSOR: &str = "assignment";
 
-/// Who is asking about tasks: their user, their department, and where
-/// they may read tasks.
+/// Who is asking about tasks: their user, their department, where they
+/// may read tasks, and where tasks that are theirs (sent by them, addressed
+/// to them) stay visible: everywhere but under an explicit deny, and for a
+/// token only within its scopes and areas.
 #[derive(Debug, Clone)]
 pub struct TaskViewer {
     pub user_id: Option<i64>,
     pub department_id: Option<i64>,
     pub read: Scope,
+    pub own: Scope,
 }
 
 impl TaskViewer {
@@ -40,32 +43,38 @@ impl TaskViewer {
         authorizer: &policies::Authorizer,
         caller: &Caller,
     ) -> ApiResult<TaskViewer> {
+        use policies::{Action, Object};
         Ok(TaskViewer {
             user_id: caller.user_id,
             department_id: crate::domain::cases::department_of(db, caller).await?,
-            read: caller.scope(authorizer, policies::Object::Task, policies::Action::Read),
+            read: caller.scope(authorizer, Object::Task, Action::Read),
+            own: authorizer.own_scope(&caller.principal, Object::Task, Action::Read),
         })
     }
 
-    /// Assignments addressed to the viewer.
+    /// Assignments addressed to the viewer, where theirs stay visible.
     pub fn own(&self) -> Condition {
-        let mut own = Condition::any();
+        let mut addressed = Condition::any();
         if let Some(user) = self.user_id {
-            own = own.add(task_assignment::Column::AssigneeUserId.eq(user));
+            addressed = addressed.add(task_assignment::Column::AssigneeUserId.eq(user));
         }
         if let Some(department) = self.department_id {
-            own = own.add(task_assignment::Column::DepartmentId.eq(department));
+            addressed = addressed.add(task_assignment::Column::DepartmentId.eq(department));
         }
         if self.user_id.is_none() && self.department_id.is_none() {
-            own = own.add(Expr::cust("1 = 0"));
+            addressed = addressed.add(Expr::cust("1 = 0"));
         }
-        own
+        Condition::all()
+            .add(addressed)
+            .add(in_scope(task_assignment::Column::AreaCode, &self.own))
     }
 
-    /// Tasks the viewer sent.
+    /// Tasks the viewer sent, where theirs stay visible.
     fn sent(&self) -> Condition {
         match self.user_id {
-            Some(user) => Condition::all().add(task::Column::CreatedBy.eq(user)),
+            Some(user) => Condition::all()
+                .add(task::Column::CreatedBy.eq(user))
+                .add(in_scope_or_city(task::Column::AreaCode, &self.own)),
             None => Condition::all().add(Expr::cust("1 = 0")),
         }
     }
@@ -80,8 +89,12 @@ impl TaskViewer {
             .to_owned();
         Condition::any()
             .add(self.sent())
-            .add(in_scope(task::Column::AreaCode, &self.read))
-            .add(Expr::col(task::Column::Id).in_subquery(addressed))
+            .add(in_scope_or_city(task::Column::AreaCode, &self.read))
+            .add(
+                Condition::all()
+                    .add(Expr::col(task::Column::Id).in_subquery(addressed))
+                    .add(in_scope_or_city(task::Column::AreaCode, &self.own)),
+            )
     }
 
     /// Assignments the viewer sees: their own, those of tasks they sent,
@@ -94,13 +107,19 @@ impl TaskViewer {
             .to_owned();
         Condition::any()
             .add(self.own())
-            .add(Expr::col(task_assignment::Column::TaskId).in_subquery(sent_by_me))
+            .add(
+                Condition::all()
+                    .add(Expr::col(task_assignment::Column::TaskId).in_subquery(sent_by_me))
+                    .add(in_scope(task_assignment::Column::AreaCode, &self.own)),
+            )
             .add(in_scope(task_assignment::Column::AreaCode, &self.read))
     }
 
+    /// Whether `row` is addressed to the viewer and stays theirs here.
     pub fn owns(&self, row: &task_assignment::Model) -> bool {
-        (self.user_id.is_some() && row.assignee_user_id == self.user_id)
-            || (self.department_id.is_some() && row.department_id == self.department_id)
+        let addressed = (self.user_id.is_some() && row.assignee_user_id == self.user_id)
+            || (self.department_id.is_some() && row.department_id == self.department_id);
+        addressed && self.own.contains(&row.area_code)
     }
 }
 

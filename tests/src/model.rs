@@ -1,0 +1,206 @@
+//! The README's access rule, written again from its words and nothing
+//! else, so that tests can take their expected answers from it instead of
+//! from the authorizer they test:
+//!
+//! > A subject holds a role in an area, and the role's permissions apply
+//! > there and in every area inside it, matched on level boundaries only.
+//! > Deny by default; an explicit deny beats any allow. A token's rights are
+//! > its subject's policies narrowed to its scopes and areas.
+//!
+//! The rules themselves are read from the `casbin_rule` table as data (the
+//! database copy is what runs); only their meaning is restated here.
+
+use sea_orm::{ConnectionTrait, DatabaseConnection, Statement};
+
+/// Area code widths: district, street, community, grid.
+const LEVEL_WIDTHS: [usize; 4] = [6, 9, 12, 15];
+
+/// Whether a row placed at `code` lies in `area` (`*` is the whole city).
+/// `None` is a row of the whole city (a city-wide task): inside `*` only.
+pub fn inside(code: Option<&str>, area: &str) -> bool {
+    if area == "*" {
+        return true;
+    }
+    match code {
+        None => false,
+        Some(code) => {
+            LEVEL_WIDTHS.contains(&area.len()) && code.len() >= area.len() && code.starts_with(area)
+        }
+    }
+}
+
+fn name_matches(value: &str, pattern: &str) -> bool {
+    pattern == "*" || value == pattern
+}
+
+#[derive(Debug, Clone)]
+struct Policy {
+    role: String,
+    object: String,
+    action: String,
+    allow: bool,
+}
+
+#[derive(Debug, Clone)]
+struct Assignment {
+    subject: String,
+    role: String,
+    area: String,
+}
+
+/// The policies and role assignments in force, as the README reads them.
+#[derive(Debug, Clone)]
+pub struct Rules {
+    policies: Vec<Policy>,
+    assignments: Vec<Assignment>,
+}
+
+/// A scoped token's limits: `object:action` scopes and areas.
+#[derive(Debug, Clone)]
+pub struct TokenLimits {
+    pub scopes: Vec<(String, String)>,
+    pub areas: Vec<String>,
+}
+
+impl TokenLimits {
+    pub fn new(scopes: &[&str], areas: &[&str]) -> TokenLimits {
+        TokenLimits {
+            scopes: scopes
+                .iter()
+                .map(|scope| {
+                    let (object, action) = scope.split_once(':').expect("object:action");
+                    (object.to_owned(), action.to_owned())
+                })
+                .collect(),
+            areas: areas.iter().map(|area| (*area).to_owned()).collect(),
+        }
+    }
+
+    fn allows(&self, object: &str, action: &str) -> bool {
+        self.scopes
+            .iter()
+            .any(|(o, a)| name_matches(object, o) && name_matches(action, a))
+    }
+
+    fn covers(&self, code: Option<&str>) -> bool {
+        self.areas.iter().any(|area| inside(code, area))
+    }
+}
+
+/// A caller as the rule sees it: a subject (`user:NAME`, `dept:CODE`),
+/// perhaps narrowed by a token.
+#[derive(Debug, Clone)]
+pub struct Who {
+    pub subject: String,
+    pub token: Option<TokenLimits>,
+}
+
+impl Rules {
+    /// Every valid rule of the `casbin_rule` table. Rows the server would
+    /// refuse (an unknown effect, stray fields) grant nothing.
+    pub async fn load(db: &DatabaseConnection) -> Rules {
+        let rows = db
+            .query_all_raw(Statement::from_string(
+                db.get_database_backend(),
+                "SELECT ptype, v0, v1, v2, v3, v4, v5 FROM casbin_rule".to_owned(),
+            ))
+            .await
+            .expect("rules");
+        let mut rules = Rules {
+            policies: Vec::new(),
+            assignments: Vec::new(),
+        };
+        for row in rows {
+            let field = |name: &str| row.try_get::<String>("", name).unwrap_or_default();
+            let (ptype, v) = (
+                field("ptype"),
+                [
+                    field("v0"),
+                    field("v1"),
+                    field("v2"),
+                    field("v3"),
+                    field("v4"),
+                    field("v5"),
+                ],
+            );
+            match ptype.as_str() {
+                "p" if v[4].is_empty() && v[5].is_empty() => {
+                    let allow = match v[3].as_str() {
+                        "allow" => true,
+                        "deny" => false,
+                        _ => continue,
+                    };
+                    rules.policies.push(Policy {
+                        role: v[0].clone(),
+                        object: v[1].clone(),
+                        action: v[2].clone(),
+                        allow,
+                    });
+                }
+                "g" if v[3].is_empty() && v[4].is_empty() && v[5].is_empty() => {
+                    rules.assignments.push(Assignment {
+                        subject: v[0].clone(),
+                        role: v[1].clone(),
+                        area: v[2].clone(),
+                    });
+                }
+                _ => {}
+            }
+        }
+        rules
+    }
+
+    /// The effects of the rules of `subject` that bind at `code` for
+    /// `object`/`action`: (some allow, some deny).
+    fn effects(
+        &self,
+        subject: &str,
+        code: Option<&str>,
+        object: &str,
+        action: &str,
+    ) -> (bool, bool) {
+        let mut allow = false;
+        let mut deny = false;
+        for assignment in &self.assignments {
+            if assignment.subject != subject || !inside(code, &assignment.area) {
+                continue;
+            }
+            for policy in &self.policies {
+                if policy.role == assignment.role
+                    && name_matches(object, &policy.object)
+                    && name_matches(action, &policy.action)
+                {
+                    if policy.allow {
+                        allow = true;
+                    } else {
+                        deny = true;
+                    }
+                }
+            }
+        }
+        (allow, deny)
+    }
+
+    /// May `who` do `action` to an `object` placed at `code`?
+    pub fn allows(&self, who: &Who, code: Option<&str>, object: &str, action: &str) -> bool {
+        if let Some(token) = &who.token
+            && !(token.allows(object, action) && token.covers(code))
+        {
+            return false;
+        }
+        let (allow, deny) = self.effects(&who.subject, code, object, action);
+        allow && !deny
+    }
+
+    /// Does a row that is `who`'s own (a task it sent, an assignment
+    /// addressed to it) stay visible at `code`? Yes, unless an explicit
+    /// deny binds there or a token does not reach it.
+    pub fn own_stays(&self, who: &Who, code: Option<&str>, object: &str, action: &str) -> bool {
+        if let Some(token) = &who.token
+            && !(token.allows(object, action) && token.covers(code))
+        {
+            return false;
+        }
+        !self.effects(&who.subject, code, object, action).1
+    }
+}
