@@ -21,6 +21,12 @@ pub struct DatabaseConfig {
     /// Largest number of pooled database connections.
     #[arg(long, env = "GRIDGOV_DB_MAX_CONNECTIONS", default_value_t = 16)]
     pub db_max_connections: u32,
+
+    /// Longest a request waits for a database connection, in milliseconds;
+    /// past it (a lost database, a pool used up) the request fails fast as
+    /// UNAVAILABLE, to be retried.
+    #[arg(long, env = "GRIDGOV_DB_ACQUIRE_TIMEOUT_MS", default_value_t = 2_000)]
+    pub db_acquire_timeout_ms: u64,
 }
 
 impl DatabaseConfig {
@@ -95,6 +101,88 @@ pub struct LimitsConfig {
     /// Allow schema introspection (GraphiQL needs it).
     #[arg(long, env = "GRIDGOV_INTROSPECTION", default_value_t = true, action = clap::ArgAction::Set)]
     pub introspection: bool,
+
+    /// Most lexical tokens a document may hold, checked before it is parsed.
+    #[arg(long, env = "GRIDGOV_MAX_TOKENS", default_value_t = 10_000)]
+    pub max_tokens: usize,
+
+    /// Most brackets a document may have open at once: selections, lists
+    /// and objects in input values, and arguments together.
+    #[arg(long, env = "GRIDGOV_MAX_NESTING", default_value_t = 32)]
+    pub max_nesting: usize,
+
+    /// Most directives a document may use.
+    #[arg(long, env = "GRIDGOV_MAX_DIRECTIVES", default_value_t = 50)]
+    pub max_directives: usize,
+
+    /// Most fields an operation may select, each fragment counted every
+    /// time it is spread.
+    #[arg(long, env = "GRIDGOV_MAX_FIELDS", default_value_t = 2_000)]
+    pub max_fields: usize,
+}
+
+impl LimitsConfig {
+    /// The bounds every document is checked against before any work that
+    /// grows with it.
+    pub fn bounds(&self) -> crate::graphql::bounds::Bounds {
+        crate::graphql::bounds::Bounds {
+            max_tokens: self.max_tokens,
+            max_nesting: self.max_nesting,
+            max_directives: self.max_directives,
+            max_fields: self.max_fields,
+            max_aliases: self.max_aliases,
+            max_root_fields: self.max_root_fields,
+        }
+    }
+}
+
+/// How much one caller, and the server as a whole, may take on at once.
+/// The limits hold per replica.
+#[derive(Args, Debug, Clone)]
+pub struct AdmissionConfig {
+    /// Operations one caller (a user, a token, an anonymous address) may
+    /// start per second on average; 0 for no limit. Past it: RATE_LIMITED
+    /// with Retry-After.
+    #[arg(long, env = "GRIDGOV_CALLER_RATE", default_value_t = 50.0)]
+    pub caller_rate: f64,
+
+    /// Operations a caller may start at once after a quiet spell.
+    #[arg(long, env = "GRIDGOV_CALLER_BURST", default_value_t = 100.0)]
+    pub caller_burst: f64,
+
+    /// Operations one caller may run at once; more wait briefly, then get
+    /// RATE_LIMITED.
+    #[arg(long, env = "GRIDGOV_CALLER_CONCURRENCY", default_value_t = 8)]
+    pub caller_concurrency: usize,
+
+    /// Operations the server runs at once; more wait briefly, then get
+    /// UNAVAILABLE (busy). Defaults to four per pooled connection.
+    #[arg(long, env = "GRIDGOV_MAX_RUNNING")]
+    pub max_running: Option<usize>,
+
+    /// Statistics, indicators and campaign roll-ups (they scan) run at once;
+    /// defaults to a quarter of the pool, leaving the rest to page reads.
+    #[arg(long, env = "GRIDGOV_MAX_SCANS")]
+    pub max_scans: Option<usize>,
+
+    /// Longest an operation waits for a slot before it is refused, in
+    /// milliseconds.
+    #[arg(long, env = "GRIDGOV_QUEUE_WAIT_MS", default_value_t = 2_000)]
+    pub queue_wait_ms: u64,
+}
+
+impl AdmissionConfig {
+    pub fn limits(&self, pool: u32) -> crate::admission::Limits {
+        let pool = pool.max(1) as usize;
+        crate::admission::Limits {
+            rate_per_caller: self.caller_rate.max(0.0),
+            burst_per_caller: self.caller_burst.max(1.0),
+            concurrent_per_caller: self.caller_concurrency.max(1),
+            concurrent: self.max_running.unwrap_or(pool * 4).max(1),
+            heavy: self.max_scans.unwrap_or((pool / 4).max(1)).max(1),
+            queue_wait: std::time::Duration::from_millis(self.queue_wait_ms),
+        }
+    }
 }
 
 /// How callers prove who they are.
@@ -184,6 +272,9 @@ pub struct ServeConfig {
     pub limits: LimitsConfig,
 
     #[command(flatten)]
+    pub admission: AdmissionConfig,
+
+    #[command(flatten)]
     pub auth: AuthConfig,
 }
 
@@ -219,6 +310,22 @@ impl ServeConfig {
                 limits.max_body_bytes,
                 limits.request_timeout_secs
             ),
+            format!(
+                "document bounds     {} tokens, nesting {}, {} directives, {} fields expanded",
+                limits.max_tokens, limits.max_nesting, limits.max_directives, limits.max_fields
+            ),
+            {
+                let admission = self.admission.limits(self.database.db_max_connections);
+                format!(
+                    "admission           per caller {} /s (burst {}), {} at once; server {} at once, {} scans; wait {} ms",
+                    admission.rate_per_caller,
+                    admission.burst_per_caller,
+                    admission.concurrent_per_caller,
+                    admission.concurrent,
+                    admission.heavy,
+                    admission.queue_wait.as_millis()
+                )
+            },
         ]
         .join("\n")
     }

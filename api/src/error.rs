@@ -1,6 +1,7 @@
 //! The one error type of the API, and the one place it becomes a GraphQL error.
 
 use async_graphql::ErrorExtensions;
+use sea_orm::{DbErr, RuntimeErr};
 
 /// What can go wrong while answering a request. Each variant has a stable
 /// `extensions.code`; only [`ApiError::Internal`] carries detail, and that
@@ -10,18 +11,34 @@ use async_graphql::ErrorExtensions;
 /// an error without a code, so the only way out is the conversion below.
 #[derive(Debug)]
 pub enum ApiError {
-    Unauthenticated,
-    Forbidden,
+    /// No credentials, or credentials that did not check out; says which.
+    Unauthenticated(&'static str),
+    /// Visible but not allowed; says what was refused.
+    Forbidden(String),
     NotFound(&'static str),
-    BadUserInput { field: String, message: String },
+    BadUserInput {
+        field: String,
+        message: String,
+    },
     Conflict(String),
     InvalidState(String),
-    RateLimited,
+    /// Too much from this caller (or of this kind) at once: try again after
+    /// this many seconds.
+    RateLimited {
+        retry_after_secs: u64,
+    },
     QueryTooComplex(String),
+    /// The database cannot be reached: nothing is wrong with the request,
+    /// and the same request may succeed in a moment.
+    Unavailable,
     Internal(anyhow::Error),
 }
 
 pub type ApiResult<T> = Result<T, ApiError>;
+
+/// Seconds a client is asked to wait before retrying while the database is
+/// away.
+pub const UNAVAILABLE_RETRY_SECS: u64 = 1;
 
 impl ApiError {
     pub fn bad_input(field: impl Into<String>, message: impl Into<String>) -> ApiError {
@@ -31,17 +48,40 @@ impl ApiError {
         }
     }
 
+    /// The caller sent no credentials but needs some.
+    pub fn unauthenticated() -> ApiError {
+        ApiError::Unauthenticated("authentication required: sign in and send the token")
+    }
+
+    /// A refusal naming what was refused: `action` on `object` here.
+    pub fn forbidden(object: policies::Object, action: policies::Action) -> ApiError {
+        ApiError::Forbidden(format!(
+            "not allowed: your roles do not grant `{action}` on `{object}` here"
+        ))
+    }
+
+    pub fn rate_limited(retry_after_secs: u64) -> ApiError {
+        ApiError::RateLimited {
+            retry_after_secs: retry_after_secs.max(1),
+        }
+    }
+
     /// What the caller is told.
     pub fn message(&self) -> String {
         match self {
-            ApiError::Unauthenticated => "authentication required".to_owned(),
-            ApiError::Forbidden => "not allowed".to_owned(),
+            ApiError::Unauthenticated(message) => (*message).to_owned(),
             ApiError::NotFound(what) => format!("{what} not found"),
             ApiError::BadUserInput { field, message } => format!("{field}: {message}"),
-            ApiError::Conflict(message)
+            ApiError::Forbidden(message)
+            | ApiError::Conflict(message)
             | ApiError::InvalidState(message)
             | ApiError::QueryTooComplex(message) => message.clone(),
-            ApiError::RateLimited => "too many requests, slow down".to_owned(),
+            ApiError::RateLimited { retry_after_secs } => {
+                format!("too many requests: try again in {retry_after_secs} s")
+            }
+            ApiError::Unavailable => {
+                "the database cannot be reached; try again in a moment".to_owned()
+            }
             ApiError::Internal(_) => "internal error".to_owned(),
         }
     }
@@ -49,21 +89,67 @@ impl ApiError {
     /// The stable machine-readable code clients branch on.
     pub fn code(&self) -> &'static str {
         match self {
-            ApiError::Unauthenticated => "UNAUTHENTICATED",
-            ApiError::Forbidden => "FORBIDDEN",
+            ApiError::Unauthenticated(_) => "UNAUTHENTICATED",
+            ApiError::Forbidden(_) => "FORBIDDEN",
             ApiError::NotFound(_) => "NOT_FOUND",
             ApiError::BadUserInput { .. } => "BAD_USER_INPUT",
             ApiError::Conflict(_) => "CONFLICT",
             ApiError::InvalidState(_) => "INVALID_STATE",
-            ApiError::RateLimited => "RATE_LIMITED",
+            ApiError::RateLimited { .. } => "RATE_LIMITED",
             ApiError::QueryTooComplex(_) => "QUERY_TOO_COMPLEX",
+            ApiError::Unavailable => "UNAVAILABLE",
             ApiError::Internal(_) => "INTERNAL",
+        }
+    }
+
+    /// Seconds after which the same request may succeed, for the errors
+    /// that pass.
+    pub fn retry_after(&self) -> Option<u64> {
+        match self {
+            ApiError::RateLimited { retry_after_secs } => Some(*retry_after_secs),
+            ApiError::Unavailable => Some(UNAVAILABLE_RETRY_SECS),
+            _ => None,
         }
     }
 }
 
-impl From<sea_orm::DbErr> for ApiError {
-    fn from(err: sea_orm::DbErr) -> ApiError {
+/// Whether a database error means the database is out of reach (a
+/// connection refused, lost or not to be had in time) rather than anything
+/// about the statement.
+pub fn is_unreachable(err: &DbErr) -> bool {
+    match err {
+        DbErr::ConnectionAcquire(_) | DbErr::Conn(_) => true,
+        DbErr::Exec(RuntimeErr::SqlxError(inner)) | DbErr::Query(RuntimeErr::SqlxError(inner)) => {
+            sqlx_unreachable(inner)
+        }
+        _ => false,
+    }
+}
+
+fn sqlx_unreachable(err: &sea_orm::sqlx::Error) -> bool {
+    use sea_orm::sqlx::Error;
+    match err {
+        Error::Io(_)
+        | Error::Tls(_)
+        | Error::PoolTimedOut
+        | Error::PoolClosed
+        | Error::WorkerCrashed
+        | Error::Protocol(_) => true,
+        // SQLSTATE class 08 is a connection exception; 57P01..57P03 are an
+        // administrator's shutdown, a crash shutdown and "cannot connect now".
+        Error::Database(db) => db.code().is_some_and(|code| {
+            code.starts_with("08") || matches!(&*code, "57P01" | "57P02" | "57P03")
+        }),
+        _ => false,
+    }
+}
+
+impl From<DbErr> for ApiError {
+    fn from(err: DbErr) -> ApiError {
+        if is_unreachable(&err) {
+            tracing::warn!(error = %err, "the database is out of reach");
+            return ApiError::Unavailable;
+        }
         ApiError::Internal(err.into())
     }
 }
@@ -78,10 +164,14 @@ impl From<ApiError> for async_graphql::Error {
             ApiError::BadUserInput { field, .. } => Some(field.clone()),
             _ => None,
         };
+        let retry_after = err.retry_after();
         async_graphql::Error::new(err.message()).extend_with(|_, extensions| {
             extensions.set("code", code);
             if let Some(field) = &field {
                 extensions.set("field", field.as_str());
+            }
+            if let Some(seconds) = retry_after {
+                extensions.set("retryAfter", seconds);
             }
         })
     }

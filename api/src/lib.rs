@@ -1,6 +1,7 @@
 //! gridgov: one GraphQL API over a grid-governed city's areas, population,
 //! cases and tasks, every answer cut to what the caller may see.
 
+pub mod admission;
 pub mod auth;
 pub mod config;
 pub mod db;

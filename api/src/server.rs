@@ -10,11 +10,17 @@ use tokio::task::JoinHandle;
 use std::sync::Arc;
 
 use crate::auth::jwt::JwtKeys;
+use crate::auth::passwords::PasswordChecker;
 use crate::auth::policy_store;
 use crate::auth::sessions::Lifetimes;
 use crate::config::ServeConfig;
 use crate::graphql::{AppState, build_schema};
 use crate::{db, http, seed};
+
+/// Threads that check passwords (each keeps 19 MiB for good), and how
+/// many sign-ins may wait for one before further ones are refused.
+const PASSWORD_WORKERS: usize = 2;
+const PASSWORD_QUEUE: usize = 64;
 
 /// A server running in the background, for tests and embedders.
 pub struct RunningServer {
@@ -75,15 +81,20 @@ async fn prepare(config: &ServeConfig) -> anyhow::Result<Prepared> {
         "policies loaded"
     );
     let watcher = policy_store::spawn_watcher(db.clone(), authorizer.clone());
-    let sql = crate::metrics::SqlStats::default();
+    let metrics = crate::metrics::Metrics::default();
     let mut db = db;
-    sql.attach(&mut db, config.log_sql);
+    metrics.sql.attach(&mut db, config.log_sql);
+    let admission = crate::admission::Admission::new(
+        config.admission.limits(config.database.db_max_connections),
+    );
     let events = crate::events::Events::new(db.clone());
     let listener_task = events.spawn_listener();
     let state = AppState {
+        passwords: PasswordChecker::start(PASSWORD_WORKERS, PASSWORD_QUEUE),
         events,
         db,
-        sql,
+        metrics,
+        admission: admission.clone(),
         suppress_below: config.suppress_below,
         authorizer,
         keys,
@@ -93,7 +104,7 @@ async fn prepare(config: &ServeConfig) -> anyhow::Result<Prepared> {
         },
     };
     let schema = build_schema(state.clone(), &config.limits);
-    let router = http::router(schema, state, &config.limits, config.graphiql);
+    let router = http::router(schema, state, &config.limits, config.graphiql, admission);
     let listener = TcpListener::bind(config.listen)
         .await
         .with_context(|| format!("cannot listen on {}", config.listen))?;
@@ -121,9 +132,12 @@ pub async fn serve(config: ServeConfig) -> anyhow::Result<()> {
         );
     }
     println!("  probes    http://{addr}/healthz  http://{addr}/readyz");
-    axum::serve(listener, router)
-        .with_graceful_shutdown(shutdown_signal())
-        .await?;
+    axum::serve(
+        listener,
+        router.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown_signal())
+    .await?;
     watcher.abort();
     tracing::info!("stopped");
     Ok(())
@@ -139,11 +153,14 @@ pub async fn spawn(config: ServeConfig) -> anyhow::Result<RunningServer> {
     let addr = listener.local_addr()?;
     let (stop, stopped) = oneshot::channel::<()>();
     let task = tokio::spawn(async move {
-        axum::serve(listener, router)
-            .with_graceful_shutdown(async {
-                let _ = stopped.await;
-            })
-            .await
+        axum::serve(
+            listener,
+            router.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(async {
+            let _ = stopped.await;
+        })
+        .await
     });
     Ok(RunningServer {
         addr,

@@ -12,6 +12,7 @@ mod m20261126_000004_tasks;
 mod m20261126_000005_access_and_audit;
 mod m20261126_000006_resident_orderings;
 mod m20261126_000007_case_clock;
+mod m20261201_000008_sign_in_attempts;
 
 pub struct Migrator;
 
@@ -26,6 +27,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000005_access_and_audit::Migration),
             Box::new(m20261126_000006_resident_orderings::Migration),
             Box::new(m20261126_000007_case_clock::Migration),
+            Box::new(m20261201_000008_sign_in_attempts::Migration),
         ]
     }
 }

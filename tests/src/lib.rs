@@ -15,7 +15,9 @@ use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
-use gridgov::config::{AuthConfig, DatabaseConfig, LimitsConfig, SeedConfig, ServeConfig};
+use gridgov::config::{
+    AdmissionConfig, AuthConfig, DatabaseConfig, LimitsConfig, SeedConfig, ServeConfig,
+};
 use gridgov::server::{self, RunningServer};
 use sea_orm::{ConnectionTrait, Database, DatabaseConnection};
 use serde_json::{Value, json};
@@ -147,6 +149,7 @@ fn database_config(url: Option<String>, data_dir: PathBuf) -> DatabaseConfig {
         database_url: url,
         data_dir,
         db_max_connections: 5,
+        db_acquire_timeout_ms: 2_000,
     }
 }
 
@@ -188,6 +191,20 @@ pub fn test_serve_config(database: DatabaseConfig) -> ServeConfig {
             max_aliases: 30,
             max_root_fields: 20,
             max_batch: 10,
+            max_tokens: 10_000,
+            max_nesting: 32,
+            max_directives: 50,
+            max_fields: 2_000,
+        },
+        // The defaults, but for the rate: tests walk hundreds of pages as
+        // one user as fast as the server answers.
+        admission: AdmissionConfig {
+            caller_rate: 0.0,
+            caller_burst: 100.0,
+            caller_concurrency: 8,
+            max_running: None,
+            max_scans: None,
+            queue_wait_ms: 2_000,
         },
         auth: AuthConfig {
             jwt_secret: Some("a test secret of at least thirty-two bytes".to_owned()),

@@ -546,7 +546,7 @@ async fn check_caller(rules: &Rules, world: &World, caller: &Caller<'_>) {
             .filter(|c| c.starts_with("420502003001"))
             .take(4),
     );
-    for chunk in probes.chunks(15) {
+    for chunk in probes.chunks(8) {
         let fields: String = chunk
             .iter()
             .enumerate()

@@ -2,7 +2,7 @@
 
 use gridgov_tests::on_each_backend;
 use reqwest::StatusCode;
-use reqwest::header::{ACCEPT, ALLOW};
+use reqwest::header::ACCEPT;
 
 #[tokio::test]
 async fn probes_answer() {
@@ -29,7 +29,7 @@ async fn probes_answer() {
 }
 
 #[tokio::test]
-async fn browsers_get_graphiql_and_other_gets_are_told_to_post() {
+async fn browsers_get_graphiql_and_other_gets_need_a_query() {
     on_each_backend(|server| async move {
         let page = server
             .client
@@ -42,17 +42,16 @@ async fn browsers_get_graphiql_and_other_gets_are_told_to_post() {
         let html = page.text().await.expect("html");
         assert!(html.to_lowercase().contains("graphiql"));
 
+        // Any other GET is a query from the URL; without one it says so.
         let plain = server
             .client
             .get(server.url("/graphql"))
             .send()
             .await
             .expect("get");
-        assert_eq!(plain.status(), StatusCode::METHOD_NOT_ALLOWED);
-        assert_eq!(
-            plain.headers().get(ALLOW).map(|v| v.as_bytes()),
-            Some(&b"POST"[..])
-        );
+        assert_eq!(plain.status(), StatusCode::BAD_REQUEST);
+        let body: serde_json::Value = plain.json().await.expect("a GraphQL response");
+        assert_eq!(body["errors"][0]["extensions"]["code"], "BAD_REQUEST");
         server
     })
     .await;

@@ -8,5 +8,6 @@ pub mod passwords;
 pub mod policy_store;
 pub mod secret;
 pub mod sessions;
+pub mod throttle;
 
 pub use caller::Caller;

@@ -6,17 +6,16 @@
 //! is revoked and everyone holding one of its tokens must sign in again.
 
 use chrono::{Duration, Utc};
-use entities::{audit_log, refresh_token, user};
+use entities::{refresh_token, user};
 use sea_orm::ActiveValue::{NotSet, Set};
 use sea_orm::sea_query::Expr;
-use sea_orm::{
-    ColumnTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter, TransactionTrait,
-};
+use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, TransactionTrait};
 use serde_json::json;
 
 use super::jwt::JwtKeys;
-use super::passwords;
+use super::passwords::{Busy, PasswordChecker};
 use super::secret::{fingerprint, random_token};
+use super::throttle;
 use crate::domain::audit::{self, Actor, Entry};
 use crate::error::{ApiError, ApiResult};
 
@@ -36,7 +35,13 @@ pub struct Session {
 }
 
 fn wrong_credentials() -> ApiError {
-    ApiError::Unauthenticated
+    ApiError::Unauthenticated("wrong username or password")
+}
+
+fn unusable_refresh_token() -> ApiError {
+    ApiError::Unauthenticated(
+        "this refresh token is unknown, used, revoked or expired: sign in again",
+    )
 }
 
 fn internal(err: impl std::fmt::Display) -> ApiError {
@@ -47,13 +52,12 @@ pub async fn login(
     db: &DatabaseConnection,
     keys: &JwtKeys,
     lifetimes: Lifetimes,
+    checker: &PasswordChecker,
     username: &str,
     password: &str,
 ) -> ApiResult<Session> {
     let username: String = username.chars().take(64).collect();
-    if recent_failures(db, &username).await? >= MAX_FAILURES {
-        return Err(ApiError::RateLimited);
-    }
+    let reservation = throttle::reserve(db, &username).await?;
     let found = user::Entity::find()
         .filter(user::Column::Username.eq(username.as_str()))
         .one(db)
@@ -62,24 +66,23 @@ pub async fn login(
     let hash = account
         .as_ref()
         .map(|account| account.password_hash.clone());
-    let password = password.to_owned();
-    // Hashing is deliberately slow: keep it off the async workers. An unknown
-    // name costs a hash too, so timing does not tell which names exist.
-    let matches = tokio::task::spawn_blocking(move || match hash {
-        Some(hash) => passwords::verify(&password, &hash),
-        None => {
-            passwords::verify_decoy(&password);
-            false
+    // An unknown name costs a check too, so timing does not tell which
+    // names exist.
+    let matches = match checker.verify(password, hash).await {
+        Ok(matches) => matches,
+        Err(Busy) => {
+            // Not an attempt at this name: the server was too busy to try.
+            throttle::succeeded(db, reservation).await?;
+            return Err(ApiError::rate_limited(1));
         }
-    })
-    .await
-    .map_err(internal)?;
+    };
     let Some(account) = account.filter(|_| matches) else {
         record_failure(db, &username).await?;
         return Err(wrong_credentials());
     };
     let family = random_token(16).map_err(internal)?;
     let txn = db.begin().await?;
+    throttle::succeeded(&txn, reservation).await?;
     let refresh = store_refresh_token(&txn, account.id, &family, lifetimes).await?;
     audit_session(
         &txn,
@@ -102,10 +105,10 @@ pub async fn refresh(
     let now = Utc::now();
     let txn = db.begin().await?;
     let Some(stored) = stored_refresh_token(&txn, presented).await? else {
-        return Err(ApiError::Unauthenticated);
+        return Err(unusable_refresh_token());
     };
     if stored.revoked_at.is_some() || stored.expires_at <= now {
-        return Err(ApiError::Unauthenticated);
+        return Err(unusable_refresh_token());
     }
     // Only one refresh may use a token: the update that finds it unused wins.
     let claimed = refresh_token::Entity::update_many()
@@ -120,14 +123,14 @@ pub async fn refresh(
         let detail = json!({"family_revoked": true});
         audit_session(&txn, stored.user_id, None, "session.refresh_reused", detail).await?;
         txn.commit().await?;
-        return Err(ApiError::Unauthenticated);
+        return Err(unusable_refresh_token());
     }
     let Some(account) = user::Entity::find_by_id(stored.user_id)
         .one(&txn)
         .await?
         .filter(|account| account.active)
     else {
-        return Err(ApiError::Unauthenticated);
+        return Err(unusable_refresh_token());
     };
     let next = store_refresh_token(&txn, account.id, &stored.family_id, lifetimes).await?;
     txn.commit().await?;
@@ -144,20 +147,6 @@ pub async fn logout(db: &DatabaseConnection, presented: &str) -> ApiResult<bool>
     audit_session(&txn, stored.user_id, None, "session.logout", json!({})).await?;
     txn.commit().await?;
     Ok(true)
-}
-
-/// Failed sign-ins per name in the window before further tries are refused.
-/// Counted from the audit log, so every replica sees the same count.
-const MAX_FAILURES: u64 = 10;
-const FAILURE_WINDOW_MINUTES: i64 = 5;
-
-async fn recent_failures(db: &DatabaseConnection, username: &str) -> ApiResult<u64> {
-    Ok(audit_log::Entity::find()
-        .filter(audit_log::Column::At.gt(Utc::now() - Duration::minutes(FAILURE_WINDOW_MINUTES)))
-        .filter(audit_log::Column::Action.eq(LOGIN_FAILED))
-        .filter(audit_log::Column::ObjectId.eq(username))
-        .count(db)
-        .await?)
 }
 
 const LOGIN_FAILED: &str = "session.login_failed";

@@ -155,6 +155,7 @@ impl Grid {
     }
 
     /// The grid's buildings you may see, by code.
+    #[graphql(complexity = "super::limits::LIST_COST * child_complexity.max(1)")]
     async fn buildings(&self, ctx: &Context<'_>) -> Result<Vec<super::homes::Building>> {
         let loader = super::homes::loaders(ctx, |l, s| l.grid_buildings(s))?;
         Ok(loader

@@ -371,6 +371,7 @@ impl Case {
 
     /// Every step, oldest first: who, when, from which state to which, note
     /// and evidence.
+    #[graphql(complexity = "super::limits::LIST_COST * child_complexity.max(1)")]
     async fn timeline(&self, ctx: &Context<'_>) -> Result<Vec<CaseStep>> {
         let loader = super::homes::loaders(ctx, |l, s| l.case_steps(s))?;
         Ok(loader
@@ -714,6 +715,7 @@ impl CasesQuery {
 
     /// The loop's indicators for an area, a department or a worker, over the
     /// cases reported in `[from, before)`, under your statistics scope.
+    #[graphql(complexity = "super::limits::SCAN_COST + child_complexity")]
     async fn case_indicators(
         &self,
         ctx: &Context<'_>,
@@ -726,6 +728,7 @@ impl CasesQuery {
         before: Option<DateTime<Utc>>,
     ) -> Result<CaseIndicators> {
         let caller = ctx.caller()?;
+        let _scan = ctx.scan_permit().await?;
         let state = ctx.state();
         let scope = caller.scope(&state.authorizer, Thing::Statistics, Action::Read);
         let subject = Subject {

@@ -32,7 +32,7 @@ pub async fn case_changed(ctx: &Context<'_>, row: &entities::case::Model) {
 pub fn live_caller(ctx: &Context<'_>) -> Result<Caller> {
     let caller = ctx.caller()?;
     if caller.expires_at <= Utc::now() {
-        return Err(ApiError::Unauthenticated.into());
+        return Err(ApiError::unauthenticated().into());
     }
     Ok(caller.clone())
 }

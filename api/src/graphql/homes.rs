@@ -124,6 +124,7 @@ impl Household {
     }
 
     /// The members you may see, each with their relation to the head.
+    #[graphql(complexity = "super::limits::LIST_COST * child_complexity.max(1)")]
     async fn members(&self, ctx: &Context<'_>) -> Result<Vec<Resident>> {
         let loader = loaders(ctx, |l, s| l.members(s))?;
         Ok(loader
@@ -211,6 +212,7 @@ impl Dwelling {
     }
 
     /// The residents you may see who live here.
+    #[graphql(complexity = "super::limits::LIST_COST * child_complexity.max(1)")]
     async fn residents(&self, ctx: &Context<'_>) -> Result<Vec<Resident>> {
         let loader = loaders(ctx, |l, s| l.occupants(s))?;
         Ok(loader
@@ -265,6 +267,7 @@ impl Building {
     }
 
     /// The building's dwellings you may see.
+    #[graphql(complexity = "super::limits::LIST_COST * child_complexity.max(1)")]
     async fn dwellings(&self, ctx: &Context<'_>) -> Result<Vec<Dwelling>> {
         let loader = loaders(ctx, |l, s| l.building_dwellings(s))?;
         Ok(loader

@@ -1,81 +1,278 @@
-//! Limits async-graphql does not have built in: aliases and root fields per
-//! operation. Refusals, and the built-in depth and complexity refusals, carry
-//! `extensions.code = QUERY_TOO_COMPLEX`.
+//! The request pipeline's guard: every document is bounded before work that
+//! grows with it, an anonymous caller may only sign in, and every error that
+//! leaves carries an `extensions.code` — given here, in one place, for the
+//! errors async-graphql makes itself (parse, validation, coercion).
 
-use std::collections::HashSet;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
 
 use async_graphql::extensions::{
-    Extension, ExtensionContext, ExtensionFactory, NextParseQuery, NextValidation,
+    Extension, ExtensionContext, ExtensionFactory, NextPrepareRequest, NextRequest, NextSubscribe,
+    NextValidation,
 };
-use async_graphql::parser::types::{ExecutableDocument, Field, Selection, SelectionSet};
-use async_graphql::{ServerError, ServerResult, ValidationResult, Variables};
+use async_graphql::parser::types::OperationType;
+use async_graphql::{Request, Response, ServerError, ServerResult, ValidationResult};
+use futures_util::StreamExt;
+use futures_util::stream::BoxStream;
 
+use super::bounds::{self, Bounds};
+use super::{AppState, RequestAdmission, RequestCaller};
+use crate::admission::Ticket;
+
+/// One per operation: its bounds, the slots it was admitted with (freed
+/// when it is answered), and what it asked for, for the metrics.
 pub struct QueryLimits {
-    max_aliases: usize,
-    max_root_fields: usize,
+    bounds: Bounds,
+    max_complexity: usize,
+    ticket: Mutex<Option<Ticket>>,
+    /// `query:residents` once the document is known, kept as a label only
+    /// if it validates (so that made-up field names add no labels).
+    operation: Mutex<(Option<String>, bool)>,
 }
 
 impl QueryLimits {
-    pub fn new(max_aliases: usize, max_root_fields: usize) -> QueryLimits {
+    pub fn new(bounds: Bounds, max_complexity: usize) -> QueryLimits {
         QueryLimits {
-            max_aliases,
-            max_root_fields,
+            bounds,
+            max_complexity,
+            ticket: Mutex::new(None),
+            operation: Mutex::new((None, false)),
         }
     }
 }
 
 impl ExtensionFactory for QueryLimits {
     fn create(&self) -> Arc<dyn Extension> {
-        Arc::new(QueryLimits {
-            max_aliases: self.max_aliases,
-            max_root_fields: self.max_root_fields,
-        })
+        Arc::new(QueryLimits::new(self.bounds, self.max_complexity))
     }
 }
 
-pub fn too_complex(message: impl Into<String>) -> ServerError {
+fn locked<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    match mutex.lock() {
+        Ok(guard) => guard,
+        Err(poisoned) => poisoned.into_inner(),
+    }
+}
+
+/// What a field that scans (statistics, indicators) costs in the
+/// complexity limit: a handful per query, not hundreds.
+pub const SCAN_COST: usize = 500;
+/// What a list without pages (a household's members, a building's
+/// dwellings) costs per field selected in it: tens of rows.
+pub const LIST_COST: usize = 10;
+
+/// An error with a code.
+pub fn coded(message: impl Into<String>, code: &str) -> ServerError {
     let mut error = ServerError::new(message, None);
     error
         .extensions
         .get_or_insert_with(Default::default)
-        .set("code", "QUERY_TOO_COMPLEX");
+        .set("code", code);
     error
+}
+
+pub fn too_complex(message: impl Into<String>) -> ServerError {
+    coded(message, "QUERY_TOO_COMPLEX")
+}
+
+fn code_of(error: &ServerError) -> Option<String> {
+    match error.extensions.as_ref()?.get("code")? {
+        async_graphql::Value::String(code) => Some(code.clone()),
+        _ => None,
+    }
+}
+
+fn set_code(error: &mut ServerError, code: &str) {
+    error
+        .extensions
+        .get_or_insert_with(Default::default)
+        .set("code", code);
+}
+
+/// What an anonymous caller may ask for: to sign in (or out), and the
+/// type name of the root.
+const ANONYMOUS_FIELDS: [&str; 4] = ["login", "refresh", "logout", "__typename"];
+
+fn is_anonymous(request: &Request, ctx: &ExtensionContext<'_>) -> bool {
+    let in_request = request
+        .data
+        .get(&std::any::TypeId::of::<RequestCaller>())
+        .and_then(|data| data.downcast_ref::<RequestCaller>());
+    let caller = in_request.or_else(|| {
+        ctx.session_data
+            .get(&std::any::TypeId::of::<RequestCaller>())
+            .and_then(|data| data.downcast_ref::<RequestCaller>())
+    });
+    caller.is_none_or(|caller| caller.0.is_none())
+}
+
+/// Gives every error without a code the one that fits, so that no answer
+/// leaves without one. Errors that are neither async-graphql's own nor
+/// ours are internal: their text stays in the log.
+pub fn classify(error: &mut ServerError) {
+    if code_of(error).is_some() {
+        return;
+    }
+    let message = error.message.as_str();
+    let code = if message.starts_with("The recursion depth") {
+        "QUERY_TOO_COMPLEX"
+    } else if message.starts_with("Unknown operation named")
+        || message.starts_with("Operation name required")
+    {
+        "BAD_REQUEST"
+    } else if message.starts_with("Failed to parse")
+        || message.starts_with("Invalid value for argument")
+        || (message.starts_with("Variable \"") && !message.contains("is not used"))
+        || message.contains("is not a valid")
+        || message.starts_with("Expected input type")
+        || (message.starts_with("Variable ") && message.ends_with("is not defined."))
+    {
+        "BAD_USER_INPUT"
+    } else if error.path.is_empty() && error.locations.is_empty() {
+        tracing::error!(error = %error.message, "an error without a code");
+        error.message = "internal error".to_owned();
+        "INTERNAL"
+    } else if error.path.is_empty() {
+        "GRAPHQL_VALIDATION_FAILED"
+    } else {
+        tracing::error!(error = %error.message, path = ?error.path, "an error without a code");
+        error.message = "internal error".to_owned();
+        "INTERNAL"
+    };
+    set_code(error, code);
+}
+
+/// A required variable of the operation to run that the request does not
+/// give: a request error, before anything runs (async-graphql would only
+/// notice it in the middle of execution).
+fn missing_variables(
+    document: &async_graphql::parser::types::ExecutableDocument,
+    request: &Request,
+) -> ServerResult<()> {
+    use async_graphql::parser::types::DocumentOperations;
+    let operation = match (&document.operations, &request.operation_name) {
+        (DocumentOperations::Single(operation), _) => Some(operation),
+        (DocumentOperations::Multiple(operations), Some(name)) => operations.get(name.as_str()),
+        (DocumentOperations::Multiple(operations), None) if operations.len() == 1 => {
+            operations.values().next()
+        }
+        _ => None,
+    };
+    let Some(operation) = operation else {
+        return Ok(());
+    };
+    for definition in &operation.node.variable_definitions {
+        let definition = &definition.node;
+        let given = request
+            .variables
+            .get(definition.name.node.as_str())
+            .is_some_and(|value| *value != async_graphql::Value::Null);
+        if !definition.var_type.node.nullable && definition.default_value.is_none() && !given {
+            return Err(coded(
+                format!(
+                    "variable ${} of type {} was not given",
+                    definition.name.node, definition.var_type.node
+                ),
+                "BAD_USER_INPUT",
+            ));
+        }
+    }
+    Ok(())
 }
 
 #[async_trait::async_trait]
 impl Extension for QueryLimits {
-    async fn parse_query(
+    async fn request(&self, ctx: &ExtensionContext<'_>, next: NextRequest<'_>) -> Response {
+        let started = Instant::now();
+        let mut response = next.run(ctx).await;
+        response.errors.iter_mut().for_each(classify);
+        locked(&self.ticket).take();
+        if let Ok(state) = ctx.data::<AppState>() {
+            let operation = match &*locked(&self.operation) {
+                (Some(operation), true) => operation.clone(),
+                _ => "-".to_owned(),
+            };
+            let outcome = response
+                .errors
+                .first()
+                .and_then(code_of)
+                .unwrap_or_else(|| "OK".to_owned());
+            state
+                .metrics
+                .observe(&operation, &outcome, started.elapsed());
+        }
+        response
+    }
+
+    fn subscribe<'s>(
         &self,
         ctx: &ExtensionContext<'_>,
-        query: &str,
-        variables: &Variables,
-        next: NextParseQuery<'_>,
-    ) -> ServerResult<ExecutableDocument> {
-        let document = next.run(ctx, query, variables).await?;
-        let counter = Counter {
-            document: &document,
-        };
-        let mut aliases = 0;
-        for (_, operation) in document.operations.iter() {
-            let mut seen = HashSet::new();
-            let root_fields = counter.fields(&operation.node.selection_set.node, &mut seen);
-            if root_fields > self.max_root_fields {
-                return Err(too_complex(format!(
-                    "an operation may ask for at most {} top-level fields",
-                    self.max_root_fields
-                )));
+        stream: BoxStream<'s, Response>,
+        next: NextSubscribe<'_>,
+    ) -> BoxStream<'s, Response> {
+        next.run(ctx, stream)
+            .map(|mut response| {
+                response.errors.iter_mut().for_each(classify);
+                response
+            })
+            .boxed()
+    }
+
+    /// Bounds the text, parses it once, bounds its expansion, and admits an
+    /// anonymous caller only to sign in — all before async-graphql's own
+    /// walks over the document (some of which follow every fragment spread).
+    async fn prepare_request(
+        &self,
+        ctx: &ExtensionContext<'_>,
+        mut request: Request,
+        next: NextPrepareRequest<'_>,
+    ) -> ServerResult<Request> {
+        let admission = request
+            .data
+            .get(&std::any::TypeId::of::<RequestAdmission>())
+            .and_then(|data| data.downcast_ref::<RequestAdmission>())
+            .cloned();
+        if let (Some(RequestAdmission(key)), Ok(state)) = (admission, ctx.data::<AppState>()) {
+            let ticket = state.admission.admit(&key).await.map_err(|err| {
+                async_graphql::Error::from(err).into_server_error(Default::default())
+            })?;
+            *locked(&self.ticket) = Some(ticket);
+        }
+        bounds::scan(&request.query, &self.bounds).map_err(|err| too_complex(err.0))?;
+        let document = async_graphql::parser::parse_query(&request.query).map_err(|err| {
+            let mut error = ServerError::from(err);
+            set_code(&mut error, "GRAPHQL_PARSE_FAILED");
+            error
+        })?;
+        bounds::expand(&document, &self.bounds).map_err(|err| too_complex(err.0))?;
+        let roots = bounds::root_names(&document);
+        if let Some((kind, names)) = roots.first() {
+            let kind = match kind {
+                OperationType::Query => "query",
+                OperationType::Mutation => "mutation",
+                OperationType::Subscription => "subscription",
+            };
+            let first = names.first().map_or("-", String::as_str);
+            locked(&self.operation).0 = Some(format!("{kind}:{first}"));
+        }
+        if is_anonymous(&request, ctx) {
+            for (kind, names) in roots {
+                let only_signing_in = names
+                    .iter()
+                    .all(|name| ANONYMOUS_FIELDS.contains(&name.as_str()))
+                    && (kind == OperationType::Mutation
+                        || names.iter().all(|name| name == "__typename"));
+                if !only_signing_in {
+                    return Err(coded(
+                        "sign in first: without a token only login, refresh and logout answer",
+                        "UNAUTHENTICATED",
+                    ));
+                }
             }
-            let mut seen = HashSet::new();
-            aliases += counter.aliases(&operation.node.selection_set.node, &mut seen);
         }
-        if aliases > self.max_aliases {
-            return Err(too_complex(format!(
-                "a query may use at most {} aliases",
-                self.max_aliases
-            )));
-        }
-        Ok(document)
+        missing_variables(&document, &request)?;
+        request.set_parsed_query(document);
+        next.run(ctx, request).await
     }
 
     async fn validation(
@@ -83,70 +280,35 @@ impl Extension for QueryLimits {
         ctx: &ExtensionContext<'_>,
         next: NextValidation<'_>,
     ) -> Result<ValidationResult, Vec<ServerError>> {
-        next.run(ctx).await.map_err(|errors| {
+        let result = next.run(ctx).await;
+        locked(&self.operation).1 = result.is_ok();
+        result.map_err(|errors| {
             errors
                 .into_iter()
                 .map(|mut error| {
-                    let code = if error.message.contains("too complex")
-                        || error.message.contains("nested too deep")
-                    {
+                    let code = if error.message.contains("too complex") {
+                        error.message = format!(
+                            "the query costs more than {}: fields times the page sizes they are \
+                             under, {} for each statistics or indicators field",
+                            self.max_complexity, SCAN_COST
+                        );
                         "QUERY_TOO_COMPLEX"
+                    } else if error.message.contains("nested too deep") {
+                        "QUERY_TOO_COMPLEX"
+                    } else if error.message.starts_with("Invalid value for argument")
+                        || error.message.starts_with("Failed to parse")
+                        || (error.message.starts_with("Variable \"")
+                            && !error.message.contains("is not used")
+                            && !error.message.contains("is not defined"))
+                    {
+                        "BAD_USER_INPUT"
                     } else {
                         "GRAPHQL_VALIDATION_FAILED"
                     };
-                    error
-                        .extensions
-                        .get_or_insert_with(Default::default)
-                        .set("code", code);
+                    set_code(&mut error, code);
                     error
                 })
                 .collect()
-        })
-    }
-}
-
-/// Walks selection sets through fragments, each fragment once per walk so
-/// that a cycle cannot loop (validation reports cycles separately).
-struct Counter<'a> {
-    document: &'a ExecutableDocument,
-}
-
-impl Counter<'_> {
-    /// Sums `on_field` over the fields of this selection set, with fragments
-    /// spread in place.
-    fn sum<F>(&self, set: &SelectionSet, seen: &mut HashSet<String>, on_field: &F) -> usize
-    where
-        F: Fn(&Self, &Field, &mut HashSet<String>) -> usize,
-    {
-        set.items
-            .iter()
-            .map(|item| match &item.node {
-                Selection::Field(field) => on_field(self, &field.node, seen),
-                Selection::InlineFragment(inline) => {
-                    self.sum(&inline.node.selection_set.node, seen, on_field)
-                }
-                Selection::FragmentSpread(spread) => {
-                    let name = spread.node.fragment_name.node.as_str();
-                    match self.document.fragments.get(name) {
-                        Some(fragment) if seen.insert(name.to_owned()) => {
-                            self.sum(&fragment.node.selection_set.node, seen, on_field)
-                        }
-                        _ => 0,
-                    }
-                }
-            })
-            .sum()
-    }
-
-    /// Fields of this selection set.
-    fn fields(&self, set: &SelectionSet, seen: &mut HashSet<String>) -> usize {
-        self.sum(set, seen, &|_, _, _| 1)
-    }
-
-    /// Aliased fields anywhere below this selection set.
-    fn aliases(&self, set: &SelectionSet, seen: &mut HashSet<String>) -> usize {
-        self.sum(set, seen, &|counter, field, seen| {
-            usize::from(field.alias.is_some()) + counter.aliases(&field.selection_set.node, seen)
         })
     }
 }

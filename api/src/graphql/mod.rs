@@ -2,6 +2,7 @@
 
 mod admin;
 mod areas;
+pub mod bounds;
 mod cases;
 mod events;
 mod home_changes;
@@ -64,11 +65,14 @@ pub struct AppState {
     pub authorizer: Arc<Authorizer>,
     pub keys: JwtKeys,
     pub lifetimes: Lifetimes,
-    pub sql: crate::metrics::SqlStats,
+    pub metrics: crate::metrics::Metrics,
+    pub admission: crate::admission::Admission,
     /// Statistics groups smaller than this are suppressed for callers who
     /// may not see the residents behind them.
     pub suppress_below: u32,
     pub events: crate::events::Events,
+    /// The pool that checks passwords, with its memory kept for reuse.
+    pub passwords: crate::auth::passwords::PasswordChecker,
 }
 
 fn schema_builder() -> SchemaBuilder<Query, Mutation, Subscription> {
@@ -87,8 +91,8 @@ pub fn build_schema(state: AppState, limits: &LimitsConfig) -> GridgovSchema {
         .limit_complexity(limits.max_complexity)
         .disable_suggestions()
         .extension(limits::QueryLimits::new(
-            limits.max_aliases,
-            limits.max_root_fields,
+            limits.bounds(),
+            limits.max_complexity,
         ));
     if !limits.introspection {
         builder = builder.disable_introspection();
@@ -105,6 +109,11 @@ pub fn sdl() -> String {
 #[derive(Clone)]
 pub struct RequestCaller(pub Option<Caller>);
 
+/// Whose limits a request counts against; set for requests over HTTP, not
+/// for a live connection's subscriptions (their connection is counted).
+#[derive(Clone)]
+pub struct RequestAdmission(pub crate::admission::CallerKey);
+
 /// Attaches what one request needs: its caller, the record of its unmasked
 /// reads, and loaders that batch lookups within the request under the
 /// caller's scope. Loaders must not outlive the request, or one caller's rows
@@ -113,9 +122,11 @@ pub fn attach(
     mut request: async_graphql::Request,
     state: &AppState,
     caller: Option<Caller>,
+    key: crate::admission::CallerKey,
     unmasked: &UnmaskedReads,
 ) -> async_graphql::Request {
     fill(&mut request.data, state, caller, unmasked);
+    request.data.insert(RequestAdmission(key));
     request
 }
 
@@ -152,6 +163,9 @@ trait ContextExt {
     fn state(&self) -> &AppState;
     /// The authenticated caller; UNAUTHENTICATED for anyone else.
     fn caller(&self) -> ApiResult<&Caller>;
+    /// A permit for work that scans (statistics, indicators, roll-ups),
+    /// held while it runs.
+    async fn scan_permit(&self) -> ApiResult<tokio::sync::OwnedSemaphorePermit>;
 }
 
 impl ContextExt for Context<'_> {
@@ -164,6 +178,10 @@ impl ContextExt for Context<'_> {
         self.data::<RequestCaller>()
             .ok()
             .and_then(|caller| caller.0.as_ref())
-            .ok_or(ApiError::Unauthenticated)
+            .ok_or_else(ApiError::unauthenticated)
+    }
+
+    async fn scan_permit(&self) -> ApiResult<tokio::sync::OwnedSemaphorePermit> {
+        self.state().admission.heavy().await
     }
 }

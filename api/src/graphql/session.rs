@@ -54,6 +54,7 @@ impl SessionMutation {
             &state.db,
             &state.keys,
             state.lifetimes,
+            &state.passwords,
             &username,
             &password,
         )

@@ -137,12 +137,14 @@ impl StatsQuery {
     /// Population, dwellings and organisations of an area (any level), and of
     /// each area directly inside it; without `area`, of everything you may
     /// see, by district. Null for an area you may not see.
+    #[graphql(complexity = "super::limits::SCAN_COST + child_complexity")]
     async fn statistics(
         &self,
         ctx: &Context<'_>,
         area: Option<String>,
     ) -> Result<Option<Statistics>> {
         let caller = ctx.caller()?;
+        let _scan = ctx.scan_permit().await?;
         let state = ctx.state();
         let area = area.map(|code| parse_code("area", &code)).transpose()?;
         let scope = caller.scope(&state.authorizer, Thing::Statistics, Action::Read);

@@ -199,6 +199,7 @@ impl Task {
     }
 
     /// The whole task's progress over the assignments you see.
+    #[graphql(complexity = "super::limits::LIST_COST + child_complexity")]
     async fn progress(&self, ctx: &Context<'_>) -> Result<TaskProgress> {
         let viewer = viewer(ctx).await?;
         let rows = tasks::progress(&ctx.state().db, viewer, self.0.id, None).await?;
@@ -207,6 +208,7 @@ impl Task {
 
     /// Progress rolled up to each area of `level` (a campaign's table for
     /// the big screen).
+    #[graphql(complexity = "super::limits::LIST_COST * 5 * child_complexity.max(1)")]
     async fn progress_by_area(&self, ctx: &Context<'_>, level: Level) -> Result<Vec<TaskProgress>> {
         let viewer = viewer(ctx).await?;
         let rows = tasks::progress(&ctx.state().db, viewer, self.0.id, Some(level.into())).await?;

@@ -254,7 +254,9 @@ pub async fn take(
         && let Some(department) = acting_for
         && Some(department) != current.department_id
     {
-        return Err(ApiError::Forbidden);
+        return Err(ApiError::Forbidden(
+            "not allowed: this case is in the hands of another department".to_owned(),
+        ));
     }
     check_pending(transition, &current)?;
 

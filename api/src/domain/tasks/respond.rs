@@ -70,7 +70,7 @@ pub async fn answer(
         // Someone else's assignment: visible to its sender, but theirs to
         // answer only.
         return Err(if visible(w, &txn, viewer, &current).await? {
-            ApiError::Forbidden
+            ApiError::Forbidden("not allowed: only its assignee answers an assignment".to_owned())
         } else {
             ApiError::NotFound("assignment")
         });

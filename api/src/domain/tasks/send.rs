@@ -80,7 +80,10 @@ pub async fn send(
         (TaskKind::Instruction, None) => None,
     };
     let Some(sender) = w.caller.user_id else {
-        return Err(ApiError::Forbidden);
+        return Err(ApiError::Forbidden(
+            "not allowed: tasks are sent by signed-in users, not by tokens of departments"
+                .to_owned(),
+        ));
     };
     let txn = w.begin().await?;
     let planned = plan(w, &txn, &new.targets).await?;

@@ -91,7 +91,7 @@ impl Writer<'_> {
         if self.may(grid, object, action)? {
             Ok(())
         } else {
-            Err(ApiError::Forbidden)
+            Err(ApiError::forbidden(object, action))
         }
     }
 

@@ -1,0 +1,371 @@
+//! The HTTP face: the router, authentication, the probes and metrics. The
+//! GraphQL wire format lives in [`graphql`], live connections in
+//! [`websocket`].
+
+pub mod graphql;
+mod websocket;
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use async_graphql::BatchRequest;
+use async_graphql::http::GraphiQLSource;
+use async_graphql::parser::types::OperationType;
+use axum::body::Body;
+use axum::extract::{ConnectInfo, Query, Request, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::middleware::{self, Next};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::routing::get;
+use axum::{Extension, Json, Router};
+use serde_json::json;
+use tower_http::timeout::TimeoutLayer;
+
+use self::graphql::{Media, problem};
+use crate::admission::{Admission, CallerKey};
+use crate::auth::{Caller, api_tokens};
+use crate::config::LimitsConfig;
+use crate::domain::audit::Actor;
+use crate::domain::privacy::UnmaskedReads;
+use crate::error::{ApiError, ApiResult, UNAVAILABLE_RETRY_SECS};
+use crate::graphql::bounds::Bounds;
+use crate::graphql::{AppState, GridgovSchema, attach};
+
+pub const GRAPHQL_PATH: &str = "/graphql";
+
+#[derive(Clone)]
+struct HttpState {
+    schema: GridgovSchema,
+    app: AppState,
+    graphiql: bool,
+    max_batch: usize,
+    max_body_bytes: usize,
+    bounds: Bounds,
+    admission: Admission,
+}
+
+pub fn router(
+    schema: GridgovSchema,
+    app: AppState,
+    limits: &LimitsConfig,
+    graphiql: bool,
+    admission: Admission,
+) -> Router {
+    let state = HttpState {
+        schema,
+        app,
+        graphiql,
+        max_batch: limits.max_batch,
+        max_body_bytes: limits.max_body_bytes,
+        bounds: limits.bounds(),
+        admission,
+    };
+    Router::new()
+        .route(GRAPHQL_PATH, get(graphql_get).post(graphql_post))
+        .route_layer(middleware::from_fn_with_state(state.clone(), authenticate))
+        .route("/", get(|| async { Redirect::temporary(GRAPHQL_PATH) }))
+        .route("/healthz", get(healthz))
+        .route("/readyz", get(readyz))
+        .route("/metrics", get(metrics))
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::SERVICE_UNAVAILABLE,
+            Duration::from_secs(limits.request_timeout_secs),
+        ))
+        .with_state(state)
+}
+
+/// Establishes the caller from `Authorization: Bearer …`: an access token
+/// (JWT) or a scoped API token (`ggv_…`). No header: an anonymous caller,
+/// who can sign in and nothing else. A header that does not check out, for
+/// whatever reason, gets the same 401.
+async fn authenticate(
+    State(state): State<HttpState>,
+    mut request: Request,
+    next: Next,
+) -> Response {
+    let caller = match request.headers().get(header::AUTHORIZATION) {
+        None => None,
+        Some(value) => {
+            let Some(token) = value
+                .to_str()
+                .ok()
+                .and_then(|value| value.strip_prefix("Bearer "))
+                .map(str::trim)
+            else {
+                return invalid_token();
+            };
+            match identify(&state.app, token).await {
+                Ok(Some(caller)) => Some(caller),
+                Ok(None) => return invalid_token(),
+                Err(ApiError::Unavailable) => {
+                    return problem(
+                        Media::Json,
+                        StatusCode::SERVICE_UNAVAILABLE,
+                        "UNAVAILABLE",
+                        &ApiError::Unavailable.message(),
+                    )
+                    .with_retry_after(UNAVAILABLE_RETRY_SECS);
+                }
+                Err(err) => {
+                    tracing::error!(error = ?err, "cannot check a token");
+                    return problem(
+                        Media::Json,
+                        StatusCode::INTERNAL_SERVER_ERROR,
+                        "INTERNAL",
+                        "internal error",
+                    );
+                }
+            }
+        }
+    };
+    let key = match &caller {
+        Some(caller) => CallerKey::of(caller),
+        None => CallerKey::Address(
+            request
+                .extensions()
+                .get::<ConnectInfo<SocketAddr>>()
+                .map(|ConnectInfo(address)| address.ip()),
+        ),
+    };
+    request
+        .extensions_mut()
+        .insert(AuthenticatedCaller(caller, key));
+    next.run(request).await
+}
+
+trait WithRetryAfter {
+    fn with_retry_after(self, seconds: u64) -> Response;
+}
+
+impl WithRetryAfter for Response {
+    fn with_retry_after(mut self, seconds: u64) -> Response {
+        self.headers_mut()
+            .insert(header::RETRY_AFTER, HeaderValue::from(seconds));
+        self
+    }
+}
+
+#[derive(Clone)]
+struct AuthenticatedCaller(Option<Caller>, CallerKey);
+
+/// The caller a token names, `None` when it does not check out.
+pub async fn identify(app: &AppState, token: &str) -> ApiResult<Option<Caller>> {
+    if token.starts_with(api_tokens::PREFIX) {
+        return api_tokens::authenticate(&app.db, token).await;
+    }
+    let Ok(claims) = app.keys.verify(token) else {
+        return Ok(None);
+    };
+    Ok(Caller::from_claims(&claims))
+}
+
+fn invalid_token() -> Response {
+    (
+        StatusCode::UNAUTHORIZED,
+        [(
+            header::WWW_AUTHENTICATE,
+            HeaderValue::from_static(r#"Bearer error="invalid_token""#),
+        )],
+        Json(json!({"errors": [{"message": "invalid token", "extensions": {"code": "UNAUTHENTICATED"}}]})),
+    )
+        .into_response()
+}
+
+/// A POST: JSON only (a form or `text/plain` body never runs, so no
+/// cross-site form can send a mutation), within the body limit.
+async fn graphql_post(
+    State(state): State<HttpState>,
+    Extension(AuthenticatedCaller(caller, key)): Extension<AuthenticatedCaller>,
+    headers: HeaderMap,
+    body: Body,
+) -> Response {
+    let Some(media) = graphql::negotiate(&headers) else {
+        return graphql::not_acceptable();
+    };
+    if !graphql::is_json(&headers) {
+        return problem(
+            media,
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "BAD_REQUEST",
+            "send GraphQL requests as application/json",
+        );
+    }
+    let Some(bytes) = graphql::read_body(body, state.max_body_bytes).await else {
+        return graphql::too_large(media, state.max_body_bytes);
+    };
+    let batch = match graphql::parse_body(&bytes) {
+        Ok(batch) => batch,
+        Err(message) => return problem(media, StatusCode::BAD_REQUEST, "BAD_REQUEST", &message),
+    };
+    execute(&state, caller, key, media, batch).await
+}
+
+/// A GET: a graphql-ws connection when it asks to upgrade, GraphiQL for a
+/// browser, and otherwise a query (never a mutation) from the URL.
+async fn graphql_get(
+    State(state): State<HttpState>,
+    Extension(AuthenticatedCaller(caller, key)): Extension<AuthenticatedCaller>,
+    request: Request,
+) -> Response {
+    let (mut parts, _) = request.into_parts();
+    if parts.headers.contains_key(header::UPGRADE) {
+        return websocket::upgrade(&mut parts, state.schema.clone(), state.app.clone(), caller)
+            .await;
+    }
+    let params = Query::<Vec<(String, String)>>::try_from_uri(&parts.uri)
+        .map(|Query(params)| params)
+        .unwrap_or_default();
+    let asks_query = params.iter().any(|(key, _)| key == "query");
+    if !asks_query && state.graphiql && wants_html(&parts.headers) {
+        return Html(
+            GraphiQLSource::build()
+                .endpoint(GRAPHQL_PATH)
+                .subscription_endpoint(GRAPHQL_PATH)
+                .finish(),
+        )
+        .into_response();
+    }
+    let Some(media) = graphql::negotiate(&parts.headers) else {
+        return graphql::not_acceptable();
+    };
+    let request = match graphql::request_from_query(&params) {
+        Ok(request) => request,
+        Err(message) => return problem(media, StatusCode::BAD_REQUEST, "BAD_REQUEST", &message),
+    };
+    if crate::graphql::bounds::scan(&request.query, &state.bounds).is_ok()
+        && matches!(
+            graphql::operation_type(&request),
+            Some(OperationType::Mutation | OperationType::Subscription)
+        )
+    {
+        let mut refused = problem(
+            media,
+            StatusCode::METHOD_NOT_ALLOWED,
+            "BAD_REQUEST",
+            "mutations are sent with POST",
+        );
+        refused
+            .headers_mut()
+            .insert(header::ALLOW, HeaderValue::from_static("POST"));
+        return refused;
+    }
+    execute(&state, caller, key, media, BatchRequest::Single(request)).await
+}
+
+fn wants_html(headers: &HeaderMap) -> bool {
+    headers
+        .get(header::ACCEPT)
+        .and_then(|accept| accept.to_str().ok())
+        .is_some_and(|accept| accept.contains("text/html"))
+}
+
+/// Runs a request or batch for `caller` and answers it; personal data read
+/// in full leaves only with its audit row written.
+async fn execute(
+    state: &HttpState,
+    caller: Option<Caller>,
+    key: CallerKey,
+    media: Media,
+    batch: BatchRequest,
+) -> Response {
+    let unmasked = UnmaskedReads::default();
+    let actor = caller.as_ref().map(Actor::from);
+    let batch = match batch {
+        BatchRequest::Single(request) => {
+            BatchRequest::Single(attach(request, &state.app, caller, key, &unmasked))
+        }
+        BatchRequest::Batch(requests) => {
+            if requests.len() > state.max_batch {
+                return problem(
+                    media,
+                    StatusCode::BAD_REQUEST,
+                    "QUERY_TOO_COMPLEX",
+                    &format!("a batch may hold at most {} operations", state.max_batch),
+                );
+            }
+            BatchRequest::Batch(
+                requests
+                    .into_iter()
+                    .map(|request| {
+                        attach(request, &state.app, caller.clone(), key.clone(), &unmasked)
+                    })
+                    .collect(),
+            )
+        }
+    };
+    let response = state.schema.execute_batch(batch).await;
+    if let Some(actor) = &actor
+        && let Err(err) = unmasked.record(&state.app.db, actor).await
+    {
+        tracing::error!(error = ?err, "cannot audit unmasked reads; withholding the response");
+        return match err {
+            ApiError::Unavailable => problem(
+                media,
+                StatusCode::SERVICE_UNAVAILABLE,
+                "UNAVAILABLE",
+                &ApiError::Unavailable.message(),
+            )
+            .with_retry_after(UNAVAILABLE_RETRY_SECS),
+            _ => problem(
+                media,
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "INTERNAL",
+                "internal error",
+            ),
+        };
+    }
+    graphql::render(media, response)
+}
+
+/// Counters for a scraper, in Prometheus's text format.
+async fn metrics(State(state): State<HttpState>) -> Response {
+    let body = state.app.metrics.render(
+        &state.app.db,
+        state.app.authorizer.version(),
+        &state.admission,
+    );
+    (
+        [(
+            header::CONTENT_TYPE,
+            "text/plain; version=0.0.4; charset=utf-8",
+        )],
+        body,
+    )
+        .into_response()
+}
+
+/// The process is up.
+async fn healthz() -> Json<serde_json::Value> {
+    Json(json!({"status": "ok"}))
+}
+
+/// How long `/readyz` waits for the database before it says "not ready":
+/// a load balancer must learn of a lost database within a couple of seconds,
+/// not after the pool's own timeout.
+const READY_WITHIN: Duration = Duration::from_secs(1);
+
+/// The process can serve: its database answers, within a second.
+async fn readyz(State(state): State<HttpState>) -> Response {
+    match tokio::time::timeout(READY_WITHIN, state.app.db.ping()).await {
+        Ok(Ok(())) => {
+            Json(json!({"status": "ready", "policyVersion": state.app.authorizer.version()}))
+                .into_response()
+        }
+        outcome => {
+            let reason = match outcome {
+                Ok(Err(err)) => err.to_string(),
+                _ => "no answer within a second".to_owned(),
+            };
+            tracing::warn!(reason, "readiness check failed");
+            (
+                StatusCode::SERVICE_UNAVAILABLE,
+                [(
+                    header::RETRY_AFTER,
+                    HeaderValue::from(UNAVAILABLE_RETRY_SECS),
+                )],
+                Json(json!({"status": "unavailable", "reason": "database"})),
+            )
+                .into_response()
+        }
+    }
+}
