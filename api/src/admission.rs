@@ -6,7 +6,7 @@
 //!   the rate it is told RATE_LIMITED at once with the seconds to wait, past
 //!   its concurrency it waits briefly and is then told the same.
 //! * The server runs at most so many operations at once; a flood waits
-//!   briefly for a slot and is then refused as UNAVAILABLE (busy) instead
+//!   briefly for a slot and is then refused as busy (UNAVAILABLE) instead
 //!   of timing out everybody.
 //! * Work that scans (statistics, indicators, roll-ups) takes a permit of
 //!   its own from a smaller pool, leaving most connections to page reads.
@@ -106,10 +106,10 @@ impl Admission {
         self.0.limits
     }
 
-    /// Takes the caller's rate, then a slot of the caller's and one of the
-    /// server's, waiting at most the configured time for each.
-    pub async fn admit(&self, key: &CallerKey) -> ApiResult<Ticket> {
-        let own = self.take_rate(key)?;
+    /// Takes `operations` of the caller's rate, then a slot of the caller's
+    /// and one of the server's, waiting at most the configured time for each.
+    pub async fn admit(&self, key: &CallerKey, operations: usize) -> ApiResult<Ticket> {
+        let own = self.take_rate(key, operations)?;
         let limits = self.0.limits;
         let _waiting = Waiting::count(&self.0.waiting);
         let caller = tokio::time::timeout(limits.queue_wait, own.acquire_owned())
@@ -122,16 +122,18 @@ impl Admission {
                 .await
                 .ok()
                 .and_then(Result::ok)
-                .ok_or(ApiError::Unavailable)?;
+                .ok_or(ApiError::Busy)?;
         Ok(Ticket {
             _caller: caller,
             _server: server,
         })
     }
 
-    /// Spends one token of `key`'s bucket and returns its concurrency
-    /// semaphore; RATE_LIMITED with the wait when the bucket is empty.
-    fn take_rate(&self, key: &CallerKey) -> ApiResult<Arc<Semaphore>> {
+    /// Spends `operations` tokens of `key`'s bucket and returns its
+    /// concurrency semaphore; RATE_LIMITED with the wait when the bucket
+    /// holds too few.
+    fn take_rate(&self, key: &CallerKey, operations: usize) -> ApiResult<Arc<Semaphore>> {
+        let cost = operations.max(1) as f64;
         let limits = self.0.limits;
         let now = Instant::now();
         let mut callers = match self.0.callers.lock() {
@@ -151,14 +153,14 @@ impl Admission {
         });
         if limits.rate_per_caller > 0.0 {
             let elapsed = now.duration_since(state.refilled).as_secs_f64();
-            state.tokens = (state.tokens + elapsed * limits.rate_per_caller)
-                .min(limits.burst_per_caller.max(1.0));
+            let capacity = limits.burst_per_caller.max(cost);
+            state.tokens = (state.tokens + elapsed * limits.rate_per_caller).min(capacity);
             state.refilled = now;
-            if state.tokens < 1.0 {
-                let wait = ((1.0 - state.tokens) / limits.rate_per_caller).ceil();
+            if state.tokens < cost {
+                let wait = ((cost - state.tokens) / limits.rate_per_caller).ceil();
                 return Err(ApiError::rate_limited(wait as u64));
             }
-            state.tokens -= 1.0;
+            state.tokens -= cost;
         } else {
             state.refilled = now;
         }
@@ -226,14 +228,14 @@ mod tests {
         let admission = Admission::new(limits());
         let key = CallerKey::User(1);
         for _ in 0..3 {
-            drop(admission.admit(&key).await.expect("within the burst"));
+            drop(admission.admit(&key, 1).await.expect("within the burst"));
         }
-        match admission.admit(&key).await {
+        match admission.admit(&key, 1).await {
             Err(ApiError::RateLimited { retry_after_secs }) => assert_eq!(retry_after_secs, 1),
             _ => panic!("the fourth is refused"),
         }
         // Another caller is not affected.
-        assert!(admission.admit(&CallerKey::User(2)).await.is_ok());
+        assert!(admission.admit(&CallerKey::User(2), 1).await.is_ok());
     }
 
     #[tokio::test]
@@ -243,21 +245,21 @@ mod tests {
             ..limits()
         });
         let key = CallerKey::Token(7);
-        let first = admission.admit(&key).await.expect("first");
-        let second = admission.admit(&key).await.expect("second");
+        let first = admission.admit(&key, 1).await.expect("first");
+        let second = admission.admit(&key, 1).await.expect("second");
         assert!(matches!(
-            admission.admit(&key).await,
+            admission.admit(&key, 1).await,
             Err(ApiError::RateLimited { .. })
         ));
         // The server still has a slot for someone else…
         let other = admission
-            .admit(&CallerKey::User(3))
+            .admit(&CallerKey::User(3), 1)
             .await
             .expect("another caller");
         // …and then none.
         assert!(matches!(
-            admission.admit(&CallerKey::User(4)).await,
-            Err(ApiError::Unavailable)
+            admission.admit(&CallerKey::User(4), 1).await,
+            Err(ApiError::Busy)
         ));
         assert_eq!(admission.load().0, 3);
         drop((first, second, other));

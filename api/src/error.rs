@@ -31,6 +31,9 @@ pub enum ApiError {
     /// The database cannot be reached: nothing is wrong with the request,
     /// and the same request may succeed in a moment.
     Unavailable,
+    /// Every slot is taken and the wait for one ran out: the same request
+    /// may succeed in a moment.
+    Busy,
     Internal(anyhow::Error),
 }
 
@@ -82,6 +85,7 @@ impl ApiError {
             ApiError::Unavailable => {
                 "the database cannot be reached; try again in a moment".to_owned()
             }
+            ApiError::Busy => "the server is busy; try again in a moment".to_owned(),
             ApiError::Internal(_) => "internal error".to_owned(),
         }
     }
@@ -97,7 +101,7 @@ impl ApiError {
             ApiError::InvalidState(_) => "INVALID_STATE",
             ApiError::RateLimited { .. } => "RATE_LIMITED",
             ApiError::QueryTooComplex(_) => "QUERY_TOO_COMPLEX",
-            ApiError::Unavailable => "UNAVAILABLE",
+            ApiError::Unavailable | ApiError::Busy => "UNAVAILABLE",
             ApiError::Internal(_) => "INTERNAL",
         }
     }
@@ -107,7 +111,7 @@ impl ApiError {
     pub fn retry_after(&self) -> Option<u64> {
         match self {
             ApiError::RateLimited { retry_after_secs } => Some(*retry_after_secs),
-            ApiError::Unavailable => Some(UNAVAILABLE_RETRY_SECS),
+            ApiError::Unavailable | ApiError::Busy => Some(UNAVAILABLE_RETRY_SECS),
             _ => None,
         }
     }

@@ -2,7 +2,7 @@
 //! and scoped API tokens — all over HTTP, on each backend.
 
 use gridgov::auth::jwt::JwtKeys;
-use gridgov_tests::{DEMO_PASSWORD, error_code, on_each_backend};
+use gridgov_tests::{DEMO_PASSWORD, TestServer, error_code, on_each_backend};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
@@ -347,6 +347,65 @@ async fn repeated_failed_sign_ins_are_slowed_down() {
             .graphql(LOGIN, json!({"u": "street-420502004", "p": DEMO_PASSWORD}))
             .await;
         assert!(body["data"]["login"]["accessToken"].is_string(), "{body}");
+        server
+    })
+    .await;
+}
+
+/// How sign-ins of one burst ended: wrong password, limited, signed in.
+async fn burst(
+    clients: &[gridgov_tests::Client<'_>],
+    username: &str,
+    passwords: &[String],
+) -> (usize, usize, usize) {
+    let attempts = passwords.iter().enumerate().map(|(index, password)| {
+        clients[index % clients.len()].graphql(LOGIN, json!({"u": username, "p": password}))
+    });
+    let mut outcome = (0, 0, 0);
+    for body in futures_util::future::join_all(attempts).await {
+        match error_code(&body) {
+            Some("UNAUTHENTICATED") => outcome.0 += 1,
+            Some("RATE_LIMITED") => outcome.1 += 1,
+            None if body["data"]["login"]["accessToken"].is_string() => outcome.2 += 1,
+            _ => panic!("unexpected answer: {body}"),
+        }
+    }
+    outcome
+}
+
+#[tokio::test]
+async fn the_sign_in_limit_holds_under_any_concurrency_and_across_replicas() {
+    on_each_backend(|server| async move {
+        let replica = TestServer::start_on(gridgov_tests::TestDatabase::share(&server), |config| {
+            config.no_seed = true
+        })
+        .await;
+        let clients = [server.anonymous(), replica.anonymous()];
+        // 200 wrong passwords at once, on two replicas: at most ten are checked.
+        let wrong: Vec<String> = (0..200).map(|n| format!("guess {n}")).collect();
+        let (checked, limited, signed_in) = burst(&clients, "street-420502005", &wrong).await;
+        assert!(checked <= 10, "{checked} wrong passwords were checked");
+        assert_eq!(checked + limited, 200);
+        assert_eq!(signed_in, 0);
+        // Whatever the burst left of the window is used up one by one…
+        let mut failures = checked;
+        loop {
+            let body = server
+                .graphql(LOGIN, json!({"u": "street-420502005", "p": "guess"}))
+                .await;
+            match error_code(&body) {
+                Some("UNAUTHENTICATED") => failures += 1,
+                Some("RATE_LIMITED") => break,
+                other => panic!("{other:?}: {body}"),
+            }
+        }
+        assert_eq!(failures, 10, "ten failures in the window, no more");
+        // …and then the right password among 50 parallel tries does not get in.
+        let mut tries: Vec<String> = (0..49).map(|n| format!("guess {n}")).collect();
+        tries.insert(17, DEMO_PASSWORD.to_owned());
+        let (checked, limited, signed_in) = burst(&clients, "street-420502005", &tries).await;
+        assert_eq!((checked, limited, signed_in), (0, 50, 0));
+        replica.stop_keeping_database().await;
         server
     })
     .await;

@@ -13,7 +13,7 @@ use serde_json::{Value, json};
 const PAGE: &str = "query($filter: ResidentFilter, $after: String, $first: Int) {
     residents(filter: $filter, first: $first, after: $after) {
         totalCount pageInfo { hasNextPage endCursor }
-        edges { node { id name idNumber idNumberShown phone gridCode sex age careFlags populationType } } } }";
+        edges { node { id name idNumber idNumberShown phone gridCode sex age birthDate careFlags populationType } } } }";
 
 /// Every resident a list returns, walking its pages.
 async fn walk(client: &Client<'_>, filter: Value, first: i32) -> Vec<Value> {
@@ -58,9 +58,40 @@ async fn stored(server: &TestServer, grid_prefix: &str) -> Vec<resident::Model> 
 fn masked_id(text: &str) -> bool {
     let chars: Vec<char> = text.chars().collect();
     chars.len() == 18
-        && chars[..6].iter().all(char::is_ascii_digit)
-        && chars[6..14].iter().all(|c| *c == '*')
-        && chars[14..].iter().all(|c| c.is_ascii_digit() || *c == 'X')
+        && chars[..17].iter().all(|c| *c == '*')
+        && (chars[17].is_ascii_digit() || chars[17] == 'X')
+}
+
+/// GB 11643's check character of the first 17 digits, written again here.
+fn check_character(first17: &str) -> char {
+    const WEIGHTS: [u32; 17] = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
+    let sum: u32 = first17
+        .chars()
+        .zip(WEIGHTS)
+        .map(|(c, w)| c.to_digit(10).unwrap_or(0) * w)
+        .sum();
+    ['1', '0', 'X', '9', '8', '7', '6', '5', '4', '3', '2'][(sum % 11) as usize]
+}
+
+/// The numbers an attacker who sees a masked number and what is shown
+/// beside it (birth date, sex) can still not tell apart, trying every
+/// address code of the city's districts and every sequence.
+fn candidates(masked: &str, birth_date: &str, male: bool) -> usize {
+    let birth = birth_date.replace('-', "");
+    let last = masked.chars().last().unwrap_or('?');
+    let mut count = 0;
+    for address in ["420502", "420503", "420504", "420505", "420506"] {
+        for sequence in 0..1000u32 {
+            if (sequence % 2 == 1) != male {
+                continue;
+            }
+            let first17 = format!("{address}{birth}{sequence:03}");
+            if check_character(&first17) == last {
+                count += 1;
+            }
+        }
+    }
+    count
 }
 
 #[tokio::test]
@@ -86,8 +117,15 @@ async fn a_worker_sees_their_grid_masked_and_the_police_see_it_in_full() {
             assert_eq!(row["idNumberShown"], "MASKED");
             let shown = row["idNumber"].as_str().expect("masked number");
             assert!(masked_id(shown), "{shown}");
-            assert_eq!(&shown[..6], &model.id_number[..6]);
-            assert_eq!(&shown[14..], &model.id_number[14..]);
+            assert_eq!(shown.chars().last(), model.id_number.chars().last());
+            // What is shown beside the mask (birth date, sex) leaves it
+            // useless: hundreds of numbers fit, even trying only this city.
+            let fit = candidates(
+                shown,
+                row["birthDate"].as_str().expect("a birth date"),
+                row["sex"] == "MALE",
+            );
+            assert!(fit >= 100, "{fit} numbers fit {shown}");
             match &model.phone {
                 Some(phone) => {
                     let masked = row["phone"].as_str().expect("masked phone");

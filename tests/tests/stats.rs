@@ -137,7 +137,9 @@ async fn analysts_get_small_groups_suppressed_and_workers_their_grid() {
                     "{n} residents is a small group"
                 );
                 hidden += 1;
-            } else {
+            } else if !seen["residents"].is_null() {
+                // Larger groups are shown exactly, or withheld beside a
+                // small one so that subtraction cannot find it.
                 assert_eq!(int(&seen["residents"]), n);
             }
         }
@@ -157,6 +159,196 @@ async fn analysts_get_small_groups_suppressed_and_workers_their_grid() {
         let officer = server.as_user("officer-market-420502").await;
         let none = officer.data(STATS, json!({})).await;
         assert_eq!(none["statistics"], Value::Null);
+        server
+    })
+    .await;
+}
+
+/// Every count of one area in a fixed order, `None` where withheld.
+fn cells(stats: &Value) -> Vec<Option<i64>> {
+    let mut cells: Vec<Option<i64>> = ["residents", "men", "women"]
+        .iter()
+        .map(|key| stats[*key].as_i64())
+        .collect();
+    for list in ["ageBands", "careFlags"] {
+        cells.extend(
+            stats[list]
+                .as_array()
+                .expect("a list")
+                .iter()
+                .map(|item| item["count"].as_i64()),
+        );
+    }
+    for (group, keys) in [
+        (
+            "populationTypes",
+            &["registered", "floating", "foreign"][..],
+        ),
+        (
+            "dwellings",
+            &["ownerOccupied", "rented", "office", "vacant"][..],
+        ),
+        ("organisations", &["valid", "expired", "none"][..]),
+    ] {
+        cells.extend(keys.iter().map(|key| stats[group][*key].as_i64()));
+    }
+    cells
+}
+
+const ALL_COUNTS: &str = "area residents men women ageBands { count } careFlags { count }
+    populationTypes { registered floating foreign } dwellings { ownerOccupied rented office vacant }
+    organisations { valid expired none }";
+
+/// Every area's counts (and its children's) as `client` sees them: the
+/// city, districts, streets and communities, whose children are the grids.
+async fn everything_seen(
+    client: &gridgov_tests::Client<'_>,
+    areas: &[String],
+    city: bool,
+) -> std::collections::BTreeMap<String, Vec<Option<i64>>> {
+    let mut seen = std::collections::BTreeMap::new();
+    let mut asked: Vec<Option<&String>> = if city { vec![None] } else { Vec::new() };
+    asked.extend(areas.iter().map(Some));
+    for chunk in asked.chunks(6) {
+        let fields: String = chunk
+            .iter()
+            .enumerate()
+            .map(|(i, area)| {
+                let argument = area.map_or(String::new(), |code| format!("(area: \"{code}\")"));
+                format!(
+                    "s{i}: statistics{argument} {{ {ALL_COUNTS} children {{ {ALL_COUNTS} }} }} "
+                )
+            })
+            .collect();
+        let data = client.data(&format!("{{ {fields} }}"), json!({})).await;
+        for i in 0..chunk.len() {
+            let stats = &data[format!("s{i}")];
+            let code = stats["area"].as_str().unwrap_or_default().to_owned();
+            seen.insert(code, cells(stats));
+            for child in stats["children"].as_array().expect("children") {
+                seen.insert(
+                    child["area"].as_str().expect("code").to_owned(),
+                    cells(child),
+                );
+            }
+        }
+    }
+    seen
+}
+
+/// The attacker: with every area's shown counts, solve each relation (an
+/// area and its children; a total and its parts) that has one unknown, and
+/// again with what that taught, until nothing more is learnt.
+fn recovered_by_subtraction(
+    seen: &std::collections::BTreeMap<String, Vec<Option<i64>>>,
+) -> Vec<(String, usize, i64)> {
+    let mut known = seen.clone();
+    let parent_of = |code: &str| match code.len() {
+        0 => None,
+        6 => Some(String::new()),
+        n => Some(code[..n - 3].to_owned()),
+    };
+    let mut relations: Vec<Vec<(String, usize)>> = Vec::new();
+    let measures = seen.values().next().map_or(0, Vec::len);
+    for parent in seen.keys() {
+        let children: Vec<&String> = seen
+            .keys()
+            .filter(|c| parent_of(c).as_deref() == Some(parent.as_str()))
+            .collect();
+        if children.is_empty() {
+            continue;
+        }
+        for m in 0..measures {
+            let mut relation = vec![(parent.clone(), m)];
+            relation.extend(children.iter().map(|c| ((*c).clone(), m)));
+            relations.push(relation);
+        }
+    }
+    for area in seen.keys() {
+        for parts in [&[1usize, 2][..], &[3, 4, 5, 6, 7, 8][..], &[17, 18, 19][..]] {
+            let mut relation = vec![(area.clone(), 0)];
+            relation.extend(parts.iter().map(|p| (area.clone(), *p)));
+            relations.push(relation);
+        }
+    }
+    let mut recovered = Vec::new();
+    loop {
+        let mut learnt = false;
+        for relation in &relations {
+            let unknown: Vec<usize> = (0..relation.len())
+                .filter(|i| known[&relation[*i].0][relation[*i].1].is_none())
+                .collect();
+            if unknown.len() != 1 {
+                continue;
+            }
+            let parts: i64 = relation[1..].iter().filter_map(|(a, m)| known[a][*m]).sum();
+            let (area, m) = relation[unknown[0]].clone();
+            let value = if unknown[0] == 0 {
+                parts
+            } else {
+                known[&relation[0].0][relation[0].1].unwrap_or(0) - parts
+            };
+            known.get_mut(&area).expect("area")[m] = Some(value);
+            recovered.push((area, m, value));
+            learnt = true;
+        }
+        if !learnt {
+            return recovered;
+        }
+    }
+}
+
+#[tokio::test]
+async fn no_suppressed_count_is_recovered_by_subtraction_across_levels_and_fields() {
+    on_each_backend(|server| async move {
+        let admin = server.as_user("admin").await;
+        let db = server.db().await;
+        let mut areas: Vec<String> = entities::area::Entity::find()
+            .all(&db)
+            .await
+            .expect("areas")
+            .into_iter()
+            .map(|area| area.code)
+            .collect();
+        areas.sort();
+        let truth = everything_seen(&admin, &areas, true).await;
+        // A token of a district manager without dwelling:read, and the analyst.
+        let issued = admin
+            .data(
+                "mutation($input: IssueApiTokenInput!) { issueApiToken(input: $input) { secret } }",
+                json!({"input": {"name": "screen", "username": "district-420502", "scopes": ["statistics:read", "resident:read", "resident.care_flags:read", "organisation:read"], "areas": ["*"],
+                       "expiresAt": (Utc::now() + chrono::Duration::days(1)).to_rfc3339()}}),
+            )
+            .await;
+        let token = server.with_bearer(issued["issueApiToken"]["secret"].as_str().expect("secret"));
+        let district: Vec<String> = areas.iter().filter(|a| a.starts_with("420502")).cloned().collect();
+        for (name, client, asked, city, withheld) in [
+            ("analyst", server.as_user("analyst").await, &areas, true, 0..27),
+            ("token without dwelling:read", token, &district, false, 20..24),
+        ] {
+            let seen = everything_seen(&client, asked, city).await;
+            let mut hidden = 0;
+            for (area, cells) in &seen {
+                let Some(true_cells) = truth.get(area) else { continue };
+                for (m, (shown, real)) in cells.iter().zip(true_cells).enumerate() {
+                    let real = real.expect("the admin sees everything");
+                    match shown {
+                        Some(value) => {
+                            assert_eq!(*value, real, "{name}: shown counts are exact ({area}, {m})");
+                            assert!(!withheld.contains(&m) || !(1..5).contains(&real), "{name}: a small group shown ({area}, {m}: {real})");
+                        }
+                        None => {
+                            assert!(withheld.contains(&m), "{name}: ({area}, {m}) withheld, but its rows are the caller's to list");
+                            hidden += 1;
+                        }
+                    }
+                }
+            }
+            assert!(hidden > 0, "{name}: the test city has small groups");
+            let recovered = recovered_by_subtraction(&seen);
+            assert!(recovered.is_empty(), "{name}: recovered by subtraction: {:?}", &recovered[..recovered.len().min(5)]);
+        }
+        db.close().await.expect("close");
         server
     })
     .await;

@@ -8,9 +8,9 @@
 //! RATE_LIMITED instead of piling up.
 
 use std::sync::mpsc::{Receiver, SyncSender, TrySendError, sync_channel};
-use std::sync::{Arc, LazyLock, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 
-use argon2::password_hash::{Output, PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::password_hash::{Output, PasswordHash, PasswordHasher, SaltString};
 use argon2::{Algorithm, Argon2, Block, Params, Version};
 
 use super::secret::{RandomError, random_bytes};
@@ -32,23 +32,36 @@ pub fn hash(password: &str) -> Result<String, PasswordError> {
         .map_err(|err| PasswordError::Hash(err.to_string()))
 }
 
-/// Whether `password` matches the stored `hash`. A malformed hash never matches.
-pub fn verify(password: &str, hash: &str) -> bool {
-    PasswordHash::new(hash).is_ok_and(|parsed| {
-        Argon2::default()
-            .verify_password(password.as_bytes(), &parsed)
-            .is_ok()
-    })
-}
-
 /// A hash of nothing anyone knows, checked when the username is unknown so
-/// that a wrong name costs as long as a wrong password.
-static DECOY: LazyLock<Option<String>> = LazyLock::new(|| hash("gridgov decoy password").ok());
+/// that a wrong name costs as long as a wrong password. Made by the first
+/// worker that needs it, in that worker's own buffer.
+static DECOY: OnceLock<Option<String>> = OnceLock::new();
 
-pub fn verify_decoy(password: &str) {
-    if let Some(decoy) = DECOY.as_deref() {
-        let _ = verify(password, decoy);
+fn decoy(blocks: &mut Vec<Block>) -> Option<String> {
+    let params = Params::default();
+    if blocks.len() < params.block_count() {
+        blocks.resize(params.block_count(), Block::default());
     }
+    let salt = SaltString::encode_b64(&random_bytes(16).ok()?).ok()?;
+    let mut salt_bytes = [0u8; 64];
+    let raw_salt = salt.decode_b64(&mut salt_bytes).ok()?;
+    let mut out = [0u8; 32];
+    Argon2::default()
+        .hash_password_into_with_memory(
+            b"gridgov decoy password",
+            raw_salt,
+            &mut out,
+            &mut blocks[..],
+        )
+        .ok()?;
+    Some(format!(
+        "$argon2id$v=19$m={},t={},p={}${}${}",
+        params.m_cost(),
+        params.t_cost(),
+        params.p_cost(),
+        salt.as_str(),
+        Output::new(&out).ok()?
+    ))
 }
 
 /// Checks `password` against a stored PHC string with `blocks` as the
@@ -159,7 +172,8 @@ fn work(waiting: &Mutex<Receiver<Job>>) {
         let matches = match &job.stored {
             Some(stored) => verify_in(job.password.as_bytes(), stored, &mut blocks),
             None => {
-                if let Some(decoy) = DECOY.as_deref() {
+                let decoy = DECOY.get_or_init(|| decoy(&mut blocks)).as_deref();
+                if let Some(decoy) = decoy {
                     verify_in(job.password.as_bytes(), decoy, &mut blocks);
                 }
                 false
@@ -177,9 +191,10 @@ mod tests {
     fn hashes_verify_their_password_only() -> Result<(), PasswordError> {
         let stored = hash("correct horse")?;
         assert!(stored.starts_with("$argon2id$"));
-        assert!(verify("correct horse", &stored));
-        assert!(!verify("correct horse ", &stored));
-        assert!(!verify("correct horse", "not a hash"));
+        let mut blocks = Vec::new();
+        assert!(verify_in(b"correct horse", &stored, &mut blocks));
+        assert!(!verify_in(b"correct horse ", &stored, &mut blocks));
+        assert!(!verify_in(b"correct horse", "not a hash", &mut blocks));
         assert_ne!(hash("correct horse")?, stored, "salted");
         Ok(())
     }

@@ -16,15 +16,12 @@ use futures_util::StreamExt;
 use futures_util::stream::BoxStream;
 
 use super::bounds::{self, Bounds};
-use super::{AppState, RequestAdmission, RequestCaller};
-use crate::admission::Ticket;
+use super::{AppState, RequestCaller};
 
-/// One per operation: its bounds, the slots it was admitted with (freed
-/// when it is answered), and what it asked for, for the metrics.
+/// One per operation: its bounds, and what it asked for, for the metrics.
 pub struct QueryLimits {
     bounds: Bounds,
     max_complexity: usize,
-    ticket: Mutex<Option<Ticket>>,
     /// `query:residents` once the document is known, kept as a label only
     /// if it validates (so that made-up field names add no labels).
     operation: Mutex<(Option<String>, bool)>,
@@ -35,7 +32,6 @@ impl QueryLimits {
         QueryLimits {
             bounds,
             max_complexity,
-            ticket: Mutex::new(None),
             operation: Mutex::new((None, false)),
         }
     }
@@ -186,7 +182,6 @@ impl Extension for QueryLimits {
         let started = Instant::now();
         let mut response = next.run(ctx).await;
         response.errors.iter_mut().for_each(classify);
-        locked(&self.ticket).take();
         if let Ok(state) = ctx.data::<AppState>() {
             let operation = match &*locked(&self.operation) {
                 (Some(operation), true) => operation.clone(),
@@ -227,17 +222,6 @@ impl Extension for QueryLimits {
         mut request: Request,
         next: NextPrepareRequest<'_>,
     ) -> ServerResult<Request> {
-        let admission = request
-            .data
-            .get(&std::any::TypeId::of::<RequestAdmission>())
-            .and_then(|data| data.downcast_ref::<RequestAdmission>())
-            .cloned();
-        if let (Some(RequestAdmission(key)), Ok(state)) = (admission, ctx.data::<AppState>()) {
-            let ticket = state.admission.admit(&key).await.map_err(|err| {
-                async_graphql::Error::from(err).into_server_error(Default::default())
-            })?;
-            *locked(&self.ticket) = Some(ticket);
-        }
         bounds::scan(&request.query, &self.bounds).map_err(|err| too_complex(err.0))?;
         let document = async_graphql::parser::parse_query(&request.query).map_err(|err| {
             let mut error = ServerError::from(err);

@@ -109,11 +109,6 @@ pub fn sdl() -> String {
 #[derive(Clone)]
 pub struct RequestCaller(pub Option<Caller>);
 
-/// Whose limits a request counts against; set for requests over HTTP, not
-/// for a live connection's subscriptions (their connection is counted).
-#[derive(Clone)]
-pub struct RequestAdmission(pub crate::admission::CallerKey);
-
 /// Attaches what one request needs: its caller, the record of its unmasked
 /// reads, and loaders that batch lookups within the request under the
 /// caller's scope. Loaders must not outlive the request, or one caller's rows
@@ -122,11 +117,9 @@ pub fn attach(
     mut request: async_graphql::Request,
     state: &AppState,
     caller: Option<Caller>,
-    key: crate::admission::CallerKey,
     unmasked: &UnmaskedReads,
 ) -> async_graphql::Request {
     fill(&mut request.data, state, caller, unmasked);
-    request.data.insert(RequestAdmission(key));
     request
 }
 

@@ -251,7 +251,8 @@ impl Resident {
         &self.0.ethnicity
     }
 
-    /// The ID number: in full, masked (`420502********123X`) or null, as
+    /// The ID number: in full, masked to its check character
+    /// (`*****************X`) or null, as
     /// policy allows for this resident's grid. Full reads are audited.
     async fn id_number(&self, ctx: &Context<'_>) -> Result<Option<String>> {
         Ok(match resident_scopes(ctx)?.id_number(&self.0.grid_code) {

@@ -8,7 +8,7 @@ use policies::{Action, Object as Thing};
 use super::ContextExt;
 use super::residents::CareFlag;
 use crate::domain::areas::parse_code;
-use crate::domain::stats::{self, AGE_BANDS, Counts};
+use crate::domain::stats::{self, AGE_BANDS, ShownCounts, StatisticsScopes};
 
 /// One age band's count.
 #[derive(SimpleObject)]
@@ -76,59 +76,55 @@ pub struct Statistics {
 fn shape(
     area: Option<String>,
     name: Option<String>,
-    counts: &Counts,
-    below: Option<i64>,
+    counts: &ShownCounts,
+    suppressed: bool,
     children: Vec<Statistics>,
 ) -> Statistics {
-    let show = |n: i64| stats::shown(n, below);
-    let ratio = (counts.women > 0 && show(counts.men).is_some() && show(counts.women).is_some())
-        .then(|| (counts.men as f64 * 1000.0 / counts.women as f64).round() / 10.0);
     Statistics {
         area,
         name,
-        residents: show(counts.residents),
-        men: show(counts.men),
-        women: show(counts.women),
-        sex_ratio: ratio,
+        residents: counts.residents,
+        men: counts.men,
+        women: counts.women,
+        sex_ratio: counts.sex_ratio,
         age_bands: AGE_BANDS
             .iter()
             .zip(counts.age_bands)
-            .map(|((from, to), n)| AgeBand {
+            .map(|((from, to), count)| AgeBand {
                 from: *from,
                 to: *to,
-                count: show(n),
+                count,
             })
             .collect(),
         population_types: PopulationTypes {
-            registered: show(counts.registered),
-            floating: show(counts.floating),
-            foreign: show(counts.foreign),
+            registered: counts.registered,
+            floating: counts.floating,
+            foreign: counts.foreign,
         },
         care_flags: counts
             .care_flags
             .iter()
-            .map(|(flag, n)| CareFlagCount {
+            .map(|(flag, count)| CareFlagCount {
                 flag: (*flag).into(),
-                count: show(*n),
+                count: *count,
             })
             .collect(),
         dwellings: OccupancyCounts {
-            owner_occupied: show(counts.owner_occupied),
-            rented: show(counts.rented),
-            office: show(counts.office),
-            vacant: show(counts.vacant),
+            owner_occupied: counts.owner_occupied,
+            rented: counts.rented,
+            office: counts.office,
+            vacant: counts.vacant,
         },
         organisations: LicenceCounts {
-            valid: show(counts.licence_valid),
-            expired: show(counts.licence_expired),
-            none: show(counts.licence_none),
+            valid: counts.licence_valid,
+            expired: counts.licence_expired,
+            none: counts.licence_none,
         },
-        suppressed: below.is_some(),
+        suppressed,
         children,
     }
 }
 
-/// Whether `scope` covers every row inside `area`, with nothing carved out.
 #[derive(Default)]
 pub struct StatsQuery;
 
@@ -147,13 +143,19 @@ impl StatsQuery {
         let _scan = ctx.scan_permit().await?;
         let state = ctx.state();
         let area = area.map(|code| parse_code("area", &code)).transpose()?;
-        let scope = caller.scope(&state.authorizer, Thing::Statistics, Action::Read);
-        if scope.is_nothing() || area.as_ref().is_some_and(|code| !scope.contains_code(code)) {
+        let scope = |object| caller.scope(&state.authorizer, object, Action::Read);
+        let scopes = StatisticsScopes {
+            statistics: scope(Thing::Statistics),
+            residents: scope(Thing::Resident),
+            care_flags: scope(Thing::ResidentCareFlags),
+            dwellings: scope(Thing::Dwelling),
+            organisations: scope(Thing::Organisation),
+        };
+        let Some(computed) =
+            stats::statistics(&state.db, &scopes, area.as_ref(), state.suppress_below).await?
+        else {
             return Ok(None);
-        }
-        let residents = caller.scope(&state.authorizer, Thing::Resident, Action::Read);
-        let below = stats::suppression(&scope, &residents, area.as_ref(), state.suppress_below);
-        let computed = stats::compute(&state.db, &scope, area.as_ref()).await?;
+        };
         let mut codes: Vec<String> = computed
             .children
             .iter()
@@ -172,7 +174,7 @@ impl StatsQuery {
                     Some(code.clone()),
                     names.get(code).cloned(),
                     counts,
-                    below,
+                    computed.suppressed,
                     Vec::new(),
                 )
             })
@@ -181,7 +183,7 @@ impl StatsQuery {
             area.map(String::from),
             own_name,
             &computed.counts,
-            below,
+            computed.suppressed,
             children,
         )))
     }

@@ -79,6 +79,19 @@ pub fn problem(media: Media, status: StatusCode, code: &str, message: &str) -> R
     respond(media, status, &body, None)
 }
 
+/// A request that may be sent again after `retry_after` seconds, said in
+/// the body's `extensions.retryAfter` and in the `Retry-After` header.
+pub fn retry_later(
+    media: Media,
+    status: StatusCode,
+    code: &str,
+    message: &str,
+    retry_after: u64,
+) -> Response {
+    let body = json!({"errors": [{"message": message, "extensions": {"code": code, "retryAfter": retry_after}}]});
+    respond(media, status, &body, Some(retry_after))
+}
+
 fn respond(media: Media, status: StatusCode, body: &Value, retry_after: Option<u64>) -> Response {
     let mut response = (status, body.to_string()).into_response();
     let headers = response.headers_mut();

@@ -98,13 +98,7 @@ async fn authenticate(
                 Ok(Some(caller)) => Some(caller),
                 Ok(None) => return invalid_token(),
                 Err(ApiError::Unavailable) => {
-                    return problem(
-                        Media::Json,
-                        StatusCode::SERVICE_UNAVAILABLE,
-                        "UNAVAILABLE",
-                        &ApiError::Unavailable.message(),
-                    )
-                    .with_retry_after(UNAVAILABLE_RETRY_SECS);
+                    return refused(Media::Json, &ApiError::Unavailable);
                 }
                 Err(err) => {
                     tracing::error!(error = ?err, "cannot check a token");
@@ -131,18 +125,6 @@ async fn authenticate(
         .extensions_mut()
         .insert(AuthenticatedCaller(caller, key));
     next.run(request).await
-}
-
-trait WithRetryAfter {
-    fn with_retry_after(self, seconds: u64) -> Response;
-}
-
-impl WithRetryAfter for Response {
-    fn with_retry_after(mut self, seconds: u64) -> Response {
-        self.headers_mut()
-            .insert(header::RETRY_AFTER, HeaderValue::from(seconds));
-        self
-    }
 }
 
 #[derive(Clone)]
@@ -268,30 +250,36 @@ async fn execute(
     media: Media,
     batch: BatchRequest,
 ) -> Response {
+    let operations = match &batch {
+        BatchRequest::Single(_) => 1,
+        BatchRequest::Batch(requests) => requests.len(),
+    };
+    if operations > state.max_batch {
+        return problem(
+            media,
+            StatusCode::BAD_REQUEST,
+            "QUERY_TOO_COMPLEX",
+            &format!("a batch may hold at most {} operations", state.max_batch),
+        );
+    }
+    // Admitted before anything is built for the request, so that a flood
+    // waits (or is refused) holding little.
+    let _ticket = match state.admission.admit(&key, operations).await {
+        Ok(ticket) => ticket,
+        Err(refusal) => return refused(media, &refusal),
+    };
     let unmasked = UnmaskedReads::default();
     let actor = caller.as_ref().map(Actor::from);
     let batch = match batch {
         BatchRequest::Single(request) => {
-            BatchRequest::Single(attach(request, &state.app, caller, key, &unmasked))
+            BatchRequest::Single(attach(request, &state.app, caller, &unmasked))
         }
-        BatchRequest::Batch(requests) => {
-            if requests.len() > state.max_batch {
-                return problem(
-                    media,
-                    StatusCode::BAD_REQUEST,
-                    "QUERY_TOO_COMPLEX",
-                    &format!("a batch may hold at most {} operations", state.max_batch),
-                );
-            }
-            BatchRequest::Batch(
-                requests
-                    .into_iter()
-                    .map(|request| {
-                        attach(request, &state.app, caller.clone(), key.clone(), &unmasked)
-                    })
-                    .collect(),
-            )
-        }
+        BatchRequest::Batch(requests) => BatchRequest::Batch(
+            requests
+                .into_iter()
+                .map(|request| attach(request, &state.app, caller.clone(), &unmasked))
+                .collect(),
+        ),
     };
     let response = state.schema.execute_batch(batch).await;
     if let Some(actor) = &actor
@@ -299,13 +287,7 @@ async fn execute(
     {
         tracing::error!(error = ?err, "cannot audit unmasked reads; withholding the response");
         return match err {
-            ApiError::Unavailable => problem(
-                media,
-                StatusCode::SERVICE_UNAVAILABLE,
-                "UNAVAILABLE",
-                &ApiError::Unavailable.message(),
-            )
-            .with_retry_after(UNAVAILABLE_RETRY_SECS),
+            ApiError::Unavailable => refused(media, &err),
             _ => problem(
                 media,
                 StatusCode::INTERNAL_SERVER_ERROR,
@@ -315,6 +297,23 @@ async fn execute(
         };
     }
     graphql::render(media, response)
+}
+
+/// The answer to a request not admitted: 429 for a caller over its share,
+/// 503 for a server with no slot free, both with Retry-After.
+fn refused(media: Media, refusal: &ApiError) -> Response {
+    let status = match refusal {
+        ApiError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
+        _ => StatusCode::SERVICE_UNAVAILABLE,
+    };
+    let retry_after = refusal.retry_after().unwrap_or(UNAVAILABLE_RETRY_SECS);
+    graphql::retry_later(
+        media,
+        status,
+        refusal.code(),
+        &refusal.message(),
+        retry_after,
+    )
 }
 
 /// Counters for a scraper, in Prometheus's text format.

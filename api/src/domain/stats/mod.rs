@@ -1,9 +1,11 @@
 //! Statistics for the command centre's screen, computed in SQL under the
 //! caller's scope: population by sex, age band and type, care flags,
 //! dwellings by colour, organisations by licence state, for an area and for
-//! each area directly inside it. For callers who may see statistics but not
-//! residents (analysts), any group smaller than a threshold is suppressed so
-//! that no one can be singled out through the numbers.
+//! each area directly inside it. Counts of rows the caller may not list
+//! themselves (an analyst's residents, a token's dwellings) never show a
+//! small group, nor one that subtraction could recover ([`suppression`]).
+
+pub mod suppression;
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -76,9 +78,9 @@ impl Counts {
     }
 }
 
-/// An area's statistics and those of the areas directly inside it.
+/// An area's exact counts and those of the areas directly inside it.
 #[derive(Debug, Clone)]
-pub struct Statistics {
+struct Computed {
     /// `None`: the whole city the caller may see.
     pub area: Option<AreaCode>,
     pub counts: Counts,
@@ -179,18 +181,14 @@ fn grouped<C: ColumnTrait + Copy>(
     select
 }
 
-/// Statistics of `area` (or of everything the scope covers), broken down by
-/// the areas one level inside it.
-pub async fn compute(
+/// The counts of the areas of code width `width` inside `area` (or inside
+/// everything the scope covers), under the scope.
+async fn counts_by(
     db: &DatabaseConnection,
     scope: &Scope,
     area: Option<&AreaCode>,
-) -> ApiResult<Statistics> {
-    let child_level = match area {
-        None => AreaLevel::District,
-        Some(area) => area.level().child().unwrap_or(AreaLevel::Grid),
-    };
-    let width = child_level.width();
+    width: usize,
+) -> ApiResult<BTreeMap<String, Counts>> {
     let today = Utc::now().date_naive();
     let backend = db.get_database_backend();
 
@@ -308,6 +306,21 @@ pub async fn compute(
         counts.licence_none = n(row.none);
     }
 
+    Ok(by_area)
+}
+
+/// Statistics of `area` (or of everything the scope covers), broken down by
+/// the areas one level inside it.
+async fn compute(
+    db: &DatabaseConnection,
+    scope: &Scope,
+    area: Option<&AreaCode>,
+) -> ApiResult<Computed> {
+    let child_level = match area {
+        None => AreaLevel::District,
+        Some(area) => area.level().child().unwrap_or(AreaLevel::Grid),
+    };
+    let by_area = counts_by(db, scope, area, child_level.width()).await?;
     let mut total = Counts {
         care_flags: CareFlag::ALL.iter().map(|flag| (*flag, 0)).collect(),
         ..Counts::default()
@@ -315,52 +328,11 @@ pub async fn compute(
     for counts in by_area.values() {
         total.add(counts);
     }
-    Ok(Statistics {
+    Ok(Computed {
         area: area.cloned(),
         counts: total,
         children: by_area.into_iter().collect(),
     })
-}
-
-/// Whether `scope` covers every resident of `area`: the area is inside it
-/// and no carve-out touches it.
-fn sees_all_of(scope: &Scope, area: &AreaCode) -> bool {
-    scope.contains_code(area)
-        && !scope
-            .except
-            .iter()
-            .any(|hole| area.contains(hole) || hole.contains(area))
-}
-
-/// The smallest group a caller is shown, or `None` when nothing is
-/// suppressed for them. Whoever may read every resident behind the numbers
-/// sees them all; a statistics-only caller (an analyst) never sees a group
-/// smaller than `threshold`, so no one can be singled out through them.
-pub fn suppression(
-    statistics: &Scope,
-    residents: &Scope,
-    area: Option<&AreaCode>,
-    threshold: u32,
-) -> Option<i64> {
-    let sees_residents = match area {
-        Some(code) => sees_all_of(residents, code),
-        None => match &statistics.allow {
-            Allow::Nowhere => true,
-            Allow::Everywhere => {
-                residents.allow == Allow::Everywhere && residents.except.is_empty()
-            }
-            Allow::Within(areas) => areas.iter().all(|code| sees_all_of(residents, code)),
-        },
-    };
-    (!sees_residents).then_some(i64::from(threshold))
-}
-
-/// A count as shown: hidden when it is a small group below `below`.
-pub fn shown(count: i64, below: Option<i64>) -> Option<i64> {
-    match below {
-        Some(threshold) if count > 0 && count < threshold => None,
-        _ => Some(count),
-    }
 }
 
 /// The names of these area and grid codes.
@@ -384,4 +356,229 @@ pub async fn names_of(
             .map(|row| (row.code, row.name)),
     );
     Ok(names)
+}
+
+/// A count as the caller sees it: `None` when it is withheld.
+pub type Shown = Option<i64>;
+
+/// One area's counts as the caller sees them.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ShownCounts {
+    pub residents: Shown,
+    pub men: Shown,
+    pub women: Shown,
+    /// Men per 100 women; withheld with either.
+    pub sex_ratio: Option<f64>,
+    pub age_bands: [Shown; 6],
+    pub registered: Shown,
+    pub floating: Shown,
+    pub foreign: Shown,
+    pub care_flags: Vec<(CareFlag, Shown)>,
+    pub owner_occupied: Shown,
+    pub rented: Shown,
+    pub office: Shown,
+    pub vacant: Shown,
+    pub licence_valid: Shown,
+    pub licence_expired: Shown,
+    pub licence_none: Shown,
+}
+
+/// An area's statistics and its children's, as the caller sees them.
+#[derive(Debug, Clone)]
+pub struct ShownStatistics {
+    /// `None`: everything the caller may see.
+    pub area: Option<AreaCode>,
+    pub counts: ShownCounts,
+    pub children: Vec<(String, ShownCounts)>,
+    /// Whether any group of counts was subject to suppression.
+    pub suppressed: bool,
+}
+
+/// Where the caller may read statistics, and where it may list the rows
+/// each group of counts counts.
+#[derive(Debug, Clone)]
+pub struct StatisticsScopes {
+    pub statistics: Scope,
+    pub residents: Scope,
+    pub care_flags: Scope,
+    pub dwellings: Scope,
+    pub organisations: Scope,
+}
+
+/// The counts in one flat row, in this order: residents, men, women, the
+/// age bands, the population types, the care flags, the four colours, the
+/// three licence states.
+const FLAGS: usize = CareFlag::ALL.len();
+const BANDS_AT: usize = 3;
+const TYPES_AT: usize = BANDS_AT + 6;
+const FLAGS_AT: usize = TYPES_AT + 3;
+const COLOURS_AT: usize = FLAGS_AT + FLAGS;
+const LICENCES_AT: usize = COLOURS_AT + 4;
+const MEASURES: usize = LICENCES_AT + 3;
+
+fn flatten(counts: &Counts) -> Vec<i64> {
+    let mut row = vec![counts.residents, counts.men, counts.women];
+    row.extend(counts.age_bands);
+    row.extend([counts.registered, counts.floating, counts.foreign]);
+    row.extend(CareFlag::ALL.iter().map(|flag| {
+        counts
+            .care_flags
+            .iter()
+            .find(|(f, _)| f == flag)
+            .map_or(0, |(_, n)| *n)
+    }));
+    row.extend([
+        counts.owner_occupied,
+        counts.rented,
+        counts.office,
+        counts.vacant,
+    ]);
+    row.extend([
+        counts.licence_valid,
+        counts.licence_expired,
+        counts.licence_none,
+    ]);
+    row
+}
+
+fn shown_from(values: &[i64], hidden: &[bool]) -> ShownCounts {
+    let at = |m: usize| (!hidden[m]).then_some(values[m]);
+    let (men, women) = (at(1), at(2));
+    let sex_ratio = match (men, women) {
+        (Some(men), Some(women)) if women > 0 => {
+            Some((men as f64 * 1000.0 / women as f64).round() / 10.0)
+        }
+        _ => None,
+    };
+    ShownCounts {
+        residents: at(0),
+        men,
+        women,
+        sex_ratio,
+        age_bands: std::array::from_fn(|band| at(BANDS_AT + band)),
+        registered: at(TYPES_AT),
+        floating: at(TYPES_AT + 1),
+        foreign: at(TYPES_AT + 2),
+        care_flags: CareFlag::ALL
+            .iter()
+            .enumerate()
+            .map(|(index, flag)| (*flag, at(FLAGS_AT + index)))
+            .collect(),
+        owner_occupied: at(COLOURS_AT),
+        rented: at(COLOURS_AT + 1),
+        office: at(COLOURS_AT + 2),
+        vacant: at(COLOURS_AT + 3),
+        licence_valid: at(LICENCES_AT),
+        licence_expired: at(LICENCES_AT + 1),
+        licence_none: at(LICENCES_AT + 2),
+    }
+}
+
+/// Whether `rows` reaches every place `statistics` does, so that the caller
+/// could list every row the numbers count: then they are shown exactly.
+fn covers(statistics: &Scope, rows: &Scope) -> bool {
+    let also_left_out =
+        |hole: &AreaCode| statistics.except.iter().any(|outer| outer.contains(hole));
+    match &statistics.allow {
+        Allow::Nowhere => true,
+        Allow::Everywhere => {
+            rows.allow == Allow::Everywhere && rows.except.iter().all(also_left_out)
+        }
+        Allow::Within(areas) => areas.iter().all(|area| {
+            rows.contains_code(area)
+                && rows
+                    .except
+                    .iter()
+                    .filter(|hole| area.contains(hole))
+                    .all(also_left_out)
+        }),
+    }
+}
+
+/// The statistics of `area` (or of everything the caller may see), or
+/// `None` outside the caller's statistics scope. Each group of counts is
+/// exact where the caller may list its rows everywhere it may read
+/// statistics, and otherwise goes through [`suppression`] with `threshold`.
+pub async fn statistics(
+    db: &DatabaseConnection,
+    scopes: &StatisticsScopes,
+    area: Option<&AreaCode>,
+    threshold: u32,
+) -> ApiResult<Option<ShownStatistics>> {
+    let scope = &scopes.statistics;
+    if scope.is_nothing() || area.is_some_and(|code| !scope.contains_code(code)) {
+        return Ok(None);
+    }
+    let residents = covers(scope, &scopes.residents);
+    let exact: Vec<bool> = (0..MEASURES)
+        .map(|m| match m {
+            _ if m < FLAGS_AT => residents,
+            _ if m < COLOURS_AT => residents && covers(scope, &scopes.care_flags),
+            _ if m < LICENCES_AT => covers(scope, &scopes.dwellings),
+            _ => covers(scope, &scopes.organisations),
+        })
+        .collect();
+    if exact.iter().all(|exact| *exact) {
+        let computed = compute(db, scope, area).await?;
+        let none = vec![false; MEASURES];
+        return Ok(Some(ShownStatistics {
+            area: computed.area,
+            counts: shown_from(&flatten(&computed.counts), &none),
+            children: computed
+                .children
+                .iter()
+                .map(|(code, counts)| (code.clone(), shown_from(&flatten(counts), &none)))
+                .collect(),
+            suppressed: false,
+        }));
+    }
+    // Suppression is decided over the caller's whole tree, grid by grid,
+    // so that every query shows a cell the same way.
+    let mut tree = suppression::Tree::new(MEASURES);
+    for (grid, counts) in counts_by(db, scope, None, AreaLevel::Grid.width()).await? {
+        tree.add_grid(&grid, &flatten(&counts));
+    }
+    let suppressed: Vec<bool> = exact.iter().map(|exact| !exact).collect();
+    let hidden = suppression::suppress(
+        &tree,
+        &suppression::Rules {
+            suppressed: &suppressed,
+            partitions: &[
+                (0, &[1, 2]),
+                (0, &[3, 4, 5, 6, 7, 8]),
+                (0, &[TYPES_AT, TYPES_AT + 1, TYPES_AT + 2]),
+            ],
+            threshold: i64::from(threshold),
+        },
+    );
+    let node = match area {
+        None => Some(0),
+        Some(code) => tree.node(code.as_str()),
+    };
+    let empty = (vec![0; MEASURES], vec![false; MEASURES]);
+    let (values, shown_hidden) = match node {
+        Some(node) => (tree.values[node].clone(), hidden[node].clone()),
+        None => empty,
+    };
+    let children = node
+        .map(|node| {
+            tree.children[node]
+                .iter()
+                .map(|child| {
+                    (
+                        tree.codes[*child].clone(),
+                        shown_from(&tree.values[*child], &hidden[*child]),
+                    )
+                })
+                .collect::<Vec<_>>()
+        })
+        .unwrap_or_default();
+    let mut children = children;
+    children.sort_by(|a, b| a.0.cmp(&b.0));
+    Ok(Some(ShownStatistics {
+        area: area.cloned(),
+        counts: shown_from(&values, &shown_hidden),
+        children,
+        suppressed: true,
+    }))
 }
