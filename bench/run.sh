@@ -54,7 +54,10 @@ seed_once() {
 server_pid=""
 start_server() {
   local url=$1 logfile=$2; shift 2
+  # A few accounts drive the whole load from one address: the per-caller
+  # limits, meant for many callers, are lifted; the server's own bounds stay.
   "$gridgov" serve --database-url "$url" --no-seed --listen "127.0.0.1:$PORT" \
+    --caller-rate 0 --caller-concurrency 1000 \
     --jwt-secret "$secret" "$@" >"$logfile" 2>&1 &
   server_pid=$!
   for _ in $(seq 1 120); do

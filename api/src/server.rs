@@ -48,6 +48,8 @@ struct Prepared {
     listener: TcpListener,
     router: axum::Router,
     watcher: Background,
+    /// Whether the demo city was built on this start.
+    seeded: bool,
 }
 
 /// Connects, migrates, installs the default policies on first start, seeds
@@ -67,7 +69,8 @@ async fn prepare(config: &ServeConfig) -> anyhow::Result<Prepared> {
     {
         tracing::info!("installed the default policies");
     }
-    if !config.no_seed && db::is_empty(&db).await? {
+    let seeded = !config.no_seed && db::is_empty(&db).await?;
+    if seeded {
         tracing::info!(
             residents = config.seed.residents,
             "empty database: building the demo city"
@@ -112,6 +115,7 @@ async fn prepare(config: &ServeConfig) -> anyhow::Result<Prepared> {
         listener,
         router,
         watcher: Background(std::iter::once(watcher).chain(listener_task).collect()),
+        seeded,
     })
 }
 
@@ -121,6 +125,7 @@ pub async fn serve(config: ServeConfig) -> anyhow::Result<()> {
         listener,
         router,
         watcher,
+        seeded,
     } = prepare(&config).await?;
     let addr = listener.local_addr()?;
     println!("gridgov is serving");
@@ -131,7 +136,13 @@ pub async fn serve(config: ServeConfig) -> anyhow::Result<()> {
             http::GRAPHQL_PATH
         );
     }
-    println!("  probes    http://{addr}/healthz  http://{addr}/readyz");
+    println!("  probes    http://{addr}/healthz  http://{addr}/readyz  http://{addr}/metrics");
+    if seeded {
+        println!(
+            "  demo      sign in as admin (or operator, analyst, community-420502003001, \
+             worker-420502003001001, …) with the password gridgov-demo"
+        );
+    }
     axum::serve(
         listener,
         router.into_make_service_with_connect_info::<SocketAddr>(),
@@ -149,6 +160,7 @@ pub async fn spawn(config: ServeConfig) -> anyhow::Result<RunningServer> {
         listener,
         router,
         watcher,
+        ..
     } = prepare(&config).await?;
     let addr = listener.local_addr()?;
     let (stop, stopped) = oneshot::channel::<()>();

@@ -99,6 +99,10 @@ pub enum CaseSource {
     Hotline,
     #[sea_orm(string_value = "department")]
     Department,
+    /// Staff of a street, a community or the command centre (not a grid
+    /// worker on rounds).
+    #[sea_orm(string_value = "staff")]
+    Staff,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum)]

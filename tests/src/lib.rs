@@ -82,7 +82,7 @@ impl TestDatabase {
                                 gridgov::config::redact_password(&admin_url)
                             );
                         }
-                        eprintln!("PostgreSQL not reachable; skipping the PostgreSQL half ({err})");
+                        say_postgres_is_skipped(&admin_url, &err);
                         return None;
                     }
                 };
@@ -138,6 +138,22 @@ impl TestDatabase {
             }
         }
     }
+}
+
+/// Says once per test binary, outside the harness's capture (so that it
+/// shows in the normal output), that the PostgreSQL half is skipped and why.
+fn say_postgres_is_skipped(admin_url: &str, err: &sea_orm::DbErr) {
+    use std::io::Write;
+    static SAID: std::sync::Once = std::sync::Once::new();
+    SAID.call_once(|| {
+        let _ = writeln!(
+            std::io::stderr(),
+            "\nPOSTGRESQL HALF SKIPPED: {} did not accept a connection: {err}\n\
+             (set GRIDGOV_TEST_POSTGRES_URL to a role that may create databases; \
+             GRIDGOV_TEST_REQUIRE_POSTGRES=1 makes this a failure)\n",
+            gridgov::config::redact_password(admin_url)
+        );
+    });
 }
 
 fn postgres_required() -> bool {

@@ -111,7 +111,8 @@ async fn a_case_goes_round_the_loop_with_a_rework_and_every_step_is_decided_and_
             id: reported["id"].as_str().expect("id").to_owned(),
             version: reported["version"].as_i64().expect("version"),
         };
-        // Nobody else's grid: a neighbour cannot report here.
+        // Nobody else's grid: a neighbour cannot report here (and is told
+        // what it would be told of a grid that does not exist).
         let neighbour = server.as_user("worker-420502003001002").await;
         let body = neighbour
             .graphql(
@@ -119,7 +120,7 @@ async fn a_case_goes_round_the_loop_with_a_rework_and_every_step_is_decided_and_
                 json!({"input": {"title": "x", "description": "x", "gridCode": GRID, "location": "x"}}),
             )
             .await;
-        assert_eq!(error_code(&body), Some("FORBIDDEN"), "{body:#}");
+        assert_eq!(error_code(&body), Some("BAD_USER_INPUT"), "{body:#}");
 
         // Wrong state, wrong person, missing input.
         let body = refused(&worker, &held, "CHECK_PASSED", json!({})).await;
@@ -367,6 +368,13 @@ async fn lists_lights_and_indicators_agree_with_what_is_stored() {
         assert_eq!(indicators["reworked"], reworked);
         let rate = indicators["filingRate"].as_f64().expect("a rate");
         assert!((rate - filed as f64 / stored.len() as f64).abs() < 1e-9);
+        // Who may not list the cases does not count them: an arbitrary
+        // period could be narrowed down to a single case.
+        let analyst = server.as_user("analyst").await;
+        let body = analyst
+            .graphql("{ caseIndicators { reported } }", json!({}))
+            .await;
+        assert_eq!(error_code(&body), Some("FORBIDDEN"), "{body}");
 
         // A department sees the cases dispatched to it and those of its
         // duties, nothing else.
@@ -557,6 +565,44 @@ async fn requests_are_decided_by_a_dispatcher_and_supervision_marks_any_open_cas
         assert_eq!(data["calendarDays"], json!([{"day": "2030-01-02", "working": false}]));
         admin.data(set, json!({"d": "2030-01-02", "w": null})).await;
         assert_eq!(manager.data(listed, json!({})).await["calendarDays"], json!([]));
+        server
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_grid_one_may_not_see_answers_like_one_that_does_not_exist() {
+    on_each_backend(|server| async move {
+        let worker = server.as_user(&format!("worker-{GRID}")).await;
+        let report = |grid: &str| {
+            json!({"input": {"title": "漏水", "description": "x", "gridCode": grid, "location": "x"}})
+        };
+        // The neighbouring grid exists; the one after the last does not.
+        let hidden = worker.graphql(REPORT, report("420502003001002")).await;
+        let missing = worker.graphql(REPORT, report("420502003001999")).await;
+        assert_eq!(error_code(&hidden), Some("BAD_USER_INPUT"), "{hidden}");
+        assert_eq!(hidden["errors"], missing["errors"], "the answers tell nothing apart");
+        // Without a source said, it follows from who reports.
+        let manager = server.as_user(&format!("community-{COMMUNITY}")).await;
+        let body = manager.data(REPORT, report(GRID)).await;
+        assert_eq!(body["reportCase"]["source"], "STAFF", "a manager is not a grid worker on rounds");
+        let own = worker.data(REPORT, report(GRID)).await;
+        assert_eq!(own["reportCase"]["source"], "GRID_WORKER");
+        // Tasks: a name that is no account and one out of reach look alike.
+        let operator = server.as_user("street-420502003").await;
+        let send = |worker: &str| {
+            json!({"input": {"title": "走访", "body": "x", "kind": "INSTRUCTION", "priority": "NORMAL",
+                "deadlineAt": (chrono::Utc::now() + chrono::Duration::days(2)).to_rfc3339(),
+                "targets": {"workers": [worker]}}})
+        };
+        const SEND: &str = "mutation($input: SendTaskInput!) { sendTask(input: $input) { id } }";
+        let outside = operator.graphql(SEND, send("worker-420503001001001")).await;
+        let nobody = operator.graphql(SEND, send("worker-000000000000000")).await;
+        assert_eq!(error_code(&outside), Some("BAD_USER_INPUT"), "{outside}");
+        assert_eq!(
+            outside["errors"][0]["message"].as_str().map(|m| m.replace("worker-420503001001001", "?")),
+            nobody["errors"][0]["message"].as_str().map(|m| m.replace("worker-000000000000000", "?"))
+        );
         server
     })
     .await;

@@ -76,3 +76,50 @@ async fn oversized_bodies_are_refused() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn metrics_tell_an_operator_what_the_server_is_doing() {
+    on_each_backend(|server| async move {
+        let admin = server.as_user("admin").await;
+        admin
+            .data("{ me { username } }", serde_json::json!({}))
+            .await;
+        let refused = admin
+            .graphql("{ noSuchField }", serde_json::json!({}))
+            .await;
+        assert!(refused.get("errors").is_some());
+        let text = server
+            .client
+            .get(server.url("/metrics"))
+            .send()
+            .await
+            .expect("metrics")
+            .text()
+            .await
+            .expect("text");
+        for expected in [
+            "gridgov_sql_statements_total ",
+            "gridgov_operations_total{operation=\"query:me\",code=\"OK\"} ",
+            "gridgov_operations_total{operation=\"-\",code=\"GRAPHQL_VALIDATION_FAILED\"} ",
+            "gridgov_operation_seconds_bucket{operation=\"query:me\",le=\"+Inf\"} ",
+            "gridgov_operation_seconds_count{operation=\"query:me\"} ",
+            "gridgov_db_pool_connections ",
+            "gridgov_db_pool_in_use ",
+            "gridgov_db_pool_max 5",
+            "gridgov_operations_running ",
+            "gridgov_operations_waiting ",
+            "gridgov_scans_running ",
+            "gridgov_subscriptions_open 0",
+            "gridgov_policy_version ",
+        ] {
+            assert!(text.contains(expected), "/metrics has {expected}:\n{text}");
+        }
+        // Every line is a comment or `name{labels} value`.
+        for line in text.lines().filter(|line| !line.starts_with('#')) {
+            let value = line.rsplit(' ').next().unwrap_or_default();
+            assert!(value.parse::<f64>().is_ok(), "{line}");
+        }
+        server
+    })
+    .await;
+}

@@ -216,3 +216,72 @@ async fn the_sender_sees_the_overdue_assignments() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn live_events_reach_a_token_only_within_its_scopes_and_areas() {
+    on_each_backend(|server| async move {
+        let admin = server.as_user("admin").await;
+        let issue = |scopes: serde_json::Value, areas: serde_json::Value| {
+            let admin = &admin;
+            async move {
+                admin
+                    .data(
+                        "mutation($input: IssueApiTokenInput!) { issueApiToken(input: $input) { secret } }",
+                        json!({"input": {"name": "screen", "username": "community-420502003001", "scopes": scopes,
+                               "areas": areas, "expiresAt": (Utc::now() + chrono::Duration::days(1)).to_rfc3339()}}),
+                    )
+                    .await["issueApiToken"]["secret"]
+                    .as_str()
+                    .expect("secret")
+                    .to_owned()
+            }
+        };
+        let narrow = issue(json!(["case:read"]), json!([GRID])).await;
+        let wide = issue(json!(["case:read", "task:read"]), json!(["*"])).await;
+        let worker = server.as_user(&format!("worker-{GRID}")).await;
+        let neighbour = server.as_user("worker-420502003001002").await;
+        let report = |grid: &'static str| {
+            json!({"input": {"title": "占道", "description": "x", "gridCode": grid, "location": "x"}})
+        };
+        const REPORT: &str = "mutation($input: ReportCaseInput!) { reportCase(input: $input) { id } }";
+
+        // Cases: the narrow token hears of its grid, not of the next one.
+        let mut cases = server
+            .subscribe(&narrow, "subscription { caseChanged { gridCode } }", json!({}))
+            .await;
+        cases.until_live(|| async { worker.data(REPORT, report(GRID)).await; }).await;
+        neighbour.data(REPORT, report("420502003001002")).await;
+        worker.data(REPORT, report(GRID)).await;
+        let event = cases.next(Duration::from_secs(10)).await.expect("an event");
+        assert_eq!(event["caseChanged"]["gridCode"], GRID, "the next grid's case is not heard of");
+
+        // Tasks: addressed to the token's user, but a token without
+        // task:read hears nothing; one with it hears them.
+        let mut silent = server
+            .subscribe(&narrow, "subscription { taskAssigned { id } }", json!({}))
+            .await;
+        let mut heard = server
+            .subscribe(&wide, "subscription { taskAssigned { id } }", json!({}))
+            .await;
+        let operator = server.as_user("operator").await;
+        let send = || {
+            let operator = &operator;
+            async move {
+                operator
+                    .data(
+                        SEND,
+                        json!({"input": {"title": "通知", "body": "x", "kind": "INSTRUCTION",
+                            "deadlineAt": (Utc::now() + chrono::Duration::days(1)).to_rfc3339(),
+                            "targets": {"workers": ["community-420502003001"]}}}),
+                    )
+                    .await;
+            }
+        };
+        heard.until_live(send).await;
+        send().await;
+        assert!(heard.next(Duration::from_secs(10)).await.is_some());
+        assert!(silent.next(Duration::from_secs(2)).await.is_none(), "no task:read, no task");
+        server
+    })
+    .await;
+}

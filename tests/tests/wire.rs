@@ -447,3 +447,34 @@ async fn limits_say_when_to_come_back() {
     assert!(body["errors"][0]["extensions"]["retryAfter"].as_u64() >= Some(1));
     server.stop().await;
 }
+
+#[tokio::test]
+async fn a_connection_that_never_says_who_it_is_is_closed() {
+    use tokio_tungstenite::tungstenite::Message;
+    use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+    let database = gridgov_tests::TestDatabase::create(gridgov_tests::Backend::Sqlite)
+        .await
+        .expect("SQLite is always there");
+    let server = TestServer::start_on(database, |_| {}).await;
+    let url = server.url("/graphql").replacen("http://", "ws://", 1);
+    let mut request = url.into_client_request().expect("a websocket request");
+    request.headers_mut().insert(
+        "Sec-WebSocket-Protocol",
+        "graphql-transport-ws".parse().expect("header"),
+    );
+    let (mut socket, _) = tokio_tungstenite::connect_async(request)
+        .await
+        .expect("the websocket opens");
+    let closed = tokio::time::timeout(Duration::from_secs(30), async {
+        while let Some(Ok(message)) = socket.next().await {
+            if let Message::Close(frame) = message {
+                return frame.map(|frame| u16::from(frame.code));
+            }
+        }
+        None
+    })
+    .await
+    .expect("closed well within 30 s");
+    assert_eq!(closed, Some(4408));
+    server.stop().await;
+}

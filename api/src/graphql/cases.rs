@@ -39,10 +39,16 @@ pub enum CaseState {
 #[derive(Enum, Copy, Clone, Eq, PartialEq)]
 #[graphql(remote = "entities::case::CaseSource")]
 pub enum CaseSource {
+    /// A grid worker on rounds.
     GridWorker,
+    /// A resident, through the worker or an app.
     Citizen,
+    /// The city's hotline.
     Hotline,
+    /// A department, or its token.
     Department,
+    /// Staff of a street, a community or the command centre.
+    Staff,
 }
 
 #[derive(Enum, Copy, Clone, Eq, PartialEq)]
@@ -743,7 +749,8 @@ impl CasesQuery {
             from,
             before,
         };
-        let computed = indicators::compute(&state.db, &scope, &subject).await?;
+        let cases = caller.scope(&state.authorizer, Thing::Case, Action::Read);
+        let computed = indicators::compute(&state.db, &scope, &cases, &subject).await?;
         Ok(CaseIndicators {
             filing_rate: computed.filing_rate(),
             closure_rate: computed.closure_rate(),

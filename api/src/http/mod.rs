@@ -40,6 +40,7 @@ struct HttpState {
     graphiql: bool,
     max_batch: usize,
     max_body_bytes: usize,
+    request_timeout: Duration,
     bounds: Bounds,
     admission: Admission,
 }
@@ -57,6 +58,7 @@ pub fn router(
         graphiql,
         max_batch: limits.max_batch,
         max_body_bytes: limits.max_body_bytes,
+        request_timeout: Duration::from_secs(limits.request_timeout_secs),
         bounds: limits.bounds(),
         admission,
     };
@@ -67,9 +69,11 @@ pub fn router(
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .route("/metrics", get(metrics))
+        // A backstop for every route; GraphQL requests stop earlier, with
+        // an answer of their own.
         .layer(TimeoutLayer::with_status_code(
             StatusCode::SERVICE_UNAVAILABLE,
-            Duration::from_secs(limits.request_timeout_secs),
+            Duration::from_secs(limits.request_timeout_secs + 5),
         ))
         .with_state(state)
 }
@@ -281,7 +285,19 @@ async fn execute(
                 .collect(),
         ),
     };
-    let response = state.schema.execute_batch(batch).await;
+    let Ok(response) =
+        tokio::time::timeout(state.request_timeout, state.schema.execute_batch(batch)).await
+    else {
+        return problem(
+            media,
+            StatusCode::SERVICE_UNAVAILABLE,
+            "QUERY_TOO_COMPLEX",
+            &format!(
+                "the request ran longer than {} s and was stopped",
+                state.request_timeout.as_secs()
+            ),
+        );
+    };
     if let Some(actor) = &actor
         && let Err(err) = unmasked.record(&state.app.db, actor).await
     {

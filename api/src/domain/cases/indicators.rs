@@ -1,10 +1,12 @@
 //! The loop's indicators for any area, department or worker over a period,
 //! computed in SQL over the cases reported in that period, under the
-//! caller's statistics scope.
+//! caller's statistics scope and over the cases it may list: counts over an
+//! arbitrary period could be subtracted down to one case, so nobody counts
+//! cases they could not read.
 
 use chrono::{DateTime, Utc};
 use entities::{case, case_step, grid};
-use policies::{AreaCode, Scope};
+use policies::{Action, AreaCode, Object, Scope};
 use sea_orm::sea_query::{Alias, Condition, Expr, ExprTrait, Query, SelectStatement};
 use sea_orm::{
     ColumnTrait, DatabaseConnection, EntityTrait, FromQueryResult, PaginatorTrait, QueryFilter,
@@ -12,7 +14,7 @@ use sea_orm::{
 };
 
 use crate::domain::within::{in_scope, within};
-use crate::error::ApiResult;
+use crate::error::{ApiError, ApiResult};
 
 /// Whose cases to measure, and when they were reported.
 #[derive(Debug, Clone, Default)]
@@ -88,8 +90,10 @@ impl Indicators {
     }
 }
 
-fn subject_condition(scope: &Scope, subject: &Subject) -> Condition {
-    let mut condition = Condition::all().add(in_scope(case::Column::GridCode, scope));
+fn subject_condition(scope: &Scope, cases: &Scope, subject: &Subject) -> Condition {
+    let mut condition = Condition::all()
+        .add(in_scope(case::Column::GridCode, scope))
+        .add(in_scope(case::Column::GridCode, cases));
     if let Some(area) = &subject.area {
         condition = condition.add(within(case::Column::GridCode, area));
     }
@@ -117,15 +121,21 @@ fn count_where(select: &mut SelectStatement, condition: Condition, alias: &str) 
     );
 }
 
+/// The indicators of `subject` under the statistics `scope`, over the cases
+/// the caller may list (`cases`); FORBIDDEN for a caller who may list none.
 pub async fn compute(
     db: &DatabaseConnection,
     scope: &Scope,
+    cases: &Scope,
     subject: &Subject,
 ) -> ApiResult<Indicators> {
+    if cases.is_nothing() {
+        return Err(ApiError::forbidden(Object::Case, Action::Read));
+    }
     if scope.is_nothing() {
         return Ok(Indicators::default());
     }
-    let condition = subject_condition(scope, subject);
+    let condition = subject_condition(scope, cases, subject);
     let mut select = Query::select();
     select
         .from(case::Entity)

@@ -117,6 +117,25 @@ async fn record(
 }
 
 /// Files a new case in REPORTED, with its first timeline entry.
+/// Where a report by someone of no department comes from when the reporter
+/// does not say: a grid worker's rounds, or otherwise other staff.
+async fn reporting_as<C: sea_orm::ConnectionTrait>(
+    db: &C,
+    caller: &crate::auth::Caller,
+) -> ApiResult<CaseSource> {
+    let kind = match caller.user_id {
+        Some(id) => entities::user::Entity::find_by_id(id)
+            .one(db)
+            .await?
+            .map(|user| user.kind),
+        None => None,
+    };
+    Ok(match kind {
+        Some(entities::user::UserKind::GridWorker) => CaseSource::GridWorker,
+        _ => CaseSource::Staff,
+    })
+}
+
 pub async fn report(w: &Writer<'_>, report: Report) -> ApiResult<case::Model> {
     let title = text("title", &report.title, 128)?;
     let description = text("description", &report.description, 4000)?;
@@ -144,7 +163,7 @@ pub async fn report(w: &Writer<'_>, report: Report) -> ApiResult<case::Model> {
     let source = match (report.source, department) {
         (Some(source), _) => source,
         (None, Some(_)) => CaseSource::Department,
-        (None, None) => CaseSource::GridWorker,
+        (None, None) => reporting_as(&txn, w.caller).await?,
     };
     let now = Utc::now();
     let row = case::ActiveModel {

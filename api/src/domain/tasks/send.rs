@@ -196,18 +196,24 @@ async fn plan(
         })
         .collect();
     for username in &targets.workers {
+        // A name that is not an account and one outside the sender's reach
+        // look the same: the answer must not tell which accounts exist.
+        let unknown = || {
+            ApiError::bad_input(
+                "targets.workers",
+                format!("no one called {username} you may send tasks to"),
+            )
+        };
         let worker = user::Entity::find()
             .filter(user::Column::Username.eq(username.as_str()))
             .one(txn)
             .await?
             .filter(|user| user.active)
-            .ok_or_else(|| {
-                ApiError::bad_input("targets.workers", format!("no such user {username}"))
-            })?;
-        let area = worker.area_code.clone().ok_or_else(|| {
-            ApiError::bad_input("targets.workers", format!("{username} works in no area"))
-        })?;
-        w.require(&area, Object::Task, Action::Send)?;
+            .ok_or_else(unknown)?;
+        let area = worker.area_code.clone().ok_or_else(unknown)?;
+        if !w.may(&area, Object::Task, Action::Send)? {
+            return Err(unknown());
+        }
         planned.push(Planned {
             kind: TargetKind::Worker,
             area_code: area,

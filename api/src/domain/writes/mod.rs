@@ -287,9 +287,15 @@ impl Writer<'_> {
         let raw = grid_code
             .ok_or_else(|| ApiError::bad_input("gridCode", "give the grid, or a dwelling in it"))?;
         let code = crate::domain::areas::parse_code("gridCode", raw)?;
+        // A grid the caller may not see answers as one that does not
+        // exist, or the answer would tell which grids exist.
         let grid = crate::domain::areas::find_grid(txn, &code)
             .await?
-            .ok_or_else(|| ApiError::bad_input("gridCode", "no such grid"))?;
+            .filter(|grid| {
+                self.may(&grid.code, Object::Area, Action::Read)
+                    .unwrap_or(false)
+            })
+            .ok_or_else(|| ApiError::bad_input("gridCode", "no grid you can see has this code"))?;
         Ok(Place {
             grid_code: grid.code,
             dwelling_id: None,
