@@ -2,7 +2,9 @@
 //! cases and tasks, every answer cut to what the caller may see.
 
 pub mod admission;
+pub mod audit;
 pub mod auth;
+pub mod caller;
 pub mod config;
 pub mod db;
 pub mod domain;

@@ -1,11 +1,11 @@
 //! The `gridgov` command line.
 
 use clap::{Parser, Subcommand};
-use gridgov::auth::api_tokens::{self, IssueRequest, TokenFor};
+use gridgov::audit::Actor;
 use gridgov::auth::policy_store;
 use gridgov::config::{DatabaseConfig, SeedConfig, ServeConfig};
-use gridgov::domain::audit::Actor;
 use gridgov::domain::page::PageRequest;
+use gridgov::domain::tokens::{self as api_tokens, IssueRequest, TokenFor};
 use gridgov::{db, graphql, seed, server};
 use tracing_subscriber::EnvFilter;
 

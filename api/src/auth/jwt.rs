@@ -13,6 +13,7 @@ use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation, deco
 use serde::{Deserialize, Serialize};
 
 use super::secret::random_token;
+use crate::caller::Caller;
 
 pub const ISSUER: &str = "gridgov";
 pub const AUDIENCE: &str = "gridgov-api";
@@ -51,6 +52,22 @@ pub struct Claims {
     pub nbf: i64,
     pub iat: i64,
     pub jti: String,
+}
+
+impl Claims {
+    /// The user these checked claims name; `None` for a subject that is not
+    /// a user.
+    pub fn caller(&self) -> Option<Caller> {
+        let username = self.sub.strip_prefix("user:")?;
+        Some(Caller {
+            principal: policies::Principal::user(username),
+            user_id: Some(self.uid),
+            department_id: None,
+            token_id: None,
+            name: username.to_owned(),
+            expires_at: chrono::DateTime::from_timestamp(self.exp, 0).unwrap_or_default(),
+        })
+    }
 }
 
 /// The keys that sign and check access tokens.

@@ -2,7 +2,6 @@
 //! and the principal a request carries to the authorizer.
 
 pub mod api_tokens;
-pub mod caller;
 pub mod jwt;
 pub mod passwords;
 pub mod policy_store;
@@ -10,4 +9,4 @@ pub mod secret;
 pub mod sessions;
 pub mod throttle;
 
-pub use caller::Caller;
+pub use crate::caller::Caller;

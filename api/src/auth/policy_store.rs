@@ -22,7 +22,7 @@ use sea_orm::{
 use serde_json::json;
 use tokio::task::JoinHandle;
 
-use crate::domain::audit::{self, Actor, Entry};
+use crate::audit::{self, Actor, Entry};
 use crate::error::{ApiError, ApiResult};
 
 /// The PostgreSQL channel policy edits are announced on.

@@ -16,7 +16,7 @@ use super::jwt::JwtKeys;
 use super::passwords::{Busy, PasswordChecker};
 use super::secret::{fingerprint, random_token};
 use super::throttle;
-use crate::domain::audit::{self, Actor, Entry};
+use crate::audit::{self, Actor, Entry};
 use crate::error::{ApiError, ApiResult};
 
 /// How long the two tokens live.

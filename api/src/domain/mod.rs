@@ -2,7 +2,6 @@
 //! how a page is cut, what makes an ID number valid.
 
 pub mod areas;
-pub mod audit;
 pub mod calendar;
 pub mod cases;
 pub mod count;
@@ -15,5 +14,6 @@ pub mod residents;
 pub mod scoped;
 pub mod stats;
 pub mod tasks;
+pub mod tokens;
 pub mod within;
 pub mod writes;

@@ -9,8 +9,9 @@ use sea_orm::{
 };
 use serde_json::json;
 
-use crate::auth::{Caller, policy_store};
-use crate::domain::audit::{self, Actor, Entry};
+use crate::audit::{self, Actor, Entry};
+use crate::auth::policy_store;
+use crate::caller::Caller;
 use crate::domain::count::LazyCount;
 use crate::domain::page::{Listing, Page, PageRequest};
 use crate::error::{ApiError, ApiResult};

@@ -8,7 +8,7 @@ use std::sync::{Arc, Mutex};
 use policies::{Action, Authorizer, Object, Principal, Scope};
 use serde_json::json;
 
-use crate::domain::audit::{self, Actor, Entry};
+use crate::audit::{self, Actor, Entry};
 use crate::error::ApiResult;
 
 /// How one field of one row is shown.

@@ -8,10 +8,11 @@ use policies::{Action, Object as Thing, PolicyRule, RoleAssignment};
 
 use super::ContextExt;
 use super::relay::{Page, connection};
-use crate::auth::api_tokens::{self, IssueRequest, TOKEN_CURSOR, TokenFor};
-use crate::domain::audit::Actor;
+use crate::audit::Actor;
+use crate::auth::api_tokens;
 use crate::domain::page::PageRequest;
 use crate::domain::policy_admin::{self, ASSIGNMENT_CURSOR, Edit, POLICY_CURSOR, StoredRule};
+use crate::domain::tokens::{self, IssueRequest, TOKEN_CURSOR, TokenFor};
 
 /// What a role may (allow) or may not (deny) do, wherever it is held.
 #[derive(SimpleObject)]
@@ -248,7 +249,7 @@ impl AdminQuery {
         ctx.caller()?
             .require_city(&state.authorizer, Thing::Token, Action::Read)?;
         let request = PageRequest::new(first, after, TOKEN_CURSOR)?;
-        let listing = api_tokens::list(&state.db, &request).await?;
+        let listing = tokens::list(&state.db, &request).await?;
         Ok(connection(TOKEN_CURSOR, listing, ApiToken))
     }
 }
@@ -339,7 +340,7 @@ impl AdminMutation {
                 .into());
             }
         };
-        let (secret, token) = api_tokens::issue(
+        let (secret, token) = tokens::issue(
             &state.db,
             &Actor::from(caller),
             IssueRequest {
@@ -366,7 +367,7 @@ impl AdminMutation {
             .parse()
             .map_err(|_| crate::error::ApiError::NotFound("token"))?;
         Ok(ApiToken(
-            api_tokens::revoke(&state.db, &Actor::from(caller), id).await?,
+            tokens::revoke(&state.db, &Actor::from(caller), id).await?,
         ))
     }
 }

@@ -11,7 +11,7 @@ use tokio_stream::wrappers::BroadcastStream;
 
 use super::ContextExt;
 use super::cases::Case;
-use crate::auth::Caller;
+use crate::caller::Caller;
 use crate::domain::areas::parse_code;
 use crate::domain::cases::{self, CaseScope};
 use crate::error::ApiError;

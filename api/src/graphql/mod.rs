@@ -22,9 +22,9 @@ use async_graphql::{Context, MergedObject, MergedSubscription, Schema, SchemaBui
 use policies::{Action, Authorizer, Object};
 use sea_orm::DatabaseConnection;
 
-use crate::auth::Caller;
 use crate::auth::jwt::JwtKeys;
 use crate::auth::sessions::Lifetimes;
+use crate::caller::Caller;
 use crate::config::LimitsConfig;
 use crate::domain::privacy::UnmaskedReads;
 use crate::error::{ApiError, ApiResult};

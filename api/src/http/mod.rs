@@ -23,9 +23,10 @@ use tower_http::timeout::TimeoutLayer;
 
 use self::graphql::{Media, problem};
 use crate::admission::{Admission, CallerKey};
-use crate::auth::{Caller, api_tokens};
+use crate::audit::Actor;
+use crate::auth::api_tokens;
+use crate::caller::Caller;
 use crate::config::LimitsConfig;
-use crate::domain::audit::Actor;
 use crate::domain::privacy::UnmaskedReads;
 use crate::error::{ApiError, ApiResult, UNAVAILABLE_RETRY_SECS};
 use crate::graphql::bounds::Bounds;
@@ -142,7 +143,7 @@ pub async fn identify(app: &AppState, token: &str) -> ApiResult<Option<Caller>> 
     let Ok(claims) = app.keys.verify(token) else {
         return Ok(None);
     };
-    Ok(Caller::from_claims(&claims))
+    Ok(claims.caller())
 }
 
 fn invalid_token() -> Response {

@@ -17,7 +17,7 @@ use axum::response::{IntoResponse, Response};
 use futures_util::{SinkExt, StreamExt, future};
 
 use super::identify;
-use crate::auth::Caller;
+use crate::caller::Caller;
 use crate::graphql::{AppState, GridgovSchema, connection_data};
 
 /// The largest message a client may send: a subscription document and its

@@ -116,10 +116,10 @@ pub async fn set_day(
             })
         }
     };
-    crate::domain::audit::record(
+    crate::audit::record(
         &txn,
-        &crate::domain::audit::Actor::from(w.caller),
-        crate::domain::audit::Entry {
+        &crate::audit::Actor::from(w.caller),
+        crate::audit::Entry {
             action: "calendar.set_day",
             object_kind: "calendar_day",
             object_id: Some(day.to_string()),

@@ -121,7 +121,7 @@ async fn record(
 /// does not say: a grid worker's rounds, or otherwise other staff.
 async fn reporting_as<C: sea_orm::ConnectionTrait>(
     db: &C,
-    caller: &crate::auth::Caller,
+    caller: &crate::caller::Caller,
 ) -> ApiResult<CaseSource> {
     let kind = match caller.user_id {
         Some(id) => entities::user::Entity::find_by_id(id)

@@ -16,7 +16,7 @@ use sea_orm::{
     StatementBuilder,
 };
 
-use crate::auth::Caller;
+use crate::caller::Caller;
 use crate::domain::page::{Listing, PageRequest};
 use crate::domain::scoped::{self, Order};
 use crate::domain::within::{in_scope, in_scope_or_city};

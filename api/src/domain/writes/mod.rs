@@ -17,8 +17,8 @@ use sea_orm::{
 };
 use serde_json::Value;
 
-use crate::auth::Caller;
-use crate::domain::audit::{self, Actor, Entry};
+use crate::audit::{self, Actor, Entry};
+use crate::caller::Caller;
 use crate::error::{ApiError, ApiResult};
 
 /// Who is making a change, and what decides whether they may.

@@ -21,20 +21,6 @@ pub struct Caller {
 }
 
 impl Caller {
-    /// The user an access token's checked claims name; `None` for a subject
-    /// that is not a user.
-    pub fn from_claims(claims: &super::jwt::Claims) -> Option<Caller> {
-        let username = claims.sub.strip_prefix("user:")?;
-        Some(Caller {
-            principal: Principal::user(username),
-            user_id: Some(claims.uid),
-            department_id: None,
-            token_id: None,
-            name: username.to_owned(),
-            expires_at: chrono::DateTime::from_timestamp(claims.exp, 0).unwrap_or_default(),
-        })
-    }
-
     /// `check` at one place; a refusal is FORBIDDEN.
     pub fn require(
         &self,

@@ -1,0 +1,216 @@
+//! Issuing, listing and revoking scoped API tokens for departments and
+//! applications (presenting one is `auth::api_tokens`).
+//!
+//! A token is `ggv_` and 43 random characters. Only its fingerprint is
+//! stored; the secret is shown once, when issued. Its rights are its
+//! subject's policies narrowed to its scopes and its areas.
+
+use chrono::{DateTime, Duration, Utc};
+use entities::api_token::{self, TokenSubject};
+use entities::{department, user};
+use policies::{Domain, TokenScope};
+use sea_orm::ActiveValue::{NotSet, Set};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect, TransactionTrait,
+};
+use serde_json::json;
+
+use crate::audit::{self, Actor, Entry};
+use crate::auth::api_tokens::PREFIX;
+use crate::auth::secret::{fingerprint, random_token};
+use crate::domain::count::LazyCount;
+use crate::domain::page::{Listing, Page, PageRequest};
+use crate::error::{ApiError, ApiResult};
+
+pub const TOKEN_CURSOR: &str = "token";
+
+/// What a token is issued for.
+pub enum TokenFor {
+    Department(String),
+    Application { username: String },
+}
+
+pub struct IssueRequest {
+    pub name: String,
+    pub subject: TokenFor,
+    pub scopes: Vec<String>,
+    pub areas: Vec<String>,
+    pub expires_at: DateTime<Utc>,
+}
+
+/// Checks an issue request, naming the field at fault.
+fn validate(request: &IssueRequest) -> ApiResult<(Vec<TokenScope>, Vec<Domain>)> {
+    let name = request.name.trim();
+    if name.is_empty() || name.chars().count() > 100 {
+        return Err(ApiError::bad_input("name", "1 to 100 characters"));
+    }
+    if request.scopes.is_empty() {
+        return Err(ApiError::bad_input(
+            "scopes",
+            "name at least one object:action",
+        ));
+    }
+    let scopes = request
+        .scopes
+        .iter()
+        .map(|scope| {
+            TokenScope::parse(scope).ok_or_else(|| {
+                ApiError::bad_input(
+                    "scopes",
+                    format!("{scope:?} is not object:action with known names"),
+                )
+            })
+        })
+        .collect::<ApiResult<Vec<_>>>()?;
+    if request.areas.is_empty() {
+        return Err(ApiError::bad_input(
+            "areas",
+            "name at least one area code, or * for the whole city",
+        ));
+    }
+    let areas = request
+        .areas
+        .iter()
+        .map(|area| {
+            Domain::parse(area).map_err(|err| ApiError::bad_input("areas", err.to_string()))
+        })
+        .collect::<ApiResult<Vec<_>>>()?;
+    let now = Utc::now();
+    if request.expires_at <= now || request.expires_at > now + Duration::days(366) {
+        return Err(ApiError::bad_input(
+            "expiresAt",
+            "in the future, at most a year away",
+        ));
+    }
+    Ok((scopes, areas))
+}
+
+/// Issues a token; returns its secret (shown this once) and its record.
+pub async fn issue(
+    db: &DatabaseConnection,
+    issuer: &Actor,
+    request: IssueRequest,
+) -> ApiResult<(String, api_token::Model)> {
+    let (scopes, areas) = validate(&request)?;
+    let txn = db.begin().await?;
+    let (subject_kind, department_id, user_id) = match &request.subject {
+        TokenFor::Department(code) => {
+            let found = department::Entity::find()
+                .filter(department::Column::Code.eq(code.as_str()))
+                .one(&txn)
+                .await?
+                .ok_or_else(|| ApiError::bad_input("departmentCode", "no such department"))?;
+            (TokenSubject::Department, Some(found.id), None)
+        }
+        TokenFor::Application { username } => {
+            let found = user::Entity::find()
+                .filter(user::Column::Username.eq(username.as_str()))
+                .one(&txn)
+                .await?
+                .filter(|account| account.active)
+                .ok_or_else(|| ApiError::bad_input("username", "no such active user"))?;
+            (TokenSubject::Application, None, Some(found.id))
+        }
+    };
+    let secret = format!(
+        "{PREFIX}{}",
+        random_token(32).map_err(|err| ApiError::Internal(err.into()))?
+    );
+    let now = Utc::now();
+    let record = api_token::ActiveModel {
+        id: NotSet,
+        name: Set(request.name.trim().to_owned()),
+        prefix: Set(secret.chars().take(12).collect()),
+        secret_hash: Set(fingerprint(&secret)),
+        subject_kind: Set(subject_kind),
+        department_id: Set(department_id),
+        user_id: Set(user_id),
+        scopes: Set(json!(
+            scopes.iter().map(TokenScope::as_string).collect::<Vec<_>>()
+        )),
+        areas: Set(json!(
+            areas
+                .iter()
+                .map(|a| a.as_str().to_owned())
+                .collect::<Vec<_>>()
+        )),
+        expires_at: Set(request.expires_at),
+        last_used_at: Set(None),
+        revoked_at: Set(None),
+        // 0: issued on the command line, by whoever runs the server.
+        created_by: Set(issuer.user_id.unwrap_or_default()),
+        created_at: Set(now),
+    }
+    .insert(&txn)
+    .await?;
+    audit::record(
+        &txn,
+        issuer,
+        Entry {
+            action: "token.issue",
+            object_kind: "api_token",
+            object_id: Some(record.id.to_string()),
+            area_code: None,
+            detail: json!({"name": record.name, "scopes": record.scopes, "areas": record.areas}),
+        },
+    )
+    .await?;
+    txn.commit().await?;
+    Ok((secret, record))
+}
+
+pub async fn revoke(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    id: i64,
+) -> ApiResult<api_token::Model> {
+    let txn = db.begin().await?;
+    let token = api_token::Entity::find_by_id(id)
+        .one(&txn)
+        .await?
+        .ok_or(ApiError::NotFound("token"))?;
+    let mut active: api_token::ActiveModel = token.clone().into();
+    if token.revoked_at.is_none() {
+        active.revoked_at = Set(Some(Utc::now()));
+    }
+    let token = active.update(&txn).await?;
+    audit::record(
+        &txn,
+        actor,
+        Entry {
+            action: "token.revoke",
+            object_kind: "api_token",
+            object_id: Some(id.to_string()),
+            area_code: None,
+            detail: json!({}),
+        },
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(token)
+}
+
+/// Tokens by id, newest last; their secrets are never shown again.
+pub async fn list(
+    db: &DatabaseConnection,
+    request: &PageRequest,
+) -> ApiResult<Listing<api_token::Model>> {
+    let total = LazyCount::of(db, api_token::Entity::find());
+    let mut select = api_token::Entity::find();
+    if let Some(after) = &request.after {
+        let after: i64 = after
+            .parse()
+            .map_err(|_| ApiError::bad_input("after", "not a cursor of this list"))?;
+        select = select.filter(api_token::Column::Id.gt(after));
+    }
+    let rows = select
+        .order_by_asc(api_token::Column::Id)
+        .limit(request.fetch_limit())
+        .all(db)
+        .await?;
+    Ok(Listing {
+        page: Page::from_rows(rows, request, |row| row.id.to_string()),
+        total,
+    })
+}
