@@ -185,7 +185,7 @@ async fn token(command: TokenCommand) -> anyhow::Result<()> {
                 areas,
                 expires_at: chrono::Utc::now() + chrono::Duration::days(days),
             };
-            let (secret, token) = api_tokens::issue(&db, &cli, request)
+            let (secret, token) = api_tokens::issue_as_operator(&db, &cli, request)
                 .await
                 .map_err(failed)?;
             eprintln!(
@@ -204,7 +204,9 @@ async fn token(command: TokenCommand) -> anyhow::Result<()> {
             loop {
                 let request = PageRequest::new(Some(100), after.take(), api_tokens::TOKEN_CURSOR)
                     .map_err(failed)?;
-                let listing = api_tokens::list(&db, &request).await.map_err(failed)?;
+                let listing = api_tokens::list_as_operator(&db, &request)
+                    .await
+                    .map_err(failed)?;
                 for (key, token) in &listing.page.rows {
                     let when = |at: Option<chrono::DateTime<chrono::Utc>>| {
                         at.map_or("-".to_owned(), |at| at.format("%Y-%m-%d %H:%M").to_string())
@@ -232,7 +234,9 @@ async fn token(command: TokenCommand) -> anyhow::Result<()> {
         }
         TokenCommand::Revoke { id, database } => {
             let db = db::connect(&database).await?;
-            let token = api_tokens::revoke(&db, &cli, id).await.map_err(failed)?;
+            let token = api_tokens::revoke_as_operator(&db, &cli, id)
+                .await
+                .map_err(failed)?;
             println!("token {} ({}) revoked", token.id, token.name);
         }
     }

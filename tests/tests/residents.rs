@@ -158,7 +158,7 @@ async fn a_worker_sees_their_grid_masked_and_the_police_see_it_in_full() {
             "one row for the police's pages, none for the worker's masked reads"
         );
         // The police walked one page of 50 at most per request; all of them read in full.
-        let audited: BTreeSet<i64> = audit[0].detail["residents"]
+        let audited: BTreeSet<i64> = audit[0].detail["ids"]
             .as_array()
             .expect("residents")
             .iter()

@@ -1,11 +1,14 @@
 //! Areas and grids: lookups and keyset-paged lists ordered by code.
 
-use entities::{area, grid};
-use policies::{AreaCode, AreaLevel, Scope};
+use std::collections::HashMap;
+
+use entities::{area, grid, user};
+use policies::{Action, AreaCode, AreaLevel, Object, Scope};
 use sea_orm::{
     ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Select,
 };
 
+use crate::domain::access::Access;
 use crate::domain::count::LazyCount;
 use crate::domain::page::{Listing, Page, PageRequest};
 use crate::domain::within::{in_scope, within};
@@ -25,13 +28,36 @@ pub struct AreaFilter {
     pub within: Option<AreaCode>,
 }
 
-pub async fn find_area(db: &DatabaseConnection, code: &AreaCode) -> ApiResult<Option<area::Model>> {
-    if code.level() == AreaLevel::Grid {
-        return Ok(None);
-    }
-    Ok(area::Entity::find_by_id(code.as_str()).one(db).await?)
+/// Where the caller may see the map: areas and grids.
+fn map_scope(access: &Access) -> Scope {
+    access.scope(Object::Area, Action::Read)
 }
 
+/// The area with this code, if the caller may see it; text that is not a
+/// code, an unknown code and a code out of sight all answer `None`.
+pub async fn area(access: &Access, code: &str) -> ApiResult<Option<area::Model>> {
+    access.caller()?;
+    match AreaCode::parse(code) {
+        Ok(code) if code.level() != AreaLevel::Grid && map_scope(access).contains_code(&code) => {
+            Ok(area::Entity::find_by_id(code.as_str())
+                .one(access.db())
+                .await?)
+        }
+        _ => Ok(None),
+    }
+}
+
+/// The grid with this code, if the caller may see it.
+pub async fn grid(access: &Access, code: &str) -> ApiResult<Option<grid::Model>> {
+    access.caller()?;
+    match AreaCode::parse(code) {
+        Ok(code) if map_scope(access).contains_code(&code) => find_grid(access.db(), &code).await,
+        _ => Ok(None),
+    }
+}
+
+/// A grid by code, whoever asks: for checks inside a change that has
+/// already decided what the caller may do.
 pub async fn find_grid<C: sea_orm::ConnectionTrait>(
     db: &C,
     code: &AreaCode,
@@ -42,14 +68,15 @@ pub async fn find_grid<C: sea_orm::ConnectionTrait>(
     Ok(grid::Entity::find_by_id(code.as_str()).one(db).await?)
 }
 
-/// Areas the scope covers, by code.
+/// Areas the caller may see, by code.
 pub async fn list_areas(
-    db: &DatabaseConnection,
-    scope: &Scope,
+    access: &Access,
     filter: &AreaFilter,
     request: &PageRequest,
 ) -> ApiResult<Listing<area::Model>> {
-    let mut select = area::Entity::find().filter(in_scope(area::Column::Code, scope));
+    access.caller()?;
+    let db = access.db();
+    let mut select = area::Entity::find().filter(in_scope(area::Column::Code, &map_scope(access)));
     if let Some(parent) = &filter.parent {
         select = select.filter(area::Column::ParentCode.eq(parent.as_str()));
     }
@@ -69,14 +96,15 @@ pub async fn list_areas(
     .await
 }
 
-/// Grids the scope covers inside `area` (all of them when `None`), by code.
+/// Grids the caller may see inside `area` (all of them when `None`), by code.
 pub async fn list_grids(
-    db: &DatabaseConnection,
-    scope: &Scope,
+    access: &Access,
     area: Option<&AreaCode>,
     request: &PageRequest,
 ) -> ApiResult<Listing<grid::Model>> {
-    let mut select = grid::Entity::find().filter(in_scope(grid::Column::Code, scope));
+    access.caller()?;
+    let db = access.db();
+    let mut select = grid::Entity::find().filter(in_scope(grid::Column::Code, &map_scope(access)));
     if let Some(area) = area {
         select = select.filter(within(grid::Column::Code, area));
     }
@@ -86,21 +114,24 @@ pub async fn list_grids(
     .await
 }
 
-/// Areas by code that the scope covers, for batch loading; other codes are
-/// skipped.
+/// Areas by code that the caller may see, for batch loading; other codes
+/// are skipped.
 pub async fn areas_by_code(
-    db: &DatabaseConnection,
-    scope: &Scope,
+    access: &Access,
     codes: &[String],
-) -> ApiResult<Vec<area::Model>> {
+) -> ApiResult<HashMap<String, area::Model>> {
+    let scope = map_scope(access);
     if codes.is_empty() || scope.is_nothing() {
-        return Ok(Vec::new());
+        return Ok(HashMap::new());
     }
     Ok(area::Entity::find()
         .filter(area::Column::Code.is_in(codes.iter().cloned()))
-        .filter(in_scope(area::Column::Code, scope))
-        .all(db)
-        .await?)
+        .filter(in_scope(area::Column::Code, &scope))
+        .all(access.db())
+        .await?
+        .into_iter()
+        .map(|row| (row.code.clone(), row))
+        .collect())
 }
 
 /// One keyset page of `select` ordered by a code column, and its total.
@@ -145,4 +176,18 @@ pub fn stored_level(level: AreaLevel) -> Option<area::AreaLevel> {
 /// Parses a code argument, naming the argument when it is not a code.
 pub fn parse_code(field: &str, raw: &str) -> ApiResult<AreaCode> {
     AreaCode::parse(raw).map_err(|err| ApiError::bad_input(field, err.to_string()))
+}
+
+/// People (grid workers, senders and assignees of tasks) by id, as anyone
+/// signed in may know them: a name and a username, reached only from a
+/// grid or task the caller already sees.
+pub async fn people_by_ids(access: &Access, ids: &[i64]) -> ApiResult<HashMap<i64, user::Model>> {
+    access.caller()?;
+    Ok(user::Entity::find()
+        .filter(user::Column::Id.is_in(ids.iter().copied()))
+        .all(access.db())
+        .await?
+        .into_iter()
+        .map(|row| (row.id, row))
+        .collect())
 }

@@ -5,12 +5,15 @@ use chrono::Utc;
 use entities::dwelling::Occupancy;
 use entities::organisation::OrganisationKind;
 use entities::{building, dwelling, household, organisation};
-use policies::{AreaCode, Scope};
-use sea_orm::sea_query::Condition;
-use sea_orm::{ColumnTrait, DatabaseConnection};
+use std::collections::HashMap;
 
+use policies::{Action, AreaCode, Object};
+use sea_orm::ColumnTrait;
+use sea_orm::sea_query::Condition;
+
+use crate::domain::access::Access;
 use crate::domain::page::{Listing, PageRequest};
-use crate::domain::scoped::{Order, page_by};
+use crate::domain::scoped::{self, Order, page_by};
 use crate::domain::within::within;
 use crate::error::ApiResult;
 
@@ -86,16 +89,15 @@ fn inside<C: ColumnTrait + Copy>(column: C, area: Option<&AreaCode>) -> Conditio
 }
 
 pub async fn households(
-    db: &DatabaseConnection,
-    scope: &Scope,
+    access: &Access,
     area: Option<&AreaCode>,
     order: Order<household::Column>,
     request: &PageRequest,
 ) -> ApiResult<Listing<household::Model>> {
     let condition = inside(household::Column::GridCode, area);
     page_by::<household::Entity>(
-        db,
-        scope,
+        access.db(),
+        &access.scope(Object::Household, Action::Read),
         household::Column::GridCode,
         household::Column::Id,
         order,
@@ -106,8 +108,7 @@ pub async fn households(
 }
 
 pub async fn dwellings(
-    db: &DatabaseConnection,
-    scope: &Scope,
+    access: &Access,
     area: Option<&AreaCode>,
     occupancy: Option<Occupancy>,
     request: &PageRequest,
@@ -117,8 +118,8 @@ pub async fn dwellings(
         condition = condition.add(dwelling::Column::Occupancy.eq(occupancy));
     }
     page_by::<dwelling::Entity>(
-        db,
-        scope,
+        access.db(),
+        &access.scope(Object::Dwelling, Action::Read),
         dwelling::Column::GridCode,
         dwelling::Column::Id,
         by_grid(dwelling::Column::GridCode),
@@ -129,16 +130,15 @@ pub async fn dwellings(
 }
 
 pub async fn buildings(
-    db: &DatabaseConnection,
-    scope: &Scope,
+    access: &Access,
     area: Option<&AreaCode>,
     order: Order<building::Column>,
     request: &PageRequest,
 ) -> ApiResult<Listing<building::Model>> {
     let condition = inside(building::Column::GridCode, area);
     page_by::<building::Entity>(
-        db,
-        scope,
+        access.db(),
+        &access.scope(Object::Building, Action::Read),
         building::Column::GridCode,
         building::Column::Id,
         order,
@@ -149,8 +149,7 @@ pub async fn buildings(
 }
 
 pub async fn organisations(
-    db: &DatabaseConnection,
-    scope: &Scope,
+    access: &Access,
     area: Option<&AreaCode>,
     licence: Option<LicenceState>,
     kind: Option<OrganisationKind>,
@@ -165,13 +164,122 @@ pub async fn organisations(
         condition = condition.add(organisation::Column::Kind.eq(kind));
     }
     page_by::<organisation::Entity>(
-        db,
-        scope,
+        access.db(),
+        &access.scope(Object::Organisation, Action::Read),
         organisation::Column::GridCode,
         organisation::Column::Id,
         order,
         condition,
         request,
+    )
+    .await
+}
+
+/// Rows of `E` by id that the caller may see, under `object`'s read scope.
+async fn by_ids<E>(
+    access: &Access,
+    object: Object,
+    id: E::Column,
+    grid: E::Column,
+    ids: &[i64],
+) -> ApiResult<HashMap<i64, E::Model>>
+where
+    E: sea_orm::EntityTrait,
+    E::Column: Copy,
+{
+    scoped::by_ids::<E>(
+        access.db(),
+        &access.scope(object, Action::Read),
+        id,
+        grid,
+        ids,
+    )
+    .await
+}
+
+pub async fn households_by_ids(
+    access: &Access,
+    ids: &[i64],
+) -> ApiResult<HashMap<i64, household::Model>> {
+    by_ids::<household::Entity>(
+        access,
+        Object::Household,
+        household::Column::Id,
+        household::Column::GridCode,
+        ids,
+    )
+    .await
+}
+
+pub async fn dwellings_by_ids(
+    access: &Access,
+    ids: &[i64],
+) -> ApiResult<HashMap<i64, dwelling::Model>> {
+    by_ids::<dwelling::Entity>(
+        access,
+        Object::Dwelling,
+        dwelling::Column::Id,
+        dwelling::Column::GridCode,
+        ids,
+    )
+    .await
+}
+
+pub async fn buildings_by_ids(
+    access: &Access,
+    ids: &[i64],
+) -> ApiResult<HashMap<i64, building::Model>> {
+    by_ids::<building::Entity>(
+        access,
+        Object::Building,
+        building::Column::Id,
+        building::Column::GridCode,
+        ids,
+    )
+    .await
+}
+
+pub async fn organisations_by_ids(
+    access: &Access,
+    ids: &[i64],
+) -> ApiResult<HashMap<i64, organisation::Model>> {
+    by_ids::<organisation::Entity>(
+        access,
+        Object::Organisation,
+        organisation::Column::Id,
+        organisation::Column::GridCode,
+        ids,
+    )
+    .await
+}
+
+/// The dwellings the caller may see of each of these buildings.
+pub async fn dwellings_of(
+    access: &Access,
+    buildings: &[i64],
+) -> ApiResult<HashMap<i64, Vec<dwelling::Model>>> {
+    scoped::by_parents::<dwelling::Entity>(
+        access.db(),
+        &access.scope(Object::Dwelling, Action::Read),
+        dwelling::Column::BuildingId,
+        dwelling::Column::GridCode,
+        dwelling::Column::Id,
+        buildings,
+    )
+    .await
+}
+
+/// The buildings the caller may see of each of these grids, by code.
+pub async fn buildings_of(
+    access: &Access,
+    grids: &[String],
+) -> ApiResult<HashMap<String, Vec<building::Model>>> {
+    scoped::by_grids::<building::Entity>(
+        access.db(),
+        &access.scope(Object::Building, Action::Read),
+        building::Column::GridCode,
+        building::Column::Code,
+        grids,
     )
     .await
 }

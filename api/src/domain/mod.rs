@@ -1,6 +1,7 @@
 //! The rules of the platform, with no GraphQL in them: what a filter means,
 //! how a page is cut, what makes an ID number valid.
 
+pub mod access;
 pub mod areas;
 pub mod calendar;
 pub mod cases;

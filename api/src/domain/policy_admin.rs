@@ -2,7 +2,9 @@
 //! and a version bump in one transaction, then enforced.
 
 use entities::{area, casbin_rule, department, grid, user};
-use policies::{Authorizer, Domain, PolicyRule, RoleAssignment, Rule, RuleError, Subject};
+use policies::{
+    Action, Authorizer, Domain, Object, PolicyRule, RoleAssignment, Rule, RuleError, Subject,
+};
 use sea_orm::{
     ColumnTrait, DatabaseConnection, DatabaseTransaction, EntityTrait, PaginatorTrait, QueryFilter,
     QueryOrder, QuerySelect, TransactionTrait,
@@ -12,6 +14,7 @@ use serde_json::json;
 use crate::audit::{self, Actor, Entry};
 use crate::auth::policy_store;
 use crate::caller::Caller;
+use crate::domain::access::Access;
 use crate::domain::count::LazyCount;
 use crate::domain::page::{Listing, Page, PageRequest};
 use crate::error::{ApiError, ApiResult};
@@ -59,12 +62,12 @@ pub enum Edit {
 
 /// Adds or removes a policy: what `role` may (or may not) do.
 pub async fn edit_policy(
-    db: &DatabaseConnection,
-    authorizer: &Authorizer,
-    caller: &Caller,
+    access: &Access,
     edit: Edit,
     [role, object, action, effect]: [&str; 4],
 ) -> ApiResult<StoredRule<PolicyRule>> {
+    access.require_city(Object::Policy, Action::Manage)?;
+    let (db, authorizer, caller) = (access.db(), access.authorizer(), access.caller()?);
     let policy = PolicyRule::new(role, object, action, effect).map_err(field_error)?;
     let action = match edit {
         Edit::Add => "policy.add",
@@ -84,12 +87,12 @@ pub async fn edit_policy(
 
 /// Gives or takes away a role in an area.
 pub async fn edit_assignment(
-    db: &DatabaseConnection,
-    authorizer: &Authorizer,
-    caller: &Caller,
+    access: &Access,
     edit: Edit,
     [subject, role, area]: [&str; 3],
 ) -> ApiResult<StoredRule<RoleAssignment>> {
+    access.require_city(Object::Policy, Action::Manage)?;
+    let (db, authorizer, caller) = (access.db(), access.authorizer(), access.caller()?);
     let assignment = RoleAssignment::new(subject, role, area).map_err(field_error)?;
     let action = match edit {
         Edit::Add => "role.assign",
@@ -211,12 +214,13 @@ async fn validate_assignment(
 
 /// Stored policies, by id; optionally of one role.
 pub async fn list_policies(
-    db: &DatabaseConnection,
+    access: &Access,
     role: Option<&str>,
     request: &PageRequest,
 ) -> ApiResult<Listing<StoredRule<PolicyRule>>> {
+    access.require_city(Object::Policy, Action::Read)?;
     let (rows, total) = list_rows(
-        db,
+        access.db(),
         "p",
         role.map(|role| (casbin_rule::Column::V0, role)),
         request,
@@ -237,12 +241,13 @@ pub async fn list_policies(
 
 /// Stored role assignments, by id; optionally of one subject.
 pub async fn list_assignments(
-    db: &DatabaseConnection,
+    access: &Access,
     subject: Option<&str>,
     request: &PageRequest,
 ) -> ApiResult<Listing<StoredRule<RoleAssignment>>> {
+    access.require_city(Object::Policy, Action::Read)?;
     let (rows, total) = list_rows(
-        db,
+        access.db(),
         "g",
         subject.map(|s| (casbin_rule::Column::V0, s)),
         request,
@@ -290,4 +295,14 @@ async fn list_rows(
         .filter_map(|row| policy_store::rule_of(&row).ok().map(|rule| (row.id, rule)))
         .collect();
     Ok((rules, total))
+}
+
+/// The policy version this replica enforces and how many rules it holds,
+/// for a caller who may read policies.
+pub fn enforced(access: &Access) -> ApiResult<(i64, usize)> {
+    access.require_city(Object::Policy, Action::Read)?;
+    Ok((
+        access.authorizer().version(),
+        access.authorizer().rule_count(),
+    ))
 }

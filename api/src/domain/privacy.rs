@@ -2,14 +2,7 @@
 //! the request's compiled scopes (never by asking Casbin per row), and the
 //! record of every unmasked read.
 
-use std::collections::{BTreeMap, BTreeSet};
-use std::sync::{Arc, Mutex};
-
 use policies::{Action, Authorizer, Object, Principal, Scope};
-use serde_json::json;
-
-use crate::audit::{self, Actor, Entry};
-use crate::error::ApiResult;
 
 /// How one field of one row is shown.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -68,16 +61,6 @@ impl ResidentScopes {
         visibility(&self.phone_full, &self.phone_masked, grid_code)
     }
 
-    /// A phone that is not a resident's (a lessor's, a citizen reporter's),
-    /// shown as a resident's phone in `grid_code` would be.
-    pub fn other_phone(&self, grid_code: &str, phone: &str) -> Option<String> {
-        match self.phone(grid_code) {
-            Visibility::Full => Some(phone.to_owned()),
-            Visibility::Masked => Some(mask_phone(phone)),
-            Visibility::Hidden => None,
-        }
-    }
-
     pub fn care_flags(&self, grid_code: &str) -> bool {
         self.care_flags.contains(grid_code)
     }
@@ -122,49 +105,6 @@ fn mask(text: &str, keep_start: usize, keep_end: usize) -> String {
         .chain(std::iter::repeat_n(&'*', hidden))
         .chain(&chars[chars.len() - keep_end..])
         .collect()
-}
-
-/// The unmasked reads of one request, written to the audit log before the
-/// response leaves.
-#[derive(Clone, Default)]
-pub struct UnmaskedReads(Arc<Mutex<BTreeMap<i64, BTreeSet<&'static str>>>>);
-
-impl UnmaskedReads {
-    pub fn note(&self, resident_id: i64, field: &'static str) {
-        if let Ok(mut reads) = self.0.lock() {
-            reads.entry(resident_id).or_default().insert(field);
-        }
-    }
-
-    /// Writes one audit row naming every resident and field read in full;
-    /// nothing when there were none.
-    pub async fn record<C: sea_orm::ConnectionTrait>(
-        &self,
-        db: &C,
-        actor: &Actor,
-    ) -> ApiResult<()> {
-        let reads = match self.0.lock() {
-            Ok(mut reads) => std::mem::take(&mut *reads),
-            Err(poisoned) => std::mem::take(&mut *poisoned.into_inner()),
-        };
-        if reads.is_empty() {
-            return Ok(());
-        }
-        let fields: BTreeSet<&str> = reads.values().flatten().copied().collect();
-        let residents: Vec<i64> = reads.keys().copied().collect();
-        audit::record(
-            db,
-            actor,
-            Entry {
-                action: "resident.read_unmasked",
-                object_kind: "resident",
-                object_id: None,
-                area_code: None,
-                detail: json!({"residents": residents, "fields": fields}),
-            },
-        )
-        .await
-    }
 }
 
 #[cfg(test)]

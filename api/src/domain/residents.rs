@@ -2,15 +2,17 @@
 //! (grid, id), with filters on protected fields confined to where the caller
 //! may see those fields.
 
+use std::collections::HashMap;
+
 use chrono::{Datelike, Months, NaiveDate, Utc};
 use entities::resident::{self, CareFlag, PopulationType, ResidentStatus, Sex};
 use policies::AreaCode;
 use sea_orm::sea_query::{Condition, Expr, ExprTrait};
-use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 
+use crate::domain::access::Access;
 use crate::domain::id_number::IdNumber;
 use crate::domain::page::{Listing, PageRequest};
-use crate::domain::privacy::ResidentScopes;
 use crate::domain::scoped;
 use crate::domain::within::{in_scope, within};
 use crate::error::{ApiError, ApiResult};
@@ -94,12 +96,13 @@ fn birth_date_range(
 
 /// A page of the residents the caller may see.
 pub async fn list(
-    db: &DatabaseConnection,
-    scopes: &ResidentScopes,
+    access: &Access,
     filter: &ResidentFilter,
     order: ResidentOrder,
     request: &PageRequest,
 ) -> ApiResult<Listing<resident::Model>> {
+    access.caller()?;
+    let scopes = access.residents();
     let mut condition = Condition::all();
     if let Some(prefix) = &filter.name_prefix {
         let escaped = prefix
@@ -165,7 +168,7 @@ pub async fn list(
     }
 
     scoped::page_by::<resident::Entity>(
-        db,
+        access.db(),
         &scopes.read,
         resident::Column::GridCode,
         resident::Column::Id,
@@ -180,15 +183,58 @@ pub async fn list(
 }
 
 /// One resident, if the caller may see them.
-pub async fn find(
-    db: &DatabaseConnection,
-    scopes: &ResidentScopes,
-    id: i64,
-) -> ApiResult<Option<resident::Model>> {
+pub async fn find(access: &Access, id: i64) -> ApiResult<Option<resident::Model>> {
     Ok(resident::Entity::find_by_id(id)
-        .filter(in_scope(resident::Column::GridCode, &scopes.read))
-        .one(db)
+        .filter(in_scope(
+            resident::Column::GridCode,
+            &access.residents().read,
+        ))
+        .one(access.db())
         .await?)
+}
+
+/// The residents with these ids the caller may see.
+pub async fn by_ids(access: &Access, ids: &[i64]) -> ApiResult<HashMap<i64, resident::Model>> {
+    scoped::by_ids::<resident::Entity>(
+        access.db(),
+        &access.residents().read,
+        resident::Column::Id,
+        resident::Column::GridCode,
+        ids,
+    )
+    .await
+}
+
+/// The members the caller may see of each of these households, by id.
+pub async fn members_of(
+    access: &Access,
+    households: &[i64],
+) -> ApiResult<HashMap<i64, Vec<resident::Model>>> {
+    grouped_by(access, resident::Column::HouseholdId, households).await
+}
+
+/// The people the caller may see living in each of these dwellings.
+pub async fn occupants_of(
+    access: &Access,
+    dwellings: &[i64],
+) -> ApiResult<HashMap<i64, Vec<resident::Model>>> {
+    grouped_by(access, resident::Column::DwellingId, dwellings).await
+}
+
+async fn grouped_by(
+    access: &Access,
+    parent: resident::Column,
+    parents: &[i64],
+) -> ApiResult<HashMap<i64, Vec<resident::Model>>> {
+    scoped::by_parents::<resident::Entity>(
+        access.db(),
+        &access.residents().read,
+        parent,
+        resident::Column::GridCode,
+        resident::Column::Id,
+        parents,
+    )
+    .await
 }
 
 /// Age in whole years on `today`.

@@ -8,7 +8,7 @@
 use chrono::{DateTime, Duration, Utc};
 use entities::api_token::{self, TokenSubject};
 use entities::{department, user};
-use policies::{Domain, TokenScope};
+use policies::{Action, Domain, Object, TokenScope};
 use sea_orm::ActiveValue::{NotSet, Set};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder,
@@ -19,6 +19,7 @@ use serde_json::json;
 use crate::audit::{self, Actor, Entry};
 use crate::auth::api_tokens::PREFIX;
 use crate::auth::secret::{fingerprint, random_token};
+use crate::domain::access::Access;
 use crate::domain::count::LazyCount;
 use crate::domain::page::{Listing, Page, PageRequest};
 use crate::error::{ApiError, ApiResult};
@@ -87,7 +88,19 @@ fn validate(request: &IssueRequest) -> ApiResult<(Vec<TokenScope>, Vec<Domain>)>
 }
 
 /// Issues a token; returns its secret (shown this once) and its record.
+/// Issues a token for a caller who may manage tokens.
 pub async fn issue(
+    access: &Access,
+    request: IssueRequest,
+) -> ApiResult<(String, api_token::Model)> {
+    access.require_city(Object::Token, Action::Manage)?;
+    let issuer = Actor::from(access.caller()?);
+    issue_as_operator(access.db(), &issuer, request).await
+}
+
+/// Issues a token on the command line: whoever runs it holds the
+/// database's password, and is recorded as `issuer`.
+pub async fn issue_as_operator(
     db: &DatabaseConnection,
     issuer: &Actor,
     request: IssueRequest,
@@ -160,7 +173,15 @@ pub async fn issue(
     Ok((secret, record))
 }
 
-pub async fn revoke(
+/// Revokes a token for a caller who may manage tokens.
+pub async fn revoke(access: &Access, id: i64) -> ApiResult<api_token::Model> {
+    access.require_city(Object::Token, Action::Manage)?;
+    let actor = Actor::from(access.caller()?);
+    revoke_as_operator(access.db(), &actor, id).await
+}
+
+/// Revokes a token on the command line.
+pub async fn revoke_as_operator(
     db: &DatabaseConnection,
     actor: &Actor,
     id: i64,
@@ -191,8 +212,15 @@ pub async fn revoke(
     Ok(token)
 }
 
-/// Tokens by id, newest last; their secrets are never shown again.
-pub async fn list(
+/// Tokens by id, newest last, for a caller who may read them; their
+/// secrets are never shown again.
+pub async fn list(access: &Access, request: &PageRequest) -> ApiResult<Listing<api_token::Model>> {
+    access.require_city(Object::Token, Action::Read)?;
+    list_as_operator(access.db(), request).await
+}
+
+/// Tokens by id on the command line.
+pub async fn list_as_operator(
     db: &DatabaseConnection,
     request: &PageRequest,
 ) -> ApiResult<Listing<api_token::Model>> {

@@ -4,11 +4,10 @@
 use async_graphql::{Context, Enum, ID, InputObject, Object, Result, SimpleObject};
 use chrono::{DateTime, Utc};
 use entities::api_token::{self, TokenSubject};
-use policies::{Action, Object as Thing, PolicyRule, RoleAssignment};
+use policies::{PolicyRule, RoleAssignment};
 
 use super::ContextExt;
 use super::relay::{Page, connection};
-use crate::audit::Actor;
 use crate::auth::api_tokens;
 use crate::domain::page::PageRequest;
 use crate::domain::policy_admin::{self, ASSIGNMENT_CURSOR, Edit, POLICY_CURSOR, StoredRule};
@@ -197,11 +196,8 @@ impl AdminQuery {
         first: Option<i32>,
         after: Option<String>,
     ) -> Result<Page<Policy>> {
-        let state = ctx.state();
-        ctx.caller()?
-            .require_city(&state.authorizer, Thing::Policy, Action::Read)?;
         let request = PageRequest::new(first, after, POLICY_CURSOR)?;
-        let listing = policy_admin::list_policies(&state.db, role.as_deref(), &request).await?;
+        let listing = policy_admin::list_policies(ctx.access()?, role.as_deref(), &request).await?;
         Ok(connection(POLICY_CURSOR, listing, Policy::from))
     }
 
@@ -214,12 +210,9 @@ impl AdminQuery {
         first: Option<i32>,
         after: Option<String>,
     ) -> Result<Page<RoleAssignmentRow>> {
-        let state = ctx.state();
-        ctx.caller()?
-            .require_city(&state.authorizer, Thing::Policy, Action::Read)?;
         let request = PageRequest::new(first, after, ASSIGNMENT_CURSOR)?;
         let listing =
-            policy_admin::list_assignments(&state.db, subject.as_deref(), &request).await?;
+            policy_admin::list_assignments(ctx.access()?, subject.as_deref(), &request).await?;
         Ok(connection(
             ASSIGNMENT_CURSOR,
             listing,
@@ -229,12 +222,10 @@ impl AdminQuery {
 
     /// The policy version this replica enforces. Admins only.
     async fn policy_state(&self, ctx: &Context<'_>) -> Result<PolicyState> {
-        let state = ctx.state();
-        ctx.caller()?
-            .require_city(&state.authorizer, Thing::Policy, Action::Read)?;
+        let (version, rules) = policy_admin::enforced(ctx.access()?)?;
         Ok(PolicyState {
-            version: state.authorizer.version(),
-            rules: state.authorizer.rule_count() as u64,
+            version,
+            rules: rules as u64,
         })
     }
 
@@ -245,27 +236,20 @@ impl AdminQuery {
         first: Option<i32>,
         after: Option<String>,
     ) -> Result<Page<ApiToken>> {
-        let state = ctx.state();
-        ctx.caller()?
-            .require_city(&state.authorizer, Thing::Token, Action::Read)?;
         let request = PageRequest::new(first, after, TOKEN_CURSOR)?;
-        let listing = tokens::list(&state.db, &request).await?;
+        let listing = tokens::list(ctx.access()?, &request).await?;
         Ok(connection(TOKEN_CURSOR, listing, ApiToken))
     }
 }
 
 async fn edit_policy(ctx: &Context<'_>, edit: Edit, input: PolicyInput) -> Result<Policy> {
-    let state = ctx.state();
-    let caller = ctx.caller()?;
-    caller.require_city(&state.authorizer, Thing::Policy, Action::Manage)?;
     let fields = [
         input.role.as_str(),
         input.object.as_str(),
         input.action.as_str(),
         input.effect.as_str(),
     ];
-    let stored =
-        policy_admin::edit_policy(&state.db, &state.authorizer, caller, edit, fields).await?;
+    let stored = policy_admin::edit_policy(ctx.access()?, edit, fields).await?;
     Ok(stored.into())
 }
 
@@ -274,16 +258,12 @@ async fn edit_assignment(
     edit: Edit,
     input: RoleAssignmentInput,
 ) -> Result<RoleAssignmentRow> {
-    let state = ctx.state();
-    let caller = ctx.caller()?;
-    caller.require_city(&state.authorizer, Thing::Policy, Action::Manage)?;
     let fields = [
         input.subject.as_str(),
         input.role.as_str(),
         input.area.as_str(),
     ];
-    let stored =
-        policy_admin::edit_assignment(&state.db, &state.authorizer, caller, edit, fields).await?;
+    let stored = policy_admin::edit_assignment(ctx.access()?, edit, fields).await?;
     Ok(stored.into())
 }
 
@@ -326,9 +306,6 @@ impl AdminMutation {
         ctx: &Context<'_>,
         input: IssueApiTokenInput,
     ) -> Result<IssuedApiToken> {
-        let state = ctx.state();
-        let caller = ctx.caller()?;
-        caller.require_city(&state.authorizer, Thing::Token, Action::Manage)?;
         let subject = match (input.department_code, input.username) {
             (Some(code), None) => TokenFor::Department(code),
             (None, Some(username)) => TokenFor::Application { username },
@@ -341,8 +318,7 @@ impl AdminMutation {
             }
         };
         let (secret, token) = tokens::issue(
-            &state.db,
-            &Actor::from(caller),
+            ctx.access()?,
             IssueRequest {
                 name: input.name,
                 subject,
@@ -360,14 +336,9 @@ impl AdminMutation {
 
     /// Revokes a token at once.
     async fn revoke_api_token(&self, ctx: &Context<'_>, id: ID) -> Result<ApiToken> {
-        let state = ctx.state();
-        let caller = ctx.caller()?;
-        caller.require_city(&state.authorizer, Thing::Token, Action::Manage)?;
         let id: i64 = id
             .parse()
             .map_err(|_| crate::error::ApiError::NotFound("token"))?;
-        Ok(ApiToken(
-            tokens::revoke(&state.db, &Actor::from(caller), id).await?,
-        ))
+        Ok(ApiToken(tokens::revoke(ctx.access()?, id).await?))
     }
 }

@@ -1,16 +1,14 @@
 //! Areas and grids: the map of the city every other answer hangs on.
 
-use async_graphql::dataloader::DataLoader;
 use async_graphql::{Context, Enum, ID, Json, Object, Result};
 use entities::{area, grid};
 use policies::AreaCode;
 
 use super::ContextExt;
-use super::loaders::AreaLoader;
-use super::relay::{NodeKind, Page, connection, global_id};
+use super::loaders::load_one;
+use super::relay::{NodeKind, Page, connection, global_id, page_complexity};
 use crate::domain::areas::{self, AREA_CURSOR, AreaFilter, GRID_CURSOR, parse_code};
 use crate::domain::page::PageRequest;
-use policies::{Action, Object};
 
 /// The administrative levels, outermost first.
 #[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
@@ -33,10 +31,7 @@ impl Area {
     /// The area, or None when it does not exist or the caller may not see
     /// it: the two look the same from outside.
     pub async fn find(ctx: &Context<'_>, code: &str) -> Result<Option<Area>> {
-        let Some(code) = visible_code(ctx, code)? else {
-            return Ok(None);
-        };
-        Ok(areas::find_area(&ctx.state().db, &code).await?.map(Area))
+        Ok(areas::area(ctx.access()?, code).await?.map(Area))
     }
 
     fn area_code(&self) -> Result<AreaCode> {
@@ -87,8 +82,7 @@ impl Area {
             parent: Some(self.area_code()?),
             ..AreaFilter::default()
         };
-        let listing =
-            areas::list_areas(&ctx.state().db, &area_scope(ctx)?, &filter, &request).await?;
+        let listing = areas::list_areas(ctx.access()?, &filter, &request).await?;
         Ok(connection(AREA_CURSOR, listing, Area))
     }
 
@@ -101,13 +95,7 @@ impl Area {
         after: Option<String>,
     ) -> Result<Page<Grid>> {
         let request = PageRequest::new(first, after, GRID_CURSOR)?;
-        let listing = areas::list_grids(
-            &ctx.state().db,
-            &area_scope(ctx)?,
-            Some(&self.area_code()?),
-            &request,
-        )
-        .await?;
+        let listing = areas::list_grids(ctx.access()?, Some(&self.area_code()?), &request).await?;
         Ok(connection(GRID_CURSOR, listing, Grid))
     }
 }
@@ -118,10 +106,7 @@ pub struct Grid(grid::Model);
 impl Grid {
     /// The grid, or None when it does not exist or the caller may not see it.
     pub async fn find(ctx: &Context<'_>, code: &str) -> Result<Option<Grid>> {
-        let Some(code) = visible_code(ctx, code)? else {
-            return Ok(None);
-        };
-        Ok(areas::find_grid(&ctx.state().db, &code).await?.map(Grid))
+        Ok(areas::grid(ctx.access()?, code).await?.map(Grid))
     }
 }
 
@@ -157,8 +142,9 @@ impl Grid {
     /// The grid's buildings you may see, by code.
     #[graphql(complexity = "super::limits::LIST_COST * child_complexity.max(1)")]
     async fn buildings(&self, ctx: &Context<'_>) -> Result<Vec<super::homes::Building>> {
-        let loader = super::homes::loaders(ctx, |l, s| l.grid_buildings(s))?;
-        Ok(loader
+        Ok(ctx
+            .loaders()?
+            .grid_buildings()
             .load_one(self.0.code.clone())
             .await?
             .unwrap_or_default()
@@ -169,11 +155,9 @@ impl Grid {
 
     /// The grid worker in charge.
     async fn worker(&self, ctx: &Context<'_>) -> Result<Option<GridWorker>> {
-        let Some(id) = self.0.worker_id else {
-            return Ok(None);
-        };
-        let loader = super::homes::loaders(ctx, |l, s| l.users(s))?;
-        Ok(loader.load_one(id).await?.map(GridWorker))
+        Ok(load_one(ctx.loaders()?.people(), self.0.worker_id)
+            .await?
+            .map(GridWorker))
     }
 }
 
@@ -231,8 +215,7 @@ impl AreasQuery {
             within: within.map(|code| parse_code("within", &code)).transpose()?,
         };
         let request = PageRequest::new(first, after, AREA_CURSOR)?;
-        let listing =
-            areas::list_areas(&ctx.state().db, &area_scope(ctx)?, &filter, &request).await?;
+        let listing = areas::list_areas(ctx.access()?, &filter, &request).await?;
         Ok(connection(AREA_CURSOR, listing, Area))
     }
 
@@ -252,13 +235,7 @@ impl AreasQuery {
     ) -> Result<Page<Grid>> {
         let within = within.map(|code| parse_code("within", &code)).transpose()?;
         let request = PageRequest::new(first, after, GRID_CURSOR)?;
-        let listing = areas::list_grids(
-            &ctx.state().db,
-            &area_scope(ctx)?,
-            within.as_ref(),
-            &request,
-        )
-        .await?;
+        let listing = areas::list_grids(ctx.access()?, within.as_ref(), &request).await?;
         Ok(connection(GRID_CURSOR, listing, Grid))
     }
 }
@@ -267,8 +244,12 @@ async fn load_area(ctx: &Context<'_>, code: Option<&str>) -> Result<Option<Area>
     let Some(code) = code else {
         return Ok(None);
     };
-    let loader = ctx.data::<DataLoader<AreaLoader>>()?;
-    Ok(loader.load_one(code.to_owned()).await?.map(Area))
+    Ok(ctx
+        .loaders()?
+        .areas()
+        .load_one(code.to_owned())
+        .await?
+        .map(Area))
 }
 
 async fn load_ancestors(ctx: &Context<'_>, code: &AreaCode) -> Result<Vec<Area>> {
@@ -279,38 +260,14 @@ async fn load_ancestors(ctx: &Context<'_>, code: &AreaCode) -> Result<Vec<Area>>
         codes.push(parent.to_string());
     }
     codes.reverse();
-    let loader = ctx.data::<DataLoader<AreaLoader>>()?;
-    let mut found = loader.load_many(codes.iter().cloned()).await?;
+    let mut found = ctx
+        .loaders()?
+        .areas()
+        .load_many(codes.iter().cloned())
+        .await?;
     Ok(codes
         .iter()
         .filter_map(|code| found.remove(code))
         .map(Area)
         .collect())
-}
-
-/// `code` as a code the caller may see the map of, or None: not a code, or
-/// not the caller's to see, which look the same from outside.
-fn visible_code(ctx: &Context<'_>, code: &str) -> Result<Option<AreaCode>> {
-    let caller = ctx.caller()?;
-    let Ok(code) = AreaCode::parse(code) else {
-        return Ok(None);
-    };
-    let authorizer = &ctx.state().authorizer;
-    let visible =
-        authorizer.check_code(&caller.principal, code.as_str(), Object::Area, Action::Read);
-    Ok(visible.then_some(code))
-}
-
-/// Where the caller may see areas and grids.
-fn area_scope(ctx: &Context<'_>) -> Result<policies::Scope> {
-    let caller = ctx.caller()?;
-    Ok(caller.scope(&ctx.state().authorizer, Object::Area, Action::Read))
-}
-
-/// A page costs its size times what each item costs.
-pub(super) fn page_complexity(first: Option<i32>, child_complexity: usize) -> usize {
-    let size = first.map_or(crate::domain::page::DEFAULT_PAGE_SIZE as usize, |n| {
-        n.max(0) as usize
-    });
-    size.saturating_mul(child_complexity.max(1))
 }

@@ -1,22 +1,17 @@
 //! Cases: the closed loop from report to evaluation, each step decided by the
 //! authorizer in the case's grid and kept on the case's timeline.
 
-use std::collections::HashMap;
-
-use async_graphql::dataloader::Loader;
 use async_graphql::{Context, Enum, ID, InputObject, Object, Result, SimpleObject};
 use chrono::{DateTime, Utc};
-use entities::{case, case_category, case_step, case_time_limit, department};
-use policies::{Action, Object as Thing};
-use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder};
+use entities::{case, case_step, case_time_limit, department};
 
 use super::ContextExt;
 use super::relay::{NodeKind, Page, connection, global_id, key_of, parse_global_id};
-use super::resident_changes::writer;
+use crate::domain::access::Protected;
 use crate::domain::areas::parse_code;
 use crate::domain::cases::indicators::{self, Subject};
 use crate::domain::cases::moves::{self, Move, Report};
-use crate::domain::cases::{self, CASE_CURSOR, CaseFilter as Filter, CaseScope};
+use crate::domain::cases::{self, CASE_CURSOR, CaseFilter as Filter};
 use crate::domain::page::PageRequest;
 use crate::error::ApiError;
 
@@ -169,52 +164,6 @@ impl CaseTransition {
     }
 }
 
-/// The request's case scope: who sees which case.
-async fn case_scope(ctx: &Context<'_>) -> Result<CaseScope> {
-    let state = ctx.state();
-    Ok(CaseScope::of(&state.db, &state.authorizer, ctx.caller()?).await?)
-}
-
-/// Steps of cases, by case. Steps are reached only through a case the
-/// caller sees, so they need no scope of their own.
-pub struct StepsLoader(pub DatabaseConnection);
-
-impl Loader<i64> for StepsLoader {
-    type Value = Vec<case_step::Model>;
-    type Error = async_graphql::Error;
-
-    async fn load(&self, ids: &[i64]) -> Result<HashMap<i64, Self::Value>, Self::Error> {
-        let rows = case_step::Entity::find()
-            .filter(case_step::Column::CaseId.is_in(ids.iter().copied()))
-            .order_by_asc(case_step::Column::Id)
-            .all(&self.0)
-            .await
-            .map_err(ApiError::from)?;
-        let mut grouped: HashMap<i64, Vec<case_step::Model>> = HashMap::new();
-        for row in rows {
-            grouped.entry(row.case_id).or_default().push(row);
-        }
-        Ok(grouped)
-    }
-}
-
-/// Departments by id: names and duties are public within the platform.
-pub struct DepartmentLoader(pub DatabaseConnection);
-
-impl Loader<i64> for DepartmentLoader {
-    type Value = department::Model;
-    type Error = async_graphql::Error;
-
-    async fn load(&self, ids: &[i64]) -> Result<HashMap<i64, Self::Value>, Self::Error> {
-        let rows = department::Entity::find()
-            .filter(department::Column::Id.is_in(ids.iter().copied()))
-            .all(&self.0)
-            .await
-            .map_err(ApiError::from)?;
-        Ok(rows.into_iter().map(|row| (row.id, row)).collect())
-    }
-}
-
 /// A case (案件).
 pub struct Case(pub case::Model);
 
@@ -223,8 +172,7 @@ impl Case {
         let Ok(id) = key.parse::<i64>() else {
             return Ok(None);
         };
-        let scope = case_scope(ctx).await?;
-        Ok(cases::find(&ctx.state().db, &scope, id).await?.map(Case))
+        Ok(cases::find(ctx.access()?, id).await?.map(Case))
     }
 }
 
@@ -291,7 +239,13 @@ impl Case {
         let Some(phone) = &self.0.reporter_phone else {
             return Ok(None);
         };
-        Ok(super::residents::resident_scopes(ctx)?.other_phone(&self.0.grid_code, phone))
+        let place = Protected {
+            kind: "case",
+            id: self.0.id,
+            field: "reporter_phone",
+            grid: &self.0.grid_code,
+        };
+        Ok(ctx.access()?.shown_phone(place, phone))
     }
 
     /// The department the case is dispatched to.
@@ -299,7 +253,7 @@ impl Case {
         let Some(id) = self.0.department_id else {
             return Ok(None);
         };
-        let loader = super::homes::loaders(ctx, |l, s| l.departments(s))?;
+        let loader = ctx.loaders()?.departments();
         Ok(loader.load_one(id).await?.map(Department))
     }
 
@@ -379,7 +333,7 @@ impl Case {
     /// and evidence.
     #[graphql(complexity = "super::limits::LIST_COST * child_complexity.max(1)")]
     async fn timeline(&self, ctx: &Context<'_>) -> Result<Vec<CaseStep>> {
-        let loader = super::homes::loaders(ctx, |l, s| l.case_steps(s))?;
+        let loader = ctx.loaders()?.case_steps();
         Ok(loader
             .load_one(self.0.id)
             .await?
@@ -391,7 +345,7 @@ impl Case {
 
     /// The number of steps on the timeline.
     async fn timeline_length(&self, ctx: &Context<'_>) -> Result<usize> {
-        let loader = super::homes::loaders(ctx, |l, s| l.case_steps(s))?;
+        let loader = ctx.loaders()?.case_steps();
         Ok(loader.load_one(self.0.id).await?.map_or(0, |s| s.len()))
     }
 }
@@ -424,7 +378,7 @@ impl CaseStep {
         let Some(id) = self.0.department_id else {
             return Ok(None);
         };
-        let loader = super::homes::loaders(ctx, |l, s| l.departments(s))?;
+        let loader = ctx.loaders()?.departments();
         Ok(loader.load_one(id).await?.map(Department))
     }
 
@@ -542,14 +496,7 @@ fn department_key(field: &str, id: &ID) -> crate::error::ApiResult<i64> {
 }
 
 async fn user_id(ctx: &Context<'_>, field: &str, username: &str) -> Result<i64> {
-    let found = entities::user::Entity::find()
-        .filter(entities::user::Column::Username.eq(username))
-        .one(&ctx.state().db)
-        .await
-        .map_err(ApiError::from)?;
-    Ok(found
-        .map(|user| user.id)
-        .ok_or_else(|| ApiError::bad_input(field, "no such user"))?)
+    Ok(cases::user_named(ctx.access()?, field, username).await?)
 }
 
 impl CaseFilter {
@@ -619,7 +566,7 @@ pub struct CasesQuery;
 impl CasesQuery {
     /// Cases you may see, newest report first. A department sees the cases
     /// dispatched to it and those of its duties, in its jurisdiction.
-    #[graphql(complexity = "super::areas::page_complexity(first, child_complexity)")]
+    #[graphql(complexity = "super::relay::page_complexity(first, child_complexity)")]
     async fn cases(
         &self,
         ctx: &Context<'_>,
@@ -629,13 +576,12 @@ impl CasesQuery {
     ) -> Result<Page<Case>> {
         let filter = filter.unwrap_or_default().validate(ctx).await?;
         let request = PageRequest::new(first, after, CASE_CURSOR)?;
-        let scope = case_scope(ctx).await?;
-        let listing = cases::list(&ctx.state().db, &scope, &filter, &request).await?;
+        let listing = cases::list(ctx.access()?, &filter, &request).await?;
         let node = ctx.look_ahead().field("edges").field("node");
         if node.field("timeline").exists() || node.field("timelineLength").exists() {
             // The page's timelines in one query up front: see `residents::prime`.
             let ids: Vec<i64> = listing.page.rows.iter().map(|(_, row)| row.id).collect();
-            let loader = super::homes::loaders(ctx, |l, s| l.case_steps(s))?;
+            let loader = ctx.loaders()?.case_steps();
             loader.load_many(ids).await?;
         }
         Ok(connection(CASE_CURSOR, listing, Case))
@@ -652,40 +598,27 @@ impl CasesQuery {
     /// The categories, top classes first, each subcategory with its time
     /// limits.
     async fn case_categories(&self, ctx: &Context<'_>) -> Result<Vec<CaseCategory>> {
-        ctx.caller()?;
-        let db = &ctx.state().db;
-        let categories = case_category::Entity::find()
-            .order_by_asc(case_category::Column::Code)
-            .all(db)
-            .await
-            .map_err(ApiError::from)?;
-        let limits = case_time_limit::Entity::find()
-            .all(db)
-            .await
-            .map_err(ApiError::from)?;
-        let mut by_category: HashMap<String, Vec<TimeLimit>> = HashMap::new();
-        for limit in limits {
-            by_category
-                .entry(limit.category_code.clone())
-                .or_default()
-                .push(TimeLimit {
-                    urgency: limit.urgency.into(),
-                    amount: limit.amount,
-                    unit: match limit.unit {
-                        case_time_limit::TimeUnit::WorkingHours => "WORKING_HOURS".into(),
-                        case_time_limit::TimeUnit::WorkingDays => "WORKING_DAYS".into(),
-                    },
-                    text: crate::domain::cases::clock::describe(limit.amount, limit.unit),
-                });
-        }
+        let categories = crate::domain::cases::clock::categories(ctx.access()?).await?;
         Ok(categories
             .into_iter()
-            .map(|row| CaseCategory {
-                time_limits: by_category.remove(&row.code).unwrap_or_default(),
-                code: row.code,
-                name: row.name,
-                parent_code: row.parent_code,
-                duty: row.duty,
+            .map(|entry| CaseCategory {
+                time_limits: entry
+                    .limits
+                    .into_iter()
+                    .map(|limit| TimeLimit {
+                        urgency: limit.urgency.into(),
+                        amount: limit.amount,
+                        unit: match limit.unit {
+                            case_time_limit::TimeUnit::WorkingHours => "WORKING_HOURS".into(),
+                            case_time_limit::TimeUnit::WorkingDays => "WORKING_DAYS".into(),
+                        },
+                        text: crate::domain::cases::clock::describe(limit.amount, limit.unit),
+                    })
+                    .collect(),
+                code: entry.category.code,
+                name: entry.category.name,
+                parent_code: entry.category.parent_code,
+                duty: entry.category.duty,
             })
             .collect())
     }
@@ -698,22 +631,14 @@ impl CasesQuery {
         from: chrono::NaiveDate,
         to: chrono::NaiveDate,
     ) -> Result<Vec<CalendarDay>> {
-        ctx.caller()?;
-        if to < from || (to - from).num_days() > 3660 {
-            return Err(ApiError::bad_input("to", "from 0 to 10 years after `from`").into());
-        }
-        let rows = crate::domain::cases::clock::days(&ctx.state().db, from, to).await?;
+        let rows = crate::domain::cases::clock::days(ctx.access()?, from, to).await?;
         Ok(rows.into_iter().map(Into::into).collect())
     }
 
     /// Departments, for dispatching.
     async fn departments(&self, ctx: &Context<'_>) -> Result<Vec<Department>> {
-        ctx.caller()?;
-        Ok(department::Entity::find()
-            .order_by_asc(department::Column::Code)
-            .all(&ctx.state().db)
-            .await
-            .map_err(ApiError::from)?
+        Ok(cases::departments(ctx.access()?)
+            .await?
             .into_iter()
             .map(Department)
             .collect())
@@ -733,10 +658,9 @@ impl CasesQuery {
         from: Option<DateTime<Utc>>,
         before: Option<DateTime<Utc>>,
     ) -> Result<CaseIndicators> {
-        let caller = ctx.caller()?;
+        let _caller = ctx.caller()?;
         let _scan = ctx.scan_permit().await?;
-        let state = ctx.state();
-        let scope = caller.scope(&state.authorizer, Thing::Statistics, Action::Read);
+        let _state = ctx.state();
         let subject = Subject {
             area: area.map(|code| parse_code("area", &code)).transpose()?,
             department_id: department_id
@@ -749,8 +673,7 @@ impl CasesQuery {
             from,
             before,
         };
-        let cases = caller.scope(&state.authorizer, Thing::Case, Action::Read);
-        let computed = indicators::compute(&state.db, &scope, &cases, &subject).await?;
+        let computed = indicators::compute(ctx.access()?, &subject).await?;
         Ok(CaseIndicators {
             filing_rate: computed.filing_rate(),
             closure_rate: computed.closure_rate(),
@@ -829,7 +752,7 @@ impl CasesMutation {
             reporter_phone: input.reporter_phone,
             urgency: input.urgency.map(Into::into),
         };
-        let row = moves::report(&writer(ctx)?, report).await?;
+        let row = moves::report(ctx.access()?, report).await?;
         super::events::case_changed(ctx, &row).await;
         Ok(Case(row))
     }
@@ -845,7 +768,7 @@ impl CasesMutation {
         note: Option<String>,
     ) -> Result<Option<CalendarDay>> {
         let saved =
-            crate::domain::cases::clock::set_day(&writer(ctx)?, day, working, note.as_deref())
+            crate::domain::cases::clock::set_day(ctx.access()?, day, working, note.as_deref())
                 .await?;
         Ok(saved.map(Into::into))
     }
@@ -876,8 +799,7 @@ impl CasesMutation {
             satisfaction: input.satisfaction,
             card: input.card.map(Into::into),
         };
-        let scope = case_scope(ctx).await?;
-        let row = moves::take(&writer(ctx)?, &scope, id, version, transition.name(), step).await?;
+        let row = moves::take(ctx.access()?, id, version, transition.name(), step).await?;
         super::events::case_changed(ctx, &row).await;
         Ok(Case(row))
     }

@@ -2,8 +2,6 @@
 //! subscriber's own scope before it is sent, and a stream ends when the
 //! subscriber's credentials expire.
 
-use std::sync::Arc;
-
 use async_graphql::{Context, Result, Subscription};
 use chrono::Utc;
 use futures_util::{Stream, StreamExt};
@@ -11,9 +9,11 @@ use tokio_stream::wrappers::BroadcastStream;
 
 use super::ContextExt;
 use super::cases::Case;
+use super::tasks::Assignment;
 use crate::caller::Caller;
 use crate::domain::areas::parse_code;
 use crate::domain::cases::{self, CaseScope};
+use crate::domain::tasks;
 use crate::error::ApiError;
 use crate::events::Event;
 
@@ -48,11 +48,24 @@ pub fn until_expiry<S: Stream + Send + 'static>(
     stream.take_until(tokio::time::sleep(left))
 }
 
+/// What a subscriber hears, and what happens when a delivery fails: it is
+/// logged, and the subscriber's stream goes on.
+fn delivered<T>(what: &str, outcome: crate::error::ApiResult<T>) -> Option<T> {
+    match outcome {
+        Ok(found) => Some(found),
+        Err(err) => {
+            tracing::warn!(error = ?err, "a live {what} event could not be delivered");
+            None
+        }
+    }
+}
+
+/// Live updates: every subscription of the schema.
 #[derive(Default)]
-pub struct CaseSubscription;
+pub struct LiveUpdates;
 
 #[Subscription]
-impl CaseSubscription {
+impl LiveUpdates {
     /// Cases as they are reported or moved, in grids inside `within` (any
     /// level) or anywhere you may see them. Each is sent as you would read
     /// it; the stream ends when your token expires.
@@ -62,12 +75,12 @@ impl CaseSubscription {
         within: Option<String>,
     ) -> Result<impl Stream<Item = Case> + use<>> {
         let caller = live_caller(ctx)?;
-        let state = ctx.state().clone();
+        let access = ctx.access()?.clone();
         let area = within.map(|code| parse_code("within", &code)).transpose()?;
-        let scope = Arc::new(CaseScope::of(&state.db, &state.authorizer, &caller).await?);
-        let events = BroadcastStream::new(state.events.subscribe());
+        let scope = CaseScope::of(&access).await?;
+        let events = BroadcastStream::new(ctx.state().events.subscribe());
         let stream = events.filter_map(move |event| {
-            let (db, scope, area) = (state.db.clone(), scope.clone(), area.clone());
+            let (access, scope, area) = (access.clone(), scope.clone(), area.clone());
             async move {
                 let Ok(Event::CaseChanged { case_id, grid_code }) = event else {
                     return None;
@@ -78,12 +91,33 @@ impl CaseSubscription {
                 if !inside || !scope.read.contains(&grid_code) {
                     return None;
                 }
-                match cases::find(&db, &scope, case_id).await {
-                    Ok(found) => found.map(Case),
-                    Err(_) => None,
-                }
+                delivered("case", cases::find(&access, case_id).await)?.map(Case)
             }
         });
+        Ok(until_expiry(stream, &caller))
+    }
+
+    /// Your new assignments (or your department's) as tasks are sent, on
+    /// whichever replica; the stream ends when your token expires.
+    async fn task_assigned(
+        &self,
+        ctx: &Context<'_>,
+    ) -> Result<impl Stream<Item = Assignment> + use<>> {
+        let caller = live_caller(ctx)?;
+        let access = ctx.access()?.clone();
+        let events = BroadcastStream::new(ctx.state().events.subscribe());
+        let stream = events
+            .filter_map(move |event| {
+                let access = access.clone();
+                async move {
+                    let Ok(Event::TaskSent { task_id }) = event else {
+                        return None;
+                    };
+                    let mine = delivered("task", tasks::addressed(&access, task_id).await)?;
+                    Some(futures_util::stream::iter(mine.into_iter().map(Assignment)))
+                }
+            })
+            .flatten();
         Ok(until_expiry(stream, &caller))
     }
 }

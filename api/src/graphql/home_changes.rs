@@ -4,12 +4,13 @@
 use async_graphql::{Context, ID, InputObject, MaybeUndefined, Object, Result};
 use chrono::NaiveDate;
 
+use super::ContextExt;
 use super::homes::{
     Building, BuildingUse, Dwelling, Household, HouseholdKind, Occupancy, Organisation,
     OrganisationKind,
 };
+use super::inputs::{patch, patch_key};
 use super::relay::{NodeKind, key_of};
-use super::resident_changes::{patch, patch_key, writer};
 use crate::domain::writes::Patch;
 use crate::domain::writes::homes::{
     self as changes, BuildingFields, DwellingFields, HouseholdChange, NewHousehold,
@@ -153,7 +154,7 @@ impl HomeChanges {
             address: input.address,
         };
         Ok(Household(
-            changes::create_household(&writer(ctx)?, new).await?,
+            changes::create_household(ctx.access()?, new).await?,
         ))
     }
 
@@ -176,7 +177,7 @@ impl HomeChanges {
         };
         let id = key_of("id", &id, NodeKind::Household)?;
         Ok(Household(
-            changes::update_household(&writer(ctx)?, id, version, change).await?,
+            changes::update_household(ctx.access()?, id, version, change).await?,
         ))
     }
 
@@ -193,7 +194,7 @@ impl HomeChanges {
             units: input.units,
         };
         Ok(Building(
-            changes::create_building(&writer(ctx)?, &input.grid_code, fields).await?,
+            changes::create_building(ctx.access()?, &input.grid_code, fields).await?,
         ))
     }
 
@@ -214,7 +215,7 @@ impl HomeChanges {
         };
         let id = key_of("id", &id, NodeKind::Building)?;
         Ok(Building(
-            changes::update_building(&writer(ctx)?, id, version, fields).await?,
+            changes::update_building(ctx.access()?, id, version, fields).await?,
         ))
     }
 
@@ -234,7 +235,7 @@ impl HomeChanges {
             lessor_phone: given(input.lessor_phone),
         };
         Ok(Dwelling(
-            changes::create_dwelling(&writer(ctx)?, building, fields).await?,
+            changes::create_dwelling(ctx.access()?, building, fields).await?,
         ))
     }
 
@@ -258,7 +259,7 @@ impl HomeChanges {
         };
         let id = key_of("id", &id, NodeKind::Dwelling)?;
         Ok(Dwelling(
-            changes::update_dwelling(&writer(ctx)?, id, version, fields).await?,
+            changes::update_dwelling(ctx.access()?, id, version, fields).await?,
         ))
     }
 
@@ -282,7 +283,7 @@ impl HomeChanges {
             licence_expires_on: given(input.licence_expires_on),
         };
         Ok(Organisation(
-            changes::create_organisation(&writer(ctx)?, input.grid_code.as_deref(), fields).await?,
+            changes::create_organisation(ctx.access()?, input.grid_code.as_deref(), fields).await?,
         ))
     }
 
@@ -306,7 +307,7 @@ impl HomeChanges {
         };
         let id = key_of("id", &id, NodeKind::Organisation)?;
         Ok(Organisation(
-            changes::update_organisation(&writer(ctx)?, id, version, fields).await?,
+            changes::update_organisation(ctx.access()?, id, version, fields).await?,
         ))
     }
 }

@@ -1,77 +1,44 @@
 //! Households, dwellings and buildings, reached from residents and from
 //! each other, each batch-loaded under the caller's scope.
 
-use async_graphql::dataloader::DataLoader;
 use async_graphql::{Context, Enum, ID, InputObject, Object, Result};
 use entities::{building, dwelling, household};
 
 use super::ContextExt;
-use super::loaders::{LoaderSource, Loaders};
+use super::loaders::load_one;
+use super::relay::SortDirection;
 use super::relay::{NodeKind, Page, connection, global_id};
 use super::residents::Resident;
-use super::residents::SortDirection;
+use crate::domain::access::Protected;
 use crate::domain::homes::{
     self, BUILDING_CURSOR, DWELLING_CURSOR, HOUSEHOLD_CURSOR, ORGANISATION_CURSOR, cursor_kind,
 };
 use crate::domain::page::PageRequest;
 use crate::domain::scoped::Order;
 
-/// Runs `use_loaders` with this request's loaders and how to build them.
-pub fn loaders<'a, T>(
-    ctx: &'a Context<'_>,
-    use_loaders: impl FnOnce(&'a Loaders, &LoaderSource<'_>) -> T,
-) -> Result<T> {
-    let caller = ctx.caller()?;
-    let state = ctx.state();
-    let scope = |object, action| caller.scope(&state.authorizer, object, action);
-    let source = LoaderSource {
-        db: &state.db,
-        scope: &scope,
-    };
-    Ok(use_loaders(ctx.data::<Loaders>()?, &source))
-}
-
-async fn load<L, C>(loader: &DataLoader<L, C>, key: Option<i64>) -> Result<Option<L::Value>>
-where
-    L: async_graphql::dataloader::Loader<i64, Error = async_graphql::Error>,
-    C: async_graphql::dataloader::CacheFactory,
-{
-    match key {
-        Some(key) => Ok(loader.load_one(key).await?),
-        None => Ok(None),
-    }
-}
-
 pub async fn household(ctx: &Context<'_>, id: Option<i64>) -> Result<Option<Household>> {
-    let loader = loaders(ctx, |l, s| l.households(s))?;
-    Ok(load(loader, id).await?.map(Household))
+    Ok(load_one(ctx.loaders()?.households(), id)
+        .await?
+        .map(Household))
 }
 
 pub async fn dwelling(ctx: &Context<'_>, id: Option<i64>) -> Result<Option<Dwelling>> {
-    let loader = loaders(ctx, |l, s| l.dwellings(s))?;
-    Ok(load(loader, id).await?.map(Dwelling))
+    Ok(load_one(ctx.loaders()?.dwellings(), id)
+        .await?
+        .map(Dwelling))
 }
 
 pub async fn building(ctx: &Context<'_>, id: Option<i64>) -> Result<Option<Building>> {
-    let loader = loaders(ctx, |l, s| l.buildings(s))?;
-    Ok(load(loader, id).await?.map(Building))
+    Ok(load_one(ctx.loaders()?.buildings(), id)
+        .await?
+        .map(Building))
 }
 
 /// One organisation by id, if the caller may see it.
 pub async fn organisation(ctx: &Context<'_>, id: Option<i64>) -> Result<Option<Organisation>> {
-    let Some(id) = id else {
-        return Ok(None);
-    };
-    let scope = scope_of(ctx, policies::Object::Organisation)?;
-    let mut found = crate::domain::scoped::by_ids::<entities::organisation::Entity>(
-        &ctx.state().db,
-        &scope,
-        entities::organisation::Column::Id,
-        entities::organisation::Column::GridCode,
-        &[id],
-    )
-    .await?;
-    Ok(found.remove(&id).map(Organisation))
+    Ok(load_one(ctx.loaders()?.organisations(), id)
+        .await?
+        .map(Organisation))
 }
 
 #[derive(Enum, Copy, Clone, Eq, PartialEq)]
@@ -119,15 +86,19 @@ impl Household {
 
     /// The head of the household, if you may see them.
     async fn head(&self, ctx: &Context<'_>) -> Result<Option<Resident>> {
-        let loader = loaders(ctx, |l, s| l.residents(s))?;
-        Ok(load(loader, self.0.head_resident_id).await?.map(Resident))
+        Ok(
+            load_one(ctx.loaders()?.residents(), self.0.head_resident_id)
+                .await?
+                .map(Resident),
+        )
     }
 
     /// The members you may see, each with their relation to the head.
     #[graphql(complexity = "super::limits::LIST_COST * child_complexity.max(1)")]
     async fn members(&self, ctx: &Context<'_>) -> Result<Vec<Resident>> {
-        let loader = loaders(ctx, |l, s| l.members(s))?;
-        Ok(loader
+        Ok(ctx
+            .loaders()?
+            .members()
             .load_one(self.0.id)
             .await?
             .unwrap_or_default()
@@ -204,7 +175,13 @@ impl Dwelling {
         let Some(phone) = &self.0.lessor_phone else {
             return Ok(None);
         };
-        Ok(super::residents::resident_scopes(ctx)?.other_phone(&self.0.grid_code, phone))
+        let place = Protected {
+            kind: "dwelling",
+            id: self.0.id,
+            field: "lessor_phone",
+            grid: &self.0.grid_code,
+        };
+        Ok(ctx.access()?.shown_phone(place, phone))
     }
 
     async fn building(&self, ctx: &Context<'_>) -> Result<Option<Building>> {
@@ -214,8 +191,9 @@ impl Dwelling {
     /// The residents you may see who live here.
     #[graphql(complexity = "super::limits::LIST_COST * child_complexity.max(1)")]
     async fn residents(&self, ctx: &Context<'_>) -> Result<Vec<Resident>> {
-        let loader = loaders(ctx, |l, s| l.occupants(s))?;
-        Ok(loader
+        Ok(ctx
+            .loaders()?
+            .occupants()
             .load_one(self.0.id)
             .await?
             .unwrap_or_default()
@@ -269,8 +247,9 @@ impl Building {
     /// The building's dwellings you may see.
     #[graphql(complexity = "super::limits::LIST_COST * child_complexity.max(1)")]
     async fn dwellings(&self, ctx: &Context<'_>) -> Result<Vec<Dwelling>> {
-        let loader = loaders(ctx, |l, s| l.building_dwellings(s))?;
-        Ok(loader
+        Ok(ctx
+            .loaders()?
+            .building_dwellings()
             .load_one(self.0.id)
             .await?
             .unwrap_or_default()
@@ -425,11 +404,6 @@ fn ordering<S: std::fmt::Debug + PartialEq + Default, C>(
     (Order { column, descending }, kind)
 }
 
-fn scope_of(ctx: &Context<'_>, object: policies::Object) -> Result<policies::Scope> {
-    let caller = ctx.caller()?;
-    Ok(caller.scope(&ctx.state().authorizer, object, policies::Action::Read))
-}
-
 fn area_arg(within: Option<String>) -> Result<Option<policies::AreaCode>> {
     Ok(within
         .map(|code| crate::domain::areas::parse_code("within", &code))
@@ -442,7 +416,7 @@ pub struct HomesQuery;
 #[Object]
 impl HomesQuery {
     /// Households you may see, by grid.
-    #[graphql(complexity = "super::areas::page_complexity(first, child_complexity)")]
+    #[graphql(complexity = "super::relay::page_complexity(first, child_complexity)")]
     async fn households(
         &self,
         ctx: &Context<'_>,
@@ -458,20 +432,13 @@ impl HomesQuery {
         };
         let (order, kind) = ordering(HOUSEHOLD_CURSOR, order_by.by, order_by.direction, column);
         let request = PageRequest::new(first, after, &kind)?;
-        let scope = scope_of(ctx, policies::Object::Household)?;
-        let listing = homes::households(
-            &ctx.state().db,
-            &scope,
-            area_arg(within)?.as_ref(),
-            order,
-            &request,
-        )
-        .await?;
+        let listing =
+            homes::households(ctx.access()?, area_arg(within)?.as_ref(), order, &request).await?;
         Ok(connection(&kind, listing, Household))
     }
 
     /// Dwellings you may see, by grid; filter by colour for the dwelling table.
-    #[graphql(complexity = "super::areas::page_complexity(first, child_complexity)")]
+    #[graphql(complexity = "super::relay::page_complexity(first, child_complexity)")]
     async fn dwellings(
         &self,
         ctx: &Context<'_>,
@@ -481,10 +448,8 @@ impl HomesQuery {
         after: Option<String>,
     ) -> Result<Page<Dwelling>> {
         let request = PageRequest::new(first, after, DWELLING_CURSOR)?;
-        let scope = scope_of(ctx, policies::Object::Dwelling)?;
         let listing = homes::dwellings(
-            &ctx.state().db,
-            &scope,
+            ctx.access()?,
             area_arg(within)?.as_ref(),
             occupancy.map(Into::into),
             &request,
@@ -494,7 +459,7 @@ impl HomesQuery {
     }
 
     /// Buildings you may see, by grid.
-    #[graphql(complexity = "super::areas::page_complexity(first, child_complexity)")]
+    #[graphql(complexity = "super::relay::page_complexity(first, child_complexity)")]
     async fn buildings(
         &self,
         ctx: &Context<'_>,
@@ -511,21 +476,14 @@ impl HomesQuery {
         };
         let (order, kind) = ordering(BUILDING_CURSOR, order_by.by, order_by.direction, column);
         let request = PageRequest::new(first, after, &kind)?;
-        let scope = scope_of(ctx, policies::Object::Building)?;
-        let listing = homes::buildings(
-            &ctx.state().db,
-            &scope,
-            area_arg(within)?.as_ref(),
-            order,
-            &request,
-        )
-        .await?;
+        let listing =
+            homes::buildings(ctx.access()?, area_arg(within)?.as_ref(), order, &request).await?;
         Ok(connection(&kind, listing, Building))
     }
 
     /// Organisations you may see, by grid; filter by licence state for the
     /// food-safety comparison.
-    #[graphql(complexity = "super::areas::page_complexity(first, child_complexity)")]
+    #[graphql(complexity = "super::relay::page_complexity(first, child_complexity)")]
     // Each parameter is one of the field's GraphQL arguments.
     #[allow(clippy::too_many_arguments)]
     async fn organisations(
@@ -546,10 +504,8 @@ impl HomesQuery {
         let (order, cursor) =
             ordering(ORGANISATION_CURSOR, order_by.by, order_by.direction, column);
         let request = PageRequest::new(first, after, &cursor)?;
-        let scope = scope_of(ctx, policies::Object::Organisation)?;
         let listing = homes::organisations(
-            &ctx.state().db,
-            &scope,
+            ctx.access()?,
             area_arg(within)?.as_ref(),
             licence.map(Into::into),
             kind.map(Into::into),

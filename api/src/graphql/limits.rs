@@ -15,8 +15,9 @@ use async_graphql::{Request, Response, ServerError, ServerResult, ValidationResu
 use futures_util::StreamExt;
 use futures_util::stream::BoxStream;
 
+use super::AppState;
 use super::bounds::{self, Bounds};
-use super::{AppState, RequestCaller};
+use crate::domain::access::Access;
 
 /// One per operation: its bounds, and what it asked for, for the metrics.
 pub struct QueryLimits {
@@ -90,16 +91,13 @@ fn set_code(error: &mut ServerError, code: &str) {
 const ANONYMOUS_FIELDS: [&str; 4] = ["login", "refresh", "logout", "__typename"];
 
 fn is_anonymous(request: &Request, ctx: &ExtensionContext<'_>) -> bool {
-    let in_request = request
+    let key = std::any::TypeId::of::<Arc<Access>>();
+    let access = request
         .data
-        .get(&std::any::TypeId::of::<RequestCaller>())
-        .and_then(|data| data.downcast_ref::<RequestCaller>());
-    let caller = in_request.or_else(|| {
-        ctx.session_data
-            .get(&std::any::TypeId::of::<RequestCaller>())
-            .and_then(|data| data.downcast_ref::<RequestCaller>())
-    });
-    caller.is_none_or(|caller| caller.0.is_none())
+        .get(&key)
+        .or_else(|| ctx.session_data.get(&key))
+        .and_then(|data| data.downcast_ref::<Arc<Access>>());
+    access.is_none_or(|access| access.caller().is_err())
 }
 
 /// Gives every error without a code the one that fits, so that no answer
@@ -199,16 +197,32 @@ impl Extension for QueryLimits {
         response
     }
 
+    /// Each event of a live connection is coded like an answer, and leaves
+    /// only with the audit row of what it shows in full.
     fn subscribe<'s>(
         &self,
         ctx: &ExtensionContext<'_>,
         stream: BoxStream<'s, Response>,
         next: NextSubscribe<'_>,
     ) -> BoxStream<'s, Response> {
+        let access = ctx
+            .session_data
+            .get(&std::any::TypeId::of::<Arc<Access>>())
+            .and_then(|data| data.downcast_ref::<Arc<Access>>())
+            .cloned();
         next.run(ctx, stream)
-            .map(|mut response| {
-                response.errors.iter_mut().for_each(classify);
-                response
+            .then(move |mut response| {
+                let access = access.clone();
+                async move {
+                    response.errors.iter_mut().for_each(classify);
+                    if let Some(access) = access
+                        && let Err(err) = access.record_reads(access.db()).await
+                    {
+                        tracing::error!(error = ?err, "cannot audit a live event's full reads; withholding it");
+                        return Response::from_errors(vec![coded("internal error", "INTERNAL")]);
+                    }
+                    response
+                }
             })
             .boxed()
     }

@@ -177,3 +177,19 @@ pub fn key_of(field: &str, id: &ID, kind: NodeKind) -> crate::error::ApiResult<i
         )),
     }
 }
+
+/// A page costs its size times what each item costs.
+pub(super) fn page_complexity(first: Option<i32>, child_complexity: usize) -> usize {
+    let size = first.map_or(crate::domain::page::DEFAULT_PAGE_SIZE as usize, |n| {
+        n.max(0) as usize
+    });
+    size.saturating_mul(child_complexity.max(1))
+}
+
+/// Which way a list runs.
+#[derive(async_graphql::Enum, Copy, Clone, Eq, PartialEq, Default)]
+pub enum SortDirection {
+    #[default]
+    Asc,
+    Desc,
+}

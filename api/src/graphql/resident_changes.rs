@@ -6,50 +6,10 @@ use async_graphql::{Context, ID, InputObject, MaybeUndefined, Object, Result};
 use chrono::NaiveDate;
 
 use super::ContextExt;
+use super::inputs::{optional_key, patch, patch_key};
 use super::relay::{NodeKind, key_of};
 use super::residents::{CareFlag, HeadRelation, PopulationType, Resident, Sex};
 use crate::domain::writes::residents::{self as changes, Arrival, Correction, Departure, Entry};
-use crate::domain::writes::{Patch, Writer};
-
-/// The writer of one mutation: its caller and the authorizer.
-pub fn writer<'a>(ctx: &'a Context<'_>) -> Result<Writer<'a>> {
-    let state = ctx.state();
-    Ok(Writer {
-        db: &state.db,
-        authorizer: &state.authorizer,
-        caller: ctx.caller()?,
-    })
-}
-
-/// An optional input field as a patch: absent keeps, null clears.
-pub fn patch<T, U>(value: MaybeUndefined<T>, convert: impl FnOnce(T) -> U) -> Patch<U> {
-    match value {
-        MaybeUndefined::Undefined => Patch::Keep,
-        MaybeUndefined::Null => Patch::Clear,
-        MaybeUndefined::Value(value) => Patch::Set(convert(value)),
-    }
-}
-
-/// An optional reference field as a patch of the referenced key.
-pub fn patch_key(
-    field: &str,
-    value: MaybeUndefined<ID>,
-    kind: NodeKind,
-) -> crate::error::ApiResult<Patch<i64>> {
-    Ok(match value {
-        MaybeUndefined::Undefined => Patch::Keep,
-        MaybeUndefined::Null => Patch::Clear,
-        MaybeUndefined::Value(id) => Patch::Set(key_of(field, &id, kind)?),
-    })
-}
-
-fn optional_key(
-    field: &str,
-    id: Option<&ID>,
-    kind: NodeKind,
-) -> crate::error::ApiResult<Option<i64>> {
-    id.map(|id| key_of(field, id, kind)).transpose()
-}
 
 /// A person living in a grid, to add to the record.
 #[derive(InputObject)]
@@ -152,7 +112,7 @@ impl ResidentChanges {
                 .collect(),
             note: input.note,
         };
-        let row = changes::register(&writer(ctx)?, arrival, Entry::Registration).await?;
+        let row = changes::register(ctx.access()?, arrival, Entry::Registration).await?;
         Ok(Resident(row))
     }
 
@@ -171,7 +131,7 @@ impl ResidentChanges {
             relation_to_head: input.relation_to_head.map(Into::into),
             ..Arrival::default()
         };
-        let row = changes::register(&writer(ctx)?, arrival, Entry::Birth).await?;
+        let row = changes::register(ctx.access()?, arrival, Entry::Birth).await?;
         Ok(Resident(row))
     }
 
@@ -197,7 +157,7 @@ impl ResidentChanges {
             relation_to_head: input.relation_to_head.map(Into::into),
         };
         let id = key_of("id", &id, NodeKind::Resident)?;
-        let row = changes::correct(&writer(ctx)?, id, version, correction).await?;
+        let row = changes::correct(ctx.access()?, id, version, correction).await?;
         Ok(Resident(row))
     }
 
@@ -217,7 +177,7 @@ impl ResidentChanges {
         let id = key_of("id", &id, NodeKind::Resident)?;
         let dwelling = optional_key("toDwellingId", to_dwelling_id.as_ref(), NodeKind::Dwelling)?;
         let row = changes::relocate(
-            &writer(ctx)?,
+            ctx.access()?,
             id,
             version,
             to_grid_code.as_deref(),
@@ -236,7 +196,7 @@ impl ResidentChanges {
         date: NaiveDate,
     ) -> Result<Resident> {
         let id = key_of("id", &id, NodeKind::Resident)?;
-        let row = changes::depart(&writer(ctx)?, id, version, Departure::MovedOut, date).await?;
+        let row = changes::depart(ctx.access()?, id, version, Departure::MovedOut, date).await?;
         Ok(Resident(row))
     }
 
@@ -249,7 +209,7 @@ impl ResidentChanges {
         date: NaiveDate,
     ) -> Result<Resident> {
         let id = key_of("id", &id, NodeKind::Resident)?;
-        let row = changes::depart(&writer(ctx)?, id, version, Departure::Death, date).await?;
+        let row = changes::depart(ctx.access()?, id, version, Departure::Death, date).await?;
         Ok(Resident(row))
     }
 }

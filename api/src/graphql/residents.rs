@@ -1,19 +1,15 @@
 //! Residents: the population record, cut to the caller's grids, with ID
 //! numbers and phones shown in full, masked or not at all by policy.
 
-use std::sync::OnceLock;
-
 use async_graphql::{Context, Enum, ID, InputObject, Object, Result};
 use chrono::{DateTime, NaiveDate, Utc};
 use entities::resident;
 
 use super::ContextExt;
-use super::relay::{NodeKind, Page, connection, global_id, key_of};
+use super::relay::{NodeKind, Page, SortDirection, connection, global_id, key_of};
 use crate::domain::areas::parse_code;
 use crate::domain::page::PageRequest;
-use crate::domain::privacy::{
-    ResidentScopes, UnmaskedReads, Visibility, mask_id_number, mask_phone,
-};
+use crate::domain::privacy::Visibility;
 use crate::domain::residents::{self, ResidentFilter as Filter};
 
 #[derive(Enum, Copy, Clone, Eq, PartialEq)]
@@ -134,13 +130,6 @@ pub enum ResidentSort {
     UpdatedAt,
 }
 
-#[derive(Enum, Copy, Clone, Eq, PartialEq, Default)]
-pub enum SortDirection {
-    #[default]
-    Asc,
-    Desc,
-}
-
 /// How to order a list of residents.
 #[derive(InputObject, Default)]
 pub struct ResidentOrder {
@@ -191,18 +180,6 @@ impl ResidentFilter {
     }
 }
 
-/// The request's resident scopes, computed on first use.
-#[derive(Default)]
-pub struct RequestScopes(OnceLock<ResidentScopes>);
-
-pub fn resident_scopes<'a>(ctx: &'a Context<'_>) -> Result<&'a ResidentScopes> {
-    let caller = ctx.caller()?;
-    let cell = ctx.data::<RequestScopes>()?;
-    Ok(cell
-        .0
-        .get_or_init(|| ResidentScopes::of(&ctx.state().authorizer, &caller.principal)))
-}
-
 /// A resident (实有人口).
 pub struct Resident(pub resident::Model);
 
@@ -211,16 +188,7 @@ impl Resident {
         let Ok(id) = id.parse::<i64>() else {
             return Ok(None);
         };
-        let scopes = resident_scopes(ctx)?;
-        Ok(residents::find(&ctx.state().db, scopes, id)
-            .await?
-            .map(Resident))
-    }
-
-    fn note_unmasked(&self, ctx: &Context<'_>, field: &'static str) {
-        if let Ok(reads) = ctx.data::<UnmaskedReads>() {
-            reads.note(self.0.id, field);
-        }
+        Ok(residents::find(ctx.access()?, id).await?.map(Resident))
     }
 }
 
@@ -255,34 +223,21 @@ impl Resident {
     /// (`*****************X`) or null, as
     /// policy allows for this resident's grid. Full reads are audited.
     async fn id_number(&self, ctx: &Context<'_>) -> Result<Option<String>> {
-        Ok(match resident_scopes(ctx)?.id_number(&self.0.grid_code) {
-            Visibility::Full => {
-                self.note_unmasked(ctx, "id_number");
-                Some(self.0.id_number.clone())
-            }
-            Visibility::Masked => Some(mask_id_number(&self.0.id_number)),
-            Visibility::Hidden => None,
-        })
+        Ok(ctx.access()?.id_number(&self.0))
     }
 
     /// How `idNumber` is shown to you on this row.
     async fn id_number_shown(&self, ctx: &Context<'_>) -> Result<Shown> {
-        Ok(resident_scopes(ctx)?.id_number(&self.0.grid_code).into())
+        Ok(ctx
+            .access()?
+            .residents()
+            .id_number(&self.0.grid_code)
+            .into())
     }
 
     /// The phone: in full, masked (`138****5678`) or null. Full reads are audited.
     async fn phone(&self, ctx: &Context<'_>) -> Result<Option<String>> {
-        let Some(phone) = &self.0.phone else {
-            return Ok(None);
-        };
-        Ok(match resident_scopes(ctx)?.phone(&self.0.grid_code) {
-            Visibility::Full => {
-                self.note_unmasked(ctx, "phone");
-                Some(phone.clone())
-            }
-            Visibility::Masked => Some(mask_phone(phone)),
-            Visibility::Hidden => None,
-        })
+        Ok(ctx.access()?.phone(&self.0))
     }
 
     async fn population_type(&self) -> PopulationType {
@@ -320,7 +275,7 @@ impl Resident {
 
     /// Care and attention flags; null where you may not see them.
     async fn care_flags(&self, ctx: &Context<'_>) -> Result<Option<Vec<CareFlag>>> {
-        if !resident_scopes(ctx)?.care_flags(&self.0.grid_code) {
+        if !ctx.access()?.residents().care_flags(&self.0.grid_code) {
             return Ok(None);
         }
         Ok(Some(
@@ -356,21 +311,18 @@ async fn prime(ctx: &Context<'_>, rows: &[&resident::Model]) -> Result<()> {
     let household = node.field("household");
     if household.exists() {
         let ids: Vec<i64> = rows.iter().filter_map(|row| row.household_id).collect();
-        let loader = super::homes::loaders(ctx, |l, s| l.households(s))?;
-        let households = loader.load_many(ids).await?;
+        let households = ctx.loaders()?.households().load_many(ids).await?;
         if household.field("head").exists() {
             let heads: Vec<i64> = households
                 .values()
                 .filter_map(|household| household.head_resident_id)
                 .collect();
-            let loader = super::homes::loaders(ctx, |l, s| l.residents(s))?;
-            loader.load_many(heads).await?;
+            ctx.loaders()?.residents().load_many(heads).await?;
         }
     }
     if node.field("dwelling").exists() {
         let ids: Vec<i64> = rows.iter().filter_map(|row| row.dwelling_id).collect();
-        let loader = super::homes::loaders(ctx, |l, s| l.dwellings(s))?;
-        loader.load_many(ids).await?;
+        ctx.loaders()?.dwellings().load_many(ids).await?;
     }
     Ok(())
 }
@@ -382,7 +334,7 @@ pub struct ResidentsQuery;
 impl ResidentsQuery {
     /// Residents you may see, by grid and registration order unless
     /// `orderBy` says otherwise. A cursor belongs to the ordering it came from.
-    #[graphql(complexity = "super::areas::page_complexity(first, child_complexity)")]
+    #[graphql(complexity = "super::relay::page_complexity(first, child_complexity)")]
     async fn residents(
         &self,
         ctx: &Context<'_>,
@@ -395,14 +347,7 @@ impl ResidentsQuery {
         let order: residents::ResidentOrder = order_by.unwrap_or_default().into();
         let kind = order.cursor_kind();
         let request = PageRequest::new(first, after, &kind)?;
-        let listing = residents::list(
-            &ctx.state().db,
-            resident_scopes(ctx)?,
-            &filter,
-            order,
-            &request,
-        )
-        .await?;
+        let listing = residents::list(ctx.access()?, &filter, order, &request).await?;
         let rows: Vec<&resident::Model> = listing.page.rows.iter().map(|(_, row)| row).collect();
         prime(ctx, &rows).await?;
         Ok(connection(&kind, listing, Resident))

@@ -3,12 +3,11 @@
 //! may see statistics but not the residents behind them.
 
 use async_graphql::{Context, Object, Result, SimpleObject};
-use policies::{Action, Object as Thing};
 
 use super::ContextExt;
 use super::residents::CareFlag;
 use crate::domain::areas::parse_code;
-use crate::domain::stats::{self, AGE_BANDS, ShownCounts, StatisticsScopes};
+use crate::domain::stats::{self, AGE_BANDS, ShownCounts};
 
 /// One age band's count.
 #[derive(SimpleObject)]
@@ -139,20 +138,11 @@ impl StatsQuery {
         ctx: &Context<'_>,
         area: Option<String>,
     ) -> Result<Option<Statistics>> {
-        let caller = ctx.caller()?;
         let _scan = ctx.scan_permit().await?;
         let state = ctx.state();
         let area = area.map(|code| parse_code("area", &code)).transpose()?;
-        let scope = |object| caller.scope(&state.authorizer, object, Action::Read);
-        let scopes = StatisticsScopes {
-            statistics: scope(Thing::Statistics),
-            residents: scope(Thing::Resident),
-            care_flags: scope(Thing::ResidentCareFlags),
-            dwellings: scope(Thing::Dwelling),
-            organisations: scope(Thing::Organisation),
-        };
         let Some(computed) =
-            stats::statistics(&state.db, &scopes, area.as_ref(), state.suppress_below).await?
+            stats::statistics(ctx.access()?, area.as_ref(), state.suppress_below).await?
         else {
             return Ok(None);
         };

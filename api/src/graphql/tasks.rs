@@ -1,27 +1,18 @@
 //! Tasks: the command centre's and managers' instructions and campaigns,
 //! sent to grids, areas, workers and departments, answered by each assignee.
 
-use std::sync::Arc;
-
-use async_graphql::{Context, Enum, ID, InputObject, Object, Result, SimpleObject, Subscription};
+use async_graphql::{Context, Enum, ID, InputObject, Object, Result, SimpleObject};
 use chrono::{DateTime, Utc};
 use entities::{task, task_assignment};
-use futures_util::{Stream, StreamExt};
 use policies::AreaLevel;
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
-use tokio_stream::wrappers::BroadcastStream;
 
 use super::ContextExt;
 use super::cases::Department;
-use super::events::until_expiry;
 use super::relay::{NodeKind, Page, connection, global_id, key_of, parse_global_id};
-use super::resident_changes::writer;
 use crate::domain::page::PageRequest;
 use crate::domain::tasks::respond::{self, Answer};
 use crate::domain::tasks::send::{self, NewTask, Targets};
-use crate::domain::tasks::{
-    self, ASSIGNMENT_CURSOR, AssignmentFilter, Progress, TASK_CURSOR, TaskViewer,
-};
+use crate::domain::tasks::{self, ASSIGNMENT_CURSOR, AssignmentFilter, Progress, TASK_CURSOR};
 use crate::events::Event;
 
 #[derive(Enum, Copy, Clone, Eq, PartialEq)]
@@ -80,21 +71,6 @@ impl From<Level> for AreaLevel {
     }
 }
 
-/// The request's task viewer, worked out once: a page of tasks asks for it
-/// in every row's `progress` and `assignments`.
-#[derive(Default)]
-pub struct RequestViewer(tokio::sync::OnceCell<TaskViewer>);
-
-async fn viewer<'a>(ctx: &'a Context<'_>) -> Result<&'a TaskViewer> {
-    let state = ctx.state();
-    let caller = ctx.caller()?;
-    let cell = ctx.data::<RequestViewer>()?;
-    Ok(cell
-        .0
-        .get_or_try_init(|| TaskViewer::of(&state.db, &state.authorizer, caller))
-        .await?)
-}
-
 /// Where a task stands: over the whole, or over one area's part.
 #[derive(SimpleObject)]
 pub struct TaskProgress {
@@ -132,11 +108,15 @@ async fn person(ctx: &Context<'_>, id: Option<i64>) -> Result<Option<Person>> {
     let Some(id) = id else {
         return Ok(None);
     };
-    let loader = super::homes::loaders(ctx, |l, s| l.users(s))?;
-    Ok(loader.load_one(id).await?.map(|row| Person {
-        username: row.username,
-        display_name: row.display_name,
-    }))
+    Ok(ctx
+        .loaders()?
+        .people()
+        .load_one(id)
+        .await?
+        .map(|row| Person {
+            username: row.username,
+            display_name: row.display_name,
+        }))
 }
 
 /// An instruction or campaign (任务).
@@ -147,10 +127,7 @@ impl Task {
         let Ok(id) = key.parse::<i64>() else {
             return Ok(None);
         };
-        let viewer = viewer(ctx).await?;
-        Ok(tasks::find_task(&ctx.state().db, viewer, id)
-            .await?
-            .map(Task))
+        Ok(tasks::find_task(ctx.access()?, id).await?.map(Task))
     }
 }
 
@@ -201,8 +178,7 @@ impl Task {
     /// The whole task's progress over the assignments you see.
     #[graphql(complexity = "super::limits::LIST_COST + child_complexity")]
     async fn progress(&self, ctx: &Context<'_>) -> Result<TaskProgress> {
-        let viewer = viewer(ctx).await?;
-        let rows = tasks::progress(&ctx.state().db, viewer, self.0.id, None).await?;
+        let rows = tasks::progress(ctx.access()?, self.0.id, None).await?;
         Ok(rows.into_iter().next().unwrap_or_default().into())
     }
 
@@ -210,14 +186,13 @@ impl Task {
     /// the big screen).
     #[graphql(complexity = "super::limits::LIST_COST * 5 * child_complexity.max(1)")]
     async fn progress_by_area(&self, ctx: &Context<'_>, level: Level) -> Result<Vec<TaskProgress>> {
-        let viewer = viewer(ctx).await?;
-        let rows = tasks::progress(&ctx.state().db, viewer, self.0.id, Some(level.into())).await?;
+        let rows = tasks::progress(ctx.access()?, self.0.id, Some(level.into())).await?;
         Ok(rows.into_iter().map(Into::into).collect())
     }
 
     /// The assignments you see, by area; `overdue` finds those past the
     /// deadline and not completed.
-    #[graphql(complexity = "super::areas::page_complexity(first, child_complexity)")]
+    #[graphql(complexity = "super::relay::page_complexity(first, child_complexity)")]
     async fn assignments(
         &self,
         ctx: &Context<'_>,
@@ -226,7 +201,6 @@ impl Task {
         first: Option<i32>,
         after: Option<String>,
     ) -> Result<Page<Assignment>> {
-        let viewer = viewer(ctx).await?;
         let request = PageRequest::new(first, after, ASSIGNMENT_CURSOR)?;
         let filter = AssignmentFilter {
             task_id: Some(self.0.id),
@@ -234,7 +208,7 @@ impl Task {
             state: state.map(Into::into),
             overdue,
         };
-        let listing = tasks::assignments(&ctx.state().db, viewer, &filter, &request).await?;
+        let listing = tasks::assignments(ctx.access()?, &filter, &request).await?;
         Ok(connection(ASSIGNMENT_CURSOR, listing, Assignment))
     }
 }
@@ -247,8 +221,7 @@ impl Assignment {
         let Ok(id) = key.parse::<i64>() else {
             return Ok(None);
         };
-        let viewer = viewer(ctx).await?;
-        Ok(tasks::find_assignment(&ctx.state().db, viewer, id)
+        Ok(tasks::find_assignment(ctx.access()?, id)
             .await?
             .map(Assignment))
     }
@@ -291,7 +264,7 @@ impl Assignment {
         let Some(id) = self.0.department_id else {
             return Ok(None);
         };
-        let loader = super::homes::loaders(ctx, |l, s| l.departments(s))?;
+        let loader = ctx.loaders()?.departments();
         Ok(loader.load_one(id).await?.map(Department))
     }
 
@@ -324,7 +297,7 @@ impl Assignment {
 
     /// Progress reports and feedback, oldest first.
     async fn feedback(&self, ctx: &Context<'_>) -> Result<Vec<TaskFeedback>> {
-        Ok(tasks::feedback(&ctx.state().db, self.0.id)
+        Ok(tasks::feedback(ctx.access()?, &self.0)
             .await?
             .into_iter()
             .map(|row| TaskFeedback {
@@ -344,7 +317,7 @@ pub struct TasksQuery;
 impl TasksQuery {
     /// Tasks you see, newest first: those you sent, those sent in areas you
     /// may read tasks in, and those addressed to you.
-    #[graphql(complexity = "super::areas::page_complexity(first, child_complexity)")]
+    #[graphql(complexity = "super::relay::page_complexity(first, child_complexity)")]
     async fn tasks(
         &self,
         ctx: &Context<'_>,
@@ -352,9 +325,8 @@ impl TasksQuery {
         first: Option<i32>,
         after: Option<String>,
     ) -> Result<Page<Task>> {
-        let viewer = viewer(ctx).await?;
         let request = PageRequest::new(first, after, TASK_CURSOR)?;
-        let listing = tasks::tasks(&ctx.state().db, viewer, sent_by_me, &request).await?;
+        let listing = tasks::tasks(ctx.access()?, sent_by_me, &request).await?;
         Ok(connection(TASK_CURSOR, listing, Task))
     }
 
@@ -366,7 +338,7 @@ impl TasksQuery {
     }
 
     /// Your assignments (or your department's).
-    #[graphql(complexity = "super::areas::page_complexity(first, child_complexity)")]
+    #[graphql(complexity = "super::relay::page_complexity(first, child_complexity)")]
     async fn my_assignments(
         &self,
         ctx: &Context<'_>,
@@ -375,7 +347,6 @@ impl TasksQuery {
         first: Option<i32>,
         after: Option<String>,
     ) -> Result<Page<Assignment>> {
-        let viewer = viewer(ctx).await?;
         let request = PageRequest::new(first, after, ASSIGNMENT_CURSOR)?;
         let filter = AssignmentFilter {
             task_id: None,
@@ -383,7 +354,7 @@ impl TasksQuery {
             state: state.map(Into::into),
             overdue,
         };
-        let listing = tasks::assignments(&ctx.state().db, viewer, &filter, &request).await?;
+        let listing = tasks::assignments(ctx.access()?, &filter, &request).await?;
         Ok(connection(ASSIGNMENT_CURSOR, listing, Assignment))
     }
 }
@@ -419,8 +390,7 @@ pub struct TasksMutation;
 impl TasksMutation {
     async fn answer(ctx: &Context<'_>, id: ID, version: i32, answer: Answer) -> Result<Assignment> {
         let id = key_of("id", &id, NodeKind::TaskAssignment)?;
-        let viewer = viewer(ctx).await?;
-        let row = respond::answer(&writer(ctx)?, viewer, id, version, answer).await?;
+        let row = respond::answer(ctx.access()?, id, version, answer).await?;
         Ok(Assignment(row))
     }
 }
@@ -443,7 +413,7 @@ impl TasksMutation {
                 departments: input.targets.departments.unwrap_or_default(),
             },
         };
-        let (row, _) = send::send(&writer(ctx)?, new).await?;
+        let (row, _) = send::send(ctx.access()?, new).await?;
         ctx.state()
             .events
             .publish(Event::TaskSent { task_id: row.id })
@@ -483,41 +453,5 @@ impl TasksMutation {
         note: Option<String>,
     ) -> Result<Assignment> {
         TasksMutation::answer(ctx, id, version, Answer::Complete { note }).await
-    }
-}
-
-#[derive(Default)]
-pub struct TaskSubscription;
-
-#[Subscription]
-impl TaskSubscription {
-    /// Your new assignments (or your department's) as tasks are sent, on
-    /// whichever replica; the stream ends when your token expires.
-    async fn task_assigned(
-        &self,
-        ctx: &Context<'_>,
-    ) -> Result<impl Stream<Item = Assignment> + use<>> {
-        let caller = super::events::live_caller(ctx)?;
-        let state = ctx.state().clone();
-        let viewer = Arc::new(TaskViewer::of(&state.db, &state.authorizer, &caller).await?);
-        let events = BroadcastStream::new(state.events.subscribe());
-        let stream = events
-            .filter_map(move |event| {
-                let (db, viewer) = (state.db.clone(), viewer.clone());
-                async move {
-                    let Ok(Event::TaskSent { task_id }) = event else {
-                        return None;
-                    };
-                    let mine = task_assignment::Entity::find()
-                        .filter(task_assignment::Column::TaskId.eq(task_id))
-                        .filter(viewer.own())
-                        .all(&db)
-                        .await
-                        .ok()?;
-                    Some(futures_util::stream::iter(mine.into_iter().map(Assignment)))
-                }
-            })
-            .flatten();
-        Ok(until_expiry(stream, &caller))
     }
 }

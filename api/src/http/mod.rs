@@ -23,11 +23,9 @@ use tower_http::timeout::TimeoutLayer;
 
 use self::graphql::{Media, problem};
 use crate::admission::{Admission, CallerKey};
-use crate::audit::Actor;
 use crate::auth::api_tokens;
 use crate::caller::Caller;
 use crate::config::LimitsConfig;
-use crate::domain::privacy::UnmaskedReads;
 use crate::error::{ApiError, ApiResult, UNAVAILABLE_RETRY_SECS};
 use crate::graphql::bounds::Bounds;
 use crate::graphql::{AppState, GridgovSchema, attach};
@@ -273,16 +271,13 @@ async fn execute(
         Ok(ticket) => ticket,
         Err(refusal) => return refused(media, &refusal),
     };
-    let unmasked = UnmaskedReads::default();
-    let actor = caller.as_ref().map(Actor::from);
+    let access = state.app.access(caller);
     let batch = match batch {
-        BatchRequest::Single(request) => {
-            BatchRequest::Single(attach(request, &state.app, caller, &unmasked))
-        }
+        BatchRequest::Single(request) => BatchRequest::Single(attach(request, &access)),
         BatchRequest::Batch(requests) => BatchRequest::Batch(
             requests
                 .into_iter()
-                .map(|request| attach(request, &state.app, caller.clone(), &unmasked))
+                .map(|request| attach(request, &access))
                 .collect(),
         ),
     };
@@ -299,9 +294,8 @@ async fn execute(
             ),
         );
     };
-    if let Some(actor) = &actor
-        && let Err(err) = unmasked.record(&state.app.db, actor).await
-    {
+    // Personal data read in full leaves only with its audit row written.
+    if let Err(err) = access.record_reads(access.db()).await {
         tracing::error!(error = ?err, "cannot audit unmasked reads; withholding the response");
         return match err {
             ApiError::Unavailable => refused(media, &err),

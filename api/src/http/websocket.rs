@@ -92,7 +92,7 @@ pub async fn upgrade(
                     // check allows for: a token past its expiry opens none.
                     match caller {
                         Some(caller) if caller.expires_at > chrono::Utc::now() => {
-                            Ok(connection_data(&app, Some(caller)))
+                            Ok(connection_data(app.access(Some(caller))))
                         }
                         _ => Err(async_graphql::Error::new(REFUSED)),
                     }

@@ -81,18 +81,15 @@ pub fn describe(amount: i32, unit: TimeUnit) -> String {
 /// the exception, so the day follows the week again. Needs `case manage`
 /// for the whole city.
 pub async fn set_day(
-    w: &crate::domain::writes::Writer<'_>,
+    access: &crate::domain::access::Access,
     day: chrono::NaiveDate,
     working: Option<bool>,
     note: Option<&str>,
 ) -> ApiResult<Option<calendar_day::Model>> {
     use sea_orm::ActiveModelTrait;
     use sea_orm::ActiveValue::Set;
-    w.caller.require_city(
-        w.authorizer,
-        policies::Object::Case,
-        policies::Action::Manage,
-    )?;
+    access.require_city(policies::Object::Case, policies::Action::Manage)?;
+    let w = &access.writer()?;
     let note = crate::domain::writes::fields::optional_text("note", note, 64)?;
     let txn = w.begin().await?;
     let existing = calendar_day::Entity::find_by_id(day).one(&txn).await?;
@@ -133,16 +130,55 @@ pub async fn set_day(
 }
 
 /// The exceptions to the week between `from` and `to`, inclusive.
-pub async fn days<C: ConnectionTrait>(
-    db: &C,
+/// The calendar's exceptions between two days (inclusive), at most ten
+/// years apart, for anyone signed in.
+pub async fn days(
+    access: &crate::domain::access::Access,
     from: chrono::NaiveDate,
     to: chrono::NaiveDate,
 ) -> ApiResult<Vec<calendar_day::Model>> {
     use sea_orm::QueryOrder;
+    access.caller()?;
+    if to < from || (to - from).num_days() > 3660 {
+        return Err(ApiError::bad_input("to", "from 0 to 10 years after `from`"));
+    }
+    let db = access.db();
     Ok(calendar_day::Entity::find()
         .filter(calendar_day::Column::Day.gte(from))
         .filter(calendar_day::Column::Day.lte(to))
         .order_by_asc(calendar_day::Column::Day)
         .all(db)
         .await?)
+}
+
+/// A category and its time limits per urgency (none for a top class).
+pub struct CategoryLimits {
+    pub category: entities::case_category::Model,
+    pub limits: Vec<entities::case_time_limit::Model>,
+}
+
+/// The categories, by code, each with its time limits, for anyone signed in.
+pub async fn categories(access: &crate::domain::access::Access) -> ApiResult<Vec<CategoryLimits>> {
+    use entities::case_category;
+    use sea_orm::QueryOrder;
+    access.caller()?;
+    let categories = case_category::Entity::find()
+        .order_by_asc(case_category::Column::Code)
+        .all(access.db())
+        .await?;
+    let mut limits: std::collections::HashMap<String, Vec<case_time_limit::Model>> =
+        std::collections::HashMap::new();
+    for limit in case_time_limit::Entity::find().all(access.db()).await? {
+        limits
+            .entry(limit.category_code.clone())
+            .or_default()
+            .push(limit);
+    }
+    Ok(categories
+        .into_iter()
+        .map(|category| CategoryLimits {
+            limits: limits.remove(&category.code).unwrap_or_default(),
+            category,
+        })
+        .collect())
 }

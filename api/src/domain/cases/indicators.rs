@@ -9,10 +9,10 @@ use entities::{case, case_step, grid};
 use policies::{Action, AreaCode, Object, Scope};
 use sea_orm::sea_query::{Alias, Condition, Expr, ExprTrait, Query, SelectStatement};
 use sea_orm::{
-    ColumnTrait, DatabaseConnection, EntityTrait, FromQueryResult, PaginatorTrait, QueryFilter,
-    StatementBuilder,
+    ColumnTrait, EntityTrait, FromQueryResult, PaginatorTrait, QueryFilter, StatementBuilder,
 };
 
+use crate::domain::access::Access;
 use crate::domain::within::{in_scope, within};
 use crate::error::{ApiError, ApiResult};
 
@@ -121,14 +121,13 @@ fn count_where(select: &mut SelectStatement, condition: Condition, alias: &str) 
     );
 }
 
-/// The indicators of `subject` under the statistics `scope`, over the cases
-/// the caller may list (`cases`); FORBIDDEN for a caller who may list none.
-pub async fn compute(
-    db: &DatabaseConnection,
-    scope: &Scope,
-    cases: &Scope,
-    subject: &Subject,
-) -> ApiResult<Indicators> {
+/// The indicators of `subject` under the caller's statistics scope, over
+/// the cases it may list; FORBIDDEN for a caller who may list none.
+pub async fn compute(access: &Access, subject: &Subject) -> ApiResult<Indicators> {
+    access.caller()?;
+    let db = access.db();
+    let scope = &access.scope(Object::Statistics, Action::Read);
+    let cases = &access.scope(Object::Case, Action::Read);
     if cases.is_nothing() {
         return Err(ApiError::forbidden(Object::Case, Action::Read));
     }

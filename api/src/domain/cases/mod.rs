@@ -10,13 +10,15 @@ pub mod moves;
 use chrono::{DateTime, Utc};
 use entities::case::{self, CaseState};
 use entities::{case_category, department, user};
-use policies::{Action, AreaCode, Authorizer, Object, Scope};
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use policies::{Action, AreaCode, Object, Scope};
 use sea_orm::sea_query::{Condition, Expr, ExprTrait, Func, Query};
-use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QuerySelect,
-};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 
 use crate::caller::Caller;
+use crate::domain::access::Access;
 use crate::domain::page::{Listing, PageRequest};
 use crate::domain::scoped::{self, Order};
 use crate::domain::within::{in_scope, within};
@@ -145,17 +147,22 @@ pub fn duties_of(row: &department::Model) -> Vec<String> {
 }
 
 impl CaseScope {
-    pub async fn of(
-        db: &DatabaseConnection,
-        authorizer: &Authorizer,
-        caller: &Caller,
-    ) -> ApiResult<CaseScope> {
-        let read = caller.scope(authorizer, Object::Case, Action::Read);
-        let department = department_row(db, caller).await?.map(|row| DepartmentView {
-            id: row.id,
-            duties: duties_of(&row),
-        });
-        Ok(CaseScope { read, department })
+    /// The caller's view of cases, worked out once per access.
+    pub async fn of(access: &Access) -> ApiResult<Arc<CaseScope>> {
+        access
+            .remember(|| async {
+                let caller = access.caller()?;
+                let read = access.scope(Object::Case, Action::Read);
+                let department =
+                    department_row(access.db(), caller)
+                        .await?
+                        .map(|row| DepartmentView {
+                            id: row.id,
+                            duties: duties_of(&row),
+                        });
+                Ok(CaseScope { read, department })
+            })
+            .await
     }
 
     pub fn condition(&self) -> Condition {
@@ -254,11 +261,12 @@ impl CaseFilter {
 
 /// A page of the cases the caller sees, newest report first.
 pub async fn list(
-    db: &DatabaseConnection,
-    scope: &CaseScope,
+    access: &Access,
     filter: &CaseFilter,
     request: &PageRequest,
 ) -> ApiResult<Listing<case::Model>> {
+    let scope = CaseScope::of(access).await?;
+    let db = access.db();
     let condition = Condition::all()
         .add(scope.condition())
         .add(filter.condition(Utc::now()));
@@ -289,15 +297,76 @@ pub async fn duty_of<C: ConnectionTrait>(db: &C, row: &case::Model) -> ApiResult
 }
 
 /// One case, if the caller sees it.
-pub async fn find(
-    db: &DatabaseConnection,
-    scope: &CaseScope,
-    id: i64,
-) -> ApiResult<Option<case::Model>> {
+pub async fn find(access: &Access, id: i64) -> ApiResult<Option<case::Model>> {
+    let scope = CaseScope::of(access).await?;
     Ok(case::Entity::find_by_id(id)
         .filter(scope.condition())
-        .one(db)
+        .one(access.db())
         .await?)
+}
+
+/// The timelines of these cases, those the caller sees, each in order.
+pub async fn steps_of(
+    access: &Access,
+    cases: &[i64],
+) -> ApiResult<HashMap<i64, Vec<entities::case_step::Model>>> {
+    use entities::case_step;
+    let scope = CaseScope::of(access).await?;
+    let seen = Query::select()
+        .column(case::Column::Id)
+        .from(case::Entity)
+        .cond_where(
+            Condition::all()
+                .add(case::Column::Id.is_in(cases.iter().copied()))
+                .add(scope.condition()),
+        )
+        .to_owned();
+    let rows = case_step::Entity::find()
+        .filter(Expr::col(case_step::Column::CaseId).in_subquery(seen))
+        .order_by_asc(case_step::Column::Id)
+        .all(access.db())
+        .await?;
+    let mut grouped: HashMap<i64, Vec<case_step::Model>> = HashMap::new();
+    for row in rows {
+        grouped.entry(row.case_id).or_default().push(row);
+    }
+    Ok(grouped)
+}
+
+/// Departments by id: names and duties are public within the platform.
+pub async fn departments_by_ids(
+    access: &Access,
+    ids: &[i64],
+) -> ApiResult<HashMap<i64, department::Model>> {
+    access.caller()?;
+    Ok(department::Entity::find()
+        .filter(department::Column::Id.is_in(ids.iter().copied()))
+        .all(access.db())
+        .await?
+        .into_iter()
+        .map(|row| (row.id, row))
+        .collect())
+}
+
+/// Every department, by code, for dispatching: public within the platform.
+pub async fn departments(access: &Access) -> ApiResult<Vec<department::Model>> {
+    access.caller()?;
+    Ok(department::Entity::find()
+        .order_by_asc(department::Column::Code)
+        .all(access.db())
+        .await?)
+}
+
+/// The id of the account called `username`; BAD_USER_INPUT naming `field`
+/// when there is none.
+pub async fn user_named(access: &Access, field: &str, username: &str) -> ApiResult<i64> {
+    access.caller()?;
+    user::Entity::find()
+        .filter(user::Column::Username.eq(username))
+        .one(access.db())
+        .await?
+        .map(|user| user.id)
+        .ok_or_else(|| crate::error::ApiError::bad_input(field, "no such user"))
 }
 
 #[cfg(test)]

@@ -13,6 +13,7 @@ use serde_json::{Value, json};
 
 use super::machine::{Effect, Need, TRANSITIONS, Transition, transition};
 use super::{CaseScope, clock, department_of, duties_of, duty_of};
+use crate::domain::access::Access;
 use crate::domain::writes::fields::{optional_phone, optional_text, text};
 use crate::domain::writes::{Writer, save};
 use crate::error::{ApiError, ApiResult};
@@ -136,7 +137,8 @@ async fn reporting_as<C: sea_orm::ConnectionTrait>(
     })
 }
 
-pub async fn report(w: &Writer<'_>, report: Report) -> ApiResult<case::Model> {
+pub async fn report(access: &Access, report: Report) -> ApiResult<case::Model> {
+    let w = &access.writer()?;
     let title = text("title", &report.title, 128)?;
     let description = text("description", &report.description, 4000)?;
     let location = text("location", &report.location, 255)?;
@@ -236,13 +238,14 @@ fn known() -> String {
 
 /// Takes transition `name` on case `id` as read at `version`.
 pub async fn take(
-    w: &Writer<'_>,
-    scope: &CaseScope,
+    access: &Access,
     id: i64,
     version: i32,
     name: &str,
     input: Move,
 ) -> ApiResult<case::Model> {
+    let w = &access.writer()?;
+    let scope = CaseScope::of(access).await?;
     let transition = transition(name)
         .ok_or_else(|| ApiError::bad_input("transition", format!("unknown; one of {}", known())))?;
     let txn = w.begin().await?;

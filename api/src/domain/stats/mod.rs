@@ -12,12 +12,13 @@ use std::collections::{BTreeMap, HashMap};
 use chrono::{Months, NaiveDate, Utc};
 use entities::resident::CareFlag;
 use entities::{area, dwelling, grid, organisation, resident};
-use policies::{Allow, AreaCode, AreaLevel, Scope};
+use policies::{Action, Allow, AreaCode, AreaLevel, Object, Scope};
 use sea_orm::sea_query::{Alias, Condition, Expr, ExprTrait, Func, Query, SelectStatement};
 use sea_orm::{
     ColumnTrait, DatabaseConnection, EntityTrait, FromQueryResult, QueryFilter, StatementBuilder,
 };
 
+use crate::domain::access::Access;
 use crate::domain::within::{in_scope, within};
 use crate::error::ApiResult;
 
@@ -394,17 +395,6 @@ pub struct ShownStatistics {
     pub suppressed: bool,
 }
 
-/// Where the caller may read statistics, and where it may list the rows
-/// each group of counts counts.
-#[derive(Debug, Clone)]
-pub struct StatisticsScopes {
-    pub statistics: Scope,
-    pub residents: Scope,
-    pub care_flags: Scope,
-    pub dwellings: Scope,
-    pub organisations: Scope,
-}
-
 /// The counts in one flat row, in this order: residents, men, women, the
 /// age bands, the population types, the care flags, the four colours, the
 /// three licence states.
@@ -500,22 +490,27 @@ fn covers(statistics: &Scope, rows: &Scope) -> bool {
 /// exact where the caller may list its rows everywhere it may read
 /// statistics, and otherwise goes through [`suppression`] with `threshold`.
 pub async fn statistics(
-    db: &DatabaseConnection,
-    scopes: &StatisticsScopes,
+    access: &Access,
     area: Option<&AreaCode>,
     threshold: u32,
 ) -> ApiResult<Option<ShownStatistics>> {
-    let scope = &scopes.statistics;
+    access.caller()?;
+    let db = access.db();
+    let read = |object| access.scope(object, Action::Read);
+    let scope = &read(Object::Statistics);
     if scope.is_nothing() || area.is_some_and(|code| !scope.contains_code(code)) {
         return Ok(None);
     }
-    let residents = covers(scope, &scopes.residents);
+    let residents = covers(scope, &read(Object::Resident));
+    let care_flags = residents && covers(scope, &read(Object::ResidentCareFlags));
+    let dwellings = covers(scope, &read(Object::Dwelling));
+    let organisations = covers(scope, &read(Object::Organisation));
     let exact: Vec<bool> = (0..MEASURES)
         .map(|m| match m {
             _ if m < FLAGS_AT => residents,
-            _ if m < COLOURS_AT => residents && covers(scope, &scopes.care_flags),
-            _ if m < LICENCES_AT => covers(scope, &scopes.dwellings),
-            _ => covers(scope, &scopes.organisations),
+            _ if m < COLOURS_AT => care_flags,
+            _ if m < LICENCES_AT => dwellings,
+            _ => organisations,
         })
         .collect();
     if exact.iter().all(|exact| *exact) {

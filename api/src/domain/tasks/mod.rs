@@ -6,17 +6,18 @@
 pub mod respond;
 pub mod send;
 
+use std::sync::Arc;
+
 use chrono::{DateTime, Utc};
 use entities::task_assignment::{self, AssignmentState};
 use entities::{task, task_feedback};
 use policies::{AreaLevel, Scope};
 use sea_orm::sea_query::{Alias, Condition, Expr, ExprTrait, Func, Query};
 use sea_orm::{
-    ColumnTrait, DatabaseConnection, EntityTrait, FromQueryResult, QueryFilter, QueryOrder,
-    StatementBuilder,
+    ColumnTrait, EntityTrait, FromQueryResult, QueryFilter, QueryOrder, StatementBuilder,
 };
 
-use crate::caller::Caller;
+use crate::domain::access::Access;
 use crate::domain::page::{Listing, PageRequest};
 use crate::domain::scoped::{self, Order};
 use crate::domain::within::{in_scope, in_scope_or_city};
@@ -38,18 +39,20 @@ pub struct TaskViewer {
 }
 
 impl TaskViewer {
-    pub async fn of(
-        db: &DatabaseConnection,
-        authorizer: &policies::Authorizer,
-        caller: &Caller,
-    ) -> ApiResult<TaskViewer> {
+    /// The caller's view of tasks, worked out once per access.
+    pub async fn of(access: &Access) -> ApiResult<Arc<TaskViewer>> {
         use policies::{Action, Object};
-        Ok(TaskViewer {
-            user_id: caller.user_id,
-            department_id: crate::domain::cases::department_of(db, caller).await?,
-            read: caller.scope(authorizer, Object::Task, Action::Read),
-            own: authorizer.own_scope(&caller.principal, Object::Task, Action::Read),
-        })
+        access
+            .remember(|| async {
+                let caller = access.caller()?;
+                Ok(TaskViewer {
+                    user_id: caller.user_id,
+                    department_id: crate::domain::cases::department_of(access.db(), caller).await?,
+                    read: access.scope(Object::Task, Action::Read),
+                    own: access.own_scope(Object::Task, Action::Read),
+                })
+            })
+            .await
     }
 
     /// Assignments addressed to the viewer, where theirs stay visible.
@@ -146,11 +149,12 @@ fn overdue_condition(now: DateTime<Utc>) -> Condition {
 }
 
 pub async fn assignments(
-    db: &DatabaseConnection,
-    viewer: &TaskViewer,
+    access: &Access,
     filter: &AssignmentFilter,
     request: &PageRequest,
 ) -> ApiResult<Listing<task_assignment::Model>> {
+    let viewer = TaskViewer::of(access).await?;
+    let db = access.db();
     let mut condition = Condition::all().add(if filter.mine {
         viewer.own()
     } else {
@@ -184,11 +188,12 @@ pub async fn assignments(
 
 /// Tasks the viewer sees, newest first; `sent_only` keeps those they sent.
 pub async fn tasks(
-    db: &DatabaseConnection,
-    viewer: &TaskViewer,
+    access: &Access,
     sent_only: bool,
     request: &PageRequest,
 ) -> ApiResult<Listing<task::Model>> {
+    let viewer = TaskViewer::of(access).await?;
+    let db = access.db();
     let condition = if sent_only {
         viewer.sent()
     } else {
@@ -209,36 +214,37 @@ pub async fn tasks(
     .await
 }
 
-pub async fn find_task(
-    db: &DatabaseConnection,
-    viewer: &TaskViewer,
-    id: i64,
-) -> ApiResult<Option<task::Model>> {
+pub async fn find_task(access: &Access, id: i64) -> ApiResult<Option<task::Model>> {
+    let viewer = TaskViewer::of(access).await?;
     Ok(task::Entity::find_by_id(id)
         .filter(viewer.tasks())
-        .one(db)
+        .one(access.db())
         .await?)
 }
 
 pub async fn find_assignment(
-    db: &DatabaseConnection,
-    viewer: &TaskViewer,
+    access: &Access,
     id: i64,
 ) -> ApiResult<Option<task_assignment::Model>> {
+    let viewer = TaskViewer::of(access).await?;
     Ok(task_assignment::Entity::find_by_id(id)
         .filter(viewer.assignments())
-        .one(db)
+        .one(access.db())
         .await?)
 }
 
+/// The feedback on an assignment the caller sees, oldest first.
 pub async fn feedback(
-    db: &DatabaseConnection,
-    assignment_id: i64,
+    access: &Access,
+    assignment: &task_assignment::Model,
 ) -> ApiResult<Vec<task_feedback::Model>> {
+    if find_assignment(access, assignment.id).await?.is_none() {
+        return Ok(Vec::new());
+    }
     Ok(task_feedback::Entity::find()
-        .filter(task_feedback::Column::AssignmentId.eq(assignment_id))
+        .filter(task_feedback::Column::AssignmentId.eq(assignment.id))
         .order_by_asc(task_feedback::Column::Id)
-        .all(db)
+        .all(access.db())
         .await?)
 }
 
@@ -257,11 +263,12 @@ pub struct Progress {
 /// the whole, or grouped by the areas of `level` (grid assignments roll
 /// up into their community, street and district).
 pub async fn progress(
-    db: &DatabaseConnection,
-    viewer: &TaskViewer,
+    access: &Access,
     task_id: i64,
     level: Option<AreaLevel>,
 ) -> ApiResult<Vec<Progress>> {
+    let viewer = TaskViewer::of(access).await?;
+    let db = access.db();
     let mut select = Query::select();
     select
         .from(task_assignment::Entity)
@@ -320,4 +327,15 @@ pub async fn progress(
         .into_iter()
         .filter(|row| level.is_none() || row.assignments > 0)
         .collect())
+}
+
+/// The assignments of a task that are addressed to the caller (or its
+/// department) and stay its to see: what a live subscriber is told of.
+pub async fn addressed(access: &Access, task_id: i64) -> ApiResult<Vec<task_assignment::Model>> {
+    let viewer = TaskViewer::of(access).await?;
+    Ok(task_assignment::Entity::find()
+        .filter(task_assignment::Column::TaskId.eq(task_id))
+        .filter(viewer.own())
+        .all(access.db())
+        .await?)
 }

@@ -4,15 +4,16 @@
 
 use chrono::Utc;
 use entities::task_assignment::{self, AssignmentState};
-use entities::{task, task_feedback};
+use entities::task_feedback;
 use policies::{Action, Object};
 use sea_orm::ActiveValue::{NotSet, Set};
-use sea_orm::{ActiveModelTrait, DatabaseTransaction, EntityTrait};
+use sea_orm::{ActiveModelTrait, EntityTrait};
 use serde_json::json;
 
 use super::TaskViewer;
+use crate::domain::access::Access;
 use crate::domain::writes::fields::optional_text;
-use crate::domain::writes::{Writer, save};
+use crate::domain::writes::save;
 use crate::error::{ApiError, ApiResult};
 
 /// What an assignee does with an assignment.
@@ -55,12 +56,13 @@ impl crate::domain::writes::Versioned for task_assignment::Entity {
 }
 
 pub async fn answer(
-    w: &Writer<'_>,
-    viewer: &TaskViewer,
+    access: &Access,
     id: i64,
     version: i32,
     answer: Answer,
 ) -> ApiResult<task_assignment::Model> {
+    let w = &access.writer()?;
+    let viewer = TaskViewer::of(access).await?;
     let txn = w.begin().await?;
     let current = task_assignment::Entity::find_by_id(id)
         .one(&txn)
@@ -69,11 +71,15 @@ pub async fn answer(
     if !viewer.owns(&current) {
         // Someone else's assignment: visible to its sender, but theirs to
         // answer only.
-        return Err(if visible(w, &txn, viewer, &current).await? {
-            ApiError::Forbidden("not allowed: only its assignee answers an assignment".to_owned())
-        } else {
-            ApiError::NotFound("assignment")
-        });
+        return Err(
+            if super::find_assignment(access, current.id).await?.is_some() {
+                ApiError::Forbidden(
+                    "not allowed: only its assignee answers an assignment".to_owned(),
+                )
+            } else {
+                ApiError::NotFound("assignment")
+            },
+        );
     }
     w.require(&current.area_code, Object::Task, Action::Respond)?;
     if current.version != version {
@@ -157,17 +163,4 @@ pub async fn answer(
     .await?;
     txn.commit().await?;
     Ok(row)
-}
-
-async fn visible(
-    w: &Writer<'_>,
-    txn: &DatabaseTransaction,
-    viewer: &TaskViewer,
-    row: &task_assignment::Model,
-) -> ApiResult<bool> {
-    if viewer.read.contains(&row.area_code) {
-        return Ok(true);
-    }
-    let sent = task::Entity::find_by_id(row.task_id).one(txn).await?;
-    Ok(sent.is_some_and(|task| Some(task.created_by) == w.caller.user_id))
 }

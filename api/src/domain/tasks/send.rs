@@ -13,6 +13,7 @@ use sea_orm::ActiveValue::{NotSet, Set};
 use sea_orm::{ActiveModelTrait, ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter};
 use serde_json::json;
 
+use crate::domain::access::Access;
 use crate::domain::areas::parse_code;
 use crate::domain::within::within;
 use crate::domain::writes::Writer;
@@ -54,9 +55,10 @@ struct Planned {
 const MAX_ASSIGNMENTS: usize = 20_000;
 
 pub async fn send(
-    w: &Writer<'_>,
+    access: &Access,
     new: NewTask,
 ) -> ApiResult<(task::Model, Vec<task_assignment::Model>)> {
+    let w = &access.writer()?;
     let title = text("title", &new.title, 128)?;
     let body = text("body", &new.body, 4000)?;
     let now = Utc::now();

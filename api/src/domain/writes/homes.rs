@@ -16,6 +16,7 @@ use serde_json::json;
 
 use super::fields::{bounded, optional_phone, optional_text, text};
 use super::{Patch, Writer, duplicate, save};
+use crate::domain::access::Access;
 use crate::error::{ApiError, ApiResult};
 
 const HOUSEHOLD_TAKEN: &str = "a household with this number exists";
@@ -63,7 +64,8 @@ pub struct NewHousehold {
     pub address: String,
 }
 
-pub async fn create_household(w: &Writer<'_>, new: NewHousehold) -> ApiResult<household::Model> {
+pub async fn create_household(access: &Access, new: NewHousehold) -> ApiResult<household::Model> {
+    let w = &access.writer()?;
     let address = text("address", &new.address, 255)?;
     let number = match &new.number {
         Some(number) => Some(household_number(number)?),
@@ -147,11 +149,12 @@ pub struct HouseholdChange {
 }
 
 pub async fn update_household(
-    w: &Writer<'_>,
+    access: &Access,
     id: i64,
     version: i32,
     change: HouseholdChange,
 ) -> ApiResult<household::Model> {
+    let w = &access.writer()?;
     let txn = w.begin().await?;
     let current = w.load::<household::Entity>(&txn, id, version).await?;
     let mut changes = <household::ActiveModel as Default>::default();
@@ -252,10 +255,11 @@ const MAX_FLOORS: i32 = 200;
 const MAX_UNITS: i32 = 50;
 
 pub async fn create_building(
-    w: &Writer<'_>,
+    access: &Access,
     grid_code: &str,
     fields: BuildingFields,
 ) -> ApiResult<building::Model> {
+    let w = &access.writer()?;
     let required = |field: &str| ApiError::bad_input(field, "required");
     let name = text(
         "name",
@@ -318,11 +322,12 @@ pub async fn create_building(
 }
 
 pub async fn update_building(
-    w: &Writer<'_>,
+    access: &Access,
     id: i64,
     version: i32,
     fields: BuildingFields,
 ) -> ApiResult<building::Model> {
+    let w = &access.writer()?;
     let txn = w.begin().await?;
     let current = w.load::<building::Entity>(&txn, id, version).await?;
     let mut changes = <building::ActiveModel as Default>::default();
@@ -409,10 +414,11 @@ pub struct DwellingFields {
 const LOWEST_FLOOR: i32 = -5;
 
 pub async fn create_dwelling(
-    w: &Writer<'_>,
+    access: &Access,
     building_id: i64,
     fields: DwellingFields,
 ) -> ApiResult<dwelling::Model> {
+    let w = &access.writer()?;
     let txn = w.begin().await?;
     let building = w
         .reference::<building::Entity>(&txn, "buildingId", building_id)
@@ -461,11 +467,12 @@ pub async fn create_dwelling(
 }
 
 pub async fn update_dwelling(
-    w: &Writer<'_>,
+    access: &Access,
     id: i64,
     version: i32,
     fields: DwellingFields,
 ) -> ApiResult<dwelling::Model> {
+    let w = &access.writer()?;
     let txn = w.begin().await?;
     let current = w.load::<dwelling::Entity>(&txn, id, version).await?;
     let building = building::Entity::find_by_id(current.building_id)
@@ -621,10 +628,11 @@ pub struct OrganisationFields {
 }
 
 pub async fn create_organisation(
-    w: &Writer<'_>,
+    access: &Access,
     grid_code: Option<&str>,
     fields: OrganisationFields,
 ) -> ApiResult<organisation::Model> {
+    let w = &access.writer()?;
     let required = |field: &str| ApiError::bad_input(field, "required");
     let name = text(
         "name",
@@ -704,11 +712,12 @@ pub async fn create_organisation(
 }
 
 pub async fn update_organisation(
-    w: &Writer<'_>,
+    access: &Access,
     id: i64,
     version: i32,
     fields: OrganisationFields,
 ) -> ApiResult<organisation::Model> {
+    let w = &access.writer()?;
     let txn = w.begin().await?;
     let current = w.load::<organisation::Entity>(&txn, id, version).await?;
     let mut changes = <organisation::ActiveModel as Default>::default();

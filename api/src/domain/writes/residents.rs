@@ -13,6 +13,7 @@ use serde_json::json;
 
 use super::fields::{optional_phone, optional_text, text};
 use super::{Patch, Writer, duplicate, save};
+use crate::domain::access::Access;
 use crate::domain::id_number::{IdNumber, IdSex};
 use crate::error::{ApiError, ApiResult};
 
@@ -128,10 +129,11 @@ async fn refuse_duplicate(
 
 /// Adds a person to the record.
 pub async fn register(
-    w: &Writer<'_>,
+    access: &Access,
     arrival: Arrival,
     entry: Entry,
 ) -> ApiResult<resident::Model> {
+    let w = &access.writer()?;
     let today = Utc::now().date_naive();
     let id = identity(&arrival.id_number, arrival.sex, arrival.birth_date, today)?;
     if entry == Entry::Birth && today - id.birth_date() > Duration::days(BIRTH_WINDOW_DAYS) {
@@ -303,11 +305,12 @@ pub struct Correction {
 
 /// Applies `correction` to resident `id` as read at `version`.
 pub async fn correct(
-    w: &Writer<'_>,
+    access: &Access,
     id: i64,
     version: i32,
     correction: Correction,
 ) -> ApiResult<resident::Model> {
+    let w = &access.writer()?;
     let txn = w.begin().await?;
     let current = w.load::<resident::Entity>(&txn, id, version).await?;
     let mut changes = <resident::ActiveModel as Default>::default();
@@ -499,12 +502,13 @@ async fn refuse_headless(
 /// Moves an active resident to another dwelling or grid: the caller needs
 /// the right to change residents in both grids.
 pub async fn relocate(
-    w: &Writer<'_>,
+    access: &Access,
     id: i64,
     version: i32,
     grid_code: Option<&str>,
     dwelling_id: Option<i64>,
 ) -> ApiResult<resident::Model> {
+    let w = &access.writer()?;
     if grid_code.is_none() && dwelling_id.is_none() {
         return Err(ApiError::bad_input(
             "toDwellingId",
@@ -564,12 +568,13 @@ pub enum Departure {
 /// Records that resident `id` moved away or died on `date`. The record
 /// stays, with its status and date, for the history and the registries.
 pub async fn depart(
-    w: &Writer<'_>,
+    access: &Access,
     id: i64,
     version: i32,
     departure: Departure,
     date: NaiveDate,
 ) -> ApiResult<resident::Model> {
+    let w = &access.writer()?;
     let txn = w.begin().await?;
     let current = w.load::<resident::Entity>(&txn, id, version).await?;
     require_active(&current)?;

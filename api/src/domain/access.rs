@@ -1,0 +1,271 @@
+//! The one door: every domain entry point takes an [`Access`] — who calls,
+//! what the policies let them see and do, compiled once per request, and
+//! the trail their full reads leave.
+//!
+//! The domain, not the caller of the domain, chooses the permission that
+//! scopes a read, checks a write, and decides for each protected value
+//! whether it goes out in full, masked or not at all; the functions here
+//! that let a value out in full are the ones that record it, so that every
+//! client of the domain (GraphQL queries and subscriptions, the command
+//! line, jobs) leaves the same trail.
+
+use std::any::{Any, TypeId};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::future::Future;
+use std::sync::{Arc, Mutex, OnceLock};
+
+use entities::resident;
+use policies::{Action, Authorizer, Domain, Object, Scope};
+use sea_orm::{ConnectionTrait, DatabaseConnection};
+use serde_json::json;
+
+use crate::audit::{self, Actor, Entry};
+use crate::caller::Caller;
+use crate::domain::privacy::{ResidentScopes, Visibility, mask_id_number, mask_phone};
+use crate::domain::writes::Writer;
+use crate::error::{ApiError, ApiResult};
+
+/// Who calls, and what they may see and do.
+pub struct Access {
+    db: DatabaseConnection,
+    authorizer: Arc<Authorizer>,
+    caller: Option<Caller>,
+    scopes: Mutex<HashMap<(Object, Action), Scope>>,
+    residents: OnceLock<ResidentScopes>,
+    /// What domain modules worked out once for this access (a caller's
+    /// department, its view of tasks), by type.
+    memo: Mutex<HashMap<TypeId, Arc<dyn Any + Send + Sync>>>,
+    reads: FullReads,
+}
+
+/// Values read in full, by kind of row: (kind, id) → fields.
+#[derive(Default)]
+struct FullReads(Mutex<BTreeMap<(&'static str, i64), BTreeSet<&'static str>>>);
+
+impl FullReads {
+    fn note(&self, kind: &'static str, id: i64, field: &'static str) {
+        let mut reads = match self.0.lock() {
+            Ok(reads) => reads,
+            Err(poisoned) => poisoned.into_inner(),
+        };
+        reads.entry((kind, id)).or_default().insert(field);
+    }
+
+    fn take(&self) -> BTreeMap<(&'static str, i64), BTreeSet<&'static str>> {
+        let mut reads = match self.0.lock() {
+            Ok(reads) => reads,
+            Err(poisoned) => poisoned.into_inner(),
+        };
+        std::mem::take(&mut *reads)
+    }
+}
+
+/// A protected value of a row that is not a resident's (a lessor's phone,
+/// a citizen reporter's phone): what it is and where it sits.
+pub struct Protected<'a> {
+    /// How the audit log names the row's kind: `dwelling`, `case`.
+    pub kind: &'static str,
+    pub id: i64,
+    /// The field, as the audit log names it: `lessor_phone`.
+    pub field: &'static str,
+    /// The grid whose policies decide.
+    pub grid: &'a str,
+}
+
+impl Access {
+    pub fn new(
+        db: DatabaseConnection,
+        authorizer: Arc<Authorizer>,
+        caller: Option<Caller>,
+    ) -> Access {
+        Access {
+            db,
+            authorizer,
+            caller,
+            scopes: Mutex::new(HashMap::new()),
+            residents: OnceLock::new(),
+            memo: Mutex::new(HashMap::new()),
+            reads: FullReads::default(),
+        }
+    }
+
+    pub fn db(&self) -> &DatabaseConnection {
+        &self.db
+    }
+
+    pub fn authorizer(&self) -> &Authorizer {
+        &self.authorizer
+    }
+
+    /// The caller; UNAUTHENTICATED for an anonymous one.
+    pub fn caller(&self) -> ApiResult<&Caller> {
+        self.caller.as_ref().ok_or_else(ApiError::unauthenticated)
+    }
+
+    /// Where the caller may do `action` to `object`, worked out once per
+    /// access; nowhere for an anonymous caller.
+    pub fn scope(&self, object: Object, action: Action) -> Scope {
+        let Some(caller) = &self.caller else {
+            return Scope::nothing();
+        };
+        let mut scopes = match self.scopes.lock() {
+            Ok(scopes) => scopes,
+            Err(poisoned) => poisoned.into_inner(),
+        };
+        scopes
+            .entry((object, action))
+            .or_insert_with(|| self.authorizer.scope(&caller.principal, object, action))
+            .clone()
+    }
+
+    /// Where the caller's own rows of `object` (a task it sent, one
+    /// addressed to it) stay visible under `action`.
+    pub fn own_scope(&self, object: Object, action: Action) -> Scope {
+        match &self.caller {
+            Some(caller) => self.authorizer.own_scope(&caller.principal, object, action),
+            None => Scope::nothing(),
+        }
+    }
+
+    /// `check` at one place.
+    pub fn may(&self, domain: &Domain, object: Object, action: Action) -> bool {
+        self.caller.as_ref().is_some_and(|caller| {
+            self.authorizer
+                .check(&caller.principal, domain, object, action)
+        })
+    }
+
+    /// FORBIDDEN unless the caller may do `action` to a city-wide `object`
+    /// (policies, tokens, the calendar).
+    pub fn require_city(&self, object: Object, action: Action) -> ApiResult<()> {
+        self.caller()?;
+        if self.may(&Domain::City, object, action) {
+            Ok(())
+        } else {
+            Err(ApiError::forbidden(object, action))
+        }
+    }
+
+    /// Who changes things: the caller, checked in every grid a change touches.
+    pub fn writer(&self) -> ApiResult<Writer<'_>> {
+        Ok(Writer {
+            db: &self.db,
+            authorizer: &self.authorizer,
+            caller: self.caller()?,
+        })
+    }
+
+    /// `make`'s answer, worked out on first use and kept for this access:
+    /// for what a domain module needs of the caller more than once a
+    /// request (its department, its view of tasks).
+    pub async fn remember<T, F, Fut>(&self, make: F) -> ApiResult<Arc<T>>
+    where
+        T: Send + Sync + 'static,
+        F: FnOnce() -> Fut,
+        Fut: Future<Output = ApiResult<T>>,
+    {
+        let key = TypeId::of::<T>();
+        let known = {
+            let memo = match self.memo.lock() {
+                Ok(memo) => memo,
+                Err(poisoned) => poisoned.into_inner(),
+            };
+            memo.get(&key).cloned()
+        };
+        if let Some(known) = known.and_then(|known| known.downcast::<T>().ok()) {
+            return Ok(known);
+        }
+        let made = Arc::new(make().await?);
+        let mut memo = match self.memo.lock() {
+            Ok(memo) => memo,
+            Err(poisoned) => poisoned.into_inner(),
+        };
+        memo.insert(key, made.clone());
+        Ok(made)
+    }
+
+    /// How residents' protected fields show to the caller, per grid.
+    pub fn residents(&self) -> &ResidentScopes {
+        self.residents.get_or_init(|| match &self.caller {
+            Some(caller) => ResidentScopes::of(&self.authorizer, &caller.principal),
+            None => ResidentScopes::none(),
+        })
+    }
+
+    /// A resident's ID number as the caller may see it; a full one is
+    /// recorded.
+    pub fn id_number(&self, row: &resident::Model) -> Option<String> {
+        match self.residents().id_number(&row.grid_code) {
+            Visibility::Full => {
+                self.reads.note("resident", row.id, "id_number");
+                Some(row.id_number.clone())
+            }
+            Visibility::Masked => Some(mask_id_number(&row.id_number)),
+            Visibility::Hidden => None,
+        }
+    }
+
+    /// A resident's phone as the caller may see it; a full one is recorded.
+    pub fn phone(&self, row: &resident::Model) -> Option<String> {
+        let phone = row.phone.as_deref()?;
+        self.shown_phone(
+            Protected {
+                kind: "resident",
+                id: row.id,
+                field: "phone",
+                grid: &row.grid_code,
+            },
+            phone,
+        )
+    }
+
+    /// A phone that is not a resident's (a lessor's, a citizen reporter's),
+    /// shown as a resident's phone in its grid would be; a full one is
+    /// recorded.
+    pub fn shown_phone(&self, place: Protected<'_>, phone: &str) -> Option<String> {
+        match self.residents().phone(place.grid) {
+            Visibility::Full => {
+                self.reads.note(place.kind, place.id, place.field);
+                Some(phone.to_owned())
+            }
+            Visibility::Masked => Some(mask_phone(phone)),
+            Visibility::Hidden => None,
+        }
+    }
+
+    /// Writes what was read in full since the last call — one audit row
+    /// per kind of row, naming the rows and the fields — before it leaves.
+    /// A failure here must withhold the answer.
+    pub async fn record_reads<C: ConnectionTrait>(&self, db: &C) -> ApiResult<()> {
+        let reads = self.reads.take();
+        if reads.is_empty() {
+            return Ok(());
+        }
+        let Ok(caller) = self.caller() else {
+            return Ok(());
+        };
+        let actor = Actor::from(caller);
+        let mut by_kind: BTreeMap<&str, (Vec<i64>, BTreeSet<&str>)> = BTreeMap::new();
+        for ((kind, id), fields) in reads {
+            let entry = by_kind.entry(kind).or_default();
+            entry.0.push(id);
+            entry.1.extend(fields);
+        }
+        for (kind, (ids, fields)) in by_kind {
+            let action = format!("{kind}.read_unmasked");
+            audit::record(
+                db,
+                &actor,
+                Entry {
+                    action: &action,
+                    object_kind: kind,
+                    object_id: None,
+                    area_code: None,
+                    detail: json!({"ids": ids, "fields": fields}),
+                },
+            )
+            .await?;
+        }
+        Ok(())
+    }
+}
