@@ -141,7 +141,7 @@ impl Grid {
 
     /// The grid's buildings you may see, by code.
     #[graphql(complexity = "super::limits::LIST_COST * child_complexity.max(1)")]
-    async fn buildings(&self, ctx: &Context<'_>) -> Result<Vec<super::homes::Building>> {
+    async fn buildings(&self, ctx: &Context<'_>) -> Result<Vec<super::record::Building>> {
         Ok(ctx
             .loaders()?
             .grid_buildings()
@@ -149,7 +149,7 @@ impl Grid {
             .await?
             .unwrap_or_default()
             .into_iter()
-            .map(super::homes::Building)
+            .map(super::record::Building)
             .collect())
     }
 

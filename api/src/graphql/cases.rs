@@ -14,6 +14,7 @@ use crate::domain::cases::moves::{self, Move, Report};
 use crate::domain::cases::{self, CASE_CURSOR, CaseFilter as Filter};
 use crate::domain::page::PageRequest;
 use crate::error::ApiError;
+use crate::events::Event;
 
 #[derive(Enum, Copy, Clone, Eq, PartialEq)]
 #[graphql(remote = "entities::case::CaseState")]
@@ -733,6 +734,17 @@ pub struct CaseMoveInput {
     card: Option<Supervision>,
 }
 
+/// Tells every replica's subscribers that `row` changed.
+pub async fn case_changed(ctx: &Context<'_>, row: &entities::case::Model) {
+    ctx.state()
+        .events
+        .publish(Event::CaseChanged {
+            case_id: row.id,
+            grid_code: row.grid_code.clone(),
+        })
+        .await;
+}
+
 #[derive(Default)]
 pub struct CasesMutation;
 
@@ -753,7 +765,7 @@ impl CasesMutation {
             urgency: input.urgency.map(Into::into),
         };
         let row = moves::report(ctx.access()?, report).await?;
-        super::events::case_changed(ctx, &row).await;
+        case_changed(ctx, &row).await;
         Ok(Case(row))
     }
 
@@ -800,7 +812,7 @@ impl CasesMutation {
             card: input.card.map(Into::into),
         };
         let row = moves::take(ctx.access()?, id, version, transition.name(), step).await?;
-        super::events::case_changed(ctx, &row).await;
+        case_changed(ctx, &row).await;
         Ok(Case(row))
     }
 }

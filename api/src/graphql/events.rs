@@ -17,17 +17,6 @@ use crate::domain::tasks;
 use crate::error::ApiError;
 use crate::events::Event;
 
-/// Tells every replica's subscribers that `row` changed.
-pub async fn case_changed(ctx: &Context<'_>, row: &entities::case::Model) {
-    ctx.state()
-        .events
-        .publish(Event::CaseChanged {
-            case_id: row.id,
-            grid_code: row.grid_code.clone(),
-        })
-        .await;
-}
-
 /// The subscriber, refused once their credentials have expired.
 pub fn live_caller(ctx: &Context<'_>) -> Result<Caller> {
     let caller = ctx.caller()?;

@@ -5,11 +5,11 @@ use async_graphql::{Context, ID, InputObject, MaybeUndefined, Object, Result};
 use chrono::NaiveDate;
 
 use super::ContextExt;
-use super::homes::{
+use super::inputs::{patch, patch_key};
+use super::record::{
     Building, BuildingUse, Dwelling, Household, HouseholdKind, Occupancy, Organisation,
     OrganisationKind,
 };
-use super::inputs::{patch, patch_key};
 use super::relay::{NodeKind, key_of};
 use crate::domain::writes::Patch;
 use crate::domain::writes::homes::{

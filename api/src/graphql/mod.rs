@@ -11,6 +11,8 @@ mod homes;
 mod inputs;
 mod limits;
 mod loaders;
+mod node;
+mod record;
 mod relay;
 mod resident_changes;
 mod residents;
@@ -34,7 +36,7 @@ pub struct Query(
     stats::StatsQuery,
     cases::CasesQuery,
     tasks::TasksQuery,
-    relay::NodeQuery,
+    node::NodeQuery,
     session::SessionQuery,
     admin::AdminQuery,
 );

@@ -1,33 +1,14 @@
 //! Relay conventions: opaque global IDs, `node(id)`, and connections.
 
 use async_graphql::connection::{Connection, Edge, EmptyFields};
-use async_graphql::{Context, ID, Interface, Object, OutputType, Result};
+use async_graphql::{ID, Object, OutputType, Result};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 
-use super::areas::{Area, Grid};
-use super::homes::{self, Building, Dwelling, Household, Organisation};
-use super::residents::Resident;
 use crate::domain::count::LazyCount;
 use crate::domain::page::Listing;
 use crate::domain::page::encode_cursor;
 use crate::error::ApiError;
-
-/// Anything that can be fetched by its global ID.
-#[derive(Interface)]
-#[graphql(field(name = "id", ty = "ID", desc = "The object's opaque global ID."))]
-pub enum Node {
-    Area(Area),
-    Grid(Grid),
-    Resident(Resident),
-    Household(Household),
-    Dwelling(Dwelling),
-    Building(Building),
-    Organisation(Organisation),
-    Case(super::cases::Case),
-    Task(super::tasks::Task),
-    TaskAssignment(super::tasks::Assignment),
-}
 
 /// The kinds of object a global ID can name.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -127,41 +108,6 @@ where
             .map(|(key, row)| Edge::new(encode_cursor(kind, &key), node(row))),
     );
     connection
-}
-
-#[derive(Default)]
-pub struct NodeQuery;
-
-#[Object]
-impl NodeQuery {
-    /// Fetches any object by its global ID. An ID that names nothing gives null.
-    async fn node(&self, ctx: &Context<'_>, id: ID) -> Result<Option<Node>> {
-        let Some((kind, key)) = parse_global_id(&id) else {
-            return Ok(None);
-        };
-        Ok(match kind {
-            NodeKind::Area => Area::find(ctx, &key).await?.map(Node::Area),
-            NodeKind::Grid => Grid::find(ctx, &key).await?.map(Node::Grid),
-            NodeKind::Resident => Resident::find(ctx, &key).await?.map(Node::Resident),
-            NodeKind::Household => homes::household(ctx, key.parse().ok())
-                .await?
-                .map(Node::Household),
-            NodeKind::Dwelling => homes::dwelling(ctx, key.parse().ok())
-                .await?
-                .map(Node::Dwelling),
-            NodeKind::Building => homes::building(ctx, key.parse().ok())
-                .await?
-                .map(Node::Building),
-            NodeKind::Organisation => homes::organisation(ctx, key.parse().ok())
-                .await?
-                .map(Node::Organisation),
-            NodeKind::Case => super::cases::Case::find(ctx, &key).await?.map(Node::Case),
-            NodeKind::Task => super::tasks::Task::find(ctx, &key).await?.map(Node::Task),
-            NodeKind::TaskAssignment => super::tasks::Assignment::find(ctx, &key)
-                .await?
-                .map(Node::TaskAssignment),
-        })
-    }
 }
 
 /// The numeric key of a global ID that an input field must hold, naming the

@@ -7,8 +7,8 @@ use chrono::NaiveDate;
 
 use super::ContextExt;
 use super::inputs::{optional_key, patch, patch_key};
+use super::record::{CareFlag, HeadRelation, PopulationType, Resident, Sex};
 use super::relay::{NodeKind, key_of};
-use super::residents::{CareFlag, HeadRelation, PopulationType, Resident, Sex};
 use crate::domain::writes::residents::{self as changes, Arrival, Correction, Departure, Entry};
 
 /// A person living in a grid, to add to the record.

@@ -5,7 +5,7 @@
 use async_graphql::{Context, Object, Result, SimpleObject};
 
 use super::ContextExt;
-use super::residents::CareFlag;
+use super::record::CareFlag;
 use crate::domain::areas::parse_code;
 use crate::domain::stats::{self, AGE_BANDS, ShownCounts};
 
