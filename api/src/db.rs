@@ -84,6 +84,23 @@ pub async fn begin_write(db: &DatabaseConnection) -> Result<DatabaseTransaction,
     .await
 }
 
+/// Serialises the transactions that name the same `key` until they end:
+/// for work that reads, then writes what it read ("the next free number",
+/// "fewer than ten attempts"). SQLite's write transactions already run one
+/// at a time; PostgreSQL takes an advisory lock on the key.
+pub async fn serialise(txn: &DatabaseTransaction, key: &str) -> Result<(), sea_orm::DbErr> {
+    use sea_orm::{ConnectionTrait, Statement};
+    if txn.get_database_backend() == DbBackend::Postgres {
+        txn.execute_raw(Statement::from_sql_and_values(
+            DbBackend::Postgres,
+            "SELECT pg_advisory_xact_lock(hashtext($1))",
+            [key.into()],
+        ))
+        .await?;
+    }
+    Ok(())
+}
+
 /// Applies every migration not yet applied.
 pub async fn migrate(db: &DatabaseConnection) -> Result<(), DbSetupError> {
     Migrator::up(db, None).await.map_err(DbSetupError::Migrate)

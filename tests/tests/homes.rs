@@ -217,3 +217,37 @@ async fn households_buildings_and_organisations_walk_in_the_order_asked_for() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn creators_in_one_grid_at_once_all_get_a_number() {
+    gridgov_tests::on_each_backend(|server| async move {
+        let grid = "420502003001001";
+        let worker = server.as_user(&format!("worker-{grid}")).await;
+        let buildings = (0..6).map(|n| {
+            worker.graphql(
+                "mutation($input: CreateBuildingInput!) { createBuilding(input: $input) { code } }",
+                serde_json::json!({"input": {"gridCode": grid, "name": format!("新楼{n}"), "address": "x", "floors": 6}}),
+            )
+        });
+        let households = (0..6).map(|_| {
+            worker.graphql(
+                "mutation($input: CreateHouseholdInput!) { createHousehold(input: $input) { number } }",
+                serde_json::json!({"input": {"gridCode": grid, "address": "x"}}),
+            )
+        });
+        let (buildings, households) = tokio::join!(
+            futures_util::future::join_all(buildings),
+            futures_util::future::join_all(households)
+        );
+        for (list, field, key) in [(buildings, "createBuilding", "code"), (households, "createHousehold", "number")] {
+            let mut codes = std::collections::BTreeSet::new();
+            for body in &list {
+                assert!(body.get("errors").is_none(), "[{:?}] {field}: {body}", server.backend);
+                codes.insert(body["data"][field][key].as_str().expect("a code").to_owned());
+            }
+            assert_eq!(codes.len(), list.len(), "{field}: every creator its own number");
+        }
+        server
+    })
+    .await;
+}

@@ -11,8 +11,7 @@ use chrono::{Duration, Utc};
 use entities::sign_in_attempt;
 use sea_orm::ActiveValue::{NotSet, Set};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait, PaginatorTrait,
-    QueryFilter, Statement,
+    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter,
 };
 
 use crate::error::{ApiError, ApiResult};
@@ -27,14 +26,7 @@ pub struct Reservation(i64);
 /// Reserves one attempt for `username`, or RATE_LIMITED when the window is full.
 pub async fn reserve(db: &DatabaseConnection, username: &str) -> ApiResult<Reservation> {
     let txn = crate::db::begin_write(db).await?;
-    if txn.get_database_backend() == DbBackend::Postgres {
-        txn.execute_raw(Statement::from_sql_and_values(
-            DbBackend::Postgres,
-            "SELECT pg_advisory_xact_lock(hashtext($1))",
-            [username.into()],
-        ))
-        .await?;
-    }
+    crate::db::serialise(&txn, &format!("sign-in:{username}")).await?;
     let now = Utc::now();
     let window_start = now - Duration::minutes(WINDOW_MINUTES);
     sign_in_attempt::Entity::delete_many()

@@ -15,7 +15,7 @@ use sea_orm::{
 use serde_json::json;
 
 use super::fields::{bounded, optional_phone, optional_text, text};
-use super::{Patch, Writer, duplicate, save};
+use super::{Changes, Patch, Writer, duplicate, save};
 use crate::domain::access::Access;
 use crate::error::{ApiError, ApiResult};
 
@@ -23,14 +23,17 @@ const HOUSEHOLD_TAKEN: &str = "a household with this number exists";
 
 /// The next free code of the form `grid` + `width` digits, one above the
 /// highest in use (codes of one grid all have one width, so text order is
-/// number order).
-async fn next_code<E: EntityTrait>(
+/// number order). Creators in one grid take their numbers one after the
+/// other, so two at once both succeed, with two numbers.
+async fn next_code<E: EntityTrait + Default>(
     txn: &DatabaseTransaction,
     code: E::Column,
     grid_column: E::Column,
     grid: &str,
     width: usize,
 ) -> ApiResult<String> {
+    let table = E::default().table_name().to_owned();
+    crate::db::serialise(txn, &format!("{table}:{grid}")).await?;
     let highest: Option<String> = E::find()
         .select_only()
         .column(code)
@@ -154,55 +157,42 @@ pub async fn update_household(
     version: i32,
     change: HouseholdChange,
 ) -> ApiResult<household::Model> {
-    let w = &access.writer()?;
-    let txn = w.begin().await?;
-    let current = w.load::<household::Entity>(&txn, id, version).await?;
-    let mut changes = <household::ActiveModel as Default>::default();
-    let mut changed: Vec<&str> = Vec::new();
-    if let Some(kind) = change.kind {
-        changes.kind = Set(kind);
-        changed.push("kind");
-    }
-    if let Some(address) = &change.address {
-        changes.address = Set(text("address", address, 255)?);
-        changed.push("address");
-    }
-    match change.dwelling_id {
-        Patch::Keep => {}
-        Patch::Clear => {
-            changes.dwelling_id = Set(None);
-            changed.push("dwelling");
+    let w = access.writer()?;
+    w.update::<household::Entity>(id, version, "household.update", async |txn, current| {
+        let mut changes = Changes::<household::ActiveModel>::default();
+        if let Some(kind) = change.kind {
+            changes.values.kind = Set(kind);
+            changes.fields.push("kind");
         }
-        Patch::Set(dwelling_id) => {
-            let place = w
-                .place(&txn, Some(&current.grid_code), Some(dwelling_id))
-                .await?;
-            changes.dwelling_id = Set(place.dwelling_id);
-            changed.push("dwelling");
+        if let Some(address) = &change.address {
+            changes.values.address = Set(text("address", address, 255)?);
+            changes.fields.push("address");
         }
-    }
-    if let Some(head) = change.head_resident_id
-        && Some(head) != current.head_resident_id
-    {
-        change_head(w, &txn, &current, head).await?;
-        changes.head_resident_id = Set(Some(head));
-        changed.push("head");
-    }
-    if changed.is_empty() {
-        return Err(ApiError::bad_input("input", "nothing to change"));
-    }
-    let row = save::<household::Entity>(&txn, id, version, changes).await?;
-    w.audit(
-        &txn,
-        "household.update",
-        "household",
-        id,
-        &row.grid_code,
-        json!({ "fields": changed, "head": row.head_resident_id }),
-    )
-    .await?;
-    txn.commit().await?;
-    Ok(row)
+        match change.dwelling_id {
+            Patch::Keep => {}
+            Patch::Clear => {
+                changes.values.dwelling_id = Set(None);
+                changes.fields.push("dwelling");
+            }
+            Patch::Set(dwelling_id) => {
+                let place = w
+                    .place(txn, Some(&current.grid_code), Some(dwelling_id))
+                    .await?;
+                changes.values.dwelling_id = Set(place.dwelling_id);
+                changes.fields.push("dwelling");
+            }
+        }
+        if let Some(head) = change.head_resident_id
+            && Some(head) != current.head_resident_id
+        {
+            change_head(&w, txn, current, head).await?;
+            changes.values.head_resident_id = Set(Some(head));
+            changes.fields.push("head");
+            changes.detail.insert("head".to_owned(), json!(head));
+        }
+        Ok(changes)
+    })
+    .await
 }
 
 /// Makes `head` the head of `household`: both the new and the old head's
@@ -327,61 +317,47 @@ pub async fn update_building(
     version: i32,
     fields: BuildingFields,
 ) -> ApiResult<building::Model> {
-    let w = &access.writer()?;
-    let txn = w.begin().await?;
-    let current = w.load::<building::Entity>(&txn, id, version).await?;
-    let mut changes = <building::ActiveModel as Default>::default();
-    let mut changed: Vec<&str> = Vec::new();
-    if let Some(name) = &fields.name {
-        changes.name = Set(text("name", name, 128)?);
-        changed.push("name");
-    }
-    if let Some(address) = &fields.address {
-        changes.address = Set(text("address", address, 255)?);
-        changed.push("address");
-    }
-    if let Some(use_kind) = fields.use_kind {
-        changes.use_kind = Set(use_kind);
-        changed.push("use_kind");
-    }
-    let (highest_floor, highest_unit) = occupied_extent(&txn, current.id).await?;
-    if let Some(floors) = fields.floors {
-        let floors = bounded("floors", floors, 1, MAX_FLOORS)?;
-        if floors < highest_floor {
-            return Err(ApiError::bad_input(
-                "floors",
-                format!("a dwelling is recorded on floor {highest_floor}"),
-            ));
+    let w = access.writer()?;
+    w.update::<building::Entity>(id, version, "building.update", async |txn, current| {
+        let mut changes = Changes::<building::ActiveModel>::default();
+        if let Some(name) = &fields.name {
+            changes.values.name = Set(text("name", name, 128)?);
+            changes.fields.push("name");
         }
-        changes.floors = Set(floors);
-        changed.push("floors");
-    }
-    if let Some(units) = fields.units {
-        let units = bounded("units", units, 1, MAX_UNITS)?;
-        if units < highest_unit {
-            return Err(ApiError::bad_input(
-                "units",
-                format!("a dwelling is recorded in unit {highest_unit}"),
-            ));
+        if let Some(address) = &fields.address {
+            changes.values.address = Set(text("address", address, 255)?);
+            changes.fields.push("address");
         }
-        changes.units = Set(units);
-        changed.push("units");
-    }
-    if changed.is_empty() {
-        return Err(ApiError::bad_input("input", "nothing to change"));
-    }
-    let row = save::<building::Entity>(&txn, id, version, changes).await?;
-    w.audit(
-        &txn,
-        "building.update",
-        "building",
-        id,
-        &row.grid_code,
-        json!({ "fields": changed }),
-    )
-    .await?;
-    txn.commit().await?;
-    Ok(row)
+        if let Some(use_kind) = fields.use_kind {
+            changes.values.use_kind = Set(use_kind);
+            changes.fields.push("use_kind");
+        }
+        let (highest_floor, highest_unit) = occupied_extent(txn, current.id).await?;
+        if let Some(floors) = fields.floors {
+            let floors = bounded("floors", floors, 1, MAX_FLOORS)?;
+            if floors < highest_floor {
+                return Err(ApiError::bad_input(
+                    "floors",
+                    format!("a dwelling is recorded on floor {highest_floor}"),
+                ));
+            }
+            changes.values.floors = Set(floors);
+            changes.fields.push("floors");
+        }
+        if let Some(units) = fields.units {
+            let units = bounded("units", units, 1, MAX_UNITS)?;
+            if units < highest_unit {
+                return Err(ApiError::bad_input(
+                    "units",
+                    format!("a dwelling is recorded in unit {highest_unit}"),
+                ));
+            }
+            changes.values.units = Set(units);
+            changes.fields.push("units");
+        }
+        Ok(changes)
+    })
+    .await
 }
 
 /// The highest floor and unit any dwelling of the building is on.
@@ -472,73 +448,61 @@ pub async fn update_dwelling(
     version: i32,
     fields: DwellingFields,
 ) -> ApiResult<dwelling::Model> {
-    let w = &access.writer()?;
-    let txn = w.begin().await?;
-    let current = w.load::<dwelling::Entity>(&txn, id, version).await?;
-    let building = building::Entity::find_by_id(current.building_id)
-        .one(&txn)
-        .await?
-        .ok_or(ApiError::NotFound("building"))?;
-    let mut changes = <dwelling::ActiveModel as Default>::default();
-    let mut changed: Vec<&str> = Vec::new();
-    let unit = match fields.unit {
-        Some(unit) => {
-            changed.push("unit");
-            bounded("unit", unit, 1, building.units)?
+    let w = access.writer()?;
+    w.update::<dwelling::Entity>(id, version, "dwelling.update", async |txn, current| {
+        let building = building::Entity::find_by_id(current.building_id)
+            .one(txn)
+            .await?
+            .ok_or(ApiError::NotFound("building"))?;
+        let mut changes = Changes::<dwelling::ActiveModel>::default();
+        let unit = match fields.unit {
+            Some(unit) => {
+                changes.fields.push("unit");
+                bounded("unit", unit, 1, building.units)?
+            }
+            None => current.unit,
+        };
+        if let Some(floor) = fields.floor {
+            changes.values.floor = Set(floor_in(&building, floor)?);
+            changes.fields.push("floor");
         }
-        None => current.unit,
-    };
-    if let Some(floor) = fields.floor {
-        changes.floor = Set(floor_in(&building, floor)?);
-        changed.push("floor");
-    }
-    let room = match &fields.room {
-        Some(room) => {
-            changed.push("room");
-            text("room", room, 16)?
+        let room = match &fields.room {
+            Some(room) => {
+                changes.fields.push("room");
+                text("room", room, 16)?
+            }
+            None => current.room.clone(),
+        };
+        if unit != current.unit || room != current.room {
+            refuse_same_room(txn, building.id, unit, &room, Some(id)).await?;
+            changes.values.unit = Set(unit);
+            changes.values.room = Set(room);
         }
-        None => current.room.clone(),
-    };
-    if unit != current.unit || room != current.room {
-        refuse_same_room(&txn, building.id, unit, &room, Some(id)).await?;
-        changes.unit = Set(unit);
-        changes.room = Set(room);
-    }
-    if !fields.area_sqm.is_keep() {
-        changes.area_sqm = Set(area(&fields.area_sqm, current.area_sqm)?);
-        changed.push("area_sqm");
-    }
-    let occupancy = fields.occupancy.unwrap_or(current.occupancy);
-    if fields.occupancy.is_some() {
-        changes.occupancy = Set(occupancy);
-        changed.push("occupancy");
-    }
-    if fields.occupancy.is_some() || !fields.lessor_name.is_keep() || !fields.lessor_phone.is_keep()
-    {
-        let (name, phone) = lessor(
-            occupancy,
-            &fields,
-            (current.lessor_name.clone(), current.lessor_phone.clone()),
-        )?;
-        changes.lessor_name = Set(name);
-        changes.lessor_phone = Set(phone);
-        changed.push("lessor");
-    }
-    if changed.is_empty() {
-        return Err(ApiError::bad_input("input", "nothing to change"));
-    }
-    let row = save::<dwelling::Entity>(&txn, id, version, changes).await?;
-    w.audit(
-        &txn,
-        "dwelling.update",
-        "dwelling",
-        id,
-        &row.grid_code,
-        json!({ "fields": changed }),
-    )
-    .await?;
-    txn.commit().await?;
-    Ok(row)
+        if !fields.area_sqm.is_keep() {
+            changes.values.area_sqm = Set(area(&fields.area_sqm, current.area_sqm)?);
+            changes.fields.push("area_sqm");
+        }
+        let occupancy = fields.occupancy.unwrap_or(current.occupancy);
+        if fields.occupancy.is_some() {
+            changes.values.occupancy = Set(occupancy);
+            changes.fields.push("occupancy");
+        }
+        if fields.occupancy.is_some()
+            || !fields.lessor_name.is_keep()
+            || !fields.lessor_phone.is_keep()
+        {
+            let (name, phone) = lessor(
+                occupancy,
+                &fields,
+                (current.lessor_name.clone(), current.lessor_phone.clone()),
+            )?;
+            changes.values.lessor_name = Set(name);
+            changes.values.lessor_phone = Set(phone);
+            changes.fields.push("lessor");
+        }
+        Ok(changes)
+    })
+    .await
 }
 
 fn floor_in(building: &building::Model, floor: i32) -> ApiResult<i32> {
@@ -717,78 +681,64 @@ pub async fn update_organisation(
     version: i32,
     fields: OrganisationFields,
 ) -> ApiResult<organisation::Model> {
-    let w = &access.writer()?;
-    let txn = w.begin().await?;
-    let current = w.load::<organisation::Entity>(&txn, id, version).await?;
-    let mut changes = <organisation::ActiveModel as Default>::default();
-    let mut changed: Vec<&str> = Vec::new();
-    if let Some(name) = &fields.name {
-        changes.name = Set(text("name", name, 128)?);
-        changed.push("name");
-    }
-    if let Some(kind) = fields.kind {
-        changes.kind = Set(kind);
-        changed.push("kind");
-    }
-    if let Some(address) = &fields.address {
-        changes.address = Set(text("address", address, 255)?);
-        changed.push("address");
-    }
-    if let Some(person) = &fields.legal_representative {
-        changes.legal_representative = Set(text("legalRepresentative", person, 64)?);
-        changed.push("legal_representative");
-    }
-    if let Some(phone) = fields
-        .phone
-        .checked(|phone| optional_phone("phone", Some(phone)))?
-    {
-        changes.phone = Set(phone);
-        changed.push("phone");
-    }
-    match fields.building_id {
-        Patch::Keep => {}
-        Patch::Clear => {
-            changes.building_id = Set(None);
-            changed.push("building");
+    let w = access.writer()?;
+    w.update::<organisation::Entity>(id, version, "organisation.update", async |txn, current| {
+        let mut changes = Changes::<organisation::ActiveModel>::default();
+        if let Some(name) = &fields.name {
+            changes.values.name = Set(text("name", name, 128)?);
+            changes.fields.push("name");
         }
-        Patch::Set(building_id) => {
-            let building = w
-                .reference::<building::Entity>(&txn, "buildingId", building_id)
-                .await?;
-            if building.grid_code != current.grid_code {
-                return Err(ApiError::bad_input(
-                    "buildingId",
-                    "the building is in another grid",
-                ));
+        if let Some(kind) = fields.kind {
+            changes.values.kind = Set(kind);
+            changes.fields.push("kind");
+        }
+        if let Some(address) = &fields.address {
+            changes.values.address = Set(text("address", address, 255)?);
+            changes.fields.push("address");
+        }
+        if let Some(person) = &fields.legal_representative {
+            changes.values.legal_representative = Set(text("legalRepresentative", person, 64)?);
+            changes.fields.push("legal_representative");
+        }
+        if let Some(phone) = fields
+            .phone
+            .checked(|phone| optional_phone("phone", Some(phone)))?
+        {
+            changes.values.phone = Set(phone);
+            changes.fields.push("phone");
+        }
+        match fields.building_id {
+            Patch::Keep => {}
+            Patch::Clear => {
+                changes.values.building_id = Set(None);
+                changes.fields.push("building");
             }
-            changes.building_id = Set(Some(building.id));
-            changed.push("building");
+            Patch::Set(building_id) => {
+                let building = w
+                    .reference::<building::Entity>(txn, "buildingId", building_id)
+                    .await?;
+                if building.grid_code != current.grid_code {
+                    return Err(ApiError::bad_input(
+                        "buildingId",
+                        "the building is in another grid",
+                    ));
+                }
+                changes.values.building_id = Set(Some(building.id));
+                changes.fields.push("building");
+            }
         }
-    }
-    if !fields.licence_number.is_keep() || !fields.licence_expires_on.is_keep() {
-        let (number, expires) = licence(
-            &fields,
-            (current.licence_number.clone(), current.licence_expires_on),
-        )?;
-        changes.licence_number = Set(number);
-        changes.licence_expires_on = Set(expires);
-        changed.push("licence");
-    }
-    if changed.is_empty() {
-        return Err(ApiError::bad_input("input", "nothing to change"));
-    }
-    let row = save::<organisation::Entity>(&txn, id, version, changes).await?;
-    w.audit(
-        &txn,
-        "organisation.update",
-        "organisation",
-        id,
-        &row.grid_code,
-        json!({ "fields": changed }),
-    )
-    .await?;
-    txn.commit().await?;
-    Ok(row)
+        if !fields.licence_number.is_keep() || !fields.licence_expires_on.is_keep() {
+            let (number, expires) = licence(
+                &fields,
+                (current.licence_number.clone(), current.licence_expires_on),
+            )?;
+            changes.values.licence_number = Set(number);
+            changes.values.licence_expires_on = Set(expires);
+            changes.fields.push("licence");
+        }
+        Ok(changes)
+    })
+    .await
 }
 
 /// A licence expiry needs a licence number; clearing the number drops it.

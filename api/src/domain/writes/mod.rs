@@ -165,6 +165,56 @@ impl Writer<'_> {
     }
 }
 
+/// What an edit of one row changes: the new values, the names of the fields
+/// they set, and what the audit row says beside those names.
+#[derive(Default)]
+pub struct Changes<A> {
+    pub values: A,
+    pub fields: Vec<&'static str>,
+    pub detail: serde_json::Map<String, Value>,
+}
+
+impl Writer<'_> {
+    /// The skeleton every update of a versioned row shares: in one
+    /// transaction, load the row as read at `version` (NOT_FOUND, FORBIDDEN
+    /// or CONFLICT as [`Writer::load`] says), let `edit` decide the changes
+    /// by the write's own rules, refuse an edit that changes nothing, save
+    /// against the version, write the audit row `action`, commit.
+    pub async fn update<E>(
+        &self,
+        id: i64,
+        version: i32,
+        action: &str,
+        edit: impl AsyncFnOnce(&DatabaseTransaction, &E::Model) -> ApiResult<Changes<E::ActiveModel>>,
+    ) -> ApiResult<E::Model>
+    where
+        E: Versioned,
+        E::Model: IntoActiveModel<E::ActiveModel>,
+        E::ActiveModel: ActiveModelTrait<Entity = E> + Send,
+    {
+        let txn = self.begin().await?;
+        let current = self.load::<E>(&txn, id, version).await?;
+        let changes = edit(&txn, &current).await?;
+        if changes.fields.is_empty() {
+            return Err(ApiError::bad_input("input", "nothing to change"));
+        }
+        let row = save::<E>(&txn, id, version, changes.values).await?;
+        let mut detail = changes.detail;
+        detail.insert("fields".to_owned(), serde_json::json!(changes.fields));
+        self.audit(
+            &txn,
+            action,
+            E::KIND,
+            id,
+            E::grid(&row),
+            Value::Object(detail),
+        )
+        .await?;
+        txn.commit().await?;
+        Ok(row)
+    }
+}
+
 fn stale(kind: &str, sent: i32, current: Option<i32>) -> ApiError {
     let now = match current {
         Some(current) => format!("it is at {current}"),
