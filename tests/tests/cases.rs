@@ -78,14 +78,25 @@ async fn department_id(client: &Client<'_>, code: &str) -> String {
         .to_owned()
 }
 
-#[tokio::test]
-async fn a_case_goes_round_the_loop_with_a_rework_and_every_step_is_decided_and_kept() {
-    on_each_backend(|server| async move {
+/// One case going round the loop, and the people who move it: each step of
+/// the scenario is a function of its own, so a failure names the step.
+struct Loop<'a> {
+    server: &'a TestServer,
+    worker: Client<'a>,
+    operator: Client<'a>,
+    officer: Client<'a>,
+    other_officer: Client<'a>,
+    manager: Client<'a>,
+    live: gridgov_tests::Live,
+    held: Held,
+    deadline: chrono::DateTime<Utc>,
+    timeline: Vec<Value>,
+}
+
+impl<'a> Loop<'a> {
+    /// A worker on rounds reports a missing manhole cover, watched live.
+    async fn report(server: &'a TestServer) -> Loop<'a> {
         let worker = server.as_user(&format!("worker-{GRID}")).await;
-        let operator = server.as_user("operator").await;
-        let officer = server.as_user("officer-police-420502").await;
-        let other_officer = server.as_user("officer-hrss-420502").await;
-        let manager = server.as_user(&format!("community-{COMMUNITY}")).await;
         let mut live = server
             .subscribe(
                 &server.token_for(&format!("worker-{GRID}")).await,
@@ -94,8 +105,6 @@ async fn a_case_goes_round_the_loop_with_a_rework_and_every_step_is_decided_and_
             )
             .await;
         live.until_live(|| probe(&worker, GRID)).await;
-
-        // Report: a worker on rounds.
         let body = worker
             .graphql(
                 REPORT,
@@ -106,14 +115,32 @@ async fn a_case_goes_round_the_loop_with_a_rework_and_every_step_is_decided_and_
         let reported = body["data"]["reportCase"].clone();
         assert_eq!(reported["state"], "REPORTED", "{body:#}");
         assert_eq!(reported["source"], "GRID_WORKER");
-        assert!(reported["number"].as_str().is_some_and(|n| n.starts_with("AJ")));
-        let mut held = Held {
-            id: reported["id"].as_str().expect("id").to_owned(),
-            version: reported["version"].as_i64().expect("version"),
-        };
-        // Nobody else's grid: a neighbour cannot report here (and is told
-        // what it would be told of a grid that does not exist).
-        let neighbour = server.as_user("worker-420502003001002").await;
+        assert!(
+            reported["number"]
+                .as_str()
+                .is_some_and(|n| n.starts_with("AJ"))
+        );
+        Loop {
+            server,
+            worker,
+            operator: server.as_user("operator").await,
+            officer: server.as_user("officer-police-420502").await,
+            other_officer: server.as_user("officer-hrss-420502").await,
+            manager: server.as_user(&format!("community-{COMMUNITY}")).await,
+            live,
+            held: Held {
+                id: reported["id"].as_str().expect("id").to_owned(),
+                version: reported["version"].as_i64().expect("version"),
+            },
+            deadline: Utc::now(),
+            timeline: Vec::new(),
+        }
+    }
+
+    /// A neighbour cannot report into the grid (and is told what it would
+    /// be told of a grid that does not exist).
+    async fn a_neighbour_cannot_report_here(&self) {
+        let neighbour = self.server.as_user("worker-420502003001002").await;
         let body = neighbour
             .graphql(
                 REPORT,
@@ -121,68 +148,133 @@ async fn a_case_goes_round_the_loop_with_a_rework_and_every_step_is_decided_and_
             )
             .await;
         assert_eq!(error_code(&body), Some("BAD_USER_INPUT"), "{body:#}");
+    }
 
-        // Wrong state, wrong person, missing input.
-        let body = refused(&worker, &held, "CHECK_PASSED", json!({})).await;
+    /// Wrong state, wrong person, missing input; then verified and filed,
+    /// which starts a two-working-day clock.
+    async fn verified_and_filed(&mut self) {
+        let body = refused(&self.worker, &self.held, "CHECK_PASSED", json!({})).await;
         assert_eq!(error_code(&body), Some("INVALID_STATE"));
-        step(&worker, &mut held, "VERIFY", json!({})).await;
-        let body = refused(&worker, &held, "FILE", json!({"categoryCode": "D0202"})).await;
-        assert_eq!(error_code(&body), Some("FORBIDDEN"), "a worker does not file");
-        let body = refused(&operator, &held, "FILE", json!({"categoryCode": "D02"})).await;
+        step(&self.worker, &mut self.held, "VERIFY", json!({})).await;
+        let body = refused(
+            &self.worker,
+            &self.held,
+            "FILE",
+            json!({"categoryCode": "D0202"}),
+        )
+        .await;
+        assert_eq!(
+            error_code(&body),
+            Some("FORBIDDEN"),
+            "a worker does not file"
+        );
+        let body = refused(
+            &self.operator,
+            &self.held,
+            "FILE",
+            json!({"categoryCode": "D02"}),
+        )
+        .await;
         assert_eq!(body["errors"][0]["extensions"]["field"], "categoryCode");
-
         let filed = step(
-            &operator,
-            &mut held,
+            &self.operator,
+            &mut self.held,
             "FILE",
             json!({"categoryCode": "D0202", "urgency": "NORMAL"}),
         )
         .await;
         assert_eq!(filed["state"], "FILED");
         assert_eq!(filed["light"], "GREEN");
-        let deadline: chrono::DateTime<Utc> =
-            filed["deadlineAt"].as_str().expect("a deadline").parse().expect("RFC 3339");
-        assert!(deadline > Utc::now() + chrono::Duration::hours(17), "two working days");
+        self.deadline = filed["deadlineAt"]
+            .as_str()
+            .expect("a deadline")
+            .parse()
+            .expect("RFC 3339");
+        assert!(
+            self.deadline > Utc::now() + chrono::Duration::hours(17),
+            "two working days"
+        );
+    }
 
-        // Dispatch: only to a department answering for the duty.
-        let market = department_id(&operator, "market-420502").await;
-        let police = department_id(&operator, "police-420502").await;
-        let body = refused(&operator, &held, "DISPATCH", json!({"departmentId": market})).await;
-        assert_eq!(body["errors"][0]["extensions"]["field"], "departmentId", "{body:#}");
-        let dispatched = step(&operator, &mut held, "DISPATCH", json!({"departmentId": police})).await;
+    /// Dispatched only to a department answering for the duty; another
+    /// department does not even see it.
+    async fn dispatched_to_the_duty(&mut self) {
+        let market = department_id(&self.operator, "market-420502").await;
+        let police = department_id(&self.operator, "police-420502").await;
+        let body = refused(
+            &self.operator,
+            &self.held,
+            "DISPATCH",
+            json!({"departmentId": market}),
+        )
+        .await;
+        assert_eq!(
+            body["errors"][0]["extensions"]["field"], "departmentId",
+            "{body:#}"
+        );
+        let dispatched = step(
+            &self.operator,
+            &mut self.held,
+            "DISPATCH",
+            json!({"departmentId": police}),
+        )
+        .await;
         assert_eq!(dispatched["department"]["code"], "police-420502");
-
-        // Another department does not even see it.
-        let body = refused(&other_officer, &held, "ACCEPT", json!({})).await;
+        let body = refused(&self.other_officer, &self.held, "ACCEPT", json!({})).await;
         assert_eq!(error_code(&body), Some("NOT_FOUND"), "{body:#}");
+    }
 
-        // Two accepts of one version at once: one wins, one is told.
+    /// Two accepts of one version at once: one wins, one is told.
+    async fn one_of_two_accepts_wins(&mut self) {
+        let held = &self.held;
         let (a, b) = tokio::join!(
-            officer.graphql(MOVE, json!({"id": held.id, "v": held.version, "t": "ACCEPT"})),
-            officer.graphql(MOVE, json!({"id": held.id, "v": held.version, "t": "ACCEPT"})),
+            self.officer.graphql(
+                MOVE,
+                json!({"id": held.id, "v": held.version, "t": "ACCEPT"})
+            ),
+            self.officer.graphql(
+                MOVE,
+                json!({"id": held.id, "v": held.version, "t": "ACCEPT"})
+            ),
         );
         let codes = [error_code(&a), error_code(&b)];
-        assert_eq!(codes.iter().filter(|c| c.is_none()).count(), 1, "{a:#} {b:#}");
+        assert_eq!(
+            codes.iter().filter(|c| c.is_none()).count(),
+            1,
+            "{a:#} {b:#}"
+        );
         assert!(codes.contains(&Some("CONFLICT")), "{a:#} {b:#}");
         let winner = if error_code(&a).is_none() { &a } else { &b };
         assert_eq!(winner["data"]["moveCase"]["state"], "IN_PROGRESS");
-        held.version = winner["data"]["moveCase"]["version"].as_i64().expect("version");
+        self.held.version = winner["data"]["moveCase"]["version"]
+            .as_i64()
+            .expect("version");
+    }
 
-        // More time, asked for and granted.
-        let later = (deadline + chrono::Duration::days(3)).to_rfc3339();
-        let body = refused(&operator, &held, "EXTEND", json!({})).await;
-        assert_eq!(error_code(&body), Some("INVALID_STATE"), "nothing asked yet");
+    /// More time, asked for by the department and granted by the operator.
+    async fn more_time_asked_and_granted(&mut self) {
+        let later = (self.deadline + chrono::Duration::days(3)).to_rfc3339();
+        let body = refused(&self.operator, &self.held, "EXTEND", json!({})).await;
+        assert_eq!(
+            error_code(&body),
+            Some("INVALID_STATE"),
+            "nothing asked yet"
+        );
         let asked = step(
-            &officer,
-            &mut held,
+            &self.officer,
+            &mut self.held,
             "REQUEST_EXTENSION",
             json!({"note": "需协调物业", "deadlineAt": later}),
         )
         .await;
         assert_eq!(asked["pendingRequest"], "EXTENSION");
-        let body = refused(&officer, &held, "EXTEND", json!({})).await;
-        assert_eq!(error_code(&body), Some("FORBIDDEN"), "a department does not grant itself");
-        let extended = step(&operator, &mut held, "EXTEND", json!({})).await;
+        let body = refused(&self.officer, &self.held, "EXTEND", json!({})).await;
+        assert_eq!(
+            error_code(&body),
+            Some("FORBIDDEN"),
+            "a department does not grant itself"
+        );
+        let extended = step(&self.operator, &mut self.held, "EXTEND", json!({})).await;
         assert_eq!(extended["extensionCount"], 1);
         assert_eq!(extended["pendingRequest"], Value::Null);
         let new_deadline: chrono::DateTime<Utc> = extended["deadlineAt"]
@@ -190,40 +282,79 @@ async fn a_case_goes_round_the_loop_with_a_rework_and_every_step_is_decided_and_
             .expect("deadline")
             .parse()
             .expect("RFC 3339");
-        assert_eq!(new_deadline.timestamp(), (deadline + chrono::Duration::days(3)).timestamp());
+        assert_eq!(
+            new_deadline.timestamp(),
+            (self.deadline + chrono::Duration::days(3)).timestamp()
+        );
+    }
 
-        // Handled, checked and failed: back to the same department.
-        let body = refused(&officer, &held, "HANDLE", json!({})).await;
+    /// Handled, checked and failed: back to the same department, then
+    /// handled again and passed.
+    async fn reworked_then_passed(&mut self) {
+        let body = refused(&self.officer, &self.held, "HANDLE", json!({})).await;
         assert_eq!(body["errors"][0]["extensions"]["field"], "evidence");
         let evidence = json!({"evidence": ["https://evidence.example/manhole/after.jpg"], "note": "已补装井盖"});
-        step(&officer, &mut held, "HANDLE", evidence.clone()).await;
-        let reworked = step(&worker, &mut held, "CHECK_FAILED", json!({"note": "井盖松动"})).await;
+        step(&self.officer, &mut self.held, "HANDLE", evidence.clone()).await;
+        let reworked = step(
+            &self.worker,
+            &mut self.held,
+            "CHECK_FAILED",
+            json!({"note": "井盖松动"}),
+        )
+        .await;
         assert_eq!(reworked["state"], "DISPATCHED");
         assert_eq!(reworked["reworkCount"], 1);
         assert_eq!(reworked["department"]["code"], "police-420502");
-        step(&officer, &mut held, "ACCEPT", json!({})).await;
-        step(&officer, &mut held, "HANDLE", evidence).await;
-        step(&worker, &mut held, "CHECK_PASSED", json!({})).await;
-        let body = refused(&worker, &held, "CLOSE", json!({})).await;
-        assert_eq!(error_code(&body), Some("FORBIDDEN"), "a worker does not close");
-        let closed = step(&manager, &mut held, "CLOSE", json!({})).await;
-        assert_eq!(closed["light"], Value::Null, "a closed case has no light");
-        let body = refused(&worker, &held, "EVALUATE", json!({"satisfaction": 6})).await;
-        assert_eq!(body["errors"][0]["extensions"]["field"], "satisfaction");
-        let evaluated = step(&worker, &mut held, "EVALUATE", json!({"satisfaction": 5})).await;
-        assert_eq!(evaluated["state"], "EVALUATED");
-        let body = refused(&manager, &held, "ESCALATE", json!({"note": "x"})).await;
-        assert_eq!(error_code(&body), Some("INVALID_STATE"), "only open cases");
+        step(&self.officer, &mut self.held, "ACCEPT", json!({})).await;
+        step(&self.officer, &mut self.held, "HANDLE", evidence).await;
+        step(&self.worker, &mut self.held, "CHECK_PASSED", json!({})).await;
+    }
 
-        // The timeline holds every step, in order, each with its actor.
-        let data = manager
+    /// Closed by the community (not the worker) and evaluated; then no
+    /// longer open to supervision.
+    async fn closed_and_evaluated(&mut self) {
+        let body = refused(&self.worker, &self.held, "CLOSE", json!({})).await;
+        assert_eq!(
+            error_code(&body),
+            Some("FORBIDDEN"),
+            "a worker does not close"
+        );
+        let closed = step(&self.manager, &mut self.held, "CLOSE", json!({})).await;
+        assert_eq!(closed["light"], Value::Null, "a closed case has no light");
+        let body = refused(
+            &self.worker,
+            &self.held,
+            "EVALUATE",
+            json!({"satisfaction": 6}),
+        )
+        .await;
+        assert_eq!(body["errors"][0]["extensions"]["field"], "satisfaction");
+        let evaluated = step(
+            &self.worker,
+            &mut self.held,
+            "EVALUATE",
+            json!({"satisfaction": 5}),
+        )
+        .await;
+        assert_eq!(evaluated["state"], "EVALUATED");
+        let body = refused(&self.manager, &self.held, "ESCALATE", json!({"note": "x"})).await;
+        assert_eq!(error_code(&body), Some("INVALID_STATE"), "only open cases");
+    }
+
+    /// The timeline holds every step, in order, each with its actor.
+    async fn the_timeline_holds_every_step(&mut self) {
+        let data = self
+            .manager
             .data(
                 "query($id: ID!) { case(id: $id) { timelineLength timeline {
                     action fromState toState actorName evidence note department { code } } } }",
-                json!({"id": held.id}),
+                json!({"id": self.held.id}),
             )
             .await;
-        let timeline = data["case"]["timeline"].as_array().expect("timeline").clone();
+        let timeline = data["case"]["timeline"]
+            .as_array()
+            .expect("timeline")
+            .clone();
         let actions: Vec<&str> = timeline
             .iter()
             .map(|s| s["action"].as_str().expect("action"))
@@ -231,8 +362,20 @@ async fn a_case_goes_round_the_loop_with_a_rework_and_every_step_is_decided_and_
         assert_eq!(
             actions,
             [
-                "report", "verify", "file", "dispatch", "accept", "request_extension", "extend",
-                "handle", "check_failed", "accept", "handle", "check_passed", "close", "evaluate"
+                "report",
+                "verify",
+                "file",
+                "dispatch",
+                "accept",
+                "request_extension",
+                "extend",
+                "handle",
+                "check_failed",
+                "accept",
+                "handle",
+                "check_passed",
+                "close",
+                "evaluate"
             ]
         );
         assert_eq!(data["case"]["timelineLength"], timeline.len());
@@ -240,12 +383,18 @@ async fn a_case_goes_round_the_loop_with_a_rework_and_every_step_is_decided_and_
         assert_eq!(timeline[8]["fromState"], "HANDLED");
         assert_eq!(timeline[8]["toState"], "DISPATCHED");
         assert_eq!(timeline[8]["note"], "井盖松动");
-        assert_eq!(timeline[7]["evidence"][0], "https://evidence.example/manhole/after.jpg");
+        assert_eq!(
+            timeline[7]["evidence"][0],
+            "https://evidence.example/manhole/after.jpg"
+        );
         assert_eq!(timeline[4]["actorName"], "officer-police-420502");
         assert_eq!(timeline[4]["department"]["code"], "police-420502");
+        self.timeline = timeline;
+    }
 
-        // One audit row per step, none for the refusals.
-        let db = server.db().await;
+    /// One audit row per step, none for the refusals.
+    async fn one_audit_row_per_step(&self) {
+        let db = self.server.db().await;
         let key: i64 = case::Entity::find()
             .filter(case::Column::Title.eq("井盖缺失"))
             .one(&db)
@@ -260,19 +409,41 @@ async fn a_case_goes_round_the_loop_with_a_rework_and_every_step_is_decided_and_
             .await
             .expect("audit");
         db.close().await.expect("close");
-        assert_eq!(audited.len(), timeline.len());
+        assert_eq!(audited.len(), self.timeline.len());
+    }
 
-        // The worker watched it all live.
+    /// The worker watched it all live.
+    async fn the_worker_watched_it_all(&mut self) {
         let mut seen = Vec::new();
         while seen.last() != Some(&json!("EVALUATED")) {
-            let event = live
+            let event = self
+                .live
                 .next(Duration::from_secs(10))
                 .await
                 .unwrap_or_else(|| panic!("another event after {seen:?}"));
-            assert_eq!(event["caseChanged"]["id"], held.id.as_str());
+            assert_eq!(event["caseChanged"]["id"], self.held.id.as_str());
             seen.push(event["caseChanged"]["state"].clone());
         }
-        assert_eq!(seen.len(), timeline.len(), "{seen:?}");
+        assert_eq!(seen.len(), self.timeline.len(), "{seen:?}");
+    }
+}
+
+#[tokio::test]
+async fn a_case_goes_round_the_loop_with_a_rework_and_every_step_is_decided_and_kept() {
+    on_each_backend(|server| async move {
+        {
+            let mut case = Loop::report(&server).await;
+            case.a_neighbour_cannot_report_here().await;
+            case.verified_and_filed().await;
+            case.dispatched_to_the_duty().await;
+            case.one_of_two_accepts_wins().await;
+            case.more_time_asked_and_granted().await;
+            case.reworked_then_passed().await;
+            case.closed_and_evaluated().await;
+            case.the_timeline_holds_every_step().await;
+            case.one_audit_row_per_step().await;
+            case.the_worker_watched_it_all().await;
+        }
         server
     })
     .await;

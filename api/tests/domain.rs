@@ -1,0 +1,307 @@
+//! The domain without HTTP, as the command line or a background job reaches
+//! it: a real SQLite file, the demo city, and an `Access` for a caller. The
+//! rules of writes — rights checked in the grid, versions, nothing to
+//! change, references out of sight — answer the same as over GraphQL.
+
+use std::sync::Arc;
+
+use entities::building;
+use gridgov::caller::Caller;
+use gridgov::config::{DatabaseConfig, SeedConfig};
+use gridgov::domain::access::Access;
+use gridgov::domain::writes::homes::{self, BuildingFields};
+use gridgov::domain::writes::residents::{self, Arrival, Entry};
+use gridgov::error::ApiError;
+use policies::{Authorizer, Principal};
+use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
+
+const GRID: &str = "420502003001001";
+
+struct City {
+    db: DatabaseConnection,
+    authorizer: Arc<Authorizer>,
+    dir: std::path::PathBuf,
+}
+
+impl City {
+    async fn build(name: &str) -> City {
+        let dir =
+            std::env::temp_dir().join(format!("gridgov-domain-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        let config = DatabaseConfig {
+            database_url: None,
+            data_dir: dir.clone(),
+            db_max_connections: 4,
+            db_acquire_timeout_ms: 2_000,
+        };
+        let db = gridgov::db::connect(&config).await.expect("a SQLite file");
+        gridgov::db::migrate(&db).await.expect("migrated");
+        gridgov::auth::policy_store::install_defaults_if_empty(&db)
+            .await
+            .map_err(|err| err.message())
+            .expect("default policies");
+        let seed = SeedConfig {
+            residents: 400,
+            seed: 7,
+            batch: 500,
+        };
+        gridgov::seed::run(&db, &seed, gridgov::seed::Progress::Silent)
+            .await
+            .expect("the demo city");
+        let authorizer = Arc::new(
+            gridgov::auth::policy_store::authorizer(&db)
+                .await
+                .expect("the policies"),
+        );
+        City {
+            db,
+            authorizer,
+            dir,
+        }
+    }
+
+    /// The door a signed-in `username` goes through.
+    async fn access(&self, username: &str) -> Access {
+        let user = entities::user::Entity::find()
+            .filter(entities::user::Column::Username.eq(username))
+            .one(&self.db)
+            .await
+            .expect("lookup")
+            .expect("a demo account");
+        let caller = Caller {
+            principal: Principal::user(username),
+            user_id: Some(user.id),
+            department_id: None,
+            token_id: None,
+            name: username.to_owned(),
+            expires_at: chrono::Utc::now() + chrono::Duration::minutes(5),
+        };
+        Access::new(self.db.clone(), self.authorizer.clone(), Some(caller))
+    }
+
+    async fn a_building(&self) -> building::Model {
+        building::Entity::find()
+            .filter(building::Column::GridCode.eq(GRID))
+            .one(&self.db)
+            .await
+            .expect("lookup")
+            .expect("a building in the grid")
+    }
+
+    async fn close(self) {
+        let _ = self.db.close().await;
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+fn code(err: &ApiError) -> &'static str {
+    err.code()
+}
+
+#[tokio::test]
+async fn an_update_keeps_to_the_version_the_rights_and_something_to_change() {
+    let city = City::build("update").await;
+    let worker = city.access(&format!("worker-{GRID}")).await;
+    let row = city.a_building().await;
+    let rename = |name: &str| BuildingFields {
+        name: Some(name.to_owned()),
+        ..BuildingFields::default()
+    };
+
+    let renamed = homes::update_building(&worker, row.id, row.version, rename("新名"))
+        .await
+        .expect("the grid's worker renames its building");
+    assert_eq!(renamed.version, row.version + 1);
+    assert_eq!(renamed.name, "新名");
+
+    let stale = homes::update_building(&worker, row.id, row.version, rename("再改"))
+        .await
+        .expect_err("the version read is gone");
+    assert_eq!(code(&stale), "CONFLICT");
+
+    let nothing =
+        homes::update_building(&worker, row.id, renamed.version, BuildingFields::default())
+            .await
+            .expect_err("nothing to change");
+    assert_eq!(code(&nothing), "BAD_USER_INPUT");
+
+    // The community's manager sees the building but may not change it; the
+    // next grid's worker does not see it at all.
+    let manager = city.access("community-420502003001").await;
+    let refused = homes::update_building(&manager, row.id, renamed.version, rename("x"))
+        .await
+        .expect_err("not theirs to change");
+    assert_eq!(code(&refused), "FORBIDDEN");
+    let neighbour = city.access("worker-420502003001002").await;
+    let hidden = homes::update_building(&neighbour, row.id, renamed.version, rename("x"))
+        .await
+        .expect_err("out of sight");
+    assert_eq!(code(&hidden), "NOT_FOUND");
+
+    // Each change left its audit row, naming the fields.
+    let audited = entities::audit_log::Entity::find()
+        .filter(entities::audit_log::Column::Action.eq("building.update"))
+        .all(&city.db)
+        .await
+        .expect("audit");
+    assert_eq!(audited.len(), 1);
+    assert_eq!(audited[0].detail["fields"], serde_json::json!(["name"]));
+    city.close().await;
+}
+
+#[tokio::test]
+async fn a_new_building_takes_the_grids_next_number() {
+    let city = City::build("create").await;
+    let worker = city.access(&format!("worker-{GRID}")).await;
+    let fields = || BuildingFields {
+        name: Some("新楼".to_owned()),
+        address: Some("西陵一路".to_owned()),
+        floors: Some(6),
+        ..BuildingFields::default()
+    };
+    let first = homes::create_building(&worker, GRID, fields())
+        .await
+        .expect("created");
+    let second = homes::create_building(&worker, GRID, fields())
+        .await
+        .expect("created");
+    assert!(first.code.starts_with(GRID) && first.code.len() == GRID.len() + 5);
+    let number = |code: &str| code[GRID.len()..].parse::<u32>().expect("digits");
+    assert_eq!(number(&second.code), number(&first.code) + 1);
+    city.close().await;
+}
+
+#[tokio::test]
+async fn registering_checks_the_number_and_names_the_field() {
+    let city = City::build("register").await;
+    let worker = city.access(&format!("worker-{GRID}")).await;
+    let arrival = |id_number: &str, grid: &str| Arrival {
+        id_number: id_number.to_owned(),
+        name: "王芳".to_owned(),
+        sex: None,
+        birth_date: None,
+        ethnicity: None,
+        phone: None,
+        population_type: Some(entities::resident::PopulationType::Floating),
+        grid_code: Some(grid.to_owned()),
+        dwelling_id: None,
+        household_id: None,
+        relation_to_head: None,
+        care_flags: Vec::new(),
+        note: None,
+    };
+    let bad = residents::register(
+        &worker,
+        arrival("420502198702281230", GRID),
+        Entry::Registration,
+    )
+    .await
+    .expect_err("a wrong check digit");
+    assert!(
+        matches!(&bad, ApiError::BadUserInput { field, .. } if field == "idNumber"),
+        "{bad:?}"
+    );
+    let out_of_sight = residents::register(
+        &worker,
+        arrival("659001199005171244", "420502003001002"),
+        Entry::Registration,
+    )
+    .await
+    .expect_err("the next grid");
+    assert!(
+        matches!(&out_of_sight, ApiError::BadUserInput { field, .. } if field == "gridCode"),
+        "{out_of_sight:?}"
+    );
+    let registered = residents::register(
+        &worker,
+        arrival("659001199005171244", GRID),
+        Entry::Registration,
+    )
+    .await
+    .expect("registered");
+    assert_eq!(registered.grid_code, GRID);
+    let again = residents::register(
+        &worker,
+        arrival("659001199005171244", GRID),
+        Entry::Registration,
+    )
+    .await
+    .expect_err("registered once");
+    assert!(
+        matches!(&again, ApiError::BadUserInput { field, .. } if field == "idNumber"),
+        "{again:?}"
+    );
+    city.close().await;
+}
+
+#[tokio::test]
+async fn an_anonymous_access_reaches_nothing() {
+    let city = City::build("anonymous").await;
+    let nobody = Access::new(city.db.clone(), city.authorizer.clone(), None);
+    let row = city.a_building().await;
+    let refused = homes::update_building(&nobody, row.id, row.version, BuildingFields::default())
+        .await
+        .expect_err("no caller");
+    assert_eq!(code(&refused), "UNAUTHENTICATED");
+    let request = gridgov::domain::page::PageRequest::new(Some(10), None, "area").expect("a page");
+    let listed = gridgov::domain::areas::list_areas(&nobody, &Default::default(), &request).await;
+    assert!(matches!(listed, Err(ApiError::Unauthenticated(_))));
+    city.close().await;
+}
+
+#[tokio::test]
+async fn a_case_moves_only_along_the_table_and_only_by_whom_it_names() {
+    use gridgov::domain::cases::moves::{self, Move, Report};
+    let city = City::build("loop").await;
+    let worker = city.access(&format!("worker-{GRID}")).await;
+    let operator = city.access("operator").await;
+    let case = moves::report(
+        &worker,
+        Report {
+            title: "路灯不亮".to_owned(),
+            description: "x".to_owned(),
+            grid_code: GRID.to_owned(),
+            location: "x".to_owned(),
+            longitude: None,
+            latitude: None,
+            source: None,
+            reporter_name: None,
+            reporter_phone: None,
+            urgency: None,
+        },
+    )
+    .await
+    .expect("reported");
+    let id = case.id;
+    let take = async |access: &Access, version: i32, name: &'static str, step: Move| {
+        moves::take(access, id, version, name, step).await
+    };
+    let wrong_state = take(&worker, case.version, "close", Move::default())
+        .await
+        .expect_err("a reported case is not closed");
+    assert_eq!(code(&wrong_state), "INVALID_STATE");
+    let verified = take(&worker, case.version, "verify", Move::default())
+        .await
+        .expect("verified on site");
+    let stale = take(&worker, case.version, "void", Move::default())
+        .await
+        .expect_err("the version moved on");
+    assert_eq!(code(&stale), "CONFLICT");
+    let filing = || Move {
+        category_code: Some("D0202".to_owned()),
+        ..Move::default()
+    };
+    let not_theirs = take(&worker, verified.version, "file", filing())
+        .await
+        .expect_err("a worker does not file");
+    assert_eq!(code(&not_theirs), "FORBIDDEN");
+    let unknown = take(&operator, verified.version, "teleport", filing())
+        .await
+        .expect_err("no such transition");
+    assert_eq!(code(&unknown), "BAD_USER_INPUT");
+    let filed = take(&operator, verified.version, "file", filing())
+        .await
+        .expect("filed by the command centre");
+    assert!(filed.deadline_at.is_some(), "filing starts the clock");
+    city.close().await;
+}
