@@ -466,177 +466,221 @@ async fn births_move_outs_and_deaths_keep_the_household_whole() {
     .await;
 }
 
+/// A new building in the grid, coded with the grid's next number.
+async fn a_new_building(worker: &Client<'_>) -> Value {
+    let body = worker
+        .graphql(
+            "mutation($g: String!) { createBuilding(input: {gridCode: $g, name: \"新楼\",
+                address: \"夷陵路 1 号\", floors: 6, units: 2}) { id code gridCode useKind version } }",
+            json!({"g": GRID}),
+        )
+        .await;
+    let building = body["data"]["createBuilding"].clone();
+    let code = building["code"].as_str().expect("a code");
+    assert!(code.starts_with(GRID) && code.len() == 20, "{body:#}");
+    assert_eq!(building["useKind"], "RESIDENTIAL");
+    building
+}
+
+/// Dwellings keep to their building, one room number per unit, a lessor
+/// only when rented (shown to the worker masked); leaving RENTED drops it.
+async fn dwellings_keep_their_rules(worker: &Client<'_>, building: &Value) -> Value {
+    let create_dwelling = "mutation($input: CreateDwellingInput!) {
+        createDwelling(input: $input) { id occupancy lessorName lessorPhone version gridCode } }";
+    let input = |extra: Value| {
+        let mut input = json!({"buildingId": building["id"], "unit": 1, "floor": 3, "room": "301"});
+        for (key, value) in extra.as_object().expect("object") {
+            input[key] = value.clone();
+        }
+        json!({"input": input})
+    };
+    for (extra, expected) in [
+        (json!({"occupancy": "RENTED"}), "lessorName"),
+        (json!({"floor": 0}), "floor"),
+        (json!({"floor": 7}), "floor"),
+        (json!({"unit": 3}), "unit"),
+        (json!({"lessorName": "房东"}), "lessorName"),
+    ] {
+        let body = worker.graphql(create_dwelling, input(extra)).await;
+        assert_eq!(field(&body), Some(expected), "{body:#}");
+    }
+    let body = worker
+        .graphql(
+            create_dwelling,
+            input(json!({"occupancy": "RENTED", "lessorName": "房东", "lessorPhone": "139 1234 5678"})),
+        )
+        .await;
+    let dwelling = body["data"]["createDwelling"].clone();
+    assert_eq!(dwelling["lessorName"], "房东", "{body:#}");
+    assert_eq!(
+        dwelling["lessorPhone"], "139****5678",
+        "masked for the worker, like a resident's"
+    );
+    assert_eq!(dwelling["gridCode"], GRID);
+    let body = worker.graphql(create_dwelling, input(json!({}))).await;
+    assert_eq!(
+        field(&body),
+        Some("room"),
+        "one room 301 per unit: {body:#}"
+    );
+    let body = worker
+        .graphql(
+            "mutation($id: ID!, $v: Int!) { updateDwelling(id: $id, version: $v,
+                input: {occupancy: VACANT}) { occupancy lessorName version } }",
+            json!({"id": dwelling["id"], "v": dwelling["version"]}),
+        )
+        .await;
+    assert_eq!(
+        body["data"]["updateDwelling"]["occupancy"], "VACANT",
+        "{body:#}"
+    );
+    assert_eq!(body["data"]["updateDwelling"]["lessorName"], Value::Null);
+    dwelling
+}
+
+/// The building cannot shrink below its dwellings.
+async fn the_building_cannot_shrink_below_its_dwellings(worker: &Client<'_>, building: &Value) {
+    let body = worker
+        .graphql(
+            "mutation($id: ID!, $v: Int!) { updateBuilding(id: $id, version: $v,
+                input: {floors: 2}) { floors } }",
+            json!({"id": building["id"], "v": building["version"]}),
+        )
+        .await;
+    assert_eq!(field(&body), Some("floors"), "{body:#}");
+}
+
+/// A household in the new dwelling, numbered by the grid, headed by its
+/// first member and by one member only.
+async fn a_household_with_one_head(worker: &Client<'_>, dwelling: &Value) {
+    let body = worker
+        .graphql(
+            "mutation($d: ID!) { createHousehold(input: {dwellingId: $d, address: \"夷陵路 1 号 301\"}) {
+                id number gridCode kind head { id } } }",
+            json!({"d": dwelling["id"]}),
+        )
+        .await;
+    let household = body["data"]["createHousehold"].clone();
+    assert!(
+        household["number"]
+            .as_str()
+            .is_some_and(|n| n.starts_with(GRID)),
+        "{body:#}"
+    );
+    assert_eq!(household["kind"], "FAMILY");
+    assert_eq!(household["head"], Value::Null);
+    let body = register(
+        worker,
+        json!({"idNumber": fresh_id_number(day(1980, 3, 3), 5), "name": "赵六",
+               "populationType": "REGISTERED", "dwellingId": dwelling["id"],
+               "householdId": household["id"], "relationToHead": "HEAD"}),
+    )
+    .await;
+    let head = &body["data"]["registerResident"];
+    assert_eq!(head["household"]["head"]["id"], head["id"], "{body:#}");
+    let body = register(
+        worker,
+        json!({"idNumber": fresh_id_number(day(1982, 4, 4), 6), "name": "钱七",
+               "populationType": "REGISTERED", "dwellingId": dwelling["id"],
+               "householdId": household["id"], "relationToHead": "HEAD"}),
+    )
+    .await;
+    assert_eq!(field(&body), Some("relationToHead"), "one head: {body:#}");
+}
+
+/// An organisation: an expiry needs a licence number; a licence past its
+/// expiry reads EXPIRED.
+async fn an_organisation_and_its_licence(worker: &Client<'_>, building: &Value) {
+    let create_org = "mutation($input: CreateOrganisationInput!) {
+        createOrganisation(input: $input) { id licenceState gridCode building { id } version } }";
+    let org = json!({"name": "好味餐馆", "kind": "FOOD", "buildingId": building["id"],
+                     "address": "夷陵路 1 号", "legalRepresentative": "孙八"});
+    let mut expiring = org.clone();
+    expiring["licenceExpiresOn"] = json!("2030-01-01");
+    let body = worker.graphql(create_org, json!({"input": expiring})).await;
+    assert_eq!(field(&body), Some("licenceExpiresOn"), "{body:#}");
+    let body = worker.graphql(create_org, json!({"input": org})).await;
+    let created = body["data"]["createOrganisation"].clone();
+    assert_eq!(created["licenceState"], "NONE", "{body:#}");
+    assert_eq!(created["gridCode"], GRID);
+    let body = worker
+        .graphql(
+            "mutation($id: ID!, $v: Int!) { updateOrganisation(id: $id, version: $v,
+                input: {licenceNumber: \"91420502MA4F000001\", licenceExpiresOn: \"2020-01-01\"}) {
+                licenceState version } }",
+            json!({"id": created["id"], "v": created["version"]}),
+        )
+        .await;
+    assert_eq!(
+        body["data"]["updateOrganisation"]["licenceState"], "EXPIRED",
+        "{body:#}"
+    );
+}
+
+/// The grid shows its new building, with its dwelling, and its worker.
+async fn the_grid_shows_its_new_building(worker: &Client<'_>, building: &Value, dwelling: &Value) {
+    let data = worker
+        .data(
+            "query($g: String!) { grid(code: $g) { worker { username }
+                buildings { code dwellings { id } } } }",
+            json!({"g": GRID}),
+        )
+        .await;
+    assert_eq!(data["grid"]["worker"]["username"], format!("worker-{GRID}"));
+    let listed = data["grid"]["buildings"]
+        .as_array()
+        .expect("buildings")
+        .iter()
+        .find(|b| b["code"] == building["code"])
+        .expect("the new building is listed")
+        .clone();
+    assert_eq!(listed["dwellings"][0]["id"], dwelling["id"]);
+}
+
+/// Every change above has its audit row, and only those; the list of
+/// households counts what is stored.
+async fn every_change_has_its_audit_row(server: &TestServer, worker: &Client<'_>) {
+    for (action, expected) in [
+        ("building.create", 1),
+        ("dwelling.create", 1),
+        ("dwelling.update", 1),
+        ("building.update", 0),
+        ("household.create", 1),
+        ("resident.register", 1),
+        ("organisation.create", 1),
+        ("organisation.update", 1),
+    ] {
+        assert_eq!(audit_rows(server, action).await.len(), expected, "{action}");
+    }
+    let db = server.db().await;
+    let households = entities::household::Entity::find()
+        .filter(entities::household::Column::GridCode.eq(GRID))
+        .count(&db)
+        .await
+        .expect("count");
+    db.close().await.expect("close");
+    let data = worker
+        .data(
+            "query($g: String) { households(within: $g) { totalCount } }",
+            json!({"g": GRID}),
+        )
+        .await;
+    assert_eq!(data["households"]["totalCount"].as_u64(), Some(households));
+}
+
 #[tokio::test]
 async fn households_buildings_dwellings_and_organisations_are_kept_by_the_worker() {
     on_each_backend(|server| async move {
-        let worker = server.as_user(&format!("worker-{GRID}")).await;
-        let body = worker
-            .graphql(
-                "mutation($g: String!) { createBuilding(input: {gridCode: $g, name: \"新楼\",
-                    address: \"夷陵路 1 号\", floors: 6, units: 2}) { id code gridCode useKind version } }",
-                json!({"g": GRID}),
-            )
-            .await;
-        let building = body["data"]["createBuilding"].clone();
-        let code = building["code"].as_str().expect("a code");
-        assert!(code.starts_with(GRID) && code.len() == 20, "{body:#}");
-        assert_eq!(building["useKind"], "RESIDENTIAL");
-
-        let create_dwelling = "mutation($input: CreateDwellingInput!) {
-            createDwelling(input: $input) { id occupancy lessorName lessorPhone version gridCode } }";
-        let input = |extra: Value| {
-            let mut input = json!({"buildingId": building["id"], "unit": 1, "floor": 3, "room": "301"});
-            for (key, value) in extra.as_object().expect("object") {
-                input[key] = value.clone();
-            }
-            json!({"input": input})
-        };
-        for (extra, expected) in [
-            (json!({"occupancy": "RENTED"}), "lessorName"),
-            (json!({"floor": 0}), "floor"),
-            (json!({"floor": 7}), "floor"),
-            (json!({"unit": 3}), "unit"),
-            (json!({"lessorName": "房东"}), "lessorName"),
-        ] {
-            let body = worker.graphql(create_dwelling, input(extra)).await;
-            assert_eq!(field(&body), Some(expected), "{body:#}");
+        {
+            let worker = server.as_user(&format!("worker-{GRID}")).await;
+            let building = a_new_building(&worker).await;
+            let dwelling = dwellings_keep_their_rules(&worker, &building).await;
+            the_building_cannot_shrink_below_its_dwellings(&worker, &building).await;
+            a_household_with_one_head(&worker, &dwelling).await;
+            an_organisation_and_its_licence(&worker, &building).await;
+            the_grid_shows_its_new_building(&worker, &building, &dwelling).await;
+            every_change_has_its_audit_row(&server, &worker).await;
         }
-        let body = worker
-            .graphql(
-                create_dwelling,
-                input(json!({"occupancy": "RENTED", "lessorName": "房东", "lessorPhone": "139 1234 5678"})),
-            )
-            .await;
-        let dwelling = body["data"]["createDwelling"].clone();
-        assert_eq!(dwelling["lessorName"], "房东", "{body:#}");
-        assert_eq!(dwelling["lessorPhone"], "139****5678", "masked for the worker, like a resident's");
-        assert_eq!(dwelling["gridCode"], GRID);
-        let body = worker.graphql(create_dwelling, input(json!({}))).await;
-        assert_eq!(field(&body), Some("room"), "one room 301 per unit: {body:#}");
-
-        // Leaving RENTED drops the lessor.
-        let body = worker
-            .graphql(
-                "mutation($id: ID!, $v: Int!) { updateDwelling(id: $id, version: $v,
-                    input: {occupancy: VACANT}) { occupancy lessorName version } }",
-                json!({"id": dwelling["id"], "v": dwelling["version"]}),
-            )
-            .await;
-        assert_eq!(body["data"]["updateDwelling"]["occupancy"], "VACANT", "{body:#}");
-        assert_eq!(body["data"]["updateDwelling"]["lessorName"], Value::Null);
-
-        // The building cannot shrink below its dwellings.
-        let body = worker
-            .graphql(
-                "mutation($id: ID!, $v: Int!) { updateBuilding(id: $id, version: $v,
-                    input: {floors: 2}) { floors } }",
-                json!({"id": building["id"], "v": building["version"]}),
-            )
-            .await;
-        assert_eq!(field(&body), Some("floors"), "{body:#}");
-
-        // A household in the new dwelling, numbered by the grid, headed by
-        // its first member.
-        let body = worker
-            .graphql(
-                "mutation($d: ID!) { createHousehold(input: {dwellingId: $d, address: \"夷陵路 1 号 301\"}) {
-                    id number gridCode kind head { id } } }",
-                json!({"d": dwelling["id"]}),
-            )
-            .await;
-        let household = body["data"]["createHousehold"].clone();
-        assert!(
-            household["number"].as_str().is_some_and(|n| n.starts_with(GRID)),
-            "{body:#}"
-        );
-        assert_eq!(household["kind"], "FAMILY");
-        assert_eq!(household["head"], Value::Null);
-        let body = register(
-            &worker,
-            json!({"idNumber": fresh_id_number(day(1980, 3, 3), 5), "name": "赵六",
-                   "populationType": "REGISTERED", "dwellingId": dwelling["id"],
-                   "householdId": household["id"], "relationToHead": "HEAD"}),
-        )
-        .await;
-        let head = &body["data"]["registerResident"];
-        assert_eq!(head["household"]["head"]["id"], head["id"], "{body:#}");
-        let body = register(
-            &worker,
-            json!({"idNumber": fresh_id_number(day(1982, 4, 4), 6), "name": "钱七",
-                   "populationType": "REGISTERED", "dwellingId": dwelling["id"],
-                   "householdId": household["id"], "relationToHead": "HEAD"}),
-        )
-        .await;
-        assert_eq!(field(&body), Some("relationToHead"), "one head: {body:#}");
-
-        // An organisation: an expiry needs a licence number.
-        let create_org = "mutation($input: CreateOrganisationInput!) {
-            createOrganisation(input: $input) { id licenceState gridCode building { id } version } }";
-        let org = json!({"name": "好味餐馆", "kind": "FOOD", "buildingId": building["id"],
-                         "address": "夷陵路 1 号", "legalRepresentative": "孙八"});
-        let mut expiring = org.clone();
-        expiring["licenceExpiresOn"] = json!("2030-01-01");
-        let body = worker.graphql(create_org, json!({"input": expiring})).await;
-        assert_eq!(field(&body), Some("licenceExpiresOn"), "{body:#}");
-        let body = worker.graphql(create_org, json!({"input": org})).await;
-        let created = body["data"]["createOrganisation"].clone();
-        assert_eq!(created["licenceState"], "NONE", "{body:#}");
-        assert_eq!(created["gridCode"], GRID);
-        let body = worker
-            .graphql(
-                "mutation($id: ID!, $v: Int!) { updateOrganisation(id: $id, version: $v,
-                    input: {licenceNumber: \"91420502MA4F000001\", licenceExpiresOn: \"2020-01-01\"}) {
-                    licenceState version } }",
-                json!({"id": created["id"], "v": created["version"]}),
-            )
-            .await;
-        assert_eq!(body["data"]["updateOrganisation"]["licenceState"], "EXPIRED", "{body:#}");
-
-        // The grid shows its new building and its worker.
-        let data = worker
-            .data(
-                "query($g: String!) { grid(code: $g) { worker { username }
-                    buildings { code dwellings { id } } } }",
-                json!({"g": GRID}),
-            )
-            .await;
-        assert_eq!(data["grid"]["worker"]["username"], format!("worker-{GRID}"));
-        let listed = data["grid"]["buildings"]
-            .as_array()
-            .expect("buildings")
-            .iter()
-            .find(|b| b["code"] == code)
-            .expect("the new building is listed")
-            .clone();
-        assert_eq!(listed["dwellings"][0]["id"], dwelling["id"]);
-
-        // Every change above has its audit row, and only those.
-        for (action, expected) in [
-            ("building.create", 1),
-            ("dwelling.create", 1),
-            ("dwelling.update", 1),
-            ("building.update", 0),
-            ("household.create", 1),
-            ("resident.register", 1),
-            ("organisation.create", 1),
-            ("organisation.update", 1),
-        ] {
-            assert_eq!(audit_rows(&server, action).await.len(), expected, "{action}");
-        }
-        let db = server.db().await;
-        let households = entities::household::Entity::find()
-            .filter(entities::household::Column::GridCode.eq(GRID))
-            .count(&db)
-            .await
-            .expect("count");
-        db.close().await.expect("close");
-        let data = worker
-            .data(
-                "query($g: String) { households(within: $g) { totalCount } }",
-                json!({"g": GRID}),
-            )
-            .await;
-        assert_eq!(data["households"]["totalCount"].as_u64(), Some(households));
         server
     })
     .await;

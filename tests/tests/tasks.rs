@@ -8,9 +8,9 @@ use std::time::Duration;
 
 use chrono::Utc;
 use entities::{grid, task, task_assignment};
-use gridgov_tests::{error_code, on_each_backend};
+use gridgov_tests::{Client, TestServer, error_code, on_each_backend};
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
-use serde_json::json;
+use serde_json::{Value, json};
 
 const STREET: &str = "420502003";
 const GRID: &str = "420502003001001";
@@ -20,12 +20,23 @@ const SEND: &str = "mutation($input: SendTaskInput!) { sendTask(input: $input) {
 
 const ANSWER_FIELDS: &str = "id state progress version acknowledgedAt completedAt";
 
-#[tokio::test]
-async fn a_campaign_fans_out_to_every_grid_and_rolls_up_to_every_level() {
-    on_each_backend(|server| async move {
+/// A campaign over a street, and the people who send and answer it: each
+/// step of the scenario is a function of its own, so a failure names it.
+struct Campaign<'a> {
+    server: &'a TestServer,
+    operator: Client<'a>,
+    worker: Client<'a>,
+    live: gridgov_tests::Live,
+    grids: u64,
+    task: Value,
+    assignment: Value,
+}
+
+impl<'a> Campaign<'a> {
+    /// The operator, and the street's first grid's worker listening live.
+    async fn prepare(server: &'a TestServer) -> Campaign<'a> {
         let operator = server.as_user("operator").await;
         let worker_token = server.token_for(&format!("worker-{GRID}")).await;
-        let worker = server.with_bearer(&worker_token);
         let mut live = server
             .subscribe(
                 &worker_token,
@@ -54,38 +65,69 @@ async fn a_campaign_fans_out_to_every_grid_and_rolls_up_to_every_level() {
             .await
             .expect("grids");
         db.close().await.expect("close");
+        Campaign {
+            server,
+            operator,
+            worker: server.with_bearer(&worker_token),
+            live,
+            grids,
+            task: Value::Null,
+            assignment: Value::Null,
+        }
+    }
 
+    fn input(targets: Value, per_grid: Option<i32>) -> Value {
         let deadline = (Utc::now() + chrono::Duration::days(2)).to_rfc3339();
-        let campaign = |targets: serde_json::Value, per_grid: Option<i32>| {
-            json!({"input": {"title": "入户调查", "body": "每个网格完成 10 户入户调查。",
-                "kind": "CAMPAIGN", "priority": "HIGH", "deadlineAt": deadline,
-                "targetPerGrid": per_grid, "targets": targets}})
-        };
-        let body = operator
-            .graphql(SEND, campaign(json!({"areas": [STREET]}), None))
+        json!({"input": {"title": "入户调查", "body": "每个网格完成 10 户入户调查。",
+            "kind": "CAMPAIGN", "priority": "HIGH", "deadlineAt": deadline,
+            "targetPerGrid": per_grid, "targets": targets}})
+    }
+
+    /// A campaign names its number to reach, and a worker sends none.
+    async fn refused_without_a_target_or_by_a_worker(&self) {
+        let body = self
+            .operator
+            .graphql(SEND, Self::input(json!({"areas": [STREET]}), None))
             .await;
-        assert_eq!(body["errors"][0]["extensions"]["field"], "targetPerGrid", "{body:#}");
-        // A worker may not send tasks.
-        let body = worker
-            .graphql(SEND, campaign(json!({"areas": [GRID]}), Some(10)))
+        assert_eq!(
+            body["errors"][0]["extensions"]["field"], "targetPerGrid",
+            "{body:#}"
+        );
+        let body = self
+            .worker
+            .graphql(SEND, Self::input(json!({"areas": [GRID]}), Some(10)))
             .await;
         assert_eq!(error_code(&body), Some("FORBIDDEN"), "{body:#}");
+    }
 
-        // The street and one of its grids again: one assignment per grid.
-        let body = operator
-            .graphql(SEND, campaign(json!({"areas": [STREET, GRID]}), Some(10)))
+    /// The street and one of its grids again: one assignment per grid.
+    async fn sent_once_per_grid(&mut self) {
+        let body = self
+            .operator
+            .graphql(
+                SEND,
+                Self::input(json!({"areas": [STREET, GRID]}), Some(10)),
+            )
             .await;
         let sent = body["data"]["sendTask"].clone();
         assert_eq!(sent["areaCode"], STREET, "{body:#}");
-        assert_eq!(sent["progress"]["assignments"], grids);
-        assert_eq!(sent["progress"]["target"], grids * 10);
+        assert_eq!(sent["progress"]["assignments"], self.grids);
+        assert_eq!(sent["progress"]["target"], self.grids * 10);
         assert_eq!(sent["progress"]["reached"], 0);
+        self.task = sent;
+    }
 
-        // The worker hears of it live, and finds it on their list.
-        let event = live.next(Duration::from_secs(10)).await.expect("an assignment");
+    /// The worker hears of it live, and finds it on their list.
+    async fn heard_live_and_listed(&mut self) {
+        let event = self
+            .live
+            .next(Duration::from_secs(10))
+            .await
+            .expect("an assignment");
         assert_eq!(event["taskAssigned"]["task"]["title"], "入户调查");
         assert_eq!(event["taskAssigned"]["target"], 10);
-        let mine = worker
+        let mine = self
+            .worker
             .data(
                 &format!("{{ myAssignments(state: PENDING) {{ edges {{ node {{ {ANSWER_FIELDS} task {{ id }} }} }} }} }}"),
                 json!({}),
@@ -96,12 +138,16 @@ async fn a_campaign_fans_out_to_every_grid_and_rolls_up_to_every_level() {
             .expect("edges")
             .iter()
             .map(|e| e["node"].clone())
-            .find(|n| n["task"]["id"] == sent["id"])
+            .find(|n| n["task"]["id"] == self.task["id"])
             .expect("the worker's assignment");
         assert_eq!(assignment["id"], event["taskAssigned"]["id"]);
-        let id = assignment["id"].clone();
+        self.assignment = assignment;
+    }
 
-        // Acknowledge, count, complete: each against the version read.
+    /// Acknowledge, count, complete: each against the version read, each
+    /// only by the assignee.
+    async fn answered_by_the_assignee_only(&self) {
+        let id = self.assignment["id"].clone();
         let acknowledge = format!(
             "mutation($id: ID!, $v: Int!) {{ acknowledgeAssignment(id: $id, version: $v) {{ {ANSWER_FIELDS} }} }}"
         );
@@ -111,49 +157,91 @@ async fn a_campaign_fans_out_to_every_grid_and_rolls_up_to_every_level() {
         let complete = format!(
             "mutation($id: ID!, $v: Int!) {{ completeAssignment(id: $id, version: $v, note: \"完成\") {{ {ANSWER_FIELDS} feedback {{ note progress }} }} }}"
         );
-        let acked = worker.data(&acknowledge, json!({"id": id, "v": 1})).await;
+        let acked = self
+            .worker
+            .data(&acknowledge, json!({"id": id, "v": 1}))
+            .await;
         assert_eq!(acked["acknowledgeAssignment"]["state"], "ACKNOWLEDGED");
         assert!(acked["acknowledgeAssignment"]["acknowledgedAt"].is_string());
-        let body = worker.graphql(&acknowledge, json!({"id": id, "v": 1})).await;
+        let body = self
+            .worker
+            .graphql(&acknowledge, json!({"id": id, "v": 1}))
+            .await;
         assert_eq!(error_code(&body), Some("CONFLICT"), "{body:#}");
-        let other = server.as_user("worker-420502003001002").await;
-        let body = other.graphql(&progress, json!({"id": id, "v": 2, "n": 9})).await;
-        assert_eq!(error_code(&body), Some("NOT_FOUND"), "not theirs to see: {body:#}");
-        let body = operator.graphql(&progress, json!({"id": id, "v": 2, "n": 9})).await;
-        assert_eq!(error_code(&body), Some("FORBIDDEN"), "the sender sees but does not answer: {body:#}");
-        let body = worker.graphql(&progress, json!({"id": id, "v": 2, "n": -1})).await;
+        let other = self.server.as_user("worker-420502003001002").await;
+        let body = other
+            .graphql(&progress, json!({"id": id, "v": 2, "n": 9}))
+            .await;
+        assert_eq!(
+            error_code(&body),
+            Some("NOT_FOUND"),
+            "not theirs to see: {body:#}"
+        );
+        let body = self
+            .operator
+            .graphql(&progress, json!({"id": id, "v": 2, "n": 9}))
+            .await;
+        assert_eq!(
+            error_code(&body),
+            Some("FORBIDDEN"),
+            "the sender sees but does not answer: {body:#}"
+        );
+        let body = self
+            .worker
+            .graphql(&progress, json!({"id": id, "v": 2, "n": -1}))
+            .await;
         assert_eq!(body["errors"][0]["extensions"]["field"], "reached");
-        let counted = worker
-            .data(&progress, json!({"id": id, "v": 2, "n": 7, "note": "已调查 7 户"}))
+        let counted = self
+            .worker
+            .data(
+                &progress,
+                json!({"id": id, "v": 2, "n": 7, "note": "已调查 7 户"}),
+            )
             .await;
         assert_eq!(counted["reportTaskProgress"]["progress"], 7);
         assert_eq!(counted["reportTaskProgress"]["state"], "IN_PROGRESS");
-        let done = worker.data(&complete, json!({"id": id, "v": 3})).await;
+        let done = self.worker.data(&complete, json!({"id": id, "v": 3})).await;
         assert_eq!(done["completeAssignment"]["state"], "COMPLETED");
-        let feedback = done["completeAssignment"]["feedback"].as_array().expect("feedback");
+        let feedback = done["completeAssignment"]["feedback"]
+            .as_array()
+            .expect("feedback");
         assert_eq!(feedback.len(), 2);
         assert_eq!(feedback[0]["progress"], 7);
-        let body = worker.graphql(&complete, json!({"id": id, "v": 4})).await;
+        let body = self
+            .worker
+            .graphql(&complete, json!({"id": id, "v": 4}))
+            .await;
         assert_eq!(error_code(&body), Some("INVALID_STATE"));
+    }
 
-        // Progress rolls up: the whole, and by community, grid and district.
-        let rollup = operator
+    /// Progress rolls up: the whole, and by community, grid and district.
+    async fn progress_rolls_up_to_every_level(&self) {
+        let grids = self.grids as i64;
+        let rollup = self
+            .operator
             .data(
                 "query($id: ID!) { task(id: $id) { progress { assignments completed acknowledged reached target }
                     communities: progressByArea(level: COMMUNITY) { areaCode assignments reached target completed }
                     grids: progressByArea(level: GRID) { areaCode reached }
                     districts: progressByArea(level: DISTRICT) { areaCode assignments reached } } }",
-                json!({"id": sent["id"]}),
+                json!({"id": self.task["id"]}),
             )
             .await;
         let whole = &rollup["task"]["progress"];
         assert_eq!(whole["completed"], 1);
         assert_eq!(whole["acknowledged"], 1);
         assert_eq!(whole["reached"], 7);
-        let communities = rollup["task"]["communities"].as_array().expect("communities");
-        let sum = |key: &str| communities.iter().map(|c| c[key].as_i64().expect("n")).sum::<i64>();
-        assert_eq!(sum("assignments"), grids as i64);
-        assert_eq!(sum("target"), grids as i64 * 10);
+        let communities = rollup["task"]["communities"]
+            .as_array()
+            .expect("communities");
+        let sum = |key: &str| {
+            communities
+                .iter()
+                .map(|c| c[key].as_i64().expect("n"))
+                .sum::<i64>()
+        };
+        assert_eq!(sum("assignments"), grids);
+        assert_eq!(sum("target"), grids * 10);
         assert_eq!(sum("reached"), 7);
         let own = communities
             .iter()
@@ -161,16 +249,39 @@ async fn a_campaign_fans_out_to_every_grid_and_rolls_up_to_every_level() {
             .expect("the worker's community");
         assert_eq!(own["reached"], 7);
         assert_eq!(own["completed"], 1);
-        assert_eq!(rollup["task"]["grids"].as_array().map(Vec::len), Some(grids as usize));
+        assert_eq!(
+            rollup["task"]["grids"].as_array().map(Vec::len),
+            Some(grids as usize)
+        );
         assert_eq!(rollup["task"]["districts"][0]["areaCode"], "420502");
         assert_eq!(rollup["task"]["districts"][0]["reached"], 7);
+    }
 
-        // A worker of another street never hears of it.
-        let far = server.as_user("worker-420502004001001").await;
+    /// A worker of another street never hears of it.
+    async fn another_street_never_hears_of_it(&self) {
+        let far = self.server.as_user("worker-420502004001001").await;
         let data = far
-            .data("query($id: ID!) { task(id: $id) { id } }", json!({"id": sent["id"]}))
+            .data(
+                "query($id: ID!) { task(id: $id) { id } }",
+                json!({"id": self.task["id"]}),
+            )
             .await;
         assert!(data["task"].is_null());
+    }
+}
+
+#[tokio::test]
+async fn a_campaign_fans_out_to_every_grid_and_rolls_up_to_every_level() {
+    on_each_backend(|server| async move {
+        {
+            let mut campaign = Campaign::prepare(&server).await;
+            campaign.refused_without_a_target_or_by_a_worker().await;
+            campaign.sent_once_per_grid().await;
+            campaign.heard_live_and_listed().await;
+            campaign.answered_by_the_assignee_only().await;
+            campaign.progress_rolls_up_to_every_level().await;
+            campaign.another_street_never_hears_of_it().await;
+        }
         server
     })
     .await;
