@@ -129,6 +129,12 @@ pub async fn serve(config: ServeConfig) -> anyhow::Result<()> {
     } = prepare(&config).await?;
     let addr = listener.local_addr()?;
     println!("gridgov is serving");
+    if seeded {
+        println!(
+            "  demo      sign in as admin (or operator, analyst, community-420502003001, \
+             worker-420502003001001, …) with the password gridgov-demo"
+        );
+    }
     println!("  GraphQL   http://{addr}{}", http::GRAPHQL_PATH);
     if config.graphiql {
         println!(
@@ -137,12 +143,6 @@ pub async fn serve(config: ServeConfig) -> anyhow::Result<()> {
         );
     }
     println!("  probes    http://{addr}/healthz  http://{addr}/readyz  http://{addr}/metrics");
-    if seeded {
-        println!(
-            "  demo      sign in as admin (or operator, analyst, community-420502003001, \
-             worker-420502003001001, …) with the password gridgov-demo"
-        );
-    }
     axum::serve(
         listener,
         router.into_make_service_with_connect_info::<SocketAddr>(),

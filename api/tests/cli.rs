@@ -1,11 +1,12 @@
 //! The binary as a user meets it: `--help`, and the README's first command
 //! (serve on an empty data directory) started, probed and stopped by SIGTERM.
 
-use std::io::{BufRead, BufReader};
-use std::process::{Command, Stdio};
+mod common;
+
+use std::process::Command;
 use std::time::{Duration, Instant};
 
-const BINARY: &str = env!("CARGO_BIN_EXE_gridgov");
+use common::BINARY;
 
 #[test]
 fn help_lists_the_commands_and_settings() {
@@ -44,29 +45,20 @@ fn help_lists_the_commands_and_settings() {
 fn serve_creates_seeds_answers_and_stops_on_sigterm() {
     let data_dir = std::env::temp_dir().join(format!("gridgov-cli-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&data_dir);
-    let mut child = Command::new(BINARY)
-        .args(["--listen", "127.0.0.1:0", "--residents", "500"])
-        .arg("--data-dir")
-        .arg(&data_dir)
-        .env_remove("DATABASE_URL")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("gridgov starts");
-    let stdout = child.stdout.take().expect("piped stdout");
-    let mut lines = BufReader::new(stdout).lines();
-    let mut address = None;
-    for line in lines.by_ref() {
-        let line = line.expect("readable output");
+    let common::Serving {
+        mut child,
+        address,
+        printed,
+    } = common::serve(&["--residents", "500"], &data_dir);
+    for line in &printed {
         assert!(!line.contains("password="), "no secrets printed: {line}");
-        if let Some(url) = line.trim().strip_prefix("GraphQL") {
-            address = Some(url.trim().trim_end_matches("/graphql").to_owned());
-            break;
-        }
     }
-    // Keep reading, as a supervisor would.
-    std::thread::spawn(move || lines.for_each(drop));
-    let address = address.expect("the server prints where it serves");
+    assert!(
+        printed
+            .iter()
+            .any(|line| line.contains("admin") && line.contains("gridgov-demo")),
+        "the first start names an account to sign in with: {printed:?}"
+    );
     assert!(
         data_dir.join("gridgov.db").exists(),
         "the data directory and database were created"

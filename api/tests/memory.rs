@@ -3,8 +3,9 @@
 //! Password checks run on a fixed pool whose buffers are reused, excess
 //! sign-ins are refused at once, and each connection's buffers are small.
 
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
+mod common;
+
+use std::process::Child;
 use std::time::Duration;
 
 use futures_util::{SinkExt, StreamExt};
@@ -12,7 +13,6 @@ use serde_json::json;
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 
-const BINARY: &str = env!("CARGO_BIN_EXE_gridgov");
 const SIGN_INS: usize = 2_000;
 const CONNECTIONS: usize = 5_000;
 const LIMIT_BYTES: u64 = 250 * 1024 * 1024;
@@ -50,31 +50,24 @@ fn start() -> Server {
     // All the burst comes from one address: lift the per-caller limits, so
     // that what holds is the server's own bound on work and on password
     // checks.
-    let mut child = Command::new(BINARY)
-        .args(["--listen", "127.0.0.1:0", "--residents", "500"])
-        .args(["--caller-rate", "0", "--caller-concurrency", "100000"])
-        .arg("--data-dir")
-        .arg(&data_dir)
-        .env_remove("DATABASE_URL")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("gridgov starts");
-    let stdout = child.stdout.take().expect("piped stdout");
-    let mut lines = BufReader::new(stdout).lines();
-    let address = lines
-        .by_ref()
-        .map_while(Result::ok)
-        .find_map(|line| {
-            line.trim()
-                .strip_prefix("GraphQL")
-                .map(|url| url.trim().trim_end_matches("/graphql").to_owned())
-        })
-        .expect("the server prints where it serves");
-    std::thread::spawn(move || lines.for_each(drop));
+    let serving = common::serve(
+        &[
+            "--residents",
+            "500",
+            "--caller-rate",
+            "0",
+            "--caller-concurrency",
+            "100000",
+        ],
+        &data_dir,
+    );
+    assert!(
+        !serving.printed.is_empty(),
+        "the settings are printed on start"
+    );
     Server {
-        child,
-        address,
+        child: serving.child,
+        address: serving.address,
         data_dir,
     }
 }

@@ -319,10 +319,9 @@ impl TestServer {
             .expect("the server acknowledges the connection")
     }
 
-    /// Like [`TestServer::subscribe`], but `None` when the server refuses
-    /// the connection.
-    pub async fn try_subscribe(&self, token: &str, query: &str, variables: Value) -> Option<Live> {
-        use futures_util::SinkExt;
+    /// A graphql-ws (`graphql-transport-ws`) socket on the GraphQL
+    /// endpoint, before anything is said on it.
+    pub async fn open_socket(&self) -> Socket {
         use tokio_tungstenite::tungstenite::client::IntoClientRequest;
         let url = self.url("/graphql").replacen("http://", "ws://", 1);
         let mut request = url.into_client_request().expect("a websocket request");
@@ -330,9 +329,29 @@ impl TestServer {
             "Sec-WebSocket-Protocol",
             "graphql-transport-ws".parse().expect("a header value"),
         );
-        let (mut socket, _) = tokio_tungstenite::connect_async(request)
+        tokio_tungstenite::connect_async(request)
             .await
-            .expect("the websocket opens");
+            .expect("the websocket opens")
+            .0
+    }
+
+    /// What `/metrics` says.
+    pub async fn metrics(&self) -> String {
+        self.client
+            .get(self.url("/metrics"))
+            .send()
+            .await
+            .expect("metrics")
+            .text()
+            .await
+            .expect("text")
+    }
+
+    /// Like [`TestServer::subscribe`], but `None` when the server refuses
+    /// the connection.
+    pub async fn try_subscribe(&self, token: &str, query: &str, variables: Value) -> Option<Live> {
+        use futures_util::SinkExt;
+        let mut socket = self.open_socket().await;
         let send =
             |value: Value| tokio_tungstenite::tungstenite::Message::Text(value.to_string().into());
         socket
@@ -438,16 +457,55 @@ where
     }
 }
 
+/// Every node of a connection, all pages walked, `select` asked of each;
+/// `totalCount` must count exactly what the pages hold. `within` is an
+/// object field the list hangs from (`task(id: "…")`), or empty for a
+/// top-level list.
+pub async fn walk(client: &Client<'_>, within: &str, list: &str, select: &str) -> Vec<Value> {
+    let page = format!(
+        "{list}(first: 100, after: $after) {{ totalCount pageInfo {{ hasNextPage endCursor }} edges {{ node {{ {select} }} }} }}"
+    );
+    let query = if within.is_empty() {
+        format!("query($after: String) {{ {page} }}")
+    } else {
+        format!("query($after: String) {{ outer: {within} {{ {page} }} }}")
+    };
+    let mut nodes = Vec::new();
+    let mut after = Value::Null;
+    loop {
+        let data = client.data(&query, json!({"after": after})).await;
+        let connection = if within.is_empty() {
+            &data[list]
+        } else {
+            &data["outer"][list]
+        };
+        for edge in connection["edges"].as_array().expect("edges") {
+            nodes.push(edge["node"].clone());
+        }
+        if connection["pageInfo"]["hasNextPage"] != true {
+            assert_eq!(
+                connection["totalCount"].as_u64(),
+                Some(nodes.len() as u64),
+                "{within} {list}: totalCount counts visible rows only"
+            );
+            return nodes;
+        }
+        after = connection["pageInfo"]["endCursor"].clone();
+    }
+}
+
 /// The `extensions.code` of the first error of a response.
 pub fn error_code(body: &Value) -> Option<&str> {
     body["errors"][0]["extensions"]["code"].as_str()
 }
 
+/// A graphql-ws socket.
+pub type Socket =
+    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+
 /// A live graphql-ws subscription.
 pub struct Live {
-    socket: tokio_tungstenite::WebSocketStream<
-        tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>,
-    >,
+    socket: Socket,
 }
 
 impl Live {

@@ -9,7 +9,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use gridgov_tests::model::{Rules, TokenLimits, Who, inside};
-use gridgov_tests::{Client, TestServer, on_each_backend};
+use gridgov_tests::{Client, TestServer, on_each_backend, walk};
 use sea_orm::{DatabaseConnection, EntityTrait};
 use serde_json::{Value, json};
 
@@ -258,42 +258,6 @@ fn decode(id: &str) -> (String, i64) {
 
 fn global(kind: &str, id: i64) -> String {
     URL_SAFE_NO_PAD.encode(format!("{kind}:{id}"))
-}
-
-/// Every node of a connection, all pages walked; `totalCount` must count
-/// exactly what the pages hold. `within` is an object field the list hangs
-/// from (`task(id: "…")`), or empty for a top-level list.
-async fn walk(client: &Client<'_>, within: &str, list: &str, select: &str) -> Vec<Value> {
-    let page = format!(
-        "{list}(first: 100, after: $after) {{ totalCount pageInfo {{ hasNextPage endCursor }} edges {{ node {{ {select} }} }} }}"
-    );
-    let query = if within.is_empty() {
-        format!("query($after: String) {{ {page} }}")
-    } else {
-        format!("query($after: String) {{ outer: {within} {{ {page} }} }}")
-    };
-    let mut nodes = Vec::new();
-    let mut after = Value::Null;
-    loop {
-        let data = client.data(&query, json!({"after": after})).await;
-        let connection = if within.is_empty() {
-            &data[list]
-        } else {
-            &data["outer"][list]
-        };
-        for edge in connection["edges"].as_array().expect("edges") {
-            nodes.push(edge["node"].clone());
-        }
-        if connection["pageInfo"]["hasNextPage"] != true {
-            assert_eq!(
-                connection["totalCount"].as_u64(),
-                Some(nodes.len() as u64),
-                "{within} {list}: totalCount counts visible rows only"
-            );
-            return nodes;
-        }
-        after = connection["pageInfo"]["endCursor"].clone();
-    }
 }
 
 fn ids(nodes: &[Value], kind: &str) -> BTreeSet<i64> {

@@ -14,27 +14,11 @@ use serde_json::{Value, json};
 
 /// Every code a list returns, walking all its pages.
 async fn walk(client: &Client<'_>, field: &str) -> BTreeSet<String> {
-    let query = format!(
-        "query($after: String) {{ {field}(first: 100, after: $after) {{ totalCount pageInfo {{ hasNextPage endCursor }} edges {{ node {{ code }} }} }} }}"
-    );
-    let mut codes = BTreeSet::new();
-    let mut after = Value::Null;
-    loop {
-        let data = client.data(&query, json!({"after": after})).await;
-        let list = &data[field];
-        for edge in list["edges"].as_array().expect("edges") {
-            codes.insert(edge["node"]["code"].as_str().expect("code").to_owned());
-        }
-        if list["pageInfo"]["hasNextPage"] != true {
-            assert_eq!(
-                list["totalCount"].as_u64(),
-                Some(codes.len() as u64),
-                "totalCount counts visible rows only"
-            );
-            return codes;
-        }
-        after = list["pageInfo"]["endCursor"].clone();
-    }
+    gridgov_tests::walk(client, "", field, "code")
+        .await
+        .iter()
+        .map(|node| node["code"].as_str().expect("code").to_owned())
+        .collect()
 }
 
 struct Draw(u64);

@@ -16,16 +16,10 @@ const NESTED: &str = "query($first: Int!, $within: String!) {
 
 /// SQL statements the server has sent, from /metrics.
 async fn statements(server: &TestServer) -> u64 {
-    let text = server
-        .client
-        .get(server.url("/metrics"))
-        .send()
+    server
+        .metrics()
         .await
-        .expect("metrics")
-        .text()
-        .await
-        .expect("text");
-    text.lines()
+        .lines()
         .find_map(|line| line.strip_prefix("gridgov_sql_statements_total "))
         .and_then(|n| n.trim().parse().ok())
         .expect("the statement counter")

@@ -88,15 +88,7 @@ async fn metrics_tell_an_operator_what_the_server_is_doing() {
             .graphql("{ noSuchField }", serde_json::json!({}))
             .await;
         assert!(refused.get("errors").is_some());
-        let text = server
-            .client
-            .get(server.url("/metrics"))
-            .send()
-            .await
-            .expect("metrics")
-            .text()
-            .await
-            .expect("text");
+        let text = server.metrics().await;
         for expected in [
             "gridgov_sql_statements_total ",
             "gridgov_operations_total{operation=\"query:me\",code=\"OK\"} ",

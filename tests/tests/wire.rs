@@ -338,16 +338,7 @@ async fn get_runs_queries_and_refuses_mutations() {
 /// server acknowledged.
 async fn close_code(server: &TestServer, payload: Option<Value>) -> Option<u16> {
     use tokio_tungstenite::tungstenite::Message;
-    use tokio_tungstenite::tungstenite::client::IntoClientRequest;
-    let url = server.url("/graphql").replacen("http://", "ws://", 1);
-    let mut request = url.into_client_request().expect("a websocket request");
-    request.headers_mut().insert(
-        "Sec-WebSocket-Protocol",
-        "graphql-transport-ws".parse().expect("header"),
-    );
-    let (mut socket, _) = tokio_tungstenite::connect_async(request)
-        .await
-        .expect("the websocket opens");
+    let mut socket = server.open_socket().await;
     match payload {
         Some(payload) => socket
             .send(Message::Text(json!({"type": "connection_init", "payload": payload}).to_string().into()))
@@ -451,20 +442,11 @@ async fn limits_say_when_to_come_back() {
 #[tokio::test]
 async fn a_connection_that_never_says_who_it_is_is_closed() {
     use tokio_tungstenite::tungstenite::Message;
-    use tokio_tungstenite::tungstenite::client::IntoClientRequest;
     let database = gridgov_tests::TestDatabase::create(gridgov_tests::Backend::Sqlite)
         .await
         .expect("SQLite is always there");
     let server = TestServer::start_on(database, |_| {}).await;
-    let url = server.url("/graphql").replacen("http://", "ws://", 1);
-    let mut request = url.into_client_request().expect("a websocket request");
-    request.headers_mut().insert(
-        "Sec-WebSocket-Protocol",
-        "graphql-transport-ws".parse().expect("header"),
-    );
-    let (mut socket, _) = tokio_tungstenite::connect_async(request)
-        .await
-        .expect("the websocket opens");
+    let mut socket = server.open_socket().await;
     let closed = tokio::time::timeout(Duration::from_secs(30), async {
         while let Some(Ok(message)) = socket.next().await {
             if let Message::Close(frame) = message {
