@@ -8,8 +8,9 @@
 //! * The server runs at most so many operations at once; a flood waits
 //!   briefly for a slot and is then refused as busy (UNAVAILABLE) instead
 //!   of timing out everybody.
-//! * Work that scans (statistics, indicators, roll-ups) takes a permit of
-//!   its own from a smaller pool, leaving most connections to page reads.
+//! * Work that scans (statistics, indicators) takes a permit of its own
+//!   from a smaller pool, leaving most connections to page reads; when that
+//!   pool stays full the request is refused as busy.
 //!
 //! The limits hold per replica: each replica protects its own pool.
 

@@ -21,6 +21,11 @@ pub struct Caller {
 }
 
 impl Caller {
+    /// Whether its credentials have not yet expired.
+    pub fn is_live(&self) -> bool {
+        self.expires_at > chrono::Utc::now()
+    }
+
     /// `check` at one place; a refusal is FORBIDDEN.
     pub fn require(
         &self,

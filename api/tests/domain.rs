@@ -76,7 +76,7 @@ impl City {
             name: username.to_owned(),
             expires_at: chrono::Utc::now() + chrono::Duration::minutes(5),
         };
-        Access::new(self.db.clone(), self.authorizer.clone(), Some(caller))
+        Access::new(self.db.clone(), self.authorizer.clone(), Some(caller), 5)
     }
 
     async fn a_building(&self) -> building::Model {
@@ -237,7 +237,7 @@ async fn registering_checks_the_number_and_names_the_field() {
 #[tokio::test]
 async fn an_anonymous_access_reaches_nothing() {
     let city = City::build("anonymous").await;
-    let nobody = Access::new(city.db.clone(), city.authorizer.clone(), None);
+    let nobody = Access::new(city.db.clone(), city.authorizer.clone(), None, 5);
     let row = city.a_building().await;
     let refused = homes::update_building(&nobody, row.id, row.version, BuildingFields::default())
         .await

@@ -279,9 +279,7 @@ impl Authorizer {
             None => scope,
         }
     }
-}
 
-impl Authorizer {
     /// Where rows that reach `principal` as its own (a task it sent, an
     /// assignment addressed to it) stay visible: everywhere except where an
     /// explicit deny of `action` on `object` binds it, narrowed like any

@@ -778,3 +778,40 @@ async fn a_grid_one_may_not_see_answers_like_one_that_does_not_exist() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn a_policy_change_reaches_an_open_subscription() {
+    on_each_backend(|server| async move {
+        let token = server.token_for(&format!("worker-{GRID}")).await;
+        let worker = server.with_bearer(&token);
+        let mut live = server
+            .subscribe(&token, "subscription { caseChanged { id gridCode } }", json!({}))
+            .await;
+        live.until_live(|| probe(&worker, GRID)).await;
+        // The worker is kept from reading the cases of its own grid.
+        let admin = server.as_user("admin").await;
+        admin
+            .data(
+                r#"mutation { addPolicy(input: {role: "no_case", object: "case", action: "read", effect: DENY}) { id } }"#,
+                json!({}),
+            )
+            .await;
+        admin
+            .data(
+                "mutation($input: RoleAssignmentInput!) { assignRole(input: $input) { id } }",
+                json!({"input": {"subject": format!("user:worker-{GRID}"), "role": "no_case", "area": GRID}}),
+            )
+            .await;
+        // A case of the grid, reported by its community, is no longer heard of.
+        let manager = server.as_user(&format!("community-{COMMUNITY}")).await;
+        manager
+            .data(
+                REPORT,
+                json!({"input": {"title": "占道经营", "description": "x", "gridCode": GRID, "location": "x"}}),
+            )
+            .await;
+        assert!(live.next(Duration::from_secs(3)).await.is_none(), "the deny reaches the open stream");
+        server
+    })
+    .await;
+}

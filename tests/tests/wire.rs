@@ -218,9 +218,24 @@ async fn documents_are_bounded_before_they_are_parsed_or_expanded() {
                 next = level + 1
             ));
         }
+        let mut missing =
+            String::from("query { ...F0 }\nfragment F40 on Query { ...Missing ...Missing }\n");
+        for level in 0..40 {
+            missing.push_str(&format!(
+                "fragment F{level} on Query {{ ...F{next} ...F{next} }}\n",
+                next = level + 1
+            ));
+        }
         let directives = format!("{{ __typename {} }}", "@include(if: true) ".repeat(10_000));
         let tokens = format!("{{ {} }}", "__typename ".repeat(20_000));
-        for text in [deep_list, deep_default, doubling, directives, tokens] {
+        for text in [
+            deep_list,
+            deep_default,
+            doubling,
+            missing,
+            directives,
+            tokens,
+        ] {
             // Anonymous first: bounds come before anything else.
             for body in [
                 server.graphql(&text, json!({})).await,

@@ -4,8 +4,8 @@
 //! One check needs 19 MiB. Checked on tokio's blocking threads, a burst of
 //! sign-ins took as many threads (and allocator arenas) as it had requests,
 //! and the memory never came back. Here a few workers each keep one buffer
-//! for good; sign-ins beyond what the queue holds are refused at once with
-//! RATE_LIMITED instead of piling up.
+//! for good; sign-ins beyond what the queue holds are refused at once as
+//! busy (UNAVAILABLE, to retry) instead of piling up.
 
 use std::sync::mpsc::{Receiver, SyncSender, TrySendError, sync_channel};
 use std::sync::{Arc, Mutex, OnceLock};

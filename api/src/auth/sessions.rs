@@ -73,7 +73,7 @@ pub async fn login(
         Err(Busy) => {
             // Not an attempt at this name: the server was too busy to try.
             throttle::succeeded(db, reservation).await?;
-            return Err(ApiError::rate_limited(1));
+            return Err(ApiError::Busy);
         }
     };
     let Some(account) = account.filter(|_| matches) else {

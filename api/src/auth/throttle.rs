@@ -29,8 +29,9 @@ pub async fn reserve(db: &DatabaseConnection, username: &str) -> ApiResult<Reser
     crate::db::serialise(&txn, &format!("sign-in:{username}")).await?;
     let now = Utc::now();
     let window_start = now - Duration::minutes(WINDOW_MINUTES);
+    // Every name's old attempts go, not only this one's: tries at names
+    // that do not exist must not pile up. What stays is one window's worth.
     sign_in_attempt::Entity::delete_many()
-        .filter(sign_in_attempt::Column::Username.eq(username))
         .filter(sign_in_attempt::Column::AttemptedAt.lte(window_start))
         .exec(&txn)
         .await?;

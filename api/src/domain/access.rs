@@ -12,7 +12,7 @@
 use std::any::{Any, TypeId};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::future::Future;
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::{Arc, Mutex};
 
 use entities::resident;
 use policies::{Action, Authorizer, Domain, Object, Scope};
@@ -30,12 +30,34 @@ pub struct Access {
     db: DatabaseConnection,
     authorizer: Arc<Authorizer>,
     caller: Option<Caller>,
-    scopes: Mutex<HashMap<(Object, Action), Scope>>,
-    residents: OnceLock<ResidentScopes>,
-    /// What domain modules worked out once for this access (a caller's
-    /// department, its view of tasks), by type.
-    memo: Mutex<HashMap<TypeId, Arc<dyn Any + Send + Sync>>>,
+    /// Groups of counts smaller than this are withheld from a caller who may
+    /// not list the rows behind them.
+    suppress_below: u32,
+    compiled: Mutex<Compiled>,
     reads: FullReads,
+    /// One writer of the trail at a time, so that what one answer took is
+    /// written before another answer of the same connection leaves.
+    writing: tokio::sync::Mutex<()>,
+}
+
+/// What was worked out from the policies for this access, and under which
+/// policy version: a live connection outlasts policy changes, and must not
+/// keep answering under the old ones.
+#[derive(Default)]
+struct Compiled {
+    version: i64,
+    scopes: HashMap<(Object, Action), Scope>,
+    residents: Option<Arc<ResidentScopes>>,
+    /// What domain modules worked out once (a caller's department, its view
+    /// of tasks), by type.
+    memo: HashMap<TypeId, Arc<dyn Any + Send + Sync>>,
+}
+
+fn locked<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    match mutex.lock() {
+        Ok(guard) => guard,
+        Err(poisoned) => poisoned.into_inner(),
+    }
 }
 
 /// Values read in full, by kind of row: (kind, id) → fields.
@@ -44,25 +66,16 @@ struct FullReads(Mutex<BTreeMap<(&'static str, i64), BTreeSet<&'static str>>>);
 
 impl FullReads {
     fn note(&self, kind: &'static str, id: i64, field: &'static str) {
-        let mut reads = match self.0.lock() {
-            Ok(reads) => reads,
-            Err(poisoned) => poisoned.into_inner(),
-        };
-        reads.entry((kind, id)).or_default().insert(field);
+        locked(&self.0).entry((kind, id)).or_default().insert(field);
     }
 
     fn take(&self) -> BTreeMap<(&'static str, i64), BTreeSet<&'static str>> {
-        let mut reads = match self.0.lock() {
-            Ok(reads) => reads,
-            Err(poisoned) => poisoned.into_inner(),
-        };
-        std::mem::take(&mut *reads)
+        std::mem::take(&mut *locked(&self.0))
     }
 }
 
-/// A protected value of a row that is not a resident's (a lessor's phone,
-/// a citizen reporter's phone): what it is and where it sits.
-pub struct Protected<'a> {
+/// A protected value: what it is and where it sits.
+struct Protected<'a> {
     /// How the audit log names the row's kind: `dwelling`, `case`.
     pub kind: &'static str,
     pub id: i64,
@@ -77,16 +90,36 @@ impl Access {
         db: DatabaseConnection,
         authorizer: Arc<Authorizer>,
         caller: Option<Caller>,
+        suppress_below: u32,
     ) -> Access {
         Access {
             db,
             authorizer,
             caller,
-            scopes: Mutex::new(HashMap::new()),
-            residents: OnceLock::new(),
-            memo: Mutex::new(HashMap::new()),
+            suppress_below,
+            compiled: Mutex::new(Compiled::default()),
             reads: FullReads::default(),
+            writing: tokio::sync::Mutex::new(()),
         }
+    }
+
+    /// What was compiled, dropped first if the policies have changed since.
+    fn compiled(&self) -> std::sync::MutexGuard<'_, Compiled> {
+        let mut compiled = locked(&self.compiled);
+        let version = self.authorizer.version();
+        if compiled.version != version {
+            *compiled = Compiled {
+                version,
+                ..Compiled::default()
+            };
+        }
+        compiled
+    }
+
+    /// The smallest group of counts shown to a caller who may not list the
+    /// rows behind it.
+    pub fn suppress_below(&self) -> u32 {
+        self.suppress_below
     }
 
     pub fn db(&self) -> &DatabaseConnection {
@@ -108,11 +141,8 @@ impl Access {
         let Some(caller) = &self.caller else {
             return Scope::nothing();
         };
-        let mut scopes = match self.scopes.lock() {
-            Ok(scopes) => scopes,
-            Err(poisoned) => poisoned.into_inner(),
-        };
-        scopes
+        self.compiled()
+            .scopes
             .entry((object, action))
             .or_insert_with(|| self.authorizer.scope(&caller.principal, object, action))
             .clone()
@@ -165,31 +195,63 @@ impl Access {
         Fut: Future<Output = ApiResult<T>>,
     {
         let key = TypeId::of::<T>();
-        let known = {
-            let memo = match self.memo.lock() {
-                Ok(memo) => memo,
-                Err(poisoned) => poisoned.into_inner(),
-            };
-            memo.get(&key).cloned()
-        };
+        let known = self.compiled().memo.get(&key).cloned();
         if let Some(known) = known.and_then(|known| known.downcast::<T>().ok()) {
             return Ok(known);
         }
         let made = Arc::new(make().await?);
-        let mut memo = match self.memo.lock() {
-            Ok(memo) => memo,
-            Err(poisoned) => poisoned.into_inner(),
-        };
-        memo.insert(key, made.clone());
+        self.compiled().memo.insert(key, made.clone());
         Ok(made)
     }
 
     /// How residents' protected fields show to the caller, per grid.
-    pub fn residents(&self) -> &ResidentScopes {
-        self.residents.get_or_init(|| match &self.caller {
-            Some(caller) => ResidentScopes::of(&self.authorizer, &caller.principal),
-            None => ResidentScopes::none(),
+    pub fn residents(&self) -> Arc<ResidentScopes> {
+        let mut compiled = self.compiled();
+        compiled
+            .residents
+            .get_or_insert_with(|| {
+                Arc::new(match &self.caller {
+                    Some(caller) => ResidentScopes::of(&self.authorizer, &caller.principal),
+                    None => ResidentScopes::none(),
+                })
+            })
+            .clone()
+    }
+
+    /// A resident's care flags, where the caller may see them.
+    pub fn care_flags(&self, row: &resident::Model) -> Option<Vec<resident::CareFlag>> {
+        self.residents().care_flags(&row.grid_code).then(|| {
+            resident::CareFlag::ALL
+                .into_iter()
+                .filter(|flag| row.care_flags & flag.bit() != 0)
+                .collect()
         })
+    }
+
+    /// A rented dwelling's lessor's phone, shown like a resident's phone in
+    /// its grid; a full one is recorded.
+    pub fn lessor_phone(&self, row: &entities::dwelling::Model) -> Option<String> {
+        let phone = row.lessor_phone.as_deref()?;
+        let place = Protected {
+            kind: "dwelling",
+            id: row.id,
+            field: "lessor_phone",
+            grid: &row.grid_code,
+        };
+        self.shown_phone(place, phone)
+    }
+
+    /// A citizen reporter's phone on a case, shown like a resident's phone
+    /// in its grid; a full one is recorded.
+    pub fn reporter_phone(&self, row: &entities::case::Model) -> Option<String> {
+        let phone = row.reporter_phone.as_deref()?;
+        let place = Protected {
+            kind: "case",
+            id: row.id,
+            field: "reporter_phone",
+            grid: &row.grid_code,
+        };
+        self.shown_phone(place, phone)
     }
 
     /// A resident's ID number as the caller may see it; a full one is
@@ -219,10 +281,9 @@ impl Access {
         )
     }
 
-    /// A phone that is not a resident's (a lessor's, a citizen reporter's),
-    /// shown as a resident's phone in its grid would be; a full one is
-    /// recorded.
-    pub fn shown_phone(&self, place: Protected<'_>, phone: &str) -> Option<String> {
+    /// A phone shown as a resident's phone in its grid would be; a full one
+    /// is recorded.
+    fn shown_phone(&self, place: Protected<'_>, phone: &str) -> Option<String> {
         match self.residents().phone(place.grid) {
             Visibility::Full => {
                 self.reads.note(place.kind, place.id, place.field);
@@ -237,6 +298,7 @@ impl Access {
     /// per kind of row, naming the rows and the fields — before it leaves.
     /// A failure here must withhold the answer.
     pub async fn record_reads<C: ConnectionTrait>(&self, db: &C) -> ApiResult<()> {
+        let _one_at_a_time = self.writing.lock().await;
         let reads = self.reads.take();
         if reads.is_empty() {
             return Ok(());

@@ -6,6 +6,7 @@ pub mod areas;
 pub mod calendar;
 pub mod cases;
 pub mod count;
+pub mod departments;
 pub mod homes;
 pub mod id_number;
 pub mod page;

@@ -1,6 +1,7 @@
 //! What a caller may see of a resident's personal data, decided per row from
-//! the request's compiled scopes (never by asking Casbin per row), and the
-//! record of every unmasked read.
+//! the request's compiled scopes (never by asking Casbin per row), and how
+//! a masked value looks. Letting a value out in full, and recording it, is
+//! `Access`'s.
 
 use policies::{Action, Authorizer, Object, Principal, Scope};
 
@@ -112,7 +113,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn masks_keep_what_the_published_formats_keep() {
+    fn masks_keep_only_what_the_fields_beside_them_do_not_give_away() {
         assert_eq!(mask_id_number("42050219870228123X"), "*****************X");
         assert_eq!(mask_phone("13812345678"), "138****5678");
         assert_eq!(mask_phone("12345"), "*****");

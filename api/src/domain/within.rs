@@ -20,7 +20,7 @@ pub fn within<C: ColumnTrait>(column: C, area: &AreaCode) -> Condition {
 /// scope's areas, with its carve-outs excluded.
 pub fn in_scope<C: ColumnTrait + Copy>(column: C, scope: &Scope) -> Condition {
     let allowed = match &scope.allow {
-        Allow::Nowhere => return Condition::all().add(Expr::cust("1 = 0")),
+        Allow::Nowhere => return never(),
         Allow::Everywhere => Condition::all(),
         Allow::Within(areas) => areas
             .iter()
@@ -47,4 +47,9 @@ pub fn in_scope_or_city<C: ColumnTrait + Copy>(column: C, scope: &Scope) -> Cond
     } else {
         placed
     }
+}
+
+/// A condition no row meets.
+pub fn never() -> Condition {
+    Condition::all().add(Expr::cust("1 = 0"))
 }

@@ -11,7 +11,8 @@
 use std::collections::HashMap;
 
 use async_graphql::parser::types::{
-    DocumentOperations, ExecutableDocument, OperationType, Selection, SelectionSet,
+    DocumentOperations, ExecutableDocument, OperationDefinition, OperationType, Selection,
+    SelectionSet,
 };
 
 /// The limits a document must keep.
@@ -24,7 +25,8 @@ pub struct Bounds {
     pub max_nesting: usize,
     /// `@directive` uses in the whole document.
     pub max_directives: usize,
-    /// Fields of an operation with every fragment spread in place.
+    /// Fields (and fragment spreads) of an operation with every fragment
+    /// spread in place.
     pub max_fields: usize,
     /// Aliased fields of an operation, fragments spread in place.
     pub max_aliases: usize,
@@ -164,9 +166,14 @@ impl<'a> Expansion<'a> {
                 }
                 .add(self.set(&field.node.selection_set.node)?),
                 Selection::InlineFragment(inline) => self.set(&inline.node.selection_set.node)?,
-                Selection::FragmentSpread(spread) => {
-                    self.fragment(spread.node.fragment_name.node.as_str())?
+                // A spread counts as a selection of its own, so that spreads
+                // of a fragment that does not exist (validation refuses it
+                // later) cannot double for nothing.
+                Selection::FragmentSpread(spread) => Size {
+                    fields: 1,
+                    aliases: 0,
                 }
+                .add(self.fragment(spread.node.fragment_name.node.as_str())?),
             };
             total = total.add(size);
         }
@@ -230,8 +237,8 @@ pub fn expand(document: &ExecutableDocument, bounds: &Bounds) -> Result<(), TooB
     Ok(())
 }
 
-/// Top-level fields of a selection set, through fragments (whose sizes are
-/// already known to be bounded).
+/// Top-level fields of a selection set, through fragments. Called only on
+/// operations whose expansion [`expand`] has bounded, so the walk is too.
 fn root_fields(document: &ExecutableDocument, set: &SelectionSet, depth: usize) -> usize {
     if depth > 64 {
         return 0;
@@ -253,9 +260,25 @@ fn root_fields(document: &ExecutableDocument, set: &SelectionSet, depth: usize) 
         .sum()
 }
 
-/// The names of the top-level fields of every operation, and whether any
-/// operation is not a mutation: what an anonymous caller may send is judged
-/// from these.
+/// The operation a request runs: the only one, or the one it names.
+pub fn selected_operation<'a>(
+    document: &'a ExecutableDocument,
+    name: Option<&str>,
+) -> Option<&'a OperationDefinition> {
+    let operation = match (&document.operations, name) {
+        (DocumentOperations::Single(operation), _) => operation,
+        (DocumentOperations::Multiple(operations), Some(name)) => operations.get(name)?,
+        (DocumentOperations::Multiple(operations), None) if operations.len() == 1 => {
+            operations.values().next()?
+        }
+        _ => return None,
+    };
+    Some(&operation.node)
+}
+
+/// The type and top-level field names of every operation: what an
+/// anonymous caller may send is judged from these. Call it only on a
+/// document [`expand`] has accepted: the walk follows every spread.
 pub fn root_names(document: &ExecutableDocument) -> Vec<(OperationType, Vec<String>)> {
     let operations: Vec<_> = match &document.operations {
         DocumentOperations::Single(operation) => vec![operation],
@@ -358,6 +381,19 @@ mod tests {
             ));
         }
         // 2^40 fields: this returns only because fragments are sized once.
+        assert!(expand(&parse(&text), &BOUNDS).is_err());
+    }
+
+    #[test]
+    fn spreads_of_a_missing_fragment_cannot_double_for_nothing() {
+        let mut text =
+            String::from("query { ...F0 }\nfragment F40 on Query { ...Missing ...Missing }\n");
+        for level in 0..40 {
+            text.push_str(&format!(
+                "fragment F{level} on Query {{ ...F{next} ...F{next} }}\n",
+                next = level + 1
+            ));
+        }
         assert!(expand(&parse(&text), &BOUNDS).is_err());
     }
 

@@ -7,7 +7,6 @@ use entities::{case, case_step, case_time_limit, department};
 
 use super::ContextExt;
 use super::relay::{NodeKind, Page, connection, global_id, key_of, parse_global_id};
-use crate::domain::access::Protected;
 use crate::domain::areas::parse_code;
 use crate::domain::cases::indicators::{self, Subject};
 use crate::domain::cases::moves::{self, Move, Report};
@@ -237,16 +236,7 @@ impl Case {
     /// A citizen reporter's phone, shown like a resident's phone in this
     /// grid: full, masked or null.
     async fn reporter_phone(&self, ctx: &Context<'_>) -> Result<Option<String>> {
-        let Some(phone) = &self.0.reporter_phone else {
-            return Ok(None);
-        };
-        let place = Protected {
-            kind: "case",
-            id: self.0.id,
-            field: "reporter_phone",
-            grid: &self.0.grid_code,
-        };
-        Ok(ctx.access()?.shown_phone(place, phone))
+        Ok(ctx.access()?.reporter_phone(&self.0))
     }
 
     /// The department the case is dispatched to.
@@ -417,7 +407,7 @@ impl Department {
 
     /// The duties it answers for.
     async fn duties(&self) -> Vec<String> {
-        cases::duties_of(&self.0)
+        crate::domain::departments::duties_of(&self.0)
     }
 
     /// The area it acts in.
@@ -638,7 +628,7 @@ impl CasesQuery {
 
     /// Departments, for dispatching.
     async fn departments(&self, ctx: &Context<'_>) -> Result<Vec<Department>> {
-        Ok(cases::departments(ctx.access()?)
+        Ok(crate::domain::departments::all(ctx.access()?)
             .await?
             .into_iter()
             .map(Department)

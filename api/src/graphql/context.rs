@@ -35,6 +35,7 @@ impl AppState {
             self.db.clone(),
             self.authorizer.clone(),
             caller,
+            self.suppress_below,
         ))
     }
 }
@@ -43,21 +44,19 @@ impl AppState {
 /// lookups within the request through it. Loaders must not outlive the
 /// request, or one caller's rows could serve another.
 pub fn attach(mut request: async_graphql::Request, access: &Arc<Access>) -> async_graphql::Request {
-    fill(&mut request.data, access);
+    request.data.insert(Loaders::for_request(access.clone()));
+    request.data.insert(access.clone());
     request
 }
 
-/// What a live connection's subscriptions need: the same as a request's,
-/// for the caller its `connection_init` named.
+/// What a live connection needs, for the caller its `connection_init`
+/// named: its access (which follows policy changes) and loaders that read
+/// afresh for every event.
 pub fn connection_data(access: Arc<Access>) -> async_graphql::Data {
     let mut data = async_graphql::Data::default();
-    fill(&mut data, &access);
+    data.insert(Loaders::for_connection(access.clone()));
+    data.insert(access);
     data
-}
-
-fn fill(data: &mut async_graphql::Data, access: &Arc<Access>) {
-    data.insert(Loaders::new(access.clone()));
-    data.insert(access.clone());
 }
 
 pub(super) trait ContextExt {

@@ -12,7 +12,7 @@ use super::cases::Case;
 use super::tasks::Assignment;
 use crate::caller::Caller;
 use crate::domain::areas::parse_code;
-use crate::domain::cases::{self, CaseScope};
+use crate::domain::cases;
 use crate::domain::tasks;
 use crate::error::ApiError;
 use crate::events::Event;
@@ -20,7 +20,7 @@ use crate::events::Event;
 /// The subscriber, refused once their credentials have expired.
 pub fn live_caller(ctx: &Context<'_>) -> Result<Caller> {
     let caller = ctx.caller()?;
-    if caller.expires_at <= Utc::now() {
+    if !caller.is_live() {
         return Err(ApiError::unauthenticated().into());
     }
     Ok(caller.clone())
@@ -66,21 +66,15 @@ impl LiveUpdates {
         let caller = live_caller(ctx)?;
         let access = ctx.access()?.clone();
         let area = within.map(|code| parse_code("within", &code)).transpose()?;
-        let scope = CaseScope::of(&access).await?;
         let events = BroadcastStream::new(ctx.state().events.subscribe());
         let stream = events.filter_map(move |event| {
-            let (access, scope, area) = (access.clone(), scope.clone(), area.clone());
+            let (access, area) = (access.clone(), area.clone());
             async move {
                 let Ok(Event::CaseChanged { case_id, grid_code }) = event else {
                     return None;
                 };
-                let inside = area
-                    .as_ref()
-                    .is_none_or(|area| area.contains_raw(&grid_code));
-                if !inside || !scope.read.contains(&grid_code) {
-                    return None;
-                }
-                delivered("case", cases::find(&access, case_id).await)?.map(Case)
+                let changed = cases::changed(&access, case_id, &grid_code, area.as_ref()).await;
+                delivered("case", changed)?.map(Case)
             }
         });
         Ok(until_expiry(stream, &caller))

@@ -17,12 +17,15 @@ use futures_util::stream::BoxStream;
 
 use super::AppState;
 use super::bounds::{self, Bounds};
+use crate::admission::{CallerKey, Ticket};
 use crate::domain::access::Access;
 
 /// One per operation: its bounds, and what it asked for, for the metrics.
 pub struct QueryLimits {
     bounds: Bounds,
     max_complexity: usize,
+    /// The slot an operation over a live connection holds while it runs.
+    ticket: Mutex<Option<Ticket>>,
     /// `query:residents` once the document is known, kept as a label only
     /// if it validates (so that made-up field names add no labels).
     operation: Mutex<(Option<String>, bool)>,
@@ -33,6 +36,7 @@ impl QueryLimits {
         QueryLimits {
             bounds,
             max_complexity,
+            ticket: Mutex::new(None),
             operation: Mutex::new((None, false)),
         }
     }
@@ -72,7 +76,8 @@ pub fn too_complex(message: impl Into<String>) -> ServerError {
     coded(message, "QUERY_TOO_COMPLEX")
 }
 
-fn code_of(error: &ServerError) -> Option<String> {
+/// An error's `extensions.code`.
+pub fn code_of(error: &ServerError) -> Option<String> {
     match error.extensions.as_ref()?.get("code")? {
         async_graphql::Value::String(code) => Some(code.clone()),
         _ => None,
@@ -143,19 +148,11 @@ fn missing_variables(
     document: &async_graphql::parser::types::ExecutableDocument,
     request: &Request,
 ) -> ServerResult<()> {
-    use async_graphql::parser::types::DocumentOperations;
-    let operation = match (&document.operations, &request.operation_name) {
-        (DocumentOperations::Single(operation), _) => Some(operation),
-        (DocumentOperations::Multiple(operations), Some(name)) => operations.get(name.as_str()),
-        (DocumentOperations::Multiple(operations), None) if operations.len() == 1 => {
-            operations.values().next()
-        }
-        _ => None,
-    };
-    let Some(operation) = operation else {
+    let Some(operation) = bounds::selected_operation(document, request.operation_name.as_deref())
+    else {
         return Ok(());
     };
-    for definition in &operation.node.variable_definitions {
+    for definition in &operation.variable_definitions {
         let definition = &definition.node;
         let given = request
             .variables
@@ -172,6 +169,41 @@ fn missing_variables(
         }
     }
     Ok(())
+}
+
+impl QueryLimits {
+    /// A query or mutation sent over a live connection counts against its
+    /// caller's share like one sent over HTTP (which is admitted before it
+    /// is parsed); a subscription is the connection's own and is not.
+    async fn admit_live(
+        &self,
+        ctx: &ExtensionContext<'_>,
+        document: &async_graphql::parser::types::ExecutableDocument,
+        request: &Request,
+    ) -> ServerResult<()> {
+        let key = std::any::TypeId::of::<Arc<Access>>();
+        let over_http = request.data.get(&key).is_some();
+        let live = ctx
+            .session_data
+            .get(&key)
+            .and_then(|data| data.downcast_ref::<Arc<Access>>());
+        let (Some(access), false) = (live, over_http) else {
+            return Ok(());
+        };
+        let subscribing = bounds::selected_operation(document, request.operation_name.as_deref())
+            .is_some_and(|operation| operation.ty == OperationType::Subscription);
+        let (Ok(caller), Ok(state), false) = (access.caller(), ctx.data::<AppState>(), subscribing)
+        else {
+            return Ok(());
+        };
+        let ticket = state
+            .admission
+            .admit(&CallerKey::of(caller), 1)
+            .await
+            .map_err(|err| async_graphql::Error::from(err).into_server_error(Default::default()))?;
+        *locked(&self.ticket) = Some(ticket);
+        Ok(())
+    }
 }
 
 #[async_trait::async_trait]
@@ -269,6 +301,7 @@ impl Extension for QueryLimits {
             }
         }
         missing_variables(&document, &request)?;
+        self.admit_live(ctx, &document, &request).await?;
         request.set_parsed_query(document);
         next.run(ctx, request).await
     }

@@ -12,7 +12,7 @@ use entities::{area, building, case_step, department, dwelling, household, resid
 use futures_util::future::BoxFuture;
 
 use crate::domain::access::Access;
-use crate::domain::{areas, cases, homes, residents};
+use crate::domain::{areas, cases, departments, homes, residents};
 use crate::error::ApiResult;
 
 /// How long a loader waits for more keys before it queries. The keys of a
@@ -50,9 +50,13 @@ where
 pub type Cached<K, V> = DataLoader<Through<K, V>, HashMapCache>;
 pub type Batched<K, V> = DataLoader<Through<K, V>>;
 
-/// The loaders of one request, each made when first needed.
+/// The loaders of one request (or live connection), each made when first
+/// needed.
 pub struct Loaders {
     access: Arc<Access>,
+    /// Whether loaders remember what they loaded: for one request, yes; a
+    /// live connection's events must each read afresh.
+    remember: bool,
     areas: OnceLock<Batched<String, area::Model>>,
     households: OnceLock<Cached<i64, household::Model>>,
     dwellings: OnceLock<Cached<i64, dwelling::Model>>,
@@ -77,7 +81,9 @@ macro_rules! loader {
                     access: self.access.clone(),
                     fetch: |access, keys| Box::pin($fetch(access, keys)),
                 };
-                $kind::make(through)
+                let loader = $kind::make(through);
+                loader.enable_all_cache(self.remember);
+                loader
             })
         }
     };
@@ -108,9 +114,20 @@ where
 }
 
 impl Loaders {
-    pub fn new(access: Arc<Access>) -> Loaders {
+    /// The loaders of one request: what they load, they remember for it.
+    pub fn for_request(access: Arc<Access>) -> Loaders {
+        Self::new(access, true)
+    }
+
+    /// The loaders of a live connection: every event reads afresh.
+    pub fn for_connection(access: Arc<Access>) -> Loaders {
+        Self::new(access, false)
+    }
+
+    fn new(access: Arc<Access>, remember: bool) -> Loaders {
         Loaders {
             access,
+            remember,
             areas: OnceLock::new(),
             households: OnceLock::new(),
             dwellings: OnceLock::new(),
@@ -189,7 +206,7 @@ impl Loaders {
         Batched,
         i64,
         department::Model,
-        cases::departments_by_ids
+        departments::by_ids
     );
 }
 

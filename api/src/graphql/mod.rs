@@ -25,6 +25,7 @@ use async_graphql::{MergedObject, MergedSubscription, Schema, SchemaBuilder};
 use crate::config::LimitsConfig;
 use context::ContextExt;
 pub use context::{AppState, attach, connection_data};
+pub use limits::code_of;
 
 pub type GridgovSchema = Schema<Query, Mutation, Subscription>;
 

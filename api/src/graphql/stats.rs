@@ -139,11 +139,8 @@ impl StatsQuery {
         area: Option<String>,
     ) -> Result<Option<Statistics>> {
         let _scan = ctx.scan_permit().await?;
-        let state = ctx.state();
         let area = area.map(|code| parse_code("area", &code)).transpose()?;
-        let Some(computed) =
-            stats::statistics(ctx.access()?, area.as_ref(), state.suppress_below).await?
-        else {
+        let Some(computed) = stats::statistics(ctx.access()?, area.as_ref()).await? else {
             return Ok(None);
         };
         let mut codes: Vec<String> = computed
@@ -152,7 +149,7 @@ impl StatsQuery {
             .map(|(code, _)| code.clone())
             .collect();
         codes.extend(area.as_ref().map(|code| code.as_str().to_owned()));
-        let names = stats::names_of(&state.db, codes).await?;
+        let names = stats::names_of(ctx.access()?, codes).await?;
         let own_name = area
             .as_ref()
             .and_then(|code| names.get(code.as_str()).cloned());

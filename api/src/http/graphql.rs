@@ -204,25 +204,8 @@ pub fn request_from_query(params: &[(String, String)]) -> Result<Request, String
 /// The operation a GET would run, read from the text: GET may only query.
 pub fn operation_type(request: &Request) -> Option<OperationType> {
     let document = async_graphql::parser::parse_query(&request.query).ok()?;
-    use async_graphql::parser::types::DocumentOperations;
-    match (&document.operations, &request.operation_name) {
-        (DocumentOperations::Single(operation), _) => Some(operation.node.ty),
-        (DocumentOperations::Multiple(operations), Some(name)) => operations
-            .get(name.as_str())
-            .map(|operation| operation.node.ty),
-        (DocumentOperations::Multiple(operations), None) if operations.len() == 1 => operations
-            .values()
-            .next()
-            .map(|operation| operation.node.ty),
-        _ => None,
-    }
-}
-
-fn code_of(error: &async_graphql::ServerError) -> Option<String> {
-    match error.extensions.as_ref()?.get("code")? {
-        async_graphql::Value::String(code) => Some(code.clone()),
-        _ => None,
-    }
+    crate::graphql::bounds::selected_operation(&document, request.operation_name.as_deref())
+        .map(|operation| operation.ty)
 }
 
 fn retry_after_of(error: &async_graphql::ServerError) -> Option<u64> {
@@ -255,7 +238,7 @@ fn failed_whole(response: &async_graphql::Response, code: &str) -> bool {
         && response
             .errors
             .iter()
-            .all(|error| code_of(error).as_deref() == Some(code))
+            .all(|error| crate::graphql::code_of(error).as_deref() == Some(code))
 }
 
 /// One response's status: 503 and 429 for a whole request that could not
@@ -273,7 +256,7 @@ fn status_of(media: Media, response: &async_graphql::Response) -> (StatusCode, O
         if response
             .errors
             .iter()
-            .any(|error| code_of(error).as_deref() == Some("UNAUTHENTICATED"))
+            .any(|error| crate::graphql::code_of(error).as_deref() == Some("UNAUTHENTICATED"))
         {
             return (StatusCode::UNAUTHORIZED, None);
         }

@@ -284,9 +284,15 @@ async fn execute(
     let Ok(response) =
         tokio::time::timeout(state.request_timeout, state.schema.execute_batch(batch)).await
     else {
+        // Over a limit like any other (a retry would take as long): the
+        // status of a request that did not complete.
+        let status = match media {
+            Media::GraphqlResponse => StatusCode::BAD_REQUEST,
+            Media::Json => StatusCode::OK,
+        };
         return problem(
             media,
-            StatusCode::SERVICE_UNAVAILABLE,
+            status,
             "QUERY_TOO_COMPLEX",
             &format!(
                 "the request ran longer than {} s and was stopped",

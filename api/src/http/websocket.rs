@@ -91,7 +91,7 @@ pub async fn upgrade(
                     // A live connection outlasts any clock skew the token
                     // check allows for: a token past its expiry opens none.
                     match caller {
-                        Some(caller) if caller.expires_at > chrono::Utc::now() => {
+                        Some(caller) if caller.is_live() => {
                             Ok(connection_data(app.access(Some(caller))))
                         }
                         _ => Err(async_graphql::Error::new(REFUSED)),

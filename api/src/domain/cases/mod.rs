@@ -9,16 +9,16 @@ pub mod moves;
 
 use chrono::{DateTime, Utc};
 use entities::case::{self, CaseState};
-use entities::{case_category, department, user};
+use entities::{case_category, user};
 use std::collections::HashMap;
 use std::sync::Arc;
 
 use policies::{Action, AreaCode, Object, Scope};
 use sea_orm::sea_query::{Condition, Expr, ExprTrait, Func, Query};
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
 
-use crate::caller::Caller;
 use crate::domain::access::Access;
+use crate::domain::departments;
 use crate::domain::page::{Listing, PageRequest};
 use crate::domain::scoped::{self, Order};
 use crate::domain::within::{in_scope, within};
@@ -94,58 +94,6 @@ pub struct CaseScope {
     pub department: Option<DepartmentView>,
 }
 
-/// The department a caller acts for: a department token's, or a department
-/// officer's own.
-pub async fn department_of<C: ConnectionTrait>(db: &C, caller: &Caller) -> ApiResult<Option<i64>> {
-    if caller.department_id.is_some() {
-        return Ok(caller.department_id);
-    }
-    let Some(user_id) = caller.user_id else {
-        return Ok(None);
-    };
-    let department: Option<Option<i64>> = user::Entity::find_by_id(user_id)
-        .select_only()
-        .column(user::Column::DepartmentId)
-        .into_tuple()
-        .one(db)
-        .await?;
-    Ok(department.flatten())
-}
-
-/// The department a caller acts for, in one statement: a department
-/// token's, or a department officer's own.
-async fn department_row<C: ConnectionTrait>(
-    db: &C,
-    caller: &Caller,
-) -> ApiResult<Option<department::Model>> {
-    let query = match (caller.department_id, caller.user_id) {
-        (Some(id), _) => department::Entity::find_by_id(id),
-        (None, Some(user_id)) => {
-            let of_user = Query::select()
-                .column(user::Column::DepartmentId)
-                .from(user::Entity)
-                .and_where(user::Column::Id.eq(user_id))
-                .to_owned();
-            department::Entity::find()
-                .filter(Expr::col(department::Column::Id).in_subquery(of_user))
-        }
-        (None, None) => return Ok(None),
-    };
-    Ok(query.one(db).await?)
-}
-
-pub fn duties_of(row: &department::Model) -> Vec<String> {
-    row.duties
-        .as_array()
-        .map(|duties| {
-            duties
-                .iter()
-                .filter_map(|duty| duty.as_str().map(str::to_owned))
-                .collect()
-        })
-        .unwrap_or_default()
-}
-
 impl CaseScope {
     /// The caller's view of cases, worked out once per access.
     pub async fn of(access: &Access) -> ApiResult<Arc<CaseScope>> {
@@ -153,13 +101,12 @@ impl CaseScope {
             .remember(|| async {
                 let caller = access.caller()?;
                 let read = access.scope(Object::Case, Action::Read);
-                let department =
-                    department_row(access.db(), caller)
-                        .await?
-                        .map(|row| DepartmentView {
-                            id: row.id,
-                            duties: duties_of(&row),
-                        });
+                let department = departments::acting_for(access.db(), caller)
+                    .await?
+                    .map(|row| DepartmentView {
+                        id: row.id,
+                        duties: departments::duties_of(&row),
+                    });
                 Ok(CaseScope { read, department })
             })
             .await
@@ -305,6 +252,24 @@ pub async fn find(access: &Access, id: i64) -> ApiResult<Option<case::Model>> {
         .await?)
 }
 
+/// A case that changed in `grid` (as an event says), if the caller sees it
+/// and it lies inside `within`: what a live subscriber is sent. The
+/// caller's view is taken afresh for each event, so a policy change reaches
+/// open subscriptions.
+pub async fn changed(
+    access: &Access,
+    id: i64,
+    grid: &str,
+    within: Option<&AreaCode>,
+) -> ApiResult<Option<case::Model>> {
+    let scope = CaseScope::of(access).await?;
+    let inside = within.is_none_or(|area| area.contains_raw(grid));
+    if !inside || !scope.read.contains(grid) {
+        return Ok(None);
+    }
+    find(access, id).await
+}
+
 /// The timelines of these cases, those the caller sees, each in order.
 pub async fn steps_of(
     access: &Access,
@@ -331,30 +296,6 @@ pub async fn steps_of(
         grouped.entry(row.case_id).or_default().push(row);
     }
     Ok(grouped)
-}
-
-/// Departments by id: names and duties are public within the platform.
-pub async fn departments_by_ids(
-    access: &Access,
-    ids: &[i64],
-) -> ApiResult<HashMap<i64, department::Model>> {
-    access.caller()?;
-    Ok(department::Entity::find()
-        .filter(department::Column::Id.is_in(ids.iter().copied()))
-        .all(access.db())
-        .await?
-        .into_iter()
-        .map(|row| (row.id, row))
-        .collect())
-}
-
-/// Every department, by code, for dispatching: public within the platform.
-pub async fn departments(access: &Access) -> ApiResult<Vec<department::Model>> {
-    access.caller()?;
-    Ok(department::Entity::find()
-        .order_by_asc(department::Column::Code)
-        .all(access.db())
-        .await?)
 }
 
 /// The id of the account called `username`; BAD_USER_INPUT naming `field`

@@ -12,8 +12,9 @@ use sea_orm::{ActiveModelTrait, DatabaseTransaction, EntityTrait};
 use serde_json::{Value, json};
 
 use super::machine::{Effect, Need, TRANSITIONS, Transition, transition};
-use super::{CaseScope, clock, department_of, duties_of, duty_of};
+use super::{CaseScope, clock, duty_of};
 use crate::domain::access::Access;
+use crate::domain::departments::{department_of, duties_of};
 use crate::domain::writes::fields::{optional_phone, optional_text, text};
 use crate::domain::writes::{Writer, save};
 use crate::error::{ApiError, ApiResult};

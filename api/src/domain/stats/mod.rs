@@ -139,8 +139,8 @@ struct OrganisationRow {
     none: Option<i64>,
 }
 
-/// The birth dates of someone aged `years` today: born after `earliest`
-/// (exclusive) and on or before `latest`.
+/// The birth dates of someone aged from `years_min` to `years_max` (or
+/// more, when there is no top) on `today`.
 fn born(years_min: u32, years_max: Option<u32>, today: NaiveDate) -> Condition {
     let birth = Expr::col(Alias::new("birth_date"));
     let mut condition = Condition::all();
@@ -337,10 +337,9 @@ async fn compute(
 }
 
 /// The names of these area and grid codes.
-pub async fn names_of(
-    db: &DatabaseConnection,
-    codes: Vec<String>,
-) -> ApiResult<HashMap<String, String>> {
+pub async fn names_of(access: &Access, codes: Vec<String>) -> ApiResult<HashMap<String, String>> {
+    access.caller()?;
+    let db = access.db();
     let mut names: HashMap<String, String> = area::Entity::find()
         .filter(area::Column::Code.is_in(codes.clone()))
         .all(db)
@@ -405,6 +404,15 @@ const FLAGS_AT: usize = TYPES_AT + 3;
 const COLOURS_AT: usize = FLAGS_AT + FLAGS;
 const LICENCES_AT: usize = COLOURS_AT + 4;
 const MEASURES: usize = LICENCES_AT + 3;
+/// The age bands' places in a row, which add up to the residents'.
+const BANDS: [usize; 6] = [
+    BANDS_AT,
+    BANDS_AT + 1,
+    BANDS_AT + 2,
+    BANDS_AT + 3,
+    BANDS_AT + 4,
+    BANDS_AT + 5,
+];
 
 fn flatten(counts: &Counts) -> Vec<i64> {
     let mut row = vec![counts.residents, counts.men, counts.women];
@@ -492,8 +500,8 @@ fn covers(statistics: &Scope, rows: &Scope) -> bool {
 pub async fn statistics(
     access: &Access,
     area: Option<&AreaCode>,
-    threshold: u32,
 ) -> ApiResult<Option<ShownStatistics>> {
+    let threshold = access.suppress_below();
     access.caller()?;
     let db = access.db();
     let read = |object| access.scope(object, Action::Read);
@@ -540,7 +548,7 @@ pub async fn statistics(
             suppressed: &suppressed,
             partitions: &[
                 (0, &[1, 2]),
-                (0, &[3, 4, 5, 6, 7, 8]),
+                (0, &BANDS),
                 (0, &[TYPES_AT, TYPES_AT + 1, TYPES_AT + 2]),
             ],
             threshold: i64::from(threshold),

@@ -20,7 +20,7 @@ use sea_orm::{
 use crate::domain::access::Access;
 use crate::domain::page::{Listing, PageRequest};
 use crate::domain::scoped::{self, Order};
-use crate::domain::within::{in_scope, in_scope_or_city};
+use crate::domain::within::{in_scope, in_scope_or_city, never};
 use crate::error::ApiResult;
 
 pub const TASK_CURSOR: &str = "task";
@@ -47,7 +47,8 @@ impl TaskViewer {
                 let caller = access.caller()?;
                 Ok(TaskViewer {
                     user_id: caller.user_id,
-                    department_id: crate::domain::cases::department_of(access.db(), caller).await?,
+                    department_id: crate::domain::departments::department_of(access.db(), caller)
+                        .await?,
                     read: access.scope(Object::Task, Action::Read),
                     own: access.own_scope(Object::Task, Action::Read),
                 })
@@ -65,7 +66,7 @@ impl TaskViewer {
             addressed = addressed.add(task_assignment::Column::DepartmentId.eq(department));
         }
         if self.user_id.is_none() && self.department_id.is_none() {
-            addressed = addressed.add(Expr::cust("1 = 0"));
+            addressed = addressed.add(never());
         }
         Condition::all()
             .add(addressed)
@@ -78,7 +79,7 @@ impl TaskViewer {
             Some(user) => Condition::all()
                 .add(task::Column::CreatedBy.eq(user))
                 .add(in_scope_or_city(task::Column::AreaCode, &self.own)),
-            None => Condition::all().add(Expr::cust("1 = 0")),
+            None => never(),
         }
     }
 

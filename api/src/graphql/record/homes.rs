@@ -6,7 +6,6 @@ use async_graphql::{Context, Enum, ID, Object, Result};
 use entities::{building, dwelling, household};
 
 use super::people::Resident;
-use crate::domain::access::Protected;
 use crate::graphql::ContextExt;
 use crate::graphql::loaders::load_one;
 use crate::graphql::relay::{NodeKind, global_id};
@@ -167,16 +166,7 @@ impl Dwelling {
     /// The lessor's phone, shown like a resident's phone in this grid: in
     /// full, masked or null.
     async fn lessor_phone(&self, ctx: &Context<'_>) -> Result<Option<String>> {
-        let Some(phone) = &self.0.lessor_phone else {
-            return Ok(None);
-        };
-        let place = Protected {
-            kind: "dwelling",
-            id: self.0.id,
-            field: "lessor_phone",
-            grid: &self.0.grid_code,
-        };
-        Ok(ctx.access()?.shown_phone(place, phone))
+        Ok(ctx.access()?.lessor_phone(&self.0))
     }
 
     async fn building(&self, ctx: &Context<'_>) -> Result<Option<Building>> {

@@ -187,16 +187,10 @@ impl Resident {
 
     /// Care and attention flags; null where you may not see them.
     async fn care_flags(&self, ctx: &Context<'_>) -> Result<Option<Vec<CareFlag>>> {
-        if !ctx.access()?.residents().care_flags(&self.0.grid_code) {
-            return Ok(None);
-        }
-        Ok(Some(
-            entities::resident::CareFlag::ALL
-                .into_iter()
-                .filter(|flag| self.0.care_flags & flag.bit() != 0)
-                .map(Into::into)
-                .collect(),
-        ))
+        Ok(ctx
+            .access()?
+            .care_flags(&self.0)
+            .map(|flags| flags.into_iter().map(Into::into).collect()))
     }
 
     /// Where the comparison with the household registry stands.
