@@ -15,12 +15,22 @@ pub enum ApiError {
     Unauthenticated(&'static str),
     /// Visible but not allowed; says what was refused.
     Forbidden(String),
-    NotFound(&'static str),
+    /// The object a write names (by the input field `field`) does not
+    /// exist, or not where the caller can see it.
+    NotFound {
+        what: &'static str,
+        field: &'static str,
+    },
+    /// An input field the user can put right; `field` is its name in the
+    /// input (`idNumber`, `targets.areas`).
     BadUserInput {
         field: String,
         message: String,
+        fault: Fault,
     },
+    /// The object changed since it was read at the given `version`.
     Conflict(String),
+    /// The object is not in a state that allows this write.
     InvalidState(String),
     /// Too much from this caller (or of this kind) at once: try again after
     /// this many seconds.
@@ -39,16 +49,112 @@ pub enum ApiError {
 
 pub type ApiResult<T> = Result<T, ApiError>;
 
+/// What is wrong with a write that the person making it can put right.
+/// Mutations answer these as `userErrors`, each family with its own code
+/// enum (described for clients in `graphql::payload`); anything else stays a
+/// top-level error.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Fault {
+    Invalid,
+    Required,
+    /// Unique, and in use.
+    Taken,
+    /// Missing, or out of the caller's sight (the two look the same).
+    NotFound,
+    /// A stale `version`.
+    Conflict,
+    InvalidState,
+    NothingToChange,
+}
+
+/// A fault as a mutation's payload reports it: the path of the input field
+/// (from the mutation's arguments, `["input", "idNumber"]`), when one field
+/// is at fault.
+#[derive(Debug)]
+pub struct UserFault {
+    pub fault: Fault,
+    pub field: Option<Vec<String>>,
+    pub message: String,
+}
+
 /// Seconds a client is asked to wait before retrying while the database is
 /// away.
 pub const UNAVAILABLE_RETRY_SECS: u64 = 1;
 
 impl ApiError {
+    /// A value not valid for its field.
     pub fn bad_input(field: impl Into<String>, message: impl Into<String>) -> ApiError {
+        ApiError::input_fault(Fault::Invalid, field, message)
+    }
+
+    /// A field that must be given here.
+    pub fn required(field: impl Into<String>, message: impl Into<String>) -> ApiError {
+        ApiError::input_fault(Fault::Required, field, message)
+    }
+
+    /// A unique value already in use.
+    pub fn taken(field: impl Into<String>, message: impl Into<String>) -> ApiError {
+        ApiError::input_fault(Fault::Taken, field, message)
+    }
+
+    /// A reference in the input to something that does not exist, or not
+    /// where the caller can see it.
+    pub fn missing(field: impl Into<String>, message: impl Into<String>) -> ApiError {
+        ApiError::input_fault(Fault::NotFound, field, message)
+    }
+
+    /// The object a write names by `field` is not there for the caller.
+    pub fn not_found(what: &'static str, field: &'static str) -> ApiError {
+        ApiError::NotFound { what, field }
+    }
+
+    /// A write that would change nothing.
+    pub fn nothing_to_change() -> ApiError {
+        ApiError::input_fault(Fault::NothingToChange, "input", "nothing to change")
+    }
+
+    fn input_fault(fault: Fault, field: impl Into<String>, message: impl Into<String>) -> ApiError {
         ApiError::BadUserInput {
             field: field.into(),
             message: message.into(),
+            fault,
         }
+    }
+
+    /// What the user can put right, for a mutation's `userErrors`; any other
+    /// error comes back as it was, to be answered at the top level.
+    pub fn into_user_fault(self) -> Result<UserFault, ApiError> {
+        let path = |field: &str| {
+            let mut path = vec!["input".to_owned()];
+            path.extend(
+                field
+                    .split('.')
+                    .filter(|part| *part != "input")
+                    .map(str::to_owned),
+            );
+            Some(path)
+        };
+        let mut message = self.message();
+        let (fault, field) = match &self {
+            ApiError::BadUserInput {
+                field,
+                fault,
+                message: own,
+            } => {
+                // The field is named by the path; the message need not repeat it.
+                message = own.clone();
+                (*fault, path(field))
+            }
+            ApiError::NotFound { field, .. } => (Fault::NotFound, path(field)),
+            ApiError::Conflict(_) => (Fault::Conflict, path("version")),
+            ApiError::InvalidState(_) => (Fault::InvalidState, None),
+            _ => return Err(self),
+        };
+        Ok(UserFault {
+            fault,
+            field,
+            message,
+        })
     }
 
     /// The caller sent no credentials but needs some.
@@ -73,8 +179,8 @@ impl ApiError {
     pub fn message(&self) -> String {
         match self {
             ApiError::Unauthenticated(message) => (*message).to_owned(),
-            ApiError::NotFound(what) => format!("{what} not found"),
-            ApiError::BadUserInput { field, message } => format!("{field}: {message}"),
+            ApiError::NotFound { what, .. } => format!("{what} not found"),
+            ApiError::BadUserInput { field, message, .. } => format!("{field}: {message}"),
             ApiError::Forbidden(message)
             | ApiError::Conflict(message)
             | ApiError::InvalidState(message)
@@ -95,7 +201,7 @@ impl ApiError {
         match self {
             ApiError::Unauthenticated(_) => "UNAUTHENTICATED",
             ApiError::Forbidden(_) => "FORBIDDEN",
-            ApiError::NotFound(_) => "NOT_FOUND",
+            ApiError::NotFound { .. } => "NOT_FOUND",
             ApiError::BadUserInput { .. } => "BAD_USER_INPUT",
             ApiError::Conflict(_) => "CONFLICT",
             ApiError::InvalidState(_) => "INVALID_STATE",

@@ -78,14 +78,14 @@ fn serve_creates_seeds_answers_and_stops_on_sigterm() {
         assert!(health.status().is_success());
         let login: serde_json::Value = client
             .post(format!("{address}/graphql"))
-            .json(&serde_json::json!({"query": "mutation { login(username: \"admin\", password: \"gridgov-demo\") { accessToken } }"}))
+            .json(&serde_json::json!({"query": "mutation { login(input: {username: \"admin\", password: \"gridgov-demo\"}) { session { accessToken } } }"}))
             .send()
             .await
             .expect("login")
             .json()
             .await
             .expect("json");
-        let token = login["data"]["login"]["accessToken"].as_str().expect("the demo admin signs in");
+        let token = login["data"]["login"]["session"]["accessToken"].as_str().expect("the demo admin signs in");
         let body: serde_json::Value = client
             .post(format!("{address}/graphql"))
             .bearer_auth(token)

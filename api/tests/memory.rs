@@ -90,7 +90,7 @@ fn a_burst_of_sign_ins_and_connections_leaves_memory_bounded() {
             async move {
                 let response = client
                     .post(&url)
-                    .json(&json!({"query": "mutation($u: String!, $p: String!) { login(username: $u, password: $p) { accessToken } }", "variables": {"u": username, "p": password}}))
+                    .json(&json!({"query": "mutation($u: String!, $p: String!) { login(input: {username: $u, password: $p}) { session { accessToken } } }", "variables": {"u": username, "p": password}}))
                     .send()
                     .await
                     .ok()?;
@@ -110,7 +110,8 @@ fn a_burst_of_sign_ins_and_connections_leaves_memory_bounded() {
             .flatten()
             .filter(|body| body["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED")
             .count();
-        let token = login("admin".to_owned(), "gridgov-demo").await.expect("admin signs in")["data"]["login"]["accessToken"]
+
+        let token = login("admin".to_owned(), "gridgov-demo").await.expect("admin signs in")["data"]["login"]["session"]["accessToken"]
             .as_str()
             .expect("a token")
             .to_owned();

@@ -22,6 +22,15 @@ pub struct Outcome {
     pub body: Value,
 }
 
+/// A mutation's first user error (`userErrors` in its payload), as the
+/// outcome's error: a refused change is not a success.
+fn user_error(body: &Value) -> Option<String> {
+    body["data"].as_object()?.values().find_map(|payload| {
+        let code = payload["userErrors"].as_array()?.first()?["code"].as_str()?;
+        Some(format!("user error {code}"))
+    })
+}
+
 impl Api {
     pub fn new(base_url: &str) -> anyhow::Result<Api> {
         let http = reqwest::Client::builder()
@@ -57,12 +66,14 @@ impl Api {
                 let error = if !status.is_success() {
                     Some(format!("HTTP {status}"))
                 } else {
-                    body.get("errors").map(|errors| {
-                        errors[0]["extensions"]["code"]
-                            .as_str()
-                            .unwrap_or("ERROR")
-                            .to_owned()
-                    })
+                    body.get("errors")
+                        .map(|errors| {
+                            errors[0]["extensions"]["code"]
+                                .as_str()
+                                .unwrap_or("ERROR")
+                                .to_owned()
+                        })
+                        .or_else(|| user_error(&body))
                 };
                 Outcome {
                     elapsed,
@@ -96,11 +107,11 @@ impl Api {
         let outcome = self
             .send(
                 None,
-                "mutation($u: String!, $p: String!) { login(username: $u, password: $p) { accessToken } }",
+                "mutation($u: String!, $p: String!) { login(input: {username: $u, password: $p}) { session { accessToken } } }",
                 &json!({"u": username, "p": DEMO_PASSWORD}),
             )
             .await;
-        outcome.body["data"]["login"]["accessToken"]
+        outcome.body["data"]["login"]["session"]["accessToken"]
             .as_str()
             .map(str::to_owned)
             .with_context(|| format!("signing in as {username}: {}", outcome.body))

@@ -47,10 +47,9 @@ const STATISTICS: &str = "query($area: String) { statistics(area: $area) {
   children { area name residents men women } } }";
 
 const ACKNOWLEDGE: &str = "mutation($id: ID!) {
-  acknowledgeAssignment(id: $id, version: 1) { id state } }";
+  acknowledgeAssignment(input: {id: $id, version: 1}) { assignment { id state } userErrors { field message code } } }";
 
-const REPORT: &str =
-    "mutation($input: ReportCaseInput!) { reportCase(input: $input) { id number } }";
+const REPORT: &str = "mutation($input: ReportCaseInput!) { reportCase(input: $input) { case { id number } userErrors { code } } }";
 
 /// What a request's variables are.
 pub enum Vars {
@@ -134,7 +133,7 @@ async fn assignments_to_acknowledge(
         let batch = remaining.min(10_000);
         api.data(
             &tokens.operator,
-            "mutation($input: SendTaskInput!) { sendTask(input: $input) { id } }",
+            "mutation($input: SendTaskInput!) { sendTask(input: $input) { task { id } } }",
             json!({"input": {"title": "压测回执", "body": "请确认收到。", "kind": "INSTRUCTION",
                 "deadlineAt": deadline, "targets": {"workers": vec![worker.clone(); batch]}}}),
         )

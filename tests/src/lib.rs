@@ -301,11 +301,11 @@ impl TestServer {
         let data = self
             .anonymous()
             .data(
-                "mutation($u: String!, $p: String!) { login(username: $u, password: $p) { accessToken } }",
+                "mutation($u: String!, $p: String!) { login(input: {username: $u, password: $p}) { session { accessToken } } }",
                 json!({"u": username, "p": DEMO_PASSWORD}),
             )
             .await;
-        data["login"]["accessToken"]
+        data["login"]["session"]["accessToken"]
             .as_str()
             .unwrap_or_else(|| panic!("{username} signs in: {data}"))
             .to_owned()
@@ -416,11 +416,14 @@ impl Client<'_> {
             .1
     }
 
-    /// POSTs a GraphQL request that must succeed, and returns its `data`.
+    /// POSTs a GraphQL request that must succeed (no errors, and no user
+    /// errors in a mutation's payload), and returns its `data`.
     pub async fn data(&self, query: &str, variables: Value) -> Value {
         let body = self.graphql(query, variables).await;
         assert!(
-            body.get("errors").is_none(),
+            body.get("errors").is_none()
+                && user_error(&body).is_none()
+                && !refused_unseen(query, &body),
             "[{:?}] unexpected errors: {body:#}",
             self.server.backend
         );
@@ -494,9 +497,62 @@ pub async fn walk(client: &Client<'_>, within: &str, list: &str, select: &str) -
     }
 }
 
+/// A role subject as an input names it, from the policy store's form
+/// (`user:NAME`, `dept:CODE`).
+pub fn subject(stored: &str) -> Value {
+    match stored.split_once(':') {
+        Some(("user", name)) => json!({"kind": "USER", "name": name}),
+        Some(("dept", code)) => json!({"kind": "DEPARTMENT", "name": code}),
+        _ => panic!("not a subject: {stored}"),
+    }
+}
+
 /// The `extensions.code` of the first error of a response.
 pub fn error_code(body: &Value) -> Option<&str> {
     body["errors"][0]["extensions"]["code"].as_str()
+}
+
+/// The first of a mutation's `userErrors` in a response, whichever
+/// mutation answered.
+fn first_user_error(body: &Value) -> Option<&Value> {
+    body["data"]
+        .as_object()?
+        .values()
+        .find_map(|payload| payload["userErrors"].as_array()?.first())
+}
+
+/// Whether a mutation that did not ask for its `userErrors` was refused:
+/// every field of its payload came back null.
+fn refused_unseen(query: &str, body: &Value) -> bool {
+    if !query.trim_start().starts_with("mutation") {
+        return false;
+    }
+    body["data"].as_object().is_some_and(|data| {
+        data.values().any(|payload| {
+            payload.as_object().is_some_and(|fields| {
+                !fields.contains_key("userErrors")
+                    && !fields.is_empty()
+                    && fields.values().all(Value::is_null)
+            })
+        })
+    })
+}
+
+/// The code of the first of a mutation's `userErrors` in a response.
+pub fn user_error(body: &Value) -> Option<&str> {
+    first_user_error(body)?["code"].as_str()
+}
+
+/// The field path of the first of a mutation's `userErrors`, joined by
+/// dots (`input.idNumber`).
+pub fn user_error_field(body: &Value) -> Option<String> {
+    let path = first_user_error(body)?["field"].as_array()?;
+    Some(
+        path.iter()
+            .filter_map(Value::as_str)
+            .collect::<Vec<_>>()
+            .join("."),
+    )
 }
 
 /// A graphql-ws socket.

@@ -541,8 +541,9 @@ async fn check_caller(rules: &Rules, world: &World, caller: &Caller<'_>) {
     }
 }
 
-const ADD_POLICY: &str = "mutation($input: PolicyInput!) { addPolicy(input: $input) { id } }";
-const ASSIGN: &str = "mutation($input: RoleAssignmentInput!) { assignRole(input: $input) { id } }";
+const ADD_POLICY: &str =
+    "mutation($input: PolicyInput!) { addPolicy(input: $input) { policy { id } } }";
+const ASSIGN: &str = "mutation($input: RoleAssignmentInput!) { assignRole(input: $input) { roleAssignment { id } } }";
 const ISSUE: &str =
     "mutation($input: IssueApiTokenInput!) { issueApiToken(input: $input) { secret } }";
 
@@ -575,7 +576,7 @@ async fn assign(admin: &Client<'_>, subject: &str, role: &str, area: &str) {
     admin
         .data(
             ASSIGN,
-            json!({"input": {"subject": subject, "role": role, "area": area}}),
+            json!({"input": {"subject": gridgov_tests::subject(subject), "role": role, "area": area}}),
         )
         .await;
 }

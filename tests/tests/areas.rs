@@ -246,6 +246,45 @@ async fn nodes_are_fetched_by_global_id_and_unknown_ids_are_null() {
 }
 
 #[tokio::test]
+async fn nodes_come_back_in_the_order_asked_and_admin_objects_are_nodes_for_admins_only() {
+    on_each_backend(|server| async move {
+        let admin = server.as_user("admin").await;
+        let ids = admin
+            .data(
+                r#"{ grid(code: "420502001001001") { id } departments { id code }
+                    policies(first: 1) { nodes { id role } } roleAssignments(first: 1) { nodes { id role } }
+                }"#,
+                json!({}),
+            )
+            .await;
+        let department = &ids["departments"][0];
+        let policy = &ids["policies"]["nodes"][0];
+        let assignment = &ids["roleAssignments"]["nodes"][0];
+        let wanted = json!([ids["grid"]["id"], department["id"], "garbage", policy["id"], assignment["id"]]);
+        let query = "query($ids: [ID!]!) { nodes(ids: $ids) { __typename id
+            ... on Department { code } ... on Policy { role } ... on RoleAssignment { role } } }";
+        let found = admin.data(query, json!({"ids": wanted})).await;
+        let kinds: Vec<Value> = found["nodes"].as_array().expect("nodes").iter().map(|n| n["__typename"].clone()).collect();
+        assert_eq!(kinds, [json!("Grid"), json!("Department"), Value::Null, json!("Policy"), json!("RoleAssignment")]);
+        assert_eq!(found["nodes"][1]["code"], department["code"]);
+        assert_eq!(found["nodes"][3]["role"], policy["role"]);
+        assert_eq!(found["nodes"][4]["role"], assignment["role"]);
+        // A policy's ID does not name an assignment, and a worker sees
+        // neither (as if they did not exist), but does see departments.
+        let worker = server.as_user("worker-420502003001001").await;
+        let seen = worker.data(query, json!({"ids": [policy["id"], assignment["id"], department["id"]]})).await;
+        assert_eq!(seen["nodes"][0], Value::Null);
+        assert_eq!(seen["nodes"][1], Value::Null);
+        assert_eq!(seen["nodes"][2]["code"], department["code"]);
+        let too_many: Vec<Value> = (0..101).map(|_| ids["grid"]["id"].clone()).collect();
+        let body = admin.graphql(query, json!({"ids": too_many})).await;
+        assert_eq!(error_code(&body), Some("BAD_USER_INPUT"), "{body}");
+        server
+    })
+    .await;
+}
+
+#[tokio::test]
 async fn bad_paging_arguments_get_clear_errors() {
     on_each_backend(|server| async move {
         let admin = server.as_user("admin").await;

@@ -2,13 +2,14 @@
 //! and scoped API tokens — all over HTTP, on each backend.
 
 use gridgov::auth::jwt::JwtKeys;
-use gridgov_tests::{DEMO_PASSWORD, TestServer, error_code, on_each_backend};
+use gridgov_tests::{
+    DEMO_PASSWORD, TestServer, error_code, on_each_backend, user_error, user_error_field,
+};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-const LOGIN: &str = "mutation($u: String!, $p: String!) { login(username: $u, password: $p) { accessToken refreshToken expiresIn tokenType } }";
-const REFRESH: &str =
-    "mutation($t: String!) { refresh(refreshToken: $t) { accessToken refreshToken } }";
+const LOGIN: &str = "mutation($u: String!, $p: String!) { login(input: {username: $u, password: $p}) { session { accessToken refreshToken expiresIn tokenType } } }";
+const REFRESH: &str = "mutation($t: String!) { refresh(input: {refreshToken: $t}) { session { accessToken refreshToken } } }";
 const ME: &str = "{ me { via username userKind roles { role area } department { code } tokenScopes tokenAreas } }";
 const TEST_SECRET: &[u8] = b"a test secret of at least thirty-two bytes";
 
@@ -21,7 +22,7 @@ async fn users_sign_in_and_learn_who_they_are() {
                 json!({"u": "police-420502003001", "p": DEMO_PASSWORD}),
             )
             .await;
-        let session = &body["data"]["login"];
+        let session = &body["data"]["login"]["session"];
         assert_eq!(session["tokenType"], "Bearer");
         assert_eq!(session["expiresIn"], 900);
         let token = session["accessToken"].as_str().expect("an access token");
@@ -31,7 +32,7 @@ async fn users_sign_in_and_learn_who_they_are() {
             json!({
                 "via": "USER",
                 "username": "police-420502003001",
-                "userKind": "police",
+                "userKind": "POLICE",
                 "roles": [{"role": "police", "area": "420502003001"}],
                 "department": null,
                 "tokenScopes": null,
@@ -58,6 +59,37 @@ async fn wrong_names_and_passwords_get_the_same_answer() {
             unknown_user["errors"][0]["message"]
         );
         assert_eq!(error_code(&unknown_user), Some("UNAUTHENTICATED"));
+        server
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_blank_field_is_the_forms_to_fix_and_no_failed_attempt() {
+    on_each_backend(|server| async move {
+        let login = "mutation($u: String!, $p: String!) { login(input: {username: $u, password: $p}) {
+            session { accessToken } userErrors { field message code } } }";
+        for (username, password, field) in [("  ", DEMO_PASSWORD, "input.username"), ("admin", "", "input.password")] {
+            let body = server.graphql(login, json!({"u": username, "p": password})).await;
+            assert_eq!(error_code(&body), None, "{body}");
+            assert_eq!(user_error(&body), Some("REQUIRED"), "{body}");
+            assert_eq!(user_error_field(&body).as_deref(), Some(field));
+            assert_eq!(body["data"]["login"]["session"], Value::Null);
+        }
+        // Blank passwords are not guesses: however many, the account still
+        // signs in at once.
+        for _ in 0..12 {
+            server.graphql(login, json!({"u": "admin", "p": ""})).await;
+        }
+        server.as_user("admin").await;
+        let body = server
+            .graphql(
+                "mutation { logout(input: {refreshToken: \" \"}) { signedOut userErrors { field code } } }",
+                json!({}),
+            )
+            .await;
+        assert_eq!(user_error(&body), Some("REQUIRED"), "{body}");
+        assert_eq!(user_error_field(&body).as_deref(), Some("input.refreshToken"));
         server
     })
     .await;
@@ -143,7 +175,7 @@ async fn login(server: &gridgov_tests::TestServer, username: &str) -> Value {
     server
         .anonymous()
         .data(LOGIN, json!({"u": username, "p": DEMO_PASSWORD}))
-        .await["login"]
+        .await["login"]["session"]
         .clone()
 }
 
@@ -155,7 +187,7 @@ async fn refresh_tokens_rotate_and_a_reused_one_revokes_its_family() {
         let second = server
             .anonymous()
             .data(REFRESH, json!({"t": first_refresh}))
-            .await["refresh"]
+            .await["refresh"]["session"]
             .clone();
         let second_refresh = second["refreshToken"].as_str().expect("rotated");
         assert_ne!(first_refresh, second_refresh);
@@ -190,7 +222,7 @@ async fn of_two_concurrent_refreshes_exactly_one_wins() {
         );
         let wins = [&a, &b]
             .iter()
-            .filter(|body| body["data"]["refresh"]["accessToken"].is_string())
+            .filter(|body| body["data"]["refresh"]["session"]["accessToken"].is_string())
             .count();
         assert_eq!(wins, 1, "{a}\n{b}");
         server
@@ -206,11 +238,11 @@ async fn logout_revokes_the_refresh_token() {
         let out = server
             .anonymous()
             .data(
-                "mutation($t: String!) { logout(refreshToken: $t) }",
+                "mutation($t: String!) { logout(input: {refreshToken: $t}) { signedOut } }",
                 json!({"t": token}),
             )
             .await;
-        assert_eq!(out["logout"], true);
+        assert_eq!(out["logout"]["signedOut"], true);
         let body = server.graphql(REFRESH, json!({"t": token})).await;
         assert_eq!(error_code(&body), Some("UNAUTHENTICATED"));
         server
@@ -218,7 +250,7 @@ async fn logout_revokes_the_refresh_token() {
     .await;
 }
 
-const ISSUE: &str = "mutation($input: IssueApiTokenInput!) { issueApiToken(input: $input) { secret token { id prefix scopes areas lastUsedAt revokedAt } } }";
+const ISSUE: &str = "mutation($input: IssueApiTokenInput!) { issueApiToken(input: $input) { secret apiToken { id prefix scopes areas lastUsedAt revokedAt } userErrors { field message code } } }";
 
 #[tokio::test]
 async fn scoped_tokens_are_cut_to_subject_scopes_and_areas_and_revocable() {
@@ -243,7 +275,7 @@ async fn scoped_tokens_are_cut_to_subject_scopes_and_areas_and_revocable() {
             .expect("secret shown once")
             .to_owned();
         assert!(secret.starts_with("ggv_"));
-        assert_eq!(issued["token"]["prefix"].as_str(), Some(&secret[..12]));
+        assert_eq!(issued["apiToken"]["prefix"].as_str(), Some(&secret[..12]));
         let token = server.with_bearer(&secret);
 
         let me = token.data(ME, json!({})).await;
@@ -285,14 +317,14 @@ async fn scoped_tokens_are_cut_to_subject_scopes_and_areas_and_revocable() {
         let text = listed.to_string();
         assert!(!text.contains(&secret), "the secret is never listed");
         assert!(listed["apiTokens"]["edges"][0]["node"]["lastUsedAt"].is_string());
-        let id = issued["token"]["id"].clone();
+        let id = issued["apiToken"]["id"].clone();
         let revoked = admin
             .data(
-                "mutation($id: ID!) { revokeApiToken(id: $id) { revokedAt } }",
+                "mutation($id: ID!) { revokeApiToken(input: {id: $id}) { apiToken { revokedAt } } }",
                 json!({"id": id}),
             )
             .await;
-        assert!(revoked["revokeApiToken"]["revokedAt"].is_string());
+        assert!(revoked["revokeApiToken"]["apiToken"]["revokedAt"].is_string());
         let (status, _) = token.post(&json!({"query": "{ me { via } }"})).await;
         assert_eq!(status, StatusCode::UNAUTHORIZED);
         server
@@ -308,15 +340,17 @@ async fn bad_token_requests_name_their_field_and_only_admins_issue() {
         let input = |scopes: Value, areas: Value, expires: &str| {
             json!({"input": {"name": "t", "departmentCode": "market-420502", "scopes": scopes, "areas": areas, "expiresAt": expires}})
         };
-        for (variables, field) in [
-            (input(json!(["cases:read"]), json!(["420502"]), &expires), "scopes"),
-            (input(json!(["case:read"]), json!(["4205"]), &expires), "areas"),
-            (input(json!(["case:read"]), json!([]), &expires), "areas"),
-            (input(json!(["case:read"]), json!(["420502"]), "2001-01-01T00:00:00Z"), "expiresAt"),
+        for (variables, field, code) in [
+            (input(json!(["cases:read"]), json!(["420502"]), &expires), "scopes", "INVALID"),
+            (input(json!(["case:read"]), json!(["4205"]), &expires), "areas", "INVALID"),
+            (input(json!(["case:read"]), json!([]), &expires), "areas", "REQUIRED"),
+            (input(json!(["case:read"]), json!(["420502"]), "2001-01-01T00:00:00Z"), "expiresAt", "INVALID"),
         ] {
             let body = admin.graphql(ISSUE, variables).await;
-            assert_eq!(error_code(&body), Some("BAD_USER_INPUT"), "{body}");
-            assert_eq!(body["errors"][0]["extensions"]["field"], field, "{body}");
+            assert_eq!(error_code(&body), None, "{body}");
+            assert_eq!(user_error(&body), Some(code), "{body}");
+            assert_eq!(user_error_field(&body), Some(format!("input.{field}")), "{body}");
+            assert_eq!(body["data"]["issueApiToken"]["secret"], Value::Null, "no secret without a token");
         }
         let worker = server.as_user("worker-420502003001001").await;
         let body = worker.graphql(ISSUE, input(json!(["case:read"]), json!(["420502"]), &expires)).await;
@@ -346,7 +380,10 @@ async fn repeated_failed_sign_ins_are_slowed_down() {
         let body = server
             .graphql(LOGIN, json!({"u": "street-420502004", "p": DEMO_PASSWORD}))
             .await;
-        assert!(body["data"]["login"]["accessToken"].is_string(), "{body}");
+        assert!(
+            body["data"]["login"]["session"]["accessToken"].is_string(),
+            "{body}"
+        );
         server
     })
     .await;
@@ -366,7 +403,7 @@ async fn burst(
         match error_code(&body) {
             Some("UNAUTHENTICATED") => outcome.0 += 1,
             Some("RATE_LIMITED") => outcome.1 += 1,
-            None if body["data"]["login"]["accessToken"].is_string() => outcome.2 += 1,
+            None if body["data"]["login"]["session"]["accessToken"].is_string() => outcome.2 += 1,
             _ => panic!("unexpected answer: {body}"),
         }
     }

@@ -7,7 +7,9 @@ use std::time::{Duration, Instant};
 
 use gridgov::auth::{api_tokens, policy_store};
 use gridgov::domain::within::in_scope;
-use gridgov_tests::{Client, TestServer, error_code, on_each_backend};
+use gridgov_tests::{
+    Client, TestServer, error_code, on_each_backend, user_error, user_error_field,
+};
 use policies::{Action, Object, Principal};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect};
 use serde_json::{Value, json};
@@ -61,7 +63,7 @@ async fn lists_agree_with_check_for_random_callers() {
         // callers' areas, and extra roles in random places.
         admin
             .data(
-                r#"mutation { addPolicy(input: {role: "no_map", object: "area", action: "read", effect: DENY}) { id } }"#,
+                r#"mutation { addPolicy(input: {role: "no_map", object: "area", action: "read", effect: DENY}) { policy { id } } }"#,
                 json!({}),
             )
             .await;
@@ -86,8 +88,8 @@ async fn lists_agree_with_check_for_random_callers() {
                 let role = ["no_map", "grid_worker", "police", "area_manager"][draw.next(4)];
                 admin
                     .data(
-                        "mutation($input: RoleAssignmentInput!) { assignRole(input: $input) { id } }",
-                        json!({"input": {"subject": format!("user:{username}"), "role": role, "area": all}}),
+                        "mutation($input: RoleAssignmentInput!) { assignRole(input: $input) { roleAssignment { id } } }",
+                        json!({"input": {"subject": gridgov_tests::subject(&format!("user:{username}")), "role": role, "area": all}}),
                     )
                     .await;
             }
@@ -98,8 +100,8 @@ async fn lists_agree_with_check_for_random_callers() {
                     let inner = grid_codes.iter().find(|g| g.starts_with(code)).cloned().unwrap_or_default();
                     admin
                         .data(
-                            "mutation($input: RoleAssignmentInput!) { assignRole(input: $input) { id } }",
-                            json!({"input": {"subject": format!("user:{username}"), "role": "no_map", "area": inner}}),
+                            "mutation($input: RoleAssignmentInput!) { assignRole(input: $input) { roleAssignment { id } } }",
+                            json!({"input": {"subject": gridgov_tests::subject(&format!("user:{username}")), "role": "no_map", "area": inner}}),
                         )
                         .await;
                 }
@@ -229,29 +231,27 @@ async fn a_forbidden_id_looks_like_a_missing_one() {
     .await;
 }
 
-const ASSIGN: &str =
-    "mutation($input: RoleAssignmentInput!) { assignRole(input: $input) { id subject role area } }";
-const ADD_POLICY: &str =
-    "mutation($input: PolicyInput!) { addPolicy(input: $input) { id role object action effect } }";
+const ASSIGN: &str = "mutation($input: RoleAssignmentInput!) { assignRole(input: $input) { roleAssignment { id subject { kind name } role area } userErrors { field message code } } }";
+const ADD_POLICY: &str = "mutation($input: PolicyInput!) { addPolicy(input: $input) { policy { id role object action effect } userErrors { field message code } } }";
 
 #[tokio::test]
 async fn policy_edits_are_validated_and_name_the_field() {
     on_each_backend(|server| async move {
         let admin = server.as_user("admin").await;
-        let assign = |subject: &str, role: &str, area: &str| json!({"input": {"subject": subject, "role": role, "area": area}});
-        for (variables, field) in [
-            (assign("user:worker-420502003001001", "no_such_role", "420502003001001"), "role"),
-            (assign("user:worker-420502003001001", "Grid Worker", "420502003001001"), "role"),
-            (assign("user:nobody", "grid_worker", "420502003001001"), "subject"),
-            (assign("user:a,b", "grid_worker", "420502003001001"), "subject"),
-            (assign("worker-420502003001001", "grid_worker", "420502003001001"), "subject"),
-            (assign("user:worker-420502003001001", "grid_worker", "42050200300101"), "area"),
-            (assign("user:worker-420502003001001", "grid_worker", "420599"), "area"),
-            (assign("user:worker-420502003001001", "grid_worker", "西陵区"), "area"),
+        let assign = |subject: &str, role: &str, area: &str| json!({"input": {"subject": gridgov_tests::subject(subject), "role": role, "area": area}});
+        for (variables, field, code) in [
+            (assign("user:worker-420502003001001", "no_such_role", "420502003001001"), "role", "INVALID"),
+            (assign("user:worker-420502003001001", "Grid Worker", "420502003001001"), "role", "INVALID"),
+            (assign("user:nobody", "grid_worker", "420502003001001"), "subject.name", "NOT_FOUND"),
+            (assign("user:a,b", "grid_worker", "420502003001001"), "subject.name", "INVALID"),
+            (assign("dept:nobody", "grid_worker", "420502003001001"), "subject.name", "NOT_FOUND"),
+            (assign("user:worker-420502003001001", "grid_worker", "42050200300101"), "area", "INVALID"),
+            (assign("user:worker-420502003001001", "grid_worker", "420599"), "area", "NOT_FOUND"),
+            (assign("user:worker-420502003001001", "grid_worker", "西陵区"), "area", "INVALID"),
         ] {
             let body = admin.graphql(ASSIGN, variables.clone()).await;
-            assert_eq!(error_code(&body), Some("BAD_USER_INPUT"), "{variables}: {body}");
-            assert_eq!(body["errors"][0]["extensions"]["field"], field, "{variables}: {body}");
+            assert_eq!(user_error(&body), Some(code), "{variables}: {body}");
+            assert_eq!(user_error_field(&body), Some(format!("input.{field}")), "{variables}: {body}");
         }
         let policy = |role: &str, object: &str, action: &str| json!({"input": {"role": role, "object": object, "action": action}});
         for (variables, field) in [
@@ -260,11 +260,11 @@ async fn policy_edits_are_validated_and_name_the_field() {
             (policy("grid_worker, admin", "resident", "read"), "role"),
         ] {
             let body = admin.graphql(ADD_POLICY, variables.clone()).await;
-            assert_eq!(error_code(&body), Some("BAD_USER_INPUT"), "{variables}: {body}");
-            assert_eq!(body["errors"][0]["extensions"]["field"], field, "{variables}: {body}");
+            assert_eq!(user_error(&body), Some("INVALID"), "{variables}: {body}");
+            assert_eq!(user_error_field(&body), Some(format!("input.{field}")), "{variables}: {body}");
         }
         let duplicate = admin.graphql(ADD_POLICY, policy("grid_worker", "resident", "read")).await;
-        assert_eq!(error_code(&duplicate), Some("CONFLICT"));
+        assert_eq!(user_error(&duplicate), Some("TAKEN"), "{duplicate}");
         let worker = server.as_user("worker-420502003001001").await;
         let body = worker.graphql(ADD_POLICY, policy("grid_worker", "case", "dispatch")).await;
         assert_eq!(error_code(&body), Some("FORBIDDEN"));
@@ -288,7 +288,7 @@ async fn an_edit_is_audited_and_enforced_at_once_and_by_another_replica_within_a
         admin
             .data(
                 ASSIGN,
-                json!({"input": {"subject": "user:worker-420502003001001", "role": "grid_worker", "area": "420502003002"}}),
+                json!({"input": {"subject": gridgov_tests::subject("user:worker-420502003001001"), "role": "grid_worker", "area": "420502003002"}}),
             )
             .await;
         let here = worker_here.data(count, json!({})).await["grids"]["totalCount"].as_u64();
@@ -318,8 +318,8 @@ async fn an_edit_is_audited_and_enforced_at_once_and_by_another_replica_within_a
         // And back: revoking is enforced the same way.
         admin
             .data(
-                "mutation($input: RoleAssignmentInput!) { revokeRole(input: $input) { id } }",
-                json!({"input": {"subject": "user:worker-420502003001001", "role": "grid_worker", "area": "420502003002"}}),
+                "mutation($input: RoleAssignmentInput!) { revokeRole(input: $input) { roleAssignment { id } } }",
+                json!({"input": {"subject": gridgov_tests::subject("user:worker-420502003001001"), "role": "grid_worker", "area": "420502003002"}}),
             )
             .await;
         assert_eq!(worker_here.data(count, json!({})).await["grids"]["totalCount"], 1);

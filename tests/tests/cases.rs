@@ -8,20 +8,33 @@ use std::time::Duration;
 
 use chrono::Utc;
 use entities::{audit_log, case};
-use gridgov_tests::{Client, TestDatabase, TestServer, error_code, on_each_backend};
+use gridgov_tests::{
+    Client, TestDatabase, TestServer, error_code, on_each_backend, user_error, user_error_field,
+};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use serde_json::{Value, json};
 
 const GRID: &str = "420502003001001";
 const COMMUNITY: &str = "420502003001";
 
-const MOVE: &str = "mutation($id: ID!, $v: Int!, $t: CaseTransition!, $input: CaseMoveInput) {
-    moveCase(id: $id, version: $v, transition: $t, input: $input) {
+const MOVE: &str = "mutation($input: MoveCaseInput!) {
+    moveCase(input: $input) { case {
         id state version light deadlineAt reworkCount extensionCount pendingRequest
-        department { code } satisfaction } }";
+        department { code } satisfaction }
+        userErrors { field message code } } }";
 
-const REPORT: &str = "mutation($input: ReportCaseInput!) { reportCase(input: $input) {
-    id number state version source timeline { action } } }";
+const REPORT: &str = "mutation($input: ReportCaseInput!) { reportCase(input: $input) { case {
+    id number state version source timeline { action } }
+    userErrors { field message code } } }";
+
+/// A move's input: the case as held, the transition, and what it carries.
+fn move_input(held: &Held, transition: &str, carries: Value) -> Value {
+    let mut input = json!({"id": held.id, "version": held.version, "transition": transition});
+    for (key, value) in carries.as_object().into_iter().flatten() {
+        input[key] = value.clone();
+    }
+    json!({"input": input})
+}
 
 /// A case as the caller last read it: its id and version.
 struct Held {
@@ -31,12 +44,9 @@ struct Held {
 
 async fn step(client: &Client<'_>, held: &mut Held, transition: &str, input: Value) -> Value {
     let body = client
-        .graphql(
-            MOVE,
-            json!({"id": held.id, "v": held.version, "t": transition, "input": input}),
-        )
+        .graphql(MOVE, move_input(held, transition, input))
         .await;
-    let moved = body["data"]["moveCase"].clone();
+    let moved = body["data"]["moveCase"]["case"].clone();
     assert!(moved.is_object(), "{transition}: {body:#}");
     held.version = moved["version"].as_i64().expect("a version");
     moved
@@ -44,13 +54,10 @@ async fn step(client: &Client<'_>, held: &mut Held, transition: &str, input: Val
 
 async fn refused(client: &Client<'_>, held: &Held, transition: &str, input: Value) -> Value {
     let body = client
-        .graphql(
-            MOVE,
-            json!({"id": held.id, "v": held.version, "t": transition, "input": input}),
-        )
+        .graphql(MOVE, move_input(held, transition, input))
         .await;
     assert!(
-        body.get("errors").is_some(),
+        body.get("errors").is_some() || user_error(&body).is_some(),
         "{transition} must be refused: {body:#}"
     );
     body
@@ -112,7 +119,7 @@ impl<'a> Loop<'a> {
                     "gridCode": GRID, "location": "西陵一路 8 号门前"}}),
             )
             .await;
-        let reported = body["data"]["reportCase"].clone();
+        let reported = body["data"]["reportCase"]["case"].clone();
         assert_eq!(reported["state"], "REPORTED", "{body:#}");
         assert_eq!(reported["source"], "GRID_WORKER");
         assert!(
@@ -147,14 +154,15 @@ impl<'a> Loop<'a> {
                 json!({"input": {"title": "x", "description": "x", "gridCode": GRID, "location": "x"}}),
             )
             .await;
-        assert_eq!(error_code(&body), Some("BAD_USER_INPUT"), "{body:#}");
+        assert_eq!(user_error(&body), Some("NOT_FOUND"), "{body:#}");
+        assert_eq!(user_error_field(&body).as_deref(), Some("input.gridCode"));
     }
 
     /// Wrong state, wrong person, missing input; then verified and filed,
     /// which starts a two-working-day clock.
     async fn verified_and_filed(&mut self) {
         let body = refused(&self.worker, &self.held, "CHECK_PASSED", json!({})).await;
-        assert_eq!(error_code(&body), Some("INVALID_STATE"));
+        assert_eq!(user_error(&body), Some("INVALID_STATE"));
         step(&self.worker, &mut self.held, "VERIFY", json!({})).await;
         let body = refused(
             &self.worker,
@@ -175,7 +183,10 @@ impl<'a> Loop<'a> {
             json!({"categoryCode": "D02"}),
         )
         .await;
-        assert_eq!(body["errors"][0]["extensions"]["field"], "categoryCode");
+        assert_eq!(
+            user_error_field(&body).as_deref(),
+            Some("input.categoryCode")
+        );
         let filed = step(
             &self.operator,
             &mut self.held,
@@ -209,7 +220,8 @@ impl<'a> Loop<'a> {
         )
         .await;
         assert_eq!(
-            body["errors"][0]["extensions"]["field"], "departmentId",
+            user_error_field(&body).as_deref(),
+            Some("input.departmentId"),
             "{body:#}"
         );
         let dispatched = step(
@@ -221,32 +233,34 @@ impl<'a> Loop<'a> {
         .await;
         assert_eq!(dispatched["department"]["code"], "police-420502");
         let body = refused(&self.other_officer, &self.held, "ACCEPT", json!({})).await;
-        assert_eq!(error_code(&body), Some("NOT_FOUND"), "{body:#}");
+        assert_eq!(user_error(&body), Some("NOT_FOUND"), "{body:#}");
     }
 
     /// Two accepts of one version at once: one wins, one is told.
     async fn one_of_two_accepts_wins(&mut self) {
         let held = &self.held;
         let (a, b) = tokio::join!(
-            self.officer.graphql(
-                MOVE,
-                json!({"id": held.id, "v": held.version, "t": "ACCEPT"})
-            ),
-            self.officer.graphql(
-                MOVE,
-                json!({"id": held.id, "v": held.version, "t": "ACCEPT"})
-            ),
+            self.officer
+                .graphql(MOVE, move_input(held, "ACCEPT", json!({}))),
+            self.officer
+                .graphql(MOVE, move_input(held, "ACCEPT", json!({}))),
         );
-        let codes = [error_code(&a), error_code(&b)];
+        assert!(
+            error_code(&a).is_none() && error_code(&b).is_none(),
+            "{a:#} {b:#}"
+        );
+        let codes = [user_error(&a), user_error(&b)];
         assert_eq!(
             codes.iter().filter(|c| c.is_none()).count(),
             1,
             "{a:#} {b:#}"
         );
         assert!(codes.contains(&Some("CONFLICT")), "{a:#} {b:#}");
-        let winner = if error_code(&a).is_none() { &a } else { &b };
-        assert_eq!(winner["data"]["moveCase"]["state"], "IN_PROGRESS");
-        self.held.version = winner["data"]["moveCase"]["version"]
+        let loser = if user_error(&a).is_none() { &b } else { &a };
+        assert_eq!(user_error_field(loser).as_deref(), Some("input.version"));
+        let winner = if user_error(&a).is_none() { &a } else { &b };
+        assert_eq!(winner["data"]["moveCase"]["case"]["state"], "IN_PROGRESS");
+        self.held.version = winner["data"]["moveCase"]["case"]["version"]
             .as_i64()
             .expect("version");
     }
@@ -256,7 +270,7 @@ impl<'a> Loop<'a> {
         let later = (self.deadline + chrono::Duration::days(3)).to_rfc3339();
         let body = refused(&self.operator, &self.held, "EXTEND", json!({})).await;
         assert_eq!(
-            error_code(&body),
+            user_error(&body),
             Some("INVALID_STATE"),
             "nothing asked yet"
         );
@@ -292,7 +306,7 @@ impl<'a> Loop<'a> {
     /// handled again and passed.
     async fn reworked_then_passed(&mut self) {
         let body = refused(&self.officer, &self.held, "HANDLE", json!({})).await;
-        assert_eq!(body["errors"][0]["extensions"]["field"], "evidence");
+        assert_eq!(user_error_field(&body).as_deref(), Some("input.evidence"));
         let evidence = json!({"evidence": ["https://evidence.example/manhole/after.jpg"], "note": "已补装井盖"});
         step(&self.officer, &mut self.held, "HANDLE", evidence.clone()).await;
         let reworked = step(
@@ -328,7 +342,10 @@ impl<'a> Loop<'a> {
             json!({"satisfaction": 6}),
         )
         .await;
-        assert_eq!(body["errors"][0]["extensions"]["field"], "satisfaction");
+        assert_eq!(
+            user_error_field(&body).as_deref(),
+            Some("input.satisfaction")
+        );
         let evaluated = step(
             &self.worker,
             &mut self.held,
@@ -338,7 +355,7 @@ impl<'a> Loop<'a> {
         .await;
         assert_eq!(evaluated["state"], "EVALUATED");
         let body = refused(&self.manager, &self.held, "ESCALATE", json!({"note": "x"})).await;
-        assert_eq!(error_code(&body), Some("INVALID_STATE"), "only open cases");
+        assert_eq!(user_error(&body), Some("INVALID_STATE"), "only open cases");
     }
 
     /// The timeline holds every step, in order, each with its actor.
@@ -355,27 +372,28 @@ impl<'a> Loop<'a> {
             .as_array()
             .expect("timeline")
             .clone();
+        // The report that opened the case is no transition.
         let actions: Vec<&str> = timeline
             .iter()
-            .map(|s| s["action"].as_str().expect("action"))
+            .map(|s| s["action"].as_str().unwrap_or("(report)"))
             .collect();
         assert_eq!(
             actions,
             [
-                "report",
-                "verify",
-                "file",
-                "dispatch",
-                "accept",
-                "request_extension",
-                "extend",
-                "handle",
-                "check_failed",
-                "accept",
-                "handle",
-                "check_passed",
-                "close",
-                "evaluate"
+                "(report)",
+                "VERIFY",
+                "FILE",
+                "DISPATCH",
+                "ACCEPT",
+                "REQUEST_EXTENSION",
+                "EXTEND",
+                "HANDLE",
+                "CHECK_FAILED",
+                "ACCEPT",
+                "HANDLE",
+                "CHECK_PASSED",
+                "CLOSE",
+                "EVALUATE"
             ]
         );
         assert_eq!(data["case"]["timelineLength"], timeline.len());
@@ -669,7 +687,7 @@ async fn requests_are_decided_by_a_dispatcher_and_supervision_marks_any_open_cas
                     "gridCode": GRID, "location": "3 栋"}}),
             )
             .await;
-        let reported = &body["data"]["reportCase"];
+        let reported = &body["data"]["reportCase"]["case"];
         let mut held = Held {
             id: reported["id"].as_str().expect("id").to_owned(),
             version: reported["version"].as_i64().expect("version"),
@@ -683,10 +701,10 @@ async fn requests_are_decided_by_a_dispatcher_and_supervision_marks_any_open_cas
 
         // Asked, refused, asked again, granted: the clock stops.
         let body = refused(&officer, &held, "REQUEST_SUSPENSION", json!({})).await;
-        assert_eq!(body["errors"][0]["extensions"]["field"], "note");
+        assert_eq!(user_error_field(&body).as_deref(), Some("input.note"));
         step(&officer, &mut held, "REQUEST_SUSPENSION", json!({"note": "等待法院调解"})).await;
         let body = refused(&officer, &held, "REQUEST_EXTENSION", json!({"note": "x", "deadlineAt": "2031-01-01T00:00:00Z"})).await;
-        assert_eq!(error_code(&body), Some("INVALID_STATE"), "one request at a time");
+        assert_eq!(user_error(&body), Some("INVALID_STATE"), "one request at a time");
         let refused_once = step(&operator, &mut held, "REFUSE_REQUEST", json!({"note": "先行调解"})).await;
         assert_eq!(refused_once["pendingRequest"], Value::Null);
         step(&officer, &mut held, "REQUEST_SUSPENSION", json!({"note": "等待法院调解"})).await;
@@ -694,7 +712,7 @@ async fn requests_are_decided_by_a_dispatcher_and_supervision_marks_any_open_cas
         assert_eq!(suspended["state"], "SUSPENDED");
         assert_eq!(suspended["light"], "GREEN");
         let body = refused(&officer, &held, "HANDLE", json!({"evidence": ["https://e.example/x.jpg"]})).await;
-        assert_eq!(error_code(&body), Some("INVALID_STATE"));
+        assert_eq!(user_error(&body), Some("INVALID_STATE"));
         let resumed = step(&operator, &mut held, "RESUME", json!({})).await;
         assert_eq!(resumed["state"], "IN_PROGRESS");
         let before: chrono::DateTime<Utc> = deadline.parse().expect("RFC 3339");
@@ -709,7 +727,7 @@ async fn requests_are_decided_by_a_dispatcher_and_supervision_marks_any_open_cas
         let body = refused(&worker, &held, "SUPERVISE", json!({"card": "RED_CARD"})).await;
         assert_eq!(error_code(&body), Some("FORBIDDEN"));
         let body = refused(&manager, &held, "SUPERVISE", json!({})).await;
-        assert_eq!(body["errors"][0]["extensions"]["field"], "card");
+        assert_eq!(user_error_field(&body).as_deref(), Some("input.card"));
         step(&manager, &mut held, "SUPERVISE", json!({"card": "RED_CARD"})).await;
         step(&manager, &mut held, "ESCALATE", json!({"note": "两次逾期风险"})).await;
         step(&manager, &mut held, "MARK_URGENT", json!({})).await;
@@ -726,7 +744,7 @@ async fn requests_are_decided_by_a_dispatcher_and_supervision_marks_any_open_cas
         assert_eq!(data["case"]["timelineLength"], 13);
 
         // The calendar: a holiday only an administrator sets.
-        let set = "mutation($d: NaiveDate!, $w: Boolean) { setCalendarDay(day: $d, working: $w, note: \"调休\") { day working } }";
+        let set = "mutation($d: Date!, $w: Boolean) { setCalendarDay(input: {day: $d, working: $w, note: \"调休\"}) { calendarDay { day working } userErrors { code } } }";
         let body = manager.graphql(set, json!({"d": "2030-01-02", "w": false})).await;
         assert_eq!(error_code(&body), Some("FORBIDDEN"));
         let admin = server.as_user("admin").await;
@@ -751,14 +769,14 @@ async fn a_grid_one_may_not_see_answers_like_one_that_does_not_exist() {
         // The neighbouring grid exists; the one after the last does not.
         let hidden = worker.graphql(REPORT, report("420502003001002")).await;
         let missing = worker.graphql(REPORT, report("420502003001999")).await;
-        assert_eq!(error_code(&hidden), Some("BAD_USER_INPUT"), "{hidden}");
-        assert_eq!(hidden["errors"], missing["errors"], "the answers tell nothing apart");
+        assert_eq!(user_error(&hidden), Some("NOT_FOUND"), "{hidden}");
+        assert_eq!(hidden["data"], missing["data"], "the answers tell nothing apart");
         // Without a source said, it follows from who reports.
         let manager = server.as_user(&format!("community-{COMMUNITY}")).await;
         let body = manager.data(REPORT, report(GRID)).await;
-        assert_eq!(body["reportCase"]["source"], "STAFF", "a manager is not a grid worker on rounds");
+        assert_eq!(body["reportCase"]["case"]["source"], "STAFF", "a manager is not a grid worker on rounds");
         let own = worker.data(REPORT, report(GRID)).await;
-        assert_eq!(own["reportCase"]["source"], "GRID_WORKER");
+        assert_eq!(own["reportCase"]["case"]["source"], "GRID_WORKER");
         // Tasks: a name that is no account and one out of reach look alike.
         let operator = server.as_user("street-420502003").await;
         let send = |worker: &str| {
@@ -766,13 +784,14 @@ async fn a_grid_one_may_not_see_answers_like_one_that_does_not_exist() {
                 "deadlineAt": (chrono::Utc::now() + chrono::Duration::days(2)).to_rfc3339(),
                 "targets": {"workers": [worker]}}})
         };
-        const SEND: &str = "mutation($input: SendTaskInput!) { sendTask(input: $input) { id } }";
+        const SEND: &str = "mutation($input: SendTaskInput!) { sendTask(input: $input) { task { id } userErrors { field message code } } }";
         let outside = operator.graphql(SEND, send("worker-420503001001001")).await;
         let nobody = operator.graphql(SEND, send("worker-000000000000000")).await;
-        assert_eq!(error_code(&outside), Some("BAD_USER_INPUT"), "{outside}");
+        assert_eq!(user_error(&outside), Some("NOT_FOUND"), "{outside}");
+        let message = |body: &Value| body["data"]["sendTask"]["userErrors"][0]["message"].as_str().map(str::to_owned);
         assert_eq!(
-            outside["errors"][0]["message"].as_str().map(|m| m.replace("worker-420503001001001", "?")),
-            nobody["errors"][0]["message"].as_str().map(|m| m.replace("worker-000000000000000", "?"))
+            message(&outside).map(|m| m.replace("worker-420503001001001", "?")),
+            message(&nobody).map(|m| m.replace("worker-000000000000000", "?"))
         );
         server
     })
@@ -792,14 +811,14 @@ async fn a_policy_change_reaches_an_open_subscription() {
         let admin = server.as_user("admin").await;
         admin
             .data(
-                r#"mutation { addPolicy(input: {role: "no_case", object: "case", action: "read", effect: DENY}) { id } }"#,
+                r#"mutation { addPolicy(input: {role: "no_case", object: "case", action: "read", effect: DENY}) { policy { id } } }"#,
                 json!({}),
             )
             .await;
         admin
             .data(
-                "mutation($input: RoleAssignmentInput!) { assignRole(input: $input) { id } }",
-                json!({"input": {"subject": format!("user:worker-{GRID}"), "role": "no_case", "area": GRID}}),
+                "mutation($input: RoleAssignmentInput!) { assignRole(input: $input) { roleAssignment { id } } }",
+                json!({"input": {"subject": gridgov_tests::subject(&format!("user:worker-{GRID}")), "role": "no_case", "area": GRID}}),
             )
             .await;
         // A case of the grid, reported by its community, is no longer heard of.
@@ -811,6 +830,187 @@ async fn a_policy_change_reaches_an_open_subscription() {
             )
             .await;
         assert!(live.next(Duration::from_secs(3)).await.is_none(), "the deny reaches the open stream");
+        server
+    })
+    .await;
+}
+
+/// A move by someone: who (a caller's name), what, carrying what.
+type Move = (&'static str, &'static str, Value);
+
+/// Where a case is brought before the moves on offer are tried: each stage
+/// is the moves from a fresh report.
+fn stages(police: &str) -> Vec<(&'static str, Vec<Move>)> {
+    let later = (Utc::now() + chrono::Duration::days(60)).to_rfc3339();
+    let verify = ("worker", "VERIFY", json!({}));
+    let file = (
+        "operator",
+        "FILE",
+        json!({"categoryCode": "D0202", "urgency": "NORMAL"}),
+    );
+    let dispatch = ("operator", "DISPATCH", json!({"departmentId": police}));
+    let accept = ("officer", "ACCEPT", json!({}));
+    let handle = (
+        "officer",
+        "HANDLE",
+        json!({"evidence": ["https://e.example/done.jpg"]}),
+    );
+    let to_handled = vec![
+        verify.clone(),
+        file.clone(),
+        dispatch.clone(),
+        accept.clone(),
+        handle,
+    ];
+    let checked = [
+        to_handled.clone(),
+        vec![("worker", "CHECK_PASSED", json!({}))],
+    ]
+    .concat();
+    let closed = [checked.clone(), vec![("manager", "CLOSE", json!({}))]].concat();
+    vec![
+        ("reported", vec![]),
+        ("void", vec![("worker", "VOID", json!({"note": "误报"}))]),
+        ("verified", vec![verify.clone()]),
+        ("filed", vec![verify.clone(), file.clone()]),
+        (
+            "dispatched",
+            vec![verify.clone(), file.clone(), dispatch.clone()],
+        ),
+        (
+            "in progress",
+            vec![
+                verify.clone(),
+                file.clone(),
+                dispatch.clone(),
+                accept.clone(),
+            ],
+        ),
+        (
+            "an extension asked for",
+            vec![
+                verify.clone(),
+                file.clone(),
+                dispatch.clone(),
+                accept.clone(),
+                (
+                    "officer",
+                    "REQUEST_EXTENSION",
+                    json!({"note": "需协调", "deadlineAt": later}),
+                ),
+            ],
+        ),
+        (
+            "a suspension asked for",
+            vec![
+                verify.clone(),
+                file.clone(),
+                dispatch.clone(),
+                accept.clone(),
+                ("officer", "REQUEST_SUSPENSION", json!({"note": "等待鉴定"})),
+            ],
+        ),
+        (
+            "suspended",
+            vec![
+                verify.clone(),
+                file.clone(),
+                dispatch.clone(),
+                accept.clone(),
+                ("officer", "REQUEST_SUSPENSION", json!({"note": "等待鉴定"})),
+                ("operator", "SUSPEND", json!({})),
+            ],
+        ),
+        ("handled", to_handled),
+        ("checked", checked),
+        ("closed", closed.clone()),
+        (
+            "evaluated",
+            [
+                closed,
+                vec![("worker", "EVALUATE", json!({"satisfaction": 4}))],
+            ]
+            .concat(),
+        ),
+    ]
+}
+
+#[tokio::test]
+async fn every_move_on_offer_succeeds_and_every_other_is_refused() {
+    on_each_backend(|server| async move {
+        let worker = server.as_user(&format!("worker-{GRID}")).await;
+        let operator = server.as_user("operator").await;
+        let callers = [
+            ("worker", worker),
+            ("operator", operator),
+            ("officer", server.as_user("officer-police-420502").await),
+            ("other officer", server.as_user("officer-hrss-420502").await),
+            ("manager", server.as_user(&format!("community-{COMMUNITY}")).await),
+        ];
+        let client = |who: &str| &callers.iter().find(|(name, _)| *name == who).expect("a caller").1;
+        let police = department_id(client("operator"), "police-420502").await;
+        let later = (Utc::now() + chrono::Duration::days(90)).to_rfc3339();
+        // Every input any move reads, each valid, so only the rule decides.
+        let carries = json!({"note": "x", "evidence": ["https://e.example/x.jpg"],
+            "categoryCode": "D0202", "urgency": "NORMAL", "departmentId": police,
+            "deadlineAt": later, "satisfaction": 5, "card": "YELLOW_CARD"});
+        let table = client("operator").data("{ caseTransitions { transition } }", json!({})).await;
+        let all: Vec<String> = table["caseTransitions"]
+            .as_array()
+            .expect("the table")
+            .iter()
+            .map(|row| row["transition"].as_str().expect("a transition").to_owned())
+            .collect();
+        assert_eq!(all.len(), 21);
+        let reach = |steps: Vec<Move>| async {
+            let body = client("worker")
+                .data(REPORT, json!({"input": {"title": "占道", "description": "x", "gridCode": GRID, "location": "x"}}))
+                .await;
+            let reported = &body["reportCase"]["case"];
+            let mut held = Held {
+                id: reported["id"].as_str().expect("id").to_owned(),
+                version: reported["version"].as_i64().expect("version"),
+            };
+            for (who, transition, input) in steps {
+                step(client(who), &mut held, transition, input).await;
+            }
+            held
+        };
+        let mut ever_offered = std::collections::BTreeSet::new();
+        for (stage, steps) in stages(&police) {
+            let held = reach(steps.clone()).await;
+            let mut offers = Vec::new();
+            for (who, caller) in &callers {
+                let seen = caller
+                    .data("query($id: ID!) { case(id: $id) { availableTransitions } }", json!({"id": held.id}))
+                    .await;
+                let offered: Vec<String> = seen["case"]["availableTransitions"]
+                    .as_array()
+                    .map(|moves| moves.iter().filter_map(|m| m.as_str().map(str::to_owned)).collect())
+                    .unwrap_or_default();
+                for transition in all.iter().filter(|t| !offered.contains(t)) {
+                    let body = caller.graphql(MOVE, move_input(&held, transition, carries.clone())).await;
+                    assert!(
+                        body.get("errors").is_some() || user_error(&body).is_some(),
+                        "{stage}: {who} was not offered {transition} but it went through: {body:#}"
+                    );
+                }
+                offers.push((*who, offered));
+            }
+            for (who, offered) in offers {
+                for transition in offered {
+                    let fresh = reach(steps.clone()).await;
+                    let body = client(who).graphql(MOVE, move_input(&fresh, &transition, carries.clone())).await;
+                    assert!(
+                        body.get("errors").is_none() && user_error(&body).is_none(),
+                        "{stage}: {who} was offered {transition} but it was refused: {body:#}"
+                    );
+                    ever_offered.insert(transition);
+                }
+            }
+        }
+        let never: Vec<&String> = all.iter().filter(|t| !ever_offered.contains(*t)).collect();
+        assert!(never.is_empty(), "offered to no one at any stage: {never:?}");
         server
     })
     .await;

@@ -71,11 +71,11 @@ async fn audited(
 async fn report_with_phone(worker: &Client<'_>) -> Value {
     worker
         .data(
-            "mutation($input: ReportCaseInput!) { reportCase(input: $input) { id } }",
+            "mutation($input: ReportCaseInput!) { reportCase(input: $input) { case { id } } }",
             json!({"input": {"title": "噪音", "description": "x", "gridCode": GRID, "location": "x",
                    "source": "CITIZEN", "reporterName": "李女士", "reporterPhone": "13912345678"}}),
         )
-        .await["reportCase"]["id"]
+        .await["reportCase"]["case"]["id"]
         .clone()
 }
 
@@ -165,11 +165,11 @@ async fn every_full_read_leaves_its_audit_row_on_every_path() {
         let before = full_reads(&server, "admin", "resident").await.len();
         let answered = admin
             .data(
-                "mutation($id: ID!, $v: Int!) { updateResident(id: $id, version: $v, input: {phone: \"13700001111\"}) { phone } }",
+                "mutation($id: ID!, $v: Int!) { updateResident(input: {id: $id, version: $v, phone: \"13700001111\"}) { resident { phone } userErrors { field message code } } }",
                 json!({"id": row["id"], "v": row["version"]}),
             )
             .await;
-        assert_eq!(answered["updateResident"]["phone"], "13700001111");
+        assert_eq!(answered["updateResident"]["resident"]["phone"], "13700001111");
         audited(&server, "admin", "resident", before, numeric_id(&row["id"]), "phone").await;
 
         // Masked reads leave nothing.

@@ -225,13 +225,13 @@ async fn creators_in_one_grid_at_once_all_get_a_number() {
         let worker = server.as_user(&format!("worker-{grid}")).await;
         let buildings = (0..6).map(|n| {
             worker.graphql(
-                "mutation($input: CreateBuildingInput!) { createBuilding(input: $input) { code } }",
+                "mutation($input: CreateBuildingInput!) { createBuilding(input: $input) { building { code } userErrors { field message code } } }",
                 serde_json::json!({"input": {"gridCode": grid, "name": format!("新楼{n}"), "address": "x", "floors": 6}}),
             )
         });
         let households = (0..6).map(|_| {
             worker.graphql(
-                "mutation($input: CreateHouseholdInput!) { createHousehold(input: $input) { number } }",
+                "mutation($input: CreateHouseholdInput!) { createHousehold(input: $input) { household { number } userErrors { field message code } } }",
                 serde_json::json!({"input": {"gridCode": grid, "address": "x"}}),
             )
         });
@@ -239,11 +239,15 @@ async fn creators_in_one_grid_at_once_all_get_a_number() {
             futures_util::future::join_all(buildings),
             futures_util::future::join_all(households)
         );
-        for (list, field, key) in [(buildings, "createBuilding", "code"), (households, "createHousehold", "number")] {
+        for (list, field, object, key) in [
+            (buildings, "createBuilding", "building", "code"),
+            (households, "createHousehold", "household", "number"),
+        ] {
             let mut codes = std::collections::BTreeSet::new();
             for body in &list {
                 assert!(body.get("errors").is_none(), "[{:?}] {field}: {body}", server.backend);
-                codes.insert(body["data"][field][key].as_str().expect("a code").to_owned());
+                assert_eq!(body["data"][field]["userErrors"], json!([]), "{field}: {body}");
+                codes.insert(body["data"][field][object][key].as_str().expect("a code").to_owned());
             }
             assert_eq!(codes.len(), list.len(), "{field}: every creator its own number");
         }

@@ -5,7 +5,9 @@
 use chrono::{Days, NaiveDate, Utc};
 use entities::{audit_log, resident};
 use gridgov::domain::id_number::IdNumber;
-use gridgov_tests::{Client, TestServer, error_code, on_each_backend};
+use gridgov_tests::{
+    Client, TestServer, error_code, on_each_backend, user_error, user_error_field,
+};
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
 use serde_json::{Value, json};
 
@@ -13,17 +15,27 @@ const GRID: &str = "420502003001001";
 const NEIGHBOUR: &str = "420502003001002";
 
 const REGISTER: &str = "mutation($input: RegisterResidentInput!) {
-    registerResident(input: $input) {
+    registerResident(input: $input) { resident {
         id name sex birthDate idNumber idNumberShown gridCode version status
-        populationType relationToHead household { id number head { id } } dwelling { id } } }";
+        populationType relationToHead household { id number head { id } } dwelling { id } } userErrors { field message code } } }";
 
-const UPDATE: &str = "mutation($id: ID!, $version: Int!, $input: UpdateResidentInput!) {
-    updateResident(id: $id, version: $version, input: $input) {
-        id name phone version relationToHead household { id } } }";
+const UPDATE: &str = "mutation($input: UpdateResidentInput!) {
+    updateResident(input: $input) { resident {
+        id name phone version relationToHead household { id } }
+        userErrors { field message code } } }";
+
+/// An update's variables: the resident as read, and the changes.
+fn correction(id: &str, version: i64, changes: Value) -> Value {
+    let mut input = json!({"id": id, "version": version});
+    for (key, value) in changes.as_object().into_iter().flatten() {
+        input[key] = value.clone();
+    }
+    json!({"input": input})
+}
 
 const MOVE: &str = "mutation($id: ID!, $version: Int!, $dwelling: ID, $grid: String) {
-    moveResident(id: $id, version: $version, toDwellingId: $dwelling, toGridCode: $grid) {
-        id gridCode version dwelling { id } } }";
+    moveResident(input: {id: $id, version: $version, toDwellingId: $dwelling, toGridCode: $grid}) { resident {
+        id gridCode version dwelling { id } } userErrors { field message code } } }";
 
 fn day(y: i32, m: u32, d: u32) -> NaiveDate {
     NaiveDate::from_ymd_opt(y, m, d).expect("valid date")
@@ -35,8 +47,9 @@ fn fresh_id_number(birth: NaiveDate, sequence: u16) -> String {
     IdNumber::compose("659001", birth, sequence)
 }
 
-fn field(body: &Value) -> Option<&str> {
-    body["errors"][0]["extensions"]["field"].as_str()
+/// The input field a mutation's first user error names.
+fn field(body: &Value) -> Option<String> {
+    user_error_field(body).map(|path| path.trim_start_matches("input.").to_owned())
 }
 
 async fn first_id(client: &Client<'_>, list: &str, grid: &str) -> String {
@@ -99,27 +112,30 @@ async fn registering_checks_the_id_number_and_refuses_a_second_registration() {
 
         let mut broken = number.clone();
         broken.replace_range(17..18, if number.ends_with('0') { "1" } else { "0" });
-        for (input, expected_field) in [
-            (with(json!({"idNumber": broken})), "idNumber"),
-            (with(json!({"sex": "FEMALE"})), "sex"),
-            (with(json!({"birthDate": "1990-05-18"})), "birthDate"),
-            (with(json!({"name": "  "})), "name"),
-            (with(json!({"phone": "12345"})), "phone"),
-            (with(json!({"gridCode": NEIGHBOUR})), "gridCode"),
+        for (input, expected_field, code) in [
+            (with(json!({"idNumber": broken})), "idNumber", "INVALID"),
+            (with(json!({"sex": "FEMALE"})), "sex", "INVALID"),
+            (with(json!({"birthDate": "1990-05-18"})), "birthDate", "INVALID"),
+            (with(json!({"name": "  "})), "name", "INVALID"),
+            (with(json!({"phone": "12345"})), "phone", "INVALID"),
+            (with(json!({"gridCode": NEIGHBOUR})), "gridCode", "INVALID"),
             (
                 with(json!({"idNumber": fresh_id_number(Utc::now().date_naive() + Days::new(30), 1)})),
                 "idNumber",
+                "INVALID",
             ),
         ] {
             let body = register(&worker, input).await;
-            assert_eq!(error_code(&body), Some("BAD_USER_INPUT"), "{body:#}");
-            assert_eq!(field(&body), Some(expected_field), "{body:#}");
+            assert_eq!(error_code(&body), None, "{body:#}");
+            assert_eq!(user_error(&body), Some(code), "{body:#}");
+            assert_eq!(field(&body).as_deref(), Some(expected_field), "{body:#}");
+            assert_eq!(body["data"]["registerResident"]["resident"], Value::Null);
         }
         assert!(stored_by_id_number(&server, &number).await.is_none());
         assert!(audit_rows(&server, "resident.register").await.is_empty());
 
         let body = register(&worker, with(json!({"sex": "MALE", "birthDate": "1990-05-17"}))).await;
-        let created = &body["data"]["registerResident"];
+        let created = &body["data"]["registerResident"]["resident"];
         assert_eq!(created["sex"], "MALE", "{body:#}");
         assert_eq!(created["birthDate"], "1990-05-17");
         assert_eq!(created["gridCode"], GRID, "the dwelling decides the grid");
@@ -140,8 +156,8 @@ async fn registering_checks_the_id_number_and_refuses_a_second_registration() {
 
         // The same person again, even in lower case: refused, naming the field.
         let body = register(&worker, with(json!({"idNumber": number.to_lowercase()}))).await;
-        assert_eq!(error_code(&body), Some("BAD_USER_INPUT"), "{body:#}");
-        assert_eq!(field(&body), Some("idNumber"));
+        assert_eq!(user_error(&body), Some("TAKEN"), "{body:#}");
+        assert_eq!(field(&body).as_deref(), Some("idNumber"));
         assert_eq!(audit_rows(&server, "resident.register").await.len(), 1);
 
         // Another grid's worker may not register into this grid — which it
@@ -154,13 +170,13 @@ async fn registering_checks_the_id_number_and_refuses_a_second_registration() {
             json!({"idNumber": second, "name": "张三", "populationType": "REGISTERED", "gridCode": GRID}),
         )
         .await;
-        assert_eq!(field(&body), Some("gridCode"), "{body:#}");
+        assert_eq!(field(&body).as_deref(), Some("gridCode"), "{body:#}");
         let body = register(
             &other,
             json!({"idNumber": second, "name": "张三", "populationType": "REGISTERED", "dwellingId": dwelling}),
         )
         .await;
-        assert_eq!(field(&body), Some("dwellingId"), "{body:#}");
+        assert_eq!(field(&body).as_deref(), Some("dwellingId"), "{body:#}");
         // The police of the grid read residents but do not register them.
         let police = server.as_user("police-420502003001").await;
         let body = register(
@@ -193,34 +209,46 @@ async fn an_update_names_the_version_it_read_and_exactly_one_concurrent_writer_w
         let body = worker
             .graphql(
                 UPDATE,
-                json!({"id": id, "version": version, "input": {"name": "李娜", "phone": "0717-6221234"}}),
+                correction(
+                    &id,
+                    version,
+                    json!({"name": "李娜", "phone": "0717-6221234"}),
+                ),
             )
             .await;
-        let updated = &body["data"]["updateResident"];
+        let updated = &body["data"]["updateResident"]["resident"];
         assert_eq!(updated["name"], "李娜", "{body:#}");
         assert_eq!(updated["version"], version + 1);
-        assert_eq!(updated["phone"], "071*****1234", "the worker sees phones masked");
+        assert_eq!(
+            updated["phone"], "071*****1234",
+            "the worker sees phones masked"
+        );
 
         // The version read before that update is stale now.
         let body = worker
-            .graphql(UPDATE, json!({"id": id, "version": version, "input": {"name": "王五"}}))
+            .graphql(UPDATE, correction(&id, version, json!({"name": "王五"})))
             .await;
-        assert_eq!(error_code(&body), Some("CONFLICT"), "{body:#}");
+        assert_eq!(user_error(&body), Some("CONFLICT"), "{body:#}");
+        assert_eq!(field(&body).as_deref(), Some("version"));
 
         // Two writers of one version at once: one wins, one is told.
         let current = version + 1;
         let (a, b) = tokio::join!(
-            worker.graphql(UPDATE, json!({"id": id, "version": current, "input": {"name": "甲"}})),
-            worker.graphql(UPDATE, json!({"id": id, "version": current, "input": {"name": "乙"}})),
+            worker.graphql(UPDATE, correction(&id, current, json!({"name": "甲"}))),
+            worker.graphql(UPDATE, correction(&id, current, json!({"name": "乙"}))),
         );
-        let codes = [error_code(&a), error_code(&b)];
+        assert!(
+            error_code(&a).is_none() && error_code(&b).is_none(),
+            "{a:#} {b:#}"
+        );
+        let codes = [user_error(&a), user_error(&b)];
         assert_eq!(
             codes.iter().filter(|code| code.is_none()).count(),
             1,
             "{a:#} {b:#}"
         );
         assert!(codes.contains(&Some("CONFLICT")), "{a:#} {b:#}");
-        let winner = if error_code(&a).is_none() { &a } else { &b };
+        let winner = if user_error(&a).is_none() { &a } else { &b };
         let db = server.db().await;
         let key: i64 = audit_rows(&server, "resident.update").await[0]
             .object_id
@@ -234,7 +262,12 @@ async fn an_update_names_the_version_it_read_and_exactly_one_concurrent_writer_w
             .expect("stored");
         db.close().await.expect("close");
         assert_eq!(stored.version as i64, current + 1);
-        assert_eq!(stored.name, winner["data"]["updateResident"]["name"].as_str().expect("name"));
+        assert_eq!(
+            stored.name,
+            winner["data"]["updateResident"]["resident"]["name"]
+                .as_str()
+                .expect("name")
+        );
         assert_eq!(
             audit_rows(&server, "resident.update").await.len(),
             2,
@@ -243,25 +276,25 @@ async fn an_update_names_the_version_it_read_and_exactly_one_concurrent_writer_w
 
         // Nothing to change, and the wrong kind of ID, are input errors.
         let body = worker
-            .graphql(UPDATE, json!({"id": id, "version": current + 1, "input": {}}))
+            .graphql(UPDATE, correction(&id, current + 1, json!({})))
             .await;
-        assert_eq!(error_code(&body), Some("BAD_USER_INPUT"));
+        assert_eq!(user_error(&body), Some("NOTHING_TO_CHANGE"), "{body:#}");
         let household = first_id(&worker, "households", GRID).await;
         let body = worker
-            .graphql(UPDATE, json!({"id": household, "version": 1, "input": {"name": "x"}}))
+            .graphql(UPDATE, correction(&household, 1, json!({"name": "x"})))
             .await;
-        assert_eq!(field(&body), Some("id"), "{body:#}");
+        assert_eq!(field(&body).as_deref(), Some("id"), "{body:#}");
 
         // Someone who cannot see the resident learns nothing; someone who
         // can see but not change them is refused.
         let other = server.as_user(&format!("worker-{NEIGHBOUR}")).await;
         let body = other
-            .graphql(UPDATE, json!({"id": id, "version": current + 1, "input": {"name": "x"}}))
+            .graphql(UPDATE, correction(&id, current + 1, json!({"name": "x"})))
             .await;
-        assert_eq!(error_code(&body), Some("NOT_FOUND"), "{body:#}");
+        assert_eq!(user_error(&body), Some("NOT_FOUND"), "{body:#}");
         let police = server.as_user("police-420502003001").await;
         let body = police
-            .graphql(UPDATE, json!({"id": id, "version": current + 1, "input": {"name": "x"}}))
+            .graphql(UPDATE, correction(&id, current + 1, json!({"name": "x"})))
             .await;
         assert_eq!(error_code(&body), Some("FORBIDDEN"), "{body:#}");
         server
@@ -290,24 +323,24 @@ async fn a_move_needs_rights_in_both_grids() {
         let body = worker
             .graphql(MOVE, json!({"id": id, "version": version, "dwelling": target}))
             .await;
-        assert_eq!(field(&body), Some("dwellingId"), "{body:#}");
+        assert_eq!(field(&body).as_deref(), Some("toDwellingId"), "{body:#}");
         let body = worker
             .graphql(MOVE, json!({"id": id, "version": version, "grid": NEIGHBOUR}))
             .await;
-        assert_eq!(field(&body), Some("gridCode"), "{body:#}");
+        assert_eq!(field(&body).as_deref(), Some("toGridCode"), "{body:#}");
         assert!(audit_rows(&server, "resident.move").await.is_empty());
 
         // Given the neighbouring grid too, the same worker can.
         admin
             .data(
-                "mutation($input: RoleAssignmentInput!) { assignRole(input: $input) { id } }",
-                json!({"input": {"subject": format!("user:worker-{GRID}"), "role": "grid_worker", "area": NEIGHBOUR}}),
+                "mutation($input: RoleAssignmentInput!) { assignRole(input: $input) { roleAssignment { id } } }",
+                json!({"input": {"subject": gridgov_tests::subject(&format!("user:worker-{GRID}")), "role": "grid_worker", "area": NEIGHBOUR}}),
             )
             .await;
         let body = worker
             .graphql(MOVE, json!({"id": id, "version": version, "dwelling": target}))
             .await;
-        let moved = &body["data"]["moveResident"];
+        let moved = &body["data"]["moveResident"]["resident"];
         assert_eq!(moved["gridCode"], NEIGHBOUR, "{body:#}");
         assert_eq!(moved["dwelling"]["id"], target.as_str());
         assert_eq!(moved["version"], version + 1);
@@ -340,12 +373,12 @@ async fn births_move_outs_and_deaths_keep_the_household_whole() {
         // A family of two, registered through the API.
         let body = worker
             .graphql(
-                "mutation($g: String!) { createHousehold(input: {gridCode: $g, address: \"西陵一路 8 号\"}) {
-                    id version } }",
+                "mutation($g: String!) { createHousehold(input: {gridCode: $g, address: \"西陵一路 8 号\"}) { household {
+                    id version } userErrors { field message code } } }",
                 json!({"g": GRID}),
             )
             .await;
-        let household = body["data"]["createHousehold"].clone();
+        let household = body["data"]["createHousehold"]["household"].clone();
         let household_id = household["id"].as_str().expect("a household");
         let mut family = Vec::new();
         for (sequence, relation, birth) in [(11, "HEAD", day(1985, 6, 1)), (12, "SPOUSE", day(1986, 7, 2))] {
@@ -357,22 +390,22 @@ async fn births_move_outs_and_deaths_keep_the_household_whole() {
             )
             .await;
             assert!(body.get("errors").is_none(), "{body:#}");
-            family.push(json!({"id": body["data"]["registerResident"]["id"], "version": 1}));
+            family.push(json!({"id": body["data"]["registerResident"]["resident"]["id"], "version": 1}));
         }
         let (head, member) = (family[0].clone(), family[1].clone());
         let household = json!({"id": household_id, "version": 2});
 
         // A birth: into the household, living where it lives.
         let newborn = fresh_id_number(Utc::now().date_naive() - Days::new(10), 2);
-        let birth = "mutation($input: RecordBirthInput!) { recordBirth(input: $input) {
-            id gridCode populationType relationToHead household { id } birthDate } }";
+        let birth = "mutation($input: RecordBirthInput!) { recordBirth(input: $input) { resident {
+            id gridCode populationType relationToHead household { id } birthDate } userErrors { field message code } } }";
         let body = worker
             .graphql(
                 birth,
                 json!({"input": {"idNumber": newborn, "name": "小宝", "householdId": household_id}}),
             )
             .await;
-        let born = &body["data"]["recordBirth"];
+        let born = &body["data"]["recordBirth"]["resident"];
         assert_eq!(born["relationToHead"], "CHILD", "{body:#}");
         assert_eq!(born["populationType"], "REGISTERED");
         assert_eq!(born["gridCode"], GRID);
@@ -384,28 +417,28 @@ async fn births_move_outs_and_deaths_keep_the_household_whole() {
                 json!({"input": {"idNumber": too_old, "name": "大宝", "householdId": household_id}}),
             )
             .await;
-        assert_eq!(field(&body), Some("idNumber"), "{body:#}");
+        assert_eq!(field(&body).as_deref(), Some("idNumber"), "{body:#}");
         assert_eq!(audit_rows(&server, "resident.birth").await.len(), 1);
 
         // The head cannot leave while others stay.
-        let move_out = "mutation($id: ID!, $v: Int!, $d: NaiveDate!) {
-            recordMoveOut(id: $id, version: $v, date: $d) { status statusDate version } }";
+        let move_out = "mutation($id: ID!, $v: Int!, $d: Date!) {
+            recordMoveOut(input: {id: $id, version: $v, date: $d}) { resident { status statusDate version } userErrors { field message code } } }";
         let today = Utc::now().date_naive().to_string();
         let body = worker
             .graphql(move_out, json!({"id": head["id"], "v": head["version"], "d": today}))
             .await;
-        assert_eq!(error_code(&body), Some("INVALID_STATE"), "{body:#}");
+        assert_eq!(user_error(&body), Some("INVALID_STATE"), "{body:#}");
 
         // Make the member head; the old head can go then.
         let body = worker
             .graphql(
                 "mutation($id: ID!, $v: Int!, $head: ID!) {
-                    updateHousehold(id: $id, version: $v, input: {headResidentId: $head}) {
-                        version head { id relationToHead } } }",
+                    updateHousehold(input: {id: $id, version: $v, headResidentId: $head}) { household {
+                        version head { id relationToHead } } userErrors { field message code } } }",
                 json!({"id": household_id, "v": household["version"], "head": member["id"]}),
             )
             .await;
-        let updated = &body["data"]["updateHousehold"];
+        let updated = &body["data"]["updateHousehold"]["household"];
         assert_eq!(updated["head"]["id"], member["id"], "{body:#}");
         assert_eq!(updated["head"]["relationToHead"], "HEAD");
         let data = worker.data(HOUSEHOLD, json!({"g": GRID})).await;
@@ -438,27 +471,27 @@ async fn births_move_outs_and_deaths_keep_the_household_whole() {
         let body = worker
             .graphql(move_out, json!({"id": old_head["id"], "v": old_head["version"], "d": today}))
             .await;
-        assert_eq!(body["data"]["recordMoveOut"]["status"], "MOVED_OUT", "{body:#}");
-        assert_eq!(body["data"]["recordMoveOut"]["statusDate"], today.as_str());
+        assert_eq!(body["data"]["recordMoveOut"]["resident"]["status"], "MOVED_OUT", "{body:#}");
+        assert_eq!(body["data"]["recordMoveOut"]["resident"]["statusDate"], today.as_str());
 
         // A death; dying twice, or in the future, is refused.
-        let death = "mutation($id: ID!, $v: Int!, $d: NaiveDate!) {
-            recordDeath(id: $id, version: $v, date: $d) { status version } }";
+        let death = "mutation($id: ID!, $v: Int!, $d: Date!) {
+            recordDeath(input: {id: $id, version: $v, date: $d}) { resident { status version } userErrors { field message code } } }";
         let newborn_row = stored_by_id_number(&server, &newborn).await.expect("stored");
         let newborn_id = born["id"].clone();
         let tomorrow = (Utc::now().date_naive() + Days::new(1)).to_string();
         let body = worker
             .graphql(death, json!({"id": newborn_id, "v": newborn_row.version, "d": tomorrow}))
             .await;
-        assert_eq!(field(&body), Some("date"), "{body:#}");
+        assert_eq!(field(&body).as_deref(), Some("date"), "{body:#}");
         let body = worker
             .graphql(death, json!({"id": newborn_id, "v": newborn_row.version, "d": today}))
             .await;
-        assert_eq!(body["data"]["recordDeath"]["status"], "DECEASED", "{body:#}");
+        assert_eq!(body["data"]["recordDeath"]["resident"]["status"], "DECEASED", "{body:#}");
         let body = worker
             .graphql(death, json!({"id": newborn_id, "v": newborn_row.version + 1, "d": today}))
             .await;
-        assert_eq!(error_code(&body), Some("INVALID_STATE"), "{body:#}");
+        assert_eq!(user_error(&body), Some("INVALID_STATE"), "{body:#}");
         assert_eq!(audit_rows(&server, "resident.death").await.len(), 1);
         assert_eq!(audit_rows(&server, "resident.move_out").await.len(), 1);
         server
@@ -471,11 +504,11 @@ async fn a_new_building(worker: &Client<'_>) -> Value {
     let body = worker
         .graphql(
             "mutation($g: String!) { createBuilding(input: {gridCode: $g, name: \"新楼\",
-                address: \"夷陵路 1 号\", floors: 6, units: 2}) { id code gridCode useKind version } }",
+                address: \"夷陵路 1 号\", floors: 6, units: 2}) { building { id code gridCode useKind version } userErrors { field message code } } }",
             json!({"g": GRID}),
         )
         .await;
-    let building = body["data"]["createBuilding"].clone();
+    let building = body["data"]["createBuilding"]["building"].clone();
     let code = building["code"].as_str().expect("a code");
     assert!(code.starts_with(GRID) && code.len() == 20, "{body:#}");
     assert_eq!(building["useKind"], "RESIDENTIAL");
@@ -486,7 +519,7 @@ async fn a_new_building(worker: &Client<'_>) -> Value {
 /// only when rented (shown to the worker masked); leaving RENTED drops it.
 async fn dwellings_keep_their_rules(worker: &Client<'_>, building: &Value) -> Value {
     let create_dwelling = "mutation($input: CreateDwellingInput!) {
-        createDwelling(input: $input) { id occupancy lessorName lessorPhone version gridCode } }";
+        createDwelling(input: $input) { dwelling { id occupancy lessorName lessorPhone version gridCode } userErrors { field message code } } }";
     let input = |extra: Value| {
         let mut input = json!({"buildingId": building["id"], "unit": 1, "floor": 3, "room": "301"});
         for (key, value) in extra.as_object().expect("object") {
@@ -502,7 +535,7 @@ async fn dwellings_keep_their_rules(worker: &Client<'_>, building: &Value) -> Va
         (json!({"lessorName": "房东"}), "lessorName"),
     ] {
         let body = worker.graphql(create_dwelling, input(extra)).await;
-        assert_eq!(field(&body), Some(expected), "{body:#}");
+        assert_eq!(field(&body).as_deref(), Some(expected), "{body:#}");
     }
     let body = worker
         .graphql(
@@ -510,7 +543,7 @@ async fn dwellings_keep_their_rules(worker: &Client<'_>, building: &Value) -> Va
             input(json!({"occupancy": "RENTED", "lessorName": "房东", "lessorPhone": "139 1234 5678"})),
         )
         .await;
-    let dwelling = body["data"]["createDwelling"].clone();
+    let dwelling = body["data"]["createDwelling"]["dwelling"].clone();
     assert_eq!(dwelling["lessorName"], "房东", "{body:#}");
     assert_eq!(
         dwelling["lessorPhone"], "139****5678",
@@ -519,22 +552,24 @@ async fn dwellings_keep_their_rules(worker: &Client<'_>, building: &Value) -> Va
     assert_eq!(dwelling["gridCode"], GRID);
     let body = worker.graphql(create_dwelling, input(json!({}))).await;
     assert_eq!(
-        field(&body),
+        field(&body).as_deref(),
         Some("room"),
         "one room 301 per unit: {body:#}"
     );
     let body = worker
         .graphql(
-            "mutation($id: ID!, $v: Int!) { updateDwelling(id: $id, version: $v,
-                input: {occupancy: VACANT}) { occupancy lessorName version } }",
+            "mutation($id: ID!, $v: Int!) { updateDwelling(input: {id: $id, version: $v, occupancy: VACANT}) { dwelling { occupancy lessorName version } userErrors { field message code } } }",
             json!({"id": dwelling["id"], "v": dwelling["version"]}),
         )
         .await;
     assert_eq!(
-        body["data"]["updateDwelling"]["occupancy"], "VACANT",
+        body["data"]["updateDwelling"]["dwelling"]["occupancy"], "VACANT",
         "{body:#}"
     );
-    assert_eq!(body["data"]["updateDwelling"]["lessorName"], Value::Null);
+    assert_eq!(
+        body["data"]["updateDwelling"]["dwelling"]["lessorName"],
+        Value::Null
+    );
     dwelling
 }
 
@@ -542,12 +577,11 @@ async fn dwellings_keep_their_rules(worker: &Client<'_>, building: &Value) -> Va
 async fn the_building_cannot_shrink_below_its_dwellings(worker: &Client<'_>, building: &Value) {
     let body = worker
         .graphql(
-            "mutation($id: ID!, $v: Int!) { updateBuilding(id: $id, version: $v,
-                input: {floors: 2}) { floors } }",
+            "mutation($id: ID!, $v: Int!) { updateBuilding(input: {id: $id, version: $v, floors: 2}) { building { floors } userErrors { field message code } } }",
             json!({"id": building["id"], "v": building["version"]}),
         )
         .await;
-    assert_eq!(field(&body), Some("floors"), "{body:#}");
+    assert_eq!(field(&body).as_deref(), Some("floors"), "{body:#}");
 }
 
 /// A household in the new dwelling, numbered by the grid, headed by its
@@ -555,12 +589,12 @@ async fn the_building_cannot_shrink_below_its_dwellings(worker: &Client<'_>, bui
 async fn a_household_with_one_head(worker: &Client<'_>, dwelling: &Value) {
     let body = worker
         .graphql(
-            "mutation($d: ID!) { createHousehold(input: {dwellingId: $d, address: \"夷陵路 1 号 301\"}) {
-                id number gridCode kind head { id } } }",
+            "mutation($d: ID!) { createHousehold(input: {dwellingId: $d, address: \"夷陵路 1 号 301\"}) { household {
+                id number gridCode kind head { id } } userErrors { field message code } } }",
             json!({"d": dwelling["id"]}),
         )
         .await;
-    let household = body["data"]["createHousehold"].clone();
+    let household = body["data"]["createHousehold"]["household"].clone();
     assert!(
         household["number"]
             .as_str()
@@ -576,7 +610,7 @@ async fn a_household_with_one_head(worker: &Client<'_>, dwelling: &Value) {
                "householdId": household["id"], "relationToHead": "HEAD"}),
     )
     .await;
-    let head = &body["data"]["registerResident"];
+    let head = &body["data"]["registerResident"]["resident"];
     assert_eq!(head["household"]["head"]["id"], head["id"], "{body:#}");
     let body = register(
         worker,
@@ -585,34 +619,41 @@ async fn a_household_with_one_head(worker: &Client<'_>, dwelling: &Value) {
                "householdId": household["id"], "relationToHead": "HEAD"}),
     )
     .await;
-    assert_eq!(field(&body), Some("relationToHead"), "one head: {body:#}");
+    assert_eq!(
+        field(&body).as_deref(),
+        Some("relationToHead"),
+        "one head: {body:#}"
+    );
 }
 
 /// An organisation: an expiry needs a licence number; a licence past its
 /// expiry reads EXPIRED.
 async fn an_organisation_and_its_licence(worker: &Client<'_>, building: &Value) {
     let create_org = "mutation($input: CreateOrganisationInput!) {
-        createOrganisation(input: $input) { id licenceState gridCode building { id } version } }";
+        createOrganisation(input: $input) { organisation { id licenceState gridCode building { id } version } userErrors { field message code } } }";
     let org = json!({"name": "好味餐馆", "kind": "FOOD", "buildingId": building["id"],
                      "address": "夷陵路 1 号", "legalRepresentative": "孙八"});
     let mut expiring = org.clone();
     expiring["licenceExpiresOn"] = json!("2030-01-01");
     let body = worker.graphql(create_org, json!({"input": expiring})).await;
-    assert_eq!(field(&body), Some("licenceExpiresOn"), "{body:#}");
+    assert_eq!(
+        field(&body).as_deref(),
+        Some("licenceExpiresOn"),
+        "{body:#}"
+    );
     let body = worker.graphql(create_org, json!({"input": org})).await;
-    let created = body["data"]["createOrganisation"].clone();
+    let created = body["data"]["createOrganisation"]["organisation"].clone();
     assert_eq!(created["licenceState"], "NONE", "{body:#}");
     assert_eq!(created["gridCode"], GRID);
     let body = worker
         .graphql(
-            "mutation($id: ID!, $v: Int!) { updateOrganisation(id: $id, version: $v,
-                input: {licenceNumber: \"91420502MA4F000001\", licenceExpiresOn: \"2020-01-01\"}) {
-                licenceState version } }",
+            "mutation($id: ID!, $v: Int!) { updateOrganisation(input: {id: $id, version: $v, licenceNumber: \"91420502MA4F000001\", licenceExpiresOn: \"2020-01-01\"}) { organisation {
+                licenceState version } userErrors { field message code } } }",
             json!({"id": created["id"], "v": created["version"]}),
         )
         .await;
     assert_eq!(
-        body["data"]["updateOrganisation"]["licenceState"], "EXPIRED",
+        body["data"]["updateOrganisation"]["organisation"]["licenceState"], "EXPIRED",
         "{body:#}"
     );
 }

@@ -8,15 +8,17 @@ use std::time::Duration;
 
 use chrono::Utc;
 use entities::{grid, task, task_assignment};
-use gridgov_tests::{Client, TestServer, error_code, on_each_backend};
+use gridgov_tests::{
+    Client, TestServer, error_code, on_each_backend, user_error, user_error_field,
+};
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
 use serde_json::{Value, json};
 
 const STREET: &str = "420502003";
 const GRID: &str = "420502003001001";
 
-const SEND: &str = "mutation($input: SendTaskInput!) { sendTask(input: $input) {
-    id kind areaCode progress { assignments target reached completed } } }";
+const SEND: &str = "mutation($input: SendTaskInput!) { sendTask(input: $input) { task {
+    id kind areaCode progress { assignments target reached completed } } userErrors { field message code } } }";
 
 const ANSWER_FIELDS: &str = "id state progress version acknowledgedAt completedAt";
 
@@ -89,8 +91,10 @@ impl<'a> Campaign<'a> {
             .operator
             .graphql(SEND, Self::input(json!({"areas": [STREET]}), None))
             .await;
+        assert_eq!(user_error(&body), Some("REQUIRED"), "{body:#}");
         assert_eq!(
-            body["errors"][0]["extensions"]["field"], "targetPerGrid",
+            user_error_field(&body).as_deref(),
+            Some("input.targetPerGrid"),
             "{body:#}"
         );
         let body = self
@@ -109,7 +113,7 @@ impl<'a> Campaign<'a> {
                 Self::input(json!({"areas": [STREET, GRID]}), Some(10)),
             )
             .await;
-        let sent = body["data"]["sendTask"].clone();
+        let sent = body["data"]["sendTask"]["task"].clone();
         assert_eq!(sent["areaCode"], STREET, "{body:#}");
         assert_eq!(sent["progress"]["assignments"], self.grids);
         assert_eq!(sent["progress"]["target"], self.grids * 10);
@@ -149,31 +153,34 @@ impl<'a> Campaign<'a> {
     async fn answered_by_the_assignee_only(&self) {
         let id = self.assignment["id"].clone();
         let acknowledge = format!(
-            "mutation($id: ID!, $v: Int!) {{ acknowledgeAssignment(id: $id, version: $v) {{ {ANSWER_FIELDS} }} }}"
+            "mutation($id: ID!, $v: Int!) {{ acknowledgeAssignment(input: {{id: $id, version: $v}}) {{ assignment {{ {ANSWER_FIELDS} }} userErrors {{ field message code }} }} }}"
         );
         let progress = format!(
-            "mutation($id: ID!, $v: Int!, $n: Int, $note: String) {{ reportTaskProgress(id: $id, version: $v, reached: $n, note: $note) {{ {ANSWER_FIELDS} }} }}"
+            "mutation($id: ID!, $v: Int!, $n: Int, $note: String) {{ reportTaskProgress(input: {{id: $id, version: $v, reached: $n, note: $note}}) {{ assignment {{ {ANSWER_FIELDS} }} userErrors {{ field message code }} }} }}"
         );
         let complete = format!(
-            "mutation($id: ID!, $v: Int!) {{ completeAssignment(id: $id, version: $v, note: \"完成\") {{ {ANSWER_FIELDS} feedback {{ note progress }} }} }}"
+            "mutation($id: ID!, $v: Int!) {{ completeAssignment(input: {{id: $id, version: $v, note: \"完成\"}}) {{ assignment {{ {ANSWER_FIELDS} feedback {{ note progress }} }} userErrors {{ field message code }} }} }}"
         );
         let acked = self
             .worker
             .data(&acknowledge, json!({"id": id, "v": 1}))
             .await;
-        assert_eq!(acked["acknowledgeAssignment"]["state"], "ACKNOWLEDGED");
-        assert!(acked["acknowledgeAssignment"]["acknowledgedAt"].is_string());
+        assert_eq!(
+            acked["acknowledgeAssignment"]["assignment"]["state"],
+            "ACKNOWLEDGED"
+        );
+        assert!(acked["acknowledgeAssignment"]["assignment"]["acknowledgedAt"].is_string());
         let body = self
             .worker
             .graphql(&acknowledge, json!({"id": id, "v": 1}))
             .await;
-        assert_eq!(error_code(&body), Some("CONFLICT"), "{body:#}");
+        assert_eq!(user_error(&body), Some("CONFLICT"), "{body:#}");
         let other = self.server.as_user("worker-420502003001002").await;
         let body = other
             .graphql(&progress, json!({"id": id, "v": 2, "n": 9}))
             .await;
         assert_eq!(
-            error_code(&body),
+            user_error(&body),
             Some("NOT_FOUND"),
             "not theirs to see: {body:#}"
         );
@@ -190,7 +197,7 @@ impl<'a> Campaign<'a> {
             .worker
             .graphql(&progress, json!({"id": id, "v": 2, "n": -1}))
             .await;
-        assert_eq!(body["errors"][0]["extensions"]["field"], "reached");
+        assert_eq!(user_error_field(&body).as_deref(), Some("input.reached"));
         let counted = self
             .worker
             .data(
@@ -198,11 +205,17 @@ impl<'a> Campaign<'a> {
                 json!({"id": id, "v": 2, "n": 7, "note": "已调查 7 户"}),
             )
             .await;
-        assert_eq!(counted["reportTaskProgress"]["progress"], 7);
-        assert_eq!(counted["reportTaskProgress"]["state"], "IN_PROGRESS");
+        assert_eq!(counted["reportTaskProgress"]["assignment"]["progress"], 7);
+        assert_eq!(
+            counted["reportTaskProgress"]["assignment"]["state"],
+            "IN_PROGRESS"
+        );
         let done = self.worker.data(&complete, json!({"id": id, "v": 3})).await;
-        assert_eq!(done["completeAssignment"]["state"], "COMPLETED");
-        let feedback = done["completeAssignment"]["feedback"]
+        assert_eq!(
+            done["completeAssignment"]["assignment"]["state"],
+            "COMPLETED"
+        );
+        let feedback = done["completeAssignment"]["assignment"]["feedback"]
             .as_array()
             .expect("feedback");
         assert_eq!(feedback.len(), 2);
@@ -211,7 +224,7 @@ impl<'a> Campaign<'a> {
             .worker
             .graphql(&complete, json!({"id": id, "v": 4}))
             .await;
-        assert_eq!(error_code(&body), Some("INVALID_STATE"));
+        assert_eq!(user_error(&body), Some("INVALID_STATE"));
     }
 
     /// Progress rolls up: the whole, and by community, grid and district.
@@ -354,7 +367,7 @@ async fn live_events_reach_a_token_only_within_its_scopes_and_areas() {
         let report = |grid: &'static str| {
             json!({"input": {"title": "占道", "description": "x", "gridCode": grid, "location": "x"}})
         };
-        const REPORT: &str = "mutation($input: ReportCaseInput!) { reportCase(input: $input) { id } }";
+        const REPORT: &str = "mutation($input: ReportCaseInput!) { reportCase(input: $input) { case { id } } }";
 
         // Cases: the narrow token hears of its grid, not of the next one.
         let mut cases = server

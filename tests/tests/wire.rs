@@ -94,7 +94,7 @@ async fn refusals_before_graphql_are_graphql_responses_with_codes() {
             // A form or text/plain body never runs: no cross-site mutation.
             (
                 "text/plain",
-                query("mutation { logout(refreshToken: \"x\") }"),
+                query("mutation { logout(input: {refreshToken: \"x\"}) { signedOut } }"),
                 StatusCode::UNSUPPORTED_MEDIA_TYPE,
                 "BAD_REQUEST",
             ),
@@ -176,7 +176,7 @@ async fn values_that_do_not_coerce_are_bad_user_input() {
             ),
             ("{ residents(filter: [1]) { totalCount } }", json!({})),
             (
-                "query($from: NaiveDate!) { calendarDays(from: $from, to: $from) { day } }",
+                "query($from: Date!) { calendarDays(from: $from, to: $from) { day } }",
                 json!({"from": "2025-13-01"}),
             ),
             (
@@ -277,8 +277,8 @@ async fn without_a_token_only_signing_in_answers() {
             "{ residents { totalCount } }",
             "{ __schema { queryType { name } } }",
             r#"{ __type(name: "Resident") { fields { name } } }"#,
-            "mutation M { logout(refreshToken: \"x\") } query Q { me { username } }",
-            r#"mutation { assignRole(input: {subject: "user:analyst", role: "admin", area: "*"}) { id } }"#,
+            "mutation M { logout(input: {refreshToken: \"x\"}) { signedOut } } query Q { me { username } }",
+            r#"mutation { assignRole(input: {subject: {kind: USER, name: "analyst"}, role: "admin", area: "*"}) { roleAssignment { id } } }"#,
         ] {
             let (status, _, body) = send(&server, None, "application/json", None, query(text)).await;
             assert_eq!(status, StatusCode::UNAUTHORIZED, "{text}: {body}");
@@ -287,13 +287,13 @@ async fn without_a_token_only_signing_in_answers() {
         }
         let signed_in = server
             .anonymous()
-            .data(r#"mutation { login(username: "admin", password: "gridgov-demo") { accessToken } }"#, json!({}))
+            .data(r#"mutation { login(input: {username: "admin", password: "gridgov-demo"}) { session { accessToken } } }"#, json!({}))
             .await;
-        assert!(signed_in["login"]["accessToken"].is_string());
+        assert!(signed_in["login"]["session"]["accessToken"].is_string());
         // A wrong password says so (and looks the same for a wrong name).
         for username in ["admin", "no-such-user"] {
             let body = server
-                .graphql("mutation($u: String!) { login(username: $u, password: \"nope\") { accessToken } }", json!({"u": username}))
+                .graphql("mutation($u: String!) { login(input: {username: $u, password: \"nope\"}) { session { accessToken } } }", json!({"u": username}))
                 .await;
             assert_eq!(error_code(&body), Some("UNAUTHENTICATED"));
             assert_eq!(body["errors"][0]["message"], "wrong username or password");
@@ -330,7 +330,7 @@ async fn get_runs_queries_and_refuses_mutations() {
         assert_eq!(body["data"]["grid"]["code"], "420502003001001");
         let response = get(vec![(
             "query",
-            "mutation { logout(refreshToken: \"x\") }".into(),
+            "mutation { logout(input: {refreshToken: \"x\"}) { signedOut } }".into(),
         )])
         .await
         .expect("get");
@@ -410,7 +410,7 @@ async fn a_forbidden_write_names_what_was_refused() {
     on_each_backend(|server| async move {
         let worker = server.as_user("worker-420502003001001").await;
         let body = worker
-            .graphql(r#"mutation { addPolicy(input: {role: "grid_worker", object: "case", action: "dispatch"}) { id } }"#, json!({}))
+            .graphql(r#"mutation { addPolicy(input: {role: "grid_worker", object: "case", action: "dispatch"}) { policy { id } } }"#, json!({}))
             .await;
         assert_eq!(error_code(&body), Some("FORBIDDEN"));
         let message = body["errors"][0]["message"].as_str().unwrap_or_default();

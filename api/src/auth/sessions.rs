@@ -56,6 +56,14 @@ pub async fn login(
     username: &str,
     password: &str,
 ) -> ApiResult<Session> {
+    // Blank fields are a form's mistake, not a guess: they cost no check
+    // and count no failure.
+    if username.trim().is_empty() {
+        return Err(ApiError::required("username", "give your username"));
+    }
+    if password.is_empty() {
+        return Err(ApiError::required("password", "give your password"));
+    }
     let username: String = username.chars().take(64).collect();
     let reservation = throttle::reserve(db, &username).await?;
     let found = user::Entity::find()
@@ -72,8 +80,10 @@ pub async fn login(
         Ok(matches) => matches,
         Err(Busy) => {
             // Not an attempt at this name: the server was too busy to try.
+            // Sign-ins are the one kind of work whose excess is refused as
+            // a rate (the password pool is the limit), so a client backs off.
             throttle::succeeded(db, reservation).await?;
-            return Err(ApiError::Busy);
+            return Err(ApiError::rate_limited(1));
         }
     };
     let Some(account) = account.filter(|_| matches) else {
@@ -102,6 +112,7 @@ pub async fn refresh(
     lifetimes: Lifetimes,
     presented: &str,
 ) -> ApiResult<Session> {
+    require_refresh_token(presented)?;
     let now = Utc::now();
     let txn = db.begin().await?;
     let Some(stored) = stored_refresh_token(&txn, presented).await? else {
@@ -139,6 +150,7 @@ pub async fn refresh(
 
 /// Revokes the family of `presented`; false when it is not a known token.
 pub async fn logout(db: &DatabaseConnection, presented: &str) -> ApiResult<bool> {
+    require_refresh_token(presented)?;
     let txn = db.begin().await?;
     let Some(stored) = stored_refresh_token(&txn, presented).await? else {
         return Ok(false);
@@ -147,6 +159,14 @@ pub async fn logout(db: &DatabaseConnection, presented: &str) -> ApiResult<bool>
     audit_session(&txn, stored.user_id, None, "session.logout", json!({})).await?;
     txn.commit().await?;
     Ok(true)
+}
+
+/// A blank refresh token is a form's mistake, not a presented token.
+fn require_refresh_token(presented: &str) -> ApiResult<()> {
+    if presented.trim().is_empty() {
+        return Err(ApiError::required("refreshToken", "give the refresh token"));
+    }
+    Ok(())
 }
 
 const LOGIN_FAILED: &str = "session.login_failed";

@@ -120,17 +120,45 @@ pub async fn areas_by_code(
     access: &Access,
     codes: &[String],
 ) -> ApiResult<HashMap<String, area::Model>> {
+    on_map_by_code::<area::Entity, _>(access, codes, area::Column::Code, |row: &area::Model| {
+        row.code.clone()
+    })
+    .await
+}
+
+/// The grids of `codes` the caller may see on the map, in one statement.
+pub async fn grids_by_code(
+    access: &Access,
+    codes: &[String],
+) -> ApiResult<HashMap<String, grid::Model>> {
+    on_map_by_code::<grid::Entity, _>(access, codes, grid::Column::Code, |row: &grid::Model| {
+        row.code.clone()
+    })
+    .await
+}
+
+/// Rows of `codes` (by their code `column`) on the caller's map.
+async fn on_map_by_code<E, C>(
+    access: &Access,
+    codes: &[String],
+    column: C,
+    code_of: impl Fn(&E::Model) -> String,
+) -> ApiResult<HashMap<String, E::Model>>
+where
+    E: EntityTrait,
+    C: ColumnTrait + Copy,
+{
     let scope = map_scope(access);
     if codes.is_empty() || scope.is_nothing() {
         return Ok(HashMap::new());
     }
-    Ok(area::Entity::find()
-        .filter(area::Column::Code.is_in(codes.iter().cloned()))
-        .filter(in_scope(area::Column::Code, &scope))
+    Ok(E::find()
+        .filter(column.is_in(codes.iter().cloned()))
+        .filter(in_scope(column, &scope))
         .all(access.db())
         .await?
         .into_iter()
-        .map(|row| (row.code.clone(), row))
+        .map(|row| (code_of(&row), row))
         .collect())
 }
 

@@ -17,5 +17,7 @@ pub mod scoped;
 pub mod stats;
 pub mod tasks;
 pub mod tokens;
+pub mod viewer;
+pub mod whoami;
 pub mod within;
 pub mod writes;

@@ -34,7 +34,7 @@ fn field_error(err: RuleError) -> ApiError {
         RuleError::UnknownAction(_) => "action",
         RuleError::UnknownEffect(_) => "effect",
         RuleError::BadRole(_) => "role",
-        RuleError::BadSubject(_) => "subject",
+        RuleError::BadSubject(_) => "subject.name",
         RuleError::BadDomain(_) => "area",
         RuleError::UnknownType(_) | RuleError::StrayField(_) => "rule",
     };
@@ -118,9 +118,9 @@ async fn write(
     let existing = matching_row(rule).one(&txn).await?;
     let id = match (edit, existing) {
         (Edit::Add, Some(_)) => {
-            return Err(ApiError::Conflict("this rule already exists".to_owned()));
+            return Err(ApiError::taken("input", "this rule already exists"));
         }
-        (Edit::Remove, None) => return Err(ApiError::NotFound("rule")),
+        (Edit::Remove, None) => return Err(ApiError::not_found("rule", "input")),
         (Edit::Remove, Some(row)) => {
             casbin_rule::Entity::delete_by_id(row.id).exec(&txn).await?;
             row.id
@@ -197,7 +197,10 @@ async fn validate_assignment(
         }
     };
     if !subject_exists {
-        return Err(ApiError::bad_input("subject", "no such user or department"));
+        return Err(ApiError::missing(
+            "subject.name",
+            "no such user or department",
+        ));
     }
     let area_exists = match &assignment.domain {
         Domain::City => true,
@@ -207,7 +210,7 @@ async fn validate_assignment(
         Domain::Area(code) => area::Entity::find_by_id(code.as_str()).count(txn).await? > 0,
     };
     if !area_exists {
-        return Err(ApiError::bad_input("area", "no such area or grid"));
+        return Err(ApiError::missing("area", "no such area or grid"));
     }
     Ok(())
 }
@@ -264,6 +267,20 @@ pub async fn list_assignments(
         |stored| stored.id.to_string(),
     );
     Ok(Listing { page, total })
+}
+
+/// One stored rule by id, for those who may read policies; None for anyone
+/// else, as for an id that names nothing.
+pub async fn find_rule(access: &Access, id: i64) -> ApiResult<Option<StoredRule<Rule>>> {
+    if access.require_city(Object::Policy, Action::Read).is_err() {
+        return Ok(None);
+    }
+    let row = casbin_rule::Entity::find_by_id(id).one(access.db()).await?;
+    Ok(row.and_then(|row| {
+        policy_store::rule_of(&row)
+            .ok()
+            .map(|rule| StoredRule { id: row.id, rule })
+    }))
 }
 
 /// Rows of one type after the cursor, and the count of all of them;

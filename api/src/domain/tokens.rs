@@ -47,7 +47,7 @@ fn validate(request: &IssueRequest) -> ApiResult<(Vec<TokenScope>, Vec<Domain>)>
         return Err(ApiError::bad_input("name", "1 to 100 characters"));
     }
     if request.scopes.is_empty() {
-        return Err(ApiError::bad_input(
+        return Err(ApiError::required(
             "scopes",
             "name at least one object:action",
         ));
@@ -65,7 +65,7 @@ fn validate(request: &IssueRequest) -> ApiResult<(Vec<TokenScope>, Vec<Domain>)>
         })
         .collect::<ApiResult<Vec<_>>>()?;
     if request.areas.is_empty() {
-        return Err(ApiError::bad_input(
+        return Err(ApiError::required(
             "areas",
             "name at least one area code, or * for the whole city",
         ));
@@ -113,7 +113,7 @@ pub async fn issue_as_operator(
                 .filter(department::Column::Code.eq(code.as_str()))
                 .one(&txn)
                 .await?
-                .ok_or_else(|| ApiError::bad_input("departmentCode", "no such department"))?;
+                .ok_or_else(|| ApiError::missing("departmentCode", "no such department"))?;
             (TokenSubject::Department, Some(found.id), None)
         }
         TokenFor::Application { username } => {
@@ -122,7 +122,7 @@ pub async fn issue_as_operator(
                 .one(&txn)
                 .await?
                 .filter(|account| account.active)
-                .ok_or_else(|| ApiError::bad_input("username", "no such active user"))?;
+                .ok_or_else(|| ApiError::missing("username", "no such active user"))?;
             (TokenSubject::Application, None, Some(found.id))
         }
     };
@@ -190,7 +190,7 @@ pub async fn revoke_as_operator(
     let token = api_token::Entity::find_by_id(id)
         .one(&txn)
         .await?
-        .ok_or(ApiError::NotFound("token"))?;
+        .ok_or(ApiError::not_found("token", "id"))?;
     let mut active: api_token::ActiveModel = token.clone().into();
     if token.revoked_at.is_none() {
         active.revoked_at = Set(Some(Utc::now()));
@@ -210,6 +210,15 @@ pub async fn revoke_as_operator(
     .await?;
     txn.commit().await?;
     Ok(token)
+}
+
+/// One token by id, for those who may read tokens; None for anyone else,
+/// as for an id that names nothing.
+pub async fn find(access: &Access, id: i64) -> ApiResult<Option<api_token::Model>> {
+    if access.require_city(Object::Token, Action::Read).is_err() {
+        return Ok(None);
+    }
+    Ok(api_token::Entity::find_by_id(id).one(access.db()).await?)
 }
 
 /// Tokens by id, newest last, for a caller who may read them; their

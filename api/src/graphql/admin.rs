@@ -2,12 +2,13 @@
 //! enforces, and scoped API tokens. Only admins may use it at this stage.
 
 use async_graphql::{Context, Enum, ID, InputObject, Object, Result, SimpleObject};
-use chrono::{DateTime, Utc};
-use entities::api_token::{self, TokenSubject};
+use entities::api_token;
 use policies::{PolicyRule, RoleAssignment};
 
 use super::ContextExt;
-use super::relay::{Page, connection};
+use super::payload::{ApiTokenUserError, PolicyUserError, payload, settle};
+use super::relay::{NodeKind, Page, connection, global_id, key_of};
+use super::scalars::DateTime;
 use crate::auth::api_tokens;
 use crate::domain::page::PageRequest;
 use crate::domain::policy_admin::{self, ASSIGNMENT_CURSOR, Edit, POLICY_CURSOR, StoredRule};
@@ -16,20 +17,23 @@ use crate::domain::tokens::{self, IssueRequest, TOKEN_CURSOR, TokenFor};
 /// What a role may (allow) or may not (deny) do, wherever it is held.
 #[derive(SimpleObject)]
 pub struct Policy {
-    /// The row's id in the policy table.
-    id: ID,
+    /// Its global ID.
+    #[graphql(owned)]
+    pub id: ID,
+    /// The role it applies to.
     role: String,
     /// An object name (`resident`, `case`, …) or `*`.
     object: String,
     /// An action name (`read`, `dispatch`, …) or `*`.
     action: String,
+    /// Whether it allows or denies.
     effect: Effect,
 }
 
 impl From<StoredRule<PolicyRule>> for Policy {
     fn from(stored: StoredRule<PolicyRule>) -> Policy {
         Policy {
-            id: ID(stored.id.to_string()),
+            id: global_id(NodeKind::Policy, &stored.id.to_string()),
             role: stored.rule.role,
             object: stored.rule.object.as_str().to_owned(),
             action: stored.rule.action.as_str().to_owned(),
@@ -43,28 +47,86 @@ impl From<StoredRule<PolicyRule>> for Policy {
 
 /// A subject holding a role in an area and every area inside it.
 #[derive(SimpleObject)]
+#[graphql(name = "RoleAssignment")]
 pub struct RoleAssignmentRow {
-    id: ID,
-    /// `user:USERNAME` or `dept:DEPARTMENT_CODE`.
-    subject: String,
+    /// Its global ID.
+    #[graphql(owned)]
+    pub id: ID,
+    /// Who holds the role.
+    subject: RoleSubject,
+    /// The role held.
     role: String,
     /// An area or grid code, or `*` for the whole city.
     area: String,
 }
 
+/// What kind of subject holds a role.
+#[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
+pub enum SubjectKind {
+    /// A user account, by username.
+    User,
+    /// A department, by code: its officers and tokens act under it.
+    Department,
+}
+
+/// A subject holding roles: a user or a department.
+#[derive(SimpleObject)]
+pub struct RoleSubject {
+    /// A user or a department.
+    kind: SubjectKind,
+    /// The username, or the department's code.
+    name: String,
+}
+
+impl From<policies::Subject> for RoleSubject {
+    fn from(subject: policies::Subject) -> RoleSubject {
+        match subject {
+            policies::Subject::User(name) => RoleSubject {
+                kind: SubjectKind::User,
+                name,
+            },
+            policies::Subject::Department(name) => RoleSubject {
+                kind: SubjectKind::Department,
+                name,
+            },
+        }
+    }
+}
+
+/// A subject, as an input names it.
+#[derive(InputObject)]
+pub struct RoleSubjectInput {
+    /// A user or a department.
+    kind: SubjectKind,
+    /// The username, or the department's code.
+    name: String,
+}
+
+impl RoleSubjectInput {
+    /// The subject as the policy store writes it (`user:NAME`).
+    fn stored_name(&self) -> String {
+        match self.kind {
+            SubjectKind::User => format!("user:{}", self.name),
+            SubjectKind::Department => format!("dept:{}", self.name),
+        }
+    }
+}
+
 impl From<StoredRule<RoleAssignment>> for RoleAssignmentRow {
     fn from(stored: StoredRule<RoleAssignment>) -> RoleAssignmentRow {
         RoleAssignmentRow {
-            id: ID(stored.id.to_string()),
-            subject: stored.rule.subject.casbin_name(),
+            id: global_id(NodeKind::RoleAssignment, &stored.id.to_string()),
+            subject: stored.rule.subject.into(),
             role: stored.rule.role,
             area: stored.rule.domain.as_str().to_owned(),
         }
     }
 }
 
+/// Whether a policy allows or denies.
 #[derive(Enum, Copy, Clone, Eq, PartialEq)]
 pub enum Effect {
+    /// Grants the action.
     Allow,
     /// Beats any allow for the same object and action where it applies.
     Deny,
@@ -79,33 +141,97 @@ impl Effect {
     }
 }
 
+/// A policy rule, named by its fields.
 #[derive(InputObject)]
 pub struct PolicyInput {
+    /// The role, lower case letters, digits and `_`.
     role: String,
+    /// An object name (`resident`, `case`, …) or `*`.
     object: String,
+    /// An action name (`read`, `dispatch`, …) or `*`.
     action: String,
+    /// Allow (the default) or deny.
     #[graphql(default_with = "Effect::Allow")]
     effect: Effect,
 }
 
+/// A role held by a subject in an area, named by its fields.
 #[derive(InputObject)]
 pub struct RoleAssignmentInput {
-    /// `user:USERNAME` or `dept:DEPARTMENT_CODE`.
-    subject: String,
+    /// Who holds (or is to hold) the role.
+    subject: RoleSubjectInput,
+    /// The role.
     role: String,
     /// An area or grid code, or `*` for the whole city.
     area: String,
 }
 
+/// Whom an API token acts for.
+#[derive(Enum, Copy, Clone, Eq, PartialEq)]
+#[graphql(remote = "entities::api_token::TokenSubject")]
+pub enum TokenSubjectKind {
+    /// A department: its policies apply.
+    Department,
+    /// An application acting as a user.
+    Application,
+}
+
 /// A scoped API token, as listed; its secret is never shown again.
 pub struct ApiToken(api_token::Model);
 
+impl ApiToken {
+    /// The token of a global ID's key, for those who may read tokens.
+    pub async fn find(ctx: &Context<'_>, key: &str) -> Result<Option<ApiToken>> {
+        let Ok(id) = key.parse::<i64>() else {
+            return Ok(None);
+        };
+        Ok(tokens::find(ctx.access()?, id).await?.map(ApiToken))
+    }
+}
+
+/// The stored rule of a global ID's key, for those who may read policies.
+async fn stored_rule(ctx: &Context<'_>, key: &str) -> Result<Option<StoredRule<policies::Rule>>> {
+    let Ok(id) = key.parse::<i64>() else {
+        return Ok(None);
+    };
+    Ok(policy_admin::find_rule(ctx.access()?, id).await?)
+}
+
+impl Policy {
+    /// The policy of a global ID's key; an assignment's key names none.
+    pub async fn find(ctx: &Context<'_>, key: &str) -> Result<Option<Policy>> {
+        Ok(match stored_rule(ctx, key).await? {
+            Some(StoredRule {
+                id,
+                rule: policies::Rule::Policy(rule),
+            }) => Some(StoredRule { id, rule }.into()),
+            _ => None,
+        })
+    }
+}
+
+impl RoleAssignmentRow {
+    /// The assignment of a global ID's key; a policy's key names none.
+    pub async fn find(ctx: &Context<'_>, key: &str) -> Result<Option<RoleAssignmentRow>> {
+        Ok(match stored_rule(ctx, key).await? {
+            Some(StoredRule {
+                id,
+                rule: policies::Rule::Assignment(rule),
+            }) => Some(StoredRule { id, rule }.into()),
+            _ => None,
+        })
+    }
+}
+
+/// A scoped API token, as listed; its secret is never shown again.
 #[Object]
 impl ApiToken {
-    async fn id(&self) -> ID {
-        ID(self.0.id.to_string())
+    /// Its global ID; `revokeApiToken` takes it.
+    pub async fn id(&self) -> ID {
+        global_id(NodeKind::ApiToken, &self.0.id.to_string())
     }
 
+    /// What the token is for.
     async fn name(&self) -> &str {
         &self.0.name
     }
@@ -115,12 +241,9 @@ impl ApiToken {
         &self.0.prefix
     }
 
-    /// DEPARTMENT or APPLICATION.
-    async fn subject_kind(&self) -> &'static str {
-        match self.0.subject_kind {
-            TokenSubject::Department => "DEPARTMENT",
-            TokenSubject::Application => "APPLICATION",
-        }
+    /// Whom it acts for: a department, or an application acting as a user.
+    async fn subject_kind(&self) -> TokenSubjectKind {
+        self.0.subject_kind.into()
     }
 
     /// The `object:action` pairs it may use.
@@ -133,24 +256,28 @@ impl ApiToken {
         api_tokens::json_strings(&self.0.areas)
     }
 
-    async fn expires_at(&self) -> DateTime<Utc> {
-        self.0.expires_at
+    /// When it stops working.
+    async fn expires_at(&self) -> DateTime {
+        self.0.expires_at.into()
     }
 
     /// When it was last presented (to the minute).
-    async fn last_used_at(&self) -> Option<DateTime<Utc>> {
-        self.0.last_used_at
+    async fn last_used_at(&self) -> Option<DateTime> {
+        self.0.last_used_at.map(Into::into)
     }
 
-    async fn revoked_at(&self) -> Option<DateTime<Utc>> {
-        self.0.revoked_at
+    /// When it was revoked, if it was.
+    async fn revoked_at(&self) -> Option<DateTime> {
+        self.0.revoked_at.map(Into::into)
     }
 
-    async fn created_at(&self) -> DateTime<Utc> {
-        self.0.created_at
+    /// When it was issued.
+    async fn created_at(&self) -> DateTime {
+        self.0.created_at.into()
     }
 }
 
+/// A scoped API token to issue, for a department or an application.
 #[derive(InputObject)]
 pub struct IssueApiTokenInput {
     /// What the token is for, e.g. "market supervision inspections app".
@@ -164,14 +291,7 @@ pub struct IssueApiTokenInput {
     /// Area codes the token is limited to, or `["*"]` for the whole city.
     areas: Vec<String>,
     /// When the token stops working (at most a year away).
-    expires_at: DateTime<Utc>,
-}
-
-/// A new token: the secret is shown here once and never again.
-#[derive(SimpleObject)]
-pub struct IssuedApiToken {
-    secret: String,
-    token: ApiToken,
+    expires_at: DateTime,
 }
 
 /// The policy set's version, which every edit bumps.
@@ -192,25 +312,27 @@ impl AdminQuery {
     async fn policies(
         &self,
         ctx: &Context<'_>,
-        role: Option<String>,
-        first: Option<i32>,
-        after: Option<String>,
+        #[graphql(desc = "Only the policies of this role.")] role: Option<String>,
+        #[graphql(desc = "At most this many items (default 20, at most 100).")] first: Option<i32>,
+        #[graphql(desc = "The `endCursor` of the page before.")] after: Option<String>,
     ) -> Result<Page<Policy>> {
         let request = PageRequest::new(first, after, POLICY_CURSOR)?;
         let listing = policy_admin::list_policies(ctx.access()?, role.as_deref(), &request).await?;
         Ok(connection(POLICY_CURSOR, listing, Policy::from))
     }
 
-    /// Role assignments, by id; optionally of one subject
-    /// (`user:USERNAME` or `dept:CODE`). Admins only.
+    /// Role assignments, by id; optionally of one subject. Admins only.
     async fn role_assignments(
         &self,
         ctx: &Context<'_>,
-        subject: Option<String>,
-        first: Option<i32>,
-        after: Option<String>,
+        #[graphql(desc = "Only the assignments of this subject.")] subject: Option<
+            RoleSubjectInput,
+        >,
+        #[graphql(desc = "At most this many items (default 20, at most 100).")] first: Option<i32>,
+        #[graphql(desc = "The `endCursor` of the page before.")] after: Option<String>,
     ) -> Result<Page<RoleAssignmentRow>> {
         let request = PageRequest::new(first, after, ASSIGNMENT_CURSOR)?;
+        let subject = subject.as_ref().map(RoleSubjectInput::stored_name);
         let listing =
             policy_admin::list_assignments(ctx.access()?, subject.as_deref(), &request).await?;
         Ok(connection(
@@ -233,8 +355,8 @@ impl AdminQuery {
     async fn api_tokens(
         &self,
         ctx: &Context<'_>,
-        first: Option<i32>,
-        after: Option<String>,
+        #[graphql(desc = "At most this many items (default 20, at most 100).")] first: Option<i32>,
+        #[graphql(desc = "The `endCursor` of the page before.")] after: Option<String>,
     ) -> Result<Page<ApiToken>> {
         let request = PageRequest::new(first, after, TOKEN_CURSOR)?;
         let listing = tokens::list(ctx.access()?, &request).await?;
@@ -242,29 +364,73 @@ impl AdminQuery {
     }
 }
 
-async fn edit_policy(ctx: &Context<'_>, edit: Edit, input: PolicyInput) -> Result<Policy> {
+payload!(
+    /// The answer of `addPolicy` and `removePolicy`.
+    PolicyPayload {
+        /// The rule added or removed; null when `userErrors` says why not.
+        policy: Policy
+    },
+    PolicyUserError
+);
+payload!(
+    /// The answer of `assignRole` and `revokeRole`.
+    RoleAssignmentPayload {
+        /// The assignment made or taken away; null when `userErrors` says
+        /// why not.
+        role_assignment: RoleAssignmentRow
+    },
+    PolicyUserError
+);
+payload!(
+    /// The answer of `revokeApiToken`.
+    RevokeApiTokenPayload {
+        /// The token, now revoked; null when `userErrors` says why not.
+        api_token: ApiToken
+    },
+    ApiTokenUserError
+);
+
+/// The answer of `issueApiToken`: the secret is shown here once and never
+/// again.
+#[derive(SimpleObject)]
+pub struct IssueApiTokenPayload {
+    /// The token as listed; null when `userErrors` says why not.
+    api_token: Option<ApiToken>,
+    /// The secret to send as `Authorization: Bearer …`; shown only here.
+    secret: Option<String>,
+    /// What the user can put right; empty when the token was issued.
+    user_errors: Vec<ApiTokenUserError>,
+}
+
+/// A token to revoke.
+#[derive(InputObject)]
+pub struct RevokeApiTokenInput {
+    /// The token's `id`.
+    id: ID,
+}
+
+async fn edit_policy(ctx: &Context<'_>, edit: Edit, input: PolicyInput) -> Result<PolicyPayload> {
     let fields = [
         input.role.as_str(),
         input.object.as_str(),
         input.action.as_str(),
         input.effect.as_str(),
     ];
-    let stored = policy_admin::edit_policy(ctx.access()?, edit, fields).await?;
-    Ok(stored.into())
+    let outcome = async { policy_admin::edit_policy(ctx.access()?, edit, fields).await }.await;
+    Ok(PolicyPayload::of(outcome.map(Policy::from))?)
 }
 
 async fn edit_assignment(
     ctx: &Context<'_>,
     edit: Edit,
     input: RoleAssignmentInput,
-) -> Result<RoleAssignmentRow> {
-    let fields = [
-        input.subject.as_str(),
-        input.role.as_str(),
-        input.area.as_str(),
-    ];
-    let stored = policy_admin::edit_assignment(ctx.access()?, edit, fields).await?;
-    Ok(stored.into())
+) -> Result<RoleAssignmentPayload> {
+    let subject = input.subject.stored_name();
+    let fields = [subject.as_str(), input.role.as_str(), input.area.as_str()];
+    let outcome = async { policy_admin::edit_assignment(ctx.access()?, edit, fields).await }.await;
+    Ok(RoleAssignmentPayload::of(
+        outcome.map(RoleAssignmentRow::from),
+    )?)
 }
 
 #[derive(Default)]
@@ -273,72 +439,105 @@ pub struct AdminMutation;
 #[Object]
 impl AdminMutation {
     /// Adds a policy. Every replica enforces it within a second.
-    async fn add_policy(&self, ctx: &Context<'_>, input: PolicyInput) -> Result<Policy> {
+    ///
+    /// User errors: `INVALID` (an unknown object or action, a malformed
+    /// role), `TAKEN` (the rule exists).
+    async fn add_policy(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The rule to add.")] input: PolicyInput,
+    ) -> Result<PolicyPayload> {
         edit_policy(ctx, Edit::Add, input).await
     }
 
     /// Removes a policy (named by its fields).
-    async fn remove_policy(&self, ctx: &Context<'_>, input: PolicyInput) -> Result<Policy> {
+    ///
+    /// User errors: `NOT_FOUND` (no such rule), `INVALID`.
+    async fn remove_policy(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The rule to remove.")] input: PolicyInput,
+    ) -> Result<PolicyPayload> {
         edit_policy(ctx, Edit::Remove, input).await
     }
 
     /// Gives a subject a role in an area (and every area inside it).
+    ///
+    /// User errors: `NOT_FOUND` (the subject or area), `INVALID` (a role no
+    /// policy defines, a malformed subject), `TAKEN` (already assigned).
     async fn assign_role(
         &self,
         ctx: &Context<'_>,
-        input: RoleAssignmentInput,
-    ) -> Result<RoleAssignmentRow> {
+        #[graphql(desc = "The subject, role and area.")] input: RoleAssignmentInput,
+    ) -> Result<RoleAssignmentPayload> {
         edit_assignment(ctx, Edit::Add, input).await
     }
 
     /// Takes a role in an area away from a subject.
+    ///
+    /// User errors: `NOT_FOUND` (no such assignment), `INVALID`.
     async fn revoke_role(
         &self,
         ctx: &Context<'_>,
-        input: RoleAssignmentInput,
-    ) -> Result<RoleAssignmentRow> {
+        #[graphql(desc = "The subject, role and area.")] input: RoleAssignmentInput,
+    ) -> Result<RoleAssignmentPayload> {
         edit_assignment(ctx, Edit::Remove, input).await
     }
 
     /// Issues a scoped API token for a department or an application.
+    ///
+    /// User errors: `INVALID` (both or neither of department and user,
+    /// unknown scopes or areas, an expiry in the past or over a year away,
+    /// a name over 100 characters), `REQUIRED` (no scopes or no areas),
+    /// `NOT_FOUND` (the department or user).
     async fn issue_api_token(
         &self,
         ctx: &Context<'_>,
-        input: IssueApiTokenInput,
-    ) -> Result<IssuedApiToken> {
-        let subject = match (input.department_code, input.username) {
-            (Some(code), None) => TokenFor::Department(code),
-            (None, Some(username)) => TokenFor::Application { username },
-            _ => {
-                return Err(crate::error::ApiError::bad_input(
-                    "departmentCode",
-                    "name either a department or a user, not both",
-                )
-                .into());
-            }
-        };
-        let (secret, token) = tokens::issue(
-            ctx.access()?,
-            IssueRequest {
+        #[graphql(desc = "The token to issue.")] input: IssueApiTokenInput,
+    ) -> Result<IssueApiTokenPayload> {
+        let outcome = async {
+            let subject = match (input.department_code, input.username) {
+                (Some(code), None) => TokenFor::Department(code),
+                (None, Some(username)) => TokenFor::Application { username },
+                _ => {
+                    return Err(crate::error::ApiError::bad_input(
+                        "departmentCode",
+                        "name a department or a user: one of the two",
+                    ));
+                }
+            };
+            let request = IssueRequest {
                 name: input.name,
                 subject,
                 scopes: input.scopes,
                 areas: input.areas,
-                expires_at: input.expires_at,
-            },
-        )
-        .await?;
-        Ok(IssuedApiToken {
+                expires_at: input.expires_at.into(),
+            };
+            tokens::issue(ctx.access()?, request).await
+        }
+        .await;
+        let (issued, user_errors) = settle(outcome)?;
+        let (secret, token) = issued.unzip();
+        Ok(IssueApiTokenPayload {
+            api_token: token.map(ApiToken),
             secret,
-            token: ApiToken(token),
+            user_errors,
         })
     }
 
     /// Revokes a token at once.
-    async fn revoke_api_token(&self, ctx: &Context<'_>, id: ID) -> Result<ApiToken> {
-        let id: i64 = id
-            .parse()
-            .map_err(|_| crate::error::ApiError::NotFound("token"))?;
-        Ok(ApiToken(tokens::revoke(ctx.access()?, id).await?))
+    ///
+    /// User errors: `NOT_FOUND` (`id`), `INVALID` (an ID of another kind).
+    async fn revoke_api_token(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The token to revoke.")] input: RevokeApiTokenInput,
+    ) -> Result<RevokeApiTokenPayload> {
+        let outcome = async {
+            let id = key_of("id", &input.id, NodeKind::ApiToken)?;
+            tokens::revoke(ctx.access()?, id).await
+        }
+        .await;
+        Ok(RevokeApiTokenPayload::of(outcome.map(ApiToken))?)
     }
 }

@@ -2,167 +2,21 @@
 //! authorizer in the case's grid and kept on the case's timeline.
 
 use async_graphql::{Context, Enum, ID, InputObject, Object, Result, SimpleObject};
-use chrono::{DateTime, Utc};
-use entities::{case, case_step, case_time_limit, department};
+use entities::{case, case_step};
 
 use super::ContextExt;
-use super::relay::{NodeKind, Page, connection, global_id, key_of, parse_global_id};
+use super::case_rules::{
+    CaseRequest, CaseSource, CaseState, CaseTransition, Light, Supervision, Urgency,
+};
+use super::departments::{Department, department_key};
+use super::labels::{Locale, time_limit_text};
+use super::record::Grid;
+use super::relay::{NodeKind, Page, connection, global_id, parse_global_id};
+use super::scalars::{Date, DateTime, Url};
 use crate::domain::areas::parse_code;
 use crate::domain::cases::indicators::{self, Subject};
-use crate::domain::cases::moves::{self, Move, Report};
 use crate::domain::cases::{self, CASE_CURSOR, CaseFilter as Filter};
 use crate::domain::page::PageRequest;
-use crate::error::ApiError;
-use crate::events::Event;
-
-#[derive(Enum, Copy, Clone, Eq, PartialEq)]
-#[graphql(remote = "entities::case::CaseState")]
-pub enum CaseState {
-    Reported,
-    Verified,
-    Void,
-    Filed,
-    Dispatched,
-    InProgress,
-    Suspended,
-    Handled,
-    Checked,
-    Closed,
-    Evaluated,
-}
-
-#[derive(Enum, Copy, Clone, Eq, PartialEq)]
-#[graphql(remote = "entities::case::CaseSource")]
-pub enum CaseSource {
-    /// A grid worker on rounds.
-    GridWorker,
-    /// A resident, through the worker or an app.
-    Citizen,
-    /// The city's hotline.
-    Hotline,
-    /// A department, or its token.
-    Department,
-    /// Staff of a street, a community or the command centre.
-    Staff,
-}
-
-#[derive(Enum, Copy, Clone, Eq, PartialEq)]
-#[graphql(remote = "entities::case::Urgency")]
-pub enum Urgency {
-    Normal,
-    Urgent,
-    Critical,
-}
-
-#[derive(Enum, Copy, Clone, Eq, PartialEq)]
-#[graphql(remote = "entities::case::Supervision")]
-pub enum Supervision {
-    None,
-    /// 黄牌: a warning to the department.
-    YellowCard,
-    /// 红牌: a serious one.
-    RedCard,
-}
-
-#[derive(Enum, Copy, Clone, Eq, PartialEq)]
-#[graphql(remote = "entities::case::CaseRequest")]
-pub enum CaseRequest {
-    Extension,
-    Suspension,
-}
-
-#[derive(Enum, Copy, Clone, Eq, PartialEq)]
-#[graphql(remote = "crate::domain::cases::Light")]
-pub enum Light {
-    /// Under 80% of the time limit.
-    Green,
-    /// From 80% to 100%.
-    Yellow,
-    /// Past the deadline.
-    Red,
-}
-
-/// A step of the closed loop. Who may take each is a Casbin action on
-/// `case` in the case's grid: VERIFY (worker), FILE and DISPATCH (command
-/// centre), HANDLE (the department dispatched to), CHECK (worker), CLOSE
-/// (supervisor), EVALUATE, SUPERVISE.
-#[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
-pub enum CaseTransition {
-    /// REPORTED → VERIFIED.
-    Verify,
-    /// REPORTED → VOID (a false report); needs a note.
-    Void,
-    /// REPORTED/VERIFIED → CHECKED: fixed on the spot, with a note and
-    /// evidence; a supervisor's CLOSE approves it.
-    ResolveOnSpot,
-    /// VERIFIED → FILED with a subcategory (and urgency): starts the clock.
-    File,
-    /// FILED → DISPATCHED to a department answering for the category in the
-    /// case's grid.
-    Dispatch,
-    /// DISPATCHED → IN_PROGRESS, by that department.
-    Accept,
-    /// DISPATCHED → FILED: "not ours", with a note; counts against dispatch
-    /// accuracy.
-    SendBack,
-    /// IN_PROGRESS, asking for `deadlineAt`; a dispatcher decides.
-    RequestExtension,
-    /// IN_PROGRESS, asking to stop the clock; a dispatcher decides.
-    RequestSuspension,
-    /// Grants the pending extension.
-    Extend,
-    /// Grants the pending suspension: IN_PROGRESS → SUSPENDED.
-    Suspend,
-    /// Refuses the pending request, with a note.
-    RefuseRequest,
-    /// SUSPENDED → IN_PROGRESS with the working time that was left.
-    Resume,
-    /// IN_PROGRESS → HANDLED, with evidence.
-    Handle,
-    /// HANDLED → DISPATCHED to the same department: rework, with a note.
-    CheckFailed,
-    /// HANDLED → CHECKED.
-    CheckPassed,
-    /// CHECKED → CLOSED.
-    Close,
-    /// CLOSED → EVALUATED with a satisfaction score.
-    Evaluate,
-    /// Any open case: escalated to the level above, with a note.
-    Escalate,
-    /// Any open case: a yellow or red card.
-    Supervise,
-    /// Any open case: marked urgent.
-    MarkUrgent,
-}
-
-impl CaseTransition {
-    /// The transition's row in the table.
-    fn name(self) -> &'static str {
-        match self {
-            CaseTransition::Verify => "verify",
-            CaseTransition::Void => "void",
-            CaseTransition::ResolveOnSpot => "resolve_on_spot",
-            CaseTransition::File => "file",
-            CaseTransition::Dispatch => "dispatch",
-            CaseTransition::Accept => "accept",
-            CaseTransition::SendBack => "send_back",
-            CaseTransition::RequestExtension => "request_extension",
-            CaseTransition::RequestSuspension => "request_suspension",
-            CaseTransition::Extend => "extend",
-            CaseTransition::Suspend => "suspend",
-            CaseTransition::RefuseRequest => "refuse_request",
-            CaseTransition::Resume => "resume",
-            CaseTransition::Handle => "handle",
-            CaseTransition::CheckFailed => "check_failed",
-            CaseTransition::CheckPassed => "check_passed",
-            CaseTransition::Close => "close",
-            CaseTransition::Evaluate => "evaluate",
-            CaseTransition::Escalate => "escalate",
-            CaseTransition::Supervise => "supervise",
-            CaseTransition::MarkUrgent => "mark_urgent",
-        }
-    }
-}
 
 /// A case (案件).
 pub struct Case(pub case::Model);
@@ -176,8 +30,10 @@ impl Case {
     }
 }
 
+/// A case (案件).
 #[Object]
 impl Case {
+    /// The case's global ID.
     pub async fn id(&self) -> ID {
         global_id(NodeKind::Case, &self.0.id.to_string())
     }
@@ -187,18 +43,22 @@ impl Case {
         &self.0.number
     }
 
+    /// A short title.
     async fn title(&self) -> &str {
         &self.0.title
     }
 
+    /// What was found.
     async fn description(&self) -> &str {
         &self.0.description
     }
 
+    /// Where it stands in the closed loop.
     async fn state(&self) -> CaseState {
         self.0.state.into()
     }
 
+    /// Who reported it.
     async fn source(&self) -> CaseSource {
         self.0.source.into()
     }
@@ -208,22 +68,41 @@ impl Case {
         self.0.category_code.as_deref()
     }
 
+    /// Its category, with the time limits; null before it is filed.
+    async fn category(&self, ctx: &Context<'_>) -> Result<Option<CaseCategory>> {
+        let Some(code) = &self.0.category_code else {
+            return Ok(None);
+        };
+        let entry = crate::domain::cases::clock::category(ctx.access()?, code).await?;
+        Ok(entry.map(Into::into))
+    }
+
+    /// How urgent it is.
     async fn urgency(&self) -> Urgency {
         self.0.urgency.into()
     }
 
+    /// The grid it is in.
     async fn grid_code(&self) -> &str {
         &self.0.grid_code
     }
 
+    /// The grid it is in; null when it is not on your map.
+    async fn grid(&self, ctx: &Context<'_>) -> Result<Option<Grid>> {
+        Grid::load(ctx, &self.0.grid_code).await
+    }
+
+    /// Where in the grid.
     async fn location(&self) -> &str {
         &self.0.location
     }
 
+    /// WGS 84 longitude, when given.
     async fn longitude(&self) -> Option<f64> {
         self.0.longitude
     }
 
+    /// WGS 84 latitude, when given.
     async fn latitude(&self) -> Option<f64> {
         self.0.latitude
     }
@@ -248,28 +127,30 @@ impl Case {
         Ok(loader.load_one(id).await?.map(Department))
     }
 
-    async fn filed_at(&self) -> Option<DateTime<Utc>> {
-        self.0.filed_at
+    /// When it was filed, which starts its clock.
+    async fn filed_at(&self) -> Option<DateTime> {
+        self.0.filed_at.map(Into::into)
     }
 
     /// When the time limit runs out (working hours or days from filing).
-    async fn deadline_at(&self) -> Option<DateTime<Utc>> {
-        self.0.deadline_at
+    async fn deadline_at(&self) -> Option<DateTime> {
+        self.0.deadline_at.map(Into::into)
     }
 
     /// Green under 80% of the limit, yellow to 100%, red beyond; null for
     /// a case not yet filed or no longer open.
     async fn light(&self) -> Option<Light> {
-        cases::light(&self.0, Utc::now()).map(Into::into)
+        cases::light(&self.0, chrono::Utc::now()).map(Into::into)
     }
 
     /// Open and past the deadline.
     async fn overdue(&self) -> bool {
-        cases::light(&self.0, Utc::now()) == Some(cases::Light::Red)
+        cases::light(&self.0, chrono::Utc::now()) == Some(cases::Light::Red)
     }
 
-    async fn closed_at(&self) -> Option<DateTime<Utc>> {
-        self.0.closed_at
+    /// When it was closed.
+    async fn closed_at(&self) -> Option<DateTime> {
+        self.0.closed_at.map(Into::into)
     }
 
     /// How often a check sent it back to the department.
@@ -277,6 +158,7 @@ impl Case {
         self.0.rework_count
     }
 
+    /// How many times its deadline was extended.
     async fn extension_count(&self) -> i32 {
         self.0.extension_count
     }
@@ -286,18 +168,22 @@ impl Case {
         self.0.pending_request.map(Into::into)
     }
 
-    async fn requested_deadline_at(&self) -> Option<DateTime<Utc>> {
-        self.0.requested_deadline_at
+    /// The deadline a pending extension request asks for.
+    async fn requested_deadline_at(&self) -> Option<DateTime> {
+        self.0.requested_deadline_at.map(Into::into)
     }
 
+    /// Whether a supervisor escalated it.
     async fn escalated(&self) -> bool {
         self.0.escalated
     }
 
+    /// The card a supervisor showed it.
     async fn supervision(&self) -> Supervision {
         self.0.supervision.into()
     }
 
+    /// Whether a supervisor marked it urgent.
     async fn urgent_mark(&self) -> bool {
         self.0.urgent_mark
     }
@@ -312,12 +198,14 @@ impl Case {
         self.0.version
     }
 
-    async fn created_at(&self) -> DateTime<Utc> {
-        self.0.created_at
+    /// When it was reported.
+    async fn created_at(&self) -> DateTime {
+        self.0.created_at.into()
     }
 
-    async fn updated_at(&self) -> DateTime<Utc> {
-        self.0.updated_at
+    /// When it last changed.
+    async fn updated_at(&self) -> DateTime {
+        self.0.updated_at.into()
     }
 
     /// Every step, oldest first: who, when, from which state to which, note
@@ -334,6 +222,17 @@ impl Case {
             .collect())
     }
 
+    /// The moves you may make on the case now, in the table's order; each
+    /// still needs the inputs its `CaseTransitionRule` requires. What
+    /// `moveCase` accepts from you is exactly this, inputs aside.
+    async fn available_transitions(&self, ctx: &Context<'_>) -> Result<Vec<CaseTransition>> {
+        let offered = crate::domain::cases::moves::available(ctx.access()?, &self.0).await?;
+        Ok(offered
+            .into_iter()
+            .filter_map(|transition| CaseTransition::named(transition.name))
+            .collect())
+    }
+
     /// The number of steps on the timeline.
     async fn timeline_length(&self, ctx: &Context<'_>) -> Result<usize> {
         let loader = ctx.loaders()?.case_steps();
@@ -344,17 +243,20 @@ impl Case {
 /// One entry of a case's timeline.
 pub struct CaseStep(case_step::Model);
 
+/// One entry of a case's timeline.
 #[Object]
 impl CaseStep {
-    /// The transition taken, e.g. `dispatch`, `check_failed`.
-    async fn action(&self) -> &str {
-        &self.0.action
+    /// The transition taken; null for the report that opened the case.
+    async fn action(&self) -> Option<CaseTransition> {
+        CaseTransition::named(&self.0.action)
     }
 
+    /// The state before (none for the report).
     async fn from_state(&self) -> Option<CaseState> {
         self.0.from_state.map(Into::into)
     }
 
+    /// The state after.
     async fn to_state(&self) -> CaseState {
         self.0.to_state.into()
     }
@@ -373,66 +275,67 @@ impl CaseStep {
         Ok(loader.load_one(id).await?.map(Department))
     }
 
+    /// Why, or what was done.
     async fn note(&self) -> Option<&str> {
         self.0.note.as_deref()
     }
 
     /// Photo and document URLs.
-    async fn evidence(&self) -> Vec<String> {
-        moves::evidence_urls(&self.0)
+    async fn evidence(&self) -> Vec<Url> {
+        crate::domain::cases::moves::evidence_urls(&self.0)
+            .into_iter()
+            .map(Url)
+            .collect()
     }
 
-    async fn at(&self) -> DateTime<Utc> {
-        self.0.at
-    }
-}
-
-/// A functional department.
-pub struct Department(pub department::Model);
-
-#[Object]
-impl Department {
-    /// Use this id to dispatch a case to the department.
-    async fn id(&self) -> ID {
-        ID(self.0.id.to_string())
-    }
-
-    async fn code(&self) -> &str {
-        &self.0.code
-    }
-
-    async fn name(&self) -> &str {
-        &self.0.name
-    }
-
-    /// The duties it answers for.
-    async fn duties(&self) -> Vec<String> {
-        crate::domain::departments::duties_of(&self.0)
-    }
-
-    /// The area it acts in.
-    async fn jurisdiction_code(&self) -> &str {
-        &self.0.jurisdiction_code
+    /// When.
+    async fn at(&self) -> DateTime {
+        self.0.at.into()
     }
 }
 
 /// A time limit: an amount of working hours or days.
 #[derive(SimpleObject)]
+#[graphql(complex)]
 pub struct TimeLimit {
+    /// The urgency it applies to.
     urgency: Urgency,
+    /// How many units.
     amount: i32,
-    /// `WORKING_HOURS` or `WORKING_DAYS`.
-    unit: String,
-    /// "16 working hours".
-    text: String,
+    /// Working hours or working days, on the working calendar.
+    unit: TimeUnit,
+}
+
+#[async_graphql::ComplexObject]
+impl TimeLimit {
+    /// The limit as a screen shows it: 16 个工作小时, "16 working hours".
+    async fn text(
+        &self,
+        #[graphql(desc = "The language; Chinese when left out.", default)] locale: Locale,
+    ) -> String {
+        time_limit_text(self.amount, self.unit.into(), locale)
+    }
+}
+
+/// The unit a time limit counts in.
+#[derive(Enum, Copy, Clone, Eq, PartialEq)]
+#[graphql(remote = "entities::case_time_limit::TimeUnit")]
+pub enum TimeUnit {
+    /// Hours of the working day (08:30–17:30 on working days).
+    WorkingHours,
+    /// Whole working days.
+    WorkingDays,
 }
 
 /// A case category: a top class (a duty or an urban-management class) or a
 /// subcategory with its time limits.
 #[derive(SimpleObject)]
 pub struct CaseCategory {
+    /// The category's code.
     code: String,
+    /// Its name.
     name: String,
+    /// The top class of a subcategory.
     parent_code: Option<String>,
     /// The duty that decides which departments may be dispatched to.
     duty: String,
@@ -440,19 +343,42 @@ pub struct CaseCategory {
     time_limits: Vec<TimeLimit>,
 }
 
+impl From<crate::domain::cases::clock::CategoryLimits> for CaseCategory {
+    fn from(entry: crate::domain::cases::clock::CategoryLimits) -> CaseCategory {
+        CaseCategory {
+            time_limits: entry
+                .limits
+                .into_iter()
+                .map(|limit| TimeLimit {
+                    urgency: limit.urgency.into(),
+                    amount: limit.amount,
+                    unit: limit.unit.into(),
+                })
+                .collect(),
+            code: entry.category.code,
+            name: entry.category.name,
+            parent_code: entry.category.parent_code,
+            duty: entry.category.duty,
+        }
+    }
+}
+
 /// A day that breaks the week: a holiday on a weekday, or a weekend day
 /// made a working day (调休).
 #[derive(SimpleObject)]
 pub struct CalendarDay {
-    day: chrono::NaiveDate,
+    /// The day.
+    day: Date,
+    /// True for a working day, false for a holiday.
     working: bool,
+    /// Why, e.g. 国庆节.
     note: String,
 }
 
 impl From<entities::calendar_day::Model> for CalendarDay {
     fn from(row: entities::calendar_day::Model) -> CalendarDay {
         CalendarDay {
-            day: row.day,
+            day: row.day.into(),
             working: row.working,
             note: row.note,
         }
@@ -466,6 +392,7 @@ pub struct CaseFilter {
     states: Option<Vec<CaseState>>,
     /// A subcategory, or a top class and all its subcategories.
     category_code: Option<String>,
+    /// Open cases of this light.
     light: Option<Light>,
     /// Cases in grids inside this area.
     within: Option<String>,
@@ -476,14 +403,9 @@ pub struct CaseFilter {
     /// Open and past the deadline, or not.
     overdue: Option<bool>,
     /// Reported at or after.
-    reported_from: Option<DateTime<Utc>>,
+    reported_from: Option<DateTime>,
     /// Reported before.
-    reported_before: Option<DateTime<Utc>>,
-}
-
-fn department_key(field: &str, id: &ID) -> crate::error::ApiResult<i64> {
-    id.parse()
-        .map_err(|_| ApiError::bad_input(field, "not a department id"))
+    reported_before: Option<DateTime>,
 }
 
 async fn user_id(ctx: &Context<'_>, field: &str, username: &str) -> Result<i64> {
@@ -514,8 +436,8 @@ impl CaseFilter {
                 None => None,
             },
             overdue: self.overdue,
-            reported_from: self.reported_from,
-            reported_before: self.reported_before,
+            reported_from: self.reported_from.map(Into::into),
+            reported_before: self.reported_before.map(Into::into),
         })
     }
 }
@@ -523,14 +445,23 @@ impl CaseFilter {
 /// The loop's indicators; each rate is null when its denominator is zero.
 #[derive(SimpleObject)]
 pub struct CaseIndicators {
+    /// Cases reported.
     reported: i64,
+    /// Cases voided at verification.
     void: i64,
+    /// Cases filed.
     filed: i64,
+    /// Cases closed.
     closed: i64,
+    /// Cases closed within their time limit.
     closed_on_time: i64,
+    /// Cases sent back for rework at least once.
     reworked: i64,
+    /// Cases whose deadline was extended.
     extended: i64,
+    /// Dispatches to departments.
     dispatches: i64,
+    /// Dispatches a department sent back.
     sent_back: i64,
     /// Grid workers the reports are shared among.
     workers: i64,
@@ -561,9 +492,9 @@ impl CasesQuery {
     async fn cases(
         &self,
         ctx: &Context<'_>,
-        filter: Option<CaseFilter>,
-        first: Option<i32>,
-        after: Option<String>,
+        #[graphql(desc = "Which cases.")] filter: Option<CaseFilter>,
+        #[graphql(desc = "At most this many items (default 20, at most 100).")] first: Option<i32>,
+        #[graphql(desc = "The `endCursor` of the page before.")] after: Option<String>,
     ) -> Result<Page<Case>> {
         let filter = filter.unwrap_or_default().validate(ctx).await?;
         let request = PageRequest::new(first, after, CASE_CURSOR)?;
@@ -579,7 +510,11 @@ impl CasesQuery {
     }
 
     /// One case by global ID, or null.
-    async fn case(&self, ctx: &Context<'_>, id: ID) -> Result<Option<Case>> {
+    async fn case(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The case's global ID.")] id: ID,
+    ) -> Result<Option<Case>> {
         match parse_global_id(&id) {
             Some((NodeKind::Case, key)) => Case::find(ctx, &key).await,
             _ => Ok(None),
@@ -590,28 +525,7 @@ impl CasesQuery {
     /// limits.
     async fn case_categories(&self, ctx: &Context<'_>) -> Result<Vec<CaseCategory>> {
         let categories = crate::domain::cases::clock::categories(ctx.access()?).await?;
-        Ok(categories
-            .into_iter()
-            .map(|entry| CaseCategory {
-                time_limits: entry
-                    .limits
-                    .into_iter()
-                    .map(|limit| TimeLimit {
-                        urgency: limit.urgency.into(),
-                        amount: limit.amount,
-                        unit: match limit.unit {
-                            case_time_limit::TimeUnit::WorkingHours => "WORKING_HOURS".into(),
-                            case_time_limit::TimeUnit::WorkingDays => "WORKING_DAYS".into(),
-                        },
-                        text: crate::domain::cases::clock::describe(limit.amount, limit.unit),
-                    })
-                    .collect(),
-                code: entry.category.code,
-                name: entry.category.name,
-                parent_code: entry.category.parent_code,
-                duty: entry.category.duty,
-            })
-            .collect())
+        Ok(categories.into_iter().map(Into::into).collect())
     }
 
     /// The working calendar's exceptions between two days (inclusive):
@@ -619,10 +533,10 @@ impl CasesQuery {
     async fn calendar_days(
         &self,
         ctx: &Context<'_>,
-        from: chrono::NaiveDate,
-        to: chrono::NaiveDate,
+        #[graphql(desc = "The first day.")] from: Date,
+        #[graphql(desc = "The last day, at most 10 years after `from`.")] to: Date,
     ) -> Result<Vec<CalendarDay>> {
-        let rows = crate::domain::cases::clock::days(ctx.access()?, from, to).await?;
+        let rows = crate::domain::cases::clock::days(ctx.access()?, from.into(), to.into()).await?;
         Ok(rows.into_iter().map(Into::into).collect())
     }
 
@@ -641,13 +555,14 @@ impl CasesQuery {
     async fn case_indicators(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "An area or grid code; the caller's whole scope when left out.")]
         area: Option<String>,
-        department_id: Option<ID>,
+        #[graphql(desc = "Only cases dispatched to this department.")] department_id: Option<ID>,
         #[graphql(desc = "A grid worker's username: the cases they reported.")] worker: Option<
             String,
         >,
-        from: Option<DateTime<Utc>>,
-        before: Option<DateTime<Utc>>,
+        #[graphql(desc = "Cases reported at or after this instant.")] from: Option<DateTime>,
+        #[graphql(desc = "Cases reported before this instant.")] before: Option<DateTime>,
     ) -> Result<CaseIndicators> {
         let _caller = ctx.caller()?;
         let _scan = ctx.scan_permit().await?;
@@ -661,8 +576,8 @@ impl CasesQuery {
                 Some(name) => Some(user_id(ctx, "worker", name).await?),
                 None => None,
             },
-            from,
-            before,
+            from: from.map(Into::into),
+            before: before.map(Into::into),
         };
         let computed = indicators::compute(ctx.access()?, &subject).await?;
         Ok(CaseIndicators {
@@ -684,144 +599,5 @@ impl CasesQuery {
             sent_back: computed.sent_back,
             workers: computed.workers,
         })
-    }
-}
-
-/// A problem found in a grid.
-#[derive(InputObject)]
-pub struct ReportCaseInput {
-    title: String,
-    description: String,
-    grid_code: String,
-    /// Where in the grid: an address or landmark.
-    location: String,
-    longitude: Option<f64>,
-    latitude: Option<f64>,
-    /// Who reported it, when not you (a citizen, the hotline).
-    source: Option<CaseSource>,
-    reporter_name: Option<String>,
-    reporter_phone: Option<String>,
-    urgency: Option<Urgency>,
-}
-
-/// What a move carries; each transition reads what it needs.
-#[derive(InputObject, Default)]
-pub struct CaseMoveInput {
-    note: Option<String>,
-    /// Photo or document URLs (http or https).
-    evidence: Option<Vec<String>>,
-    /// For FILE: a subcategory code.
-    category_code: Option<String>,
-    /// For FILE.
-    urgency: Option<Urgency>,
-    /// For DISPATCH: a `Department.id`.
-    department_id: Option<ID>,
-    /// For REQUEST_EXTENSION: the deadline asked for.
-    deadline_at: Option<DateTime<Utc>>,
-    /// For EVALUATE: 1–5.
-    satisfaction: Option<i32>,
-    /// For SUPERVISE.
-    card: Option<Supervision>,
-}
-
-/// Tells every replica's subscribers that `row` changed.
-pub async fn case_changed(ctx: &Context<'_>, row: &entities::case::Model) {
-    ctx.state()
-        .events
-        .publish(Event::CaseChanged {
-            case_id: row.id,
-            grid_code: row.grid_code.clone(),
-        })
-        .await;
-}
-
-#[derive(Default)]
-pub struct CasesMutation;
-
-#[Object]
-impl CasesMutation {
-    /// Reports a problem in a grid: a new case in REPORTED.
-    async fn report_case(&self, ctx: &Context<'_>, input: ReportCaseInput) -> Result<Case> {
-        let report = Report {
-            title: input.title,
-            description: input.description,
-            grid_code: input.grid_code,
-            location: input.location,
-            longitude: input.longitude,
-            latitude: input.latitude,
-            source: input.source.map(Into::into),
-            reporter_name: input.reporter_name,
-            reporter_phone: input.reporter_phone,
-            urgency: input.urgency.map(Into::into),
-        };
-        let row = moves::report(ctx.access()?, report).await?;
-        case_changed(ctx, &row).await;
-        Ok(Case(row))
-    }
-
-    /// Makes `day` a holiday (`working: false`) or a working day (`working:
-    /// true`) for deadlines computed from now on; `working: null` removes the
-    /// exception. Needs `case manage` for the whole city.
-    async fn set_calendar_day(
-        &self,
-        ctx: &Context<'_>,
-        day: chrono::NaiveDate,
-        working: Option<bool>,
-        note: Option<String>,
-    ) -> Result<Option<CalendarDay>> {
-        let saved =
-            crate::domain::cases::clock::set_day(ctx.access()?, day, working, note.as_deref())
-                .await?;
-        Ok(saved.map(Into::into))
-    }
-
-    /// Moves a case, as read at `version`, along the closed loop. A move from
-    /// the wrong state is INVALID_STATE; of two moves of one version, one
-    /// wins and the other is CONFLICT.
-    async fn move_case(
-        &self,
-        ctx: &Context<'_>,
-        id: ID,
-        version: i32,
-        transition: CaseTransition,
-        input: Option<CaseMoveInput>,
-    ) -> Result<Case> {
-        let input = input.unwrap_or_default();
-        let id = key_of("id", &id, NodeKind::Case)?;
-        let step = Move {
-            note: input.note,
-            evidence: input.evidence.unwrap_or_default(),
-            category_code: input.category_code,
-            urgency: input.urgency.map(Into::into),
-            department_id: input
-                .department_id
-                .map(|id| department_key("departmentId", &id))
-                .transpose()?,
-            deadline_at: input.deadline_at,
-            satisfaction: input.satisfaction,
-            card: input.card.map(Into::into),
-        };
-        let row = moves::take(ctx.access()?, id, version, transition.name(), step).await?;
-        case_changed(ctx, &row).await;
-        Ok(Case(row))
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::domain::cases::machine::TRANSITIONS;
-    use async_graphql::resolver_utils::EnumType;
-
-    #[test]
-    fn every_transition_of_the_table_is_in_the_schema_and_back() {
-        let names: Vec<&str> = CaseTransition::items()
-            .iter()
-            .map(|item| item.value.name())
-            .collect();
-        assert_eq!(names.len(), TRANSITIONS.len());
-        for transition in TRANSITIONS {
-            assert!(names.contains(&transition.name), "{}", transition.name);
-        }
     }
 }

@@ -61,7 +61,7 @@ impl LiveUpdates {
     async fn case_changed(
         &self,
         ctx: &Context<'_>,
-        within: Option<String>,
+        #[graphql(desc = "Only cases in this area or grid.")] within: Option<String>,
     ) -> Result<impl Stream<Item = Case> + use<>> {
         let caller = live_caller(ctx)?;
         let access = ctx.access()?.clone();

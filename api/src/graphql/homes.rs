@@ -29,40 +29,54 @@ pub enum HouseholdSort {
 /// What buildings are sorted by; ties go by id.
 #[derive(Enum, Copy, Clone, Eq, PartialEq, Default, Debug)]
 pub enum BuildingSort {
+    /// By grid, then code.
     #[default]
     Grid,
+    /// By building code.
     Code,
+    /// By name.
     Name,
 }
 
 /// What organisations are sorted by; ties go by id.
 #[derive(Enum, Copy, Clone, Eq, PartialEq, Default, Debug)]
 pub enum OrganisationSort {
+    /// By grid, then name.
     #[default]
     Grid,
+    /// By name.
     Name,
 }
 
+/// The order of a list of households.
 #[derive(InputObject, Default)]
 pub struct HouseholdOrder {
+    /// What to order by.
     #[graphql(default)]
     by: HouseholdSort,
+    /// Which way.
     #[graphql(default)]
     direction: SortDirection,
 }
 
+/// The order of a list of buildings.
 #[derive(InputObject, Default)]
 pub struct BuildingOrder {
+    /// What to order by.
     #[graphql(default)]
     by: BuildingSort,
+    /// Which way.
     #[graphql(default)]
     direction: SortDirection,
 }
 
+/// The order of a list of organisations.
 #[derive(InputObject, Default)]
 pub struct OrganisationOrder {
+    /// What to order by.
     #[graphql(default)]
     by: OrganisationSort,
+    /// Which way.
     #[graphql(default)]
     direction: SortDirection,
 }
@@ -100,9 +114,11 @@ impl HomesQuery {
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "Only households of grids inside this area.")] within: Option<String>,
-        order_by: Option<HouseholdOrder>,
-        first: Option<i32>,
-        after: Option<String>,
+        #[graphql(desc = "Their order; by grid and number when left out.")] order_by: Option<
+            HouseholdOrder,
+        >,
+        #[graphql(desc = "At most this many items (default 20, at most 100).")] first: Option<i32>,
+        #[graphql(desc = "The `endCursor` of the page before.")] after: Option<String>,
     ) -> Result<Page<Household>> {
         let order_by = order_by.unwrap_or_default();
         let column = match order_by.by {
@@ -122,9 +138,9 @@ impl HomesQuery {
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "Only dwellings of grids inside this area.")] within: Option<String>,
-        occupancy: Option<Occupancy>,
-        first: Option<i32>,
-        after: Option<String>,
+        #[graphql(desc = "Only dwellings of this colour.")] occupancy: Option<Occupancy>,
+        #[graphql(desc = "At most this many items (default 20, at most 100).")] first: Option<i32>,
+        #[graphql(desc = "The `endCursor` of the page before.")] after: Option<String>,
     ) -> Result<Page<Dwelling>> {
         let request = PageRequest::new(first, after, DWELLING_CURSOR)?;
         let listing = homes::dwellings(
@@ -143,9 +159,11 @@ impl HomesQuery {
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "Only buildings of grids inside this area.")] within: Option<String>,
-        order_by: Option<BuildingOrder>,
-        first: Option<i32>,
-        after: Option<String>,
+        #[graphql(desc = "Their order; by grid and code when left out.")] order_by: Option<
+            BuildingOrder,
+        >,
+        #[graphql(desc = "At most this many items (default 20, at most 100).")] first: Option<i32>,
+        #[graphql(desc = "The `endCursor` of the page before.")] after: Option<String>,
     ) -> Result<Page<Building>> {
         let order_by = order_by.unwrap_or_default();
         let column = match order_by.by {
@@ -169,11 +187,15 @@ impl HomesQuery {
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "Only organisations of grids inside this area.")] within: Option<String>,
-        licence: Option<LicenceState>,
-        kind: Option<OrganisationKind>,
-        order_by: Option<OrganisationOrder>,
-        first: Option<i32>,
-        after: Option<String>,
+        #[graphql(desc = "Only organisations whose licence is in this state.")] licence: Option<
+            LicenceState,
+        >,
+        #[graphql(desc = "Only organisations of this kind.")] kind: Option<OrganisationKind>,
+        #[graphql(desc = "Their order; by grid and name when left out.")] order_by: Option<
+            OrganisationOrder,
+        >,
+        #[graphql(desc = "At most this many items (default 20, at most 100).")] first: Option<i32>,
+        #[graphql(desc = "The `endCursor` of the page before.")] after: Option<String>,
     ) -> Result<Page<Organisation>> {
         let order_by = order_by.unwrap_or_default();
         let column = match order_by.by {

@@ -8,7 +8,7 @@ use std::hash::Hash;
 use std::sync::{Arc, OnceLock};
 
 use async_graphql::dataloader::{DataLoader, HashMapCache, Loader};
-use entities::{area, building, case_step, department, dwelling, household, resident, user};
+use entities::{area, building, case_step, department, dwelling, grid, household, resident, user};
 use futures_util::future::BoxFuture;
 
 use crate::domain::access::Access;
@@ -58,6 +58,7 @@ pub struct Loaders {
     /// live connection's events must each read afresh.
     remember: bool,
     areas: OnceLock<Batched<String, area::Model>>,
+    grids: OnceLock<Batched<String, grid::Model>>,
     households: OnceLock<Cached<i64, household::Model>>,
     dwellings: OnceLock<Cached<i64, dwelling::Model>>,
     buildings: OnceLock<Cached<i64, building::Model>>,
@@ -129,6 +130,7 @@ impl Loaders {
             access,
             remember,
             areas: OnceLock::new(),
+            grids: OnceLock::new(),
             households: OnceLock::new(),
             dwellings: OnceLock::new(),
             buildings: OnceLock::new(),
@@ -147,6 +149,10 @@ impl Loaders {
     loader!(
         /// Areas by code (districts, streets, communities).
         areas, Batched, String, area::Model, areas::areas_by_code
+    );
+    loader!(
+        /// Grids by code.
+        grids, Batched, String, grid::Model, areas::grids_by_code
     );
     loader!(
         households,

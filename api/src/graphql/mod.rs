@@ -3,19 +3,25 @@
 mod admin;
 mod areas;
 pub mod bounds;
+mod case_changes;
+mod case_rules;
 mod cases;
 mod context;
+mod departments;
 mod events;
 mod home_changes;
 mod homes;
 mod inputs;
+mod labels;
 mod limits;
 mod loaders;
 mod node;
+mod payload;
 mod record;
 mod relay;
 mod resident_changes;
 mod residents;
+pub(crate) mod scalars;
 mod session;
 mod stats;
 mod tasks;
@@ -29,6 +35,7 @@ pub use limits::code_of;
 
 pub type GridgovSchema = Schema<Query, Mutation, Subscription>;
 
+/// The entry points for reading.
 #[derive(MergedObject, Default)]
 pub struct Query(
     areas::AreasQuery,
@@ -36,22 +43,27 @@ pub struct Query(
     homes::HomesQuery,
     stats::StatsQuery,
     cases::CasesQuery,
+    case_rules::CaseRulesQuery,
     tasks::TasksQuery,
     node::NodeQuery,
     session::SessionQuery,
     admin::AdminQuery,
+    labels::LabelsQuery,
 );
 
+/// The entry points for writing; each takes one `input` and answers a payload
+/// with `userErrors`.
 #[derive(MergedObject, Default)]
 pub struct Mutation(
     session::SessionMutation,
     resident_changes::ResidentChanges,
     home_changes::HomeChanges,
-    cases::CasesMutation,
+    case_changes::CaseChanges,
     tasks::TasksMutation,
     admin::AdminMutation,
 );
 
+/// Live updates over graphql-ws, cut to the caller's scope.
 #[derive(MergedSubscription, Default)]
 pub struct Subscription(events::LiveUpdates);
 
@@ -82,5 +94,6 @@ pub fn build_schema(state: AppState, limits: &LimitsConfig) -> GridgovSchema {
 
 /// The schema in SDL, as committed in `schema.graphql`.
 pub fn sdl() -> String {
-    schema_builder().finish().sdl()
+    let options = async_graphql::SDLExportOptions::new().include_specified_by();
+    schema_builder().finish().sdl_with_options(options)
 }

@@ -1,7 +1,9 @@
 //! Relay conventions: opaque global IDs, `node(id)`, and connections.
 
-use async_graphql::connection::{Connection, Edge, EmptyFields};
-use async_graphql::{ID, Object, OutputType, Result};
+use std::borrow::Cow;
+
+use async_graphql::connection::{CursorType, Edge, EmptyFields, PageInfo};
+use async_graphql::{ID, Object, OutputType, Result, TypeName};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 
@@ -23,6 +25,10 @@ pub enum NodeKind {
     Case,
     Task,
     TaskAssignment,
+    Department,
+    ApiToken,
+    Policy,
+    RoleAssignment,
 }
 
 impl NodeKind {
@@ -38,6 +44,10 @@ impl NodeKind {
             NodeKind::Case => "Case",
             NodeKind::Task => "Task",
             NodeKind::TaskAssignment => "TaskAssignment",
+            NodeKind::Department => "Department",
+            NodeKind::ApiToken => "ApiToken",
+            NodeKind::Policy => "Policy",
+            NodeKind::RoleAssignment => "RoleAssignment",
         }
     }
 
@@ -53,6 +63,10 @@ impl NodeKind {
             NodeKind::Case,
             NodeKind::Task,
             NodeKind::TaskAssignment,
+            NodeKind::Department,
+            NodeKind::ApiToken,
+            NodeKind::Policy,
+            NodeKind::RoleAssignment,
         ]
         .into_iter()
         .find(|kind| kind.name() == name)
@@ -72,13 +86,34 @@ pub fn parse_global_id(id: &ID) -> Option<(NodeKind, String)> {
     Some((NodeKind::from_name(kind)?, key.to_owned()))
 }
 
-/// Fields every connection has beside its edges.
-pub struct ConnectionTotals {
+/// A page of a list (a Relay connection): its edges, its nodes, where it
+/// stands in the whole list, and how long the whole list is.
+pub struct Page<N: OutputType> {
+    edges: Vec<Edge<String, N, EmptyFields>>,
+    page_info: PageInfo,
     total: LazyCount,
 }
 
-#[Object]
-impl ConnectionTotals {
+/// A page of a list (a Relay connection), in the order the list runs: its
+/// items with their cursors, where it stands in the whole list, and the
+/// whole list's length.
+#[Object(name_type)]
+impl<N: OutputType> Page<N> {
+    /// Where this page stands in the whole list, and the cursors to page on.
+    async fn page_info(&self) -> &PageInfo {
+        &self.page_info
+    }
+
+    /// The items of this page, each with its cursor.
+    async fn edges(&self) -> &[Edge<String, N, EmptyFields>] {
+        &self.edges
+    }
+
+    /// The items of this page, without cursors.
+    async fn nodes(&self) -> Vec<&N> {
+        self.edges.iter().map(|edge| &edge.node).collect()
+    }
+
     /// The number of items in the whole list (not just this page), counted
     /// under the same filter.
     async fn total_count(&self) -> Result<u64> {
@@ -86,28 +121,34 @@ impl ConnectionTotals {
     }
 }
 
-pub type Page<N> = Connection<String, N, ConnectionTotals, EmptyFields>;
+impl<N: OutputType> TypeName for Page<N> {
+    fn type_name() -> Cow<'static, str> {
+        format!("{}Connection", N::type_name()).into()
+    }
+}
 
 /// Turns a listing into a Relay connection, wrapping each row as a node.
 pub fn connection<T, N>(kind: &str, listing: Listing<T>, node: impl Fn(T) -> N) -> Page<N>
 where
     N: OutputType,
 {
-    let mut connection = Connection::with_additional_fields(
-        listing.page.has_previous_page,
-        listing.page.has_next_page,
-        ConnectionTotals {
-            total: listing.total,
-        },
-    );
-    connection.edges.extend(
-        listing
-            .page
-            .rows
-            .into_iter()
-            .map(|(key, row)| Edge::new(encode_cursor(kind, &key), node(row))),
-    );
-    connection
+    let edges = listing
+        .page
+        .rows
+        .into_iter()
+        .map(|(key, row)| Edge::new(encode_cursor(kind, &key), node(row)));
+    let edges: Vec<_> = edges.collect();
+    let page_info = PageInfo {
+        has_previous_page: listing.page.has_previous_page,
+        has_next_page: listing.page.has_next_page,
+        start_cursor: edges.first().map(|edge| edge.cursor.encode_cursor()),
+        end_cursor: edges.last().map(|edge| edge.cursor.encode_cursor()),
+    };
+    Page {
+        edges,
+        page_info,
+        total: listing.total,
+    }
 }
 
 /// The numeric key of a global ID that an input field must hold, naming the
@@ -135,7 +176,9 @@ pub(super) fn page_complexity(first: Option<i32>, child_complexity: usize) -> us
 /// Which way a list runs.
 #[derive(async_graphql::Enum, Copy, Clone, Eq, PartialEq, Default)]
 pub enum SortDirection {
+    /// Ascending.
     #[default]
     Asc,
+    /// Descending.
     Desc,
 }

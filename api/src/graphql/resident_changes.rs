@@ -1,33 +1,39 @@
 //! Mutations of the population record. Each is one transaction with its
-//! audit row; input errors are BAD_USER_INPUT with `extensions.field`, a
-//! stale `version` is CONFLICT.
+//! audit row, and answers a payload whose `userErrors` say what the user
+//! can put right.
 
 use async_graphql::{Context, ID, InputObject, MaybeUndefined, Object, Result};
-use chrono::NaiveDate;
 
 use super::ContextExt;
 use super::inputs::{optional_key, patch, patch_key};
+use super::payload::{ResidentUserError, payload};
 use super::record::{CareFlag, HeadRelation, PopulationType, Resident, Sex};
 use super::relay::{NodeKind, key_of};
+use super::scalars::Date;
 use crate::domain::writes::residents::{self as changes, Arrival, Correction, Departure, Entry};
+use crate::error::ApiResult;
 
 /// A person living in a grid, to add to the record.
 #[derive(InputObject)]
 pub struct RegisterResidentInput {
     /// 18 characters, GB 11643; checked, and refused if already registered.
     id_number: String,
+    /// The resident's name.
     name: String,
     /// Optional; when given it must agree with the ID number.
     sex: Option<Sex>,
     /// Optional; when given it must agree with the ID number.
-    birth_date: Option<NaiveDate>,
+    birth_date: Option<Date>,
     /// Defaults to 汉族.
     ethnicity: Option<String>,
+    /// A phone number.
     phone: Option<String>,
+    /// How they live in the grid.
     population_type: PopulationType,
     /// The grid the resident lives in; may be left out when `dwellingId` is
     /// given, which decides it.
     grid_code: Option<String>,
+    /// The dwelling they live in, if recorded; it decides the grid.
     dwelling_id: Option<ID>,
     /// The household the resident is registered in (it may be in another
     /// grid: 人户分离). Joining one needs the right to change it.
@@ -36,15 +42,20 @@ pub struct RegisterResidentInput {
     relation_to_head: Option<HeadRelation>,
     /// Needs the right to see care flags in the grid.
     care_flags: Option<Vec<CareFlag>>,
+    /// A note for the grid's record.
     note: Option<String>,
 }
 
 /// A child born into a household, recorded within a year of the birth.
 #[derive(InputObject)]
 pub struct RecordBirthInput {
+    /// The child's ID number (18 characters, GB 11643).
     id_number: String,
+    /// The child's name.
     name: String,
+    /// Optional; when given it must agree with the ID number.
     sex: Option<Sex>,
+    /// Defaults to 汉族.
     ethnicity: Option<String>,
     /// The child is registered here and lives where the household lives.
     household_id: ID,
@@ -52,19 +63,28 @@ pub struct RecordBirthInput {
     relation_to_head: Option<HeadRelation>,
 }
 
-/// Corrections to a resident; fields left out stay as they are, `null`
-/// clears a clearable one.
-#[derive(InputObject, Default)]
+/// Corrections to a resident, as read at `version`; fields left out stay
+/// as they are, `null` clears a clearable one.
+#[derive(InputObject)]
 pub struct UpdateResidentInput {
+    /// The resident to correct.
+    id: ID,
+    /// The `version` the correction was made against.
+    version: i32,
     /// A corrected ID number: checked like a new one; sex and birth date
     /// follow it, and the record returns to `PENDING` comparison.
     id_number: Option<String>,
+    /// The corrected name.
     name: Option<String>,
+    /// The corrected ethnicity.
     ethnicity: Option<String>,
+    /// A phone number, or null to clear it.
     phone: MaybeUndefined<String>,
+    /// The corrected population type.
     population_type: Option<PopulationType>,
     /// The whole set of flags; needs the right to see care flags.
     care_flags: Option<Vec<CareFlag>>,
+    /// A note, or null to clear it.
     note: MaybeUndefined<String>,
     /// Join another household (with `relationToHead`) or, with null, leave
     /// the current one. A head leaves only as the last active member.
@@ -73,143 +93,257 @@ pub struct UpdateResidentInput {
     relation_to_head: Option<HeadRelation>,
 }
 
+/// A move of an active resident, as read at `version`.
+#[derive(InputObject)]
+pub struct MoveResidentInput {
+    /// The resident who moves.
+    id: ID,
+    /// The `version` the move was decided against.
+    version: i32,
+    /// The dwelling moved into; it decides the grid.
+    to_dwelling_id: Option<ID>,
+    /// The grid moved into, when the dwelling is not recorded.
+    to_grid_code: Option<String>,
+}
+
+/// The end of an active resident's stay, as read at `version`.
+#[derive(InputObject)]
+pub struct DepartureInput {
+    /// The resident who left or died.
+    id: ID,
+    /// The `version` the record was read at.
+    version: i32,
+    /// The day it happened; not in the future, not before the birth.
+    date: Date,
+}
+
+payload!(
+    /// The answer of `registerResident`.
+    RegisterResidentPayload {
+        /// The resident added; null when `userErrors` says why not.
+        resident: Resident
+    },
+    ResidentUserError
+);
+payload!(
+    /// The answer of `recordBirth`.
+    RecordBirthPayload {
+        /// The child added; null when `userErrors` says why not.
+        resident: Resident
+    },
+    ResidentUserError
+);
+payload!(
+    /// The answer of `updateResident`.
+    UpdateResidentPayload {
+        /// The resident as corrected; null when `userErrors` says why not.
+        resident: Resident
+    },
+    ResidentUserError
+);
+payload!(
+    /// The answer of `moveResident`.
+    MoveResidentPayload {
+        /// The resident in their new home; null when `userErrors` says why not.
+        resident: Resident
+    },
+    ResidentUserError
+);
+payload!(
+    /// The answer of `recordMoveOut`.
+    RecordMoveOutPayload {
+        /// The resident, now `MOVED_OUT`; null when `userErrors` says why not.
+        resident: Resident
+    },
+    ResidentUserError
+);
+payload!(
+    /// The answer of `recordDeath`.
+    RecordDeathPayload {
+        /// The resident, now `DECEASED`; null when `userErrors` says why not.
+        resident: Resident
+    },
+    ResidentUserError
+);
+
 #[derive(Default)]
 pub struct ResidentChanges;
 
 #[Object]
 impl ResidentChanges {
     /// Adds a person living in a grid to the record.
+    ///
+    /// User errors: `INVALID` (an ID number that fails its check, sex or
+    /// birth date that disagree with it, a reference of the wrong kind),
+    /// `REQUIRED` (`gridCode` without a dwelling, `relationToHead` with a
+    /// household), `TAKEN` (the ID number is registered: move them instead),
+    /// `NOT_FOUND` (a grid, dwelling or household out of sight).
     async fn register_resident(
         &self,
         ctx: &Context<'_>,
-        input: RegisterResidentInput,
-    ) -> Result<Resident> {
-        let arrival = Arrival {
-            id_number: input.id_number,
-            name: input.name,
-            sex: input.sex.map(Into::into),
-            birth_date: input.birth_date,
-            ethnicity: input.ethnicity,
-            phone: input.phone,
-            population_type: Some(input.population_type.into()),
-            grid_code: input.grid_code,
-            dwelling_id: optional_key(
-                "dwellingId",
-                input.dwelling_id.as_ref(),
-                NodeKind::Dwelling,
-            )?,
-            household_id: optional_key(
-                "householdId",
-                input.household_id.as_ref(),
-                NodeKind::Household,
-            )?,
-            relation_to_head: input.relation_to_head.map(Into::into),
-            care_flags: input
-                .care_flags
-                .unwrap_or_default()
-                .into_iter()
-                .map(Into::into)
-                .collect(),
-            note: input.note,
+        #[graphql(desc = "The person to add.")] input: RegisterResidentInput,
+    ) -> Result<RegisterResidentPayload> {
+        let outcome = async {
+            let arrival = Arrival {
+                id_number: input.id_number,
+                name: input.name,
+                sex: input.sex.map(Into::into),
+                birth_date: input.birth_date.map(Into::into),
+                ethnicity: input.ethnicity,
+                phone: input.phone,
+                population_type: Some(input.population_type.into()),
+                grid_code: input.grid_code,
+                dwelling_id: optional_key(
+                    "dwellingId",
+                    input.dwelling_id.as_ref(),
+                    NodeKind::Dwelling,
+                )?,
+                household_id: optional_key(
+                    "householdId",
+                    input.household_id.as_ref(),
+                    NodeKind::Household,
+                )?,
+                relation_to_head: input.relation_to_head.map(Into::into),
+                care_flags: input
+                    .care_flags
+                    .unwrap_or_default()
+                    .into_iter()
+                    .map(Into::into)
+                    .collect(),
+                note: input.note,
+            };
+            changes::register(ctx.access()?, arrival, Entry::Registration).await
         };
-        let row = changes::register(ctx.access()?, arrival, Entry::Registration).await?;
-        Ok(Resident(row))
+        Ok(RegisterResidentPayload::of(outcome.await.map(Resident))?)
     }
 
-    /// Records a birth into a household.
-    async fn record_birth(&self, ctx: &Context<'_>, input: RecordBirthInput) -> Result<Resident> {
-        let arrival = Arrival {
-            id_number: input.id_number,
-            name: input.name,
-            sex: input.sex.map(Into::into),
-            ethnicity: input.ethnicity,
-            household_id: Some(key_of(
-                "householdId",
-                &input.household_id,
-                NodeKind::Household,
-            )?),
-            relation_to_head: input.relation_to_head.map(Into::into),
-            ..Arrival::default()
+    /// Records a birth into a household, within a year of it.
+    ///
+    /// User errors: `INVALID` (an ID number that fails its check or was born
+    /// more than a year ago), `REQUIRED`, `TAKEN` (the ID number is
+    /// registered), `NOT_FOUND` (the household is out of sight).
+    async fn record_birth(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The child born.")] input: RecordBirthInput,
+    ) -> Result<RecordBirthPayload> {
+        let outcome = async {
+            let arrival = Arrival {
+                id_number: input.id_number,
+                name: input.name,
+                sex: input.sex.map(Into::into),
+                ethnicity: input.ethnicity,
+                household_id: Some(key_of(
+                    "householdId",
+                    &input.household_id,
+                    NodeKind::Household,
+                )?),
+                relation_to_head: input.relation_to_head.map(Into::into),
+                ..Arrival::default()
+            };
+            changes::register(ctx.access()?, arrival, Entry::Birth).await
         };
-        let row = changes::register(ctx.access()?, arrival, Entry::Birth).await?;
-        Ok(Resident(row))
+        Ok(RecordBirthPayload::of(outcome.await.map(Resident))?)
     }
 
     /// Corrects a resident's record, as read at `version`.
+    ///
+    /// User errors: `NOT_FOUND` (`id`, `householdId`), `CONFLICT` (a stale
+    /// `version`), `INVALID_STATE` (a head leaving a household others still
+    /// live in), `REQUIRED` (`relationToHead` when joining a household),
+    /// `NOTHING_TO_CHANGE`, `INVALID`, `TAKEN` (a corrected ID number already
+    /// registered).
     async fn update_resident(
         &self,
         ctx: &Context<'_>,
-        id: ID,
-        version: i32,
+        #[graphql(desc = "The resident, the version read, and the corrections.")]
         input: UpdateResidentInput,
-    ) -> Result<Resident> {
-        let correction = Correction {
-            id_number: input.id_number,
-            name: input.name,
-            ethnicity: input.ethnicity,
-            phone: patch(input.phone, |phone| phone),
-            population_type: input.population_type.map(Into::into),
-            care_flags: input
-                .care_flags
-                .map(|flags| flags.into_iter().map(Into::into).collect()),
-            note: patch(input.note, |note| note),
-            household_id: patch_key("householdId", input.household_id, NodeKind::Household)?,
-            relation_to_head: input.relation_to_head.map(Into::into),
+    ) -> Result<UpdateResidentPayload> {
+        let outcome = async {
+            let correction = Correction {
+                id_number: input.id_number,
+                name: input.name,
+                ethnicity: input.ethnicity,
+                phone: patch(input.phone, |phone| phone),
+                population_type: input.population_type.map(Into::into),
+                care_flags: input
+                    .care_flags
+                    .map(|flags| flags.into_iter().map(Into::into).collect()),
+                note: patch(input.note, |note| note),
+                household_id: patch_key("householdId", input.household_id, NodeKind::Household)?,
+                relation_to_head: input.relation_to_head.map(Into::into),
+            };
+            let id = key_of("id", &input.id, NodeKind::Resident)?;
+            changes::correct(ctx.access()?, id, input.version, correction).await
         };
-        let id = key_of("id", &id, NodeKind::Resident)?;
-        let row = changes::correct(ctx.access()?, id, version, correction).await?;
-        Ok(Resident(row))
+        Ok(UpdateResidentPayload::of(outcome.await.map(Resident))?)
     }
 
     /// Moves an active resident to another dwelling, or to another grid.
     /// Needs the right to change residents in both grids.
+    ///
+    /// User errors: `NOT_FOUND` (`id`, `toDwellingId` or `toGridCode`),
+    /// `CONFLICT`, `INVALID_STATE` (not active), `REQUIRED` (neither dwelling
+    /// nor grid), `INVALID` (where they already live).
     async fn move_resident(
         &self,
         ctx: &Context<'_>,
-        id: ID,
-        version: i32,
-        #[graphql(desc = "The dwelling moved into; it decides the grid.")] to_dwelling_id: Option<
-            ID,
-        >,
-        #[graphql(desc = "The grid moved into, when the dwelling is not recorded.")]
-        to_grid_code: Option<String>,
-    ) -> Result<Resident> {
-        let id = key_of("id", &id, NodeKind::Resident)?;
-        let dwelling = optional_key("toDwellingId", to_dwelling_id.as_ref(), NodeKind::Dwelling)?;
-        let row = changes::relocate(
-            ctx.access()?,
-            id,
-            version,
-            to_grid_code.as_deref(),
-            dwelling,
-        )
-        .await?;
-        Ok(Resident(row))
+        #[graphql(desc = "The resident, the version read, and where they moved.")]
+        input: MoveResidentInput,
+    ) -> Result<MoveResidentPayload> {
+        let outcome = async {
+            let id = key_of("id", &input.id, NodeKind::Resident)?;
+            let dwelling = optional_key(
+                "toDwellingId",
+                input.to_dwelling_id.as_ref(),
+                NodeKind::Dwelling,
+            )?;
+            changes::relocate(
+                ctx.access()?,
+                id,
+                input.version,
+                input.to_grid_code.as_deref(),
+                dwelling,
+            )
+            .await
+        };
+        Ok(MoveResidentPayload::of(outcome.await.map(Resident))?)
     }
 
     /// Records that an active resident moved away on `date`.
+    ///
+    /// User errors: `NOT_FOUND` (`id`), `CONFLICT`, `INVALID_STATE` (not
+    /// active, or a head leaving a household others still live in),
+    /// `INVALID` (a date in the future or before the birth).
     async fn record_move_out(
         &self,
         ctx: &Context<'_>,
-        id: ID,
-        version: i32,
-        date: NaiveDate,
-    ) -> Result<Resident> {
-        let id = key_of("id", &id, NodeKind::Resident)?;
-        let row = changes::depart(ctx.access()?, id, version, Departure::MovedOut, date).await?;
-        Ok(Resident(row))
+        #[graphql(desc = "The resident, the version read, and the day.")] input: DepartureInput,
+    ) -> Result<RecordMoveOutPayload> {
+        let outcome = depart(ctx, input, Departure::MovedOut).await;
+        Ok(RecordMoveOutPayload::of(outcome.map(Resident))?)
     }
 
     /// Records that an active resident died on `date`.
+    ///
+    /// User errors: `NOT_FOUND` (`id`), `CONFLICT`, `INVALID_STATE` (not
+    /// active, or a head leaving a household others still live in),
+    /// `INVALID` (a date in the future or before the birth).
     async fn record_death(
         &self,
         ctx: &Context<'_>,
-        id: ID,
-        version: i32,
-        date: NaiveDate,
-    ) -> Result<Resident> {
-        let id = key_of("id", &id, NodeKind::Resident)?;
-        let row = changes::depart(ctx.access()?, id, version, Departure::Death, date).await?;
-        Ok(Resident(row))
+        #[graphql(desc = "The resident, the version read, and the day.")] input: DepartureInput,
+    ) -> Result<RecordDeathPayload> {
+        let outcome = depart(ctx, input, Departure::Death).await;
+        Ok(RecordDeathPayload::of(outcome.map(Resident))?)
     }
+}
+
+async fn depart(
+    ctx: &Context<'_>,
+    input: DepartureInput,
+    how: Departure,
+) -> ApiResult<entities::resident::Model> {
+    let id = key_of("id", &input.id, NodeKind::Resident)?;
+    changes::depart(ctx.access()?, id, input.version, how, input.date.into()).await
 }

@@ -19,12 +19,15 @@ pub struct ResidentFilter {
     /// Exactly this ID number. Matches only where you may see ID numbers in
     /// full: a filter must not confirm what you may not read.
     id_number: Option<String>,
+    /// Only this sex.
     sex: Option<Sex>,
     /// Age in whole years, at least.
     min_age: Option<u32>,
     /// Age in whole years, at most.
     max_age: Option<u32>,
+    /// Only this population type.
     population_type: Option<PopulationType>,
+    /// Only this status.
     status: Option<ResidentStatus>,
     /// Residents with any of these flags; only where you may see care flags.
     care_flags: Option<Vec<CareFlag>>,
@@ -43,7 +46,9 @@ pub enum ResidentSort {
     /// Grid by grid (the default).
     #[default]
     Grid,
+    /// By name.
     Name,
+    /// By date of birth.
     BirthDate,
     /// Last change; descending gives what changed most recently.
     UpdatedAt,
@@ -52,8 +57,10 @@ pub enum ResidentSort {
 /// How to order a list of residents.
 #[derive(InputObject, Default)]
 pub struct ResidentOrder {
+    /// What to order by.
     #[graphql(default)]
     by: ResidentSort,
+    /// Which way.
     #[graphql(default)]
     direction: SortDirection,
 }
@@ -135,10 +142,12 @@ impl ResidentsQuery {
     async fn residents(
         &self,
         ctx: &Context<'_>,
-        filter: Option<ResidentFilter>,
-        order_by: Option<ResidentOrder>,
-        first: Option<i32>,
-        after: Option<String>,
+        #[graphql(desc = "Which residents.")] filter: Option<ResidentFilter>,
+        #[graphql(desc = "Their order; grid by grid when left out.")] order_by: Option<
+            ResidentOrder,
+        >,
+        #[graphql(desc = "At most this many items (default 20, at most 100).")] first: Option<i32>,
+        #[graphql(desc = "The `endCursor` of the page before.")] after: Option<String>,
     ) -> Result<Page<Resident>> {
         let filter = filter.unwrap_or_default().validate()?;
         let order: residents::ResidentOrder = order_by.unwrap_or_default().into();
@@ -151,7 +160,11 @@ impl ResidentsQuery {
     }
 
     /// One resident by global ID, or null: missing and forbidden look the same.
-    async fn resident(&self, ctx: &Context<'_>, id: ID) -> Result<Option<Resident>> {
+    async fn resident(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The resident's global ID.")] id: ID,
+    ) -> Result<Option<Resident>> {
         match super::relay::parse_global_id(&id) {
             Some((NodeKind::Resident, key)) => Resident::find(ctx, &key).await,
             _ => Ok(None),

@@ -1,12 +1,13 @@
 //! Signing in and out, and `me`: who the caller is.
 
-use async_graphql::{Context, Enum, Object, Result, SimpleObject};
-use entities::{department, user};
-use policies::{Domain, Subject};
-use sea_orm::{ActiveEnum, ColumnTrait, EntityTrait, QueryFilter};
+use async_graphql::{Context, Enum, InputObject, Object, Result, SimpleObject};
+use policies::Domain;
 
 use super::ContextExt;
+use super::departments::Department;
+use super::payload::{SessionUserError, payload};
 use crate::auth::sessions::{self, Session};
+use crate::domain::whoami::{WhoAmI, whoami};
 
 /// Tokens handed out at sign-in and refresh.
 #[derive(SimpleObject)]
@@ -36,46 +37,126 @@ impl From<Session> for SessionTokens {
     }
 }
 
+/// A username and password to sign in with.
+#[derive(InputObject)]
+pub struct LoginInput {
+    /// The user's name.
+    username: String,
+    /// The user's password.
+    password: String,
+}
+
+/// A refresh token to trade or revoke.
+#[derive(InputObject)]
+pub struct RefreshTokenInput {
+    /// The refresh token from `login` or the last `refresh`.
+    refresh_token: String,
+}
+
+payload!(
+    /// The answer of `login` and `refresh`.
+    SessionPayload {
+        /// The new tokens; null when `userErrors` says why not.
+        session: SessionTokens
+    },
+    SessionUserError
+);
+
+payload!(
+    /// The answer of `logout`.
+    LogoutPayload {
+        /// Whether the refresh token was live and is now revoked, with every
+        /// token of its sign-in (false for one already spent or unknown);
+        /// null when `userErrors` says why not.
+        signed_out: bool
+    },
+    SessionUserError
+);
+
 #[derive(Default)]
 pub struct SessionMutation;
 
 #[Object]
 impl SessionMutation {
-    /// Signs in. A wrong name or password gives UNAUTHENTICATED, the same
-    /// for both.
+    /// Signs in. A wrong name or password is the top-level error
+    /// UNAUTHENTICATED, the same for both; repeated failures are
+    /// RATE_LIMITED.
+    ///
+    /// User errors: `REQUIRED` (a blank username or password).
     async fn login(
         &self,
         ctx: &Context<'_>,
-        username: String,
-        password: String,
-    ) -> Result<SessionTokens> {
+        #[graphql(desc = "The username and password.")] input: LoginInput,
+    ) -> Result<SessionPayload> {
         let state = ctx.state();
-        let session = sessions::login(
+        let outcome = sessions::login(
             &state.db,
             &state.keys,
             state.lifetimes,
             &state.passwords,
-            &username,
-            &password,
+            &input.username,
+            &input.password,
         )
-        .await?;
-        Ok(session.into())
+        .await;
+        Ok(SessionPayload::of(outcome.map(Into::into))?)
     }
 
     /// Trades a refresh token for new tokens. Each refresh token works once;
-    /// presenting one again revokes every token of its sign-in.
-    async fn refresh(&self, ctx: &Context<'_>, refresh_token: String) -> Result<SessionTokens> {
+    /// presenting one again revokes every token of its sign-in. A token
+    /// that is unknown, spent or expired is the top-level error
+    /// UNAUTHENTICATED.
+    ///
+    /// User errors: `REQUIRED` (a blank refresh token).
+    async fn refresh(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The refresh token to trade.")] input: RefreshTokenInput,
+    ) -> Result<SessionPayload> {
         let state = ctx.state();
-        let session =
-            sessions::refresh(&state.db, &state.keys, state.lifetimes, &refresh_token).await?;
-        Ok(session.into())
+        let outcome = sessions::refresh(
+            &state.db,
+            &state.keys,
+            state.lifetimes,
+            &input.refresh_token,
+        )
+        .await;
+        Ok(SessionPayload::of(outcome.map(Into::into))?)
     }
 
     /// Signs out: revokes the refresh token and every token of its sign-in.
     /// Access tokens already issued expire on their own, within minutes.
-    async fn logout(&self, ctx: &Context<'_>, refresh_token: String) -> Result<bool> {
-        Ok(sessions::logout(&ctx.state().db, &refresh_token).await?)
+    ///
+    /// User errors: `REQUIRED` (a blank refresh token).
+    async fn logout(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The refresh token to revoke.")] input: RefreshTokenInput,
+    ) -> Result<LogoutPayload> {
+        let outcome = sessions::logout(&ctx.state().db, &input.refresh_token).await;
+        Ok(LogoutPayload::of(outcome)?)
     }
+}
+
+/// The kind of a user account, which its default role follows.
+#[derive(Enum, Copy, Clone, Eq, PartialEq)]
+#[graphql(remote = "entities::user::UserKind")]
+pub enum UserKind {
+    /// Administers policies, tokens and the calendar.
+    Admin,
+    /// Manages a community or street.
+    Manager,
+    /// Keeps the record of a grid (网格员).
+    GridWorker,
+    /// A community police officer.
+    Police,
+    /// An officer of a department that handles cases.
+    DepartmentOfficer,
+    /// The command centre's operator on duty.
+    Operator,
+    /// Reads the audit log.
+    Auditor,
+    /// Reads statistics only.
+    Analyst,
 }
 
 /// How the caller authenticated.
@@ -90,30 +171,25 @@ pub enum CallerKind {
 /// A role the caller holds, and where.
 #[derive(SimpleObject)]
 pub struct RoleInArea {
+    /// The role held.
     role: String,
     /// The area code, or `*` for the whole city.
     area: String,
 }
 
-/// A department, as far as `me` shows it.
-#[derive(SimpleObject)]
-pub struct DepartmentSummary {
-    code: String,
-    name: String,
-    /// The area the department acts in.
-    jurisdiction_code: String,
-}
-
 /// Who the caller is, and what they hold.
 #[derive(SimpleObject)]
 pub struct Me {
+    /// How the caller authenticated.
     via: CallerKind,
     /// The user, for a signed-in user or an application token.
     username: Option<String>,
+    /// The user's name.
     display_name: Option<String>,
-    /// The kind of user (admin, grid_worker, police, …).
-    user_kind: Option<String>,
-    department: Option<DepartmentSummary>,
+    /// The kind of user, for a signed-in user or an application token.
+    user_kind: Option<UserKind>,
+    /// The department of the caller, if any.
+    department: Option<Department>,
     /// The roles the caller's subject holds. A token's rights are these,
     /// narrowed to its scopes and areas.
     roles: Vec<RoleInArea>,
@@ -131,34 +207,12 @@ impl SessionQuery {
     /// The caller: UNAUTHENTICATED without credentials.
     async fn me(&self, ctx: &Context<'_>) -> Result<Me> {
         let caller = ctx.caller()?;
-        let state = ctx.state();
-        let account = match caller.user_id {
-            Some(id) => user::Entity::find_by_id(id)
-                .one(&state.db)
-                .await
-                .map_err(crate::error::ApiError::from)?,
-            None => None,
-        };
-        let department_id = caller
-            .department_id
-            .or(account.as_ref().and_then(|a| a.department_id));
-        let department = match department_id {
-            Some(id) => department::Entity::find_by_id(id)
-                .one(&state.db)
-                .await
-                .map_err(crate::error::ApiError::from)?,
-            None => match &caller.principal.subject {
-                Subject::Department(code) => department::Entity::find()
-                    .filter(department::Column::Code.eq(code.as_str()))
-                    .one(&state.db)
-                    .await
-                    .map_err(crate::error::ApiError::from)?,
-                Subject::User(_) => None,
-            },
-        };
-        let roles = state
-            .authorizer
-            .assignments_of(&caller.principal.subject)
+        let WhoAmI {
+            account,
+            department,
+            roles,
+        } = whoami(ctx.access()?).await?;
+        let roles = roles
             .into_iter()
             .map(|assignment| RoleInArea {
                 role: assignment.role,
@@ -174,12 +228,8 @@ impl SessionQuery {
             },
             username: account.as_ref().map(|a| a.username.clone()),
             display_name: account.as_ref().map(|a| a.display_name.clone()),
-            user_kind: account.as_ref().map(|a| a.kind.to_value()),
-            department: department.map(|d| DepartmentSummary {
-                code: d.code,
-                name: d.name,
-                jurisdiction_code: d.jurisdiction_code,
-            }),
+            user_kind: account.as_ref().map(|a| a.kind.into()),
+            department: department.map(Department),
             roles,
             token_scopes: token.map(|t| t.scopes.iter().map(|s| s.as_string()).collect()),
             token_areas: token.map(|t| t.areas.iter().map(Domain::to_string).collect()),

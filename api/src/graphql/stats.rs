@@ -16,35 +16,51 @@ pub struct AgeBand {
     from: u32,
     /// Oldest age in the band; null for the open top band (80+).
     to: Option<u32>,
+    /// Residents in the band (null when suppressed).
     count: Option<i64>,
 }
 
+/// How many residents carry one care flag.
 #[derive(SimpleObject)]
 pub struct CareFlagCount {
+    /// The flag.
     flag: CareFlag,
+    /// Residents carrying it (null when suppressed).
     count: Option<i64>,
 }
 
+/// Residents by population type.
 #[derive(SimpleObject)]
 pub struct PopulationTypes {
+    /// With household registration here.
     registered: Option<i64>,
+    /// Living here, registered elsewhere.
     floating: Option<i64>,
+    /// Foreign nationals.
     foreign: Option<i64>,
 }
 
 /// Dwellings by the four colours of the screen.
 #[derive(SimpleObject)]
 pub struct OccupancyCounts {
+    /// Green: lived in by their owners.
     owner_occupied: Option<i64>,
+    /// Red: let to tenants.
     rented: Option<i64>,
+    /// Yellow: used as offices.
     office: Option<i64>,
+    /// Grey: empty.
     vacant: Option<i64>,
 }
 
+/// Organisations by the state of their licence.
 #[derive(SimpleObject)]
 pub struct LicenceCounts {
+    /// With a licence in force.
     valid: Option<i64>,
+    /// With a licence past its expiry.
     expired: Option<i64>,
+    /// Trading without a licence.
     none: Option<i64>,
 }
 
@@ -55,16 +71,25 @@ pub struct LicenceCounts {
 pub struct Statistics {
     /// The area's code; null for everything you may see.
     area: Option<String>,
+    /// The area's name.
     name: Option<String>,
+    /// Active residents.
     residents: Option<i64>,
+    /// Men among them.
     men: Option<i64>,
+    /// Women among them.
     women: Option<i64>,
     /// Men per 100 women.
     sex_ratio: Option<f64>,
+    /// Residents by age band.
     age_bands: Vec<AgeBand>,
+    /// Residents by population type.
     population_types: PopulationTypes,
+    /// Residents by care flag, for those who may see care flags.
     care_flags: Vec<CareFlagCount>,
+    /// Dwellings by colour.
     dwellings: OccupancyCounts,
+    /// Organisations by licence state.
     organisations: LicenceCounts,
     /// Whether small groups were suppressed.
     suppressed: bool,
@@ -136,6 +161,7 @@ impl StatsQuery {
     async fn statistics(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "An area or grid code; the caller's whole scope when left out.")]
         area: Option<String>,
     ) -> Result<Option<Statistics>> {
         let _scan = ctx.scan_permit().await?;

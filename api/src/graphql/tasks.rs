@@ -2,19 +2,21 @@
 //! sent to grids, areas, workers and departments, answered by each assignee.
 
 use async_graphql::{Context, Enum, ID, InputObject, Object, Result, SimpleObject};
-use chrono::{DateTime, Utc};
 use entities::{task, task_assignment};
-use policies::AreaLevel;
 
 use super::ContextExt;
-use super::cases::Department;
+use super::departments::Department;
+use super::payload::{TaskUserError, payload};
+use super::record::{Area, Grid, load_area};
 use super::relay::{NodeKind, Page, connection, global_id, key_of, parse_global_id};
+use super::scalars::DateTime;
 use crate::domain::page::PageRequest;
 use crate::domain::tasks::respond::{self, Answer};
 use crate::domain::tasks::send::{self, NewTask, Targets};
 use crate::domain::tasks::{self, ASSIGNMENT_CURSOR, AssignmentFilter, Progress, TASK_CURSOR};
 use crate::events::Event;
 
+/// An instruction, or a campaign with a number to reach.
 #[derive(Enum, Copy, Clone, Eq, PartialEq)]
 #[graphql(remote = "entities::task::TaskKind")]
 pub enum TaskKind {
@@ -24,51 +26,44 @@ pub enum TaskKind {
     Campaign,
 }
 
+/// How pressing a task is.
 #[derive(Enum, Copy, Clone, Eq, PartialEq)]
 #[graphql(remote = "entities::task::TaskPriority")]
 pub enum TaskPriority {
+    /// Low.
     Low,
+    /// Normal.
     Normal,
+    /// High.
     High,
+    /// Urgent.
     Urgent,
 }
 
+/// What an assignment was sent to.
 #[derive(Enum, Copy, Clone, Eq, PartialEq)]
 #[graphql(remote = "entities::task_assignment::TargetKind")]
 pub enum TargetKind {
+    /// A grid, answered by its worker.
     Grid,
+    /// A grid worker by name.
     Worker,
+    /// A department.
     Department,
 }
 
+/// Where an assignment stands.
 #[derive(Enum, Copy, Clone, Eq, PartialEq)]
 #[graphql(remote = "entities::task_assignment::AssignmentState")]
 pub enum AssignmentState {
+    /// Sent, not yet acknowledged.
     Pending,
     /// Read by the assignee (回执).
     Acknowledged,
+    /// Acknowledged, or progress reported.
     InProgress,
+    /// Completed.
     Completed,
-}
-
-/// An area level to roll a campaign's progress up to.
-#[derive(Enum, Copy, Clone, Eq, PartialEq)]
-pub enum Level {
-    District,
-    Street,
-    Community,
-    Grid,
-}
-
-impl From<Level> for AreaLevel {
-    fn from(level: Level) -> AreaLevel {
-        match level {
-            Level::District => AreaLevel::District,
-            Level::Street => AreaLevel::Street,
-            Level::Community => AreaLevel::Community,
-            Level::Grid => AreaLevel::Grid,
-        }
-    }
 }
 
 /// Where a task stands: over the whole, or over one area's part.
@@ -76,11 +71,15 @@ impl From<Level> for AreaLevel {
 pub struct TaskProgress {
     /// The area of this part; null for the whole task.
     area_code: Option<String>,
+    /// Assignments sent.
     assignments: i64,
+    /// Assignments acknowledged.
     acknowledged: i64,
+    /// Assignments completed.
     completed: i64,
     /// For a campaign: the sum of the numbers to reach, and reached.
     target: i64,
+    /// The number reached so far (a campaign).
     reached: i64,
 }
 
@@ -100,7 +99,9 @@ impl From<Progress> for TaskProgress {
 /// A user as a task names them.
 #[derive(SimpleObject)]
 pub struct Person {
+    /// The user's username.
     username: String,
+    /// The user's name.
     display_name: String,
 }
 
@@ -131,24 +132,30 @@ impl Task {
     }
 }
 
+/// An instruction or campaign (任务).
 #[Object]
 impl Task {
+    /// The task's global ID.
     pub async fn id(&self) -> ID {
         global_id(NodeKind::Task, &self.0.id.to_string())
     }
 
+    /// A short title.
     async fn title(&self) -> &str {
         &self.0.title
     }
 
+    /// What is to be done.
     async fn body(&self) -> &str {
         &self.0.body
     }
 
+    /// An instruction or a campaign.
     async fn kind(&self) -> TaskKind {
         self.0.kind.into()
     }
 
+    /// How pressing it is.
     async fn priority(&self) -> TaskPriority {
         self.0.priority.into()
     }
@@ -158,12 +165,27 @@ impl Task {
         self.0.area_code.as_deref()
     }
 
+    /// That area, when it is a district, street or community on your map.
+    async fn area(&self, ctx: &Context<'_>) -> Result<Option<Area>> {
+        load_area(ctx, self.0.area_code.as_deref()).await
+    }
+
+    /// That grid, when all its targets are in one grid on your map.
+    async fn grid(&self, ctx: &Context<'_>) -> Result<Option<Grid>> {
+        match &self.0.area_code {
+            Some(code) => Grid::load(ctx, code).await,
+            None => Ok(None),
+        }
+    }
+
+    /// Who sent it.
     async fn sender(&self, ctx: &Context<'_>) -> Result<Option<Person>> {
         person(ctx, Some(self.0.created_by)).await
     }
 
-    async fn deadline_at(&self) -> DateTime<Utc> {
-        self.0.deadline_at
+    /// When it is due.
+    async fn deadline_at(&self) -> DateTime {
+        self.0.deadline_at.into()
     }
 
     /// For a campaign: the number each target is to reach.
@@ -171,8 +193,9 @@ impl Task {
         self.0.target_per_grid
     }
 
-    async fn created_at(&self) -> DateTime<Utc> {
-        self.0.created_at
+    /// When it was sent.
+    async fn created_at(&self) -> DateTime {
+        self.0.created_at.into()
     }
 
     /// The whole task's progress over the assignments you see.
@@ -185,7 +208,11 @@ impl Task {
     /// Progress rolled up to each area of `level` (a campaign's table for
     /// the big screen).
     #[graphql(complexity = "super::limits::LIST_COST * 5 * child_complexity.max(1)")]
-    async fn progress_by_area(&self, ctx: &Context<'_>, level: Level) -> Result<Vec<TaskProgress>> {
+    async fn progress_by_area(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The area level to roll up to.")] level: super::record::AreaLevel,
+    ) -> Result<Vec<TaskProgress>> {
         let rows = tasks::progress(ctx.access()?, self.0.id, Some(level.into())).await?;
         Ok(rows.into_iter().map(Into::into).collect())
     }
@@ -196,10 +223,12 @@ impl Task {
     async fn assignments(
         &self,
         ctx: &Context<'_>,
-        state: Option<AssignmentState>,
-        overdue: Option<bool>,
-        first: Option<i32>,
-        after: Option<String>,
+        #[graphql(desc = "Only assignments in this state.")] state: Option<AssignmentState>,
+        #[graphql(desc = "Only those past their deadline and not completed.")] overdue: Option<
+            bool,
+        >,
+        #[graphql(desc = "At most this many items (default 20, at most 100).")] first: Option<i32>,
+        #[graphql(desc = "The `endCursor` of the page before.")] after: Option<String>,
     ) -> Result<Page<Assignment>> {
         let request = PageRequest::new(first, after, ASSIGNMENT_CURSOR)?;
         let filter = AssignmentFilter {
@@ -230,23 +259,30 @@ impl Assignment {
 /// A progress report or feedback on an assignment.
 #[derive(SimpleObject)]
 pub struct TaskFeedback {
+    /// Who wrote it.
     author_name: String,
+    /// What they wrote.
     note: String,
     /// The number reached, as reported with this entry.
     progress: Option<i32>,
-    at: DateTime<Utc>,
+    /// When.
+    at: DateTime,
 }
 
+/// One target's part of a task.
 #[Object(name = "TaskAssignment")]
 impl Assignment {
+    /// The assignment's global ID.
     pub async fn id(&self) -> ID {
         global_id(NodeKind::TaskAssignment, &self.0.id.to_string())
     }
 
+    /// The task it belongs to.
     async fn task(&self, ctx: &Context<'_>) -> Result<Option<Task>> {
         Task::find(ctx, &self.0.task_id.to_string()).await
     }
 
+    /// What it was sent to.
     async fn target_kind(&self) -> TargetKind {
         self.0.target_kind.into()
     }
@@ -256,10 +292,22 @@ impl Assignment {
         &self.0.area_code
     }
 
+    /// That area, when it is a district, street or community on your map.
+    async fn area(&self, ctx: &Context<'_>) -> Result<Option<Area>> {
+        load_area(ctx, Some(&self.0.area_code)).await
+    }
+
+    /// That grid, when it is a grid on your map.
+    async fn grid(&self, ctx: &Context<'_>) -> Result<Option<Grid>> {
+        Grid::load(ctx, &self.0.area_code).await
+    }
+
+    /// The worker who answers it.
     async fn assignee(&self, ctx: &Context<'_>) -> Result<Option<Person>> {
         person(ctx, self.0.assignee_user_id).await
     }
 
+    /// The department that answers it.
     async fn department(&self, ctx: &Context<'_>) -> Result<Option<Department>> {
         let Some(id) = self.0.department_id else {
             return Ok(None);
@@ -268,6 +316,7 @@ impl Assignment {
         Ok(loader.load_one(id).await?.map(Department))
     }
 
+    /// Where it stands.
     async fn state(&self) -> AssignmentState {
         self.0.state.into()
     }
@@ -282,12 +331,14 @@ impl Assignment {
         self.0.progress
     }
 
-    async fn acknowledged_at(&self) -> Option<DateTime<Utc>> {
-        self.0.acknowledged_at
+    /// When it was acknowledged (the read receipt).
+    async fn acknowledged_at(&self) -> Option<DateTime> {
+        self.0.acknowledged_at.map(Into::into)
     }
 
-    async fn completed_at(&self) -> Option<DateTime<Utc>> {
-        self.0.completed_at
+    /// When it was completed.
+    async fn completed_at(&self) -> Option<DateTime> {
+        self.0.completed_at.map(Into::into)
     }
 
     /// Send it back with an answer: a stale version is a CONFLICT.
@@ -304,7 +355,7 @@ impl Assignment {
                 author_name: row.author_name,
                 note: row.note,
                 progress: row.progress,
-                at: row.at,
+                at: row.at.into(),
             })
             .collect())
     }
@@ -322,15 +373,21 @@ impl TasksQuery {
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "Only the tasks you sent.", default)] sent_by_me: bool,
-        first: Option<i32>,
-        after: Option<String>,
+        #[graphql(desc = "At most this many items (default 20, at most 100).")] first: Option<i32>,
+        #[graphql(desc = "The `endCursor` of the page before.")] after: Option<String>,
     ) -> Result<Page<Task>> {
         let request = PageRequest::new(first, after, TASK_CURSOR)?;
         let listing = tasks::tasks(ctx.access()?, sent_by_me, &request).await?;
         Ok(connection(TASK_CURSOR, listing, Task))
     }
 
-    async fn task(&self, ctx: &Context<'_>, id: ID) -> Result<Option<Task>> {
+    /// A task you sent or were sent, by its global ID; null when it is not
+    /// there for you.
+    async fn task(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The task's global ID.")] id: ID,
+    ) -> Result<Option<Task>> {
         match parse_global_id(&id) {
             Some((NodeKind::Task, key)) => Task::find(ctx, &key).await,
             _ => Ok(None),
@@ -342,10 +399,12 @@ impl TasksQuery {
     async fn my_assignments(
         &self,
         ctx: &Context<'_>,
-        state: Option<AssignmentState>,
-        overdue: Option<bool>,
-        first: Option<i32>,
-        after: Option<String>,
+        #[graphql(desc = "Only assignments in this state.")] state: Option<AssignmentState>,
+        #[graphql(desc = "Only those past their deadline and not completed.")] overdue: Option<
+            bool,
+        >,
+        #[graphql(desc = "At most this many items (default 20, at most 100).")] first: Option<i32>,
+        #[graphql(desc = "The `endCursor` of the page before.")] after: Option<String>,
     ) -> Result<Page<Assignment>> {
         let request = PageRequest::new(first, after, ASSIGNMENT_CURSOR)?;
         let filter = AssignmentFilter {
@@ -371,27 +430,93 @@ pub struct TaskTargets {
     departments: Option<Vec<String>>,
 }
 
+/// A task to send.
 #[derive(InputObject)]
 pub struct SendTaskInput {
+    /// A short title.
     title: String,
+    /// What is to be done.
     body: String,
+    /// An instruction, or a campaign with a number to reach.
     kind: TaskKind,
+    /// Defaults to `NORMAL`.
     #[graphql(default_with = "TaskPriority::Normal")]
     priority: TaskPriority,
-    deadline_at: DateTime<Utc>,
+    /// When it is due; in the future.
+    deadline_at: DateTime,
     /// Required for a campaign: the number each target is to reach.
     target_per_grid: Option<i32>,
+    /// Who it goes to.
     targets: TaskTargets,
 }
+
+/// The read receipt (回执) of an assignment, as read at `version`.
+#[derive(InputObject)]
+pub struct AcknowledgeAssignmentInput {
+    /// The assignment.
+    id: ID,
+    /// The `version` it was read at.
+    version: i32,
+}
+
+/// Progress on an assignment, as read at `version`: a number, a note or both.
+#[derive(InputObject)]
+pub struct ReportTaskProgressInput {
+    /// The assignment.
+    id: ID,
+    /// The `version` it was read at.
+    version: i32,
+    /// For a campaign: the number reached so far.
+    reached: Option<i32>,
+    /// What was done.
+    note: Option<String>,
+}
+
+/// The completion of an assignment, as read at `version`.
+#[derive(InputObject)]
+pub struct CompleteAssignmentInput {
+    /// The assignment.
+    id: ID,
+    /// The `version` it was read at.
+    version: i32,
+    /// What was done.
+    note: Option<String>,
+}
+
+payload!(
+    /// The answer of `sendTask`.
+    SendTaskPayload {
+        /// The task sent, with its assignments; null when `userErrors` says
+        /// why not.
+        task: Task
+    },
+    TaskUserError
+);
+payload!(
+    /// The answer of `acknowledgeAssignment`, `reportTaskProgress` and
+    /// `completeAssignment`.
+    AssignmentPayload {
+        /// The assignment as answered; null when `userErrors` says why not.
+        assignment: Assignment
+    },
+    TaskUserError
+);
 
 #[derive(Default)]
 pub struct TasksMutation;
 
 impl TasksMutation {
-    async fn answer(ctx: &Context<'_>, id: ID, version: i32, answer: Answer) -> Result<Assignment> {
-        let id = key_of("id", &id, NodeKind::TaskAssignment)?;
-        let row = respond::answer(ctx.access()?, id, version, answer).await?;
-        Ok(Assignment(row))
+    async fn answer(
+        ctx: &Context<'_>,
+        id: ID,
+        version: i32,
+        answer: Answer,
+    ) -> Result<AssignmentPayload> {
+        let outcome = async {
+            let id = key_of("id", &id, NodeKind::TaskAssignment)?;
+            respond::answer(ctx.access()?, id, version, answer).await
+        };
+        Ok(AssignmentPayload::of(outcome.await.map(Assignment))?)
     }
 }
 
@@ -399,13 +524,23 @@ impl TasksMutation {
 impl TasksMutation {
     /// Sends a task: one assignment per grid, worker or department reached.
     /// Needs `task send` in every target's area.
-    async fn send_task(&self, ctx: &Context<'_>, input: SendTaskInput) -> Result<Task> {
+    ///
+    /// User errors: `REQUIRED` (no targets, a campaign without
+    /// `targetPerGrid`), `NOT_FOUND` (a worker or department out of reach),
+    /// `INVALID` (a deadline in the past, an empty title, an area with no
+    /// grids, a number to reach below 1). An area where you may not send
+    /// tasks is the top-level error FORBIDDEN.
+    async fn send_task(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The task and who it goes to.")] input: SendTaskInput,
+    ) -> Result<SendTaskPayload> {
         let new = NewTask {
             title: input.title,
             body: input.body,
             kind: input.kind.into(),
             priority: input.priority.into(),
-            deadline_at: input.deadline_at,
+            deadline_at: input.deadline_at.into(),
             target_per_grid: input.target_per_grid,
             targets: Targets {
                 areas: input.targets.areas.unwrap_or_default(),
@@ -413,45 +548,60 @@ impl TasksMutation {
                 departments: input.targets.departments.unwrap_or_default(),
             },
         };
-        let (row, _) = send::send(ctx.access()?, new).await?;
-        ctx.state()
-            .events
-            .publish(Event::TaskSent { task_id: row.id })
-            .await;
-        Ok(Task(row))
+        let outcome = async { send::send(ctx.access()?, new).await }.await;
+        if let Ok((row, _)) = &outcome {
+            ctx.state()
+                .events
+                .publish(Event::TaskSent { task_id: row.id })
+                .await;
+        }
+        Ok(SendTaskPayload::of(outcome.map(|(row, _)| Task(row)))?)
     }
 
     /// The read receipt (回执) of one of your assignments.
+    ///
+    /// User errors: `NOT_FOUND` (`id`), `CONFLICT`,
+    /// `INVALID_STATE` (already acknowledged or completed), `INVALID` (an
+    /// ID of another kind).
     async fn acknowledge_assignment(
         &self,
         ctx: &Context<'_>,
-        id: ID,
-        version: i32,
-    ) -> Result<Assignment> {
-        TasksMutation::answer(ctx, id, version, Answer::Acknowledge).await
+        #[graphql(desc = "The assignment and the version read.")] input: AcknowledgeAssignmentInput,
+    ) -> Result<AssignmentPayload> {
+        TasksMutation::answer(ctx, input.id, input.version, Answer::Acknowledge).await
     }
 
     /// Reports progress on one of your assignments: a campaign's number
     /// reached so far, and/or a note.
+    ///
+    /// User errors: `NOT_FOUND` (`id`), `CONFLICT`,
+    /// `INVALID_STATE` (completed), `REQUIRED` (neither number nor note),
+    /// `INVALID` (a negative number, a number for an instruction).
     async fn report_task_progress(
         &self,
         ctx: &Context<'_>,
-        id: ID,
-        version: i32,
-        reached: Option<i32>,
-        note: Option<String>,
-    ) -> Result<Assignment> {
-        TasksMutation::answer(ctx, id, version, Answer::Progress { reached, note }).await
+        #[graphql(desc = "The assignment, the version read, and the progress.")]
+        input: ReportTaskProgressInput,
+    ) -> Result<AssignmentPayload> {
+        let answer = Answer::Progress {
+            reached: input.reached,
+            note: input.note,
+        };
+        TasksMutation::answer(ctx, input.id, input.version, answer).await
     }
 
     /// Completes one of your assignments.
+    ///
+    /// User errors: `NOT_FOUND` (`id`), `CONFLICT`,
+    /// `INVALID_STATE` (already completed), `INVALID` (an ID of another kind,
+    /// a note over 2,000 characters).
     async fn complete_assignment(
         &self,
         ctx: &Context<'_>,
-        id: ID,
-        version: i32,
-        note: Option<String>,
-    ) -> Result<Assignment> {
-        TasksMutation::answer(ctx, id, version, Answer::Complete { note }).await
+        #[graphql(desc = "The assignment, the version read, and a note.")]
+        input: CompleteAssignmentInput,
+    ) -> Result<AssignmentPayload> {
+        let answer = Answer::Complete { note: input.note };
+        TasksMutation::answer(ctx, input.id, input.version, answer).await
     }
 }

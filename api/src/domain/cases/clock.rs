@@ -4,7 +4,7 @@
 
 use chrono::{DateTime, Utc};
 use entities::case::Urgency;
-use entities::case_time_limit::{self, TimeUnit};
+use entities::case_time_limit;
 use entities::{calendar_day, case_category};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 
@@ -38,7 +38,7 @@ pub async fn start<C: ConnectionTrait>(
     let found = case_category::Entity::find_by_id(category)
         .one(db)
         .await?
-        .ok_or_else(|| ApiError::bad_input("categoryCode", "no such category"))?;
+        .ok_or_else(|| ApiError::missing("categoryCode", "no such category"))?;
     if found.parent_code.is_none() {
         return Err(ApiError::bad_input(
             "categoryCode",
@@ -68,14 +68,6 @@ pub async fn start<C: ConnectionTrait>(
     ))
 }
 
-/// How a limit reads: "16 working hours", "5 working days".
-pub fn describe(amount: i32, unit: TimeUnit) -> String {
-    match unit {
-        TimeUnit::WorkingHours => format!("{amount} working hours"),
-        TimeUnit::WorkingDays => format!("{amount} working days"),
-    }
-}
-
 /// Records `day` as a holiday (`working: false`) or a swapped working day
 /// (`working: true`) for every clock started from now on; `None` removes
 /// the exception, so the day follows the week again. Needs `case manage`
@@ -94,7 +86,7 @@ pub async fn set_day(
     let txn = w.begin().await?;
     let existing = calendar_day::Entity::find_by_id(day).one(&txn).await?;
     let saved = match (working, existing) {
-        (None, None) => return Err(ApiError::NotFound("calendar day")),
+        (None, None) => return Err(ApiError::not_found("calendar day", "day")),
         (None, Some(row)) => {
             calendar_day::Entity::delete_by_id(row.day)
                 .exec(&txn)
@@ -152,9 +144,27 @@ pub async fn days(
 }
 
 /// A category and its time limits per urgency (none for a top class).
+#[derive(Clone)]
 pub struct CategoryLimits {
     pub category: entities::case_category::Model,
     pub limits: Vec<entities::case_time_limit::Model>,
+}
+
+/// The category of `code` with its limits, out of the table read once per
+/// access (a page of cases asks for many).
+pub async fn category(
+    access: &crate::domain::access::Access,
+    code: &str,
+) -> ApiResult<Option<CategoryLimits>> {
+    struct Table(Vec<CategoryLimits>);
+    let table = access
+        .remember(|| async { Ok(Table(categories(access).await?)) })
+        .await?;
+    Ok(table
+        .0
+        .iter()
+        .find(|entry| entry.category.code == code)
+        .cloned())
 }
 
 /// The categories, by code, each with its time limits, for anyone signed in.

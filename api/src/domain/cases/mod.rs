@@ -307,7 +307,7 @@ pub async fn user_named(access: &Access, field: &str, username: &str) -> ApiResu
         .one(access.db())
         .await?
         .map(|user| user.id)
-        .ok_or_else(|| crate::error::ApiError::bad_input(field, "no such user"))
+        .ok_or_else(|| crate::error::ApiError::missing(field, "no such user"))
 }
 
 #[cfg(test)]

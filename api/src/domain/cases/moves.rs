@@ -16,7 +16,7 @@ use super::{CaseScope, clock, duty_of};
 use crate::domain::access::Access;
 use crate::domain::departments::{department_of, duties_of};
 use crate::domain::writes::fields::{optional_phone, optional_text, text};
-use crate::domain::writes::{Writer, save};
+use crate::domain::writes::{PlaceFields, Writer, save};
 use crate::error::{ApiError, ApiResult};
 
 /// A problem found in a grid.
@@ -158,7 +158,7 @@ pub async fn report(access: &Access, report: Report) -> ApiResult<case::Model> {
     }
     let txn = w.begin().await?;
     let grid = w
-        .place(&txn, Some(&report.grid_code), None)
+        .place(&txn, Some(&report.grid_code), None, PlaceFields::INPUT)
         .await?
         .grid_code;
     w.require(&grid, Object::Case, Action::Report)?;
@@ -253,10 +253,10 @@ pub async fn take(
     let current = case::Entity::find_by_id(id)
         .one(&txn)
         .await?
-        .ok_or(ApiError::NotFound("case"))?;
+        .ok_or(ApiError::not_found("case", "id"))?;
     let duty = duty_of(&txn, &current).await?;
     if !scope.admits(&current, duty.as_deref()) {
-        return Err(ApiError::NotFound("case"));
+        return Err(ApiError::not_found("case", "id"));
     }
     if current.version != version {
         return Err(ApiError::Conflict(format!(
@@ -265,34 +265,22 @@ pub async fn take(
             current.version
         )));
     }
-    if !transition.from.contains(&current.state) {
-        return Err(ApiError::InvalidState(format!(
-            "a case in state {:?} cannot take `{name}`",
-            current.state
-        )));
-    }
-    w.require(&current.grid_code, Object::Case, transition.action)?;
-    let acting_for = department_of(&txn, w.caller).await?;
-    if transition.by_department
-        && let Some(department) = acting_for
-        && Some(department) != current.department_id
-    {
-        return Err(ApiError::Forbidden(
-            "not allowed: this case is in the hands of another department".to_owned(),
-        ));
-    }
-    check_pending(transition, &current)?;
+    let acting_for = acting_for(access).await?;
+    // The move itself is checked by Casbin at the case's grid; the list of
+    // moves on offer reads the same rule off the compiled scopes.
+    let may = |action| w.may(&current.grid_code, Object::Case, action);
+    admissible(&may, transition, &current, acting_for)?;
 
     let now = Utc::now();
     let note = match optional_text("note", input.note.as_deref(), 2000)? {
         None if transition.needs(Need::Note) => {
-            return Err(ApiError::bad_input("note", "required for this step"));
+            return Err(ApiError::required("note", "required for this step"));
         }
         note => note,
     };
     let evidence = evidence(&input.evidence)?;
     if transition.needs(Need::Evidence) && evidence.is_empty() {
-        return Err(ApiError::bad_input(
+        return Err(ApiError::required(
             "evidence",
             "at least one photo or document URL",
         ));
@@ -315,6 +303,62 @@ pub async fn take(
     record(w, &txn, &row, entry).await?;
     txn.commit().await?;
     Ok(row)
+}
+
+/// The department the caller acts for, looked up once per access.
+struct ActingFor(Option<i64>);
+
+async fn acting_for(access: &Access) -> ApiResult<Option<i64>> {
+    let caller = access.caller()?;
+    let known = access
+        .remember(|| async { Ok(ActingFor(department_of(access.db(), caller).await?)) })
+        .await?;
+    Ok(known.0)
+}
+
+/// Whether the caller may take `transition` on `current` as it stands,
+/// inputs aside: the one rule that both a move and the list of moves on
+/// offer follow. `may` answers whether the caller holds an action on cases
+/// in the case's grid.
+fn admissible(
+    may: &dyn Fn(Action) -> ApiResult<bool>,
+    transition: &Transition,
+    current: &case::Model,
+    acting_for: Option<i64>,
+) -> ApiResult<()> {
+    if !transition.from.contains(&current.state) {
+        return Err(ApiError::InvalidState(format!(
+            "a case in state {:?} cannot take `{}`",
+            current.state, transition.name
+        )));
+    }
+    if !may(transition.action)? {
+        return Err(ApiError::forbidden(Object::Case, transition.action));
+    }
+    if transition.by_department
+        && let Some(department) = acting_for
+        && Some(department) != current.department_id
+    {
+        return Err(ApiError::Forbidden(
+            "not allowed: this case is in the hands of another department".to_owned(),
+        ));
+    }
+    check_pending(transition, current)
+}
+
+/// The moves the caller may make on `current` now (each still needs its
+/// inputs), in the table's order: the rule `take` follows, read off the
+/// request's compiled scopes rather than a Casbin call per case.
+pub async fn available(
+    access: &Access,
+    current: &case::Model,
+) -> ApiResult<Vec<&'static Transition>> {
+    let acting_for = acting_for(access).await?;
+    let may = |action| Ok(access.may_in(&current.grid_code, Object::Case, action));
+    Ok(TRANSITIONS
+        .iter()
+        .filter(|transition| admissible(&may, transition, current, acting_for).is_ok())
+        .collect())
 }
 
 fn check_pending(transition: &Transition, current: &case::Model) -> ApiResult<()> {
@@ -356,7 +400,7 @@ async fn effect(
             let category = input
                 .category_code
                 .as_deref()
-                .ok_or_else(|| ApiError::bad_input("categoryCode", "required to file"))?;
+                .ok_or_else(|| ApiError::required("categoryCode", "required to file"))?;
             let urgency = input.urgency.unwrap_or(current.urgency);
             let (category, started) = clock::start(txn, category, urgency, now).await?;
             changes.category_code = Set(Some(category.code));
@@ -368,16 +412,16 @@ async fn effect(
         Effect::Dispatch => {
             let department = input
                 .department_id
-                .ok_or_else(|| ApiError::bad_input("departmentId", "required to dispatch"))?;
+                .ok_or_else(|| ApiError::required("departmentId", "required to dispatch"))?;
             let department = answerable(txn, current, department).await?;
             changes.department_id = Set(Some(department.id));
         }
         Effect::SendBack => changes.department_id = Set(None),
         Effect::Request(request) => {
             if request == CaseRequest::Extension {
-                let wanted = input
-                    .deadline_at
-                    .ok_or_else(|| ApiError::bad_input("deadlineAt", "required"))?;
+                let wanted = input.deadline_at.ok_or_else(|| {
+                    ApiError::required("deadlineAt", "required to ask for an extension")
+                })?;
                 if current
                     .deadline_at
                     .is_some_and(|deadline| wanted <= deadline)
@@ -432,7 +476,7 @@ async fn effect(
         Effect::Evaluate => {
             let score = input
                 .satisfaction
-                .ok_or_else(|| ApiError::bad_input("satisfaction", "required"))?;
+                .ok_or_else(|| ApiError::required("satisfaction", "required to evaluate"))?;
             if !(1..=5).contains(&score) {
                 return Err(ApiError::bad_input("satisfaction", "from 1 to 5"));
             }
@@ -440,10 +484,13 @@ async fn effect(
         }
         Effect::Escalate => changes.escalated = Set(true),
         Effect::Supervise => {
-            let card = input
-                .card
-                .filter(|card| *card != Supervision::None)
-                .ok_or_else(|| ApiError::bad_input("card", "a yellow or red card"))?;
+            let card = match input.card {
+                None => return Err(ApiError::required("card", "a yellow or red card")),
+                Some(Supervision::None) => {
+                    return Err(ApiError::bad_input("card", "a yellow or red card"));
+                }
+                Some(card) => card,
+            };
             changes.supervision = Set(card);
         }
         Effect::MarkUrgent => changes.urgent_mark = Set(true),
@@ -462,7 +509,7 @@ async fn answerable(
     let department = department::Entity::find_by_id(department_id)
         .one(txn)
         .await?
-        .ok_or_else(|| bad("no such department"))?;
+        .ok_or_else(|| ApiError::missing("departmentId", "no such department"))?;
     let duty = duty_of(txn, current).await?;
     if !duty.is_some_and(|duty| duties_of(&department).contains(&duty)) {
         return Err(bad("the department does not answer for this category"));

@@ -67,7 +67,7 @@ pub async fn answer(
     let current = task_assignment::Entity::find_by_id(id)
         .one(&txn)
         .await?
-        .ok_or(ApiError::NotFound("assignment"))?;
+        .ok_or(ApiError::not_found("assignment", "id"))?;
     if !viewer.owns(&current) {
         // Someone else's assignment: visible to its sender, but theirs to
         // answer only.
@@ -77,7 +77,7 @@ pub async fn answer(
                     "not allowed: only its assignee answers an assignment".to_owned(),
                 )
             } else {
-                ApiError::NotFound("assignment")
+                ApiError::not_found("assignment", "id")
             },
         );
     }
@@ -112,7 +112,7 @@ pub async fn answer(
         Answer::Progress { reached, note } => {
             let note = optional_text("note", note.as_deref(), 2000)?;
             if reached.is_none() && note.is_none() {
-                return Err(ApiError::bad_input(
+                return Err(ApiError::required(
                     "note",
                     "report a number reached or a note",
                 ));

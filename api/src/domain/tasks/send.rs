@@ -67,7 +67,13 @@ pub async fn send(
     }
     let target = match (new.kind, new.target_per_grid) {
         (TaskKind::Campaign, Some(target)) if target > 0 => Some(target),
-        (TaskKind::Campaign, _) => {
+        (TaskKind::Campaign, None) => {
+            return Err(ApiError::required(
+                "targetPerGrid",
+                "a campaign sets a positive number to reach",
+            ));
+        }
+        (TaskKind::Campaign, Some(_)) => {
             return Err(ApiError::bad_input(
                 "targetPerGrid",
                 "a campaign sets a positive number to reach",
@@ -90,7 +96,7 @@ pub async fn send(
     let txn = w.begin().await?;
     let planned = plan(w, &txn, &new.targets).await?;
     if planned.is_empty() {
-        return Err(ApiError::bad_input(
+        return Err(ApiError::required(
             "targets",
             "no grid, worker or department to send to",
         ));
@@ -201,7 +207,7 @@ async fn plan(
         // A name that is not an account and one outside the sender's reach
         // look the same: the answer must not tell which accounts exist.
         let unknown = || {
-            ApiError::bad_input(
+            ApiError::missing(
                 "targets.workers",
                 format!("no one called {username} you may send tasks to"),
             )
@@ -229,7 +235,7 @@ async fn plan(
             .one(txn)
             .await?
             .ok_or_else(|| {
-                ApiError::bad_input("targets.departments", format!("no such department {code}"))
+                ApiError::missing("targets.departments", format!("no such department {code}"))
             })?;
         w.require(&found.jurisdiction_code, Object::Task, Action::Send)?;
         planned.push(Planned {

@@ -15,7 +15,7 @@ use sea_orm::{
 use serde_json::json;
 
 use super::fields::{bounded, optional_phone, optional_text, text};
-use super::{Changes, Patch, Writer, duplicate, save};
+use super::{Changes, Patch, PlaceFields, Writer, duplicate, save};
 use crate::domain::access::Access;
 use crate::error::{ApiError, ApiResult};
 
@@ -76,7 +76,12 @@ pub async fn create_household(access: &Access, new: NewHousehold) -> ApiResult<h
     };
     let txn = w.begin().await?;
     let place = w
-        .place(&txn, new.grid_code.as_deref(), new.dwelling_id)
+        .place(
+            &txn,
+            new.grid_code.as_deref(),
+            new.dwelling_id,
+            PlaceFields::INPUT,
+        )
         .await?;
     w.require(&place.grid_code, Object::Household, Action::Write)?;
     let number = match number {
@@ -86,7 +91,7 @@ pub async fn create_household(access: &Access, new: NewHousehold) -> ApiResult<h
                 .one(&txn)
                 .await?;
             if taken.is_some() {
-                return Err(ApiError::bad_input("number", HOUSEHOLD_TAKEN));
+                return Err(ApiError::taken("number", HOUSEHOLD_TAKEN));
             }
             number
         }
@@ -176,7 +181,17 @@ pub async fn update_household(
             }
             Patch::Set(dwelling_id) => {
                 let place = w
-                    .place(txn, Some(&current.grid_code), Some(dwelling_id))
+                    .place(
+                        txn,
+                        Some(&current.grid_code),
+                        Some(dwelling_id),
+                        // The household's grid is fixed: a dwelling elsewhere
+                        // is the dwelling's fault.
+                        PlaceFields {
+                            grid: "dwellingId",
+                            dwelling: "dwellingId",
+                        },
+                    )
                     .await?;
                 changes.values.dwelling_id = Set(place.dwelling_id);
                 changes.fields.push("dwelling");
@@ -250,7 +265,7 @@ pub async fn create_building(
     fields: BuildingFields,
 ) -> ApiResult<building::Model> {
     let w = &access.writer()?;
-    let required = |field: &str| ApiError::bad_input(field, "required");
+    let required = |field: &str| ApiError::required(field, "required");
     let name = text(
         "name",
         fields.name.as_deref().ok_or_else(|| required("name"))?,
@@ -272,7 +287,9 @@ pub async fn create_building(
     )?;
     let units = bounded("units", fields.units.unwrap_or(1), 1, MAX_UNITS)?;
     let txn = w.begin().await?;
-    let place = w.place(&txn, Some(grid_code), None).await?;
+    let place = w
+        .place(&txn, Some(grid_code), None, PlaceFields::INPUT)
+        .await?;
     w.require(&place.grid_code, Object::Building, Action::Write)?;
     let code = next_code::<building::Entity>(
         &txn,
@@ -400,7 +417,7 @@ pub async fn create_dwelling(
         .reference::<building::Entity>(&txn, "buildingId", building_id)
         .await?;
     w.require(&building.grid_code, Object::Dwelling, Action::Write)?;
-    let required = |field: &str| ApiError::bad_input(field, "required");
+    let required = |field: &str| ApiError::required(field, "required");
     let unit = bounded("unit", fields.unit.unwrap_or(1), 1, building.units)?;
     let floor = floor_in(&building, fields.floor.ok_or_else(|| required("floor"))?)?;
     let room = text(
@@ -453,7 +470,9 @@ pub async fn update_dwelling(
         let building = building::Entity::find_by_id(current.building_id)
             .one(txn)
             .await?
-            .ok_or(ApiError::NotFound("building"))?;
+            .ok_or_else(|| {
+                ApiError::Internal(anyhow::anyhow!("dwelling {id} without its building"))
+            })?;
         let mut changes = Changes::<dwelling::ActiveModel>::default();
         let unit = match fields.unit {
             Some(unit) => {
@@ -537,7 +556,7 @@ async fn refuse_same_room(
         query = query.filter(dwelling::Column::Id.ne(except));
     }
     if query.one(txn).await?.is_some() {
-        return Err(ApiError::bad_input(
+        return Err(ApiError::taken(
             "room",
             "this unit already has a dwelling with that room number",
         ));
@@ -570,7 +589,7 @@ fn lessor(
         return Ok((None, None));
     }
     if name.is_none() {
-        return Err(ApiError::bad_input(
+        return Err(ApiError::required(
             "lessorName",
             "a rented dwelling names its lessor",
         ));
@@ -597,7 +616,7 @@ pub async fn create_organisation(
     fields: OrganisationFields,
 ) -> ApiResult<organisation::Model> {
     let w = &access.writer()?;
-    let required = |field: &str| ApiError::bad_input(field, "required");
+    let required = |field: &str| ApiError::required(field, "required");
     let name = text(
         "name",
         fields.name.as_deref().ok_or_else(|| required("name"))?,
@@ -641,7 +660,12 @@ pub async fn create_organisation(
             }
             (building.grid_code, Some(building.id))
         }
-        _ => (w.place(&txn, grid_code, None).await?.grid_code, None),
+        _ => (
+            w.place(&txn, grid_code, None, PlaceFields::INPUT)
+                .await?
+                .grid_code,
+            None,
+        ),
     };
     w.require(&grid, Object::Organisation, Action::Write)?;
     let now = Utc::now();

@@ -109,9 +109,9 @@ impl Writer<'_> {
             .filter(E::ID.eq(id))
             .one(txn)
             .await?
-            .ok_or(ApiError::NotFound(E::KIND))?;
+            .ok_or(ApiError::not_found(E::KIND, "id"))?;
         if !self.may(E::grid(&row), E::OBJECT, Action::Read)? {
-            return Err(ApiError::NotFound(E::KIND));
+            return Err(ApiError::not_found(E::KIND, "id"));
         }
         self.require(E::grid(&row), E::OBJECT, Action::Write)?;
         if E::version(&row) != version {
@@ -128,7 +128,7 @@ impl Writer<'_> {
         field: &str,
         id: i64,
     ) -> ApiResult<E::Model> {
-        let missing = || ApiError::bad_input(field, format!("no such {}", E::KIND));
+        let missing = || ApiError::missing(field, format!("no such {}", E::KIND));
         let row = E::find()
             .filter(E::ID.eq(id))
             .one(txn)
@@ -196,7 +196,7 @@ impl Writer<'_> {
         let current = self.load::<E>(&txn, id, version).await?;
         let changes = edit(&txn, &current).await?;
         if changes.fields.is_empty() {
-            return Err(ApiError::bad_input("input", "nothing to change"));
+            return Err(ApiError::nothing_to_change());
         }
         let row = save::<E>(&txn, id, version, changes.values).await?;
         let mut detail = changes.detail;
@@ -255,7 +255,7 @@ where
         .filter(E::ID.eq(id))
         .one(txn)
         .await?
-        .ok_or(ApiError::NotFound(E::KIND))
+        .ok_or(ApiError::not_found(E::KIND, "id"))
 }
 
 /// Turns a unique-index violation into the field error the caller can act
@@ -265,7 +265,7 @@ pub fn duplicate(field: &'static str, message: &'static str) -> impl FnOnce(ApiE
     move |err| match err {
         ApiError::Internal(inner) => match inner.downcast::<DbErr>() {
             Ok(db) if matches!(db.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) => {
-                ApiError::bad_input(field, message)
+                ApiError::taken(field, message)
             }
             Ok(db) => ApiError::Internal(db.into()),
             Err(other) => ApiError::Internal(other),
@@ -308,6 +308,22 @@ pub struct Place {
     pub dwelling_id: Option<i64>,
 }
 
+/// The input fields that name a place, so that a fault names the field the
+/// caller filled in.
+#[derive(Debug, Clone, Copy)]
+pub struct PlaceFields {
+    pub grid: &'static str,
+    pub dwelling: &'static str,
+}
+
+impl PlaceFields {
+    /// `gridCode` and `dwellingId`, as most inputs name them.
+    pub const INPUT: PlaceFields = PlaceFields {
+        grid: "gridCode",
+        dwelling: "dwellingId",
+    };
+}
+
 impl Writer<'_> {
     /// The grid (and dwelling) an input names: a dwelling decides the grid,
     /// and a grid named beside it must be the same one.
@@ -316,16 +332,17 @@ impl Writer<'_> {
         txn: &DatabaseTransaction,
         grid_code: Option<&str>,
         dwelling_id: Option<i64>,
+        fields: PlaceFields,
     ) -> ApiResult<Place> {
         if let Some(dwelling_id) = dwelling_id {
             let dwelling = self
-                .reference::<dwelling::Entity>(txn, "dwellingId", dwelling_id)
+                .reference::<dwelling::Entity>(txn, fields.dwelling, dwelling_id)
                 .await?;
             if let Some(grid_code) = grid_code
                 && grid_code != dwelling.grid_code
             {
                 return Err(ApiError::bad_input(
-                    "gridCode",
+                    fields.grid,
                     format!("the dwelling is in grid {}", dwelling.grid_code),
                 ));
             }
@@ -335,8 +352,8 @@ impl Writer<'_> {
             });
         }
         let raw = grid_code
-            .ok_or_else(|| ApiError::bad_input("gridCode", "give the grid, or a dwelling in it"))?;
-        let code = crate::domain::areas::parse_code("gridCode", raw)?;
+            .ok_or_else(|| ApiError::required(fields.grid, "give the grid, or a dwelling in it"))?;
+        let code = crate::domain::areas::parse_code(fields.grid, raw)?;
         // A grid the caller may not see answers as one that does not
         // exist, or the answer would tell which grids exist.
         let grid = crate::domain::areas::find_grid(txn, &code)
@@ -345,7 +362,7 @@ impl Writer<'_> {
                 self.may(&grid.code, Object::Area, Action::Read)
                     .unwrap_or(false)
             })
-            .ok_or_else(|| ApiError::bad_input("gridCode", "no grid you can see has this code"))?;
+            .ok_or_else(|| ApiError::missing(fields.grid, "no grid you can see has this code"))?;
         Ok(Place {
             grid_code: grid.code,
             dwelling_id: None,

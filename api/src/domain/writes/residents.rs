@@ -12,7 +12,7 @@ use sea_orm::{ActiveModelTrait, ColumnTrait, DatabaseTransaction, EntityTrait, Q
 use serde_json::json;
 
 use super::fields::{optional_phone, optional_text, text};
-use super::{Patch, Writer, duplicate, save};
+use super::{Patch, PlaceFields, Writer, duplicate, save};
 use crate::domain::access::Access;
 use crate::domain::id_number::{IdNumber, IdSex};
 use crate::error::{ApiError, ApiResult};
@@ -122,7 +122,7 @@ async fn refuse_duplicate(
         query = query.filter(resident::Column::Id.ne(except));
     }
     if query.one(txn).await?.is_some() {
-        return Err(ApiError::bad_input("idNumber", DUPLICATE));
+        return Err(ApiError::taken("idNumber", DUPLICATE));
     }
     Ok(())
 }
@@ -155,7 +155,7 @@ pub async fn register(
                 .await?,
         ),
         None if entry == Entry::Birth => {
-            return Err(ApiError::bad_input(
+            return Err(ApiError::required(
                 "householdId",
                 "a birth is recorded into a household",
             ));
@@ -169,12 +169,21 @@ pub async fn register(
                 &txn,
                 Some(&household.grid_code),
                 household.dwelling_id.or(arrival.dwelling_id),
+                PlaceFields {
+                    grid: "householdId",
+                    dwelling: "householdId",
+                },
             )
             .await?
         }
         _ => {
-            w.place(&txn, arrival.grid_code.as_deref(), arrival.dwelling_id)
-                .await?
+            w.place(
+                &txn,
+                arrival.grid_code.as_deref(),
+                arrival.dwelling_id,
+                PlaceFields::INPUT,
+            )
+            .await?
         }
     };
     w.require(&place.grid_code, Object::Resident, Action::Write)?;
@@ -203,7 +212,7 @@ pub async fn register(
         Entry::Birth => PopulationType::Registered,
         Entry::Registration => arrival
             .population_type
-            .ok_or_else(|| ApiError::bad_input("populationType", "required"))?,
+            .ok_or_else(|| ApiError::required("populationType", "required"))?,
     };
     let row = resident::ActiveModel {
         id: NotSet,
@@ -271,7 +280,7 @@ fn join_household(
         (Some(relation), _) => relation,
         (None, Entry::Birth) => HeadRelation::Child,
         (None, Entry::Registration) => {
-            return Err(ApiError::bad_input(
+            return Err(ApiError::required(
                 "relationToHead",
                 "required with a household",
             ));
@@ -362,7 +371,7 @@ pub async fn correct(
     }
     rehouse(w, &txn, &current, &correction, &mut changes, &mut changed).await?;
     if changed.is_empty() {
-        return Err(ApiError::bad_input("input", "nothing to change"));
+        return Err(ApiError::nothing_to_change());
     }
 
     let row = save::<resident::Entity>(&txn, id, version, changes)
@@ -510,7 +519,7 @@ pub async fn relocate(
 ) -> ApiResult<resident::Model> {
     let w = &access.writer()?;
     if grid_code.is_none() && dwelling_id.is_none() {
-        return Err(ApiError::bad_input(
+        return Err(ApiError::required(
             "toDwellingId",
             "give the dwelling or the grid to move to",
         ));
@@ -518,7 +527,17 @@ pub async fn relocate(
     let txn = w.begin().await?;
     let current = w.load::<resident::Entity>(&txn, id, version).await?;
     require_active(&current)?;
-    let place = w.place(&txn, grid_code, dwelling_id).await?;
+    let place = w
+        .place(
+            &txn,
+            grid_code,
+            dwelling_id,
+            PlaceFields {
+                grid: "toGridCode",
+                dwelling: "toDwellingId",
+            },
+        )
+        .await?;
     w.require(&place.grid_code, Object::Resident, Action::Write)?;
     if place.grid_code == current.grid_code && place.dwelling_id == current.dwelling_id {
         return Err(ApiError::bad_input(

@@ -6,9 +6,11 @@ use async_graphql::{Context, Enum, ID, Object, Result};
 use entities::{building, dwelling, household};
 
 use super::people::Resident;
+use crate::domain::viewer::{self, RecordRow};
 use crate::graphql::ContextExt;
 use crate::graphql::loaders::load_one;
 use crate::graphql::relay::{NodeKind, global_id};
+use crate::graphql::scalars::Date;
 
 pub async fn household(ctx: &Context<'_>, id: Option<i64>) -> Result<Option<Household>> {
     Ok(load_one(ctx.loaders()?.households(), id)
@@ -35,6 +37,7 @@ pub async fn organisation(ctx: &Context<'_>, id: Option<i64>) -> Result<Option<O
         .map(Organisation))
 }
 
+/// The kind of household.
 #[derive(Enum, Copy, Clone, Eq, PartialEq)]
 #[graphql(remote = "entities::household::HouseholdKind")]
 pub enum HouseholdKind {
@@ -44,19 +47,25 @@ pub enum HouseholdKind {
     Collective,
 }
 
+/// What a building is used for.
 #[derive(Enum, Copy, Clone, Eq, PartialEq)]
 #[graphql(remote = "entities::building::BuildingUse")]
 pub enum BuildingUse {
+    /// Lived in.
     Residential,
+    /// Shops and offices.
     Commercial,
+    /// Both.
     Mixed,
 }
 
 /// A household (户): a registration unit with a head and members.
 pub struct Household(pub household::Model);
 
+/// A household (户): a registration unit with a head and members.
 #[Object]
 impl Household {
+    /// The household's global ID.
     pub async fn id(&self) -> ID {
         global_id(NodeKind::Household, &self.0.id.to_string())
     }
@@ -66,14 +75,17 @@ impl Household {
         &self.0.number
     }
 
+    /// The grid it is registered in.
     async fn grid_code(&self) -> &str {
         &self.0.grid_code
     }
 
+    /// The kind of household.
     async fn kind(&self) -> HouseholdKind {
         self.0.kind.into()
     }
 
+    /// Its registered address.
     async fn address(&self) -> &str {
         &self.0.address
     }
@@ -106,8 +118,19 @@ impl Household {
         dwelling(ctx, self.0.dwelling_id).await
     }
 
+    /// Send it back with a change, to detect a concurrent one.
     async fn version(&self) -> i32 {
         self.0.version
+    }
+
+    /// Whether you may change it: the button a screen shows for
+    /// `updateHousehold`.
+    async fn viewer_can_update(&self, ctx: &Context<'_>) -> Result<bool> {
+        Ok(viewer::may_change(
+            ctx.access()?,
+            RecordRow::Household,
+            &self.0.grid_code,
+        ))
     }
 }
 
@@ -128,32 +151,40 @@ pub enum Occupancy {
 /// A dwelling (房屋) inside a building.
 pub struct Dwelling(pub dwelling::Model);
 
+/// A dwelling (房屋) inside a building.
 #[Object]
 impl Dwelling {
+    /// The dwelling's global ID.
     pub async fn id(&self) -> ID {
         global_id(NodeKind::Dwelling, &self.0.id.to_string())
     }
 
+    /// The grid it is in (its building's).
     async fn grid_code(&self) -> &str {
         &self.0.grid_code
     }
 
+    /// The unit (entrance) of its building.
     async fn unit(&self) -> i32 {
         self.0.unit
     }
 
+    /// Its floor; basements below zero.
     async fn floor(&self) -> i32 {
         self.0.floor
     }
 
+    /// Its room number, unique within the unit.
     async fn room(&self) -> &str {
         &self.0.room
     }
 
+    /// Floor area in square metres.
     async fn area_sqm(&self) -> Option<i32> {
         self.0.area_sqm
     }
 
+    /// Its colour on the dwelling table.
     async fn occupancy(&self) -> Occupancy {
         self.0.occupancy.into()
     }
@@ -169,6 +200,7 @@ impl Dwelling {
         Ok(ctx.access()?.lessor_phone(&self.0))
     }
 
+    /// The building it is in.
     async fn building(&self, ctx: &Context<'_>) -> Result<Option<Building>> {
         building(ctx, Some(self.0.building_id)).await
     }
@@ -187,44 +219,64 @@ impl Dwelling {
             .collect())
     }
 
+    /// Send it back with a change, to detect a concurrent one.
     async fn version(&self) -> i32 {
         self.0.version
+    }
+
+    /// Whether you may change it: the button a screen shows for
+    /// `updateDwelling`.
+    async fn viewer_can_update(&self, ctx: &Context<'_>) -> Result<bool> {
+        Ok(viewer::may_change(
+            ctx.access()?,
+            RecordRow::Dwelling,
+            &self.0.grid_code,
+        ))
     }
 }
 
 /// A building (楼栋): its code is its grid's code and a 5-digit number.
 pub struct Building(pub building::Model);
 
+/// A building (楼栋): its code is its grid's code and a 5-digit number.
 #[Object]
 impl Building {
+    /// The building's global ID.
     pub async fn id(&self) -> ID {
         global_id(NodeKind::Building, &self.0.id.to_string())
     }
 
+    /// The grid's code and a 5-digit number.
     async fn code(&self) -> &str {
         &self.0.code
     }
 
+    /// The grid it is in.
     async fn grid_code(&self) -> &str {
         &self.0.grid_code
     }
 
+    /// Its name.
     async fn name(&self) -> &str {
         &self.0.name
     }
 
+    /// Its street address.
     async fn address(&self) -> &str {
         &self.0.address
     }
 
+    /// What it is used for.
     async fn use_kind(&self) -> BuildingUse {
         self.0.use_kind.into()
     }
 
+    /// Floors above ground.
     async fn floors(&self) -> i32 {
         self.0.floors
     }
 
+    /// Units (entrances).
     async fn units(&self) -> i32 {
         self.0.units
     }
@@ -243,8 +295,19 @@ impl Building {
             .collect())
     }
 
+    /// Send it back with a change, to detect a concurrent one.
     async fn version(&self) -> i32 {
         self.0.version
+    }
+
+    /// Whether you may change it: the button a screen shows for
+    /// `updateBuilding`.
+    async fn viewer_can_update(&self, ctx: &Context<'_>) -> Result<bool> {
+        Ok(viewer::may_change(
+            ctx.access()?,
+            RecordRow::Building,
+            &self.0.grid_code,
+        ))
     }
 }
 
@@ -252,46 +315,60 @@ impl Building {
 #[derive(Enum, Copy, Clone, Eq, PartialEq)]
 #[graphql(remote = "crate::domain::homes::LicenceState")]
 pub enum LicenceState {
+    /// A licence in force.
     Valid,
+    /// A licence past its expiry.
     Expired,
     /// Trading without a licence.
     None,
 }
 
+/// The kind of organisation.
 #[derive(Enum, Copy, Clone, Eq, PartialEq)]
 #[graphql(remote = "entities::organisation::OrganisationKind")]
 pub enum OrganisationKind {
+    /// Food: restaurants, food shops.
     Food,
+    /// Other shops.
     Retail,
+    /// Companies and offices.
     Company,
+    /// Services: repair, hairdressing, …
     Service,
 }
 
 /// An organisation (实有单位): a shop, restaurant or company in a grid.
 pub struct Organisation(pub entities::organisation::Model);
 
+/// An organisation (实有单位): a shop, restaurant or company in a grid.
 #[Object]
 impl Organisation {
+    /// The organisation's global ID.
     pub async fn id(&self) -> ID {
         global_id(NodeKind::Organisation, &self.0.id.to_string())
     }
 
+    /// Its registered name.
     async fn name(&self) -> &str {
         &self.0.name
     }
 
+    /// What kind it is.
     async fn kind(&self) -> OrganisationKind {
         self.0.kind.into()
     }
 
+    /// The grid it is in.
     async fn grid_code(&self) -> &str {
         &self.0.grid_code
     }
 
+    /// Its address.
     async fn address(&self) -> &str {
         &self.0.address
     }
 
+    /// Its legal representative (法定代表人).
     async fn legal_representative(&self) -> &str {
         &self.0.legal_representative
     }
@@ -301,23 +378,38 @@ impl Organisation {
         self.0.phone.as_deref()
     }
 
+    /// Its unified social credit code, if licensed.
     async fn licence_number(&self) -> Option<&str> {
         self.0.licence_number.as_deref()
     }
 
-    async fn licence_expires_on(&self) -> Option<chrono::NaiveDate> {
-        self.0.licence_expires_on
+    /// When its licence expires, if it does.
+    async fn licence_expires_on(&self) -> Option<Date> {
+        self.0.licence_expires_on.map(Into::into)
     }
 
+    /// Whether its licence is in force.
     async fn licence_state(&self) -> LicenceState {
         crate::domain::homes::LicenceState::of(&self.0).into()
     }
 
+    /// The building it is in, if recorded.
     async fn building(&self, ctx: &Context<'_>) -> Result<Option<Building>> {
         building(ctx, self.0.building_id).await
     }
 
+    /// Send it back with a change, to detect a concurrent one.
     async fn version(&self) -> i32 {
         self.0.version
+    }
+
+    /// Whether you may change it: the button a screen shows for
+    /// `updateOrganisation`.
+    async fn viewer_can_update(&self, ctx: &Context<'_>) -> Result<bool> {
+        Ok(viewer::may_change(
+            ctx.access()?,
+            RecordRow::Organisation,
+            &self.0.grid_code,
+        ))
     }
 }

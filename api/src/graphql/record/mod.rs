@@ -1,12 +1,15 @@
-//! The objects of the population record: people and the places they live
-//! in, which point at each other (a resident's household, a household's
-//! members). The lists that reach them live in `residents` and `homes`.
+//! The objects of the record: the map's areas and grids, people and the
+//! places they live in, which point at each other (a resident's grid and
+//! household, a grid's buildings). The lists that reach them live in
+//! `areas`, `residents` and `homes`.
 
 mod homes;
 mod people;
+mod places;
 
 pub use homes::{
     Building, BuildingUse, Dwelling, Household, HouseholdKind, LicenceState, Occupancy,
     Organisation, OrganisationKind, building, dwelling, household, organisation,
 };
 pub use people::{CareFlag, HeadRelation, PopulationType, Resident, ResidentStatus, Sex};
+pub use places::{Area, AreaLevel, Grid, load_area};

@@ -3,22 +3,28 @@
 //! access decides.
 
 use async_graphql::{Context, Enum, ID, Object, Result};
-use chrono::{DateTime, NaiveDate, Utc};
 use entities::resident;
 
 use super::homes::{Dwelling, Household, dwelling, household};
+use super::places::Grid;
 use crate::domain::privacy::Visibility;
 use crate::domain::residents;
+use crate::domain::viewer::{self, RecordRow};
 use crate::graphql::ContextExt;
 use crate::graphql::relay::{NodeKind, global_id};
+use crate::graphql::scalars::{Date, DateTime};
 
+/// A resident's sex, as their ID number says.
 #[derive(Enum, Copy, Clone, Eq, PartialEq)]
 #[graphql(remote = "entities::resident::Sex")]
 pub enum Sex {
+    /// Male.
     Male,
+    /// Female.
     Female,
 }
 
+/// How a resident lives in the grid.
 #[derive(Enum, Copy, Clone, Eq, PartialEq)]
 #[graphql(remote = "entities::resident::PopulationType")]
 pub enum PopulationType {
@@ -30,26 +36,39 @@ pub enum PopulationType {
     Foreign,
 }
 
+/// Whether a resident still lives in the city's record.
 #[derive(Enum, Copy, Clone, Eq, PartialEq)]
 #[graphql(remote = "entities::resident::ResidentStatus")]
 pub enum ResidentStatus {
+    /// Living here.
     Active,
+    /// Moved away; the record stays.
     MovedOut,
+    /// Died; the record stays.
     Deceased,
 }
 
+/// A resident's relation to the head of their household.
 #[derive(Enum, Copy, Clone, Eq, PartialEq)]
 #[graphql(remote = "entities::resident::HeadRelation")]
 pub enum HeadRelation {
+    /// The head of the household (户主).
     Head,
+    /// The head's spouse.
     Spouse,
+    /// The head's child.
     Child,
+    /// The head's parent.
     Parent,
+    /// The head's grandchild.
     Grandchild,
+    /// The head's brother or sister.
     Sibling,
+    /// Anyone else.
     Other,
 }
 
+/// Where a record stands in information comparison with the police.
 #[derive(Enum, Copy, Clone, Eq, PartialEq)]
 #[graphql(remote = "entities::resident::Verification")]
 pub enum Verification {
@@ -61,24 +80,37 @@ pub enum Verification {
     Returned,
 }
 
+/// A reason a resident is looked after by the community; seen only with the
+/// right to see care flags.
 #[derive(Enum, Copy, Clone, Eq, PartialEq)]
 #[graphql(remote = "entities::resident::CareFlag")]
 pub enum CareFlag {
+    /// An elderly person living alone (独居老人).
     ElderlyLivingAlone,
+    /// A person with a disability.
     Disability,
+    /// On the minimum living allowance (低保).
     LowIncome,
+    /// Released from prison (刑满释放).
     ReleasedFromPrison,
+    /// Under community correction (社区矫正).
     CommunityCorrection,
+    /// With a severe mental illness.
     SevereMentalIllness,
+    /// A left-behind child (留守儿童).
     LeftBehindChild,
+    /// A veteran (退役军人).
     Veteran,
 }
 
 /// How much of a protected field the caller sees on this row.
 #[derive(Enum, Copy, Clone, Eq, PartialEq)]
 pub enum Shown {
+    /// In full.
     Full,
+    /// Masked.
     Masked,
+    /// Not shown.
     Hidden,
 }
 
@@ -104,29 +136,35 @@ impl Resident {
     }
 }
 
+/// A resident (实有人口).
 #[Object]
 impl Resident {
+    /// The resident's global ID.
     pub async fn id(&self) -> ID {
         global_id(NodeKind::Resident, &self.0.id.to_string())
     }
 
+    /// Their name.
     async fn name(&self) -> &str {
         &self.0.name
     }
 
+    /// Their sex.
     async fn sex(&self) -> Sex {
         self.0.sex.into()
     }
 
-    async fn birth_date(&self) -> NaiveDate {
-        self.0.birth_date
+    /// Their date of birth.
+    async fn birth_date(&self) -> Date {
+        self.0.birth_date.into()
     }
 
     /// Age in whole years today.
     async fn age(&self) -> i32 {
-        residents::age(self.0.birth_date, Utc::now().date_naive())
+        residents::age(self.0.birth_date, chrono::Utc::now().date_naive())
     }
 
+    /// Their ethnicity (民族).
     async fn ethnicity(&self) -> &str {
         &self.0.ethnicity
     }
@@ -152,6 +190,7 @@ impl Resident {
         Ok(ctx.access()?.phone(&self.0))
     }
 
+    /// How they live in the grid.
     async fn population_type(&self) -> PopulationType {
         self.0.population_type.into()
     }
@@ -159,6 +198,11 @@ impl Resident {
     /// The grid the resident lives in.
     async fn grid_code(&self) -> &str {
         &self.0.grid_code
+    }
+
+    /// The grid they live in; null when it is not on your map.
+    async fn grid(&self, ctx: &Context<'_>) -> Result<Option<Grid>> {
+        Grid::load(ctx, &self.0.grid_code).await
     }
 
     /// The household the resident is registered in, if you may see it.
@@ -172,17 +216,19 @@ impl Resident {
         dwelling(ctx, self.0.dwelling_id).await
     }
 
+    /// Their relation to their household's head.
     async fn relation_to_head(&self) -> Option<HeadRelation> {
         self.0.relation_to_head.map(Into::into)
     }
 
+    /// Whether they still live here.
     async fn status(&self) -> ResidentStatus {
         self.0.status.into()
     }
 
     /// When the resident moved out or died.
-    async fn status_date(&self) -> Option<NaiveDate> {
-        self.0.status_date
+    async fn status_date(&self) -> Option<Date> {
+        self.0.status_date.map(Into::into)
     }
 
     /// Care and attention flags; null where you may not see them.
@@ -203,7 +249,38 @@ impl Resident {
         self.0.version
     }
 
-    async fn updated_at(&self) -> DateTime<Utc> {
-        self.0.updated_at
+    /// Whether you may correct the record: the button a screen shows for
+    /// `updateResident`.
+    async fn viewer_can_update(&self, ctx: &Context<'_>) -> Result<bool> {
+        Ok(viewer::may_change(
+            ctx.access()?,
+            RecordRow::Resident,
+            &self.0.grid_code,
+        ))
+    }
+
+    /// Whether `idNumber` shows to you in full here (each full read is
+    /// audited).
+    async fn viewer_can_see_full_id_number(&self, ctx: &Context<'_>) -> Result<bool> {
+        Ok(viewer::sees_full_id_number(
+            ctx.access()?,
+            &self.0.grid_code,
+        ))
+    }
+
+    /// Whether `phone` shows to you in full here (each full read is
+    /// audited).
+    async fn viewer_can_see_full_phone(&self, ctx: &Context<'_>) -> Result<bool> {
+        Ok(viewer::sees_full_phone(ctx.access()?, &self.0.grid_code))
+    }
+
+    /// Whether `careFlags` show to you here.
+    async fn viewer_can_see_care_flags(&self, ctx: &Context<'_>) -> Result<bool> {
+        Ok(viewer::sees_care_flags(ctx.access()?, &self.0.grid_code))
+    }
+
+    /// When the record last changed.
+    async fn updated_at(&self) -> DateTime {
+        self.0.updated_at.into()
     }
 }
