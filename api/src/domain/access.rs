@@ -47,6 +47,9 @@ pub struct Access {
 struct Compiled {
     version: i64,
     scopes: HashMap<(Object, Action), Scope>,
+    /// Casbin's answers for city-wide objects (policies, tokens, the
+    /// calendar), asked once per access however many rows need them.
+    city: HashMap<(Object, Action), bool>,
     residents: Option<Arc<ResidentScopes>>,
     /// What domain modules worked out once (a caller's department, its view
     /// of tasks), by type.
@@ -176,7 +179,13 @@ impl Access {
     /// (policies, tokens, the calendar).
     pub fn require_city(&self, object: Object, action: Action) -> ApiResult<()> {
         self.caller()?;
-        if self.may(&Domain::City, object, action) {
+        let known = self.compiled().city.get(&(object, action)).copied();
+        let allowed = known.unwrap_or_else(|| {
+            let allowed = self.may(&Domain::City, object, action);
+            self.compiled().city.insert((object, action), allowed);
+            allowed
+        });
+        if allowed {
             Ok(())
         } else {
             Err(ApiError::forbidden(object, action))
