@@ -28,8 +28,13 @@ pub enum ApiError {
         message: String,
         fault: Fault,
     },
-    /// The object changed since it was read at the given `version`.
-    Conflict(String),
+    /// The object changed since it was read at the given `version`;
+    /// `field` is the input that named it (`version` for the object the
+    /// mutation changes, `householdId` for a household it changes too).
+    Conflict {
+        message: String,
+        field: &'static str,
+    },
     /// The object is not in a state that allows this write.
     InvalidState(String),
     /// Too much from this caller (or of this kind) at once: try again after
@@ -146,7 +151,7 @@ impl ApiError {
                 (*fault, path(field))
             }
             ApiError::NotFound { field, .. } => (Fault::NotFound, path(field)),
-            ApiError::Conflict(_) => (Fault::Conflict, path("version")),
+            ApiError::Conflict { field, .. } => (Fault::Conflict, path(field)),
             ApiError::InvalidState(_) => (Fault::InvalidState, None),
             _ => return Err(self),
         };
@@ -155,6 +160,24 @@ impl ApiError {
             field,
             message,
         })
+    }
+
+    /// The object changed since the caller read it at the `version` sent.
+    pub fn conflict(message: impl Into<String>) -> ApiError {
+        ApiError::Conflict {
+            message: message.into(),
+            field: "version",
+        }
+    }
+
+    /// A conflict on another object than the one the mutation names (a
+    /// household changed with its member) blamed on the input that led to
+    /// it; any other error unchanged.
+    pub fn conflict_on(self, field: &'static str) -> ApiError {
+        match self {
+            ApiError::Conflict { message, .. } => ApiError::Conflict { message, field },
+            other => other,
+        }
     }
 
     /// The caller sent no credentials but needs some.
@@ -182,7 +205,7 @@ impl ApiError {
             ApiError::NotFound { what, .. } => format!("{what} not found"),
             ApiError::BadUserInput { field, message, .. } => format!("{field}: {message}"),
             ApiError::Forbidden(message)
-            | ApiError::Conflict(message)
+            | ApiError::Conflict { message, .. }
             | ApiError::InvalidState(message)
             | ApiError::QueryTooComplex(message) => message.clone(),
             ApiError::RateLimited { retry_after_secs } => {
@@ -203,7 +226,7 @@ impl ApiError {
             ApiError::Forbidden(_) => "FORBIDDEN",
             ApiError::NotFound { .. } => "NOT_FOUND",
             ApiError::BadUserInput { .. } => "BAD_USER_INPUT",
-            ApiError::Conflict(_) => "CONFLICT",
+            ApiError::Conflict { .. } => "CONFLICT",
             ApiError::InvalidState(_) => "INVALID_STATE",
             ApiError::RateLimited { .. } => "RATE_LIMITED",
             ApiError::QueryTooComplex(_) => "QUERY_TOO_COMPLEX",

@@ -4,7 +4,8 @@ use clap::{Parser, Subcommand};
 use gridgov::audit::Actor;
 use gridgov::auth::policy_store;
 use gridgov::config::{DatabaseConfig, SeedConfig, ServeConfig};
-use gridgov::domain::page::PageRequest;
+use gridgov::domain::page::{PageRequest, Paging};
+use gridgov::domain::scoped::Order;
 use gridgov::domain::tokens::{self as api_tokens, IssueRequest, TokenFor};
 use gridgov::{db, graphql, seed, server};
 use tracing_subscriber::EnvFilter;
@@ -174,7 +175,7 @@ async fn token(command: TokenCommand) -> anyhow::Result<()> {
             let db = db::connect(&database).await?;
             db::migrate(&db).await?;
             let subject = match (department, user) {
-                (Some(code), _) => TokenFor::Department(code),
+                (Some(code), _) => TokenFor::DepartmentCode(code),
                 (None, Some(username)) => TokenFor::Application { username },
                 (None, None) => anyhow::bail!("name a --department or a --user"),
             };
@@ -202,18 +203,20 @@ async fn token(command: TokenCommand) -> anyhow::Result<()> {
                 "id", "prefix", "expires", "last used", "revoked"
             );
             loop {
-                let request = PageRequest::new(Some(100), after.take(), api_tokens::TOKEN_CURSOR)
-                    .map_err(failed)?;
-                let listing = api_tokens::list_as_operator(&db, &request)
-                    .await
-                    .map_err(failed)?;
-                for (key, token) in &listing.page.rows {
+                let paging = Paging::forward(Some(100), after.take());
+                let request = PageRequest::new(paging, api_tokens::TOKEN_CURSOR).map_err(failed)?;
+                let by_id = Order::ascending(entities::api_token::Column::Id);
+                let listing =
+                    api_tokens::list_as_operator(&db, &Default::default(), by_id, &request)
+                        .await
+                        .map_err(failed)?;
+                for (_, token) in &listing.page.rows {
                     let when = |at: Option<chrono::DateTime<chrono::Utc>>| {
                         at.map_or("-".to_owned(), |at| at.format("%Y-%m-%d %H:%M").to_string())
                     };
                     println!(
                         "{:>5}  {:<12}  {:<24}  {:<20}  {:<20}  {}",
-                        key,
+                        token.id,
                         token.prefix,
                         token.expires_at.format("%Y-%m-%d %H:%M UTC"),
                         when(token.last_used_at),

@@ -243,8 +243,11 @@ async fn an_anonymous_access_reaches_nothing() {
         .await
         .expect_err("no caller");
     assert_eq!(code(&refused), "UNAUTHENTICATED");
-    let request = gridgov::domain::page::PageRequest::new(Some(10), None, "area").expect("a page");
-    let listed = gridgov::domain::areas::list_areas(&nobody, &Default::default(), &request).await;
+    let paging = gridgov::domain::page::Paging::forward(Some(10), None);
+    let request = gridgov::domain::page::PageRequest::new(paging, "area").expect("a page");
+    let by_code = gridgov::domain::scoped::Order::ascending(entities::area::Column::Code);
+    let listed =
+        gridgov::domain::areas::list_areas(&nobody, &Default::default(), by_code, &request).await;
     assert!(matches!(listed, Err(ApiError::Unauthenticated(_))));
     city.close().await;
 }

@@ -37,7 +37,7 @@ const BY_ID_NUMBER: &str = "query($filter: ResidentFilter) {
 
 const OPEN_CASES: &str =
     "query($filter: CaseFilter) { cases(filter: $filter, first: 50) { totalCount
-  edges { node { number state light deadlineAt timelineLength } } } }";
+  edges { node { number state light deadlineAt timeline { totalCount } } } } }";
 
 const STATISTICS: &str = "query($area: String) { statistics(area: $area) {
   residents men women sexRatio ageBands { from to count }
@@ -146,7 +146,7 @@ async fn assignments_to_acknowledge(
         let data = api
             .data(
                 &tokens.worker,
-                "query($after: String) { myAssignments(state: PENDING, first: 100, after: $after) {
+                "query($after: String) { myAssignments(filter: {states: [PENDING]}, first: 100, after: $after) {
                     pageInfo { endCursor hasNextPage } edges { node { id } } } }",
                 json!({"after": after}),
             )

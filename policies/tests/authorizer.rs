@@ -230,14 +230,19 @@ async fn scope_agrees_with_check_for_random_callers_everywhere() {
         "area_manager",
         "department",
         "analyst",
+        "operator",
         "no_cases",
         "no_residents",
+        "no_writes",
+        "no_dispatch",
     ];
     let mut draw = Draw(20261126);
     for round in 0..40 {
         let mut extra = vec![
             policy("no_cases", "case", "*", "deny"),
             policy("no_residents", "resident", "read", "deny"),
+            policy("no_writes", "*", "write", "deny"),
+            policy("no_dispatch", "case", "dispatch", "deny"),
         ];
         let subject = format!("user:caller{round}");
         for _ in 0..1 + draw.next(4) {
@@ -254,8 +259,17 @@ async fn scope_agrees_with_check_for_random_callers_everywhere() {
             principal.token = Some(TokenLimits {
                 token_id: round,
                 scopes: vec![
-                    TokenScope::parse(["resident:read", "case:*", "*:read"][draw.next(3)])
-                        .expect("valid"),
+                    TokenScope::parse(
+                        [
+                            "resident:read",
+                            "case:*",
+                            "*:read",
+                            "resident:write",
+                            "case:report",
+                            "task:send",
+                        ][draw.next(6)],
+                    )
+                    .expect("valid"),
                 ],
                 areas: vec![if draw.next(4) == 0 {
                     Domain::City
@@ -278,6 +292,22 @@ async fn scope_agrees_with_check_for_random_callers_everywhere() {
                     authz.check_code(&principal, code, object, action),
                     "round {round}: {principal:?} {action} {object} at {code}; scope {scope:?}"
                 );
+            }
+        }
+        // Every other pair (the writes, reports, sends and case moves that
+        // `viewerCan…` and `availableTransitions` read off the scopes) at a
+        // sample of places.
+        let sample: Vec<&String> = (0..20).map(|_| &codes[draw.next(codes.len())]).collect();
+        for &object in Object::ALL {
+            for &action in Action::ALL {
+                let scope = authz.scope(&principal, object, action);
+                for code in &sample {
+                    assert_eq!(
+                        scope.contains(code),
+                        authz.check_code(&principal, code, object, action),
+                        "round {round}: {principal:?} {action} {object} at {code}; scope {scope:?}"
+                    );
+                }
             }
         }
     }

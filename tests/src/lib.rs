@@ -497,6 +497,32 @@ pub async fn walk(client: &Client<'_>, within: &str, list: &str, select: &str) -
     }
 }
 
+/// The global ID of the department with `code`, as inputs name departments.
+pub async fn department_id(client: &Client<'_>, code: &str) -> String {
+    let data = client.data("{ departments { id code } }", json!({})).await;
+    data["departments"]
+        .as_array()
+        .expect("departments")
+        .iter()
+        .find(|department| department["code"] == code)
+        .and_then(|department| department["id"].as_str())
+        .unwrap_or_else(|| panic!("no department {code}"))
+        .to_owned()
+}
+
+/// A token input naming its department by code (as a reader of the test
+/// thinks of it) turned into the form the API takes, by ID.
+pub async fn by_department_id(client: &Client<'_>, mut input: Value) -> Value {
+    if let Some(code) = input["departmentCode"].as_str().map(str::to_owned) {
+        let id = department_id(client, &code).await;
+        if let Some(fields) = input.as_object_mut() {
+            fields.remove("departmentCode");
+            fields.insert("departmentId".to_owned(), json!(id));
+        }
+    }
+    input
+}
+
 /// A role subject as an input names it, from the policy store's form
 /// (`user:NAME`, `dept:CODE`).
 pub fn subject(stored: &str) -> Value {

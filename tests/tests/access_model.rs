@@ -9,7 +9,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use gridgov_tests::model::{Rules, TokenLimits, Who, inside};
-use gridgov_tests::{Client, TestServer, on_each_backend, walk};
+use gridgov_tests::{Client, TestServer, department_id, on_each_backend, walk};
 use sea_orm::{DatabaseConnection, EntityTrait};
 use serde_json::{Value, json};
 
@@ -427,7 +427,7 @@ async fn check_caller(rules: &Rules, world: &World, caller: &Caller<'_>) {
         let data = caller
             .client
             .data(
-                "query($id: ID!) { resident(id: $id) { household { id members { id } head { id } } dwelling { id building { id dwellings { id } } residents { id } } } }",
+                "query($id: ID!) { resident(id: $id) { household { id members(first: 100) { nodes { id } } head { id } } dwelling { id building { id dwellings(first: 100) { nodes { id } } } residents(first: 100) { nodes { id } } } } }",
                 json!({"id": global("Resident", id)}),
             )
             .await;
@@ -435,7 +435,7 @@ async fn check_caller(rules: &Rules, world: &World, caller: &Caller<'_>) {
         match world.resident_household[&id] {
             Some(h) if caller.sees(rules, world, "Household", h) => {
                 let members = ids(
-                    resident["household"]["members"]
+                    resident["household"]["members"]["nodes"]
                         .as_array()
                         .expect("members"),
                     "Resident",
@@ -469,14 +469,17 @@ async fn check_caller(rules: &Rules, world: &World, caller: &Caller<'_>) {
                     !caller.sees(rules, world, "Building", building),
                     "{name}: building of dwelling {d}"
                 );
-                for shown in dwelling["residents"].as_array().expect("residents") {
+                for shown in dwelling["residents"]["nodes"]
+                    .as_array()
+                    .expect("residents")
+                {
                     let (_, r) = decode(shown["id"].as_str().expect("id"));
                     assert!(
                         caller.sees(rules, world, "Resident", r),
                         "{name}: resident {r} of dwelling {d}"
                     );
                 }
-                if let Some(dwellings) = dwelling["building"]["dwellings"].as_array() {
+                if let Some(dwellings) = dwelling["building"]["dwellings"]["nodes"].as_array() {
                     for shown in dwellings {
                         let (_, other) = decode(shown["id"].as_str().expect("id"));
                         assert!(
@@ -596,7 +599,7 @@ async fn issue(admin: &Client<'_>, subject: &str, limits: &TokenLimits) -> Strin
     });
     match subject.split_once(':') {
         Some(("user", name)) => input["username"] = json!(name),
-        Some(("dept", code)) => input["departmentCode"] = json!(code),
+        Some(("dept", code)) => input["departmentId"] = json!(department_id(admin, code).await),
         _ => panic!("subject {subject}"),
     }
     admin.data(ISSUE, json!({"input": input})).await["issueApiToken"]["secret"]
@@ -732,7 +735,7 @@ async fn a_deny_inside_a_wider_allow_narrows_it_at_every_level() {
         let residents = street
             .client
             .data(
-                "{ residents { totalCount } areas(level: DISTRICT) { totalCount } }",
+                "{ residents { totalCount } areas(filter: {level: DISTRICT}) { totalCount } }",
                 json!({}),
             )
             .await;

@@ -3,7 +3,7 @@
 use gridgov_tests::{Client, error_code, on_each_backend};
 use serde_json::{Value, json};
 
-const DISTRICTS: &str = "query { areas(level: DISTRICT) { totalCount edges { node { code name level parent { code } } } } }";
+const DISTRICTS: &str = "query { areas(filter: {level: DISTRICT}) { totalCount edges { node { code name level parent { code } } } } }";
 
 #[tokio::test]
 async fn the_five_districts_of_yichang_are_listed() {
@@ -46,10 +46,10 @@ async fn communities_and_grids_have_the_published_counts() {
         let admin = server.as_user("admin").await;
         let data = admin
             .data(
-                "query { communities: areas(level: COMMUNITY) { totalCount }
+                "query { communities: areas(filter: {level: COMMUNITY}) { totalCount }
                          all: areas { totalCount }
                          grids { totalCount }
-                         gridLevel: areas(level: GRID) { totalCount } }",
+                         gridLevel: areas(filter: {level: GRID}) { totalCount } }",
                 json!({}),
             )
             .await;
@@ -101,7 +101,7 @@ async fn pages_cover_every_area_once_in_code_order() {
         sorted.sort();
         sorted.dedup();
         assert_eq!(codes, sorted, "pages are in code order without repeats");
-        let grids = walk(&admin, "grids", "within: \"420503\",", 100).await;
+        let grids = walk(&admin, "grids", "filter: {within: \"420503\"},", 100).await;
         assert!(
             grids
                 .iter()
@@ -118,7 +118,13 @@ async fn within_matches_on_level_boundaries_only() {
     on_each_backend(|server| async move {
         let admin = server.as_user("admin").await;
         let community = "420502003001";
-        let codes = walk(&admin, "grids", &format!("within: \"{community}\","), 100).await;
+        let codes = walk(
+            &admin,
+            "grids",
+            &format!("filter: {{within: \"{community}\"}},"),
+            100,
+        )
+        .await;
         let expected: Vec<String> = (1..=codes.len())
             .map(|n| format!("{community}{n:03}"))
             .collect();
@@ -127,13 +133,19 @@ async fn within_matches_on_level_boundaries_only() {
 
         // One grid is within itself and holds nothing else, though grid 001's
         // code is a prefix of no other code and 01 would be of ten.
-        let one = walk(&admin, "grids", "within: \"420502003001001\",", 100).await;
+        let one = walk(
+            &admin,
+            "grids",
+            "filter: {within: \"420502003001001\"},",
+            100,
+        )
+        .await;
         assert_eq!(one, ["420502003001001"]);
 
         // A code of no level's width is refused, not treated as a prefix.
         let body = admin
             .graphql(
-                "{ grids(within: \"42050200300101\") { totalCount } }",
+                "{ grids(filter: {within: \"42050200300101\"}) { totalCount } }",
                 json!({}),
             )
             .await;
@@ -141,7 +153,7 @@ async fn within_matches_on_level_boundaries_only() {
         assert_eq!(body["errors"][0]["extensions"]["field"], "within");
         let body = admin
             .graphql(
-                "{ grids(within: \"西陵区网格\") { totalCount } }",
+                "{ grids(filter: {within: \"西陵区网格\"}) { totalCount } }",
                 json!({}),
             )
             .await;

@@ -3,7 +3,8 @@
 
 use gridgov::auth::jwt::JwtKeys;
 use gridgov_tests::{
-    DEMO_PASSWORD, TestServer, error_code, on_each_backend, user_error, user_error_field,
+    DEMO_PASSWORD, TestServer, department_id, error_code, on_each_backend, user_error,
+    user_error_field,
 };
 use reqwest::StatusCode;
 use serde_json::{Value, json};
@@ -262,7 +263,7 @@ async fn scoped_tokens_are_cut_to_subject_scopes_and_areas_and_revocable() {
                 ISSUE,
                 json!({"input": {
                     "name": "market inspections app",
-                    "departmentCode": "market-420502",
+                    "departmentId": department_id(&admin, "market-420502").await,
                     "scopes": ["area:read"],
                     "areas": ["420502003"],
                     "expiresAt": expires
@@ -337,8 +338,9 @@ async fn bad_token_requests_name_their_field_and_only_admins_issue() {
     on_each_backend(|server| async move {
         let admin = server.as_user("admin").await;
         let expires = (chrono::Utc::now() + chrono::Duration::days(30)).to_rfc3339();
+        let market = department_id(&admin, "market-420502").await;
         let input = |scopes: Value, areas: Value, expires: &str| {
-            json!({"input": {"name": "t", "departmentCode": "market-420502", "scopes": scopes, "areas": areas, "expiresAt": expires}})
+            json!({"input": {"name": "t", "departmentId": market, "scopes": scopes, "areas": areas, "expiresAt": expires}})
         };
         for (variables, field, code) in [
             (input(json!(["cases:read"]), json!(["420502"]), &expires), "scopes", "INVALID"),

@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 use gridgov::auth::{api_tokens, policy_store};
 use gridgov::domain::within::in_scope;
 use gridgov_tests::{
-    Client, TestServer, error_code, on_each_backend, user_error, user_error_field,
+    Client, TestServer, by_department_id, error_code, on_each_backend, user_error, user_error_field,
 };
 use policies::{Action, Object, Principal};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect};
@@ -121,6 +121,7 @@ async fn lists_agree_with_check_for_random_callers() {
             for (key, value) in subject.as_object().expect("subject") {
                 input[key] = value.clone();
             }
+            let input = by_department_id(&admin, input).await;
             let issued = admin
                 .data("mutation($input: IssueApiTokenInput!) { issueApiToken(input: $input) { secret } }", json!({"input": input}))
                 .await;
@@ -194,7 +195,7 @@ async fn a_grid_scope_does_not_reach_the_grid_its_code_prefixes() {
                      mine: grid(code: "420502003001001") { code }
                      tenth: grid(code: "420502003001010") { code }
                      community: area(code: "420502003001") { code }
-                     inside: grids(within: "420502003001") { totalCount } }"#,
+                     inside: grids(filter: {within: "420502003001"}) { totalCount } }"#,
                 json!({}),
             )
             .await;
@@ -355,7 +356,7 @@ async fn a_stored_rule_with_an_unknown_effect_grants_nothing() {
         let listed = server
             .as_user("admin")
             .await
-            .data(r#"{ policies(role: "grid_worker", first: 100) { edges { node { effect } } } }"#, json!({}))
+            .data(r#"{ policies(filter: {role: "grid_worker"}, first: 100) { edges { node { effect } } } }"#, json!({}))
             .await;
         assert!(!listed.to_string().contains("maybe"));
         db.close().await.expect("close");

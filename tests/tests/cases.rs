@@ -24,7 +24,7 @@ const MOVE: &str = "mutation($input: MoveCaseInput!) {
         userErrors { field message code } } }";
 
 const REPORT: &str = "mutation($input: ReportCaseInput!) { reportCase(input: $input) { case {
-    id number state version source timeline { action } }
+    id number state version source timeline { nodes { action } } }
     userErrors { field message code } } }";
 
 /// A move's input: the case as held, the transition, and what it carries.
@@ -363,12 +363,14 @@ impl<'a> Loop<'a> {
         let data = self
             .manager
             .data(
-                "query($id: ID!) { case(id: $id) { timelineLength timeline {
-                    action fromState toState actorName evidence note department { code } } } }",
+                "query($id: ID!) { case(id: $id) { timeline(first: 100) { totalCount nodes {
+                    action fromState toState actorName evidence note department { code } } }
+                    lastThree: timeline(last: 3) { pageInfo { hasPreviousPage hasNextPage }
+                    nodes { action } } } }",
                 json!({"id": self.held.id}),
             )
             .await;
-        let timeline = data["case"]["timeline"]
+        let timeline = data["case"]["timeline"]["nodes"]
             .as_array()
             .expect("timeline")
             .clone();
@@ -396,7 +398,15 @@ impl<'a> Loop<'a> {
                 "EVALUATE"
             ]
         );
-        assert_eq!(data["case"]["timelineLength"], timeline.len());
+        assert_eq!(data["case"]["timeline"]["totalCount"], timeline.len());
+        // Paged from its end, the timeline gives its last steps in order.
+        let last_three = &data["case"]["lastThree"];
+        assert_eq!(
+            last_three["nodes"],
+            json!([{"action": "CHECK_PASSED"}, {"action": "CLOSE"}, {"action": "EVALUATE"}])
+        );
+        assert_eq!(last_three["pageInfo"]["hasPreviousPage"], true);
+        assert_eq!(last_three["pageInfo"]["hasNextPage"], false);
         assert_eq!(timeline[0]["fromState"], Value::Null);
         assert_eq!(timeline[8]["fromState"], "HANDLED");
         assert_eq!(timeline[8]["toState"], "DISPATCHED");
@@ -733,7 +743,7 @@ async fn requests_are_decided_by_a_dispatcher_and_supervision_marks_any_open_cas
         step(&manager, &mut held, "MARK_URGENT", json!({})).await;
         let data = manager
             .data(
-                "query($id: ID!) { case(id: $id) { state supervision escalated urgentMark timelineLength } }",
+                "query($id: ID!) { case(id: $id) { state supervision escalated urgentMark timeline { totalCount } } }",
                 json!({"id": held.id}),
             )
             .await;
@@ -741,7 +751,7 @@ async fn requests_are_decided_by_a_dispatcher_and_supervision_marks_any_open_cas
         assert_eq!(data["case"]["supervision"], "RED_CARD");
         assert_eq!(data["case"]["escalated"], true);
         assert_eq!(data["case"]["urgentMark"], true);
-        assert_eq!(data["case"]["timelineLength"], 13);
+        assert_eq!(data["case"]["timeline"]["totalCount"], 13);
 
         // The calendar: a holiday only an administrator sets.
         let set = "mutation($d: Date!, $w: Boolean) { setCalendarDay(input: {day: $d, working: $w, note: \"调休\"}) { calendarDay { day working } userErrors { code } } }";
@@ -940,12 +950,26 @@ async fn every_move_on_offer_succeeds_and_every_other_is_refused() {
     on_each_backend(|server| async move {
         let worker = server.as_user(&format!("worker-{GRID}")).await;
         let operator = server.as_user("operator").await;
+        // A token narrower than its subject: the operator's desk app, which
+        // may only verify and file, in one community.
+        let expires = (Utc::now() + chrono::Duration::days(1)).to_rfc3339();
+        let issued = server
+            .as_user("admin")
+            .await
+            .data(
+                "mutation($input: IssueApiTokenInput!) { issueApiToken(input: $input) { secret userErrors { field message code } } }",
+                json!({"input": {"name": "desk app", "username": "operator",
+                    "scopes": ["case:read", "case:verify", "case:file"], "areas": [COMMUNITY], "expiresAt": expires}}),
+            )
+            .await;
+        let secret = issued["issueApiToken"]["secret"].as_str().expect("a secret").to_owned();
         let callers = [
             ("worker", worker),
             ("operator", operator),
             ("officer", server.as_user("officer-police-420502").await),
             ("other officer", server.as_user("officer-hrss-420502").await),
             ("manager", server.as_user(&format!("community-{COMMUNITY}")).await),
+            ("operator's app", server.with_bearer(&secret)),
         ];
         let client = |who: &str| &callers.iter().find(|(name, _)| *name == who).expect("a caller").1;
         let police = department_id(client("operator"), "police-420502").await;
@@ -977,6 +1001,7 @@ async fn every_move_on_offer_succeeds_and_every_other_is_refused() {
             held
         };
         let mut ever_offered = std::collections::BTreeSet::new();
+        let mut app_offered = std::collections::BTreeSet::new();
         for (stage, steps) in stages(&police) {
             let held = reach(steps.clone()).await;
             let mut offers = Vec::new();
@@ -997,6 +1022,14 @@ async fn every_move_on_offer_succeeds_and_every_other_is_refused() {
                 }
                 offers.push((*who, offered));
             }
+            let offered_to = |name: &str| offers.iter().find(|(who, _)| *who == name).map(|(_, o)| o.clone()).unwrap_or_default();
+            let app = offered_to("operator's app");
+            assert!(
+                app.iter().all(|t| offered_to("operator").contains(t)
+                    && ["VERIFY", "VOID", "RESOLVE_ON_SPOT", "FILE"].contains(&t.as_str())),
+                "{stage}: the app may do no more than its user and its scopes: {app:?}"
+            );
+            app_offered.extend(app);
             for (who, offered) in offers {
                 for transition in offered {
                     let fresh = reach(steps.clone()).await;
@@ -1011,6 +1044,7 @@ async fn every_move_on_offer_succeeds_and_every_other_is_refused() {
         }
         let never: Vec<&String> = all.iter().filter(|t| !ever_offered.contains(*t)).collect();
         assert!(never.is_empty(), "offered to no one at any stage: {never:?}");
+        assert!(app_offered.contains("FILE"), "the app's own moves reach it: {app_offered:?}");
         server
     })
     .await;

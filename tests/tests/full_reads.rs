@@ -103,11 +103,11 @@ async fn every_full_read_leaves_its_audit_row_on_every_path() {
         let before = full_reads(&server, &police_name, "resident").await.len();
         let related = police
             .data(
-                "query($id: ID!) { resident(id: $id) { household { members { id idNumber } } } }",
+                "query($id: ID!) { resident(id: $id) { household { members { nodes { id idNumber } } } } }",
                 json!({"id": resident["id"]}),
             )
             .await;
-        let member = &related["resident"]["household"]["members"][0];
+        let member = &related["resident"]["household"]["members"]["nodes"][0];
         assert_eq!(member["idNumber"].as_str().map(str::len), Some(18));
         audited(&server, &police_name, "resident", before, numeric_id(&member["id"]), "id_number").await;
 
@@ -115,7 +115,7 @@ async fn every_full_read_leaves_its_audit_row_on_every_path() {
         let before = full_reads(&server, &police_name, "dwelling").await.len();
         let rented = police
             .data(
-                "query($c: String) { dwellings(first: 100, within: $c, occupancy: RENTED) { edges { node { id lessorPhone } } } }",
+                "query($c: String) { dwellings(first: 100, filter: {within: $c, occupancy: RENTED}) { edges { node { id lessorPhone } } } }",
                 json!({"c": COMMUNITY}),
             )
             .await;

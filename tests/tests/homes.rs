@@ -47,7 +47,7 @@ async fn a_worker_sees_the_dwelling_table_of_their_grid_by_colour() {
         ] {
             let seen = total(
                 &worker,
-                &format!("{{ dwellings(occupancy: {colour}) {{ totalCount }} }}"),
+                &format!("{{ dwellings(filter: {{occupancy: {colour}}}) {{ totalCount }} }}"),
             )
             .await;
             let expected = stored.iter().filter(|d| d.occupancy == occupancy).count() as u64;
@@ -66,7 +66,11 @@ async fn a_worker_sees_the_dwelling_table_of_their_grid_by_colour() {
         assert!(!buildings.is_empty());
         assert!(buildings.iter().all(|b| b["node"]["gridCode"] == grid));
         assert_eq!(
-            total(&worker, "{ dwellings(within: \"420503\") { totalCount } }").await,
+            total(
+                &worker,
+                "{ dwellings(filter: {within: \"420503\"}) { totalCount } }"
+            )
+            .await,
             0
         );
         server
@@ -92,12 +96,12 @@ async fn organisations_by_licence_state_match_the_register() {
             .count() as u64;
         let valid = stored.len() as u64 - none - expired;
         let admin = server.as_user("admin").await;
-        let count = |state: &str| format!("{{ organisations(within: \"420502\", licence: {state}) {{ totalCount }} }}");
+        let count = |state: &str| format!("{{ organisations(filter: {{within: \"420502\", licence: {state}}}) {{ totalCount }} }}");
         assert_eq!(total(&admin, &count("NONE")).await, none);
         assert_eq!(total(&admin, &count("EXPIRED")).await, expired);
         assert_eq!(total(&admin, &count("VALID")).await, valid);
         let data = admin
-            .data("{ organisations(within: \"420502\", licence: EXPIRED, first: 5) { edges { node { id licenceState licenceExpiresOn } } } }", json!({}))
+            .data("{ organisations(filter: {within: \"420502\", licence: EXPIRED}, first: 5) { edges { node { id licenceState licenceExpiresOn } } } }", json!({}))
             .await;
         for edge in data["organisations"]["edges"].as_array().expect("edges") {
             assert_eq!(edge["node"]["licenceState"], "EXPIRED");
@@ -113,7 +117,8 @@ async fn organisations_by_licence_state_match_the_register() {
     .await;
 }
 
-/// Every value of `field` a list gives, walking its pages in `order`.
+/// Every value of `field` a list gives, walking its pages in `order`; the
+/// same list walked back from its end must give the same values.
 async fn walk_values(
     client: &gridgov_tests::Client<'_>,
     list: &str,
@@ -121,24 +126,48 @@ async fn walk_values(
     order: serde_json::Value,
     field: &str,
 ) -> Vec<String> {
-    let query = format!(
-        "query($order: {order_type}, $after: String) {{ {list}(within: \"420502003\", orderBy: $order, first: 40, after: $after) {{
-            pageInfo {{ hasNextPage endCursor }} edges {{ node {{ {field} }} }} }} }}"
+    let page = |args: &str| {
+        format!(
+            "query($order: {order_type}, $cursor: String) {{ {list}(filter: {{within: \"420502003\"}}, orderBy: $order, {args}) {{
+                pageInfo {{ hasNextPage hasPreviousPage startCursor endCursor }} edges {{ node {{ {field} }} }} }} }}"
+        )
+    };
+    let order = &order;
+    let walk = |query: String, backward: bool| async move {
+        let (more, cursor) = if backward {
+            ("hasPreviousPage", "startCursor")
+        } else {
+            ("hasNextPage", "endCursor")
+        };
+        let mut pages: Vec<Vec<String>> = Vec::new();
+        let mut at = serde_json::Value::Null;
+        loop {
+            let data = client
+                .data(&query, json!({"order": order, "cursor": at}))
+                .await;
+            let values = data[list]["edges"]
+                .as_array()
+                .expect("edges")
+                .iter()
+                .map(|edge| edge["node"][field].as_str().expect("a text").to_owned())
+                .collect();
+            pages.push(values);
+            if data[list]["pageInfo"][more] != true {
+                if backward {
+                    pages.reverse();
+                }
+                return pages.concat();
+            }
+            at = data[list]["pageInfo"][cursor].clone();
+        }
+    };
+    let forward = walk(page("first: 40, after: $cursor"), false).await;
+    let backward = walk(page("last: 40, before: $cursor"), true).await;
+    assert_eq!(
+        forward, backward,
+        "{list} {order}: backward gives what forward gives"
     );
-    let mut values = Vec::new();
-    let mut after = serde_json::Value::Null;
-    loop {
-        let data = client
-            .data(&query, json!({"order": order, "after": after}))
-            .await;
-        for edge in data[list]["edges"].as_array().expect("edges") {
-            values.push(edge["node"][field].as_str().expect("a text").to_owned());
-        }
-        if data[list]["pageInfo"]["hasNextPage"] != true {
-            return values;
-        }
-        after = data[list]["pageInfo"]["endCursor"].clone();
-    }
+    forward
 }
 
 #[tokio::test]
@@ -185,7 +214,7 @@ async fn households_buildings_and_organisations_walk_in_the_order_asked_for() {
                 &admin,
                 "households",
                 "HouseholdOrder",
-                json!({"by": "NUMBER", "direction": "DESC"}),
+                json!({"field": "NUMBER", "direction": "DESC"}),
                 "number"
             )
             .await,
@@ -196,7 +225,7 @@ async fn households_buildings_and_organisations_walk_in_the_order_asked_for() {
                 &admin,
                 "organisations",
                 "OrganisationOrder",
-                json!({"by": "NAME"}),
+                json!({"field": "NAME", "direction": "ASC"}),
                 "name"
             )
             .await,
@@ -207,7 +236,7 @@ async fn households_buildings_and_organisations_walk_in_the_order_asked_for() {
                 &admin,
                 "buildings",
                 "BuildingOrder",
-                json!({"by": "CODE"}),
+                json!({"field": "CODE", "direction": "ASC"}),
                 "code"
             )
             .await,

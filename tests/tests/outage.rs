@@ -11,7 +11,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use gridgov_tests::{Backend, TestDatabase, TestServer, error_code};
+use gridgov_tests::{Backend, TestDatabase, TestServer, department_id, error_code};
 use reqwest::StatusCode;
 use reqwest::header::RETRY_AFTER;
 use serde_json::{Value, json};
@@ -117,11 +117,12 @@ async fn a_lost_database_is_a_fast_retryable_error_and_service_comes_back() {
     database.config.database_url = Some(through(&url, relay.address).1);
     let server = TestServer::start_on(database, |_| {}).await;
     let user = server.token_for("admin").await;
-    let issued = server
-        .with_bearer(&user)
+    let admin = server.with_bearer(&user);
+    let police = department_id(&admin, "police-420502").await;
+    let issued = admin
         .data(
             "mutation($input: IssueApiTokenInput!) { issueApiToken(input: $input) { secret } }",
-            json!({"input": {"name": "outage", "departmentCode": "police-420502", "scopes": ["*:read"], "areas": ["*"],
+            json!({"input": {"name": "outage", "departmentId": police, "scopes": ["*:read"], "areas": ["*"],
                    "expiresAt": (chrono::Utc::now() + chrono::Duration::days(1)).to_rfc3339()}}),
         )
         .await;

@@ -55,7 +55,7 @@ fn field(body: &Value) -> Option<String> {
 async fn first_id(client: &Client<'_>, list: &str, grid: &str) -> String {
     let data = client
         .data(
-            &format!("query($g: String) {{ {list}(within: $g, first: 1) {{ edges {{ node {{ id }} }} }} }}"),
+            &format!("query($g: String) {{ {list}(filter: {{within: $g}}, first: 1) {{ edges {{ node {{ id }} }} }} }}"),
             json!({"g": grid}),
         )
         .await;
@@ -197,7 +197,7 @@ async fn an_update_names_the_version_it_read_and_exactly_one_concurrent_writer_w
         let worker = server.as_user(&format!("worker-{GRID}")).await;
         let data = worker
             .data(
-                "query($g: String) { residents(filter: {within: $g, status: ACTIVE}, first: 1) {
+                "query($g: String) { residents(filter: {within: $g, states: [ACTIVE]}, first: 1) {
                     edges { node { id name version } } } }",
                 json!({"g": GRID}),
             )
@@ -308,7 +308,7 @@ async fn a_move_needs_rights_in_both_grids() {
         let worker = server.as_user(&format!("worker-{GRID}")).await;
         let data = worker
             .data(
-                "query($g: String) { residents(filter: {within: $g, status: ACTIVE}, first: 1) {
+                "query($g: String) { residents(filter: {within: $g, states: [ACTIVE]}, first: 1) {
                     edges { node { id version gridCode } } } }",
                 json!({"g": GRID}),
             )
@@ -363,8 +363,9 @@ async fn a_move_needs_rights_in_both_grids() {
     .await;
 }
 
-const HOUSEHOLD: &str = "query($g: String) { households(within: $g, first: 100) {
-    edges { node { id number version head { id version } members { id version status relationToHead } } } } }";
+const HOUSEHOLD: &str = "query($g: String) { households(filter: {within: $g}, first: 100) {
+    edges { node { id number version head { id version }
+    members { nodes { id version status relationToHead } } } } } }";
 
 #[tokio::test]
 async fn births_move_outs_and_deaths_keep_the_household_whole() {
@@ -450,7 +451,7 @@ async fn births_move_outs_and_deaths_keep_the_household_whole() {
             .find(|node| node["id"] == household_id)
             .expect("the household")
             .clone();
-        let old_head = refreshed["members"]
+        let old_head = refreshed["members"]["nodes"]
             .as_array()
             .expect("members")
             .iter()
@@ -459,7 +460,7 @@ async fn births_move_outs_and_deaths_keep_the_household_whole() {
             .clone();
         assert_eq!(old_head["relationToHead"], "OTHER");
         assert_eq!(
-            refreshed["members"]
+            refreshed["members"]["nodes"]
                 .as_array()
                 .expect("members")
                 .iter()
@@ -663,19 +664,19 @@ async fn the_grid_shows_its_new_building(worker: &Client<'_>, building: &Value, 
     let data = worker
         .data(
             "query($g: String!) { grid(code: $g) { worker { username }
-                buildings { code dwellings { id } } } }",
+                buildings(first: 100) { nodes { code dwellings { nodes { id } } } } } }",
             json!({"g": GRID}),
         )
         .await;
     assert_eq!(data["grid"]["worker"]["username"], format!("worker-{GRID}"));
-    let listed = data["grid"]["buildings"]
+    let listed = data["grid"]["buildings"]["nodes"]
         .as_array()
         .expect("buildings")
         .iter()
         .find(|b| b["code"] == building["code"])
         .expect("the new building is listed")
         .clone();
-    assert_eq!(listed["dwellings"][0]["id"], dwelling["id"]);
+    assert_eq!(listed["dwellings"]["nodes"][0]["id"], dwelling["id"]);
 }
 
 /// Every change above has its audit row, and only those; the list of
@@ -702,7 +703,7 @@ async fn every_change_has_its_audit_row(server: &TestServer, worker: &Client<'_>
     db.close().await.expect("close");
     let data = worker
         .data(
-            "query($g: String) { households(within: $g) { totalCount } }",
+            "query($g: String) { households(filter: {within: $g}) { totalCount } }",
             json!({"g": GRID}),
         )
         .await;

@@ -10,8 +10,8 @@ use serde_json::{Value, json};
 const NESTED: &str = "query($first: Int!, $within: String!) {
   residents(first: $first, filter: {within: $within}) { edges { node {
     id name relationToHead
-    household { id number head { name relationToHead } members { id name } dwelling { id } }
-    dwelling { id room occupancy building { code name } residents { id } }
+    household { id number head { name relationToHead } members { nodes { id name } } dwelling { id } }
+    dwelling { id room occupancy building { code name } residents { nodes { id } } }
   } } } }";
 
 /// SQL statements the server has sent, from /metrics.
@@ -73,7 +73,7 @@ async fn relations_lead_both_ways_and_agree() {
         for row in rows {
             let resident = &row["node"];
             let household = &resident["household"];
-            let members = household["members"].as_array().expect("members");
+            let members = household["members"]["nodes"].as_array().expect("members");
             assert!(
                 members.iter().any(|m| m["id"] == resident["id"]),
                 "a member of their own household"
@@ -81,7 +81,9 @@ async fn relations_lead_both_ways_and_agree() {
             assert_eq!(household["head"]["relationToHead"], "HEAD");
             heads += usize::from(resident["relationToHead"] == "HEAD");
             if let Some(dwelling) = resident["dwelling"].as_object() {
-                let occupants = dwelling["residents"].as_array().expect("occupants");
+                let occupants = dwelling["residents"]["nodes"]
+                    .as_array()
+                    .expect("occupants");
                 assert!(
                     occupants.iter().any(|m| m["id"] == resident["id"]),
                     "lives where they live"

@@ -336,7 +336,27 @@ const ORDERED: &str = "query($order: ResidentOrder, $filter: ResidentFilter, $af
     residents(orderBy: $order, filter: $filter, first: 7, after: $after) {
         totalCount pageInfo { hasNextPage endCursor } edges { node { id name birthDate } } } }";
 
-/// The names a client walks through, page by page, in one ordering.
+const ORDERED_BACK: &str = "query($order: ResidentOrder, $filter: ResidentFilter, $before: String) {
+    residents(orderBy: $order, filter: $filter, last: 7, before: $before) {
+        totalCount pageInfo { hasPreviousPage startCursor } edges { node { id name birthDate } } } }";
+
+fn names_of(list: &Value) -> Vec<String> {
+    list["edges"]
+        .as_array()
+        .expect("edges")
+        .iter()
+        .map(|edge| {
+            format!(
+                "{}|{}",
+                edge["node"]["name"].as_str().expect("name"),
+                edge["node"]["birthDate"].as_str().expect("birth date")
+            )
+        })
+        .collect()
+}
+
+/// The names a client walks through, page by page, in one ordering; walked
+/// back from the end, the list must give the same names.
 async fn walk_ordered(client: &Client<'_>, order: Value, filter: Value) -> Vec<String> {
     let mut names = Vec::new();
     let mut after = Value::Null;
@@ -348,18 +368,35 @@ async fn walk_ordered(client: &Client<'_>, order: Value, filter: Value) -> Vec<S
             )
             .await;
         let list = &data["residents"];
-        for edge in list["edges"].as_array().expect("edges") {
-            names.push(format!(
-                "{}|{}",
-                edge["node"]["name"].as_str().expect("name"),
-                edge["node"]["birthDate"].as_str().expect("birth date")
-            ));
-        }
+        names.extend(names_of(list));
         if list["pageInfo"]["hasNextPage"] != true {
-            return names;
+            break;
         }
         after = list["pageInfo"]["endCursor"].clone();
     }
+    let mut pages = Vec::new();
+    let mut before = Value::Null;
+    loop {
+        let data = client
+            .data(
+                ORDERED_BACK,
+                json!({"order": order, "filter": filter, "before": before}),
+            )
+            .await;
+        let list = &data["residents"];
+        pages.push(names_of(list));
+        if list["pageInfo"]["hasPreviousPage"] != true {
+            break;
+        }
+        before = list["pageInfo"]["startCursor"].clone();
+    }
+    pages.reverse();
+    assert_eq!(
+        pages.concat(),
+        names,
+        "{order}: backward gives what forward gives"
+    );
+    names
 }
 
 #[tokio::test]
@@ -394,20 +431,20 @@ async fn residents_walk_in_the_order_asked_for_and_filter_by_household() {
         );
         assert!(by_name.len() > 7, "more than one page");
         assert_eq!(
-            walk_ordered(&worker, json!({"by": "NAME"}), Value::Null).await,
+            walk_ordered(&worker, json!({"field": "NAME", "direction": "ASC"}), Value::Null).await,
             by_name
         );
         assert_eq!(
             walk_ordered(
                 &worker,
-                json!({"by": "BIRTH_DATE", "direction": "DESC"}),
+                json!({"field": "BIRTH_DATE", "direction": "DESC"}),
                 Value::Null
             )
             .await,
             by_age
         );
         let mut by_change =
-            walk_ordered(&worker, json!({"by": "UPDATED_AT"}), Value::Null).await;
+            walk_ordered(&worker, json!({"field": "UPDATED_AT", "direction": "ASC"}), Value::Null).await;
         by_change.sort();
         let mut all = by_name.clone();
         all.sort();
@@ -415,11 +452,11 @@ async fn residents_walk_in_the_order_asked_for_and_filter_by_household() {
 
         // A cursor belongs to its ordering.
         let data = worker
-            .data(ORDERED, json!({"order": {"by": "NAME"}}))
+            .data(ORDERED, json!({"order": {"field": "NAME", "direction": "ASC"}}))
             .await;
         let cursor = data["residents"]["pageInfo"]["endCursor"].clone();
         let body = worker
-            .graphql(ORDERED, json!({"order": {"by": "BIRTH_DATE"}, "after": cursor}))
+            .graphql(ORDERED, json!({"order": {"field": "BIRTH_DATE", "direction": "ASC"}, "after": cursor}))
             .await;
         assert_eq!(error_code(&body), Some("BAD_USER_INPUT"), "{body:#}");
 
@@ -443,7 +480,7 @@ async fn residents_walk_in_the_order_asked_for_and_filter_by_household() {
         db.close().await.expect("close");
         let data = worker
             .data(
-                "query($g: String) { households(within: $g, first: 100) { edges { node { id number } } } }",
+                "query($g: String) { households(filter: {within: $g}, first: 100) { edges { node { id number } } } }",
                 json!({"g": community}),
             )
             .await;
@@ -467,7 +504,7 @@ async fn residents_walk_in_the_order_asked_for_and_filter_by_household() {
         assert_eq!(
             walk_ordered(
                 &worker,
-                json!({"by": "NAME"}),
+                json!({"field": "NAME", "direction": "ASC"}),
                 json!({"householdId": household_id})
             )
             .await,

@@ -133,7 +133,7 @@ impl<'a> Campaign<'a> {
         let mine = self
             .worker
             .data(
-                &format!("{{ myAssignments(state: PENDING) {{ edges {{ node {{ {ANSWER_FIELDS} task {{ id }} }} }} }} }}"),
+                &format!("{{ myAssignments(filter: {{states: [PENDING]}}) {{ edges {{ node {{ {ANSWER_FIELDS} task {{ id }} }} }} }} }}"),
                 json!({}),
             )
             .await;
@@ -320,8 +320,8 @@ async fn the_sender_sees_the_overdue_assignments() {
         let operator = server.as_user("operator").await;
         let data = operator
             .data(
-                "{ tasks(sentByMe: true, first: 20) { edges { node { id title
-                    overdue: assignments(overdue: true) { totalCount }
+                "{ tasks(filter: {sentByMe: true}, first: 20) { edges { node { id title
+                    overdue: assignments(filter: {overdue: true}) { totalCount }
                     all: assignments { totalCount } } } } }",
                 json!({}),
             )

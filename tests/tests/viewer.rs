@@ -60,7 +60,7 @@ async fn each_row_offers_the_buttons_the_rule_allows() {
                         residents(filter: {within: $s}, first: 100) { nodes {
                             gridCode viewerCanUpdate viewerCanSeeFullIdNumber viewerCanSeeFullPhone viewerCanSeeCareFlags
                             household { gridCode viewerCanUpdate } dwelling { gridCode viewerCanUpdate } } }
-                        grids(within: $s, first: 100) { nodes { code viewerCanRegisterResident viewerCanReportCase viewerCanSendTask } }
+                        grids(filter: {within: $s}, first: 100) { nodes { code viewerCanRegisterResident viewerCanReportCase viewerCanSendTask } }
                     }",
                     json!({"s": STREET}),
                 )

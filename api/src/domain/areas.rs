@@ -4,13 +4,11 @@ use std::collections::HashMap;
 
 use entities::{area, grid, user};
 use policies::{Action, AreaCode, AreaLevel, Object, Scope};
-use sea_orm::{
-    ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Select,
-};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 
 use crate::domain::access::Access;
-use crate::domain::count::LazyCount;
-use crate::domain::page::{Listing, Page, PageRequest};
+use crate::domain::page::{Listing, PageRequest};
+use crate::domain::scoped::{Order, keyset};
 use crate::domain::within::{in_scope, within};
 use crate::error::{ApiError, ApiResult};
 
@@ -68,10 +66,11 @@ pub async fn find_grid<C: sea_orm::ConnectionTrait>(
     Ok(grid::Entity::find_by_id(code.as_str()).one(db).await?)
 }
 
-/// Areas the caller may see, by code.
+/// Areas the caller may see, in `order`.
 pub async fn list_areas(
     access: &Access,
     filter: &AreaFilter,
+    order: Order<area::Column>,
     request: &PageRequest,
 ) -> ApiResult<Listing<area::Model>> {
     access.caller()?;
@@ -90,16 +89,15 @@ pub async fn list_areas(
     if let Some(area) = &filter.within {
         select = select.filter(within(area::Column::Code, area));
     }
-    page_by_code(db, select, area::Column::Code, request, |row| {
-        row.code.clone()
-    })
-    .await
+    keyset(db, select, area::Column::Code, order, request).await
 }
 
-/// Grids the caller may see inside `area` (all of them when `None`), by code.
+/// Grids the caller may see inside `area` (all of them when `None`), in
+/// `order`.
 pub async fn list_grids(
     access: &Access,
     area: Option<&AreaCode>,
+    order: Order<grid::Column>,
     request: &PageRequest,
 ) -> ApiResult<Listing<grid::Model>> {
     access.caller()?;
@@ -108,10 +106,7 @@ pub async fn list_grids(
     if let Some(area) = area {
         select = select.filter(within(grid::Column::Code, area));
     }
-    page_by_code(db, select, grid::Column::Code, request, |row| {
-        row.code.clone()
-    })
-    .await
+    keyset(db, select, grid::Column::Code, order, request).await
 }
 
 /// Areas by code that the caller may see, for batch loading; other codes
@@ -160,35 +155,6 @@ where
         .into_iter()
         .map(|row| (code_of(&row), row))
         .collect())
-}
-
-/// One keyset page of `select` ordered by a code column, and its total.
-async fn page_by_code<E, C>(
-    db: &DatabaseConnection,
-    select: Select<E>,
-    column: C,
-    request: &PageRequest,
-    key: impl Fn(&E::Model) -> String,
-) -> ApiResult<Listing<E::Model>>
-where
-    E: EntityTrait,
-    E::Model: Sync,
-    C: ColumnTrait,
-{
-    let total = LazyCount::of(db, select.clone());
-    let select = match &request.after {
-        Some(code) => select.filter(column.gt(code.clone())),
-        None => select,
-    };
-    let rows = select
-        .order_by_asc(column)
-        .limit(request.fetch_limit())
-        .all(db)
-        .await?;
-    Ok(Listing {
-        page: Page::from_rows(rows, request, key),
-        total,
-    })
 }
 
 /// The stored level of an area; grids live in their own table.

@@ -29,7 +29,12 @@ impl LazyCount {
 
     /// A list known to be empty, e.g. one the caller may see nothing of.
     pub fn zero() -> LazyCount {
-        LazyCount(Arc::new(|| Box::pin(async { Ok(0) })))
+        Self::known(0)
+    }
+
+    /// A list whose length is already known, e.g. one held whole.
+    pub fn known(total: u64) -> LazyCount {
+        LazyCount(Arc::new(move || Box::pin(async move { Ok(total) })))
     }
 
     pub async fn get(&self) -> Result<u64, DbErr> {

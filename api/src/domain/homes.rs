@@ -2,7 +2,9 @@
 //! within the caller's scope, with the filters the command centre uses.
 
 use chrono::Utc;
+use entities::building::BuildingUse;
 use entities::dwelling::Occupancy;
+use entities::household::HouseholdKind;
 use entities::organisation::OrganisationKind;
 use entities::{building, dwelling, household, organisation};
 use std::collections::HashMap;
@@ -59,28 +61,6 @@ impl LicenceState {
     }
 }
 
-/// Grid by grid, the order every list has unless asked otherwise.
-pub fn by_grid<C>(grid: C) -> Order<C> {
-    Order {
-        column: grid,
-        descending: false,
-    }
-}
-
-/// The cursor kind of a list in an ordering: a cursor of one ordering is
-/// refused by another.
-pub fn cursor_kind(list: &str, sort: Option<(&str, bool)>) -> String {
-    match sort {
-        None => list.to_owned(),
-        Some((column, descending)) => {
-            format!(
-                "{list}.{column}.{}",
-                if descending { "desc" } else { "asc" }
-            )
-        }
-    }
-}
-
 fn inside<C: ColumnTrait + Copy>(column: C, area: Option<&AreaCode>) -> Condition {
     match area {
         Some(area) => within(column, area),
@@ -88,13 +68,23 @@ fn inside<C: ColumnTrait + Copy>(column: C, area: Option<&AreaCode>) -> Conditio
     }
 }
 
+/// Which households to list.
+#[derive(Debug, Clone, Default)]
+pub struct HouseholdFilter {
+    pub within: Option<AreaCode>,
+    pub kind: Option<HouseholdKind>,
+}
+
 pub async fn households(
     access: &Access,
-    area: Option<&AreaCode>,
+    filter: &HouseholdFilter,
     order: Order<household::Column>,
     request: &PageRequest,
 ) -> ApiResult<Listing<household::Model>> {
-    let condition = inside(household::Column::GridCode, area);
+    let mut condition = inside(household::Column::GridCode, filter.within.as_ref());
+    if let Some(kind) = filter.kind {
+        condition = condition.add(household::Column::Kind.eq(kind));
+    }
     page_by::<household::Entity>(
         access.db(),
         &access.scope(Object::Household, Action::Read),
@@ -107,35 +97,56 @@ pub async fn households(
     .await
 }
 
+/// Which dwellings to list.
+#[derive(Debug, Clone, Default)]
+pub struct DwellingFilter {
+    pub within: Option<AreaCode>,
+    pub occupancy: Option<Occupancy>,
+    pub building: Option<i64>,
+}
+
 pub async fn dwellings(
     access: &Access,
-    area: Option<&AreaCode>,
-    occupancy: Option<Occupancy>,
+    filter: &DwellingFilter,
+    order: Order<dwelling::Column>,
     request: &PageRequest,
 ) -> ApiResult<Listing<dwelling::Model>> {
-    let mut condition = inside(dwelling::Column::GridCode, area);
-    if let Some(occupancy) = occupancy {
+    let mut condition = inside(dwelling::Column::GridCode, filter.within.as_ref());
+    if let Some(occupancy) = filter.occupancy {
         condition = condition.add(dwelling::Column::Occupancy.eq(occupancy));
+    }
+    if let Some(building) = filter.building {
+        condition = condition.add(dwelling::Column::BuildingId.eq(building));
     }
     page_by::<dwelling::Entity>(
         access.db(),
         &access.scope(Object::Dwelling, Action::Read),
         dwelling::Column::GridCode,
         dwelling::Column::Id,
-        by_grid(dwelling::Column::GridCode),
+        order,
         condition,
         request,
     )
     .await
 }
 
+/// Which buildings to list.
+#[derive(Debug, Clone, Default)]
+pub struct BuildingFilter {
+    pub within: Option<AreaCode>,
+    pub use_kind: Option<BuildingUse>,
+}
+
 pub async fn buildings(
     access: &Access,
-    area: Option<&AreaCode>,
+    filter: &BuildingFilter,
     order: Order<building::Column>,
     request: &PageRequest,
 ) -> ApiResult<Listing<building::Model>> {
-    let condition = inside(building::Column::GridCode, area);
+    let mut condition = inside(building::Column::GridCode, filter.within.as_ref());
+    if let Some(use_kind) = filter.use_kind {
+        condition = condition.add(building::Column::UseKind.eq(use_kind));
+    }
     page_by::<building::Entity>(
         access.db(),
         &access.scope(Object::Building, Action::Read),
@@ -148,19 +159,25 @@ pub async fn buildings(
     .await
 }
 
+/// Which organisations to list.
+#[derive(Debug, Clone, Default)]
+pub struct OrganisationFilter {
+    pub within: Option<AreaCode>,
+    pub licence: Option<LicenceState>,
+    pub kind: Option<OrganisationKind>,
+}
+
 pub async fn organisations(
     access: &Access,
-    area: Option<&AreaCode>,
-    licence: Option<LicenceState>,
-    kind: Option<OrganisationKind>,
+    filter: &OrganisationFilter,
     order: Order<organisation::Column>,
     request: &PageRequest,
 ) -> ApiResult<Listing<organisation::Model>> {
-    let mut condition = inside(organisation::Column::GridCode, area);
-    if let Some(licence) = licence {
+    let mut condition = inside(organisation::Column::GridCode, filter.within.as_ref());
+    if let Some(licence) = filter.licence {
         condition = condition.add(licence.condition());
     }
-    if let Some(kind) = kind {
+    if let Some(kind) = filter.kind {
         condition = condition.add(organisation::Column::Kind.eq(kind));
     }
     page_by::<organisation::Entity>(

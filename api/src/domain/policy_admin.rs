@@ -7,7 +7,7 @@ use policies::{
 };
 use sea_orm::{
     ColumnTrait, DatabaseConnection, DatabaseTransaction, EntityTrait, PaginatorTrait, QueryFilter,
-    QueryOrder, QuerySelect, TransactionTrait,
+    TransactionTrait,
 };
 use serde_json::json;
 
@@ -15,8 +15,8 @@ use crate::audit::{self, Actor, Entry};
 use crate::auth::policy_store;
 use crate::caller::Caller;
 use crate::domain::access::Access;
-use crate::domain::count::LazyCount;
-use crate::domain::page::{Listing, Page, PageRequest};
+use crate::domain::page::{Listing, PageRequest};
+use crate::domain::scoped::{Order, keyset};
 use crate::error::{ApiError, ApiResult};
 
 pub const POLICY_CURSOR: &str = "policy";
@@ -215,58 +215,47 @@ async fn validate_assignment(
     Ok(())
 }
 
-/// Stored policies, by id; optionally of one role.
+/// Stored policies in `order`; optionally of one role.
 pub async fn list_policies(
     access: &Access,
     role: Option<&str>,
+    order: Order<casbin_rule::Column>,
     request: &PageRequest,
 ) -> ApiResult<Listing<StoredRule<PolicyRule>>> {
     access.require_city(Object::Policy, Action::Read)?;
-    let (rows, total) = list_rows(
-        access.db(),
-        "p",
-        role.map(|role| (casbin_rule::Column::V0, role)),
-        request,
-    )
-    .await?;
-    let page = Page::from_rows(
-        rows.into_iter()
-            .filter_map(|(id, rule)| match rule {
-                Rule::Policy(rule) => Some(StoredRule { id, rule }),
-                Rule::Assignment(_) => None,
-            })
-            .collect(),
-        request,
-        |stored| stored.id.to_string(),
-    );
-    Ok(Listing { page, total })
+    let equal: Vec<_> = role
+        .map(|role| (casbin_rule::Column::V0, role))
+        .into_iter()
+        .collect();
+    let listing = list_rows(access.db(), "p", &equal, order, request).await?;
+    Ok(listing.filter_map(|(id, rule)| match rule {
+        Rule::Policy(rule) => Some(StoredRule { id, rule }),
+        Rule::Assignment(_) => None,
+    }))
 }
 
-/// Stored role assignments, by id; optionally of one subject.
+/// Stored role assignments in `order`; optionally of one subject, of one
+/// role.
 pub async fn list_assignments(
     access: &Access,
     subject: Option<&str>,
+    role: Option<&str>,
+    order: Order<casbin_rule::Column>,
     request: &PageRequest,
 ) -> ApiResult<Listing<StoredRule<RoleAssignment>>> {
     access.require_city(Object::Policy, Action::Read)?;
-    let (rows, total) = list_rows(
-        access.db(),
-        "g",
-        subject.map(|s| (casbin_rule::Column::V0, s)),
-        request,
-    )
-    .await?;
-    let page = Page::from_rows(
-        rows.into_iter()
-            .filter_map(|(id, rule)| match rule {
-                Rule::Assignment(rule) => Some(StoredRule { id, rule }),
-                Rule::Policy(_) => None,
-            })
-            .collect(),
-        request,
-        |stored| stored.id.to_string(),
-    );
-    Ok(Listing { page, total })
+    let equal: Vec<_> = [
+        subject.map(|subject| (casbin_rule::Column::V0, subject)),
+        role.map(|role| (casbin_rule::Column::V1, role)),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    let listing = list_rows(access.db(), "g", &equal, order, request).await?;
+    Ok(listing.filter_map(|(id, rule)| match rule {
+        Rule::Assignment(rule) => Some(StoredRule { id, rule }),
+        Rule::Policy(_) => None,
+    }))
 }
 
 /// One stored rule by id, for those who may read policies; None for anyone
@@ -288,30 +277,16 @@ pub async fn find_rule(access: &Access, id: i64) -> ApiResult<Option<StoredRule<
 async fn list_rows(
     db: &DatabaseConnection,
     ptype: &str,
-    equal: Option<(casbin_rule::Column, &str)>,
+    equal: &[(casbin_rule::Column, &str)],
+    order: Order<casbin_rule::Column>,
     request: &PageRequest,
-) -> ApiResult<(Vec<(i64, Rule)>, LazyCount)> {
+) -> ApiResult<Listing<(i64, Rule)>> {
     let mut select = casbin_rule::Entity::find().filter(casbin_rule::Column::Ptype.eq(ptype));
-    if let Some((column, value)) = equal {
-        select = select.filter(column.eq(value));
+    for (column, value) in equal {
+        select = select.filter(column.eq(*value));
     }
-    let total = LazyCount::of(db, select.clone());
-    if let Some(after) = &request.after {
-        let after: i64 = after
-            .parse()
-            .map_err(|_| ApiError::bad_input("after", "not a cursor of this list"))?;
-        select = select.filter(casbin_rule::Column::Id.gt(after));
-    }
-    let rows = select
-        .order_by_asc(casbin_rule::Column::Id)
-        .limit(request.fetch_limit())
-        .all(db)
-        .await?;
-    let rules = rows
-        .into_iter()
-        .filter_map(|row| policy_store::rule_of(&row).ok().map(|rule| (row.id, rule)))
-        .collect();
-    Ok((rules, total))
+    let listing = keyset(db, select, casbin_rule::Column::Id, order, request).await?;
+    Ok(listing.filter_map(|row| policy_store::rule_of(&row).ok().map(|rule| (row.id, rule))))
 }
 
 /// The policy version this replica enforces and how many rules it holds,

@@ -19,47 +19,6 @@ use crate::error::{ApiError, ApiResult};
 
 pub const RESIDENT_CURSOR: &str = "resident";
 
-/// What a list of residents is sorted by, after which ties go by id. None
-/// of these is a protected field, so sorting reveals nothing a row does not
-/// show.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub enum ResidentSort {
-    /// Grid by grid: the worker's and the census's order.
-    #[default]
-    Grid,
-    Name,
-    BirthDate,
-    /// Most recently changed first when descending: what a sync pulls.
-    UpdatedAt,
-}
-
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct ResidentOrder {
-    pub sort: ResidentSort,
-    pub descending: bool,
-}
-
-impl ResidentOrder {
-    /// The cursor kind of this ordering: a cursor of one ordering is refused
-    /// by another.
-    pub fn cursor_kind(self) -> String {
-        if self == ResidentOrder::default() {
-            return RESIDENT_CURSOR.to_owned();
-        }
-        let direction = if self.descending { "desc" } else { "asc" };
-        format!("{RESIDENT_CURSOR}.{:?}.{direction}", self.sort)
-    }
-
-    fn column(self) -> resident::Column {
-        match self.sort {
-            ResidentSort::Grid => resident::Column::GridCode,
-            ResidentSort::Name => resident::Column::Name,
-            ResidentSort::BirthDate => resident::Column::BirthDate,
-            ResidentSort::UpdatedAt => resident::Column::UpdatedAt,
-        }
-    }
-}
-
 /// Which residents to list; every part is optional and they combine with AND.
 #[derive(Debug, Clone, Default)]
 pub struct ResidentFilter {
@@ -72,7 +31,8 @@ pub struct ResidentFilter {
     pub min_age: Option<u32>,
     pub max_age: Option<u32>,
     pub population_type: Option<PopulationType>,
-    pub status: Option<ResidentStatus>,
+    /// Any of these states; every state when empty.
+    pub states: Vec<ResidentStatus>,
     /// Residents with any of these flags.
     pub care_flags: Vec<CareFlag>,
     pub within: Option<AreaCode>,
@@ -98,7 +58,7 @@ fn birth_date_range(
 pub async fn list(
     access: &Access,
     filter: &ResidentFilter,
-    order: ResidentOrder,
+    order: scoped::Order<resident::Column>,
     request: &PageRequest,
 ) -> ApiResult<Listing<resident::Model>> {
     access.caller()?;
@@ -144,8 +104,8 @@ pub async fn list(
     if let Some(kind) = filter.population_type {
         condition = condition.add(resident::Column::PopulationType.eq(kind));
     }
-    if let Some(status) = filter.status {
-        condition = condition.add(resident::Column::Status.eq(status));
+    if !filter.states.is_empty() {
+        condition = condition.add(resident::Column::Status.is_in(filter.states.clone()));
     }
     if !filter.care_flags.is_empty() {
         let bits = filter
@@ -172,10 +132,7 @@ pub async fn list(
         &scopes.read,
         resident::Column::GridCode,
         resident::Column::Id,
-        scoped::Order {
-            column: order.column(),
-            descending: order.descending,
-        },
+        order,
         condition,
         request,
     )

@@ -6,10 +6,10 @@
 use std::collections::HashMap;
 
 use policies::Scope;
-use sea_orm::sea_query::{Condition, Expr, ExprTrait};
+use sea_orm::sea_query::{Condition, Expr, ExprTrait, Func};
 use sea_orm::{
     ColumnTrait, DatabaseConnection, EntityTrait, ModelTrait, QueryFilter, QueryOrder, QuerySelect,
-    Value,
+    Select, Value,
 };
 
 use crate::domain::count::LazyCount;
@@ -84,17 +84,37 @@ where
 }
 
 /// The column a keyset list is ordered by (then by id, which makes the
-/// order total), and which way.
-#[derive(Debug, Clone, Copy)]
+/// order total), which way, and where rows without a value sort.
+#[derive(Debug, Clone)]
 pub struct Order<C> {
     pub column: C,
     pub descending: bool,
+    /// For a column that may be empty: the value an empty one sorts as, so
+    /// that the row-value comparison never meets NULL (which would drop
+    /// those rows from every page).
+    pub when_empty: Option<Value>,
+}
+
+impl<C> Order<C> {
+    pub fn ascending(column: C) -> Order<C> {
+        Order {
+            column,
+            descending: false,
+            when_empty: None,
+        }
+    }
+
+    pub fn descending(column: C) -> Order<C> {
+        Order {
+            column,
+            descending: true,
+            when_empty: None,
+        }
+    }
 }
 
 /// A keyset page of the rows matching `condition` that lie in `scope`,
-/// ordered by (`order.column`, id), with the total counted on demand. The
-/// cursor is `value:id`; the page is found with a row-value comparison that
-/// both backends answer from an index on (column, id).
+/// ordered by (`order.column`, id), with the total counted on demand.
 pub async fn page_by<E>(
     db: &DatabaseConnection,
     scope: &Scope,
@@ -110,42 +130,79 @@ where
     E::Column: Copy,
 {
     let select = E::find().filter(in_scope(grid, scope)).filter(condition);
+    keyset(db, select, id, order, request).await
+}
+
+/// A keyset page of `select` ordered by (`order.column`, `tie`), `tie`
+/// being unique, with the total counted on demand. The cursor is
+/// `value:tie`; the page is found with a row-value comparison that both
+/// backends answer from an index on (column, tie). A backward page runs the
+/// ordering reversed from its cursor and is turned round by `Page`.
+pub async fn keyset<E>(
+    db: &DatabaseConnection,
+    select: Select<E>,
+    tie: E::Column,
+    order: Order<E::Column>,
+    request: &PageRequest,
+) -> ApiResult<Listing<E::Model>>
+where
+    E: EntityTrait,
+    E::Model: Sync,
+    E::Column: Copy,
+{
     let total = LazyCount::of(db, select.clone());
-    let select = match &request.after {
+    // Walking backward is walking the reversed order forward.
+    let descending = order.descending != request.backward;
+    let sort: Expr = match &order.when_empty {
+        Some(value) => Func::coalesce([Expr::col(order.column), Expr::val(value.clone())]).into(),
+        None => Expr::col(order.column),
+    };
+    let select = match &request.cursor {
         Some(key) => {
-            let (after_value, after_id) = parse_key(key, &order.column.def())?;
-            let row = Expr::tuple([Expr::col(order.column), Expr::col(id)]);
-            let after = Expr::tuple([Expr::val(after_value), Expr::val(after_id)]);
-            select.filter(if order.descending {
-                row.lt(after)
+            let (value, tie_value) = parse_key(key, &order.column.def(), &tie.def(), request)?;
+            let row = Expr::tuple([sort.clone(), Expr::col(tie)]);
+            let cursor = Expr::tuple([Expr::val(value), Expr::val(tie_value)]);
+            select.filter(if descending {
+                row.lt(cursor)
             } else {
-                row.gt(after)
+                row.gt(cursor)
             })
         }
         None => select,
     };
-    let direction = if order.descending {
+    let direction = if descending {
         sea_orm::Order::Desc
     } else {
         sea_orm::Order::Asc
     };
     let rows = select
-        .order_by(order.column, direction.clone())
-        .order_by(id, direction)
+        .order_by(sort, direction.clone())
+        .order_by(tie, direction)
         .limit(request.fetch_limit())
         .all(db)
         .await?;
     let key = |row: &E::Model| {
-        format!(
-            "{}:{}",
-            key_text(row.get(order.column)),
-            as_i64(row.get(id)).unwrap_or_default()
-        )
+        let value = match (row.get(order.column), &order.when_empty) {
+            (value, Some(empty)) if is_empty(&value) => empty.clone(),
+            (value, _) => value,
+        };
+        format!("{}:{}", key_text(value), key_text(row.get(tie)))
     };
     Ok(Listing {
         page: Page::from_rows(rows, request, key),
         total,
     })
+}
+
+fn is_empty(value: &Value) -> bool {
+    matches!(
+        value,
+        Value::String(None)
+            | Value::ChronoDate(None)
+            | Value::ChronoDateTimeUtc(None)
+            | Value::BigInt(None)
+            | Value::Int(None)
+    )
 }
 
 /// A sort value as cursor text.
@@ -160,27 +217,41 @@ fn key_text(value: Value) -> String {
     }
 }
 
-/// A cursor's `value:id`, the value read back as the column's type. The id
-/// never holds a colon, so the last one splits them.
-fn parse_key(key: &str, column: &sea_orm::ColumnDef) -> ApiResult<(Value, i64)> {
+/// A cursor's `value:tie`, each read back as its column's type. The tie
+/// (an id or a code) never holds a colon, so the last one splits them.
+fn parse_key(
+    key: &str,
+    column: &sea_orm::ColumnDef,
+    tie: &sea_orm::ColumnDef,
+    request: &PageRequest,
+) -> ApiResult<(Value, Value)> {
+    let (value, tie_value) = key.rsplit_once(':').ok_or_else(|| bad_cursor(request))?;
+    Ok((
+        typed(value, column).ok_or_else(|| bad_cursor(request))?,
+        typed(tie_value, tie).ok_or_else(|| bad_cursor(request))?,
+    ))
+}
+
+fn bad_cursor(request: &PageRequest) -> ApiError {
+    ApiError::bad_input(request.cursor_field(), "not a cursor of this list")
+}
+
+/// Cursor text read back as a value of the column's type.
+fn typed(text: &str, column: &sea_orm::ColumnDef) -> Option<Value> {
     use sea_orm::ColumnType;
-    let invalid = || ApiError::bad_input("after", "not a cursor of this list");
-    let (value, id) = key.rsplit_once(':').ok_or_else(invalid)?;
-    let id = id.parse().map_err(|_| invalid())?;
-    let value = match column.get_column_type() {
-        ColumnType::Date => Value::from(value.parse::<chrono::NaiveDate>().map_err(|_| invalid())?),
+    Some(match column.get_column_type() {
+        ColumnType::Date => Value::from(text.parse::<chrono::NaiveDate>().ok()?),
         ColumnType::TimestampWithTimeZone | ColumnType::Timestamp | ColumnType::DateTime => {
             Value::from(
-                chrono::DateTime::parse_from_rfc3339(value)
-                    .map_err(|_| invalid())?
+                chrono::DateTime::parse_from_rfc3339(text)
+                    .ok()?
                     .with_timezone(&chrono::Utc),
             )
         }
-        ColumnType::BigInteger => Value::from(value.parse::<i64>().map_err(|_| invalid())?),
-        ColumnType::Integer => Value::from(value.parse::<i32>().map_err(|_| invalid())?),
-        _ => Value::from(value.to_owned()),
-    };
-    Ok((value, id))
+        ColumnType::BigInteger => Value::from(text.parse::<i64>().ok()?),
+        ColumnType::Integer => Value::from(text.parse::<i32>().ok()?),
+        _ => Value::from(text.to_owned()),
+    })
 }
 
 /// The rows of these grids that lie in `scope`, grouped by grid, each group

@@ -10,9 +10,9 @@ use entities::api_token::{self, TokenSubject};
 use entities::{department, user};
 use policies::{Action, Domain, Object, TokenScope};
 use sea_orm::ActiveValue::{NotSet, Set};
+use sea_orm::sea_query::Condition;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder,
-    QuerySelect, TransactionTrait,
+    ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, TransactionTrait,
 };
 use serde_json::json;
 
@@ -20,16 +20,21 @@ use crate::audit::{self, Actor, Entry};
 use crate::auth::api_tokens::PREFIX;
 use crate::auth::secret::{fingerprint, random_token};
 use crate::domain::access::Access;
-use crate::domain::count::LazyCount;
-use crate::domain::page::{Listing, Page, PageRequest};
+use crate::domain::page::{Listing, PageRequest};
+use crate::domain::scoped::{Order, keyset};
 use crate::error::{ApiError, ApiResult};
 
 pub const TOKEN_CURSOR: &str = "token";
 
 /// What a token is issued for.
 pub enum TokenFor {
-    Department(String),
-    Application { username: String },
+    /// A department by its id (as the API names it)…
+    Department(i64),
+    /// …or by its code (as an operator types it).
+    DepartmentCode(String),
+    Application {
+        username: String,
+    },
 }
 
 pub struct IssueRequest {
@@ -108,12 +113,19 @@ pub async fn issue_as_operator(
     let (scopes, areas) = validate(&request)?;
     let txn = db.begin().await?;
     let (subject_kind, department_id, user_id) = match &request.subject {
-        TokenFor::Department(code) => {
+        TokenFor::Department(id) => {
+            let found = department::Entity::find_by_id(*id)
+                .one(&txn)
+                .await?
+                .ok_or_else(|| ApiError::missing("departmentId", "no such department"))?;
+            (TokenSubject::Department, Some(found.id), None)
+        }
+        TokenFor::DepartmentCode(code) => {
             let found = department::Entity::find()
                 .filter(department::Column::Code.eq(code.as_str()))
                 .one(&txn)
                 .await?
-                .ok_or_else(|| ApiError::missing("departmentCode", "no such department"))?;
+                .ok_or_else(|| ApiError::missing("department", "no such department"))?;
             (TokenSubject::Department, Some(found.id), None)
         }
         TokenFor::Application { username } => {
@@ -221,33 +233,45 @@ pub async fn find(access: &Access, id: i64) -> ApiResult<Option<api_token::Model
     Ok(api_token::Entity::find_by_id(id).one(access.db()).await?)
 }
 
-/// Tokens by id, newest last, for a caller who may read them; their
-/// secrets are never shown again.
-pub async fn list(access: &Access, request: &PageRequest) -> ApiResult<Listing<api_token::Model>> {
-    access.require_city(Object::Token, Action::Read)?;
-    list_as_operator(access.db(), request).await
+/// Which tokens to list.
+#[derive(Debug, Clone, Default)]
+pub struct TokenFilter {
+    /// Only those issued for a department (or only those for an
+    /// application).
+    pub subject: Option<TokenSubject>,
+    /// Only those still usable (neither revoked nor expired), or only the
+    /// others.
+    pub active: Option<bool>,
 }
 
-/// Tokens by id on the command line.
-pub async fn list_as_operator(
-    db: &DatabaseConnection,
+/// Tokens in `order`, for a caller who may read them; their secrets are
+/// never shown again.
+pub async fn list(
+    access: &Access,
+    filter: &TokenFilter,
+    order: Order<api_token::Column>,
     request: &PageRequest,
 ) -> ApiResult<Listing<api_token::Model>> {
-    let total = LazyCount::of(db, api_token::Entity::find());
+    access.require_city(Object::Token, Action::Read)?;
+    list_as_operator(access.db(), filter, order, request).await
+}
+
+/// Tokens in `order` on the command line.
+pub async fn list_as_operator(
+    db: &DatabaseConnection,
+    filter: &TokenFilter,
+    order: Order<api_token::Column>,
+    request: &PageRequest,
+) -> ApiResult<Listing<api_token::Model>> {
     let mut select = api_token::Entity::find();
-    if let Some(after) = &request.after {
-        let after: i64 = after
-            .parse()
-            .map_err(|_| ApiError::bad_input("after", "not a cursor of this list"))?;
-        select = select.filter(api_token::Column::Id.gt(after));
+    if let Some(subject) = filter.subject {
+        select = select.filter(api_token::Column::SubjectKind.eq(subject));
     }
-    let rows = select
-        .order_by_asc(api_token::Column::Id)
-        .limit(request.fetch_limit())
-        .all(db)
-        .await?;
-    Ok(Listing {
-        page: Page::from_rows(rows, request, |row| row.id.to_string()),
-        total,
-    })
+    if let Some(active) = filter.active {
+        let usable = Condition::all()
+            .add(api_token::Column::RevokedAt.is_null())
+            .add(api_token::Column::ExpiresAt.gt(Utc::now()));
+        select = select.filter(if active { usable } else { usable.not() });
+    }
+    keyset(db, select, api_token::Column::Id, order, request).await
 }

@@ -6,11 +6,15 @@ use entities::api_token;
 use policies::{PolicyRule, RoleAssignment};
 
 use super::ContextExt;
+use super::ordering::{
+    ApiTokenOrder, ApiTokenOrderField, PolicyOrder, PolicyOrderField, RoleAssignmentOrder,
+    RoleAssignmentOrderField,
+};
 use super::payload::{ApiTokenUserError, PolicyUserError, payload, settle};
 use super::relay::{NodeKind, Page, connection, global_id, key_of};
 use super::scalars::DateTime;
 use crate::auth::api_tokens;
-use crate::domain::page::PageRequest;
+use crate::domain::page::{PageRequest, Paging};
 use crate::domain::policy_admin::{self, ASSIGNMENT_CURSOR, Edit, POLICY_CURSOR, StoredRule};
 use crate::domain::tokens::{self, IssueRequest, TOKEN_CURSOR, TokenFor};
 
@@ -283,7 +287,7 @@ pub struct IssueApiTokenInput {
     /// What the token is for, e.g. "market supervision inspections app".
     name: String,
     /// Issue for this department (its policies apply)…
-    department_code: Option<String>,
+    department_id: Option<ID>,
     /// …or for an application acting as this user.
     username: Option<String>,
     /// `object:action` pairs, e.g. `case:read`, `case:*`.
@@ -308,38 +312,83 @@ pub struct AdminQuery;
 
 #[Object]
 impl AdminQuery {
-    /// Policies, by id; optionally of one role. Admins only.
+    /// Policies, in the order they were added unless `orderBy` says
+    /// otherwise. Admins only.
+    #[graphql(complexity = "super::relay::page_complexity(first, last, child_complexity)")]
+    // Each parameter is one of the field's GraphQL arguments.
+    #[allow(clippy::too_many_arguments)]
     async fn policies(
         &self,
         ctx: &Context<'_>,
-        #[graphql(desc = "Only the policies of this role.")] role: Option<String>,
-        #[graphql(desc = "At most this many items (default 20, at most 100).")] first: Option<i32>,
+        #[graphql(desc = "Which policies.")] filter: Option<PolicyFilter>,
+        #[graphql(
+            desc = "Their order.",
+            default_with = "PolicyOrder::asc(PolicyOrderField::Id)"
+        )]
+        order_by: PolicyOrder,
+        #[graphql(desc = "At most this many items from the start (default 20, at most 100).")]
+        first: Option<i32>,
         #[graphql(desc = "The `endCursor` of the page before.")] after: Option<String>,
+        #[graphql(desc = "At most this many items from the end (at most 100).")] last: Option<i32>,
+        #[graphql(desc = "The `startCursor` of the page after.")] before: Option<String>,
     ) -> Result<Page<Policy>> {
-        let request = PageRequest::new(first, after, POLICY_CURSOR)?;
-        let listing = policy_admin::list_policies(ctx.access()?, role.as_deref(), &request).await?;
-        Ok(connection(POLICY_CURSOR, listing, Policy::from))
+        let role = filter.and_then(|filter| filter.role);
+        let (order, kind) = order_by.resolve(POLICY_CURSOR);
+        let request = PageRequest::new(
+            Paging {
+                first,
+                after,
+                last,
+                before,
+            },
+            &kind,
+        )?;
+        let listing =
+            policy_admin::list_policies(ctx.access()?, role.as_deref(), order, &request).await?;
+        Ok(connection(&kind, listing, Policy::from))
     }
 
-    /// Role assignments, by id; optionally of one subject. Admins only.
+    /// Role assignments, in the order they were made unless `orderBy` says
+    /// otherwise. Admins only.
+    #[graphql(complexity = "super::relay::page_complexity(first, last, child_complexity)")]
+    // Each parameter is one of the field's GraphQL arguments.
+    #[allow(clippy::too_many_arguments)]
     async fn role_assignments(
         &self,
         ctx: &Context<'_>,
-        #[graphql(desc = "Only the assignments of this subject.")] subject: Option<
-            RoleSubjectInput,
-        >,
-        #[graphql(desc = "At most this many items (default 20, at most 100).")] first: Option<i32>,
+        #[graphql(desc = "Which assignments.")] filter: Option<RoleAssignmentFilter>,
+        #[graphql(
+            desc = "Their order.",
+            default_with = "RoleAssignmentOrder::asc(RoleAssignmentOrderField::Id)"
+        )]
+        order_by: RoleAssignmentOrder,
+        #[graphql(desc = "At most this many items from the start (default 20, at most 100).")]
+        first: Option<i32>,
         #[graphql(desc = "The `endCursor` of the page before.")] after: Option<String>,
+        #[graphql(desc = "At most this many items from the end (at most 100).")] last: Option<i32>,
+        #[graphql(desc = "The `startCursor` of the page after.")] before: Option<String>,
     ) -> Result<Page<RoleAssignmentRow>> {
-        let request = PageRequest::new(first, after, ASSIGNMENT_CURSOR)?;
-        let subject = subject.as_ref().map(RoleSubjectInput::stored_name);
-        let listing =
-            policy_admin::list_assignments(ctx.access()?, subject.as_deref(), &request).await?;
-        Ok(connection(
-            ASSIGNMENT_CURSOR,
-            listing,
-            RoleAssignmentRow::from,
-        ))
+        let filter = filter.unwrap_or_default();
+        let subject = filter.subject.as_ref().map(RoleSubjectInput::stored_name);
+        let (order, kind) = order_by.resolve(ASSIGNMENT_CURSOR);
+        let request = PageRequest::new(
+            Paging {
+                first,
+                after,
+                last,
+                before,
+            },
+            &kind,
+        )?;
+        let listing = policy_admin::list_assignments(
+            ctx.access()?,
+            subject.as_deref(),
+            filter.role.as_deref(),
+            order,
+            &request,
+        )
+        .await?;
+        Ok(connection(&kind, listing, RoleAssignmentRow::from))
     }
 
     /// The policy version this replica enforces. Admins only.
@@ -351,17 +400,70 @@ impl AdminQuery {
         })
     }
 
-    /// Scoped API tokens, by id. Admins only.
+    /// Scoped API tokens, in the order they were issued unless `orderBy`
+    /// says otherwise. Admins only.
+    #[graphql(complexity = "super::relay::page_complexity(first, last, child_complexity)")]
+    // Each parameter is one of the field's GraphQL arguments.
+    #[allow(clippy::too_many_arguments)]
     async fn api_tokens(
         &self,
         ctx: &Context<'_>,
-        #[graphql(desc = "At most this many items (default 20, at most 100).")] first: Option<i32>,
+        #[graphql(desc = "Which tokens.")] filter: Option<ApiTokenFilter>,
+        #[graphql(
+            desc = "Their order.",
+            default_with = "ApiTokenOrder::asc(ApiTokenOrderField::Id)"
+        )]
+        order_by: ApiTokenOrder,
+        #[graphql(desc = "At most this many items from the start (default 20, at most 100).")]
+        first: Option<i32>,
         #[graphql(desc = "The `endCursor` of the page before.")] after: Option<String>,
+        #[graphql(desc = "At most this many items from the end (at most 100).")] last: Option<i32>,
+        #[graphql(desc = "The `startCursor` of the page after.")] before: Option<String>,
     ) -> Result<Page<ApiToken>> {
-        let request = PageRequest::new(first, after, TOKEN_CURSOR)?;
-        let listing = tokens::list(ctx.access()?, &request).await?;
-        Ok(connection(TOKEN_CURSOR, listing, ApiToken))
+        let filter = filter.unwrap_or_default();
+        let filter = tokens::TokenFilter {
+            subject: filter.subject_kind.map(Into::into),
+            active: filter.active,
+        };
+        let (order, kind) = order_by.resolve(TOKEN_CURSOR);
+        let request = PageRequest::new(
+            Paging {
+                first,
+                after,
+                last,
+                before,
+            },
+            &kind,
+        )?;
+        let listing = tokens::list(ctx.access()?, &filter, order, &request).await?;
+        Ok(connection(&kind, listing, ApiToken))
     }
+}
+
+/// Which policies to list.
+#[derive(InputObject, Default)]
+pub struct PolicyFilter {
+    /// Only the policies of this role.
+    role: Option<String>,
+}
+
+/// Which role assignments to list; the parts combine with AND.
+#[derive(InputObject, Default)]
+pub struct RoleAssignmentFilter {
+    /// Only the assignments of this subject.
+    subject: Option<RoleSubjectInput>,
+    /// Only the assignments of this role.
+    role: Option<String>,
+}
+
+/// Which API tokens to list; the parts combine with AND.
+#[derive(InputObject, Default)]
+pub struct ApiTokenFilter {
+    /// Only tokens issued for this kind of subject.
+    subject_kind: Option<TokenSubjectKind>,
+    /// Only tokens still usable, neither revoked nor expired (true), or
+    /// only the others (false).
+    active: Option<bool>,
 }
 
 payload!(
@@ -496,12 +598,14 @@ impl AdminMutation {
         #[graphql(desc = "The token to issue.")] input: IssueApiTokenInput,
     ) -> Result<IssueApiTokenPayload> {
         let outcome = async {
-            let subject = match (input.department_code, input.username) {
-                (Some(code), None) => TokenFor::Department(code),
+            let subject = match (input.department_id, input.username) {
+                (Some(id), None) => {
+                    TokenFor::Department(super::departments::department_key("departmentId", &id)?)
+                }
                 (None, Some(username)) => TokenFor::Application { username },
                 _ => {
                     return Err(crate::error::ApiError::bad_input(
-                        "departmentCode",
+                        "departmentId",
                         "name a department or a user: one of the two",
                     ));
                 }

@@ -10,13 +10,14 @@ use super::case_rules::{
 };
 use super::departments::{Department, department_key};
 use super::labels::{Locale, time_limit_text};
+use super::ordering::{CaseOrder, CaseOrderField};
 use super::record::Grid;
-use super::relay::{NodeKind, Page, connection, global_id, parse_global_id};
+use super::relay::{NodeKind, Page, connection, global_id, page_of_all, parse_global_id};
 use super::scalars::{Date, DateTime, Url};
 use crate::domain::areas::parse_code;
 use crate::domain::cases::indicators::{self, Subject};
 use crate::domain::cases::{self, CASE_CURSOR, CaseFilter as Filter};
-use crate::domain::page::PageRequest;
+use crate::domain::page::{PageRequest, Paging};
 
 /// A case (案件).
 pub struct Case(pub case::Model);
@@ -209,17 +210,36 @@ impl Case {
     }
 
     /// Every step, oldest first: who, when, from which state to which, note
-    /// and evidence.
-    #[graphql(complexity = "super::limits::LIST_COST * child_complexity.max(1)")]
-    async fn timeline(&self, ctx: &Context<'_>) -> Result<Vec<CaseStep>> {
-        let loader = ctx.loaders()?.case_steps();
-        Ok(loader
+    /// and evidence. `totalCount` is the timeline's length.
+    #[graphql(complexity = "super::relay::held_page_complexity(first, last, child_complexity)")]
+    async fn timeline(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "At most this many items from the start (default 20, at most 100).")]
+        first: Option<i32>,
+        #[graphql(desc = "The `endCursor` of the page before.")] after: Option<String>,
+        #[graphql(desc = "At most this many items from the end (at most 100).")] last: Option<i32>,
+        #[graphql(desc = "The `startCursor` of the page after.")] before: Option<String>,
+    ) -> Result<Page<CaseStep>> {
+        let all = ctx
+            .loaders()?
+            .case_steps()
             .load_one(self.0.id)
             .await?
-            .unwrap_or_default()
-            .into_iter()
-            .map(CaseStep)
-            .collect())
+            .unwrap_or_default();
+        let paging = Paging {
+            first,
+            after,
+            last,
+            before,
+        };
+        Ok(page_of_all(
+            TIMELINE_CURSOR,
+            all,
+            paging,
+            |row| row.id,
+            CaseStep,
+        )?)
     }
 
     /// The moves you may make on the case now, in the table's order; each
@@ -232,13 +252,10 @@ impl Case {
             .filter_map(|transition| CaseTransition::named(transition.name))
             .collect())
     }
-
-    /// The number of steps on the timeline.
-    async fn timeline_length(&self, ctx: &Context<'_>) -> Result<usize> {
-        let loader = ctx.loaders()?.case_steps();
-        Ok(loader.load_one(self.0.id).await?.map_or(0, |s| s.len()))
-    }
 }
+
+/// The cursor kind of a case's timeline.
+const TIMELINE_CURSOR: &str = "case.step";
 
 /// One entry of a case's timeline.
 pub struct CaseStep(case_step::Model);
@@ -402,10 +419,10 @@ pub struct CaseFilter {
     reporter: Option<String>,
     /// Open and past the deadline, or not.
     overdue: Option<bool>,
-    /// Reported at or after.
-    reported_from: Option<DateTime>,
-    /// Reported before.
-    reported_before: Option<DateTime>,
+    /// Reported at or after this instant.
+    from: Option<DateTime>,
+    /// Reported before this instant.
+    before: Option<DateTime>,
 }
 
 async fn user_id(ctx: &Context<'_>, field: &str, username: &str) -> Result<i64> {
@@ -436,8 +453,8 @@ impl CaseFilter {
                 None => None,
             },
             overdue: self.overdue,
-            reported_from: self.reported_from.map(Into::into),
-            reported_before: self.reported_before.map(Into::into),
+            reported_from: self.from.map(Into::into),
+            reported_before: self.before.map(Into::into),
         })
     }
 }
@@ -486,27 +503,47 @@ pub struct CasesQuery;
 
 #[Object]
 impl CasesQuery {
-    /// Cases you may see, newest report first. A department sees the cases
-    /// dispatched to it and those of its duties, in its jurisdiction.
-    #[graphql(complexity = "super::relay::page_complexity(first, child_complexity)")]
+    /// Cases you may see, newest report first unless `orderBy` says
+    /// otherwise. A department sees the cases dispatched to it and those of
+    /// its duties, in its jurisdiction.
+    #[graphql(complexity = "super::relay::page_complexity(first, last, child_complexity)")]
+    // Each parameter is one of the field's GraphQL arguments.
+    #[allow(clippy::too_many_arguments)]
     async fn cases(
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "Which cases.")] filter: Option<CaseFilter>,
-        #[graphql(desc = "At most this many items (default 20, at most 100).")] first: Option<i32>,
+        #[graphql(
+            desc = "Their order.",
+            default_with = "CaseOrder::desc(CaseOrderField::ReportedAt)"
+        )]
+        order_by: CaseOrder,
+        #[graphql(desc = "At most this many items from the start (default 20, at most 100).")]
+        first: Option<i32>,
         #[graphql(desc = "The `endCursor` of the page before.")] after: Option<String>,
+        #[graphql(desc = "At most this many items from the end (at most 100).")] last: Option<i32>,
+        #[graphql(desc = "The `startCursor` of the page after.")] before: Option<String>,
     ) -> Result<Page<Case>> {
         let filter = filter.unwrap_or_default().validate(ctx).await?;
-        let request = PageRequest::new(first, after, CASE_CURSOR)?;
-        let listing = cases::list(ctx.access()?, &filter, &request).await?;
+        let (order, kind) = order_by.resolve(CASE_CURSOR);
+        let request = PageRequest::new(
+            Paging {
+                first,
+                after,
+                last,
+                before,
+            },
+            &kind,
+        )?;
+        let listing = cases::list(ctx.access()?, &filter, order, &request).await?;
         let node = ctx.look_ahead().field("edges").field("node");
-        if node.field("timeline").exists() || node.field("timelineLength").exists() {
+        if node.field("timeline").exists() {
             // The page's timelines in one query up front: see `residents::prime`.
             let ids: Vec<i64> = listing.page.rows.iter().map(|(_, row)| row.id).collect();
             let loader = ctx.loaders()?.case_steps();
             loader.load_many(ids).await?;
         }
-        Ok(connection(CASE_CURSOR, listing, Case))
+        Ok(connection(&kind, listing, Case))
     }
 
     /// One case by global ID, or null.

@@ -1,106 +1,109 @@
 //! Lists of households, dwellings, buildings and organisations, each cut
-//! to the caller's scope and ordered as asked.
+//! to the caller's scope, filtered and ordered as asked.
 
-use async_graphql::{Context, Enum, InputObject, Object, Result};
-use entities::{building, household};
+use async_graphql::{Context, ID, InputObject, Object, Result};
 
 use super::ContextExt;
+use super::ordering::{
+    BuildingOrder, BuildingOrderField, DwellingOrder, DwellingOrderField, HouseholdOrder,
+    HouseholdOrderField, OrganisationOrder, OrganisationOrderField,
+};
 use super::record::{
-    Building, Dwelling, Household, LicenceState, Occupancy, Organisation, OrganisationKind,
+    Building, BuildingUse, Dwelling, Household, HouseholdKind, LicenceState, Occupancy,
+    Organisation, OrganisationKind,
 };
-use super::relay::SortDirection;
-use super::relay::{Page, connection};
+use super::relay::{NodeKind, Page, connection, key_of};
+use crate::domain::areas::parse_code;
 use crate::domain::homes::{
-    self, BUILDING_CURSOR, DWELLING_CURSOR, HOUSEHOLD_CURSOR, ORGANISATION_CURSOR, cursor_kind,
+    self, BUILDING_CURSOR, DWELLING_CURSOR, HOUSEHOLD_CURSOR, ORGANISATION_CURSOR,
 };
-use crate::domain::page::PageRequest;
-use crate::domain::scoped::Order;
+use crate::domain::page::{PageRequest, Paging};
+use crate::error::ApiResult;
 
-/// What households are sorted by; ties go by id.
-#[derive(Enum, Copy, Clone, Eq, PartialEq, Default, Debug)]
-pub enum HouseholdSort {
-    /// Grid by grid (the default).
-    #[default]
-    Grid,
-    /// The registration number.
-    Number,
+fn area_arg(within: Option<String>) -> ApiResult<Option<policies::AreaCode>> {
+    within.map(|code| parse_code("within", &code)).transpose()
 }
 
-/// What buildings are sorted by; ties go by id.
-#[derive(Enum, Copy, Clone, Eq, PartialEq, Default, Debug)]
-pub enum BuildingSort {
-    /// By grid, then code.
-    #[default]
-    Grid,
-    /// By building code.
-    Code,
-    /// By name.
-    Name,
-}
-
-/// What organisations are sorted by; ties go by id.
-#[derive(Enum, Copy, Clone, Eq, PartialEq, Default, Debug)]
-pub enum OrganisationSort {
-    /// By grid, then name.
-    #[default]
-    Grid,
-    /// By name.
-    Name,
-}
-
-/// The order of a list of households.
+/// Which households to list; the parts combine with AND.
 #[derive(InputObject, Default)]
-pub struct HouseholdOrder {
-    /// What to order by.
-    #[graphql(default)]
-    by: HouseholdSort,
-    /// Which way.
-    #[graphql(default)]
-    direction: SortDirection,
+pub struct HouseholdFilter {
+    /// Only households of grids inside this area.
+    within: Option<String>,
+    /// Only households of this kind.
+    kind: Option<HouseholdKind>,
 }
 
-/// The order of a list of buildings.
+impl HouseholdFilter {
+    fn validate(self) -> ApiResult<homes::HouseholdFilter> {
+        Ok(homes::HouseholdFilter {
+            within: area_arg(self.within)?,
+            kind: self.kind.map(Into::into),
+        })
+    }
+}
+
+/// Which dwellings to list; the parts combine with AND.
 #[derive(InputObject, Default)]
-pub struct BuildingOrder {
-    /// What to order by.
-    #[graphql(default)]
-    by: BuildingSort,
-    /// Which way.
-    #[graphql(default)]
-    direction: SortDirection,
+pub struct DwellingFilter {
+    /// Only dwellings of grids inside this area.
+    within: Option<String>,
+    /// Only dwellings of this colour (the dwelling table's four).
+    occupancy: Option<Occupancy>,
+    /// Only the dwellings of this building.
+    building_id: Option<ID>,
 }
 
-/// The order of a list of organisations.
+impl DwellingFilter {
+    fn validate(self) -> ApiResult<homes::DwellingFilter> {
+        Ok(homes::DwellingFilter {
+            within: area_arg(self.within)?,
+            occupancy: self.occupancy.map(Into::into),
+            building: self
+                .building_id
+                .map(|id| key_of("buildingId", &id, NodeKind::Building))
+                .transpose()?,
+        })
+    }
+}
+
+/// Which buildings to list; the parts combine with AND.
 #[derive(InputObject, Default)]
-pub struct OrganisationOrder {
-    /// What to order by.
-    #[graphql(default)]
-    by: OrganisationSort,
-    /// Which way.
-    #[graphql(default)]
-    direction: SortDirection,
+pub struct BuildingFilter {
+    /// Only buildings of grids inside this area.
+    within: Option<String>,
+    /// Only buildings of this use.
+    use_kind: Option<BuildingUse>,
 }
 
-/// The ordering asked for, and its list's cursor kind.
-fn ordering<S: std::fmt::Debug + PartialEq + Default, C>(
-    list: &str,
-    by: S,
-    direction: SortDirection,
-    column: C,
-) -> (Order<C>, String) {
-    let descending = direction == SortDirection::Desc;
-    let kind = if by == S::default() && !descending {
-        cursor_kind(list, None)
-    } else {
-        cursor_kind(list, Some((&format!("{by:?}"), descending)))
-    };
-    (Order { column, descending }, kind)
+impl BuildingFilter {
+    fn validate(self) -> ApiResult<homes::BuildingFilter> {
+        Ok(homes::BuildingFilter {
+            within: area_arg(self.within)?,
+            use_kind: self.use_kind.map(Into::into),
+        })
+    }
 }
 
-fn area_arg(within: Option<String>) -> Result<Option<policies::AreaCode>> {
-    Ok(within
-        .map(|code| crate::domain::areas::parse_code("within", &code))
-        .transpose()?)
+/// Which organisations to list; the parts combine with AND.
+#[derive(InputObject, Default)]
+pub struct OrganisationFilter {
+    /// Only organisations of grids inside this area.
+    within: Option<String>,
+    /// Only organisations whose licence is in this state (the food-safety
+    /// comparison).
+    licence: Option<LicenceState>,
+    /// Only organisations of this kind.
+    kind: Option<OrganisationKind>,
+}
+
+impl OrganisationFilter {
+    fn validate(self) -> ApiResult<homes::OrganisationFilter> {
+        Ok(homes::OrganisationFilter {
+            within: area_arg(self.within)?,
+            licence: self.licence.map(Into::into),
+            kind: self.kind.map(Into::into),
+        })
+    }
 }
 
 #[derive(Default)]
@@ -108,112 +111,141 @@ pub struct HomesQuery;
 
 #[Object]
 impl HomesQuery {
-    /// Households you may see, by grid.
-    #[graphql(complexity = "super::relay::page_complexity(first, child_complexity)")]
+    /// Households you may see, grid by grid unless `orderBy` says otherwise.
+    #[graphql(complexity = "super::relay::page_complexity(first, last, child_complexity)")]
+    // Each parameter is one of the field's GraphQL arguments.
+    #[allow(clippy::too_many_arguments)]
     async fn households(
         &self,
         ctx: &Context<'_>,
-        #[graphql(desc = "Only households of grids inside this area.")] within: Option<String>,
-        #[graphql(desc = "Their order; by grid and number when left out.")] order_by: Option<
-            HouseholdOrder,
-        >,
-        #[graphql(desc = "At most this many items (default 20, at most 100).")] first: Option<i32>,
+        #[graphql(desc = "Which households.")] filter: Option<HouseholdFilter>,
+        #[graphql(
+            desc = "Their order.",
+            default_with = "HouseholdOrder::asc(HouseholdOrderField::Grid)"
+        )]
+        order_by: HouseholdOrder,
+        #[graphql(desc = "At most this many items from the start (default 20, at most 100).")]
+        first: Option<i32>,
         #[graphql(desc = "The `endCursor` of the page before.")] after: Option<String>,
+        #[graphql(desc = "At most this many items from the end (at most 100).")] last: Option<i32>,
+        #[graphql(desc = "The `startCursor` of the page after.")] before: Option<String>,
     ) -> Result<Page<Household>> {
-        let order_by = order_by.unwrap_or_default();
-        let column = match order_by.by {
-            HouseholdSort::Grid => household::Column::GridCode,
-            HouseholdSort::Number => household::Column::Number,
-        };
-        let (order, kind) = ordering(HOUSEHOLD_CURSOR, order_by.by, order_by.direction, column);
-        let request = PageRequest::new(first, after, &kind)?;
-        let listing =
-            homes::households(ctx.access()?, area_arg(within)?.as_ref(), order, &request).await?;
+        let filter = filter.unwrap_or_default().validate()?;
+        let (order, kind) = order_by.resolve(HOUSEHOLD_CURSOR);
+        let request = PageRequest::new(
+            Paging {
+                first,
+                after,
+                last,
+                before,
+            },
+            &kind,
+        )?;
+        let listing = homes::households(ctx.access()?, &filter, order, &request).await?;
         Ok(connection(&kind, listing, Household))
     }
 
-    /// Dwellings you may see, by grid; filter by colour for the dwelling table.
-    #[graphql(complexity = "super::relay::page_complexity(first, child_complexity)")]
+    /// Dwellings you may see, grid by grid unless `orderBy` says otherwise;
+    /// filter by colour for the dwelling table.
+    #[graphql(complexity = "super::relay::page_complexity(first, last, child_complexity)")]
+    // Each parameter is one of the field's GraphQL arguments.
+    #[allow(clippy::too_many_arguments)]
     async fn dwellings(
         &self,
         ctx: &Context<'_>,
-        #[graphql(desc = "Only dwellings of grids inside this area.")] within: Option<String>,
-        #[graphql(desc = "Only dwellings of this colour.")] occupancy: Option<Occupancy>,
-        #[graphql(desc = "At most this many items (default 20, at most 100).")] first: Option<i32>,
+        #[graphql(desc = "Which dwellings.")] filter: Option<DwellingFilter>,
+        #[graphql(
+            desc = "Their order.",
+            default_with = "DwellingOrder::asc(DwellingOrderField::Grid)"
+        )]
+        order_by: DwellingOrder,
+        #[graphql(desc = "At most this many items from the start (default 20, at most 100).")]
+        first: Option<i32>,
         #[graphql(desc = "The `endCursor` of the page before.")] after: Option<String>,
+        #[graphql(desc = "At most this many items from the end (at most 100).")] last: Option<i32>,
+        #[graphql(desc = "The `startCursor` of the page after.")] before: Option<String>,
     ) -> Result<Page<Dwelling>> {
-        let request = PageRequest::new(first, after, DWELLING_CURSOR)?;
-        let listing = homes::dwellings(
-            ctx.access()?,
-            area_arg(within)?.as_ref(),
-            occupancy.map(Into::into),
-            &request,
-        )
-        .await?;
-        Ok(connection(DWELLING_CURSOR, listing, Dwelling))
+        let filter = filter.unwrap_or_default().validate()?;
+        let (order, kind) = order_by.resolve(DWELLING_CURSOR);
+        let request = PageRequest::new(
+            Paging {
+                first,
+                after,
+                last,
+                before,
+            },
+            &kind,
+        )?;
+        let listing = homes::dwellings(ctx.access()?, &filter, order, &request).await?;
+        Ok(connection(&kind, listing, Dwelling))
     }
 
-    /// Buildings you may see, by grid.
-    #[graphql(complexity = "super::relay::page_complexity(first, child_complexity)")]
+    /// Buildings you may see, grid by grid unless `orderBy` says otherwise.
+    #[graphql(complexity = "super::relay::page_complexity(first, last, child_complexity)")]
+    // Each parameter is one of the field's GraphQL arguments.
+    #[allow(clippy::too_many_arguments)]
     async fn buildings(
         &self,
         ctx: &Context<'_>,
-        #[graphql(desc = "Only buildings of grids inside this area.")] within: Option<String>,
-        #[graphql(desc = "Their order; by grid and code when left out.")] order_by: Option<
-            BuildingOrder,
-        >,
-        #[graphql(desc = "At most this many items (default 20, at most 100).")] first: Option<i32>,
+        #[graphql(desc = "Which buildings.")] filter: Option<BuildingFilter>,
+        #[graphql(
+            desc = "Their order.",
+            default_with = "BuildingOrder::asc(BuildingOrderField::Grid)"
+        )]
+        order_by: BuildingOrder,
+        #[graphql(desc = "At most this many items from the start (default 20, at most 100).")]
+        first: Option<i32>,
         #[graphql(desc = "The `endCursor` of the page before.")] after: Option<String>,
+        #[graphql(desc = "At most this many items from the end (at most 100).")] last: Option<i32>,
+        #[graphql(desc = "The `startCursor` of the page after.")] before: Option<String>,
     ) -> Result<Page<Building>> {
-        let order_by = order_by.unwrap_or_default();
-        let column = match order_by.by {
-            BuildingSort::Grid => building::Column::GridCode,
-            BuildingSort::Code => building::Column::Code,
-            BuildingSort::Name => building::Column::Name,
-        };
-        let (order, kind) = ordering(BUILDING_CURSOR, order_by.by, order_by.direction, column);
-        let request = PageRequest::new(first, after, &kind)?;
-        let listing =
-            homes::buildings(ctx.access()?, area_arg(within)?.as_ref(), order, &request).await?;
+        let filter = filter.unwrap_or_default().validate()?;
+        let (order, kind) = order_by.resolve(BUILDING_CURSOR);
+        let request = PageRequest::new(
+            Paging {
+                first,
+                after,
+                last,
+                before,
+            },
+            &kind,
+        )?;
+        let listing = homes::buildings(ctx.access()?, &filter, order, &request).await?;
         Ok(connection(&kind, listing, Building))
     }
 
-    /// Organisations you may see, by grid; filter by licence state for the
-    /// food-safety comparison.
-    #[graphql(complexity = "super::relay::page_complexity(first, child_complexity)")]
+    /// Organisations you may see, grid by grid unless `orderBy` says
+    /// otherwise.
+    #[graphql(complexity = "super::relay::page_complexity(first, last, child_complexity)")]
     // Each parameter is one of the field's GraphQL arguments.
     #[allow(clippy::too_many_arguments)]
     async fn organisations(
         &self,
         ctx: &Context<'_>,
-        #[graphql(desc = "Only organisations of grids inside this area.")] within: Option<String>,
-        #[graphql(desc = "Only organisations whose licence is in this state.")] licence: Option<
-            LicenceState,
-        >,
-        #[graphql(desc = "Only organisations of this kind.")] kind: Option<OrganisationKind>,
-        #[graphql(desc = "Their order; by grid and name when left out.")] order_by: Option<
-            OrganisationOrder,
-        >,
-        #[graphql(desc = "At most this many items (default 20, at most 100).")] first: Option<i32>,
+        #[graphql(desc = "Which organisations.")] filter: Option<OrganisationFilter>,
+        #[graphql(
+            desc = "Their order.",
+            default_with = "OrganisationOrder::asc(OrganisationOrderField::Grid)"
+        )]
+        order_by: OrganisationOrder,
+        #[graphql(desc = "At most this many items from the start (default 20, at most 100).")]
+        first: Option<i32>,
         #[graphql(desc = "The `endCursor` of the page before.")] after: Option<String>,
+        #[graphql(desc = "At most this many items from the end (at most 100).")] last: Option<i32>,
+        #[graphql(desc = "The `startCursor` of the page after.")] before: Option<String>,
     ) -> Result<Page<Organisation>> {
-        let order_by = order_by.unwrap_or_default();
-        let column = match order_by.by {
-            OrganisationSort::Grid => entities::organisation::Column::GridCode,
-            OrganisationSort::Name => entities::organisation::Column::Name,
-        };
-        let (order, cursor) =
-            ordering(ORGANISATION_CURSOR, order_by.by, order_by.direction, column);
-        let request = PageRequest::new(first, after, &cursor)?;
-        let listing = homes::organisations(
-            ctx.access()?,
-            area_arg(within)?.as_ref(),
-            licence.map(Into::into),
-            kind.map(Into::into),
-            order,
-            &request,
-        )
-        .await?;
-        Ok(connection(&cursor, listing, Organisation))
+        let filter = filter.unwrap_or_default().validate()?;
+        let (order, kind) = order_by.resolve(ORGANISATION_CURSOR);
+        let request = PageRequest::new(
+            Paging {
+                first,
+                after,
+                last,
+                before,
+            },
+            &kind,
+        )?;
+        let listing = homes::organisations(ctx.access()?, &filter, order, &request).await?;
+        Ok(connection(&kind, listing, Organisation))
     }
 }

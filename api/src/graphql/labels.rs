@@ -24,6 +24,12 @@ fn chinese(of: &str, value: &str) -> Option<&'static str> {
             .find(|(code, _)| *code == value)
             .map(|(_, label)| *label);
     }
+    if of.ends_with("OrderField") {
+        return ORDER_FIELDS
+            .iter()
+            .find(|(field, _)| *field == value)
+            .map(|(_, label)| *label);
+    }
     LABELS
         .iter()
         .find(|(enum_name, code, _)| *enum_name == of && *code == value)
@@ -140,6 +146,25 @@ const ERROR_CODES: &[(&str, &str)] = &[
     ("NOTHING_TO_CHANGE", "没有需要修改的内容"),
 ];
 
+/// What lists are ordered by, labelled the same in every list.
+const ORDER_FIELDS: &[(&str, &str)] = &[
+    ("ID", "按创建顺序"),
+    ("CODE", "按编码"),
+    ("NAME", "按名称"),
+    ("GRID", "按网格"),
+    ("AREA", "按区域"),
+    ("BUILDING", "按楼栋"),
+    ("NUMBER", "按户号"),
+    ("BIRTH_DATE", "按出生日期"),
+    ("UPDATED_AT", "按更新时间"),
+    ("REPORTED_AT", "按上报时间"),
+    ("SENT_AT", "按下发时间"),
+    ("DEADLINE", "按办理时限"),
+    ("EXPIRES_AT", "按到期时间"),
+    ("ROLE", "按角色"),
+    ("SUBJECT", "按授权对象"),
+];
+
 const LABELS: &[(&str, &str, &str)] = &[
     ("AreaLevel", "DISTRICT", "区"),
     ("AreaLevel", "STREET", "街道"),
@@ -149,9 +174,6 @@ const LABELS: &[(&str, &str, &str)] = &[
     ("AssignmentState", "ACKNOWLEDGED", "已签收"),
     ("AssignmentState", "IN_PROGRESS", "办理中"),
     ("AssignmentState", "COMPLETED", "已完成"),
-    ("BuildingSort", "GRID", "按网格"),
-    ("BuildingSort", "CODE", "按楼栋编码"),
-    ("BuildingSort", "NAME", "按名称"),
     ("BuildingUse", "RESIDENTIAL", "住宅"),
     ("BuildingUse", "COMMERCIAL", "商业"),
     ("BuildingUse", "MIXED", "商住混合"),
@@ -222,8 +244,6 @@ const LABELS: &[(&str, &str, &str)] = &[
     ("HeadRelation", "OTHER", "其他"),
     ("HouseholdKind", "FAMILY", "家庭户"),
     ("HouseholdKind", "COLLECTIVE", "集体户"),
-    ("HouseholdSort", "GRID", "按网格"),
-    ("HouseholdSort", "NUMBER", "按户号"),
     ("LicenceState", "VALID", "证照有效"),
     ("LicenceState", "EXPIRED", "证照过期"),
     ("LicenceState", "NONE", "无证照"),
@@ -240,15 +260,9 @@ const LABELS: &[(&str, &str, &str)] = &[
     ("OrganisationKind", "RETAIL", "零售"),
     ("OrganisationKind", "COMPANY", "企业"),
     ("OrganisationKind", "SERVICE", "服务业"),
-    ("OrganisationSort", "GRID", "按网格"),
-    ("OrganisationSort", "NAME", "按名称"),
     ("PopulationType", "REGISTERED", "户籍人口"),
     ("PopulationType", "FLOATING", "流动人口"),
     ("PopulationType", "FOREIGN", "境外人员"),
-    ("ResidentSort", "GRID", "按网格"),
-    ("ResidentSort", "NAME", "按姓名"),
-    ("ResidentSort", "BIRTH_DATE", "按出生日期"),
-    ("ResidentSort", "UPDATED_AT", "按更新时间"),
     ("ResidentStatus", "ACTIVE", "在册"),
     ("ResidentStatus", "MOVED_OUT", "已迁出"),
     ("ResidentStatus", "DECEASED", "已死亡"),

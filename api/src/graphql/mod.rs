@@ -16,6 +16,7 @@ mod labels;
 mod limits;
 mod loaders;
 mod node;
+mod ordering;
 mod payload;
 mod record;
 mod relay;

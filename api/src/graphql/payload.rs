@@ -214,7 +214,7 @@ mod tests {
     #[test]
     fn a_stale_version_is_the_users_and_a_refusal_is_not() {
         let (_, errors): (Option<()>, Vec<CaseUserError>) =
-            settle(Err(ApiError::Conflict("read again".into()))).expect("the user's");
+            settle(Err(ApiError::conflict("read again"))).expect("the user's");
         assert_eq!(errors[0].code, CaseErrorCode::Conflict);
         assert_eq!(
             errors[0].field.as_deref(),
@@ -223,6 +223,18 @@ mod tests {
         let refused: Result<(Option<()>, Vec<CaseUserError>), _> =
             settle(Err(ApiError::unauthenticated()));
         assert!(matches!(refused, Err(ApiError::Unauthenticated(_))));
+    }
+
+    #[test]
+    fn a_conflict_on_a_related_object_names_the_input_that_reached_it() {
+        let stale_household = ApiError::conflict("read again").conflict_on("householdId");
+        let (_, errors): (Option<()>, Vec<ResidentUserError>) =
+            settle(Err(stale_household)).expect("the user's");
+        assert_eq!(errors[0].code, ResidentErrorCode::Conflict);
+        assert_eq!(
+            errors[0].field.as_deref(),
+            Some(&["input".to_owned(), "householdId".to_owned()][..])
+        );
     }
 
     #[test]

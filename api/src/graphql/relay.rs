@@ -8,8 +8,7 @@ use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 
 use crate::domain::count::LazyCount;
-use crate::domain::page::Listing;
-use crate::domain::page::encode_cursor;
+use crate::domain::page::{Listing, PageRequest, Paging, encode_cursor};
 use crate::error::ApiError;
 
 /// The kinds of object a global ID can name.
@@ -105,11 +104,14 @@ impl<N: OutputType> Page<N> {
     }
 
     /// The items of this page, each with its cursor.
+    // The wrappers cost nothing of their own: a page costs its items.
+    #[graphql(complexity = "child_complexity")]
     async fn edges(&self) -> &[Edge<String, N, EmptyFields>] {
         &self.edges
     }
 
     /// The items of this page, without cursors.
+    #[graphql(complexity = "child_complexity")]
     async fn nodes(&self) -> Vec<&N> {
         self.edges.iter().map(|edge| &edge.node).collect()
     }
@@ -166,19 +168,46 @@ pub fn key_of(field: &str, id: &ID, kind: NodeKind) -> crate::error::ApiResult<i
 }
 
 /// A page costs its size times what each item costs.
-pub(super) fn page_complexity(first: Option<i32>, child_complexity: usize) -> usize {
-    let size = first.map_or(crate::domain::page::DEFAULT_PAGE_SIZE as usize, |n| {
-        n.max(0) as usize
-    });
-    size.saturating_mul(child_complexity.max(1))
+pub(super) fn page_complexity(
+    first: Option<i32>,
+    last: Option<i32>,
+    child_complexity: usize,
+) -> usize {
+    Paging::size_bound(first, last).saturating_mul(child_complexity.max(1))
 }
 
-/// Which way a list runs.
-#[derive(async_graphql::Enum, Copy, Clone, Eq, PartialEq, Default)]
-pub enum SortDirection {
-    /// Ascending.
-    #[default]
-    Asc,
-    /// Descending.
-    Desc,
+/// A page of a list held whole (a household's members) costs what the
+/// whole list did: such lists are tens of rows, loaded for a whole page of
+/// parents in one statement, so asking for more of them adds no work.
+pub(super) fn held_page_complexity(
+    first: Option<i32>,
+    last: Option<i32>,
+    child_complexity: usize,
+) -> usize {
+    Paging::size_bound(first, last)
+        .min(super::limits::LIST_COST)
+        .saturating_mul(child_complexity.max(1))
+}
+
+/// A page of a short list the request already holds whole (a dwelling's
+/// residents, a case's timeline), ordered by `key`, paged like any list.
+pub fn page_of_all<T, N, K>(
+    kind: &str,
+    rows: Vec<T>,
+    paging: Paging,
+    key: impl Fn(&T) -> K,
+    node: impl Fn(T) -> N,
+) -> crate::error::ApiResult<Page<N>>
+where
+    N: OutputType,
+    K: Ord + ToString + std::str::FromStr,
+{
+    let request = PageRequest::new(paging, kind)?;
+    let total = rows.len() as u64;
+    let page = crate::domain::page::Page::of_all(rows, &request, key)?;
+    let listing = Listing {
+        page,
+        total: LazyCount::known(total),
+    };
+    Ok(connection(kind, listing, node))
 }

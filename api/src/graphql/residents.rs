@@ -1,15 +1,16 @@
 //! The list of residents: filters, orderings, and the relations a page
 //! loads up front.
 
-use async_graphql::{Context, Enum, ID, InputObject, Object, Result};
+use async_graphql::{Context, ID, InputObject, Object, Result};
 use entities::resident;
 
 use super::ContextExt;
+use super::ordering::{ResidentOrder, ResidentOrderField};
 use super::record::{CareFlag, PopulationType, Resident, ResidentStatus, Sex};
-use super::relay::{NodeKind, Page, SortDirection, connection, key_of};
+use super::relay::{NodeKind, Page, connection, key_of};
 use crate::domain::areas::parse_code;
-use crate::domain::page::PageRequest;
-use crate::domain::residents::{self, ResidentFilter as Filter};
+use crate::domain::page::{PageRequest, Paging};
+use crate::domain::residents::{self, RESIDENT_CURSOR, ResidentFilter as Filter};
 
 /// Which residents to list.
 #[derive(InputObject, Default)]
@@ -27,8 +28,8 @@ pub struct ResidentFilter {
     max_age: Option<u32>,
     /// Only this population type.
     population_type: Option<PopulationType>,
-    /// Only this status.
-    status: Option<ResidentStatus>,
+    /// Any of these states.
+    states: Option<Vec<ResidentStatus>>,
     /// Residents with any of these flags; only where you may see care flags.
     care_flags: Option<Vec<CareFlag>>,
     /// Only residents of grids inside this area (any level).
@@ -37,41 +38,6 @@ pub struct ResidentFilter {
     household_id: Option<ID>,
     /// People living in this dwelling.
     dwelling_id: Option<ID>,
-}
-
-/// What to sort residents by; ties go by registration order.
-#[derive(Enum, Copy, Clone, Eq, PartialEq, Default)]
-#[graphql(remote = "crate::domain::residents::ResidentSort")]
-pub enum ResidentSort {
-    /// Grid by grid (the default).
-    #[default]
-    Grid,
-    /// By name.
-    Name,
-    /// By date of birth.
-    BirthDate,
-    /// Last change; descending gives what changed most recently.
-    UpdatedAt,
-}
-
-/// How to order a list of residents.
-#[derive(InputObject, Default)]
-pub struct ResidentOrder {
-    /// What to order by.
-    #[graphql(default)]
-    by: ResidentSort,
-    /// Which way.
-    #[graphql(default)]
-    direction: SortDirection,
-}
-
-impl From<ResidentOrder> for crate::domain::residents::ResidentOrder {
-    fn from(order: ResidentOrder) -> Self {
-        crate::domain::residents::ResidentOrder {
-            sort: order.by.into(),
-            descending: order.direction == SortDirection::Desc,
-        }
-    }
 }
 
 impl ResidentFilter {
@@ -83,7 +49,12 @@ impl ResidentFilter {
             min_age: self.min_age,
             max_age: self.max_age,
             population_type: self.population_type.map(Into::into),
-            status: self.status.map(Into::into),
+            states: self
+                .states
+                .unwrap_or_default()
+                .into_iter()
+                .map(Into::into)
+                .collect(),
             care_flags: self
                 .care_flags
                 .unwrap_or_default()
@@ -136,23 +107,39 @@ pub struct ResidentsQuery;
 
 #[Object]
 impl ResidentsQuery {
-    /// Residents you may see, by grid and registration order unless
-    /// `orderBy` says otherwise. A cursor belongs to the ordering it came from.
-    #[graphql(complexity = "super::relay::page_complexity(first, child_complexity)")]
+    /// Residents you may see, grid by grid in registration order unless
+    /// `orderBy` says otherwise. A cursor belongs to the ordering it came
+    /// from. No ordering is by a protected field, so the order reveals
+    /// nothing a row does not show.
+    #[graphql(complexity = "super::relay::page_complexity(first, last, child_complexity)")]
+    // Each parameter is one of the field's GraphQL arguments.
+    #[allow(clippy::too_many_arguments)]
     async fn residents(
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "Which residents.")] filter: Option<ResidentFilter>,
-        #[graphql(desc = "Their order; grid by grid when left out.")] order_by: Option<
-            ResidentOrder,
-        >,
-        #[graphql(desc = "At most this many items (default 20, at most 100).")] first: Option<i32>,
+        #[graphql(
+            desc = "Their order.",
+            default_with = "ResidentOrder::asc(ResidentOrderField::Grid)"
+        )]
+        order_by: ResidentOrder,
+        #[graphql(desc = "At most this many items from the start (default 20, at most 100).")]
+        first: Option<i32>,
         #[graphql(desc = "The `endCursor` of the page before.")] after: Option<String>,
+        #[graphql(desc = "At most this many items from the end (at most 100).")] last: Option<i32>,
+        #[graphql(desc = "The `startCursor` of the page after.")] before: Option<String>,
     ) -> Result<Page<Resident>> {
         let filter = filter.unwrap_or_default().validate()?;
-        let order: residents::ResidentOrder = order_by.unwrap_or_default().into();
-        let kind = order.cursor_kind();
-        let request = PageRequest::new(first, after, &kind)?;
+        let (order, kind) = order_by.resolve(RESIDENT_CURSOR);
+        let request = PageRequest::new(
+            Paging {
+                first,
+                after,
+                last,
+                before,
+            },
+            &kind,
+        )?;
         let listing = residents::list(ctx.access()?, &filter, order, &request).await?;
         let rows: Vec<&resident::Model> = listing.page.rows.iter().map(|(_, row)| row).collect();
         prime(ctx, &rows).await?;

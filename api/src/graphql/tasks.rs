@@ -6,11 +6,12 @@ use entities::{task, task_assignment};
 
 use super::ContextExt;
 use super::departments::Department;
+use super::ordering::{AssignmentOrder, AssignmentOrderField, TaskOrder, TaskOrderField};
 use super::payload::{TaskUserError, payload};
 use super::record::{Area, Grid, load_area};
 use super::relay::{NodeKind, Page, connection, global_id, key_of, parse_global_id};
 use super::scalars::DateTime;
-use crate::domain::page::PageRequest;
+use crate::domain::page::{PageRequest, Paging};
 use crate::domain::tasks::respond::{self, Answer};
 use crate::domain::tasks::send::{self, NewTask, Targets};
 use crate::domain::tasks::{self, ASSIGNMENT_CURSOR, AssignmentFilter, Progress, TASK_CURSOR};
@@ -217,28 +218,34 @@ impl Task {
         Ok(rows.into_iter().map(Into::into).collect())
     }
 
-    /// The assignments you see, by area; `overdue` finds those past the
-    /// deadline and not completed.
-    #[graphql(complexity = "super::relay::page_complexity(first, child_complexity)")]
+    /// The assignments you see, area by area unless `orderBy` says
+    /// otherwise.
+    #[graphql(complexity = "super::relay::page_complexity(first, last, child_complexity)")]
+    // Each parameter is one of the field's GraphQL arguments.
+    #[allow(clippy::too_many_arguments)]
     async fn assignments(
         &self,
         ctx: &Context<'_>,
-        #[graphql(desc = "Only assignments in this state.")] state: Option<AssignmentState>,
-        #[graphql(desc = "Only those past their deadline and not completed.")] overdue: Option<
-            bool,
-        >,
-        #[graphql(desc = "At most this many items (default 20, at most 100).")] first: Option<i32>,
+        #[graphql(desc = "Which assignments.")] filter: Option<AssignmentFilterInput>,
+        #[graphql(
+            desc = "Their order.",
+            default_with = "AssignmentOrder::asc(AssignmentOrderField::Area)"
+        )]
+        order_by: AssignmentOrder,
+        #[graphql(desc = "At most this many items from the start (default 20, at most 100).")]
+        first: Option<i32>,
         #[graphql(desc = "The `endCursor` of the page before.")] after: Option<String>,
+        #[graphql(desc = "At most this many items from the end (at most 100).")] last: Option<i32>,
+        #[graphql(desc = "The `startCursor` of the page after.")] before: Option<String>,
     ) -> Result<Page<Assignment>> {
-        let request = PageRequest::new(first, after, ASSIGNMENT_CURSOR)?;
-        let filter = AssignmentFilter {
-            task_id: Some(self.0.id),
-            mine: false,
-            state: state.map(Into::into),
-            overdue,
+        let filter = filter.unwrap_or_default().validate(Some(self.0.id), false);
+        let paging = Paging {
+            first,
+            after,
+            last,
+            before,
         };
-        let listing = tasks::assignments(ctx.access()?, &filter, &request).await?;
-        Ok(connection(ASSIGNMENT_CURSOR, listing, Assignment))
+        assignment_page(ctx, &filter, order_by, paging).await
     }
 }
 
@@ -366,19 +373,45 @@ pub struct TasksQuery;
 
 #[Object]
 impl TasksQuery {
-    /// Tasks you see, newest first: those you sent, those sent in areas you
-    /// may read tasks in, and those addressed to you.
-    #[graphql(complexity = "super::relay::page_complexity(first, child_complexity)")]
+    /// Tasks you see, newest first unless `orderBy` says otherwise: those
+    /// you sent, those sent in areas you may read tasks in, and those
+    /// addressed to you.
+    #[graphql(complexity = "super::relay::page_complexity(first, last, child_complexity)")]
+    // Each parameter is one of the field's GraphQL arguments.
+    #[allow(clippy::too_many_arguments)]
     async fn tasks(
         &self,
         ctx: &Context<'_>,
-        #[graphql(desc = "Only the tasks you sent.", default)] sent_by_me: bool,
-        #[graphql(desc = "At most this many items (default 20, at most 100).")] first: Option<i32>,
+        #[graphql(desc = "Which tasks.")] filter: Option<TaskFilter>,
+        #[graphql(
+            desc = "Their order.",
+            default_with = "TaskOrder::desc(TaskOrderField::SentAt)"
+        )]
+        order_by: TaskOrder,
+        #[graphql(desc = "At most this many items from the start (default 20, at most 100).")]
+        first: Option<i32>,
         #[graphql(desc = "The `endCursor` of the page before.")] after: Option<String>,
+        #[graphql(desc = "At most this many items from the end (at most 100).")] last: Option<i32>,
+        #[graphql(desc = "The `startCursor` of the page after.")] before: Option<String>,
     ) -> Result<Page<Task>> {
-        let request = PageRequest::new(first, after, TASK_CURSOR)?;
-        let listing = tasks::tasks(ctx.access()?, sent_by_me, &request).await?;
-        Ok(connection(TASK_CURSOR, listing, Task))
+        let filter = filter.unwrap_or_default();
+        let filter = tasks::TaskFilter {
+            sent_only: filter.sent_by_me.unwrap_or(false),
+            from: filter.from.map(Into::into),
+            before: filter.before.map(Into::into),
+        };
+        let (order, kind) = order_by.resolve(TASK_CURSOR);
+        let request = PageRequest::new(
+            Paging {
+                first,
+                after,
+                last,
+                before,
+            },
+            &kind,
+        )?;
+        let listing = tasks::tasks(ctx.access()?, &filter, order, &request).await?;
+        Ok(connection(&kind, listing, Task))
     }
 
     /// A task you sent or were sent, by its global ID; null when it is not
@@ -394,27 +427,85 @@ impl TasksQuery {
         }
     }
 
-    /// Your assignments (or your department's).
-    #[graphql(complexity = "super::relay::page_complexity(first, child_complexity)")]
+    /// Your assignments (or your department's), area by area unless
+    /// `orderBy` says otherwise.
+    #[graphql(complexity = "super::relay::page_complexity(first, last, child_complexity)")]
+    // Each parameter is one of the field's GraphQL arguments.
+    #[allow(clippy::too_many_arguments)]
     async fn my_assignments(
         &self,
         ctx: &Context<'_>,
-        #[graphql(desc = "Only assignments in this state.")] state: Option<AssignmentState>,
-        #[graphql(desc = "Only those past their deadline and not completed.")] overdue: Option<
-            bool,
-        >,
-        #[graphql(desc = "At most this many items (default 20, at most 100).")] first: Option<i32>,
+        #[graphql(desc = "Which assignments.")] filter: Option<AssignmentFilterInput>,
+        #[graphql(
+            desc = "Their order.",
+            default_with = "AssignmentOrder::asc(AssignmentOrderField::Area)"
+        )]
+        order_by: AssignmentOrder,
+        #[graphql(desc = "At most this many items from the start (default 20, at most 100).")]
+        first: Option<i32>,
         #[graphql(desc = "The `endCursor` of the page before.")] after: Option<String>,
+        #[graphql(desc = "At most this many items from the end (at most 100).")] last: Option<i32>,
+        #[graphql(desc = "The `startCursor` of the page after.")] before: Option<String>,
     ) -> Result<Page<Assignment>> {
-        let request = PageRequest::new(first, after, ASSIGNMENT_CURSOR)?;
-        let filter = AssignmentFilter {
-            task_id: None,
-            mine: true,
-            state: state.map(Into::into),
-            overdue,
+        let filter = filter.unwrap_or_default().validate(None, true);
+        let paging = Paging {
+            first,
+            after,
+            last,
+            before,
         };
-        let listing = tasks::assignments(ctx.access()?, &filter, &request).await?;
-        Ok(connection(ASSIGNMENT_CURSOR, listing, Assignment))
+        assignment_page(ctx, &filter, order_by, paging).await
+    }
+}
+
+/// A page of assignments, for a task or for the caller.
+async fn assignment_page(
+    ctx: &Context<'_>,
+    filter: &AssignmentFilter,
+    order_by: AssignmentOrder,
+    paging: Paging,
+) -> Result<Page<Assignment>> {
+    let (order, kind) = order_by.resolve(ASSIGNMENT_CURSOR);
+    let request = PageRequest::new(paging, &kind)?;
+    let listing = tasks::assignments(ctx.access()?, filter, order, &request).await?;
+    Ok(connection(&kind, listing, Assignment))
+}
+
+/// Which tasks to list.
+#[derive(InputObject, Default)]
+pub struct TaskFilter {
+    /// Only the tasks you sent.
+    sent_by_me: Option<bool>,
+    /// Sent at or after this instant.
+    from: Option<DateTime>,
+    /// Sent before this instant.
+    before: Option<DateTime>,
+}
+
+/// Which assignments to list.
+#[derive(InputObject, Default)]
+#[graphql(name = "AssignmentFilter")]
+pub struct AssignmentFilterInput {
+    /// Any of these states.
+    states: Option<Vec<AssignmentState>>,
+    /// Only those past their deadline and not completed (true), or only
+    /// the others (false).
+    overdue: Option<bool>,
+}
+
+impl AssignmentFilterInput {
+    fn validate(self, task_id: Option<i64>, mine: bool) -> AssignmentFilter {
+        AssignmentFilter {
+            task_id,
+            mine,
+            states: self
+                .states
+                .unwrap_or_default()
+                .into_iter()
+                .map(Into::into)
+                .collect(),
+            overdue: self.overdue,
+        }
     }
 }
 
@@ -426,8 +517,8 @@ pub struct TaskTargets {
     areas: Option<Vec<String>>,
     /// Grid workers by username.
     workers: Option<Vec<String>>,
-    /// Departments by code.
-    departments: Option<Vec<String>>,
+    /// Departments by global ID (`Department.id`).
+    departments: Option<Vec<ID>>,
 }
 
 /// A task to send.
@@ -535,20 +626,30 @@ impl TasksMutation {
         ctx: &Context<'_>,
         #[graphql(desc = "The task and who it goes to.")] input: SendTaskInput,
     ) -> Result<SendTaskPayload> {
-        let new = NewTask {
-            title: input.title,
-            body: input.body,
-            kind: input.kind.into(),
-            priority: input.priority.into(),
-            deadline_at: input.deadline_at.into(),
-            target_per_grid: input.target_per_grid,
-            targets: Targets {
-                areas: input.targets.areas.unwrap_or_default(),
-                workers: input.targets.workers.unwrap_or_default(),
-                departments: input.targets.departments.unwrap_or_default(),
-            },
-        };
-        let outcome = async { send::send(ctx.access()?, new).await }.await;
+        let outcome = async {
+            let departments = input
+                .targets
+                .departments
+                .unwrap_or_default()
+                .iter()
+                .map(|id| super::departments::department_key("targets.departments", id))
+                .collect::<crate::error::ApiResult<Vec<i64>>>()?;
+            let new = NewTask {
+                title: input.title,
+                body: input.body,
+                kind: input.kind.into(),
+                priority: input.priority.into(),
+                deadline_at: input.deadline_at.into(),
+                target_per_grid: input.target_per_grid,
+                targets: Targets {
+                    areas: input.targets.areas.unwrap_or_default(),
+                    workers: input.targets.workers.unwrap_or_default(),
+                    departments,
+                },
+            };
+            send::send(ctx.access()?, new).await
+        }
+        .await;
         if let Ok((row, _)) = &outcome {
             ctx.state()
                 .events

@@ -206,30 +206,18 @@ impl CaseFilter {
     }
 }
 
-/// A page of the cases the caller sees, newest report first.
+/// A page of the cases the caller sees, in `order`.
 pub async fn list(
     access: &Access,
     filter: &CaseFilter,
+    order: Order<case::Column>,
     request: &PageRequest,
 ) -> ApiResult<Listing<case::Model>> {
     let scope = CaseScope::of(access).await?;
-    let db = access.db();
-    let condition = Condition::all()
-        .add(scope.condition())
-        .add(filter.condition(Utc::now()));
-    scoped::page_by::<case::Entity>(
-        db,
-        &Scope::everything(),
-        case::Column::GridCode,
-        case::Column::Id,
-        Order {
-            column: case::Column::CreatedAt,
-            descending: true,
-        },
-        condition,
-        request,
-    )
-    .await
+    let select = case::Entity::find()
+        .filter(scope.condition())
+        .filter(filter.condition(Utc::now()));
+    scoped::keyset(access.db(), select, case::Column::Id, order, request).await
 }
 
 /// The duty of a case's category, if it has one.

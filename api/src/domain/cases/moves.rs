@@ -259,7 +259,7 @@ pub async fn take(
         return Err(ApiError::not_found("case", "id"));
     }
     if current.version != version {
-        return Err(ApiError::Conflict(format!(
+        return Err(ApiError::conflict(format!(
             "this case was moved since you read it (you sent version {version}, it is at {}); \
              read it again",
             current.version

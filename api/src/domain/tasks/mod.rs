@@ -133,7 +133,8 @@ pub struct AssignmentFilter {
     pub task_id: Option<i64>,
     /// Only those addressed to the viewer.
     pub mine: bool,
-    pub state: Option<AssignmentState>,
+    /// Any of these states; every state when empty.
+    pub states: Vec<AssignmentState>,
     /// Past the task's deadline and not completed.
     pub overdue: Option<bool>,
 }
@@ -152,10 +153,10 @@ fn overdue_condition(now: DateTime<Utc>) -> Condition {
 pub async fn assignments(
     access: &Access,
     filter: &AssignmentFilter,
+    order: Order<task_assignment::Column>,
     request: &PageRequest,
 ) -> ApiResult<Listing<task_assignment::Model>> {
     let viewer = TaskViewer::of(access).await?;
-    let db = access.db();
     let mut condition = Condition::all().add(if filter.mine {
         viewer.own()
     } else {
@@ -164,55 +165,57 @@ pub async fn assignments(
     if let Some(task) = filter.task_id {
         condition = condition.add(task_assignment::Column::TaskId.eq(task));
     }
-    if let Some(state) = filter.state {
-        condition = condition.add(task_assignment::Column::State.eq(state));
+    if !filter.states.is_empty() {
+        condition = condition.add(task_assignment::Column::State.is_in(filter.states.clone()));
     }
     match filter.overdue {
         Some(true) => condition = condition.add(overdue_condition(Utc::now())),
         Some(false) => condition = condition.add(overdue_condition(Utc::now()).not()),
         None => {}
     }
-    scoped::page_by::<task_assignment::Entity>(
-        db,
-        &Scope::everything(),
-        task_assignment::Column::AreaCode,
+    let select = task_assignment::Entity::find().filter(condition);
+    scoped::keyset(
+        access.db(),
+        select,
         task_assignment::Column::Id,
-        Order {
-            column: task_assignment::Column::AreaCode,
-            descending: false,
-        },
-        condition,
+        order,
         request,
     )
     .await
 }
 
-/// Tasks the viewer sees, newest first; `sent_only` keeps those they sent.
+/// Which tasks to list.
+#[derive(Debug, Clone, Default)]
+pub struct TaskFilter {
+    /// Only those the viewer sent.
+    pub sent_only: bool,
+    /// Sent at or after.
+    pub from: Option<DateTime<Utc>>,
+    /// Sent before.
+    pub before: Option<DateTime<Utc>>,
+}
+
+/// Tasks the viewer sees, in `order`.
 pub async fn tasks(
     access: &Access,
-    sent_only: bool,
+    filter: &TaskFilter,
+    order: Order<task::Column>,
     request: &PageRequest,
 ) -> ApiResult<Listing<task::Model>> {
     let viewer = TaskViewer::of(access).await?;
-    let db = access.db();
-    let condition = if sent_only {
+    let mut condition = Condition::all().add(if filter.sent_only {
         viewer.sent()
     } else {
         viewer.tasks()
-    };
-    scoped::page_by::<task::Entity>(
-        db,
-        &Scope::everything(),
-        task::Column::AreaCode,
-        task::Column::Id,
-        Order {
-            column: task::Column::Id,
-            descending: true,
-        },
-        condition,
-        request,
-    )
-    .await
+    });
+    if let Some(from) = filter.from {
+        condition = condition.add(task::Column::CreatedAt.gte(from));
+    }
+    if let Some(before) = filter.before {
+        condition = condition.add(task::Column::CreatedAt.lt(before));
+    }
+    let select = task::Entity::find().filter(condition);
+    scoped::keyset(access.db(), select, task::Column::Id, order, request).await
 }
 
 pub async fn find_task(access: &Access, id: i64) -> ApiResult<Option<task::Model>> {

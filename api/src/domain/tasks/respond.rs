@@ -83,7 +83,7 @@ pub async fn answer(
     }
     w.require(&current.area_code, Object::Task, Action::Respond)?;
     if current.version != version {
-        return Err(ApiError::Conflict(format!(
+        return Err(ApiError::conflict(format!(
             "this assignment changed since you read it (you sent version {version}, it is at \
              {}); read it again",
             current.version

@@ -27,8 +27,8 @@ pub struct Targets {
     pub areas: Vec<String>,
     /// Grid workers by username.
     pub workers: Vec<String>,
-    /// Departments by code.
-    pub departments: Vec<String>,
+    /// Departments by id.
+    pub departments: Vec<i64>,
 }
 
 #[derive(Debug, Clone)]
@@ -229,14 +229,11 @@ async fn plan(
             department_id: None,
         });
     }
-    for code in &targets.departments {
-        let found = department::Entity::find()
-            .filter(department::Column::Code.eq(code.as_str()))
+    for id in &targets.departments {
+        let found = department::Entity::find_by_id(*id)
             .one(txn)
             .await?
-            .ok_or_else(|| {
-                ApiError::missing("targets.departments", format!("no such department {code}"))
-            })?;
+            .ok_or_else(|| ApiError::missing("targets.departments", "no such department"))?;
         w.require(&found.jurisdiction_code, Object::Task, Action::Send)?;
         planned.push(Planned {
             kind: TargetKind::Department,

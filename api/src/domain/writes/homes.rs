@@ -236,13 +236,17 @@ async fn change_head(
             relation_to_head: Set(Some(HeadRelation::Other)),
             ..Default::default()
         };
-        save::<resident::Entity>(txn, old.id, old.version, demoted).await?;
+        save::<resident::Entity>(txn, old.id, old.version, demoted)
+            .await
+            .map_err(|err| err.conflict_on("headResidentId"))?;
     }
     let promoted = resident::ActiveModel {
         relation_to_head: Set(Some(HeadRelation::Head)),
         ..Default::default()
     };
-    save::<resident::Entity>(txn, member.id, member.version, promoted).await?;
+    save::<resident::Entity>(txn, member.id, member.version, promoted)
+        .await
+        .map_err(|err| err.conflict_on("headResidentId"))?;
     Ok(())
 }
 

@@ -220,7 +220,7 @@ fn stale(kind: &str, sent: i32, current: Option<i32>) -> ApiError {
         Some(current) => format!("it is at {current}"),
         None => "someone else changed it just now".to_owned(),
     };
-    ApiError::Conflict(format!(
+    ApiError::conflict(format!(
         "this {kind} was changed since you read it (you sent version {sent}, {now}); \
          read it again and reapply your change"
     ))

@@ -248,7 +248,9 @@ pub async fn register(
             head_resident_id: Set(Some(row.id)),
             ..Default::default()
         };
-        save::<household::Entity>(&txn, household.id, household.version, changes).await?;
+        save::<household::Entity>(&txn, household.id, household.version, changes)
+            .await
+            .map_err(|err| err.conflict_on("householdId"))?;
     }
     w.audit(
         &txn,
@@ -481,7 +483,9 @@ async fn leave_household(
         head_resident_id: Set(None),
         ..Default::default()
     };
-    save::<household::Entity>(txn, household.id, household.version, changes).await?;
+    save::<household::Entity>(txn, household.id, household.version, changes)
+        .await
+        .map_err(|err| err.conflict_on("householdId"))?;
     Ok(())
 }
 

@@ -6,11 +6,18 @@ use async_graphql::{Context, Enum, ID, Object, Result};
 use entities::{building, dwelling, household};
 
 use super::people::Resident;
+use crate::domain::page::Paging;
 use crate::domain::viewer::{self, RecordRow};
 use crate::graphql::ContextExt;
 use crate::graphql::loaders::load_one;
-use crate::graphql::relay::{NodeKind, global_id};
+use crate::graphql::relay::{NodeKind, Page, global_id, held_page_complexity, page_of_all};
 use crate::graphql::scalars::Date;
+
+/// The cursor kinds of the lists a household, a dwelling and a building
+/// hold.
+const MEMBER_CURSOR: &str = "household.member";
+const OCCUPANT_CURSOR: &str = "dwelling.resident";
+const BUILDING_DWELLING_CURSOR: &str = "building.dwelling";
 
 pub async fn household(ctx: &Context<'_>, id: Option<i64>) -> Result<Option<Household>> {
     Ok(load_one(ctx.loaders()?.households(), id)
@@ -100,17 +107,35 @@ impl Household {
     }
 
     /// The members you may see, each with their relation to the head.
-    #[graphql(complexity = "crate::graphql::limits::LIST_COST * child_complexity.max(1)")]
-    async fn members(&self, ctx: &Context<'_>) -> Result<Vec<Resident>> {
-        Ok(ctx
+    #[graphql(complexity = "held_page_complexity(first, last, child_complexity)")]
+    async fn members(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "At most this many items from the start (default 20, at most 100).")]
+        first: Option<i32>,
+        #[graphql(desc = "The `endCursor` of the page before.")] after: Option<String>,
+        #[graphql(desc = "At most this many items from the end (at most 100).")] last: Option<i32>,
+        #[graphql(desc = "The `startCursor` of the page after.")] before: Option<String>,
+    ) -> Result<Page<Resident>> {
+        let all = ctx
             .loaders()?
             .members()
             .load_one(self.0.id)
             .await?
-            .unwrap_or_default()
-            .into_iter()
-            .map(Resident)
-            .collect())
+            .unwrap_or_default();
+        let paging = Paging {
+            first,
+            after,
+            last,
+            before,
+        };
+        Ok(page_of_all(
+            MEMBER_CURSOR,
+            all,
+            paging,
+            |row| row.id,
+            Resident,
+        )?)
     }
 
     /// The dwelling registered for the household.
@@ -206,17 +231,35 @@ impl Dwelling {
     }
 
     /// The residents you may see who live here.
-    #[graphql(complexity = "crate::graphql::limits::LIST_COST * child_complexity.max(1)")]
-    async fn residents(&self, ctx: &Context<'_>) -> Result<Vec<Resident>> {
-        Ok(ctx
+    #[graphql(complexity = "held_page_complexity(first, last, child_complexity)")]
+    async fn residents(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "At most this many items from the start (default 20, at most 100).")]
+        first: Option<i32>,
+        #[graphql(desc = "The `endCursor` of the page before.")] after: Option<String>,
+        #[graphql(desc = "At most this many items from the end (at most 100).")] last: Option<i32>,
+        #[graphql(desc = "The `startCursor` of the page after.")] before: Option<String>,
+    ) -> Result<Page<Resident>> {
+        let all = ctx
             .loaders()?
             .occupants()
             .load_one(self.0.id)
             .await?
-            .unwrap_or_default()
-            .into_iter()
-            .map(Resident)
-            .collect())
+            .unwrap_or_default();
+        let paging = Paging {
+            first,
+            after,
+            last,
+            before,
+        };
+        Ok(page_of_all(
+            OCCUPANT_CURSOR,
+            all,
+            paging,
+            |row| row.id,
+            Resident,
+        )?)
     }
 
     /// Send it back with a change, to detect a concurrent one.
@@ -282,17 +325,35 @@ impl Building {
     }
 
     /// The building's dwellings you may see.
-    #[graphql(complexity = "crate::graphql::limits::LIST_COST * child_complexity.max(1)")]
-    async fn dwellings(&self, ctx: &Context<'_>) -> Result<Vec<Dwelling>> {
-        Ok(ctx
+    #[graphql(complexity = "held_page_complexity(first, last, child_complexity)")]
+    async fn dwellings(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "At most this many items from the start (default 20, at most 100).")]
+        first: Option<i32>,
+        #[graphql(desc = "The `endCursor` of the page before.")] after: Option<String>,
+        #[graphql(desc = "At most this many items from the end (at most 100).")] last: Option<i32>,
+        #[graphql(desc = "The `startCursor` of the page after.")] before: Option<String>,
+    ) -> Result<Page<Dwelling>> {
+        let all = ctx
             .loaders()?
             .building_dwellings()
             .load_one(self.0.id)
             .await?
-            .unwrap_or_default()
-            .into_iter()
-            .map(Dwelling)
-            .collect())
+            .unwrap_or_default();
+        let paging = Paging {
+            first,
+            after,
+            last,
+            before,
+        };
+        Ok(page_of_all(
+            BUILDING_DWELLING_CURSOR,
+            all,
+            paging,
+            |row| row.id,
+            Dwelling,
+        )?)
     }
 
     /// Send it back with a change, to detect a concurrent one.

@@ -7,11 +7,17 @@ use policies::AreaCode;
 
 use super::homes::Building;
 use crate::domain::areas::{self, AREA_CURSOR, AreaFilter, GRID_CURSOR, parse_code};
-use crate::domain::page::PageRequest;
+use crate::domain::page::{PageRequest, Paging};
 use crate::domain::viewer;
 use crate::graphql::ContextExt;
 use crate::graphql::loaders::load_one;
-use crate::graphql::relay::{NodeKind, Page, connection, global_id, page_complexity};
+use crate::graphql::ordering::{AreaOrder, AreaOrderField, GridOrder, GridOrderField};
+use crate::graphql::relay::{
+    NodeKind, Page, connection, global_id, held_page_complexity, page_complexity, page_of_all,
+};
+
+/// The cursor kind of a grid's buildings.
+const GRID_BUILDING_CURSOR: &str = "grid.building";
 
 /// The administrative levels, outermost first.
 #[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
@@ -75,35 +81,70 @@ impl Area {
         load_ancestors(ctx, &self.area_code()?).await
     }
 
-    /// The areas directly under this one, by code. Empty for a community,
-    /// whose children are its grids.
-    #[graphql(complexity = "page_complexity(first, child_complexity)")]
+    /// The areas directly under this one, by code unless `orderBy` says
+    /// otherwise. Empty for a community, whose children are its grids.
+    #[graphql(complexity = "page_complexity(first, last, child_complexity)")]
     async fn children(
         &self,
         ctx: &Context<'_>,
-        #[graphql(desc = "At most this many items (default 20, at most 100).")] first: Option<i32>,
+        #[graphql(
+            desc = "Their order.",
+            default_with = "AreaOrder::asc(AreaOrderField::Code)"
+        )]
+        order_by: AreaOrder,
+        #[graphql(desc = "At most this many items from the start (default 20, at most 100).")]
+        first: Option<i32>,
         #[graphql(desc = "The `endCursor` of the page before.")] after: Option<String>,
+        #[graphql(desc = "At most this many items from the end (at most 100).")] last: Option<i32>,
+        #[graphql(desc = "The `startCursor` of the page after.")] before: Option<String>,
     ) -> Result<Page<Area>> {
-        let request = PageRequest::new(first, after, AREA_CURSOR)?;
+        let (order, kind) = order_by.resolve(AREA_CURSOR);
+        let request = PageRequest::new(
+            Paging {
+                first,
+                after,
+                last,
+                before,
+            },
+            &kind,
+        )?;
         let filter = AreaFilter {
             parent: Some(self.area_code()?),
             ..AreaFilter::default()
         };
-        let listing = areas::list_areas(ctx.access()?, &filter, &request).await?;
-        Ok(connection(AREA_CURSOR, listing, Area))
+        let listing = areas::list_areas(ctx.access()?, &filter, order, &request).await?;
+        Ok(connection(&kind, listing, Area))
     }
 
-    /// Every grid inside this area, by code.
-    #[graphql(complexity = "page_complexity(first, child_complexity)")]
+    /// Every grid inside this area, by code unless `orderBy` says otherwise.
+    #[graphql(complexity = "page_complexity(first, last, child_complexity)")]
     async fn grids(
         &self,
         ctx: &Context<'_>,
-        #[graphql(desc = "At most this many items (default 20, at most 100).")] first: Option<i32>,
+        #[graphql(
+            desc = "Their order.",
+            default_with = "GridOrder::asc(GridOrderField::Code)"
+        )]
+        order_by: GridOrder,
+        #[graphql(desc = "At most this many items from the start (default 20, at most 100).")]
+        first: Option<i32>,
         #[graphql(desc = "The `endCursor` of the page before.")] after: Option<String>,
+        #[graphql(desc = "At most this many items from the end (at most 100).")] last: Option<i32>,
+        #[graphql(desc = "The `startCursor` of the page after.")] before: Option<String>,
     ) -> Result<Page<Grid>> {
-        let request = PageRequest::new(first, after, GRID_CURSOR)?;
-        let listing = areas::list_grids(ctx.access()?, Some(&self.area_code()?), &request).await?;
-        Ok(connection(GRID_CURSOR, listing, Grid))
+        let (order, kind) = order_by.resolve(GRID_CURSOR);
+        let request = PageRequest::new(
+            Paging {
+                first,
+                after,
+                last,
+                before,
+            },
+            &kind,
+        )?;
+        let area = self.area_code()?;
+        let listing = areas::list_grids(ctx.access()?, Some(&area), order, &request).await?;
+        Ok(connection(&kind, listing, Grid))
     }
 }
 
@@ -174,17 +215,35 @@ impl Grid {
     }
 
     /// The grid's buildings you may see, by code.
-    #[graphql(complexity = "crate::graphql::limits::LIST_COST * child_complexity.max(1)")]
-    async fn buildings(&self, ctx: &Context<'_>) -> Result<Vec<Building>> {
-        Ok(ctx
+    #[graphql(complexity = "held_page_complexity(first, last, child_complexity)")]
+    async fn buildings(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "At most this many items from the start (default 20, at most 100).")]
+        first: Option<i32>,
+        #[graphql(desc = "The `endCursor` of the page before.")] after: Option<String>,
+        #[graphql(desc = "At most this many items from the end (at most 100).")] last: Option<i32>,
+        #[graphql(desc = "The `startCursor` of the page after.")] before: Option<String>,
+    ) -> Result<Page<Building>> {
+        let all = ctx
             .loaders()?
             .grid_buildings()
             .load_one(self.0.code.clone())
             .await?
-            .unwrap_or_default()
-            .into_iter()
-            .map(Building)
-            .collect())
+            .unwrap_or_default();
+        let paging = Paging {
+            first,
+            after,
+            last,
+            before,
+        };
+        Ok(page_of_all(
+            GRID_BUILDING_CURSOR,
+            all,
+            paging,
+            |row| row.code.clone(),
+            Building,
+        )?)
     }
 
     /// The grid worker in charge.
