@@ -171,11 +171,19 @@ impl ApiError {
     }
 
     /// A conflict on another object than the one the mutation names (a
-    /// household changed with its member) blamed on the input that led to
-    /// it; any other error unchanged.
-    pub fn conflict_on(self, field: &'static str) -> ApiError {
+    /// household changed with its member), blamed on the input that led to
+    /// it. The caller never sent that object's version (the server read it
+    /// inside the change), so the remedy is to send the change again, not
+    /// to read anything. Any other error comes back unchanged.
+    pub fn conflict_on(self, field: &'static str, what: &str) -> ApiError {
         match self {
-            ApiError::Conflict { message, .. } => ApiError::Conflict { message, field },
+            ApiError::Conflict { .. } => ApiError::Conflict {
+                message: format!(
+                    "the {what} was changed by someone else at the same moment; \
+                     send your change again"
+                ),
+                field,
+            },
             other => other,
         }
     }

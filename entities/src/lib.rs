@@ -24,4 +24,6 @@ pub mod sign_in_attempt;
 pub mod task;
 pub mod task_assignment;
 pub mod task_feedback;
+pub mod transfer;
 pub mod user;
+pub mod visit;

@@ -13,6 +13,9 @@ mod m20261126_000005_access_and_audit;
 mod m20261126_000006_resident_orderings;
 mod m20261126_000007_case_clock;
 mod m20261201_000008_sign_in_attempts;
+mod m20261202_000009_list_orderings;
+mod m20261202_000010_transfers;
+mod m20261202_000011_visits;
 
 pub struct Migrator;
 
@@ -28,6 +31,9 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000006_resident_orderings::Migration),
             Box::new(m20261126_000007_case_clock::Migration),
             Box::new(m20261201_000008_sign_in_attempts::Migration),
+            Box::new(m20261202_000009_list_orderings::Migration),
+            Box::new(m20261202_000010_transfers::Migration),
+            Box::new(m20261202_000011_visits::Migration),
         ]
     }
 }

@@ -95,7 +95,7 @@ fn candidates(masked: &str, birth_date: &str, male: bool) -> usize {
 }
 
 #[tokio::test]
-async fn a_worker_sees_their_grid_masked_and_the_police_see_it_in_full() {
+async fn a_worker_sees_id_numbers_masked_and_phones_in_full_and_the_police_see_both() {
     on_each_backend(|server| async move {
         let grid = "420502003001001";
         let expected = stored(&server, grid).await;
@@ -126,13 +126,8 @@ async fn a_worker_sees_their_grid_masked_and_the_police_see_it_in_full() {
                 row["sex"] == "MALE",
             );
             assert!(fit >= 100, "{fit} numbers fit {shown}");
-            match &model.phone {
-                Some(phone) => {
-                    let masked = row["phone"].as_str().expect("masked phone");
-                    assert_eq!(masked, format!("{}****{}", &phone[..3], &phone[7..]));
-                }
-                None => assert!(row["phone"].is_null()),
-            }
+            // The worker calls the people of their grid.
+            assert_eq!(row["phone"].as_str(), model.phone.as_deref());
             assert!(row["careFlags"].is_array(), "grid workers see care flags");
         }
 
@@ -144,7 +139,8 @@ async fn a_worker_sees_their_grid_masked_and_the_police_see_it_in_full() {
             assert_eq!(row["idNumber"], model.id_number.as_str());
         }
 
-        // The full reads were audited, naming the residents and the fields.
+        // The full reads were audited, naming the residents and the fields:
+        // the worker's phones, and the police's numbers.
         let db = server.db().await;
         let audit = entities::audit_log::Entity::find()
             .filter(entities::audit_log::Column::Action.eq("resident.read_unmasked"))
@@ -152,11 +148,24 @@ async fn a_worker_sees_their_grid_masked_and_the_police_see_it_in_full() {
             .await
             .expect("audit rows");
         db.close().await.expect("close");
-        assert_eq!(
-            audit.len(),
-            1,
-            "one row for the police's pages, none for the worker's masked reads"
+        let (police_rows, worker_rows): (Vec<_>, Vec<_>) = audit
+            .into_iter()
+            .partition(|row| row.actor_name == "police-420502003001");
+        assert!(
+            expected.iter().all(|m| m.phone.is_none())
+                || worker_rows
+                    .iter()
+                    .any(|row| row.detail["fields"] == json!(["phone"])),
+            "the worker's full phones are recorded, and nothing else of theirs: {worker_rows:?}"
         );
+        assert!(
+            worker_rows
+                .iter()
+                .all(|row| row.detail["fields"] == json!(["phone"])),
+            "the worker read no ID number in full: {worker_rows:?}"
+        );
+        let audit = police_rows;
+        assert_eq!(audit.len(), 1, "one row for the police's pages");
         // The police walked one page of 50 at most per request; all of them read in full.
         let audited: BTreeSet<i64> = audit[0].detail["ids"]
             .as_array()

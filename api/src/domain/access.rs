@@ -21,7 +21,7 @@ use serde_json::json;
 
 use crate::audit::{self, Actor, Entry};
 use crate::caller::Caller;
-use crate::domain::privacy::{ResidentScopes, Visibility, mask_id_number, mask_phone};
+use crate::domain::privacy::{ResidentScopes, Visibility, mask_id_number, mask_phone, visibility};
 use crate::domain::writes::Writer;
 use crate::error::{ApiError, ApiResult};
 
@@ -244,6 +244,14 @@ impl Access {
         })
     }
 
+    /// A resident's note, for those who keep the record it belongs to (who
+    /// may change the resident in its grid): a working note of the grid,
+    /// not part of what others read.
+    pub fn note(&self, row: &resident::Model) -> Option<String> {
+        let keeps = self.may_in(&row.grid_code, Object::Resident, Action::Write);
+        row.note.clone().filter(|_| keeps)
+    }
+
     /// A rented dwelling's lessor's phone, shown like a resident's phone in
     /// its grid; a full one is recorded.
     pub fn lessor_phone(&self, row: &entities::dwelling::Model) -> Option<String> {
@@ -257,8 +265,10 @@ impl Access {
         self.shown_phone(place, phone)
     }
 
-    /// A citizen reporter's phone on a case, shown like a resident's phone
-    /// in its grid; a full one is recorded.
+    /// A citizen reporter's phone on a case, by its own policy
+    /// (`case.reporter_phone`): those who call the reporter back (the
+    /// operator, the handling department, the worker who evaluates) see it;
+    /// a full one is recorded.
     pub fn reporter_phone(&self, row: &entities::case::Model) -> Option<String> {
         let phone = row.reporter_phone.as_deref()?;
         let place = Protected {
@@ -267,18 +277,27 @@ impl Access {
             field: "reporter_phone",
             grid: &row.grid_code,
         };
-        self.shown_phone(place, phone)
+        let full = self.scope(Object::CaseReporterPhone, Action::Read);
+        let masked = self.scope(Object::CaseReporterPhone, Action::ReadMasked);
+        self.show_phone(place, phone, visibility(&full, &masked, &row.grid_code))
     }
 
     /// A resident's ID number as the caller may see it; a full one is
     /// recorded.
     pub fn id_number(&self, row: &resident::Model) -> Option<String> {
-        match self.residents().id_number(&row.grid_code) {
+        self.id_number_shown(row.id, &row.id_number, &row.grid_code)
+    }
+
+    /// The ID number `number` of resident `resident_id` as `grid`'s policies
+    /// show it to the caller: for a person on the move, seen from the
+    /// caller's side of it. A full one is recorded.
+    pub fn id_number_shown(&self, resident_id: i64, number: &str, grid: &str) -> Option<String> {
+        match self.residents().id_number(grid) {
             Visibility::Full => {
-                self.reads.note("resident", row.id, "id_number");
-                Some(row.id_number.clone())
+                self.reads.note("resident", resident_id, "id_number");
+                Some(number.to_owned())
             }
-            Visibility::Masked => Some(mask_id_number(&row.id_number)),
+            Visibility::Masked => Some(mask_id_number(number)),
             Visibility::Hidden => None,
         }
     }
@@ -300,7 +319,12 @@ impl Access {
     /// A phone shown as a resident's phone in its grid would be; a full one
     /// is recorded.
     fn shown_phone(&self, place: Protected<'_>, phone: &str) -> Option<String> {
-        match self.residents().phone(place.grid) {
+        let shown = self.residents().phone(place.grid);
+        self.show_phone(place, phone, shown)
+    }
+
+    fn show_phone(&self, place: Protected<'_>, phone: &str, shown: Visibility) -> Option<String> {
+        match shown {
             Visibility::Full => {
                 self.reads.note(place.kind, place.id, place.field);
                 Some(phone.to_owned())

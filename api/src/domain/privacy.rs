@@ -67,7 +67,9 @@ impl ResidentScopes {
     }
 }
 
-fn visibility(full: &Scope, masked: &Scope, grid_code: &str) -> Visibility {
+/// How a value shows in `grid_code` to a caller who sees such values in
+/// full in `full` and masked in `masked`.
+pub fn visibility(full: &Scope, masked: &Scope, grid_code: &str) -> Visibility {
     if full.contains(grid_code) {
         Visibility::Full
     } else if masked.contains(grid_code) {

@@ -135,8 +135,9 @@ where
 
 /// A keyset page of `select` ordered by (`order.column`, `tie`), `tie`
 /// being unique, with the total counted on demand. The cursor is
-/// `value:tie`; the page is found with a row-value comparison that both
-/// backends answer from an index on (column, tie). A backward page runs the
+/// `value:tie`; the page is found with a row-value comparison, which both
+/// backends answer from an index on (column, tie) where the ordering has
+/// one (see the migrations). A backward page runs the
 /// ordering reversed from its cursor and is turned round by `Page`.
 pub async fn keyset<E>(
     db: &DatabaseConnection,

@@ -26,6 +26,8 @@ pub(crate) mod scalars;
 mod session;
 mod stats;
 mod tasks;
+mod transfers;
+mod visits;
 
 use async_graphql::{MergedObject, MergedSubscription, Schema, SchemaBuilder};
 
@@ -50,6 +52,8 @@ pub struct Query(
     session::SessionQuery,
     admin::AdminQuery,
     labels::LabelsQuery,
+    transfers::TransfersQuery,
+    visits::VisitsQuery,
 );
 
 /// The entry points for writing; each takes one `input` and answers a payload
@@ -58,6 +62,8 @@ pub struct Query(
 pub struct Mutation(
     session::SessionMutation,
     resident_changes::ResidentChanges,
+    transfers::TransferChanges,
+    visits::VisitChanges,
     home_changes::HomeChanges,
     case_changes::CaseChanges,
     tasks::TasksMutation,

@@ -27,6 +27,8 @@ pub enum Node {
     ApiToken(super::admin::ApiToken),
     Policy(super::admin::Policy),
     RoleAssignment(super::admin::RoleAssignmentRow),
+    Transfer(super::transfers::Transfer),
+    Visit(super::visits::Visit),
 }
 
 /// The object a global ID names, or None when it names nothing the caller
@@ -68,6 +70,12 @@ async fn node_of(ctx: &Context<'_>, id: &ID) -> Result<Option<Node>> {
         NodeKind::RoleAssignment => super::admin::RoleAssignmentRow::find(ctx, &key)
             .await?
             .map(Node::RoleAssignment),
+        NodeKind::Transfer => super::transfers::Transfer::find(ctx, &key)
+            .await?
+            .map(Node::Transfer),
+        NodeKind::Visit => super::visits::Visit::find(ctx, &key)
+            .await?
+            .map(Node::Visit),
     })
 }
 

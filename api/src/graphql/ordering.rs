@@ -5,7 +5,7 @@
 use async_graphql::{Enum, InputObject, InputType};
 use entities::{
     api_token, area, building, casbin_rule, case, dwelling, grid, household, organisation,
-    resident, task, task_assignment,
+    resident, task, task_assignment, transfer, visit,
 };
 use sea_orm::Value;
 
@@ -48,10 +48,13 @@ pub trait OrderField: Copy + std::fmt::Debug {
 #[graphql(concrete(name = "PolicyOrder", params(PolicyOrderField)))]
 #[graphql(concrete(name = "RoleAssignmentOrder", params(RoleAssignmentOrderField)))]
 #[graphql(concrete(name = "ApiTokenOrder", params(ApiTokenOrderField)))]
+#[graphql(concrete(name = "TransferOrder", params(TransferOrderField)))]
+#[graphql(concrete(name = "VisitOrder", params(VisitOrderField)))]
 pub struct ListOrder<F: InputType + OrderField> {
     /// What to order by.
     pub field: F,
-    /// Which way.
+    /// Which way; ascending when left out.
+    #[graphql(default)]
     pub direction: SortDirection,
 }
 
@@ -111,8 +114,7 @@ macro_rules! order_fields {
 order_fields!(
     /// What areas can be ordered by.
     AreaOrderField: area::Column {
-        /// The area's code: districts before their streets' order is kept
-        /// by the codes' nesting.
+        /// The area's code: each area comes just before the areas inside it.
         Code => area::Column::Code,
         /// The area's name.
         Name => area::Column::Name,
@@ -161,7 +163,7 @@ order_fields!(
     DwellingOrderField: dwelling::Column {
         /// Grid by grid.
         Grid => dwelling::Column::GridCode,
-        /// Building by building.
+        /// Building by building, in the order the buildings were recorded.
         Building => dwelling::Column::BuildingId,
         /// Last change.
         UpdatedAt => dwelling::Column::UpdatedAt,
@@ -195,9 +197,11 @@ order_fields!(
     CaseOrderField: case::Column {
         /// When the case was reported.
         ReportedAt => case::Column::CreatedAt,
-        /// The deadline: ascending puts the overdue and nearly due first
-        /// (filter by `light` for one colour); cases without a deadline
-        /// (not yet filed, or closed before one was set) come last.
+        /// The deadline, earliest first when ascending (with `states` of
+        /// the open ones, the overdue and nearly due lead; filter by
+        /// `light` for one colour). Cases without a deadline (not yet
+        /// filed, or closed before one was set) sort after every deadline:
+        /// last ascending, first descending.
         Deadline => case::Column::DeadlineAt,
         /// Last change.
         UpdatedAt => case::Column::UpdatedAt,
@@ -269,6 +273,24 @@ order_fields!(
     }
 );
 
+order_fields!(
+    /// What moves between grids can be ordered by.
+    TransferOrderField: transfer::Column {
+        /// In the order they were recorded.
+        RecordedAt => transfer::Column::Id,
+        /// By the day they moved.
+        MovedOn => transfer::Column::MovedOn,
+    }
+);
+
+order_fields!(
+    /// What visits can be ordered by.
+    VisitOrderField: visit::Column {
+        /// When the visit was made.
+        VisitedAt => visit::Column::VisitedAt,
+    }
+);
+
 /// The orderings by the lists' own names, as the schema calls them.
 pub type AreaOrder = ListOrder<AreaOrderField>;
 pub type GridOrder = ListOrder<GridOrderField>;
@@ -283,3 +305,5 @@ pub type AssignmentOrder = ListOrder<AssignmentOrderField>;
 pub type PolicyOrder = ListOrder<PolicyOrderField>;
 pub type RoleAssignmentOrder = ListOrder<RoleAssignmentOrderField>;
 pub type ApiTokenOrder = ListOrder<ApiTokenOrderField>;
+pub type TransferOrder = ListOrder<TransferOrderField>;
+pub type VisitOrder = ListOrder<VisitOrderField>;

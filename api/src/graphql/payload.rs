@@ -155,6 +155,12 @@ error_family!(
     [Invalid, Required, NotFound, Conflict, InvalidState]
 );
 error_family!(
+    /// Why a visit could not be recorded.
+    VisitErrorCode,
+    VisitUserError,
+    [Invalid, Required, NotFound]
+);
+error_family!(
     /// Why a policy or role assignment could not be added or removed.
     PolicyErrorCode,
     PolicyUserError,
@@ -227,7 +233,8 @@ mod tests {
 
     #[test]
     fn a_conflict_on_a_related_object_names_the_input_that_reached_it() {
-        let stale_household = ApiError::conflict("read again").conflict_on("householdId");
+        let stale_household =
+            ApiError::conflict("read again").conflict_on("householdId", "household");
         let (_, errors): (Option<()>, Vec<ResidentUserError>) =
             settle(Err(stale_household)).expect("the user's");
         assert_eq!(errors[0].code, ResidentErrorCode::Conflict);

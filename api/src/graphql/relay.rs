@@ -28,6 +28,8 @@ pub enum NodeKind {
     ApiToken,
     Policy,
     RoleAssignment,
+    Transfer,
+    Visit,
 }
 
 impl NodeKind {
@@ -47,6 +49,8 @@ impl NodeKind {
             NodeKind::ApiToken => "ApiToken",
             NodeKind::Policy => "Policy",
             NodeKind::RoleAssignment => "RoleAssignment",
+            NodeKind::Transfer => "Transfer",
+            NodeKind::Visit => "Visit",
         }
     }
 
@@ -66,6 +70,8 @@ impl NodeKind {
             NodeKind::ApiToken,
             NodeKind::Policy,
             NodeKind::RoleAssignment,
+            NodeKind::Transfer,
+            NodeKind::Visit,
         ]
         .into_iter()
         .find(|kind| kind.name() == name)
@@ -176,9 +182,11 @@ pub(super) fn page_complexity(
     Paging::size_bound(first, last).saturating_mul(child_complexity.max(1))
 }
 
-/// A page of a list held whole (a household's members) costs what the
-/// whole list did: such lists are tens of rows, loaded for a whole page of
-/// parents in one statement, so asking for more of them adds no work.
+/// A page of a short list held whole (a household's members, a dwelling's
+/// residents, a case's timeline) costs what the whole list did: such lists
+/// are tens of rows, loaded for a whole page of parents in one statement,
+/// so asking for more of them adds no work. Lists that can run to hundreds
+/// (a building's dwellings) cost their page size like any list.
 pub(super) fn held_page_complexity(
     first: Option<i32>,
     last: Option<i32>,

@@ -10,8 +10,8 @@ use super::payload::{ResidentUserError, payload};
 use super::record::{CareFlag, HeadRelation, PopulationType, Resident, Sex};
 use super::relay::{NodeKind, key_of};
 use super::scalars::Date;
-use crate::domain::writes::residents::{self as changes, Arrival, Correction, Departure, Entry};
-use crate::error::ApiResult;
+use crate::domain::writes::residents::{self as changes, Arrival, Correction, Entry};
+use crate::domain::writes::transfers;
 
 /// A person living in a grid, to add to the record.
 #[derive(InputObject)]
@@ -106,10 +106,10 @@ pub struct MoveResidentInput {
     to_grid_code: Option<String>,
 }
 
-/// The end of an active resident's stay, as read at `version`.
+/// A resident's death, as read at `version`.
 #[derive(InputObject)]
-pub struct DepartureInput {
-    /// The resident who left or died.
+pub struct RecordDeathInput {
+    /// The resident who died.
     id: ID,
     /// The `version` the record was read at.
     version: i32,
@@ -145,14 +145,6 @@ payload!(
     /// The answer of `moveResident`.
     MoveResidentPayload {
         /// The resident in their new home; null when `userErrors` says why not.
-        resident: Resident
-    },
-    ResidentUserError
-);
-payload!(
-    /// The answer of `recordMoveOut`.
-    RecordMoveOutPayload {
-        /// The resident, now `MOVED_OUT`; null when `userErrors` says why not.
         resident: Resident
     },
     ResidentUserError
@@ -310,21 +302,9 @@ impl ResidentChanges {
         Ok(MoveResidentPayload::of(outcome.await.map(Resident))?)
     }
 
-    /// Records that an active resident moved away on `date`.
-    ///
-    /// User errors: `NOT_FOUND` (`id`), `CONFLICT`, `INVALID_STATE` (not
-    /// active, or a head leaving a household others still live in),
-    /// `INVALID` (a date in the future or before the birth).
-    async fn record_move_out(
-        &self,
-        ctx: &Context<'_>,
-        #[graphql(desc = "The resident, the version read, and the day.")] input: DepartureInput,
-    ) -> Result<RecordMoveOutPayload> {
-        let outcome = depart(ctx, input, Departure::MovedOut).await;
-        Ok(RecordMoveOutPayload::of(outcome.map(Resident))?)
-    }
-
-    /// Records that an active resident died on `date`.
+    /// Records that an active resident died on `date`. The record stays,
+    /// `DECEASED`; the dwelling and household no longer hold them (a
+    /// dwelling nobody lives in turns `VACANT`).
     ///
     /// User errors: `NOT_FOUND` (`id`), `CONFLICT`, `INVALID_STATE` (not
     /// active, or a head leaving a household others still live in),
@@ -332,18 +312,12 @@ impl ResidentChanges {
     async fn record_death(
         &self,
         ctx: &Context<'_>,
-        #[graphql(desc = "The resident, the version read, and the day.")] input: DepartureInput,
+        #[graphql(desc = "The resident, the version read, and the day.")] input: RecordDeathInput,
     ) -> Result<RecordDeathPayload> {
-        let outcome = depart(ctx, input, Departure::Death).await;
-        Ok(RecordDeathPayload::of(outcome.map(Resident))?)
+        let outcome = async {
+            let id = key_of("id", &input.id, NodeKind::Resident)?;
+            transfers::record_death(ctx.access()?, id, input.version, input.date.into()).await
+        };
+        Ok(RecordDeathPayload::of(outcome.await.map(Resident))?)
     }
-}
-
-async fn depart(
-    ctx: &Context<'_>,
-    input: DepartureInput,
-    how: Departure,
-) -> ApiResult<entities::resident::Model> {
-    let id = key_of("id", &input.id, NodeKind::Resident)?;
-    changes::depart(ctx.access()?, id, input.version, how, input.date.into()).await
 }

@@ -238,7 +238,7 @@ async fn change_head(
         };
         save::<resident::Entity>(txn, old.id, old.version, demoted)
             .await
-            .map_err(|err| err.conflict_on("headResidentId"))?;
+            .map_err(|err| err.conflict_on("headResidentId", "household's head"))?;
     }
     let promoted = resident::ActiveModel {
         relation_to_head: Set(Some(HeadRelation::Head)),
@@ -246,7 +246,7 @@ async fn change_head(
     };
     save::<resident::Entity>(txn, member.id, member.version, promoted)
         .await
-        .map_err(|err| err.conflict_on("headResidentId"))?;
+        .map_err(|err| err.conflict_on("headResidentId", "household's head"))?;
     Ok(())
 }
 

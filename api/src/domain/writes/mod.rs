@@ -6,6 +6,7 @@
 pub mod fields;
 pub mod homes;
 pub mod residents;
+pub mod transfers;
 
 use chrono::Utc;
 use entities::{building, case, dwelling, household, organisation, resident};

@@ -1,5 +1,6 @@
 //! Changes to the population record: registering a resident or a birth,
-//! correcting a record, moving house, moving away and death.
+//! correcting a record, moving house. Moving away and death are
+//! `transfers`'.
 
 use chrono::{Duration, NaiveDate, Utc};
 use entities::household;
@@ -18,8 +19,9 @@ use crate::domain::id_number::{IdNumber, IdSex};
 use crate::error::{ApiError, ApiResult};
 
 const DEFAULT_ETHNICITY: &str = "汉族";
-const DUPLICATE: &str = "a resident with this ID number is already registered; move them \
-                         instead of registering them twice";
+const DUPLICATE: &str = "a resident with this ID number is already registered: if they moved \
+                         here, their old grid records the move out and you take them in from \
+                         `arrivals`";
 
 /// A person to add to the record.
 #[derive(Debug, Clone, Default)]
@@ -250,7 +252,7 @@ pub async fn register(
         };
         save::<household::Entity>(&txn, household.id, household.version, changes)
             .await
-            .map_err(|err| err.conflict_on("householdId"))?;
+            .map_err(|err| err.conflict_on("householdId", "household"))?;
     }
     w.audit(
         &txn,
@@ -271,7 +273,7 @@ pub async fn register(
 
 /// The relation a newcomer takes in `household`; only a household without
 /// a head takes a new head this way.
-fn join_household(
+pub(super) fn join_household(
     w: &Writer<'_>,
     household: &household::Model,
     relation: Option<HeadRelation>,
@@ -485,13 +487,13 @@ async fn leave_household(
     };
     save::<household::Entity>(txn, household.id, household.version, changes)
         .await
-        .map_err(|err| err.conflict_on("householdId"))?;
+        .map_err(|err| err.conflict_on("householdId", "household"))?;
     Ok(())
 }
 
 /// INVALID_STATE when the head of `household` would go while other active
 /// members stay: they would be left without a head.
-async fn refuse_headless(
+pub(super) async fn refuse_headless(
     txn: &DatabaseTransaction,
     household: &household::Model,
     head_id: i64,
@@ -571,7 +573,7 @@ pub async fn relocate(
     Ok(row)
 }
 
-fn require_active(row: &resident::Model) -> ApiResult<()> {
+pub(super) fn require_active(row: &resident::Model) -> ApiResult<()> {
     match row.status {
         ResidentStatus::Active => Ok(()),
         ResidentStatus::MovedOut => Err(ApiError::InvalidState(
@@ -579,63 +581,6 @@ fn require_active(row: &resident::Model) -> ApiResult<()> {
         )),
         ResidentStatus::Deceased => Err(ApiError::InvalidState("the resident has died".to_owned())),
     }
-}
-
-/// Why an active resident leaves the record.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Departure {
-    MovedOut,
-    Death,
-}
-
-/// Records that resident `id` moved away or died on `date`. The record
-/// stays, with its status and date, for the history and the registries.
-pub async fn depart(
-    access: &Access,
-    id: i64,
-    version: i32,
-    departure: Departure,
-    date: NaiveDate,
-) -> ApiResult<resident::Model> {
-    let w = &access.writer()?;
-    let txn = w.begin().await?;
-    let current = w.load::<resident::Entity>(&txn, id, version).await?;
-    require_active(&current)?;
-    if date > Utc::now().date_naive() {
-        return Err(ApiError::bad_input("date", "must not be in the future"));
-    }
-    if date < current.birth_date {
-        return Err(ApiError::bad_input("date", "before the resident was born"));
-    }
-    if current.relation_to_head == Some(HeadRelation::Head)
-        && let Some(household_id) = current.household_id
-        && let Some(household) = household::Entity::find_by_id(household_id)
-            .one(&txn)
-            .await?
-    {
-        refuse_headless(&txn, &household, current.id).await?;
-    }
-    let (status, action) = match departure {
-        Departure::MovedOut => (ResidentStatus::MovedOut, "resident.move_out"),
-        Departure::Death => (ResidentStatus::Deceased, "resident.death"),
-    };
-    let changes = resident::ActiveModel {
-        status: Set(status),
-        status_date: Set(Some(date)),
-        ..Default::default()
-    };
-    let row = save::<resident::Entity>(&txn, id, version, changes).await?;
-    w.audit(
-        &txn,
-        action,
-        "resident",
-        id,
-        &row.grid_code,
-        json!({ "date": date }),
-    )
-    .await?;
-    txn.commit().await?;
-    Ok(row)
 }
 
 #[cfg(test)]

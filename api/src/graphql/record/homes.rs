@@ -10,7 +10,9 @@ use crate::domain::page::Paging;
 use crate::domain::viewer::{self, RecordRow};
 use crate::graphql::ContextExt;
 use crate::graphql::loaders::load_one;
-use crate::graphql::relay::{NodeKind, Page, global_id, held_page_complexity, page_of_all};
+use crate::graphql::relay::{
+    NodeKind, Page, global_id, held_page_complexity, page_complexity, page_of_all,
+};
 use crate::graphql::scalars::Date;
 
 /// The cursor kinds of the lists a household, a dwelling and a building
@@ -325,7 +327,7 @@ impl Building {
     }
 
     /// The building's dwellings you may see.
-    #[graphql(complexity = "held_page_complexity(first, last, child_complexity)")]
+    #[graphql(complexity = "page_complexity(first, last, child_complexity)")]
     async fn dwellings(
         &self,
         ctx: &Context<'_>,

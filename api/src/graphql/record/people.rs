@@ -249,6 +249,12 @@ impl Resident {
         self.0.version
     }
 
+    /// The grid's working note on the resident; shown to those who keep the
+    /// record (who may correct it), null for everyone else.
+    async fn note(&self, ctx: &Context<'_>) -> Result<Option<String>> {
+        Ok(ctx.access()?.note(&self.0))
+    }
+
     /// Whether you may correct the record: the button a screen shows for
     /// `updateResident`.
     async fn viewer_can_update(&self, ctx: &Context<'_>) -> Result<bool> {

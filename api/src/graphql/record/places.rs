@@ -12,9 +12,7 @@ use crate::domain::viewer;
 use crate::graphql::ContextExt;
 use crate::graphql::loaders::load_one;
 use crate::graphql::ordering::{AreaOrder, AreaOrderField, GridOrder, GridOrderField};
-use crate::graphql::relay::{
-    NodeKind, Page, connection, global_id, held_page_complexity, page_complexity, page_of_all,
-};
+use crate::graphql::relay::{NodeKind, Page, connection, global_id, page_complexity, page_of_all};
 
 /// The cursor kind of a grid's buildings.
 const GRID_BUILDING_CURSOR: &str = "grid.building";
@@ -215,7 +213,7 @@ impl Grid {
     }
 
     /// The grid's buildings you may see, by code.
-    #[graphql(complexity = "held_page_complexity(first, last, child_complexity)")]
+    #[graphql(complexity = "page_complexity(first, last, child_complexity)")]
     async fn buildings(
         &self,
         ctx: &Context<'_>,

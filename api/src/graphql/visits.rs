@@ -1,0 +1,338 @@
+//! Visits (走访) as a worker's app shows them: recording one, the visits
+//! of a place or person, and today's round from the care schedule.
+
+use async_graphql::{Context, Enum, ID, InputObject, Object, Result};
+use entities::visit::{self, VisitSubject as StoredSubject};
+
+use super::ContextExt;
+use super::ordering::{ResidentOrder, ResidentOrderField, VisitOrder, VisitOrderField};
+use super::payload::{VisitUserError, payload};
+use super::record::{CareFlag, Resident};
+use super::relay::{NodeKind, Page, connection, global_id, page_complexity, parse_global_id};
+use super::scalars::{Date, DateTime};
+use crate::domain::areas::parse_code;
+use crate::domain::page::{PageRequest, Paging};
+use crate::domain::residents::RESIDENT_CURSOR;
+use crate::domain::visits::{self, DUE_CURSOR, DueFilter, NewVisit, VISIT_CURSOR};
+use crate::error::{ApiError, ApiResult};
+
+/// Why a visit was made.
+#[derive(Enum, Copy, Clone, Eq, PartialEq)]
+#[graphql(remote = "entities::visit::VisitKind")]
+pub enum VisitKind {
+    /// 关爱走访: the elderly living alone, the disabled, left-behind children.
+    Care,
+    /// 出租屋检查: a rented flat and its tenants.
+    RentalCheck,
+    /// 安全检查: fire and safety of a shop or a building.
+    SafetyCheck,
+    /// 帮教走访: people released from prison or under community correction.
+    Supervision,
+    /// 矛盾调解: a dispute followed up.
+    Mediation,
+    /// Anything else.
+    Other,
+}
+
+/// What a visit was to.
+#[derive(Enum, Copy, Clone, Eq, PartialEq)]
+#[graphql(remote = "entities::visit::VisitSubject")]
+pub enum VisitSubject {
+    /// A resident.
+    Resident,
+    /// A household.
+    Household,
+    /// A dwelling.
+    Dwelling,
+    /// An organisation.
+    Organisation,
+}
+
+/// The kind and key of what a global ID names, if a visit can be to it.
+fn subject_of(field: &str, id: &ID) -> ApiResult<(StoredSubject, i64)> {
+    let not_a_subject = || {
+        ApiError::bad_input(
+            field,
+            "not the ID of a resident, household, dwelling or organisation",
+        )
+    };
+    let (kind, key) = parse_global_id(id).ok_or_else(not_a_subject)?;
+    let kind = match kind {
+        NodeKind::Resident => StoredSubject::Resident,
+        NodeKind::Household => StoredSubject::Household,
+        NodeKind::Dwelling => StoredSubject::Dwelling,
+        NodeKind::Organisation => StoredSubject::Organisation,
+        _ => return Err(not_a_subject()),
+    };
+    Ok((kind, key.parse().map_err(|_| not_a_subject())?))
+}
+
+fn node_kind(subject: StoredSubject) -> NodeKind {
+    match subject {
+        StoredSubject::Resident => NodeKind::Resident,
+        StoredSubject::Household => NodeKind::Household,
+        StoredSubject::Dwelling => NodeKind::Dwelling,
+        StoredSubject::Organisation => NodeKind::Organisation,
+    }
+}
+
+/// A visit (走访): who went where, when, why, what they found, and when to
+/// go again.
+pub struct Visit(pub visit::Model);
+
+impl Visit {
+    pub async fn find(ctx: &Context<'_>, key: &str) -> Result<Option<Visit>> {
+        let Ok(id) = key.parse::<i64>() else {
+            return Ok(None);
+        };
+        Ok(visits::find(ctx.access()?, id).await?.map(Visit))
+    }
+}
+
+/// A visit (走访): who went where, when, why, what they found, and when to
+/// go again.
+#[Object]
+impl Visit {
+    /// The visit's global ID.
+    pub async fn id(&self) -> ID {
+        global_id(NodeKind::Visit, &self.0.id.to_string())
+    }
+
+    /// What was visited.
+    async fn subject_kind(&self) -> VisitSubject {
+        self.0.subject_kind.into()
+    }
+
+    /// The global ID of what was visited: a `Resident`, `Household`,
+    /// `Dwelling` or `Organisation` (`node(id:)` reads it, where you may).
+    async fn subject_id(&self) -> ID {
+        global_id(
+            node_kind(self.0.subject_kind),
+            &self.0.subject_id.to_string(),
+        )
+    }
+
+    /// The grid it was in when visited.
+    async fn grid_code(&self) -> &str {
+        &self.0.grid_code
+    }
+
+    /// Why.
+    async fn kind(&self) -> VisitKind {
+        self.0.kind.into()
+    }
+
+    /// When.
+    async fn visited_at(&self) -> DateTime {
+        self.0.visited_at.into()
+    }
+
+    /// What the visitor found.
+    async fn findings(&self) -> &str {
+        &self.0.findings
+    }
+
+    /// When to go again, if the visitor set it.
+    async fn next_due_on(&self) -> Option<Date> {
+        self.0.next_due_on.map(Into::into)
+    }
+
+    /// Who went (their account's name).
+    async fn visitor_name(&self) -> &str {
+        &self.0.visitor_name
+    }
+}
+
+/// Which visits to list; the parts combine with AND.
+#[derive(InputObject, Default)]
+pub struct VisitFilter {
+    /// Only visits in grids inside this area.
+    within: Option<String>,
+    /// Only the visits of this resident, household, dwelling or organisation.
+    subject_id: Option<ID>,
+    /// Any of these kinds.
+    kinds: Option<Vec<VisitKind>>,
+    /// Visited at or after this instant.
+    from: Option<DateTime>,
+    /// Visited before this instant.
+    before: Option<DateTime>,
+}
+
+impl VisitFilter {
+    fn validate(self) -> ApiResult<visits::VisitFilter> {
+        Ok(visits::VisitFilter {
+            within: self
+                .within
+                .map(|code| parse_code("within", &code))
+                .transpose()?,
+            subject: self
+                .subject_id
+                .map(|id| subject_of("subjectId", &id))
+                .transpose()?,
+            kinds: self
+                .kinds
+                .unwrap_or_default()
+                .into_iter()
+                .map(Into::into)
+                .collect(),
+            from: self.from.map(Into::into),
+            before: self.before.map(Into::into),
+        })
+    }
+}
+
+/// Whom the care schedule says to visit.
+#[derive(InputObject, Default)]
+pub struct VisitDueFilter {
+    /// Only residents of grids inside this area.
+    within: Option<String>,
+    /// Only residents with any of these flags.
+    care_flags: Option<Vec<CareFlag>>,
+}
+
+#[derive(Default)]
+pub struct VisitsQuery;
+
+#[Object]
+impl VisitsQuery {
+    /// Visits you may read, newest first unless `orderBy` says otherwise.
+    #[graphql(complexity = "page_complexity(first, last, child_complexity)")]
+    // Each parameter is one of the field's GraphQL arguments.
+    #[allow(clippy::too_many_arguments)]
+    async fn visits(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Which visits.")] filter: Option<VisitFilter>,
+        #[graphql(
+            desc = "Their order.",
+            default_with = "VisitOrder::desc(VisitOrderField::VisitedAt)"
+        )]
+        order_by: VisitOrder,
+        #[graphql(desc = "At most this many items from the start (default 20, at most 100).")]
+        first: Option<i32>,
+        #[graphql(desc = "The `endCursor` of the page before.")] after: Option<String>,
+        #[graphql(desc = "At most this many items from the end (at most 100).")] last: Option<i32>,
+        #[graphql(desc = "The `startCursor` of the page after.")] before: Option<String>,
+    ) -> Result<Page<Visit>> {
+        let filter = filter.unwrap_or_default().validate()?;
+        let (order, kind) = order_by.resolve(VISIT_CURSOR);
+        let request = PageRequest::new(
+            Paging {
+                first,
+                after,
+                last,
+                before,
+            },
+            &kind,
+        )?;
+        let listing = visits::list(ctx.access()?, &filter, order, &request).await?;
+        Ok(connection(&kind, listing, Visit))
+    }
+
+    /// Today's round: the active residents of the grids you visit whose
+    /// care flags call for a visit and who have had none within the flag's
+    /// interval (elderly living alone 7 days; severe mental illness 14;
+    /// community correction, released from prison, left-behind children,
+    /// disability 30; low income, veterans 90). Only where you may see care
+    /// flags, since the list tells them.
+    #[graphql(complexity = "page_complexity(first, last, child_complexity)")]
+    // Each parameter is one of the field's GraphQL arguments.
+    #[allow(clippy::too_many_arguments)]
+    async fn visits_due(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Whom.")] filter: Option<VisitDueFilter>,
+        #[graphql(
+            desc = "Their order.",
+            default_with = "ResidentOrder::asc(ResidentOrderField::Grid)"
+        )]
+        order_by: ResidentOrder,
+        #[graphql(desc = "At most this many items from the start (default 20, at most 100).")]
+        first: Option<i32>,
+        #[graphql(desc = "The `endCursor` of the page before.")] after: Option<String>,
+        #[graphql(desc = "At most this many items from the end (at most 100).")] last: Option<i32>,
+        #[graphql(desc = "The `startCursor` of the page after.")] before: Option<String>,
+    ) -> Result<Page<Resident>> {
+        let filter = filter.unwrap_or_default();
+        let filter = DueFilter {
+            within: filter
+                .within
+                .map(|code| parse_code("within", &code))
+                .transpose()?,
+            care_flags: filter
+                .care_flags
+                .unwrap_or_default()
+                .into_iter()
+                .map(Into::into)
+                .collect(),
+        };
+        let (order, kind) = order_by.resolve(&format!("{DUE_CURSOR}.{RESIDENT_CURSOR}"));
+        let request = PageRequest::new(
+            Paging {
+                first,
+                after,
+                last,
+                before,
+            },
+            &kind,
+        )?;
+        let listing = visits::due(ctx.access()?, &filter, order, &request).await?;
+        Ok(connection(&kind, listing, Resident))
+    }
+}
+
+/// A visit made.
+#[derive(InputObject)]
+pub struct RecordVisitInput {
+    /// The resident, household, dwelling or organisation visited.
+    subject_id: ID,
+    /// Why.
+    kind: VisitKind,
+    /// When; now when left out. Within the last 30 days.
+    visited_at: Option<DateTime>,
+    /// What was found (up to 2,000 characters, one paragraph).
+    findings: String,
+    /// When to go again.
+    next_due_on: Option<Date>,
+}
+
+payload!(
+    /// The answer of `recordVisit`.
+    RecordVisitPayload {
+        /// The visit recorded; null when `userErrors` says why not.
+        visit: Visit
+    },
+    VisitUserError
+);
+
+#[derive(Default)]
+pub struct VisitChanges;
+
+#[Object]
+impl VisitChanges {
+    /// Records a visit (走访) to a resident, household, dwelling or
+    /// organisation of a grid where you may record visits. A visit is a
+    /// record of what happened: it is never changed afterwards.
+    ///
+    /// User errors: `NOT_FOUND` (`subjectId`), `INVALID` (empty
+    /// `findings`, a time in the future or more than 30 days ago, a next
+    /// visit not after this one, an ID of something else). A grid where you
+    /// may not record visits is the top-level error FORBIDDEN.
+    async fn record_visit(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The visit.")] input: RecordVisitInput,
+    ) -> Result<RecordVisitPayload> {
+        let outcome = async {
+            let new = NewVisit {
+                subject: subject_of("subjectId", &input.subject_id)?,
+                kind: input.kind.into(),
+                visited_at: input.visited_at.map(Into::into),
+                findings: input.findings,
+                next_due_on: input.next_due_on.map(Into::into),
+            };
+            visits::record(ctx.access()?, new).await
+        };
+        Ok(RecordVisitPayload::of(outcome.await.map(Visit))?)
+    }
+}
