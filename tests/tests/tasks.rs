@@ -234,8 +234,8 @@ impl<'a> Campaign<'a> {
             .operator
             .data(
                 "query($id: ID!) { task(id: $id) { progress { assignments completed acknowledged reached target }
-                    communities: progressByArea(level: COMMUNITY) { areaCode assignments reached target completed }
-                    grids: progressByArea(level: GRID) { areaCode reached }
+                    communities: progressByArea(level: COMMUNITY) { areaCode areaName assignments reached target completed }
+                    grids: progressByArea(level: GRID) { areaCode areaName reached }
                     districts: progressByArea(level: DISTRICT) { areaCode assignments reached } } }",
                 json!({"id": self.task["id"]}),
             )
@@ -268,6 +268,23 @@ impl<'a> Campaign<'a> {
         );
         assert_eq!(rollup["task"]["districts"][0]["areaCode"], "420502");
         assert_eq!(rollup["task"]["districts"][0]["reached"], 7);
+        // Each part names its area as the map does.
+        let names = self
+            .operator
+            .data(
+                r#"{ area(code: "420502003001") { name } grid(code: "420502003001001") { name } }"#,
+                json!({}),
+            )
+            .await;
+        assert_eq!(own["areaName"], names["area"]["name"]);
+        let grid = rollup["task"]["grids"]
+            .as_array()
+            .expect("grids")
+            .iter()
+            .find(|g| g["areaCode"] == "420502003001001")
+            .expect("the worker's grid");
+        assert_eq!(grid["areaName"], names["grid"]["name"]);
+        assert!(names["grid"]["name"].is_string());
     }
 
     /// A worker of another street never hears of it.

@@ -69,6 +69,7 @@ pub enum AssignmentState {
 
 /// Where a task stands: over the whole, or over one area's part.
 #[derive(SimpleObject)]
+#[graphql(complex)]
 pub struct TaskProgress {
     /// The area of this part; null for the whole task.
     area_code: Option<String>,
@@ -82,6 +83,25 @@ pub struct TaskProgress {
     target: i64,
     /// The number reached so far (a campaign).
     reached: i64,
+}
+
+#[async_graphql::ComplexObject]
+impl TaskProgress {
+    /// The name of the area (or grid) of this part, for a table a person
+    /// reads; null for the whole task, or an area you may not see on the
+    /// map.
+    async fn area_name(&self, ctx: &Context<'_>) -> Result<Option<String>> {
+        let Some(code) = &self.area_code else {
+            return Ok(None);
+        };
+        let is_grid = policies::AreaCode::parse(code)
+            .is_ok_and(|code| code.level() == policies::AreaLevel::Grid);
+        Ok(if is_grid {
+            Grid::load(ctx, code).await?.map(|grid| grid.0.name)
+        } else {
+            load_area(ctx, Some(code)).await?.map(|area| area.0.name)
+        })
+    }
 }
 
 impl From<Progress> for TaskProgress {
