@@ -189,6 +189,7 @@ async fn registering_checks_the_number_and_names_the_field() {
         relation_to_head: None,
         care_flags: Vec::new(),
         note: None,
+        ..Arrival::default()
     };
     let bad = residents::register(
         &worker,

@@ -24,6 +24,8 @@ pub mod sign_in_attempt;
 pub mod task;
 pub mod task_assignment;
 pub mod task_feedback;
+pub mod task_subject;
 pub mod transfer;
 pub mod user;
 pub mod visit;
+pub mod visit_interval;

@@ -7,15 +7,20 @@ use sea_orm::entity::prelude::*;
 pub struct Model {
     #[sea_orm(primary_key)]
     pub id: i64,
-    /// 18 characters, GB 11643 (or the foreigners' permanent residence ID of
-    /// the same shape), check digit verified before it is stored.
+    /// The number of the document in `document_type`: 18 characters with a
+    /// verified check character for the ID cards and residence IDs of
+    /// GB 11643's shape, the printed number for passports and travel permits.
     #[sea_orm(unique)]
     pub id_number: String,
+    pub document_type: DocumentType,
+    /// ISO 3166-1 alpha-3; `CHN` for Chinese citizens.
+    pub nationality: String,
     pub name: String,
-    /// Derived from the ID number and kept in its own column for filtering.
+    /// From the ID number where it gives it, else from the document.
     pub sex: Sex,
-    /// Derived from the ID number and kept in its own column for filtering.
+    /// From the ID number where it gives it, else from the document.
     pub birth_date: Date,
+    /// 民族, for Chinese citizens; empty for everyone else.
     pub ethnicity: String,
     pub phone: Option<String>,
     pub population_type: PopulationType,
@@ -32,6 +37,14 @@ pub struct Model {
     /// Where the police's comparison with the household registry stands.
     pub verification: Verification,
     pub note: Option<String>,
+    /// 户籍地: where a floating resident's household is registered.
+    pub hukou_place: Option<String>,
+    /// When a floating or foreign resident came to live here.
+    pub arrived_on: Option<Date>,
+    pub residence_reason: Option<ResidenceReason>,
+    /// When the residence permit (居住证), or a foreigner's visa or
+    /// residence permit, runs out.
+    pub permit_expires_on: Option<Date>,
     pub version: i32,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
@@ -58,6 +71,50 @@ pub enum PopulationType {
     /// 境外人员.
     #[sea_orm(string_value = "foreign")]
     Foreign,
+}
+
+/// The document a resident is identified by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(24))")]
+pub enum DocumentType {
+    /// 居民身份证 (GB 11643).
+    #[sea_orm(string_value = "resident_id_card")]
+    ResidentIdCard,
+    /// 港澳台居民居住证: GB 11643's shape, address code 810000, 820000 or 830000.
+    #[sea_orm(string_value = "hmt_residence_permit")]
+    HmtResidencePermit,
+    /// 外国人永久居留身份证 (2023 edition: GB 11643's shape, starting with 9).
+    #[sea_orm(string_value = "foreign_permanent_id")]
+    ForeignPermanentId,
+    /// 港澳居民来往内地通行证 (回乡证).
+    #[sea_orm(string_value = "hk_macao_travel_permit")]
+    HkMacaoTravelPermit,
+    /// 台湾居民来往大陆通行证 (台胞证).
+    #[sea_orm(string_value = "taiwan_travel_permit")]
+    TaiwanTravelPermit,
+    /// A passport of any country.
+    #[sea_orm(string_value = "passport")]
+    Passport,
+}
+
+/// Why a floating or foreign resident lives here (居住事由).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))")]
+pub enum ResidenceReason {
+    #[sea_orm(string_value = "work")]
+    Work,
+    #[sea_orm(string_value = "business")]
+    Business,
+    #[sea_orm(string_value = "study")]
+    Study,
+    #[sea_orm(string_value = "family")]
+    Family,
+    #[sea_orm(string_value = "medical")]
+    Medical,
+    #[sea_orm(string_value = "official")]
+    Official,
+    #[sea_orm(string_value = "other")]
+    Other,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum)]
@@ -133,6 +190,20 @@ impl CareFlag {
 
     pub const fn bit(self) -> i32 {
         self as i32
+    }
+
+    /// The flag's name where a table stores it by name.
+    pub const fn name(self) -> &'static str {
+        match self {
+            CareFlag::ElderlyLivingAlone => "elderly_living_alone",
+            CareFlag::Disability => "disability",
+            CareFlag::LowIncome => "low_income",
+            CareFlag::ReleasedFromPrison => "released_from_prison",
+            CareFlag::CommunityCorrection => "community_correction",
+            CareFlag::SevereMentalIllness => "severe_mental_illness",
+            CareFlag::LeftBehindChild => "left_behind_child",
+            CareFlag::Veteran => "veteran",
+        }
     }
 }
 

@@ -32,6 +32,11 @@ pub enum TaskKind {
     /// A campaign fanned out to grids, each with a number to reach.
     #[sea_orm(string_value = "campaign")]
     Campaign,
+    /// A round of visits to named residents, households, dwellings or
+    /// organisations: each grid's number to reach is how many of them live
+    /// there, and a recorded visit counts.
+    #[sea_orm(string_value = "visits")]
+    Visits,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum)]

@@ -16,6 +16,8 @@ mod m20261201_000008_sign_in_attempts;
 mod m20261202_000009_list_orderings;
 mod m20261202_000010_transfers;
 mod m20261202_000011_visits;
+mod m20261202_000012_residence;
+mod m20261202_000013_visit_rounds;
 
 pub struct Migrator;
 
@@ -34,6 +36,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000009_list_orderings::Migration),
             Box::new(m20261202_000010_transfers::Migration),
             Box::new(m20261202_000011_visits::Migration),
+            Box::new(m20261202_000012_residence::Migration),
+            Box::new(m20261202_000013_visit_rounds::Migration),
         ]
     }
 }

@@ -523,6 +523,21 @@ pub async fn by_department_id(client: &Client<'_>, mut input: Value) -> Value {
     input
 }
 
+/// The stored key of a global ID (`Kind:key`, base64), as a test compares
+/// it with rows read from the database.
+pub fn stored_key(global: &Value) -> i64 {
+    use base64::Engine;
+    let text = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(global.as_str().expect("an id"))
+        .expect("base64");
+    String::from_utf8(text)
+        .expect("utf-8")
+        .rsplit(':')
+        .next()
+        .and_then(|key| key.parse().ok())
+        .expect("a numeric key")
+}
+
 /// A role subject as an input names it, from the policy store's form
 /// (`user:NAME`, `dept:CODE`).
 pub fn subject(stored: &str) -> Value {

@@ -6,7 +6,7 @@
 use std::time::Duration;
 
 use entities::audit_log;
-use gridgov_tests::{Client, TestServer, on_each_backend};
+use gridgov_tests::{Client, TestServer, on_each_backend, stored_key};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 use serde_json::{Value, json};
 
@@ -25,19 +25,6 @@ async fn full_reads(server: &TestServer, actor: &str, kind: &str) -> Vec<audit_l
         .expect("audit rows");
     db.close().await.expect("close");
     rows
-}
-
-fn numeric_id(global: &Value) -> i64 {
-    use base64::Engine;
-    let text = base64::engine::general_purpose::URL_SAFE_NO_PAD
-        .decode(global.as_str().expect("an id"))
-        .expect("base64");
-    let text = String::from_utf8(text).expect("utf-8");
-    text.split_once(':')
-        .expect("Kind:key")
-        .1
-        .parse()
-        .expect("numeric")
 }
 
 /// Asserts that the newest full-read row of `kind` by `actor` names `id`
@@ -97,7 +84,7 @@ async fn every_full_read_leaves_its_audit_row_on_every_path() {
             .await;
         let resident = &page["residents"]["edges"][0]["node"];
         assert_eq!(resident["idNumber"].as_str().map(str::len), Some(18), "the police read it in full");
-        audited(&server, &police_name, "resident", before, numeric_id(&resident["id"]), "id_number").await;
+        audited(&server, &police_name, "resident", before, stored_key(&resident["id"]), "id_number").await;
 
         // A relation: a household's members, reached from a resident.
         let before = full_reads(&server, &police_name, "resident").await.len();
@@ -109,7 +96,7 @@ async fn every_full_read_leaves_its_audit_row_on_every_path() {
             .await;
         let member = &related["resident"]["household"]["members"]["nodes"][0];
         assert_eq!(member["idNumber"].as_str().map(str::len), Some(18));
-        audited(&server, &police_name, "resident", before, numeric_id(&member["id"]), "id_number").await;
+        audited(&server, &police_name, "resident", before, stored_key(&member["id"]), "id_number").await;
 
         // A lessor's phone, on a rented dwelling.
         let before = full_reads(&server, &police_name, "dwelling").await.len();
@@ -126,7 +113,7 @@ async fn every_full_read_leaves_its_audit_row_on_every_path() {
             .map(|edge| &edge["node"])
             .find(|node| node["lessorPhone"].as_str().is_some_and(|p| !p.contains('*')))
             .expect("a rented dwelling with its lessor's phone in the community");
-        audited(&server, &police_name, "dwelling", before, numeric_id(&with_phone["id"]), "lessor_phone").await;
+        audited(&server, &police_name, "dwelling", before, stored_key(&with_phone["id"]), "lessor_phone").await;
 
         // A citizen reporter's phone, read by id by the operator, who calls
         // the reporter back.
@@ -138,7 +125,7 @@ async fn every_full_read_leaves_its_audit_row_on_every_path() {
             .data("query($id: ID!) { case(id: $id) { reporterPhone } }", json!({"id": case}))
             .await;
         assert_eq!(read["case"]["reporterPhone"], "13912345678");
-        audited(&server, "operator", "case", before, numeric_id(&case), "reporter_phone").await;
+        audited(&server, "operator", "case", before, stored_key(&case), "reporter_phone").await;
 
         // A live event.
         let mut live = server
@@ -154,7 +141,7 @@ async fn every_full_read_leaves_its_audit_row_on_every_path() {
         assert_eq!(event["caseChanged"]["id"], case);
         assert_eq!(event["caseChanged"]["reporterPhone"], "13912345678");
         // The row is written before the event leaves.
-        audited(&server, "operator", "case", before, numeric_id(&case), "reporter_phone").await;
+        audited(&server, "operator", "case", before, stored_key(&case), "reporter_phone").await;
 
         // A mutation's answer.
         let admin = server.as_user("admin").await;
@@ -173,7 +160,7 @@ async fn every_full_read_leaves_its_audit_row_on_every_path() {
             )
             .await;
         assert_eq!(answered["updateResident"]["resident"]["phone"], "13700001111");
-        audited(&server, "admin", "resident", before, numeric_id(&row["id"]), "phone").await;
+        audited(&server, "admin", "resident", before, stored_key(&row["id"]), "phone").await;
 
         // Masked reads leave nothing: the community manager sees ID numbers
         // and phones masked.

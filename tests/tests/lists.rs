@@ -21,6 +21,8 @@ enum Shown {
     Ascii(&'static str),
     /// An instant; `null` (no deadline yet) sorts after every instant.
     Instant(&'static str),
+    /// An ISO date; `null` (no permit) sorts after every date.
+    Day(&'static str),
 }
 
 struct List {
@@ -53,6 +55,7 @@ const LISTS: &[List] = &[
             ("NAME", Shown::Hidden),
             ("BIRTH_DATE", Shown::Ascii("birthDate")),
             ("UPDATED_AT", Shown::Instant("updatedAt")),
+            ("PERMIT_EXPIRES_ON", Shown::Day("permitExpiresOn")),
         ],
         caller: "admin",
     },
@@ -153,7 +156,9 @@ fn selection(list: &List) -> String {
     let mut fields = vec!["id".to_owned()];
     for (_, shown) in list.orderings {
         match shown {
-            Shown::Ascii(field) | Shown::Instant(field) => fields.push((*field).to_owned()),
+            Shown::Ascii(field) | Shown::Instant(field) | Shown::Day(field) => {
+                fields.push((*field).to_owned())
+            }
             Shown::Hidden => {}
         }
     }
@@ -249,6 +254,10 @@ fn in_order(rows: &[Value], shown: Shown, descending: bool) -> Result<(), String
             // first, so compare the flipped presence first.
             Shown::Instant(field) => {
                 let (a, b) = (instant(&pair[0][field]), instant(&pair[1][field]));
+                a.is_none().cmp(&b.is_none()).then(a.cmp(&b))
+            }
+            Shown::Day(field) => {
+                let (a, b) = (pair[0][field].as_str(), pair[1][field].as_str());
                 a.is_none().cmp(&b.is_none()).then(a.cmp(&b))
             }
         };

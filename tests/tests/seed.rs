@@ -100,14 +100,15 @@ async fn the_seed_writes_the_whole_city() {
 struct Person {
     id: i64,
     id_number: String,
+    document_type: String,
     name: String,
     sex: String,
     birth_date: String,
     grid_code: String,
 }
 
-const PEOPLE: &str = "SELECT id, id_number, name, sex, CAST(birth_date AS TEXT) AS birth_date, grid_code \
-                      FROM residents ORDER BY id";
+const PEOPLE: &str = "SELECT id, id_number, document_type, name, sex, CAST(birth_date AS TEXT) AS birth_date, \
+                      grid_code FROM residents ORDER BY id";
 
 #[tokio::test]
 async fn id_numbers_are_valid_unique_and_agree_with_sex_and_birth_date() {
@@ -117,13 +118,23 @@ async fn id_numbers_are_valid_unique_and_agree_with_sex_and_birth_date() {
         assert_eq!(people.len(), RESIDENTS as usize);
         let mut seen = std::collections::HashSet::new();
         for person in &people {
-            let id = IdNumber::parse(&person.id_number)
-                .unwrap_or_else(|err| panic!("{} is invalid: {err}", person.id_number));
             assert!(
                 seen.insert(person.id_number.clone()),
                 "duplicate {}",
                 person.id_number
             );
+            // Passports and travel permits say nothing of their holder.
+            if ![
+                "resident_id_card",
+                "hmt_residence_permit",
+                "foreign_permanent_id",
+            ]
+            .contains(&person.document_type.as_str())
+            {
+                continue;
+            }
+            let id = IdNumber::parse(&person.id_number)
+                .unwrap_or_else(|err| panic!("{} is invalid: {err}", person.id_number));
             let sex = if id.sex() == IdSex::Male {
                 "male"
             } else {
@@ -135,6 +146,85 @@ async fn id_numbers_are_valid_unique_and_agree_with_sex_and_birth_date() {
                 id.birth_date().to_string(),
                 "{}",
                 person.id_number
+            );
+        }
+        db.close().await.expect("close");
+        database
+    })
+    .await;
+}
+
+#[derive(Debug, FromQueryResult)]
+struct Papers {
+    population_type: String,
+    document_type: String,
+    nationality: String,
+    ethnicity: String,
+    hukou_place: Option<String>,
+    has_arrival: i32,
+    has_reason: i32,
+    has_permit: i32,
+}
+
+/// The seed keeps the rule of who holds which papers, as the population
+/// types are defined: a mainland citizen on an ID card is registered or
+/// floating, and only the floating come from a 户籍地 elsewhere; everyone
+/// else is foreign, without an ethnicity; arrival, reason and permit are
+/// the floating and foreign population's.
+#[tokio::test]
+async fn the_seed_gives_each_population_type_its_papers() {
+    on_each_database(|database| async move {
+        let (db, _) = seeded(&database).await;
+        let people = rows::<Papers>(
+            &db,
+            "SELECT population_type, document_type, nationality, ethnicity, hukou_place, \
+             CASE WHEN arrived_on IS NULL THEN 0 ELSE 1 END AS has_arrival, \
+             CASE WHEN residence_reason IS NULL THEN 0 ELSE 1 END AS has_reason, \
+             CASE WHEN permit_expires_on IS NULL THEN 0 ELSE 1 END AS has_permit \
+             FROM residents ORDER BY id",
+        )
+        .await;
+        let mut seen = std::collections::HashMap::<&str, usize>::new();
+        for person in &people {
+            *seen.entry(person.population_type.as_str()).or_default() += 1;
+            let mainland = person.document_type == "resident_id_card";
+            match person.population_type.as_str() {
+                "registered" => {
+                    assert!(mainland && person.hukou_place.is_none(), "{person:?}");
+                    assert_eq!(
+                        person.has_arrival + person.has_reason + person.has_permit,
+                        0,
+                        "{person:?}"
+                    );
+                }
+                "floating" => {
+                    assert!(mainland && person.hukou_place.is_some(), "{person:?}");
+                    assert_eq!(person.has_arrival + person.has_reason, 2, "{person:?}");
+                }
+                "foreign" => {
+                    assert!(!mainland && person.hukou_place.is_none(), "{person:?}");
+                    assert_ne!(person.nationality, "CHN", "{person:?}");
+                    assert_eq!(person.has_arrival + person.has_reason, 2, "{person:?}");
+                    // A permanent residence ID does not run out; a passport
+                    // holder's permit does.
+                    assert_eq!(
+                        person.has_permit == 1,
+                        person.document_type == "passport",
+                        "{person:?}"
+                    );
+                }
+                other => panic!("unknown population type {other}"),
+            }
+            assert_eq!(
+                person.ethnicity.is_empty(),
+                person.nationality != "CHN",
+                "an ethnicity is a Chinese citizen's: {person:?}"
+            );
+        }
+        for kind in ["registered", "floating", "foreign"] {
+            assert!(
+                seen.get(kind).copied().unwrap_or(0) > 0,
+                "no {kind} residents: {seen:?}"
             );
         }
         db.close().await.expect("close");

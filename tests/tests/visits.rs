@@ -5,7 +5,7 @@
 
 use chrono::{Duration, Utc};
 use entities::resident;
-use gridgov_tests::{TestServer, on_each_backend, user_error, user_error_field};
+use gridgov_tests::{TestServer, on_each_backend, stored_key, user_error, user_error_field};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use serde_json::{Value, json};
 
@@ -34,18 +34,6 @@ async fn living_alone(server: &TestServer, grid: &str) -> Vec<i64> {
         .collect()
 }
 
-fn numeric(id: &Value) -> i64 {
-    use base64::Engine;
-    let text = base64::engine::general_purpose::URL_SAFE_NO_PAD
-        .decode(id.as_str().expect("an id"))
-        .expect("base64");
-    let text = String::from_utf8(text).expect("utf-8");
-    text.rsplit(':')
-        .next()
-        .and_then(|n| n.parse().ok())
-        .expect("a key")
-}
-
 #[tokio::test]
 async fn a_visit_is_recorded_read_back_and_takes_the_person_off_the_round() {
     on_each_backend(|server| async move {
@@ -72,7 +60,7 @@ async fn a_visit_is_recorded_read_back_and_takes_the_person_off_the_round() {
             .as_array()
             .expect("nodes")
             .iter()
-            .map(|node| numeric(&node["id"]))
+            .map(|node| stored_key(&node["id"]))
             .collect();
         listed.sort_unstable();
         let mut wanted = expected.clone();

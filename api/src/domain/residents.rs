@@ -11,7 +11,7 @@ use sea_orm::sea_query::{Condition, Expr, ExprTrait};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 
 use crate::domain::access::Access;
-use crate::domain::id_number::IdNumber;
+use crate::domain::documents;
 use crate::domain::page::{Listing, PageRequest};
 use crate::domain::scoped;
 use crate::domain::within::{in_scope, within};
@@ -38,6 +38,10 @@ pub struct ResidentFilter {
     pub within: Option<AreaCode>,
     pub household_id: Option<i64>,
     pub dwelling_id: Option<i64>,
+    /// ISO 3166-1 alpha-3, checked.
+    pub nationality: Option<String>,
+    /// Residence permits or visas running out before this day.
+    pub permit_expires_before: Option<NaiveDate>,
 }
 
 /// The birth dates of people aged `min..=max` on `today`.
@@ -75,10 +79,8 @@ pub async fn list(
         );
     }
     if let Some(raw) = &filter.id_number {
-        let id =
-            IdNumber::parse(raw).map_err(|err| ApiError::bad_input("idNumber", err.to_string()))?;
         condition = condition
-            .add(resident::Column::IdNumber.eq(id.as_str()))
+            .add(resident::Column::IdNumber.eq(documents::lookup_number("idNumber", raw)?))
             // No oracle: only where the caller sees ID numbers in full.
             .add(in_scope(
                 resident::Column::GridCode,
@@ -125,6 +127,12 @@ pub async fn list(
     }
     if let Some(dwelling) = filter.dwelling_id {
         condition = condition.add(resident::Column::DwellingId.eq(dwelling));
+    }
+    if let Some(nationality) = &filter.nationality {
+        condition = condition.add(resident::Column::Nationality.eq(nationality.as_str()));
+    }
+    if let Some(day) = filter.permit_expires_before {
+        condition = condition.add(resident::Column::PermitExpiresOn.lt(day));
     }
 
     scoped::page_by::<resident::Entity>(

@@ -5,16 +5,21 @@
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use entities::resident::{self, CareFlag, ResidentStatus};
 use entities::visit::{self, VisitKind, VisitSubject};
-use entities::{dwelling, household, organisation};
-use policies::{Action, AreaCode, Object};
+use entities::visit_interval;
+use policies::{Action, AreaCode, AreaLevel, Object};
 use sea_orm::ActiveValue::{NotSet, Set};
-use sea_orm::sea_query::{Condition, Expr, ExprTrait, Query};
-use sea_orm::{ActiveEnum, ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter};
+use sea_orm::sea_query::{Alias, Condition, Expr, ExprTrait, Func, Query};
+use sea_orm::{
+    ActiveEnum, ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult,
+    QueryFilter, StatementBuilder,
+};
 use serde_json::json;
 
 use crate::domain::access::Access;
 use crate::domain::page::{Listing, PageRequest};
 use crate::domain::scoped::{Order, keyset};
+use crate::domain::subjects;
+use crate::domain::tasks::rounds;
 use crate::domain::within::{in_scope, within};
 use crate::domain::writes::fields::text;
 use crate::error::{ApiError, ApiResult};
@@ -22,10 +27,11 @@ use crate::error::{ApiError, ApiResult};
 pub const VISIT_CURSOR: &str = "visit";
 pub const DUE_CURSOR: &str = "visit.due";
 
-/// How often the people of each care flag are to be visited, in days: the
-/// elderly living alone weekly, the severely mentally ill fortnightly,
-/// people under correction or newly released, left-behind children and the
-/// disabled monthly, the others quarterly.
+/// How often the people of each care flag are to be visited, in days,
+/// unless the city has set another interval: the elderly living alone
+/// weekly, the severely mentally ill fortnightly, people under correction
+/// or newly released, left-behind children and the disabled monthly, the
+/// others quarterly.
 pub const SCHEDULE: [(CareFlag, i64); 8] = [
     (CareFlag::ElderlyLivingAlone, 7),
     (CareFlag::SevereMentalIllness, 14),
@@ -36,6 +42,97 @@ pub const SCHEDULE: [(CareFlag, i64); 8] = [
     (CareFlag::LowIncome, 90),
     (CareFlag::Veteran, 90),
 ];
+
+/// The longest interval a city may set: a year.
+pub const MAX_INTERVAL_DAYS: i32 = 365;
+
+/// One flag's interval as it stands.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Interval {
+    pub flag: CareFlag,
+    pub days: i64,
+    /// Set by the city (with its version), or the built-in one.
+    pub set: Option<visit_interval::Model>,
+}
+
+/// The schedule as it stands: the city's intervals over the built-in ones.
+pub async fn schedule<C: ConnectionTrait>(db: &C) -> ApiResult<Vec<Interval>> {
+    let set = visit_interval::Entity::find().all(db).await?;
+    Ok(SCHEDULE
+        .iter()
+        .map(|(flag, days)| {
+            let set = set.iter().find(|row| row.care_flag == flag.name()).cloned();
+            Interval {
+                flag: *flag,
+                days: set.as_ref().map_or(*days, |row| i64::from(row.days)),
+                set,
+            }
+        })
+        .collect())
+}
+
+/// Sets how often people of `flag` are visited (`None`: back to the
+/// built-in interval), for the whole city; needs `visit manage` there.
+pub async fn set_interval(
+    access: &Access,
+    flag: CareFlag,
+    days: Option<i32>,
+) -> ApiResult<Interval> {
+    access.require_city(Object::Visit, Action::Manage)?;
+    if let Some(days) = days
+        && !(1..=MAX_INTERVAL_DAYS).contains(&days)
+    {
+        return Err(ApiError::bad_input(
+            "days",
+            format!("from 1 to {MAX_INTERVAL_DAYS}"),
+        ));
+    }
+    let w = access.writer()?;
+    let txn = w.begin().await?;
+    let existing = visit_interval::Entity::find_by_id(flag.name().to_owned())
+        .one(&txn)
+        .await?;
+    match (days, existing) {
+        (None, None) => {}
+        (None, Some(row)) => {
+            visit_interval::Entity::delete_by_id(row.care_flag)
+                .exec(&txn)
+                .await?;
+        }
+        (Some(days), existing) => {
+            let version = existing.as_ref().map_or(1, |row| row.version + 1);
+            let row = visit_interval::ActiveModel {
+                care_flag: Set(flag.name().to_owned()),
+                days: Set(days),
+                version: Set(version),
+                updated_at: Set(Utc::now()),
+            };
+            match existing {
+                Some(_) => row.update(&txn).await?,
+                None => row.insert(&txn).await?,
+            };
+        }
+    }
+    crate::audit::record(
+        &txn,
+        &crate::audit::Actor::from(w.caller),
+        crate::audit::Entry {
+            action: "visit.set_interval",
+            object_kind: "visit_interval",
+            object_id: Some(flag.name().to_owned()),
+            area_code: None,
+            detail: json!({"days": days}),
+        },
+    )
+    .await?;
+    let interval = schedule(&txn)
+        .await?
+        .into_iter()
+        .find(|interval| interval.flag == flag)
+        .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("{flag:?} is not on the schedule")))?;
+    txn.commit().await?;
+    Ok(interval)
+}
 
 /// A visit to record.
 #[derive(Debug, Clone)]
@@ -48,49 +145,14 @@ pub struct NewVisit {
     pub next_due_on: Option<NaiveDate>,
 }
 
-/// The grid of what was visited, if the caller may see it: the visit is
-/// recorded there and read by those who may read visits there.
-async fn subject_grid(access: &Access, subject: (VisitSubject, i64)) -> ApiResult<Option<String>> {
-    let db = access.db();
-    let (kind, id) = subject;
-    let (grid, object) = match kind {
-        VisitSubject::Resident => (
-            resident::Entity::find_by_id(id)
-                .one(db)
-                .await?
-                .map(|r| r.grid_code),
-            Object::Resident,
-        ),
-        VisitSubject::Household => (
-            household::Entity::find_by_id(id)
-                .one(db)
-                .await?
-                .map(|r| r.grid_code),
-            Object::Household,
-        ),
-        VisitSubject::Dwelling => (
-            dwelling::Entity::find_by_id(id)
-                .one(db)
-                .await?
-                .map(|r| r.grid_code),
-            Object::Dwelling,
-        ),
-        VisitSubject::Organisation => (
-            organisation::Entity::find_by_id(id)
-                .one(db)
-                .await?
-                .map(|r| r.grid_code),
-            Object::Organisation,
-        ),
-    };
-    Ok(grid.filter(|grid| access.scope(object, Action::Read).contains(grid)))
-}
-
 /// Records a visit by the caller, with its audit row, in one transaction.
 pub async fn record(access: &Access, new: NewVisit) -> ApiResult<visit::Model> {
     let caller = access.caller()?;
-    let grid = subject_grid(access, new.subject)
+    // The visit is recorded in the subject's grid, and read by those who
+    // may read visits there.
+    let grid = subjects::grids_of(access, access.db(), &[new.subject])
         .await?
+        .remove(&new.subject)
         .ok_or_else(|| ApiError::missing("subjectId", "nothing of yours to visit by this ID"))?;
     let w = access.writer()?;
     w.require(&grid, Object::Visit, Action::Write)?;
@@ -130,6 +192,7 @@ pub async fn record(access: &Access, new: NewVisit) -> ApiResult<visit::Model> {
     }
     .insert(&txn)
     .await?;
+    let rounds = rounds::count_visit(&txn, &row).await?;
     w.audit(
         &txn,
         "visit.record",
@@ -137,7 +200,8 @@ pub async fn record(access: &Access, new: NewVisit) -> ApiResult<visit::Model> {
         row.id,
         &grid,
         json!({"subject": {"kind": new.subject.0.to_value(), "id": new.subject.1},
-               "kind": new.kind.to_value(), "visited_at": visited_at}),
+               "kind": new.kind.to_value(), "visited_at": visited_at,
+               "assignments": rounds}),
     )
     .await?;
     txn.commit().await?;
@@ -197,6 +261,113 @@ pub async fn find(access: &Access, id: i64) -> ApiResult<Option<visit::Model>> {
         .await?)
 }
 
+/// Residents whose care flags (any of `flags`, every scheduled one when
+/// empty) call for a visit they have not had within the flag's interval.
+fn overdue(schedule: &[Interval], flags: &[CareFlag], now: DateTime<Utc>) -> Condition {
+    let mut overdue = Condition::any();
+    for Interval { flag, days, .. } in schedule {
+        if !flags.is_empty() && !flags.contains(flag) {
+            continue;
+        }
+        // Only visits made in the resident's present grid count: a visit in
+        // the grid they came from is that grid's record, and must not show
+        // through this list.
+        let seen_lately = Query::select()
+            .expr(Expr::val(1))
+            .from(visit::Entity)
+            .and_where(visit::Column::SubjectKind.eq(VisitSubject::Resident))
+            .and_where(
+                Expr::col((visit::Entity, visit::Column::SubjectId))
+                    .equals((resident::Entity, resident::Column::Id)),
+            )
+            .and_where(
+                Expr::col((visit::Entity, visit::Column::GridCode))
+                    .equals((resident::Entity, resident::Column::GridCode)),
+            )
+            .and_where(visit::Column::VisitedAt.gte(now - Duration::days(*days)))
+            .to_owned();
+        overdue = overdue.add(
+            Condition::all()
+                .add(
+                    Expr::col(resident::Column::CareFlags)
+                        .bit_and(flag.bit())
+                        .ne(0),
+                )
+                .add(Expr::exists(seen_lately).not()),
+        );
+    }
+    overdue
+}
+
+/// One area's part of the care schedule.
+#[derive(Debug, Clone, Default, PartialEq, Eq, FromQueryResult)]
+pub struct Roundup {
+    pub area_code: String,
+    /// Active residents with a scheduled care flag.
+    pub scheduled: i64,
+    /// Of them, those overdue for a visit.
+    pub overdue: i64,
+}
+
+/// The care schedule rolled up to each area of `level` inside `within`:
+/// how many people are on it and how many are overdue, where the caller
+/// reads residents, their care flags and visits (a manager's table of its
+/// workers' rounds). One statement.
+pub async fn roundup(
+    access: &Access,
+    within_area: Option<&AreaCode>,
+    level: AreaLevel,
+) -> ApiResult<Vec<Roundup>> {
+    access.caller()?;
+    let scopes = access.residents();
+    let reading = access.scope(Object::Visit, Action::Read);
+    let schedule = schedule(access.db()).await?;
+    let scheduled_bits = schedule
+        .iter()
+        .fold(0, |bits, interval| bits | interval.flag.bit());
+    let mut condition = Condition::all()
+        .add(in_scope(resident::Column::GridCode, &scopes.read))
+        .add(in_scope(resident::Column::GridCode, &scopes.care_flags))
+        .add(in_scope(resident::Column::GridCode, &reading))
+        .add(resident::Column::Status.eq(ResidentStatus::Active))
+        .add(
+            Expr::col(resident::Column::CareFlags)
+                .bit_and(scheduled_bits)
+                .ne(0),
+        );
+    if let Some(area) = within_area {
+        condition = condition.add(within(resident::Column::GridCode, area));
+    }
+    // The width is written into the text, not bound: PostgreSQL matches a
+    // grouped expression to the selected one by its text.
+    let area = Expr::cust(format!("SUBSTR(grid_code, 1, {})", level.width()));
+    let overdue_count = Expr::case(overdue(&schedule, &[], Utc::now()), 1)
+        .finally(0)
+        .sum();
+    let select = Query::select()
+        .expr_as(area.clone(), Alias::new("area_code"))
+        .expr_as(
+            Expr::col(resident::Column::Id).count(),
+            Alias::new("scheduled"),
+        )
+        .expr_as(
+            Func::coalesce([overdue_count, Expr::val(0)]),
+            Alias::new("overdue"),
+        )
+        .from(resident::Entity)
+        .cond_where(condition)
+        .add_group_by([area.clone()])
+        .order_by_expr(area, sea_orm::sea_query::Order::Asc)
+        .to_owned();
+    let db = access.db();
+    let backend = db.get_database_backend();
+    Ok(
+        Roundup::find_by_statement(StatementBuilder::build(&select, &backend))
+            .all(db)
+            .await?,
+    )
+}
+
 /// Whom to visit.
 #[derive(Debug, Clone, Default)]
 pub struct DueFilter {
@@ -218,39 +389,11 @@ pub async fn due(
     access.caller()?;
     let scopes = access.residents();
     let visiting = access.scope(Object::Visit, Action::Write);
-    let now = Utc::now();
-    let mut overdue = Condition::any();
-    for (flag, days) in SCHEDULE {
-        if !filter.care_flags.is_empty() && !filter.care_flags.contains(&flag) {
-            continue;
-        }
-        // Only visits made in the resident's present grid count: a visit in
-        // the grid they came from is that grid's record, and must not show
-        // through this list.
-        let seen_lately = Query::select()
-            .expr(Expr::val(1))
-            .from(visit::Entity)
-            .and_where(visit::Column::SubjectKind.eq(VisitSubject::Resident))
-            .and_where(
-                Expr::col((visit::Entity, visit::Column::SubjectId))
-                    .equals((resident::Entity, resident::Column::Id)),
-            )
-            .and_where(
-                Expr::col((visit::Entity, visit::Column::GridCode))
-                    .equals((resident::Entity, resident::Column::GridCode)),
-            )
-            .and_where(visit::Column::VisitedAt.gte(now - Duration::days(days)))
-            .to_owned();
-        overdue = overdue.add(
-            Condition::all()
-                .add(
-                    Expr::col(resident::Column::CareFlags)
-                        .bit_and(flag.bit())
-                        .ne(0),
-                )
-                .add(Expr::exists(seen_lately).not()),
-        );
-    }
+    let overdue = overdue(
+        &schedule(access.db()).await?,
+        &filter.care_flags,
+        Utc::now(),
+    );
     let mut condition = Condition::all()
         .add(in_scope(resident::Column::GridCode, &scopes.read))
         .add(in_scope(resident::Column::GridCode, &scopes.care_flags))

@@ -22,6 +22,7 @@ mod record;
 mod relay;
 mod resident_changes;
 mod residents;
+mod rounds;
 pub(crate) mod scalars;
 mod session;
 mod stats;

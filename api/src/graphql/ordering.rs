@@ -143,6 +143,13 @@ order_fields!(
         /// Last change; descending gives what changed most recently (what
         /// a sync pulls).
         UpdatedAt => resident::Column::UpdatedAt,
+        /// When the residence permit or visa runs out, soonest first when
+        /// ascending (with `permitExpiresBefore`, the worker's list of
+        /// permits to renew). Residents without one sort after every date.
+        PermitExpiresOn => resident::Column::PermitExpiresOn,
+    }
+    when_empty(field) {
+        (field == ResidentOrderField::PermitExpiresOn).then(|| Value::from(last_day()))
     }
 );
 
@@ -212,9 +219,14 @@ order_fields!(
     }
 );
 
+/// Later than any date a record will hold.
+fn last_day() -> chrono::NaiveDate {
+    chrono::NaiveDate::from_ymd_opt(9999, 12, 31).unwrap_or(chrono::NaiveDate::MAX)
+}
+
 fn far_future() -> chrono::DateTime<chrono::Utc> {
-    chrono::NaiveDate::from_ymd_opt(9999, 12, 31)
-        .and_then(|day| day.and_hms_opt(0, 0, 0))
+    last_day()
+        .and_hms_opt(0, 0, 0)
         .map(|time| time.and_utc())
         .unwrap_or(chrono::DateTime::<chrono::Utc>::MAX_UTC)
 }

@@ -7,7 +7,9 @@ use async_graphql::{Context, ID, InputObject, MaybeUndefined, Object, Result};
 use super::ContextExt;
 use super::inputs::{optional_key, patch, patch_key};
 use super::payload::{ResidentUserError, payload};
-use super::record::{CareFlag, HeadRelation, PopulationType, Resident, Sex};
+use super::record::{
+    CareFlag, DocumentType, HeadRelation, PopulationType, ResidenceReason, Resident, Sex,
+};
 use super::relay::{NodeKind, key_of};
 use super::scalars::Date;
 use crate::domain::writes::residents::{self as changes, Arrival, Correction, Entry};
@@ -16,15 +18,25 @@ use crate::domain::writes::transfers;
 /// A person living in a grid, to add to the record.
 #[derive(InputObject)]
 pub struct RegisterResidentInput {
-    /// 18 characters, GB 11643; checked, and refused if already registered.
+    /// The number of the document in `documentType` (an 18-character ID
+    /// number unless it says otherwise); checked, and refused if already
+    /// registered.
     id_number: String,
+    /// The document the person is identified by; `RESIDENT_ID_CARD` when
+    /// left out.
+    document_type: Option<DocumentType>,
+    /// ISO 3166-1 alpha-3; required with a passport or a foreigner's
+    /// permanent residence ID, `CHN` for every other document.
+    nationality: Option<String>,
     /// The resident's name.
     name: String,
-    /// Optional; when given it must agree with the ID number.
+    /// Must agree with a document that gives it (ID cards and residence
+    /// IDs); required with a passport or travel permit.
     sex: Option<Sex>,
-    /// Optional; when given it must agree with the ID number.
+    /// Must agree with a document that gives it; required with a passport
+    /// or travel permit.
     birth_date: Option<Date>,
-    /// Defaults to 汉族.
+    /// 民族, for Chinese citizens only; defaults to 汉族 for them.
     ethnicity: Option<String>,
     /// A phone number.
     phone: Option<String>,
@@ -44,6 +56,16 @@ pub struct RegisterResidentInput {
     care_flags: Option<Vec<CareFlag>>,
     /// A note for the grid's record.
     note: Option<String>,
+    /// 户籍地, for a `FLOATING` resident: where their household is
+    /// registered (`湖北省宜都市`).
+    hukou_place: Option<String>,
+    /// When a `FLOATING` or `FOREIGN` resident came; not in the future.
+    arrived_on: Option<Date>,
+    /// Why a `FLOATING` or `FOREIGN` resident lives here.
+    residence_reason: Option<ResidenceReason>,
+    /// When a `FLOATING` resident's residence permit (居住证), or a
+    /// `FOREIGN` resident's visa or residence permit, runs out.
+    permit_expires_on: Option<Date>,
 }
 
 /// A child born into a household, recorded within a year of the birth.
@@ -71,12 +93,24 @@ pub struct UpdateResidentInput {
     id: ID,
     /// The `version` the correction was made against.
     version: i32,
-    /// A corrected ID number: checked like a new one; sex and birth date
-    /// follow it, and the record returns to `PENDING` comparison.
+    /// A corrected document number: checked like a new one; sex and birth
+    /// date follow a document that gives them, and the record returns to
+    /// `PENDING` comparison.
     id_number: Option<String>,
+    /// Another document (with its `idNumber` when that gives sex and birth
+    /// date); the record returns to `PENDING` comparison.
+    document_type: Option<DocumentType>,
+    /// A corrected nationality, for a passport or a foreigner's permanent
+    /// residence ID.
+    nationality: Option<String>,
+    /// A corrected sex, for a document that does not give it.
+    sex: Option<Sex>,
+    /// A corrected birth date, for a document that does not give it.
+    birth_date: Option<Date>,
     /// The corrected name.
     name: Option<String>,
-    /// The corrected ethnicity.
+    /// The corrected ethnicity (Chinese citizens only; it is dropped when
+    /// the nationality becomes another).
     ethnicity: Option<String>,
     /// A phone number, or null to clear it.
     phone: MaybeUndefined<String>,
@@ -91,6 +125,15 @@ pub struct UpdateResidentInput {
     household_id: MaybeUndefined<ID>,
     /// Not `HEAD`: the head changes with `updateHousehold`.
     relation_to_head: Option<HeadRelation>,
+    /// 户籍地 (`FLOATING` only), or null to clear it.
+    hukou_place: MaybeUndefined<String>,
+    /// When they came (`FLOATING` and `FOREIGN` only), or null to clear it.
+    arrived_on: MaybeUndefined<Date>,
+    /// Why they live here (`FLOATING` and `FOREIGN` only), or null.
+    residence_reason: MaybeUndefined<ResidenceReason>,
+    /// When their permit or visa runs out (`FLOATING` and `FOREIGN` only),
+    /// or null.
+    permit_expires_on: MaybeUndefined<Date>,
 }
 
 /// A move of an active resident, as read at `version`.
@@ -165,11 +208,14 @@ pub struct ResidentChanges;
 impl ResidentChanges {
     /// Adds a person living in a grid to the record.
     ///
-    /// User errors: `INVALID` (an ID number that fails its check, sex or
-    /// birth date that disagree with it, a reference of the wrong kind),
-    /// `REQUIRED` (`gridCode` without a dwelling, `relationToHead` with a
-    /// household), `TAKEN` (the ID number is registered: move them instead),
-    /// `NOT_FOUND` (a grid, dwelling or household out of sight).
+    /// User errors: `INVALID` (a document number that fails its check, sex
+    /// or birth date that disagree with it, a nationality its document is
+    /// not held by, a fact the population type does not take, a reference
+    /// of the wrong kind), `REQUIRED` (`gridCode` without a dwelling,
+    /// `relationToHead` with a household, `sex`, `birthDate` or
+    /// `nationality` a passport does not give), `TAKEN` (the number is
+    /// registered: their old grid records the move out), `NOT_FOUND` (a
+    /// grid, dwelling or household out of sight).
     async fn register_resident(
         &self,
         ctx: &Context<'_>,
@@ -203,6 +249,12 @@ impl ResidentChanges {
                     .map(Into::into)
                     .collect(),
                 note: input.note,
+                document_type: input.document_type.map(Into::into),
+                nationality: input.nationality,
+                hukou_place: input.hukou_place,
+                arrived_on: input.arrived_on.map(Into::into),
+                residence_reason: input.residence_reason.map(Into::into),
+                permit_expires_on: input.permit_expires_on.map(Into::into),
             };
             changes::register(ctx.access()?, arrival, Entry::Registration).await
         };
@@ -254,6 +306,14 @@ impl ResidentChanges {
         let outcome = async {
             let correction = Correction {
                 id_number: input.id_number,
+                document_type: input.document_type.map(Into::into),
+                nationality: input.nationality,
+                sex: input.sex.map(Into::into),
+                birth_date: input.birth_date.map(Into::into),
+                hukou_place: patch(input.hukou_place, |place| place),
+                arrived_on: patch(input.arrived_on, Into::into),
+                residence_reason: patch(input.residence_reason, Into::into),
+                permit_expires_on: patch(input.permit_expires_on, Into::into),
                 name: input.name,
                 ethnicity: input.ethnicity,
                 phone: patch(input.phone, |phone| phone),

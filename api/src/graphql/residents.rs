@@ -8,7 +8,9 @@ use super::ContextExt;
 use super::ordering::{ResidentOrder, ResidentOrderField};
 use super::record::{CareFlag, PopulationType, Resident, ResidentStatus, Sex};
 use super::relay::{NodeKind, Page, connection, key_of};
+use super::scalars::Date;
 use crate::domain::areas::parse_code;
+use crate::domain::documents;
 use crate::domain::page::{PageRequest, Paging};
 use crate::domain::residents::{self, RESIDENT_CURSOR, ResidentFilter as Filter};
 
@@ -17,8 +19,9 @@ use crate::domain::residents::{self, RESIDENT_CURSOR, ResidentFilter as Filter};
 pub struct ResidentFilter {
     /// Names starting with this text.
     name_prefix: Option<String>,
-    /// Exactly this ID number. Matches only where you may see ID numbers in
-    /// full: a filter must not confirm what you may not read.
+    /// Exactly this document number (an ID number, or a passport's).
+    /// Matches only where you may see them in full: a filter must not
+    /// confirm what you may not read.
     id_number: Option<String>,
     /// Only this sex.
     sex: Option<Sex>,
@@ -38,6 +41,12 @@ pub struct ResidentFilter {
     household_id: Option<ID>,
     /// People living in this dwelling.
     dwelling_id: Option<ID>,
+    /// Of this nationality (ISO 3166-1 alpha-3: `CHN`, `KOR` …).
+    nationality: Option<String>,
+    /// Whose residence permit or visa runs out before this day (past days
+    /// included: those already expired); with `orderBy: {field:
+    /// PERMIT_EXPIRES_ON}`, the permits to renew, soonest first.
+    permit_expires_before: Option<Date>,
 }
 
 impl ResidentFilter {
@@ -73,6 +82,11 @@ impl ResidentFilter {
                 .dwelling_id
                 .map(|id| key_of("dwellingId", &id, NodeKind::Dwelling))
                 .transpose()?,
+            nationality: self
+                .nationality
+                .map(|code| documents::nationality("nationality", &code))
+                .transpose()?,
+            permit_expires_before: self.permit_expires_before.map(Into::into),
         })
     }
 }

@@ -8,7 +8,7 @@ use super::ContextExt;
 use super::departments::Department;
 use super::ordering::{AssignmentOrder, AssignmentOrderField, TaskOrder, TaskOrderField};
 use super::payload::{TaskUserError, payload};
-use super::record::{Area, Grid, load_area};
+use super::record::{Area, Grid, load_area, place_name};
 use super::relay::{NodeKind, Page, connection, global_id, key_of, parse_global_id};
 use super::scalars::DateTime;
 use crate::domain::page::{PageRequest, Paging};
@@ -17,7 +17,7 @@ use crate::domain::tasks::send::{self, NewTask, Targets};
 use crate::domain::tasks::{self, ASSIGNMENT_CURSOR, AssignmentFilter, Progress, TASK_CURSOR};
 use crate::events::Event;
 
-/// An instruction, or a campaign with a number to reach.
+/// An instruction, a campaign with a number to reach, or a round of visits.
 #[derive(Enum, Copy, Clone, Eq, PartialEq)]
 #[graphql(remote = "entities::task::TaskKind")]
 pub enum TaskKind {
@@ -25,6 +25,12 @@ pub enum TaskKind {
     Instruction,
     /// A number to reach in each grid, rolled up to every area level.
     Campaign,
+    /// A round of visits to the residents, households, dwellings or
+    /// organisations named in `targets.subjects` ("走访独居老人" with its
+    /// list): each one's grid gets an assignment, its number to reach how
+    /// many of them are there, and the first visit recorded to one of them
+    /// there after the task was sent counts as progress.
+    Visits,
 }
 
 /// How pressing a task is.
@@ -91,16 +97,10 @@ impl TaskProgress {
     /// reads; null for the whole task, or an area you may not see on the
     /// map.
     async fn area_name(&self, ctx: &Context<'_>) -> Result<Option<String>> {
-        let Some(code) = &self.area_code else {
-            return Ok(None);
-        };
-        let is_grid = policies::AreaCode::parse(code)
-            .is_ok_and(|code| code.level() == policies::AreaLevel::Grid);
-        Ok(if is_grid {
-            Grid::load(ctx, code).await?.map(|grid| grid.0.name)
-        } else {
-            load_area(ctx, Some(code)).await?.map(|area| area.0.name)
-        })
+        match &self.area_code {
+            Some(code) => place_name(ctx, code).await,
+            None => Ok(None),
+        }
     }
 }
 
@@ -236,6 +236,28 @@ impl Task {
     ) -> Result<Vec<TaskProgress>> {
         let rows = tasks::progress(ctx.access()?, self.0.id, Some(level.into())).await?;
         Ok(rows.into_iter().map(Into::into).collect())
+    }
+
+    /// For a round of visits: whom it names, in the assignments you see,
+    /// grid by grid (`visited: false` for those still to visit).
+    #[graphql(complexity = "super::relay::page_complexity(first, last, child_complexity)")]
+    async fn subjects(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Visited (true), still to visit (false), or all.")] visited: Option<bool>,
+        #[graphql(desc = "At most this many items from the start (default 20, at most 100).")]
+        first: Option<i32>,
+        #[graphql(desc = "The `endCursor` of the page before.")] after: Option<String>,
+        #[graphql(desc = "At most this many items from the end (at most 100).")] last: Option<i32>,
+        #[graphql(desc = "The `startCursor` of the page after.")] before: Option<String>,
+    ) -> Result<Page<super::rounds::TaskSubject>> {
+        let paging = Paging {
+            first,
+            after,
+            last,
+            before,
+        };
+        super::rounds::subjects_page(ctx, self.0.id, visited, paging).await
     }
 
     /// The assignments you see, area by area unless `orderBy` says
@@ -539,6 +561,9 @@ pub struct TaskTargets {
     workers: Option<Vec<String>>,
     /// Departments by global ID (`Department.id`).
     departments: Option<Vec<ID>>,
+    /// For `VISITS` only, and then alone: the residents, households,
+    /// dwellings or organisations to visit, by global ID (at most 2,000).
+    subjects: Option<Vec<ID>>,
 }
 
 /// A task to send.
@@ -665,6 +690,13 @@ impl TasksMutation {
                     areas: input.targets.areas.unwrap_or_default(),
                     workers: input.targets.workers.unwrap_or_default(),
                     departments,
+                    subjects: input
+                        .targets
+                        .subjects
+                        .unwrap_or_default()
+                        .iter()
+                        .map(|id| super::visits::subject_of("targets.subjects", id))
+                        .collect::<crate::error::ApiResult<Vec<_>>>()?,
                 },
             };
             send::send(ctx.access()?, new).await

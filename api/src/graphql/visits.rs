@@ -7,7 +7,7 @@ use entities::visit::{self, VisitSubject as StoredSubject};
 use super::ContextExt;
 use super::ordering::{ResidentOrder, ResidentOrderField, VisitOrder, VisitOrderField};
 use super::payload::{VisitUserError, payload};
-use super::record::{CareFlag, Resident};
+use super::record::{AreaLevel, CareFlag, Grid, Resident, place_name};
 use super::relay::{NodeKind, Page, connection, global_id, page_complexity, parse_global_id};
 use super::scalars::{Date, DateTime};
 use crate::domain::areas::parse_code;
@@ -49,7 +49,7 @@ pub enum VisitSubject {
 }
 
 /// The kind and key of what a global ID names, if a visit can be to it.
-fn subject_of(field: &str, id: &ID) -> ApiResult<(StoredSubject, i64)> {
+pub(super) fn subject_of(field: &str, id: &ID) -> ApiResult<(StoredSubject, i64)> {
     let not_a_subject = || {
         ApiError::bad_input(
             field,
@@ -67,7 +67,7 @@ fn subject_of(field: &str, id: &ID) -> ApiResult<(StoredSubject, i64)> {
     Ok((kind, key.parse().map_err(|_| not_a_subject())?))
 }
 
-fn node_kind(subject: StoredSubject) -> NodeKind {
+pub(super) fn node_kind(subject: StoredSubject) -> NodeKind {
     match subject {
         StoredSubject::Resident => NodeKind::Resident,
         StoredSubject::Household => NodeKind::Household,
@@ -229,12 +229,47 @@ impl VisitsQuery {
         Ok(connection(&kind, listing, Visit))
     }
 
+    /// The care schedule rolled up to each area of `level` inside
+    /// `within` (everything you see when left out): how many people are on
+    /// it and how many are overdue for a visit, where you read residents,
+    /// their care flags and visits. At `GRID` level, each row's `grid`
+    /// leads to its worker: the manager's table of rounds.
+    #[graphql(complexity = "super::limits::LIST_COST * 5 * child_complexity.max(1)")]
+    async fn visit_roundup(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The area level to roll up to.")] level: AreaLevel,
+        #[graphql(desc = "Only inside this area (any level).")] within: Option<String>,
+    ) -> Result<Vec<VisitRoundup>> {
+        let within = within.map(|code| parse_code("within", &code)).transpose()?;
+        Ok(
+            visits::roundup(ctx.access()?, within.as_ref(), level.into())
+                .await?
+                .into_iter()
+                .map(VisitRoundup)
+                .collect(),
+        )
+    }
+
+    /// How often the people of each care flag are visited: the city's
+    /// intervals where it set them (`setVisitInterval`), the built-in ones
+    /// otherwise. For anyone signed in.
+    async fn visit_schedule(&self, ctx: &Context<'_>) -> Result<Vec<VisitInterval>> {
+        let access = ctx.access()?;
+        access.caller()?;
+        Ok(visits::schedule(access.db())
+            .await?
+            .into_iter()
+            .map(VisitInterval)
+            .collect())
+    }
+
     /// Today's round: the active residents of the grids you visit whose
     /// care flags call for a visit and who have had none within the flag's
-    /// interval (elderly living alone 7 days; severe mental illness 14;
-    /// community correction, released from prison, left-behind children,
-    /// disability 30; low income, veterans 90). Only where you may see care
-    /// flags, since the list tells them.
+    /// interval (`visitSchedule`; built in: elderly living alone 7 days,
+    /// severe mental illness 14, community correction, released from
+    /// prison, left-behind children, disability 30, low income, veterans
+    /// 90). Only where you may see care flags, since the list tells them.
     #[graphql(complexity = "page_complexity(first, last, child_complexity)")]
     // Each parameter is one of the field's GraphQL arguments.
     #[allow(clippy::too_many_arguments)]
@@ -305,6 +340,85 @@ payload!(
     VisitUserError
 );
 
+/// One area's part of the care schedule.
+pub struct VisitRoundup(visits::Roundup);
+
+/// One area's part of the care schedule.
+#[Object]
+impl VisitRoundup {
+    /// The area's (or grid's) code.
+    async fn area_code(&self) -> &str {
+        &self.0.area_code
+    }
+
+    /// Its name, for a table a person reads; null off your map.
+    async fn area_name(&self, ctx: &Context<'_>) -> Result<Option<String>> {
+        place_name(ctx, &self.0.area_code).await
+    }
+
+    /// At `GRID` level: the grid, and through it its worker.
+    async fn grid(&self, ctx: &Context<'_>) -> Result<Option<Grid>> {
+        Grid::load(ctx, &self.0.area_code).await
+    }
+
+    /// Active residents with a care flag on the schedule.
+    async fn scheduled(&self) -> i64 {
+        self.0.scheduled
+    }
+
+    /// Of them, those without a visit within their flag's interval.
+    async fn overdue(&self) -> i64 {
+        self.0.overdue
+    }
+}
+
+/// How often the people of one care flag are visited.
+pub struct VisitInterval(visits::Interval);
+
+/// How often the people of one care flag are visited.
+#[Object]
+impl VisitInterval {
+    /// The flag.
+    async fn care_flag(&self) -> CareFlag {
+        self.0.flag.into()
+    }
+
+    /// Days between visits.
+    async fn days(&self) -> i64 {
+        self.0.days
+    }
+
+    /// Whether the city set it (else it is the built-in interval).
+    async fn is_set(&self) -> bool {
+        self.0.set.is_some()
+    }
+
+    /// When the city last set it.
+    async fn updated_at(&self) -> Option<DateTime> {
+        self.0.set.as_ref().map(|row| row.updated_at.into())
+    }
+}
+
+/// A care flag's interval to set.
+#[derive(InputObject)]
+pub struct SetVisitIntervalInput {
+    /// The flag.
+    care_flag: CareFlag,
+    /// Days between visits, 1 to 365; null goes back to the built-in
+    /// interval.
+    days: Option<i32>,
+}
+
+payload!(
+    /// The answer of `setVisitInterval`.
+    SetVisitIntervalPayload {
+        /// The flag's interval as it now stands; null when `userErrors`
+        /// says why not.
+        visit_interval: VisitInterval
+    },
+    VisitUserError
+);
+
 #[derive(Default)]
 pub struct VisitChanges;
 
@@ -334,5 +448,19 @@ impl VisitChanges {
             visits::record(ctx.access()?, new).await
         };
         Ok(RecordVisitPayload::of(outcome.await.map(Visit))?)
+    }
+
+    /// Sets how often the people of a care flag are visited, for the whole
+    /// city (`visitsDue` follows at once). Needs `visit manage` for the
+    /// whole city; audited (`visit.set_interval`).
+    ///
+    /// User errors: `INVALID` (`days` outside 1 to 365).
+    async fn set_visit_interval(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The flag and its interval.")] input: SetVisitIntervalInput,
+    ) -> Result<SetVisitIntervalPayload> {
+        let outcome = visits::set_interval(ctx.access()?, input.care_flag.into(), input.days).await;
+        Ok(SetVisitIntervalPayload::of(outcome.map(VisitInterval))?)
     }
 }

@@ -26,17 +26,88 @@ const FEMALE_CHARS: &[&str] = &[
     "涵", "梓", "诗", "思", "悦", "兰", "凤", "春",
 ];
 
-const FOREIGN_NAMES: &[&str] = &[
-    "John SMITH",
-    "Maria GARCIA",
-    "Nguyen VAN AN",
-    "Kim MINJUN",
-    "Sato HARUTO",
-    "Anna MÜLLER",
-    "Ivan PETROV",
-    "Tran THI LAN",
-    "Lee JIWOO",
-    "David BROWN",
+/// A foreign resident's country: its codes, the prefix its passports'
+/// numbers are drawn with, and names as they stand in its passports.
+pub struct Nationality {
+    /// ISO 3166-1 numeric, as the permanent residence ID carries it.
+    pub numeric: &'static str,
+    pub alpha3: &'static str,
+    pub passport_prefix: &'static str,
+    pub male: &'static [&'static str],
+    pub female: &'static [&'static str],
+}
+
+const NATIONALITIES: &[(Nationality, f64)] = &[
+    (
+        Nationality {
+            numeric: "410",
+            alpha3: "KOR",
+            passport_prefix: "M",
+            male: &["KIM MINJUN", "LEE SEOJUN", "PARK DOYUN"],
+            female: &["KIM SEOYEON", "LEE JIWOO", "CHOI HAEUN"],
+        },
+        25.0,
+    ),
+    (
+        Nationality {
+            numeric: "704",
+            alpha3: "VNM",
+            passport_prefix: "C",
+            male: &["NGUYEN VAN AN", "TRAN VAN MINH", "LE VAN HUNG"],
+            female: &["NGUYEN THI LAN", "TRAN THI HOA", "PHAM THI MAI"],
+        },
+        20.0,
+    ),
+    (
+        Nationality {
+            numeric: "392",
+            alpha3: "JPN",
+            passport_prefix: "TZ",
+            male: &["SATO HARUTO", "SUZUKI REN", "TAKAHASHI SOTA"],
+            female: &["TANAKA YUI", "ITO HINA", "WATANABE AOI"],
+        },
+        15.0,
+    ),
+    (
+        Nationality {
+            numeric: "840",
+            alpha3: "USA",
+            passport_prefix: "5",
+            male: &["James SMITH", "Michael JOHNSON", "David BROWN"],
+            female: &["Mary WILLIAMS", "Jennifer JONES", "Emily DAVIS"],
+        },
+        15.0,
+    ),
+    (
+        Nationality {
+            numeric: "643",
+            alpha3: "RUS",
+            passport_prefix: "75",
+            male: &["Ivan PETROV", "Dmitry IVANOV", "Sergei SMIRNOV"],
+            female: &["Anna PETROVA", "Olga IVANOVA", "Elena SMIRNOVA"],
+        },
+        10.0,
+    ),
+    (
+        Nationality {
+            numeric: "276",
+            alpha3: "DEU",
+            passport_prefix: "C",
+            male: &["Lukas MÜLLER", "Jonas SCHMIDT", "Felix WEBER"],
+            female: &["Anna SCHNEIDER", "Lena FISCHER", "Marie WAGNER"],
+        },
+        8.0,
+    ),
+    (
+        Nationality {
+            numeric: "826",
+            alpha3: "GBR",
+            passport_prefix: "12",
+            male: &["Oliver TAYLOR", "Harry WILSON", "George DAVIES"],
+            female: &["Amelia EVANS", "Olivia THOMAS", "Isla ROBERTS"],
+        },
+        7.0,
+    ),
 ];
 
 pub fn person(rng: &mut Rng, male: bool) -> String {
@@ -63,8 +134,20 @@ pub fn given_name(rng: &mut Rng, male: bool) -> String {
     name
 }
 
-pub fn foreigner(rng: &mut Rng) -> String {
-    (*rng.pick(FOREIGN_NAMES)).to_owned()
+/// A foreign resident's country, the commoner ones the likelier.
+pub fn nationality(rng: &mut Rng) -> &'static Nationality {
+    let weights: Vec<f64> = NATIONALITIES.iter().map(|(_, weight)| *weight).collect();
+    &NATIONALITIES[rng.weighted(&weights)].0
+}
+
+/// A name as the foreigner's passport spells it, of their sex.
+pub fn foreigner(rng: &mut Rng, nationality: &Nationality, male: bool) -> String {
+    let pool = if male {
+        nationality.male
+    } else {
+        nationality.female
+    };
+    (*rng.pick(pool)).to_owned()
 }
 
 /// An ethnicity with the demo city's proportions (Tujia live in the west of Yichang).

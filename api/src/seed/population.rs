@@ -12,23 +12,36 @@ use entities::dwelling::Occupancy;
 use entities::household::HouseholdKind;
 use entities::organisation::OrganisationKind;
 use entities::resident::{
-    CareFlag, HeadRelation, PopulationType, ResidentStatus, Sex, Verification,
+    CareFlag, DocumentType, HeadRelation, PopulationType, ResidenceReason, ResidentStatus, Sex,
+    Verification,
 };
 use entities::{building, dwelling, household, organisation, resident};
 use sea_orm::ActiveValue::Set;
 
 use super::geography::{GridRow, district_name};
-use super::names::{self, OrgWords};
+use super::names::{self, Nationality, OrgWords};
 use super::rng::Rng;
 use crate::domain::id_number::IdNumber;
 
-/// Address codes of places floating residents come from.
-const ELSEWHERE: &[&str] = &[
-    "420581", "420582", "420583", "420527", "420528", "420529", "422801", "420106", "420111",
-    "421002", "500101", "430602", "411302", "510107", "360102",
+/// Places floating residents come from: the address code their ID number
+/// starts with, and the place their household is registered (户籍地).
+const ELSEWHERE: &[(&str, &str)] = &[
+    ("420581", "湖北省宜都市"),
+    ("420582", "湖北省当阳市"),
+    ("420583", "湖北省枝江市"),
+    ("420527", "湖北省秭归县"),
+    ("420528", "湖北省长阳土家族自治县"),
+    ("420529", "湖北省五峰土家族自治县"),
+    ("422801", "湖北省恩施市"),
+    ("420106", "湖北省武汉市武昌区"),
+    ("420111", "湖北省武汉市洪山区"),
+    ("421002", "湖北省荆州市沙市区"),
+    ("500101", "重庆市万州区"),
+    ("430602", "湖南省岳阳市岳阳楼区"),
+    ("411302", "河南省南阳市宛城区"),
+    ("510107", "四川省成都市武侯区"),
+    ("360102", "江西省南昌市东湖区"),
 ];
-/// Nationality codes for foreigners' permanent residence IDs.
-const NATIONALITIES: &[&str] = &["840", "392", "410", "704", "276", "643", "826"];
 
 /// Rows generated for some grids, waiting to be written.
 #[derive(Default)]
@@ -185,7 +198,7 @@ fn plan_household(rng: &mut Rng) -> HouseholdPlan {
             ));
         }
     }
-    let foreign = shape == Shape::Single && rng.chance(0.006);
+    let foreign = shape == Shape::Single && rng.chance(0.02);
     let floating = foreign || (shape != Shape::ThreeGenerations && rng.chance(0.22));
     HouseholdPlan {
         members,
@@ -369,23 +382,30 @@ fn add_household(
         updated_at: Set(now),
     });
     let living_alone = plan.members.len() == 1;
-    let origin = if plan.floating {
-        *rng.pick(ELSEWHERE)
+    let (origin, hukou_place) = if plan.floating {
+        let (code, place) = *rng.pick(ELSEWHERE);
+        (code, Some(place))
     } else {
-        grid.district_code
+        (grid.district_code, None)
     };
+    let nationality = plan.foreign.then(|| names::nationality(rng));
     let family_name = names::surname(rng);
+    // Drawn from their own stream, so that the rest of the city does not
+    // change with how many draws the papers take.
+    let mut papers_rng = rng.fork(household_id as u64);
+    let papers = &mut papers_rng;
+    let household_arrived = context.census_date - Duration::days(papers.between(20, 3650));
     for member in &plan.members {
         let birth_date = context.census_date
             - Duration::days(member.age * 365 + rng.between(0, 364))
             - Duration::days(member.age / 4);
         let Some((id_number, birth_date)) =
-            unique_id_number(rng, plan.foreign, origin, birth_date, member.male, context)
+            unique_id_number(nationality, origin, birth_date, member.male, context)
         else {
             continue;
         };
-        let name = if plan.foreign {
-            names::foreigner(rng)
+        let name = if let Some(nationality) = nationality {
+            names::foreigner(rng, nationality, member.male)
         } else if member.relation == HeadRelation::Child
             || member.relation == HeadRelation::Grandchild
         {
@@ -399,13 +419,48 @@ fn add_household(
         let (status, status_date) = draw_status(rng, member.age, context.census_date);
         let care_flags = draw_care_flags(rng, member, living_alone);
         let resident_id = NextIds::take(&mut context.ids.resident);
+        let ethnicity = names::ethnicity(rng);
+        let mut paper = Papers {
+            id_number,
+            document_type: DocumentType::ResidentIdCard,
+            nationality: "CHN",
+            ethnicity,
+            hukou_place,
+            arrived_on: None,
+            reason: None,
+            permit_expires_on: None,
+        };
+        if plan.floating {
+            draw_residence(
+                papers,
+                &mut paper,
+                member,
+                birth_date.max(household_arrived),
+                context.census_date,
+            );
+        }
+        if let Some(nationality) = nationality {
+            foreign_papers(
+                papers,
+                &mut paper,
+                nationality,
+                resident_id,
+                context.census_date,
+            );
+        }
         rows.residents.push(resident::ActiveModel {
             id: Set(resident_id),
-            id_number: Set(id_number),
+            id_number: Set(paper.id_number),
+            document_type: Set(paper.document_type),
+            nationality: Set(paper.nationality.to_owned()),
             name: Set(name),
             sex: Set(if member.male { Sex::Male } else { Sex::Female }),
             birth_date: Set(birth_date),
-            ethnicity: Set(names::ethnicity(rng).to_owned()),
+            ethnicity: Set(paper.ethnicity.to_owned()),
+            hukou_place: Set(paper.hukou_place.map(str::to_owned)),
+            arrived_on: Set(paper.arrived_on),
+            residence_reason: Set(paper.reason),
+            permit_expires_on: Set(paper.permit_expires_on),
             phone: Set((member.age >= 12 && rng.chance(0.93)).then(|| names::mobile(rng))),
             population_type: Set(if plan.foreign {
                 PopulationType::Foreign
@@ -439,21 +494,92 @@ fn add_household(
     }
 }
 
+/// What a resident's papers say, before it becomes a row.
+struct Papers {
+    id_number: String,
+    document_type: DocumentType,
+    nationality: &'static str,
+    ethnicity: &'static str,
+    hukou_place: Option<&'static str>,
+    arrived_on: Option<NaiveDate>,
+    reason: Option<ResidenceReason>,
+    permit_expires_on: Option<NaiveDate>,
+}
+
+/// A floating resident's arrival, reason and residence permit: the adults
+/// came to work or trade and their families with them; a permit (居住证,
+/// from 16, renewed yearly) is held by most, some about to run out and a
+/// few already lapsed.
+fn draw_residence(
+    rng: &mut Rng,
+    papers: &mut Papers,
+    member: &Member,
+    arrived_on: NaiveDate,
+    census_date: NaiveDate,
+) {
+    papers.arrived_on = Some(arrived_on);
+    papers.reason = Some(match member.relation {
+        HeadRelation::Head => [
+            ResidenceReason::Work,
+            ResidenceReason::Business,
+            ResidenceReason::Study,
+            ResidenceReason::Medical,
+            ResidenceReason::Other,
+        ][rng.weighted(&[62.0, 22.0, 8.0, 2.0, 6.0])],
+        _ if member.age < 18 => {
+            [ResidenceReason::Family, ResidenceReason::Study][rng.weighted(&[70.0, 30.0])]
+        }
+        _ => [ResidenceReason::Family, ResidenceReason::Work][rng.weighted(&[60.0, 40.0])],
+    });
+    if member.age >= 16 && rng.chance(0.75) {
+        papers.permit_expires_on = Some(census_date + Duration::days(rng.between(-45, 365)));
+    }
+}
+
+/// A foreigner's papers: a passport with a residence permit or visa for
+/// most, the permanent residence ID (its number drawn with the others, and
+/// no expiry) for one in four. A foreigner has no 户籍地 and no ethnicity.
+fn foreign_papers(
+    rng: &mut Rng,
+    papers: &mut Papers,
+    nationality: &Nationality,
+    id: i64,
+    census_date: NaiveDate,
+) {
+    papers.nationality = nationality.alpha3;
+    papers.ethnicity = "";
+    papers.hukou_place = None;
+    papers.reason = Some(
+        [
+            ResidenceReason::Work,
+            ResidenceReason::Business,
+            ResidenceReason::Study,
+            ResidenceReason::Family,
+        ][rng.weighted(&[45.0, 20.0, 25.0, 10.0])],
+    );
+    if rng.chance(0.75) {
+        papers.document_type = DocumentType::Passport;
+        papers.id_number = format!("{}{:07}", nationality.passport_prefix, id % 10_000_000);
+        papers.permit_expires_on = Some(census_date + Duration::days(rng.between(-20, 700)));
+    } else {
+        papers.document_type = DocumentType::ForeignPermanentId;
+        papers.permit_expires_on = None;
+    }
+}
+
 /// A valid ID number no one else in the city has; the birth date moves by a
 /// day in the rare case that a day's sequences are all taken.
 fn unique_id_number(
-    rng: &mut Rng,
-    foreign: bool,
+    nationality: Option<&Nationality>,
     origin: &str,
     birth_date: NaiveDate,
     male: bool,
     context: &mut Context<'_>,
 ) -> Option<(String, NaiveDate)> {
     // A foreigner's permanent residence ID: 9, province, nationality.
-    let address = if foreign {
-        format!("942{}", rng.pick(NATIONALITIES))
-    } else {
-        origin.to_owned()
+    let address = match nationality {
+        Some(nationality) => format!("942{}", nationality.numeric),
+        None => origin.to_owned(),
     };
     for shift in 0..30 {
         let date = birth_date - Duration::days(shift);

@@ -4,6 +4,7 @@
 //! assignments; `task read` in an area shows the tasks and assignments there.
 
 pub mod respond;
+pub mod rounds;
 pub mod send;
 
 use std::sync::Arc;

@@ -3,6 +3,7 @@
 //! is one) and its audit row, against the version the assignee read.
 
 use chrono::Utc;
+use entities::task::{self, TaskKind};
 use entities::task_assignment::{self, AssignmentState};
 use entities::task_feedback;
 use policies::{Action, Object};
@@ -126,6 +127,16 @@ pub async fn answer(
                 }
                 if *reached < 0 {
                     return Err(ApiError::bad_input("reached", "must not be negative"));
+                }
+                let kind = task::Entity::find_by_id(current.task_id)
+                    .one(&txn)
+                    .await?
+                    .map(|task| task.kind);
+                if kind == Some(TaskKind::Visits) {
+                    return Err(ApiError::bad_input(
+                        "reached",
+                        "a round of visits counts the visits recorded (recordVisit)",
+                    ));
                 }
                 changes.progress = Set(*reached);
             }

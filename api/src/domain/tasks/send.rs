@@ -13,8 +13,10 @@ use sea_orm::ActiveValue::{NotSet, Set};
 use sea_orm::{ActiveModelTrait, ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter};
 use serde_json::json;
 
+use super::rounds;
 use crate::domain::access::Access;
 use crate::domain::areas::parse_code;
+use crate::domain::subjects::Subject;
 use crate::domain::within::within;
 use crate::domain::writes::Writer;
 use crate::domain::writes::fields::text;
@@ -29,6 +31,8 @@ pub struct Targets {
     pub workers: Vec<String>,
     /// Departments by id.
     pub departments: Vec<i64>,
+    /// For a round of visits: whom to visit; their grids are its targets.
+    pub subjects: Vec<Subject>,
 }
 
 #[derive(Debug, Clone)]
@@ -49,6 +53,8 @@ struct Planned {
     area_code: String,
     assignee_user_id: Option<i64>,
     department_id: Option<i64>,
+    /// The number to reach.
+    target: Option<i32>,
 }
 
 /// The most grids one task may reach: the whole demo city has 1,120.
@@ -85,8 +91,41 @@ pub async fn send(
                 "only a campaign has a number to reach",
             ));
         }
-        (TaskKind::Instruction, None) => None,
+        (TaskKind::Instruction | TaskKind::Visits, None) => None,
+        (TaskKind::Visits, Some(_)) => {
+            return Err(ApiError::bad_input(
+                "targetPerGrid",
+                "a round of visits counts the subjects named in each grid",
+            ));
+        }
     };
+    let named = &new.targets.subjects;
+    let others = &new.targets;
+    match new.kind {
+        TaskKind::Visits if named.is_empty() => {
+            return Err(ApiError::required(
+                "targets.subjects",
+                "a round of visits names whom to visit",
+            ));
+        }
+        TaskKind::Visits
+            if !(others.areas.is_empty()
+                && others.workers.is_empty()
+                && others.departments.is_empty()) =>
+        {
+            return Err(ApiError::bad_input(
+                "targets",
+                "a round of visits goes to the grids of the subjects it names, and nowhere else",
+            ));
+        }
+        TaskKind::Instruction | TaskKind::Campaign if !named.is_empty() => {
+            return Err(ApiError::bad_input(
+                "targets.subjects",
+                "only a round of visits (kind VISITS) names subjects",
+            ));
+        }
+        _ => {}
+    }
     let Some(sender) = w.caller.user_id else {
         return Err(ApiError::Forbidden(
             "not allowed: tasks are sent by signed-in users, not by tokens of departments"
@@ -94,7 +133,24 @@ pub async fn send(
         ));
     };
     let txn = w.begin().await?;
-    let planned = plan(w, &txn, &new.targets).await?;
+    let round = match new.kind {
+        TaskKind::Visits => Some(rounds::plan(access, w, &txn, named).await?),
+        _ => None,
+    };
+    let planned = match &round {
+        Some(round) => round
+            .by_grid
+            .iter()
+            .map(|(code, (worker, subjects))| Planned {
+                kind: TargetKind::Grid,
+                area_code: code.clone(),
+                assignee_user_id: *worker,
+                department_id: None,
+                target: i32::try_from(subjects.len()).ok(),
+            })
+            .collect(),
+        None => plan(w, &txn, &new.targets, target).await?,
+    };
     if planned.is_empty() {
         return Err(ApiError::required(
             "targets",
@@ -135,7 +191,7 @@ pub async fn send(
             assignee_user_id: Set(planned.assignee_user_id),
             department_id: Set(planned.department_id),
             state: Set(AssignmentState::Pending),
-            target: Set(target),
+            target: Set(planned.target),
             progress: Set(0),
             acknowledged_at: Set(None),
             completed_at: Set(None),
@@ -152,6 +208,9 @@ pub async fn send(
         .filter(task_assignment::Column::TaskId.eq(row.id))
         .all(&txn)
         .await?;
+    if let Some(round) = &round {
+        rounds::name_subjects(&txn, row.id, round, &assignments).await?;
+    }
     w.audit(
         &txn,
         "task.send",
@@ -171,6 +230,7 @@ async fn plan(
     w: &Writer<'_>,
     txn: &DatabaseTransaction,
     targets: &Targets,
+    target: Option<i32>,
 ) -> ApiResult<Vec<Planned>> {
     let mut grids: BTreeMap<String, Option<i64>> = BTreeMap::new();
     for raw in &targets.areas {
@@ -201,6 +261,7 @@ async fn plan(
             area_code: code,
             assignee_user_id: worker,
             department_id: None,
+            target,
         })
         .collect();
     for username in &targets.workers {
@@ -227,6 +288,7 @@ async fn plan(
             area_code: area,
             assignee_user_id: Some(worker.id),
             department_id: None,
+            target,
         });
     }
     for id in &targets.departments {
@@ -240,6 +302,7 @@ async fn plan(
             area_code: found.jurisdiction_code.clone(),
             assignee_user_id: None,
             department_id: Some(found.id),
+            target,
         });
     }
     Ok(planned)

@@ -5,6 +5,7 @@
 
 pub mod fields;
 pub mod homes;
+pub mod residence;
 pub mod residents;
 pub mod transfers;
 
@@ -299,6 +300,17 @@ impl<T> Patch<T> {
             Patch::Keep => Ok(None),
             Patch::Clear => Ok(Some(None)),
             Patch::Set(value) => check(value).map(Some),
+        }
+    }
+}
+
+impl<T: Copy> Patch<T> {
+    /// The field's value after the change, given its value before.
+    pub fn or_current(&self, current: Option<T>) -> Option<T> {
+        match self {
+            Patch::Keep => current,
+            Patch::Clear => None,
+            Patch::Set(value) => Some(*value),
         }
     }
 }

@@ -5,7 +5,8 @@
 use chrono::{Duration, NaiveDate, Utc};
 use entities::household;
 use entities::resident::{
-    self, CareFlag, HeadRelation, PopulationType, ResidentStatus, Sex, Verification,
+    self, CareFlag, DocumentType, HeadRelation, PopulationType, ResidenceReason, ResidentStatus,
+    Sex, Verification,
 };
 use policies::{Action, Object};
 use sea_orm::ActiveValue::{NotSet, Set};
@@ -13,9 +14,10 @@ use sea_orm::{ActiveModelTrait, ColumnTrait, DatabaseTransaction, EntityTrait, Q
 use serde_json::json;
 
 use super::fields::{optional_phone, optional_text, text};
+use super::residence::{self, Residence};
 use super::{Patch, PlaceFields, Writer, duplicate, save};
 use crate::domain::access::Access;
-use crate::domain::id_number::{IdNumber, IdSex};
+use crate::domain::documents::{self, CHINA, Claim, Identity, carries_identity};
 use crate::error::{ApiError, ApiResult};
 
 const DEFAULT_ETHNICITY: &str = "汉族";
@@ -26,12 +28,20 @@ const DUPLICATE: &str = "a resident with this ID number is already registered: i
 /// A person to add to the record.
 #[derive(Debug, Clone, Default)]
 pub struct Arrival {
+    /// The number of the document in `document_type`.
     pub id_number: String,
+    /// A resident ID card when not given.
+    pub document_type: Option<DocumentType>,
+    /// Chinese when not given and the document says so.
+    pub nationality: Option<String>,
     pub name: String,
-    /// When given, must agree with the ID number.
+    /// Must agree with a document that gives it; required with one that
+    /// does not.
     pub sex: Option<Sex>,
-    /// When given, must agree with the ID number.
+    /// Must agree with a document that gives it; required with one that
+    /// does not.
     pub birth_date: Option<NaiveDate>,
+    /// 汉族 for a Chinese citizen when not given; none for anyone else.
     pub ethnicity: Option<String>,
     pub phone: Option<String>,
     pub population_type: Option<PopulationType>,
@@ -41,6 +51,10 @@ pub struct Arrival {
     pub relation_to_head: Option<HeadRelation>,
     pub care_flags: Vec<CareFlag>,
     pub note: Option<String>,
+    pub hukou_place: Option<String>,
+    pub arrived_on: Option<NaiveDate>,
+    pub residence_reason: Option<ResidenceReason>,
+    pub permit_expires_on: Option<NaiveDate>,
 }
 
 /// Why a person enters the record.
@@ -64,51 +78,6 @@ impl Entry {
 
 /// A birth is recorded within this many days; anyone older is registered.
 const BIRTH_WINDOW_DAYS: i64 = 366;
-
-/// The ID number, checked, and agreeing with the sex and birth date given.
-fn identity(
-    raw: &str,
-    sex: Option<Sex>,
-    birth_date: Option<NaiveDate>,
-    today: NaiveDate,
-) -> ApiResult<IdNumber> {
-    let id =
-        IdNumber::parse(raw).map_err(|err| ApiError::bad_input("idNumber", err.to_string()))?;
-    if id.birth_date() > today {
-        return Err(ApiError::bad_input(
-            "idNumber",
-            "its birth date is in the future",
-        ));
-    }
-    let id_sex = sex_of(&id);
-    if let Some(sex) = sex
-        && sex != id_sex
-    {
-        return Err(ApiError::bad_input(
-            "sex",
-            "does not match the ID number (its 17th digit gives the sex)",
-        ));
-    }
-    if let Some(birth_date) = birth_date
-        && birth_date != id.birth_date()
-    {
-        return Err(ApiError::bad_input(
-            "birthDate",
-            format!(
-                "does not match the ID number, which says {}",
-                id.birth_date()
-            ),
-        ));
-    }
-    Ok(id)
-}
-
-fn sex_of(id: &IdNumber) -> Sex {
-    match id.sex() {
-        IdSex::Male => Sex::Male,
-        IdSex::Female => Sex::Female,
-    }
-}
 
 fn care_bits(flags: &[CareFlag]) -> i32 {
     flags.iter().fold(0, |bits, flag| bits | flag.bit())
@@ -137,8 +106,25 @@ pub async fn register(
 ) -> ApiResult<resident::Model> {
     let w = &access.writer()?;
     let today = Utc::now().date_naive();
-    let id = identity(&arrival.id_number, arrival.sex, arrival.birth_date, today)?;
-    if entry == Entry::Birth && today - id.birth_date() > Duration::days(BIRTH_WINDOW_DAYS) {
+    let id = documents::identify(
+        Claim {
+            kind: arrival
+                .document_type
+                .unwrap_or(DocumentType::ResidentIdCard),
+            number: &arrival.id_number,
+            nationality: arrival.nationality.as_deref(),
+            sex: arrival.sex,
+            birth_date: arrival.birth_date,
+        },
+        today,
+    )?;
+    if entry == Entry::Birth && id.kind != DocumentType::ResidentIdCard {
+        return Err(ApiError::bad_input(
+            "documentType",
+            "a child born here is recorded by their resident ID number",
+        ));
+    }
+    if entry == Entry::Birth && today - id.birth_date > Duration::days(BIRTH_WINDOW_DAYS) {
         return Err(ApiError::bad_input(
             "idNumber",
             "born more than a year ago: register the child instead of recording a birth",
@@ -146,9 +132,10 @@ pub async fn register(
     }
     let name = text("name", &arrival.name, 64)?;
     let ethnicity = optional_text("ethnicity", arrival.ethnicity.as_deref(), 16)?
-        .unwrap_or_else(|| DEFAULT_ETHNICITY.to_owned());
+        .or_else(|| (id.nationality == CHINA).then(|| DEFAULT_ETHNICITY.to_owned()));
     let phone = optional_phone("phone", arrival.phone.as_deref())?;
     let note = optional_text("note", arrival.note.as_deref(), 2000)?;
+    let hukou_place = optional_text("hukouPlace", arrival.hukou_place.as_deref(), 100)?;
 
     let txn = w.begin().await?;
     let household = match arrival.household_id {
@@ -207,7 +194,7 @@ pub async fn register(
         }
         None => None,
     };
-    refuse_duplicate(&txn, id.as_str(), None).await?;
+    refuse_duplicate(&txn, &id.number, None).await?;
 
     let now = Utc::now();
     let population_type = match entry {
@@ -216,13 +203,29 @@ pub async fn register(
             .population_type
             .ok_or_else(|| ApiError::required("populationType", "required"))?,
     };
+    residence::check(
+        &Residence {
+            population_type,
+            document: id.kind,
+            nationality: &id.nationality,
+            ethnicity: ethnicity.as_deref(),
+            hukou_place: hukou_place.as_deref(),
+            arrived_on: arrival.arrived_on,
+            reason: arrival.residence_reason,
+            permit_expires_on: arrival.permit_expires_on,
+            birth_date: id.birth_date,
+        },
+        today,
+    )?;
     let row = resident::ActiveModel {
         id: NotSet,
-        id_number: Set(id.as_str().to_owned()),
+        id_number: Set(id.number),
+        document_type: Set(id.kind),
+        nationality: Set(id.nationality),
         name: Set(name),
-        sex: Set(sex_of(&id)),
-        birth_date: Set(id.birth_date()),
-        ethnicity: Set(ethnicity),
+        sex: Set(id.sex),
+        birth_date: Set(id.birth_date),
+        ethnicity: Set(ethnicity.unwrap_or_default()),
         phone: Set(phone),
         population_type: Set(population_type),
         grid_code: Set(place.grid_code.clone()),
@@ -234,6 +237,10 @@ pub async fn register(
         care_flags: Set(care_bits(&arrival.care_flags)),
         verification: Set(Verification::Pending),
         note: Set(note),
+        hukou_place: Set(hukou_place),
+        arrived_on: Set(arrival.arrived_on),
+        residence_reason: Set(arrival.residence_reason),
+        permit_expires_on: Set(arrival.permit_expires_on),
         version: Set(1),
         created_at: Set(now),
         updated_at: Set(now),
@@ -302,11 +309,20 @@ pub(super) fn join_household(
 /// Corrections to a resident's record; absent fields stay as they are.
 #[derive(Debug, Clone, Default)]
 pub struct Correction {
-    /// A corrected ID number: checked like a new one, and the record goes
-    /// back to the police for comparison.
+    /// A corrected document (its number, kind or nationality): checked like
+    /// a new one, and the record goes back to the police for comparison.
     pub id_number: Option<String>,
+    pub document_type: Option<DocumentType>,
+    pub nationality: Option<String>,
+    /// Only with a document that does not give them.
+    pub sex: Option<Sex>,
+    pub birth_date: Option<NaiveDate>,
     pub name: Option<String>,
     pub ethnicity: Option<String>,
+    pub hukou_place: Patch<String>,
+    pub arrived_on: Patch<NaiveDate>,
+    pub residence_reason: Patch<ResidenceReason>,
+    pub permit_expires_on: Patch<NaiveDate>,
     pub phone: Patch<String>,
     pub population_type: Option<PopulationType>,
     pub care_flags: Option<Vec<CareFlag>>,
@@ -329,27 +345,93 @@ pub async fn correct(
     let mut changes = <resident::ActiveModel as Default>::default();
     let mut changed: Vec<&str> = Vec::new();
 
-    if let Some(raw) = &correction.id_number {
-        let today = Utc::now().date_naive();
-        let number = identity(raw, None, None, today)?;
-        if number.as_str() != current.id_number {
-            refuse_duplicate(&txn, number.as_str(), Some(id)).await?;
-            changes.sex = Set(sex_of(&number));
-            changes.birth_date = Set(number.birth_date());
-            changes.id_number = Set(number.as_str().to_owned());
-            // The registry comparison was of the old number.
-            changes.verification = Set(Verification::Pending);
-            changed.push("id_number");
+    let today = Utc::now().date_naive();
+    let identity = corrected_identity(&current, &correction, today)?;
+    if identity.number != current.id_number {
+        refuse_duplicate(&txn, &identity.number, Some(id)).await?;
+    }
+    for (field, differs) in [
+        ("id_number", identity.number != current.id_number),
+        ("document_type", identity.kind != current.document_type),
+        ("nationality", identity.nationality != current.nationality),
+        ("sex", identity.sex != current.sex),
+        ("birth_date", identity.birth_date != current.birth_date),
+    ] {
+        if differs {
+            changed.push(field);
         }
+    }
+    if !changed.is_empty() {
+        // The registry comparison was of the old document.
+        changes.verification = Set(Verification::Pending);
     }
     if let Some(name) = &correction.name {
         changes.name = Set(text("name", name, 64)?);
         changed.push("name");
     }
-    if let Some(ethnicity) = &correction.ethnicity {
-        changes.ethnicity = Set(text("ethnicity", ethnicity, 16)?);
+    // An ethnicity is a Chinese citizen's: it goes with a change of
+    // nationality, and a new citizen must be given one.
+    let ethnicity = match &correction.ethnicity {
+        Some(ethnicity) => Some(text("ethnicity", ethnicity, 16)?),
+        None if identity.nationality != CHINA => None,
+        None => Some(current.ethnicity.clone()).filter(|ethnicity| !ethnicity.is_empty()),
+    };
+    if ethnicity.as_deref().unwrap_or_default() != current.ethnicity {
         changed.push("ethnicity");
     }
+    let hukou_place = correction
+        .hukou_place
+        .checked(|place| optional_text("hukouPlace", Some(place), 100))?;
+    let population_type = correction
+        .population_type
+        .unwrap_or(current.population_type);
+    let residence = Residence {
+        population_type,
+        document: identity.kind,
+        nationality: &identity.nationality,
+        ethnicity: ethnicity.as_deref(),
+        hukou_place: hukou_place
+            .as_ref()
+            .map_or(current.hukou_place.as_deref(), Option::as_deref),
+        arrived_on: correction.arrived_on.or_current(current.arrived_on),
+        reason: correction
+            .residence_reason
+            .or_current(current.residence_reason),
+        permit_expires_on: correction
+            .permit_expires_on
+            .or_current(current.permit_expires_on),
+        birth_date: identity.birth_date,
+    };
+    residence::check(&residence, today)?;
+    for (field, differs) in [
+        (
+            "hukou_place",
+            residence.hukou_place != current.hukou_place.as_deref(),
+        ),
+        ("arrived_on", residence.arrived_on != current.arrived_on),
+        (
+            "residence_reason",
+            residence.reason != current.residence_reason,
+        ),
+        (
+            "permit_expires_on",
+            residence.permit_expires_on != current.permit_expires_on,
+        ),
+    ] {
+        if differs {
+            changed.push(field);
+        }
+    }
+    changes.hukou_place = Set(residence.hukou_place.map(str::to_owned));
+    changes.arrived_on = Set(residence.arrived_on);
+    changes.residence_reason = Set(residence.reason);
+    changes.permit_expires_on = Set(residence.permit_expires_on);
+    changes.ethnicity = Set(ethnicity.unwrap_or_default());
+    changes.id_number = Set(identity.number);
+    changes.document_type = Set(identity.kind);
+    changes.nationality = Set(identity.nationality);
+    changes.sex = Set(identity.sex);
+    changes.birth_date = Set(identity.birth_date);
     if let Some(phone) = correction
         .phone
         .checked(|phone| optional_phone("phone", Some(phone)))?
@@ -357,8 +439,8 @@ pub async fn correct(
         changes.phone = Set(phone);
         changed.push("phone");
     }
-    if let Some(kind) = correction.population_type {
-        changes.population_type = Set(kind);
+    if population_type != current.population_type {
+        changes.population_type = Set(population_type);
         changed.push("population_type");
     }
     if let Some(flags) = &correction.care_flags {
@@ -392,6 +474,47 @@ pub async fn correct(
     .await?;
     txn.commit().await?;
     Ok(row)
+}
+
+/// The resident's papers after `correction`: what it sends over what the
+/// record holds, checked as a whole. A document that gives sex and birth
+/// date gives them; a Chinese citizen's document takes no other
+/// nationality, so the record's is not carried over to one.
+fn corrected_identity(
+    current: &resident::Model,
+    correction: &Correction,
+    today: NaiveDate,
+) -> ApiResult<Identity> {
+    let kind = correction.document_type.unwrap_or(current.document_type);
+    let carries = carries_identity(kind);
+    let foreigners = matches!(
+        kind,
+        DocumentType::ForeignPermanentId | DocumentType::Passport
+    );
+    if carries && correction.id_number.is_none() && kind != current.document_type {
+        return Err(ApiError::required(
+            "idNumber",
+            "a new kind of document comes with its number",
+        ));
+    }
+    documents::identify(
+        Claim {
+            kind,
+            number: correction
+                .id_number
+                .as_deref()
+                .unwrap_or(&current.id_number),
+            nationality: correction
+                .nationality
+                .as_deref()
+                .or(foreigners.then_some(current.nationality.as_str())),
+            sex: correction.sex.or((!carries).then_some(current.sex)),
+            birth_date: correction
+                .birth_date
+                .or((!carries).then_some(current.birth_date)),
+        },
+        today,
+    )
 }
 
 /// The household part of a correction. The head of a household changes on
@@ -580,37 +703,5 @@ pub(super) fn require_active(row: &resident::Model) -> ApiResult<()> {
             "the resident has moved out".to_owned(),
         )),
         ResidentStatus::Deceased => Err(ApiError::InvalidState("the resident has died".to_owned())),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn day(y: i32, m: u32, d: u32) -> NaiveDate {
-        NaiveDate::from_ymd_opt(y, m, d).expect("valid date")
-    }
-
-    #[test]
-    fn identity_must_agree_with_sex_and_birth_date() {
-        let number = IdNumber::compose("420502", day(1987, 2, 28), 123);
-        let today = day(2026, 11, 26);
-        let id = identity(&number, None, None, today).expect("valid");
-        let sex = sex_of(&id);
-        let other = match sex {
-            Sex::Male => Sex::Female,
-            Sex::Female => Sex::Male,
-        };
-        assert!(identity(&number, Some(sex), Some(day(1987, 2, 28)), today).is_ok());
-        let wrong_sex = identity(&number, Some(other), None, today);
-        assert!(
-            matches!(wrong_sex, Err(ApiError::BadUserInput { ref field, .. }) if field == "sex")
-        );
-        let wrong_day = identity(&number, None, Some(day(1987, 3, 1)), today);
-        assert!(
-            matches!(wrong_day, Err(ApiError::BadUserInput { ref field, .. }) if field == "birthDate")
-        );
-        let unborn = IdNumber::compose("420502", day(2027, 1, 1), 123);
-        assert!(identity(&unborn, None, None, today).is_err());
     }
 }

@@ -11,5 +11,8 @@ pub use homes::{
     Building, BuildingUse, Dwelling, Household, HouseholdKind, LicenceState, Occupancy,
     Organisation, OrganisationKind, building, dwelling, household, organisation,
 };
-pub use people::{CareFlag, HeadRelation, PopulationType, Resident, ResidentStatus, Sex};
-pub use places::{Area, AreaLevel, Grid, load_area};
+pub use people::{
+    CareFlag, DocumentType, HeadRelation, PopulationType, ResidenceReason, Resident,
+    ResidentStatus, Sex,
+};
+pub use places::{Area, AreaLevel, Grid, load_area, place_name};

@@ -36,6 +36,47 @@ pub enum PopulationType {
     Foreign,
 }
 
+/// The document a resident is identified by.
+#[derive(Enum, Copy, Clone, Eq, PartialEq)]
+#[graphql(remote = "entities::resident::DocumentType")]
+pub enum DocumentType {
+    /// 居民身份证: a mainland citizen's ID card (GB 11643); gives sex and
+    /// birth date.
+    ResidentIdCard,
+    /// 港澳台居民居住证: GB 11643's shape, starting 810000 (Hong Kong),
+    /// 820000 (Macao) or 830000 (Taiwan); gives sex and birth date.
+    HmtResidencePermit,
+    /// 外国人永久居留身份证, 2023 edition: GB 11643's shape starting with 9;
+    /// gives sex and birth date.
+    ForeignPermanentId,
+    /// 港澳居民来往内地通行证: H or M and 8 digits.
+    HkMacaoTravelPermit,
+    /// 台湾居民来往大陆通行证: 8 digits.
+    TaiwanTravelPermit,
+    /// A passport: 5 to 18 letters and digits, with its `nationality`.
+    Passport,
+}
+
+/// Why a floating or foreign resident lives here (居住事由).
+#[derive(Enum, Copy, Clone, Eq, PartialEq)]
+#[graphql(remote = "entities::resident::ResidenceReason")]
+pub enum ResidenceReason {
+    /// 务工: to work.
+    Work,
+    /// 经商: to run a business.
+    Business,
+    /// 就学: to study.
+    Study,
+    /// 投亲靠友: to live with family or friends.
+    Family,
+    /// 就医: for medical care.
+    Medical,
+    /// 因公: on official business.
+    Official,
+    /// Anything else.
+    Other,
+}
+
 /// Whether a resident still lives in the city's record.
 #[derive(Enum, Copy, Clone, Eq, PartialEq)]
 #[graphql(remote = "entities::resident::ResidentStatus")]
@@ -164,13 +205,44 @@ impl Resident {
         residents::age(self.0.birth_date, chrono::Utc::now().date_naive())
     }
 
-    /// Their ethnicity (民族).
-    async fn ethnicity(&self) -> &str {
-        &self.0.ethnicity
+    /// Their ethnicity (民族); null for anyone who is not a Chinese citizen.
+    async fn ethnicity(&self) -> Option<&str> {
+        Some(self.0.ethnicity.as_str()).filter(|ethnicity| !ethnicity.is_empty())
     }
 
-    /// The ID number: in full, masked to its check character
-    /// (`*****************X`) or null, as
+    /// The document `idNumber` is the number of.
+    async fn document_type(&self) -> DocumentType {
+        self.0.document_type.into()
+    }
+
+    /// Their nationality, ISO 3166-1 alpha-3 (`CHN` for Chinese citizens).
+    async fn nationality(&self) -> &str {
+        &self.0.nationality
+    }
+
+    /// 户籍地: where a floating resident's household is registered.
+    async fn hukou_place(&self) -> Option<&str> {
+        self.0.hukou_place.as_deref()
+    }
+
+    /// When a floating or foreign resident came to live here.
+    async fn arrived_on(&self) -> Option<Date> {
+        self.0.arrived_on.map(Into::into)
+    }
+
+    /// Why a floating or foreign resident lives here.
+    async fn residence_reason(&self) -> Option<ResidenceReason> {
+        self.0.residence_reason.map(Into::into)
+    }
+
+    /// When their residence permit (居住证) runs out, or a foreigner's visa
+    /// or residence permit.
+    async fn permit_expires_on(&self) -> Option<Date> {
+        self.0.permit_expires_on.map(Into::into)
+    }
+
+    /// The number of the resident's document (`documentType`): in full,
+    /// masked to its last character (`*****************X`) or null, as
     /// policy allows for this resident's grid. Full reads are audited.
     async fn id_number(&self, ctx: &Context<'_>) -> Result<Option<String>> {
         Ok(ctx.access()?.id_number(&self.0))

@@ -295,6 +295,17 @@ pub async fn load_area(ctx: &Context<'_>, code: Option<&str>) -> Result<Option<A
         .map(Area))
 }
 
+/// The name of the grid or area of `code`, for a table a person reads;
+/// None off the caller's map.
+pub async fn place_name(ctx: &Context<'_>, code: &str) -> Result<Option<String>> {
+    let is_grid = AreaCode::parse(code).is_ok_and(|code| code.level() == policies::AreaLevel::Grid);
+    Ok(if is_grid {
+        Grid::load(ctx, code).await?.map(|grid| grid.0.name)
+    } else {
+        load_area(ctx, Some(code)).await?.map(|area| area.0.name)
+    })
+}
+
 async fn load_ancestors(ctx: &Context<'_>, code: &AreaCode) -> Result<Vec<Area>> {
     let mut codes = Vec::new();
     let mut next = code.parent();
