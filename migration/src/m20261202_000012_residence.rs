@@ -13,6 +13,79 @@ use crate::m20261126_000002_population::Residents;
 #[derive(DeriveMigrationName)]
 pub struct Migration;
 
+/// ISO 3166-1 numeric to alpha-3 for the countries a foreigner's permanent
+/// residence ID in the record most likely names (its digits 4 to 6).
+const NATIONALITY_OF_NUMERIC: &[(&str, &str)] = &[
+    ("840", "USA"),
+    ("392", "JPN"),
+    ("410", "KOR"),
+    ("704", "VNM"),
+    ("276", "DEU"),
+    ("643", "RUS"),
+    ("826", "GBR"),
+    ("250", "FRA"),
+    ("124", "CAN"),
+    ("036", "AUS"),
+    ("702", "SGP"),
+    ("458", "MYS"),
+    ("764", "THA"),
+    ("360", "IDN"),
+    ("608", "PHL"),
+    ("356", "IND"),
+    ("380", "ITA"),
+    ("724", "ESP"),
+    ("528", "NLD"),
+    ("756", "CHE"),
+    ("752", "SWE"),
+    ("554", "NZL"),
+    ("076", "BRA"),
+    ("484", "MEX"),
+    ("104", "MMR"),
+    ("418", "LAO"),
+    ("116", "KHM"),
+    ("496", "MNG"),
+    ("398", "KAZ"),
+    ("586", "PAK"),
+    ("050", "BGD"),
+    ("524", "NPL"),
+];
+
+/// Records made before documents were told apart: a number of GB 11643's
+/// shape starting with 9 is a foreigner's permanent residence ID, one
+/// starting 810000, 820000 or 830000 a Hong Kong, Macao or Taiwan
+/// resident's permit; both holders are FOREIGN (境外), and a foreigner
+/// whose country the number names has no ethnicity.
+async fn backfill(manager: &SchemaManager<'_>) -> Result<(), DbErr> {
+    let known: Vec<String> = NATIONALITY_OF_NUMERIC
+        .iter()
+        .map(|(numeric, _)| format!("'{numeric}'"))
+        .collect();
+    let mapped: String = NATIONALITY_OF_NUMERIC
+        .iter()
+        .map(|(numeric, alpha)| format!(" WHEN '{numeric}' THEN '{alpha}'"))
+        .collect();
+    let foreign = "LENGTH(id_number) = 18 AND SUBSTR(id_number, 1, 1) = '9'";
+    let db = manager.get_connection();
+    db.execute_unprepared(&format!(
+        "UPDATE residents SET document_type = 'foreign_permanent_id', \
+         population_type = 'foreign', \
+         nationality = CASE SUBSTR(id_number, 4, 3){mapped} ELSE nationality END \
+         WHERE {foreign}"
+    ))
+    .await?;
+    db.execute_unprepared(&format!(
+        "UPDATE residents SET ethnicity = '' WHERE {foreign} AND SUBSTR(id_number, 4, 3) IN ({})",
+        known.join(", ")
+    ))
+    .await?;
+    db.execute_unprepared(
+        "UPDATE residents SET document_type = 'hmt_residence_permit', population_type = 'foreign' \
+         WHERE LENGTH(id_number) = 18 AND SUBSTR(id_number, 1, 6) IN ('810000', '820000', '830000')",
+    )
+    .await?;
+    Ok(())
+}
+
 #[derive(DeriveIden, Clone, Copy)]
 enum Papers {
     DocumentType,
@@ -46,7 +119,10 @@ impl MigrationTrait for Migration {
                 )
                 .await?;
         }
-        // The worker's list of permits running out, in date order.
+        backfill(manager).await?;
+        // The worker's list of permits running out; its ordering puts
+        // residents without a permit after every date, which a plain index
+        // on the column serves for the filter, not for that order.
         manager
             .create_index(index(
                 Residents::Table,

@@ -523,6 +523,12 @@ pub async fn by_department_id(client: &Client<'_>, mut input: Value) -> Value {
     input
 }
 
+/// The global ID of a stored row (`Kind:key`, base64), as the API names it.
+pub fn global_key(kind: &str, key: i64) -> String {
+    use base64::Engine;
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(format!("{kind}:{key}"))
+}
+
 /// The stored key of a global ID (`Kind:key`, base64), as a test compares
 /// it with rows read from the database.
 pub fn stored_key(global: &Value) -> i64 {

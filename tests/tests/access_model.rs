@@ -9,7 +9,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use gridgov_tests::model::{Rules, TokenLimits, Who, inside};
-use gridgov_tests::{Client, TestServer, department_id, on_each_backend, walk};
+use gridgov_tests::{Client, TestServer, department_id, global_key, on_each_backend, walk};
 use sea_orm::{DatabaseConnection, EntityTrait};
 use serde_json::{Value, json};
 
@@ -256,10 +256,6 @@ fn decode(id: &str) -> (String, i64) {
     (kind.to_owned(), key.parse().expect("a numeric key"))
 }
 
-fn global(kind: &str, id: i64) -> String {
-    URL_SAFE_NO_PAD.encode(format!("{kind}:{id}"))
-}
-
 fn ids(nodes: &[Value], kind: &str) -> BTreeSet<i64> {
     nodes
         .iter()
@@ -335,7 +331,7 @@ async fn check_caller(rules: &Rules, world: &World, caller: &Caller<'_>) {
 
     // A visible task's assignments, all pages.
     for task in &visible["Task"] {
-        let within = format!("task(id: \"{}\")", global("Task", *task));
+        let within = format!("task(id: \"{}\")", global_key("Task", *task));
         let listed = ids(
             &walk(&caller.client, &within, "assignments", "id").await,
             "TaskAssignment",
@@ -399,7 +395,7 @@ async fn check_caller(rules: &Rules, world: &World, caller: &Caller<'_>) {
         let fields: String = sample
             .iter()
             .enumerate()
-            .map(|(i, id)| format!("n{i}: node(id: \"{}\") {{ id }} ", global(kind, *id)))
+            .map(|(i, id)| format!("n{i}: node(id: \"{}\") {{ id }} ", global_key(kind, *id)))
             .collect();
         let data = caller
             .client
@@ -428,7 +424,7 @@ async fn check_caller(rules: &Rules, world: &World, caller: &Caller<'_>) {
             .client
             .data(
                 "query($id: ID!) { resident(id: $id) { household { id members(first: 100) { nodes { id } } head { id } } dwelling { id building { id dwellings(first: 100) { nodes { id } } } residents(first: 100) { nodes { id } } } } }",
-                json!({"id": global("Resident", id)}),
+                json!({"id": global_key("Resident", id)}),
             )
             .await;
         let resident = &data["resident"];

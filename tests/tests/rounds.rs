@@ -8,7 +8,8 @@ use std::collections::BTreeMap;
 use chrono::{Duration, Utc};
 use entities::resident::{self, CareFlag, ResidentStatus};
 use gridgov_tests::{
-    Client, TestServer, error_code, on_each_backend, stored_key, user_error, user_error_field,
+    Client, TestServer, error_code, global_key, on_each_backend, stored_key, user_error,
+    user_error_field,
 };
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use serde_json::{Value, json};
@@ -33,11 +34,6 @@ async fn residents(server: &TestServer) -> Vec<resident::Model> {
         .expect("residents");
     db.close().await.expect("close");
     rows
-}
-
-fn global(kind: &str, id: i64) -> String {
-    use base64::Engine;
-    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(format!("{kind}:{id}"))
 }
 
 fn deadline() -> String {
@@ -68,7 +64,7 @@ async fn a_round_of_visits_counts_the_visits_to_whom_it_names() {
         let subjects: Vec<String> = named
             .values()
             .flatten()
-            .map(|id| global("Resident", *id))
+            .map(|id| global_key("Resident", *id))
             .collect();
         let round = |targets: Value, kind: &str| {
             json!({"input": {"title": "走访独居老人", "body": "逐户走访，了解身体和生活情况。",
@@ -76,7 +72,7 @@ async fn a_round_of_visits_counts_the_visits_to_whom_it_names() {
         };
 
         // What a round must be.
-        let elsewhere = global("Resident", people.iter().map(|r| r.id).max().expect("people") + 1_000_000);
+        let elsewhere = global_key("Resident", people.iter().map(|r| r.id).max().expect("people") + 1_000_000);
         for (input, field, code) in [
             (round(json!({}), "VISITS"), "input.targets.subjects", "REQUIRED"),
             (round(json!({"subjects": subjects, "areas": [COMMUNITY]}), "VISITS"), "input.targets", "INVALID"),
@@ -106,11 +102,11 @@ async fn a_round_of_visits_counts_the_visits_to_whom_it_names() {
         let worker = server.as_user(&format!("worker-{grid}")).await;
         let not_named = by_grid[grid].get(3).copied();
         for id in &named[grid] {
-            worker.data(VISIT, visit_input(&global("Resident", *id))).await;
+            worker.data(VISIT, visit_input(&global_key("Resident", *id))).await;
         }
-        worker.data(VISIT, visit_input(&global("Resident", named[grid][0]))).await;
+        worker.data(VISIT, visit_input(&global_key("Resident", named[grid][0]))).await;
         if let Some(other) = not_named {
-            worker.data(VISIT, visit_input(&global("Resident", other))).await;
+            worker.data(VISIT, visit_input(&global_key("Resident", other))).await;
         }
         let read = worker
             .data(
@@ -149,6 +145,18 @@ async fn a_round_of_visits_counts_the_visits_to_whom_it_names() {
         assert_eq!(community["target"], json!(subjects.len()));
         assert_eq!(community["reached"], 3);
         assert_eq!(community["completed"], 1);
+
+        // A department officer sees the task in its district, but not whom
+        // it names: it reads no residents, nor visits.
+        let officer = server.as_user("officer-market-420502").await;
+        let theirs = officer
+            .data(
+                "query($id: ID!) { node(id: $id) { ... on Task { id subjects { totalCount } } } }",
+                json!({"id": task["id"]}),
+            )
+            .await;
+        assert_eq!(theirs["node"]["id"], task["id"], "the task is in the officer's district");
+        assert_eq!(theirs["node"]["subjects"]["totalCount"], 0, "{theirs:#}");
 
         // Progress is counted, never typed in.
         let other = server.as_user(&format!("worker-{}", grids[1])).await;
@@ -197,8 +205,15 @@ async fn roundup(manager: &Client<'_>) -> Vec<Value> {
 /// The people on a worker's round today.
 async fn due(worker: &Client<'_>) -> Vec<i64> {
     let data = worker
-        .data("{ visitsDue(first: 100) { nodes { id } } }", json!({}))
+        .data(
+            "{ visitsDue(first: 100) { nodes { id } pageInfo { hasNextPage } } }",
+            json!({}),
+        )
         .await;
+    assert_eq!(
+        data["visitsDue"]["pageInfo"]["hasNextPage"], false,
+        "one page holds the round"
+    );
     data["visitsDue"]["nodes"]
         .as_array()
         .expect("nodes")
@@ -236,6 +251,9 @@ async fn the_city_sets_its_schedule_and_managers_see_it_rolled_up() {
             .map(|row| (row["areaCode"].as_str().expect("code").to_owned(), row["scheduled"].as_i64().expect("n")))
             .collect();
         assert_eq!(scheduled, model);
+        // An analyst reads statistics, not the people on the schedule.
+        let analyst = server.as_user("analyst").await;
+        assert!(roundup(&analyst).await.is_empty());
         for row in &rows {
             assert_eq!(row["overdue"], row["scheduled"], "nobody visited yet: {row}");
             assert!(row["areaName"].is_string() && row["grid"]["worker"]["displayName"].is_string(), "{row}");
@@ -249,7 +267,7 @@ async fn the_city_sets_its_schedule_and_managers_see_it_rolled_up() {
             .expect("someone living alone in the community");
         let worker = server.as_user(&format!("worker-{}", alone.grid_code)).await;
         let two_days_ago = (Utc::now() - Duration::days(2)).to_rfc3339();
-        let mut input = visit_input(&global("Resident", alone.id));
+        let mut input = visit_input(&global_key("Resident", alone.id));
         input["input"]["visitedAt"] = json!(two_days_ago);
         worker.data(VISIT, input).await;
         assert!(!due(&worker).await.contains(&alone.id), "visited within the week");
@@ -257,16 +275,19 @@ async fn the_city_sets_its_schedule_and_managers_see_it_rolled_up() {
         let row = after.iter().find(|row| row["areaCode"] == alone.grid_code.as_str()).expect("their grid");
         assert_eq!(row["overdue"], json!(model[&alone.grid_code] - 1), "one fewer overdue");
 
-        let set = "mutation($days: Int) { setVisitInterval(input: {careFlag: ELDERLY_LIVING_ALONE, days: $days}) {
-            visitInterval { careFlag days isSet } userErrors { field code } } }";
+        let set = "mutation($days: Int, $version: Int) { setVisitInterval(input: {careFlag: ELDERLY_LIVING_ALONE, days: $days, version: $version}) {
+            visitInterval { careFlag days isSet version } userErrors { field code } } }";
         let body = worker.graphql(set, json!({"days": 1})).await;
         assert_eq!(error_code(&body), Some("FORBIDDEN"), "a worker does not set the city's schedule: {body:#}");
         let body = admin.graphql(set, json!({"days": 0})).await;
         assert_eq!(user_error_field(&body).as_deref(), Some("input.days"), "{body:#}");
         let daily = admin.data(set, json!({"days": 1})).await;
-        assert_eq!(daily["setVisitInterval"]["visitInterval"], json!({"careFlag": "ELDERLY_LIVING_ALONE", "days": 1, "isSet": true}));
+        assert_eq!(daily["setVisitInterval"]["visitInterval"], json!({"careFlag": "ELDERLY_LIVING_ALONE", "days": 1, "isSet": true, "version": 1}));
+        // Set by someone who read it before the change: stale.
+        let body = admin.graphql(set, json!({"days": 2})).await;
+        assert_eq!(user_error(&body), Some("CONFLICT"), "{body:#}");
         assert!(due(&worker).await.contains(&alone.id), "due daily");
-        let weekly = admin.data(set, json!({"days": null})).await;
+        let weekly = admin.data(set, json!({"days": null, "version": 1})).await;
         assert_eq!(weekly["setVisitInterval"]["visitInterval"]["isSet"], false);
         assert_eq!(weekly["setVisitInterval"]["visitInterval"]["days"], 7);
         assert!(!due(&worker).await.contains(&alone.id), "back to weekly");

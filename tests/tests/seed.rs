@@ -203,7 +203,14 @@ async fn the_seed_gives_each_population_type_its_papers() {
                 }
                 "foreign" => {
                     assert!(!mainland && person.hukou_place.is_none(), "{person:?}");
+                    // The demo's foreigners are foreign nationals; Hong Kong,
+                    // Macao and Taiwan residents would be CHN on their permits.
                     assert_ne!(person.nationality, "CHN", "{person:?}");
+                    assert!(
+                        ["passport", "foreign_permanent_id"]
+                            .contains(&person.document_type.as_str()),
+                        "{person:?}"
+                    );
                     assert_eq!(person.has_arrival + person.has_reason, 2, "{person:?}");
                     // A permanent residence ID does not run out; a passport
                     // holder's permit does.
@@ -227,6 +234,68 @@ async fn the_seed_gives_each_population_type_its_papers() {
                 "no {kind} residents: {seen:?}"
             );
         }
+        db.close().await.expect("close");
+        database
+    })
+    .await;
+}
+
+#[derive(Debug, FromQueryResult, PartialEq)]
+struct Kept {
+    id_number: String,
+    document_type: String,
+    nationality: String,
+    ethnicity: String,
+    population_type: String,
+}
+
+/// Records kept before documents were told apart are sorted out by the
+/// migration that tells them apart: the expected rows are the rule's, by
+/// the numbers' first digits.
+#[tokio::test]
+async fn records_kept_before_documents_were_told_apart_are_sorted_out() {
+    use migration::MigratorTrait;
+    on_each_database(|database| async move {
+        let db = database.connect().await;
+        migration::Migrator::up(&db, Some(11)).await.expect("the migrations before documents");
+        let born = chrono::NaiveDate::from_ymd_opt(1990, 1, 1).expect("a date");
+        let korean = IdNumber::compose("942410", born, 31);
+        let unknown_country = IdNumber::compose("942999", born, 33);
+        let hong_kong = IdNumber::compose("810000", born, 41);
+        let mainland = IdNumber::compose("420502", born, 51);
+        for number in [&korean, &unknown_country, &hong_kong, &mainland] {
+            db.execute_unprepared(&format!(
+                "INSERT INTO residents (id_number, name, sex, birth_date, ethnicity, population_type, \
+                 grid_code, status, care_flags, verification, version, created_at, updated_at) VALUES \
+                 ('{number}', '旧档', 'male', '1990-01-01', '汉族', 'registered', '420502003001001', \
+                 'active', 0, 'pending', 1, '2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z')"
+            ))
+            .await
+            .expect("a record of before");
+        }
+        migration::Migrator::up(&db, None).await.expect("the rest");
+        let kept = rows::<Kept>(
+            &db,
+            "SELECT id_number, document_type, nationality, ethnicity, population_type FROM residents ORDER BY id",
+        )
+        .await;
+        let row = |number: &str, document: &str, nationality: &str, ethnicity: &str, kind: &str| Kept {
+            id_number: number.to_owned(),
+            document_type: document.to_owned(),
+            nationality: nationality.to_owned(),
+            ethnicity: ethnicity.to_owned(),
+            population_type: kind.to_owned(),
+        };
+        assert_eq!(
+            kept,
+            vec![
+                row(&korean, "foreign_permanent_id", "KOR", "", "foreign"),
+                // A country the migration cannot name keeps what it had.
+                row(&unknown_country, "foreign_permanent_id", "CHN", "汉族", "foreign"),
+                row(&hong_kong, "hmt_residence_permit", "CHN", "汉族", "foreign"),
+                row(&mainland, "resident_id_card", "CHN", "汉族", "registered"),
+            ]
+        );
         db.close().await.expect("close");
         database
     })

@@ -88,8 +88,12 @@ pub fn visibility(full: &Scope, masked: &Scope, grid_code: &str) -> Visibility {
 /// leaves some 500 sequences for every plausible address code, of which one
 /// in eleven fits: useless to identify anyone, yet enough to tell two
 /// records apart at a glance.
+///
+/// Every document's number masks to the same width, so that a passport's
+/// mask does not tell how long its number is.
 pub fn mask_id_number(id_number: &str) -> String {
-    mask(id_number, 0, 1)
+    let last = id_number.chars().last().unwrap_or('*');
+    format!("{}{last}", "*".repeat(17))
 }
 
 /// `138****5678`.
@@ -117,6 +121,7 @@ mod tests {
     #[test]
     fn masks_keep_only_what_the_fields_beside_them_do_not_give_away() {
         assert_eq!(mask_id_number("42050219870228123X"), "*****************X");
+        assert_eq!(mask_id_number("M12345678"), "*****************8");
         assert_eq!(mask_phone("13812345678"), "138****5678");
         assert_eq!(mask_phone("12345"), "*****");
     }

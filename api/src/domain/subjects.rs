@@ -15,8 +15,16 @@ use crate::error::ApiResult;
 
 pub type Subject = (VisitSubject, i64);
 
+/// Every kind of subject.
+pub const KINDS: [VisitSubject; 4] = [
+    VisitSubject::Resident,
+    VisitSubject::Household,
+    VisitSubject::Dwelling,
+    VisitSubject::Organisation,
+];
+
 /// The policy object that decides who may read a subject of `kind`.
-fn object(kind: VisitSubject) -> Object {
+pub fn object(kind: VisitSubject) -> Object {
     match kind {
         VisitSubject::Resident => Object::Resident,
         VisitSubject::Household => Object::Household,
@@ -54,12 +62,7 @@ pub async fn grids_of<C: ConnectionTrait>(
     subjects: &[Subject],
 ) -> ApiResult<HashMap<Subject, String>> {
     let mut found = HashMap::new();
-    for kind in [
-        VisitSubject::Resident,
-        VisitSubject::Household,
-        VisitSubject::Dwelling,
-        VisitSubject::Organisation,
-    ] {
+    for kind in KINDS {
         let ids: Vec<i64> = subjects
             .iter()
             .filter(|(named, _)| *named == kind)

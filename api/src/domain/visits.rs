@@ -55,8 +55,14 @@ pub struct Interval {
     pub set: Option<visit_interval::Model>,
 }
 
-/// The schedule as it stands: the city's intervals over the built-in ones.
-pub async fn schedule<C: ConnectionTrait>(db: &C) -> ApiResult<Vec<Interval>> {
+/// The schedule as it stands, for anyone signed in.
+pub async fn schedule(access: &Access) -> ApiResult<Vec<Interval>> {
+    access.caller()?;
+    intervals(access.db()).await
+}
+
+/// The city's intervals over the built-in ones.
+async fn intervals<C: ConnectionTrait>(db: &C) -> ApiResult<Vec<Interval>> {
     let set = visit_interval::Entity::find().all(db).await?;
     Ok(SCHEDULE
         .iter()
@@ -72,11 +78,13 @@ pub async fn schedule<C: ConnectionTrait>(db: &C) -> ApiResult<Vec<Interval>> {
 }
 
 /// Sets how often people of `flag` are visited (`None`: back to the
-/// built-in interval), for the whole city; needs `visit manage` there.
+/// built-in interval), for the whole city, as read at `version` (`None`
+/// when the city had not set it); needs `visit manage` there.
 pub async fn set_interval(
     access: &Access,
     flag: CareFlag,
     days: Option<i32>,
+    version: Option<i32>,
 ) -> ApiResult<Interval> {
     access.require_city(Object::Visit, Action::Manage)?;
     if let Some(days) = days
@@ -92,6 +100,14 @@ pub async fn set_interval(
     let existing = visit_interval::Entity::find_by_id(flag.name().to_owned())
         .one(&txn)
         .await?;
+    let stale = || {
+        ApiError::conflict(
+            "this interval changed since you read it (compare `version`); read it again",
+        )
+    };
+    if existing.as_ref().map(|row| row.version) != version {
+        return Err(stale());
+    }
     match (days, existing) {
         (None, None) => {}
         (None, Some(row)) => {
@@ -109,7 +125,11 @@ pub async fn set_interval(
             };
             match existing {
                 Some(_) => row.update(&txn).await?,
-                None => row.insert(&txn).await?,
+                // Two first settings at once: one inserts, the other is stale.
+                None => row.insert(&txn).await.map_err(|err| match err.sql_err() {
+                    Some(sea_orm::SqlErr::UniqueConstraintViolation(_)) => stale(),
+                    _ => err.into(),
+                })?,
             };
         }
     }
@@ -125,7 +145,7 @@ pub async fn set_interval(
         },
     )
     .await?;
-    let interval = schedule(&txn)
+    let interval = intervals(&txn)
         .await?
         .into_iter()
         .find(|interval| interval.flag == flag)
@@ -321,7 +341,7 @@ pub async fn roundup(
     access.caller()?;
     let scopes = access.residents();
     let reading = access.scope(Object::Visit, Action::Read);
-    let schedule = schedule(access.db()).await?;
+    let schedule = intervals(access.db()).await?;
     let scheduled_bits = schedule
         .iter()
         .fold(0, |bits, interval| bits | interval.flag.bit());
@@ -390,7 +410,7 @@ pub async fn due(
     let scopes = access.residents();
     let visiting = access.scope(Object::Visit, Action::Write);
     let overdue = overdue(
-        &schedule(access.db()).await?,
+        &intervals(access.db()).await?,
         &filter.care_flags,
         Utc::now(),
     );

@@ -26,6 +26,7 @@ mod rounds;
 pub(crate) mod scalars;
 mod session;
 mod stats;
+mod subjects;
 mod tasks;
 mod transfers;
 mod visits;

@@ -155,10 +155,11 @@ error_family!(
     [Invalid, Required, NotFound, Conflict, InvalidState]
 );
 error_family!(
-    /// Why a visit could not be recorded.
+    /// Why a visit could not be recorded, or an interval of the schedule
+    /// set.
     VisitErrorCode,
     VisitUserError,
-    [Invalid, Required, NotFound]
+    [Invalid, Required, NotFound, Conflict]
 );
 error_family!(
     /// Why a policy or role assignment could not be added or removed.

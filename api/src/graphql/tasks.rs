@@ -695,7 +695,7 @@ impl TasksMutation {
                         .subjects
                         .unwrap_or_default()
                         .iter()
-                        .map(|id| super::visits::subject_of("targets.subjects", id))
+                        .map(|id| super::subjects::subject_of("targets.subjects", id))
                         .collect::<crate::error::ApiResult<Vec<_>>>()?,
                 },
             };

@@ -2,19 +2,20 @@
 //! of a place or person, and today's round from the care schedule.
 
 use async_graphql::{Context, Enum, ID, InputObject, Object, Result};
-use entities::visit::{self, VisitSubject as StoredSubject};
+use entities::visit;
 
 use super::ContextExt;
 use super::ordering::{ResidentOrder, ResidentOrderField, VisitOrder, VisitOrderField};
 use super::payload::{VisitUserError, payload};
 use super::record::{AreaLevel, CareFlag, Grid, Resident, place_name};
-use super::relay::{NodeKind, Page, connection, global_id, page_complexity, parse_global_id};
+use super::relay::{NodeKind, Page, connection, global_id, page_complexity};
 use super::scalars::{Date, DateTime};
+use super::subjects::{VisitSubject, node_kind, subject_of};
 use crate::domain::areas::parse_code;
 use crate::domain::page::{PageRequest, Paging};
 use crate::domain::residents::RESIDENT_CURSOR;
 use crate::domain::visits::{self, DUE_CURSOR, DueFilter, NewVisit, VISIT_CURSOR};
-use crate::error::{ApiError, ApiResult};
+use crate::error::ApiResult;
 
 /// Why a visit was made.
 #[derive(Enum, Copy, Clone, Eq, PartialEq)]
@@ -32,48 +33,6 @@ pub enum VisitKind {
     Mediation,
     /// Anything else.
     Other,
-}
-
-/// What a visit was to.
-#[derive(Enum, Copy, Clone, Eq, PartialEq)]
-#[graphql(remote = "entities::visit::VisitSubject")]
-pub enum VisitSubject {
-    /// A resident.
-    Resident,
-    /// A household.
-    Household,
-    /// A dwelling.
-    Dwelling,
-    /// An organisation.
-    Organisation,
-}
-
-/// The kind and key of what a global ID names, if a visit can be to it.
-pub(super) fn subject_of(field: &str, id: &ID) -> ApiResult<(StoredSubject, i64)> {
-    let not_a_subject = || {
-        ApiError::bad_input(
-            field,
-            "not the ID of a resident, household, dwelling or organisation",
-        )
-    };
-    let (kind, key) = parse_global_id(id).ok_or_else(not_a_subject)?;
-    let kind = match kind {
-        NodeKind::Resident => StoredSubject::Resident,
-        NodeKind::Household => StoredSubject::Household,
-        NodeKind::Dwelling => StoredSubject::Dwelling,
-        NodeKind::Organisation => StoredSubject::Organisation,
-        _ => return Err(not_a_subject()),
-    };
-    Ok((kind, key.parse().map_err(|_| not_a_subject())?))
-}
-
-pub(super) fn node_kind(subject: StoredSubject) -> NodeKind {
-    match subject {
-        StoredSubject::Resident => NodeKind::Resident,
-        StoredSubject::Household => NodeKind::Household,
-        StoredSubject::Dwelling => NodeKind::Dwelling,
-        StoredSubject::Organisation => NodeKind::Organisation,
-    }
 }
 
 /// A visit (走访): who went where, when, why, what they found, and when to
@@ -255,9 +214,7 @@ impl VisitsQuery {
     /// intervals where it set them (`setVisitInterval`), the built-in ones
     /// otherwise. For anyone signed in.
     async fn visit_schedule(&self, ctx: &Context<'_>) -> Result<Vec<VisitInterval>> {
-        let access = ctx.access()?;
-        access.caller()?;
-        Ok(visits::schedule(access.db())
+        Ok(visits::schedule(ctx.access()?)
             .await?
             .into_iter()
             .map(VisitInterval)
@@ -393,6 +350,12 @@ impl VisitInterval {
         self.0.set.is_some()
     }
 
+    /// The version to send back with `setVisitInterval`; null while the
+    /// interval is the built-in one.
+    async fn version(&self) -> Option<i32> {
+        self.0.set.as_ref().map(|row| row.version)
+    }
+
     /// When the city last set it.
     async fn updated_at(&self) -> Option<DateTime> {
         self.0.set.as_ref().map(|row| row.updated_at.into())
@@ -407,6 +370,9 @@ pub struct SetVisitIntervalInput {
     /// Days between visits, 1 to 365; null goes back to the built-in
     /// interval.
     days: Option<i32>,
+    /// The interval's `version` as read; null (or left out) when it was the
+    /// built-in one. A stale one is `CONFLICT`.
+    version: Option<i32>,
 }
 
 payload!(
@@ -454,13 +420,20 @@ impl VisitChanges {
     /// city (`visitsDue` follows at once). Needs `visit manage` for the
     /// whole city; audited (`visit.set_interval`).
     ///
-    /// User errors: `INVALID` (`days` outside 1 to 365).
+    /// User errors: `INVALID` (`days` outside 1 to 365), `CONFLICT` (a
+    /// stale `version`).
     async fn set_visit_interval(
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "The flag and its interval.")] input: SetVisitIntervalInput,
     ) -> Result<SetVisitIntervalPayload> {
-        let outcome = visits::set_interval(ctx.access()?, input.care_flag.into(), input.days).await;
+        let outcome = visits::set_interval(
+            ctx.access()?,
+            input.care_flag.into(),
+            input.days,
+            input.version,
+        )
+        .await;
         Ok(SetVisitIntervalPayload::of(outcome.map(VisitInterval))?)
     }
 }

@@ -8,13 +8,14 @@ use std::collections::BTreeMap;
 
 use chrono::Utc;
 use entities::task_assignment::{self, AssignmentState};
-use entities::visit;
+use entities::visit::{self, VisitSubject};
 use entities::{grid, task, task_subject};
 use policies::{Action, Object};
 use sea_orm::ActiveValue::{NotSet, Set};
 use sea_orm::sea_query::{Expr, ExprTrait, Query};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, DatabaseTransaction, EntityTrait, QueryFilter,
+    QueryOrder,
 };
 
 use super::TaskViewer;
@@ -22,6 +23,7 @@ use crate::domain::access::Access;
 use crate::domain::page::{Listing, PageRequest};
 use crate::domain::scoped::{Order, keyset};
 use crate::domain::subjects::{self, Subject};
+use crate::domain::within::in_scope;
 use crate::domain::writes::Writer;
 use crate::error::{ApiError, ApiResult};
 
@@ -127,6 +129,9 @@ pub async fn count_visit(txn: &DatabaseTransaction, visit: &visit::Model) -> Api
         .filter(task_subject::Column::GridCode.eq(visit.grid_code.as_str()))
         .filter(task_subject::Column::VisitId.is_null())
         .filter(Expr::col(task_subject::Column::TaskId).in_subquery(live_tasks))
+        // One order of locking assignments for every visit, so that two
+        // visits counting towards the same rounds never wait on each other.
+        .order_by_asc(task_subject::Column::AssignmentId)
         .all(txn)
         .await?;
     let now = Utc::now();
@@ -196,7 +201,9 @@ pub struct SubjectFilter {
 }
 
 /// The subjects of task `task_id` in the assignments the caller sees, grid
-/// by grid.
+/// by grid; each only where the caller may read its kind (a resident also
+/// their care flags, which a round's list may tell) and visits, in the
+/// grid the round named it in.
 pub async fn subjects(
     access: &Access,
     task_id: i64,
@@ -213,9 +220,30 @@ pub async fn subjects(
                 .add(viewer.assignments()),
         )
         .to_owned();
+    let mut readable = Condition::any();
+    for kind in subjects::KINDS {
+        let mut of_kind = Condition::all()
+            .add(task_subject::Column::SubjectKind.eq(kind))
+            .add(in_scope(
+                task_subject::Column::GridCode,
+                &access.scope(subjects::object(kind), Action::Read),
+            ));
+        if kind == VisitSubject::Resident {
+            of_kind = of_kind.add(in_scope(
+                task_subject::Column::GridCode,
+                &access.residents().care_flags,
+            ));
+        }
+        readable = readable.add(of_kind);
+    }
     let mut condition = Condition::all()
         .add(task_subject::Column::TaskId.eq(task_id))
-        .add(Expr::col(task_subject::Column::AssignmentId).in_subquery(seen));
+        .add(Expr::col(task_subject::Column::AssignmentId).in_subquery(seen))
+        .add(readable)
+        .add(in_scope(
+            task_subject::Column::GridCode,
+            &access.scope(Object::Visit, Action::Read),
+        ));
     match filter.visited {
         Some(true) => condition = condition.add(task_subject::Column::VisitId.is_not_null()),
         Some(false) => condition = condition.add(task_subject::Column::VisitId.is_null()),

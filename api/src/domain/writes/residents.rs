@@ -346,7 +346,24 @@ pub async fn correct(
     let mut changed: Vec<&str> = Vec::new();
 
     let today = Utc::now().date_naive();
-    let identity = corrected_identity(&current, &correction, today)?;
+    // The papers are checked when a correction touches them: a record
+    // kept before a rule existed still takes a new phone number.
+    let touches_papers = correction.id_number.is_some()
+        || correction.document_type.is_some()
+        || correction.nationality.is_some()
+        || correction.sex.is_some()
+        || correction.birth_date.is_some();
+    let identity = if touches_papers {
+        corrected_identity(&current, &correction, today)?
+    } else {
+        Identity {
+            kind: current.document_type,
+            number: current.id_number.clone(),
+            nationality: current.nationality.clone(),
+            sex: current.sex,
+            birth_date: current.birth_date,
+        }
+    };
     if identity.number != current.id_number {
         refuse_duplicate(&txn, &identity.number, Some(id)).await?;
     }
@@ -491,7 +508,7 @@ fn corrected_identity(
         kind,
         DocumentType::ForeignPermanentId | DocumentType::Passport
     );
-    if carries && correction.id_number.is_none() && kind != current.document_type {
+    if correction.id_number.is_none() && kind != current.document_type {
         return Err(ApiError::required(
             "idNumber",
             "a new kind of document comes with its number",
