@@ -40,6 +40,9 @@ pub struct Model {
     pub rework_count: i32,
     pub extension_count: i32,
     pub escalated: bool,
+    /// Where the last escalation raised the case.
+    pub escalated_to: Option<EscalationLevel>,
+    pub escalated_at: Option<DateTimeUtc>,
     pub supervision: Supervision,
     pub urgent_mark: bool,
     /// 1-5, given at evaluation.
@@ -74,6 +77,19 @@ pub enum CaseState {
     Closed,
     #[sea_orm(string_value = "evaluated")]
     Evaluated,
+}
+
+/// How far up a case has been escalated (提级): above its grid's
+/// community, to the street, the district, then the city's command centre.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))")]
+pub enum EscalationLevel {
+    #[sea_orm(string_value = "street")]
+    Street,
+    #[sea_orm(string_value = "district")]
+    District,
+    #[sea_orm(string_value = "city")]
+    City,
 }
 
 /// What a department may ask a dispatcher for while handling a case.

@@ -21,6 +21,9 @@ pub enum TimeUnit {
     WorkingHours,
     #[sea_orm(string_value = "working_days")]
     WorkingDays,
+    /// Hours of the clock, night and holidays included: emergencies.
+    #[sea_orm(string_value = "hours")]
+    Hours,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -18,6 +18,7 @@ mod m20261202_000010_transfers;
 mod m20261202_000011_visits;
 mod m20261202_000012_residence;
 mod m20261202_000013_visit_rounds;
+mod m20261202_000014_escalation;
 
 pub struct Migrator;
 
@@ -38,6 +39,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000011_visits::Migration),
             Box::new(m20261202_000012_residence::Migration),
             Box::new(m20261202_000013_visit_rounds::Migration),
+            Box::new(m20261202_000014_escalation::Migration),
         ]
     }
 }

@@ -688,7 +688,8 @@ async fn requests_are_decided_by_a_dispatcher_and_supervision_marks_any_open_cas
     on_each_backend(|server| async move {
         let worker = server.as_user(&format!("worker-{GRID}")).await;
         let operator = server.as_user("operator").await;
-        let officer = server.as_user("officer-police-420502").await;
+        // A dispute goes to mediation (司法局), not to the police.
+        let officer = server.as_user("officer-justice-420502").await;
         let manager = server.as_user(&format!("community-{COMMUNITY}")).await;
         let body = worker
             .graphql(
@@ -703,9 +704,12 @@ async fn requests_are_decided_by_a_dispatcher_and_supervision_marks_any_open_cas
             version: reported["version"].as_i64().expect("version"),
         };
         step(&worker, &mut held, "VERIFY", json!({})).await;
-        step(&operator, &mut held, "FILE", json!({"categoryCode": "D0201"})).await;
+        step(&operator, &mut held, "FILE", json!({"categoryCode": "D0801"})).await;
         let police = department_id(&operator, "police-420502").await;
-        step(&operator, &mut held, "DISPATCH", json!({"departmentId": police})).await;
+        let body = refused(&operator, &held, "DISPATCH", json!({"departmentId": police})).await;
+        assert_eq!(user_error_field(&body).as_deref(), Some("input.departmentId"), "{body:#}");
+        let justice = department_id(&operator, "justice-420502").await;
+        step(&operator, &mut held, "DISPATCH", json!({"departmentId": justice})).await;
         let accepted = step(&officer, &mut held, "ACCEPT", json!({})).await;
         let deadline = accepted["deadlineAt"].as_str().expect("deadline").to_owned();
 
@@ -740,6 +744,15 @@ async fn requests_are_decided_by_a_dispatcher_and_supervision_marks_any_open_cas
         assert_eq!(user_error_field(&body).as_deref(), Some("input.card"));
         step(&manager, &mut held, "SUPERVISE", json!({"card": "RED_CARD"})).await;
         step(&manager, &mut held, "ESCALATE", json!({"note": "两次逾期风险"})).await;
+        let escalated = manager
+            .data(
+                "query($id: ID!) { case(id: $id) { escalatedTo escalatedToCode escalatedAt } }",
+                json!({"id": held.id}),
+            )
+            .await;
+        assert_eq!(escalated["case"]["escalatedTo"], "STREET");
+        assert_eq!(escalated["case"]["escalatedToCode"], &GRID[..9], "the street above the community");
+        assert!(escalated["case"]["escalatedAt"].is_string());
         step(&manager, &mut held, "MARK_URGENT", json!({})).await;
         let data = manager
             .data(
@@ -752,6 +765,23 @@ async fn requests_are_decided_by_a_dispatcher_and_supervision_marks_any_open_cas
         assert_eq!(data["case"]["escalated"], true);
         assert_eq!(data["case"]["urgentMark"], true);
         assert_eq!(data["case"]["timeline"]["totalCount"], 13);
+        // Up to the district, then the city, and no further.
+        step(&manager, &mut held, "ESCALATE", json!({"note": "街道未能协调"})).await;
+        step(&manager, &mut held, "ESCALATE", json!({"note": "区级未能协调"})).await;
+        let data = manager
+            .data(
+                "query($id: ID!) { case(id: $id) { escalatedTo escalatedToCode } }",
+                json!({"id": held.id}),
+            )
+            .await;
+        assert_eq!(data["case"], json!({"escalatedTo": "CITY", "escalatedToCode": null}));
+        // The operator sees the district the case went up through on its map.
+        let seen = operator
+            .data("query($id: ID!) { case(id: $id) { escalatedToArea { code } } }", json!({"id": held.id}))
+            .await;
+        assert_eq!(seen["case"]["escalatedToArea"], Value::Null, "the city is no area");
+        let body = refused(&manager, &held, "ESCALATE", json!({"note": "再次"})).await;
+        assert_eq!(user_error(&body), Some("INVALID_STATE"), "{body:#}");
 
         // The calendar: a holiday only an administrator sets.
         let set = "mutation($d: Date!, $w: Boolean) { setCalendarDay(input: {day: $d, working: $w, note: \"调休\"}) { calendarDay { day working } userErrors { code } } }";
@@ -1045,6 +1075,53 @@ async fn every_move_on_offer_succeeds_and_every_other_is_refused() {
         let never: Vec<&String> = all.iter().filter(|t| !ever_offered.contains(*t)).collect();
         assert!(never.is_empty(), "offered to no one at any stage: {never:?}");
         assert!(app_offered.contains("FILE"), "the app's own moves reach it: {app_offered:?}");
+        server
+    })
+    .await;
+}
+
+/// An emergency runs on the clock, not on office hours: a fire (火情, one
+/// hour) filed at any time of day or night is due an hour later.
+#[tokio::test]
+async fn an_emergency_runs_on_the_clock() {
+    on_each_backend(|server| async move {
+        let worker = server.as_user(&format!("worker-{GRID}")).await;
+        let operator = server.as_user("operator").await;
+        let body = worker
+            .graphql(
+                REPORT,
+                json!({"input": {"title": "楼道起火", "description": "3 栋 2 单元楼道堆放杂物起火。",
+                    "gridCode": GRID, "location": "3 栋 2 单元"}}),
+            )
+            .await;
+        let reported = &body["data"]["reportCase"]["case"];
+        let mut held = Held {
+            id: reported["id"].as_str().expect("id").to_owned(),
+            version: reported["version"].as_i64().expect("version"),
+        };
+        step(&worker, &mut held, "VERIFY", json!({})).await;
+        step(&operator, &mut held, "FILE", json!({"categoryCode": "U0402", "urgency": "NORMAL"})).await;
+        let data = operator
+            .data(
+                "query($id: ID!) { case(id: $id) { filedAt deadlineAt light
+                    category { timeLimits { urgency unit text } } } }",
+                json!({"id": held.id}),
+            )
+            .await;
+        let at = |field: &str| -> chrono::DateTime<Utc> {
+            data["case"][field].as_str().expect(field).parse().expect("RFC 3339")
+        };
+        assert_eq!(at("deadlineAt") - at("filedAt"), chrono::Duration::hours(1));
+        assert_eq!(data["case"]["light"], "GREEN");
+        let normal = data["case"]["category"]["timeLimits"]
+            .as_array()
+            .expect("limits")
+            .iter()
+            .find(|limit| limit["urgency"] == "NORMAL")
+            .cloned()
+            .expect("a normal limit");
+        assert_eq!(normal["unit"], "HOURS");
+        assert_eq!(normal["text"], "1 小时");
         server
     })
     .await;

@@ -77,7 +77,9 @@ async fn the_seed_writes_the_whole_city() {
         assert_eq!(kind("admin"), 1);
         assert_eq!(kind("auditor"), 1);
         assert_eq!(kind("analyst"), 1);
-        assert_eq!(kind("department_officer"), 40);
+        // Eight departments in each of five districts, and each of the 25
+        // streets' own office.
+        assert_eq!(kind("department_officer"), 8 * 5 + 25);
 
         let flags = counts(&db, "SELECT 'flagged' AS label, COUNT(*) AS n FROM residents WHERE care_flags <> 0").await;
         assert!(flags[0].1 > 0);
@@ -234,6 +236,68 @@ async fn the_seed_gives_each_population_type_its_papers() {
                 "no {kind} residents: {seen:?}"
             );
         }
+        db.close().await.expect("close");
+        database
+    })
+    .await;
+}
+
+#[derive(Debug, FromQueryResult)]
+struct Handler {
+    duties: String,
+    jurisdiction_code: String,
+}
+
+#[derive(Debug, FromQueryResult)]
+struct Label {
+    label: String,
+}
+
+/// Every subcategory of the catalogue can be handled in every grid: some
+/// department (a district's, or the street's own office) answers for its
+/// duty there, so no case can be filed that nobody may be sent.
+#[tokio::test]
+async fn every_case_filed_anywhere_has_someone_to_handle_it() {
+    on_each_database(|database| async move {
+        let (db, _) = seeded(&database).await;
+        let handlers = rows::<Handler>(
+            &db,
+            "SELECT CAST(duties AS TEXT) AS duties, jurisdiction_code FROM departments",
+        )
+        .await;
+        let handlers: Vec<(Vec<String>, String)> = handlers
+            .into_iter()
+            .map(|row| {
+                let duties: Vec<String> = serde_json::from_str(&row.duties).expect("a JSON list");
+                (duties, row.jurisdiction_code)
+            })
+            .collect();
+        let duties = rows::<Label>(
+            &db,
+            "SELECT DISTINCT duty AS label FROM case_categories WHERE parent_code IS NOT NULL",
+        )
+        .await;
+        let grids = rows::<Label>(&db, "SELECT code AS label FROM grids").await;
+        assert!(duties.len() >= 10 && grids.len() == 1_120);
+        for duty in &duties {
+            for grid in &grids {
+                assert!(
+                    handlers
+                        .iter()
+                        .any(|(answers, area)| answers.contains(&duty.label)
+                            && grid.label.starts_with(area.as_str())),
+                    "nobody handles {} in {}",
+                    duty.label,
+                    grid.label
+                );
+            }
+        }
+        // Disputes go to mediation, never to the police.
+        let police_mediate = handlers.iter().any(|(answers, _)| {
+            answers.contains(&"dispute_mediation".to_owned())
+                && answers.contains(&"emergency".to_owned())
+        });
+        assert!(!police_mediate);
         db.close().await.expect("close");
         database
     })

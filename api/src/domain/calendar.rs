@@ -1,6 +1,8 @@
 //! The working calendar that case deadlines are counted in: weekdays are
 //! working days unless a holiday says otherwise, and some weekend days are
 //! made working days (调休). Office hours are 08:30-17:30 China time.
+//! Emergencies run on the clock instead: a fire reported at 04:54 is due
+//! within the hour, not at the next working morning.
 
 use std::collections::HashMap;
 
@@ -19,6 +21,24 @@ const CLOSES: (u32, u32) = (17, 30);
 /// A deadline further than this many days away is not a working-time limit
 /// but a mistake in the data; the search stops there.
 const MAX_DAYS: i64 = 3_660;
+
+/// How a limit's time passes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Counting {
+    /// Office hours of working days.
+    WorkingTime,
+    /// Every hour of every day.
+    RoundTheClock,
+}
+
+impl Counting {
+    pub fn of(unit: TimeUnit) -> Counting {
+        match unit {
+            TimeUnit::Hours => Counting::RoundTheClock,
+            TimeUnit::WorkingHours | TimeUnit::WorkingDays => Counting::WorkingTime,
+        }
+    }
+}
 
 #[derive(Debug, Clone, Default)]
 pub struct WorkingCalendar {
@@ -49,6 +69,41 @@ impl WorkingCalendar {
                 self.add_duration(local, Duration::hours(i64::from(amount.max(0))))
             }
             TimeUnit::WorkingDays => self.add_days(local.date_naive(), amount.max(0)),
+            TimeUnit::Hours => start + Duration::hours(i64::from(amount.max(0))),
+        }
+    }
+
+    /// When `percent` of the time from `start` to `end` has passed, time
+    /// counted as `counting` says: where a case's light turns yellow.
+    pub fn share_counted(
+        &self,
+        counting: Counting,
+        start: DateTime<Utc>,
+        end: DateTime<Utc>,
+        percent: i64,
+    ) -> DateTime<Utc> {
+        match counting {
+            Counting::WorkingTime => self.share_of(start, end, percent),
+            Counting::RoundTheClock => {
+                start + (end - start).max(Duration::zero()) * percent as i32 / 100
+            }
+        }
+    }
+
+    /// `at` (a deadline, a yellow light) after a clock stopped at `stopped`
+    /// starts again at `now`: the time that was left is left again.
+    pub fn resumed(
+        &self,
+        counting: Counting,
+        stopped: DateTime<Utc>,
+        now: DateTime<Utc>,
+        at: DateTime<Utc>,
+    ) -> DateTime<Utc> {
+        match counting {
+            Counting::WorkingTime => {
+                self.add_working_time(now, self.working_time_between(stopped, at))
+            }
+            Counting::RoundTheClock => now + (at - stopped).max(Duration::zero()),
         }
     }
 
@@ -180,6 +235,27 @@ mod tests {
             calendar.share_of(start, end, 80),
             china_time(2026, 11, 30, 10, 42)
         );
+    }
+
+    #[test]
+    fn emergencies_run_on_the_clock() {
+        let calendar = WorkingCalendar::default();
+        // Saturday 04:54 + 1 hour: 05:54 the same night, not Monday.
+        let start = china_time(2026, 11, 28, 4, 54);
+        let deadline = calendar.add(start, 1, TimeUnit::Hours);
+        assert_eq!(deadline, china_time(2026, 11, 28, 5, 54));
+        assert_eq!(
+            calendar.share_counted(Counting::RoundTheClock, start, deadline, 80),
+            china_time(2026, 11, 28, 5, 42)
+        );
+        // Stopped with 20 minutes left, started again on Monday: 20 minutes.
+        let stopped = china_time(2026, 11, 28, 5, 34);
+        let again = china_time(2026, 11, 30, 9, 0);
+        assert_eq!(
+            calendar.resumed(Counting::RoundTheClock, stopped, again, deadline),
+            china_time(2026, 11, 30, 9, 20)
+        );
+        assert_eq!(Counting::of(TimeUnit::WorkingHours), Counting::WorkingTime);
     }
 
     #[test]

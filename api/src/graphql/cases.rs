@@ -11,7 +11,7 @@ use super::case_rules::{
 use super::departments::{Department, department_key};
 use super::labels::{Locale, time_limit_text};
 use super::ordering::{CaseOrder, CaseOrderField};
-use super::record::Grid;
+use super::record::{Area, Grid, load_area};
 use super::relay::{NodeKind, Page, connection, global_id, page_of_all, parse_global_id};
 use super::scalars::{Date, DateTime, Url};
 use crate::domain::areas::parse_code;
@@ -133,7 +133,8 @@ impl Case {
         self.0.filed_at.map(Into::into)
     }
 
-    /// When the time limit runs out (working hours or days from filing).
+    /// When the time limit runs out: working hours or days from filing, or
+    /// hours of the clock for an emergency.
     async fn deadline_at(&self) -> Option<DateTime> {
         self.0.deadline_at.map(Into::into)
     }
@@ -177,6 +178,29 @@ impl Case {
     /// Whether a supervisor escalated it.
     async fn escalated(&self) -> bool {
         self.0.escalated
+    }
+
+    /// How far up it was escalated: each escalation raises it one level
+    /// above its grid's community (street, district, then the city's
+    /// command centre); null when never.
+    async fn escalated_to(&self) -> Option<EscalationLevel> {
+        self.0.escalated_to.map(Into::into)
+    }
+
+    /// The code of the street or district it was escalated to (the one
+    /// its grid lies in); null for the city, or when never escalated.
+    async fn escalated_to_code(&self) -> Option<&str> {
+        cases::escalated_to_code(&self.0)
+    }
+
+    /// That street or district, where it is on your map.
+    async fn escalated_to_area(&self, ctx: &Context<'_>) -> Result<Option<Area>> {
+        load_area(ctx, cases::escalated_to_code(&self.0)).await
+    }
+
+    /// When it was last escalated.
+    async fn escalated_at(&self) -> Option<DateTime> {
+        self.0.escalated_at.map(Into::into)
     }
 
     /// The card a supervisor showed it.
@@ -319,7 +343,8 @@ pub struct TimeLimit {
     urgency: Urgency,
     /// How many units.
     amount: i32,
-    /// Working hours or working days, on the working calendar.
+    /// Working hours or working days on the working calendar, or hours of
+    /// the clock for emergencies.
     unit: TimeUnit,
 }
 
@@ -334,6 +359,18 @@ impl TimeLimit {
     }
 }
 
+/// How far up a case was escalated (提级).
+#[derive(Enum, Copy, Clone, Eq, PartialEq)]
+#[graphql(remote = "entities::case::EscalationLevel")]
+pub enum EscalationLevel {
+    /// The street above the grid's community.
+    Street,
+    /// The district.
+    District,
+    /// The city's command centre.
+    City,
+}
+
 /// The unit a time limit counts in.
 #[derive(Enum, Copy, Clone, Eq, PartialEq)]
 #[graphql(remote = "entities::case_time_limit::TimeUnit")]
@@ -342,6 +379,8 @@ pub enum TimeUnit {
     WorkingHours,
     /// Whole working days.
     WorkingDays,
+    /// Hours of the clock, nights and holidays included (emergencies).
+    Hours,
 }
 
 /// A case category: a top class (a duty or an urban-management class) or a

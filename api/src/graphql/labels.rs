@@ -68,6 +68,8 @@ pub fn time_limit_text(
         (Locale::ZhCn, TimeUnit::WorkingDays) => format!("{amount} 个工作日"),
         (Locale::EnUs, TimeUnit::WorkingHours) => format!("{amount} working hours"),
         (Locale::EnUs, TimeUnit::WorkingDays) => format!("{amount} working days"),
+        (Locale::ZhCn, TimeUnit::Hours) => format!("{amount} 小时"),
+        (Locale::EnUs, TimeUnit::Hours) => format!("{amount} hours"),
     }
 }
 
@@ -332,6 +334,10 @@ const LABELS: &[(&str, &str, &str)] = &[
     ("TaskPriority", "URGENT", "紧急"),
     ("TimeUnit", "WORKING_HOURS", "工作小时"),
     ("TimeUnit", "WORKING_DAYS", "工作日"),
+    ("TimeUnit", "HOURS", "小时"),
+    ("EscalationLevel", "STREET", "街道"),
+    ("EscalationLevel", "DISTRICT", "区"),
+    ("EscalationLevel", "CITY", "市指挥中心"),
     ("TokenSubjectKind", "DEPARTMENT", "部门"),
     ("TokenSubjectKind", "APPLICATION", "应用"),
     ("Urgency", "NORMAL", "一般"),

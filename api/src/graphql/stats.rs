@@ -7,6 +7,7 @@ use async_graphql::{Context, Object, Result, SimpleObject};
 use super::ContextExt;
 use super::record::CareFlag;
 use crate::domain::areas::parse_code;
+use crate::domain::cases::lights::{self, LightCounts};
 use crate::domain::stats::{self, AGE_BANDS, ShownCounts};
 
 /// One age band's count.
@@ -64,6 +65,30 @@ pub struct LicenceCounts {
     none: Option<i64>,
 }
 
+/// Open cases by light: the map's colours.
+#[derive(SimpleObject, Clone, Copy)]
+pub struct CaseLights {
+    /// Open cases (reported and not yet closed).
+    open: i64,
+    /// Under 80% of their time limit.
+    green: i64,
+    /// From 80% to 100%.
+    yellow: i64,
+    /// Past their deadline.
+    red: i64,
+}
+
+impl From<LightCounts> for CaseLights {
+    fn from(counts: LightCounts) -> CaseLights {
+        CaseLights {
+            open: counts.open,
+            green: counts.green,
+            yellow: counts.yellow,
+            red: counts.red,
+        }
+    }
+}
+
 /// The statistics of one area. Counts are of active residents. A count is
 /// null when it is suppressed: a group smaller than the threshold, shown to
 /// a caller who may not see the residents themselves.
@@ -91,6 +116,9 @@ pub struct Statistics {
     dwellings: OccupancyCounts,
     /// Organisations by licence state.
     organisations: LicenceCounts,
+    /// Open cases by light, over the cases you may list (those not yet
+    /// filed have no light yet); null without the right to read cases.
+    open_cases: Option<CaseLights>,
     /// Whether small groups were suppressed.
     suppressed: bool,
     /// The same for each area directly inside this one.
@@ -101,6 +129,7 @@ fn shape(
     area: Option<String>,
     name: Option<String>,
     counts: &ShownCounts,
+    open_cases: Option<CaseLights>,
     suppressed: bool,
     children: Vec<Statistics>,
 ) -> Statistics {
@@ -144,6 +173,7 @@ fn shape(
             expired: counts.licence_expired,
             none: counts.licence_none,
         },
+        open_cases,
         suppressed,
         children,
     }
@@ -176,6 +206,20 @@ impl StatsQuery {
             .collect();
         codes.extend(area.as_ref().map(|code| code.as_str().to_owned()));
         let names = stats::names_of(ctx.access()?, codes).await?;
+        // Counted only when asked for: one statement for the area and its parts.
+        let selection = ctx.look_ahead();
+        let lights = if selection.field("openCases").exists()
+            || selection.field("children").field("openCases").exists()
+        {
+            lights::open_by_light(ctx.access()?, area.as_ref()).await?
+        } else {
+            None
+        };
+        let part_lights = |code: &str| {
+            lights
+                .as_ref()
+                .map(|(_, parts)| parts.get(code).copied().unwrap_or_default().into())
+        };
         let own_name = area
             .as_ref()
             .and_then(|code| names.get(code.as_str()).cloned());
@@ -187,6 +231,7 @@ impl StatsQuery {
                     Some(code.clone()),
                     names.get(code).cloned(),
                     counts,
+                    part_lights(code),
                     computed.suppressed,
                     Vec::new(),
                 )
@@ -196,6 +241,7 @@ impl StatsQuery {
             area.map(String::from),
             own_name,
             &computed.counts,
+            lights.as_ref().map(|(total, _)| (*total).into()),
             computed.suppressed,
             children,
         )))

@@ -28,7 +28,8 @@ pub const DEPARTMENT_KINDS: &[(&str, &str, &[&str])] = &[
         &["comprehensive_governance", "emergency"],
     ),
     ("market", "市场监督管理局", &["food_safety"]),
-    ("justice", "司法局", &["comprehensive_governance"]),
+    // 人民调解: disputes go to mediation, not to the police.
+    ("justice", "司法局", &["dispute_mediation"]),
     ("hrss", "人力资源和社会保障局", &["labour_social_security"]),
     ("civil-affairs", "民政局", &["civil_affairs"]),
     ("health", "卫生健康局", &["family_planning"]),
@@ -46,12 +47,17 @@ pub const DEPARTMENT_KINDS: &[(&str, &str, &[&str])] = &[
     ("food-safety", "食品安全办公室", &["food_safety"]),
 ];
 
+/// What every street's own office (街道办事处) answers for: the cases its
+/// area handles itself (属地), such as changes to the population record.
+pub const STREET_OFFICE_DUTIES: &[&str] = &["information_collection"];
+
 pub struct Accounts {
     pub departments: Vec<department::ActiveModel>,
     pub users: Vec<user::ActiveModel>,
     /// Who holds which role where: the demo city's `g` rules.
     pub assignments: Vec<Rule>,
-    /// Department id by (district code, duty).
+    /// Department id by (area code, duty): a district's departments, and
+    /// each street's office.
     pub department_for_duty: HashMap<(String, String), i64>,
     /// The officer of each department.
     pub officer_of_department: HashMap<i64, i64>,
@@ -101,6 +107,27 @@ pub fn accounts(rng: &mut Rng, map: &CityMap, now: DateTime<Utc>) -> Result<Acco
         }
     }
 
+    use entities::area::AreaLevel;
+    for street in map
+        .areas
+        .iter()
+        .filter(|area| area.level == AreaLevel::Street)
+    {
+        let id = departments.len() as i64 + 1;
+        departments.push(department::ActiveModel {
+            id: Set(id),
+            code: Set(format!("street-office-{}", street.code)),
+            name: Set(format!("{}办事处", street.name)),
+            duties: Set(json!(STREET_OFFICE_DUTIES)),
+            jurisdiction_code: Set(street.code.clone()),
+            version: Set(1),
+            created_at: Set(now),
+        });
+        for duty in STREET_OFFICE_DUTIES {
+            department_for_duty.insert((street.code.clone(), (*duty).to_owned()), id);
+        }
+    }
+
     let mut users = Vec::new();
     let mut assignments = Vec::new();
     let mut grant = |subject: String, role: &str, domain: &str| {
@@ -108,13 +135,11 @@ pub fn accounts(rng: &mut Rng, map: &CityMap, now: DateTime<Utc>) -> Result<Acco
             assignments.push(Rule::Assignment(assignment));
         }
     };
-    for district in DISTRICTS {
-        for (stem, _, _) in DEPARTMENT_KINDS {
-            grant(
-                format!("dept:{stem}-{}", district.code),
-                "department",
-                district.code,
-            );
+    for department in &departments {
+        if let (sea_orm::ActiveValue::Set(code), sea_orm::ActiveValue::Set(area)) =
+            (&department.code, &department.jurisdiction_code)
+        {
+            grant(format!("dept:{code}"), "department", area);
         }
     }
     let mut add = |rng: &mut Rng,
@@ -178,7 +203,6 @@ pub fn accounts(rng: &mut Rng, map: &CityMap, now: DateTime<Utc>) -> Result<Acco
         grant(format!("user:{role}"), role, "*");
     }
 
-    use entities::area::AreaLevel;
     for area in &map.areas {
         let stem = match area.level {
             AreaLevel::District => "district",

@@ -19,7 +19,7 @@ use super::accounts::Accounts;
 use super::geography::GridRow;
 use super::names;
 use super::rng::Rng;
-use crate::domain::calendar::WorkingCalendar;
+use crate::domain::calendar::{Counting, WorkingCalendar};
 
 /// Top classes: the seven duties of a grid worker and the urban-management
 /// classes of GB/T 30428, each with subcategories (code, name, normal limit).
@@ -50,9 +50,18 @@ const CATEGORIES: &[TopClass] = &[
         "综治维稳",
         "comprehensive_governance",
         &[
-            ("D0201", "矛盾纠纷", (3, TimeUnit::WorkingDays)),
             ("D0202", "治安隐患", (2, TimeUnit::WorkingDays)),
             ("D0203", "安全隐患", (16, TimeUnit::WorkingHours)),
+        ],
+    ),
+    (
+        "D08",
+        "矛盾纠纷",
+        "dispute_mediation",
+        &[
+            ("D0801", "邻里纠纷", (3, TimeUnit::WorkingDays)),
+            ("D0802", "家庭婚姻纠纷", (5, TimeUnit::WorkingDays)),
+            ("D0803", "物业纠纷", (5, TimeUnit::WorkingDays)),
         ],
     ),
     (
@@ -126,8 +135,8 @@ const CATEGORIES: &[TopClass] = &[
         "突发事件",
         "emergency",
         &[
-            ("U0401", "管道泄漏", (2, TimeUnit::WorkingHours)),
-            ("U0402", "火情", (1, TimeUnit::WorkingHours)),
+            ("U0401", "管道泄漏", (4, TimeUnit::Hours)),
+            ("U0402", "火情", (1, TimeUnit::Hours)),
         ],
     ),
     (
@@ -201,21 +210,17 @@ pub fn catalogue() -> Catalogue {
                 name: Set((*sub_name).to_owned()),
                 duty: Set((*duty).to_owned()),
             });
-            // Urgent cases get half the time, critical ones a quarter, in hours.
-            let hours = match unit {
-                TimeUnit::WorkingHours => *amount,
-                TimeUnit::WorkingDays => amount * 9,
+            // Urgent cases get half the time, critical ones a quarter, in
+            // hours: working hours, or the clock's for an emergency.
+            let (hours, hourly) = match unit {
+                TimeUnit::WorkingHours => (*amount, TimeUnit::WorkingHours),
+                TimeUnit::WorkingDays => (amount * 9, TimeUnit::WorkingHours),
+                TimeUnit::Hours => (*amount, TimeUnit::Hours),
             };
             let by_urgency = HashMap::from([
                 (Urgency::Normal, (*amount, *unit)),
-                (
-                    Urgency::Urgent,
-                    ((hours / 2).max(1), TimeUnit::WorkingHours),
-                ),
-                (
-                    Urgency::Critical,
-                    ((hours / 4).max(1), TimeUnit::WorkingHours),
-                ),
+                (Urgency::Urgent, ((hours / 2).max(1), hourly)),
+                (Urgency::Critical, ((hours / 4).max(1), hourly)),
             ]);
             for (urgency, (amount, unit)) in &by_urgency {
                 limits.push(case_time_limit::ActiveModel {
@@ -372,9 +377,14 @@ pub fn cases_for_grid(
         let subcategory = rng.pick(&catalogue.subcategories);
         let urgency =
             [Urgency::Normal, Urgency::Urgent, Urgency::Critical][rng.weighted(&[80.0, 17.0, 3.0])];
-        let department = accounts
-            .department_for_duty
-            .get(&(grid.district_code.to_owned(), subcategory.duty.clone()))
+        // The street's own office (属地) where it answers, else the district's.
+        let department = [&grid.code[..9], grid.district_code]
+            .iter()
+            .find_map(|area| {
+                accounts
+                    .department_for_duty
+                    .get(&((*area).to_owned(), subcategory.duty.clone()))
+            })
             .copied();
         let officer = department.and_then(|d| accounts.officer_of_department.get(&d).copied());
         let citizen = rng.chance(0.25);
@@ -420,7 +430,12 @@ pub fn cases_for_grid(
                         .unwrap_or((5, TimeUnit::WorkingDays));
                     let deadline = catalogue.calendar.add(at, amount, unit);
                     deadline_at = Some(deadline);
-                    yellow_at = Some(catalogue.calendar.share_of(at, deadline, 80));
+                    yellow_at = Some(catalogue.calendar.share_counted(
+                        Counting::of(unit),
+                        at,
+                        deadline,
+                        80,
+                    ));
                 }
                 "suspend" => suspended_at = Some(at),
                 "dispatch" => reached_department = true,
@@ -483,6 +498,8 @@ pub fn cases_for_grid(
             rework_count: Set(rework_count),
             extension_count: Set(0),
             escalated: Set(false),
+            escalated_to: Set(None),
+            escalated_at: Set(None),
             supervision: Set(Supervision::None),
             urgent_mark: Set(urgency == Urgency::Critical),
             satisfaction: Set((state == CaseState::Evaluated).then(|| rng.between(3, 5) as i32)),

@@ -8,7 +8,7 @@ use entities::case_time_limit;
 use entities::{calendar_day, case_category};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 
-use crate::domain::calendar::WorkingCalendar;
+use crate::domain::calendar::{Counting, WorkingCalendar};
 use crate::error::{ApiError, ApiResult};
 
 /// The share of a limit after which a case's light turns yellow.
@@ -58,7 +58,8 @@ pub async fn start<C: ConnectionTrait>(
         })?;
     let calendar = calendar(db).await?;
     let deadline_at = calendar.add(at, limit.amount, limit.unit);
-    let yellow_at = calendar.share_of(at, deadline_at, YELLOW_PERCENT);
+    let yellow_at =
+        calendar.share_counted(Counting::of(limit.unit), at, deadline_at, YELLOW_PERCENT);
     Ok((
         found,
         Clock {
@@ -66,6 +67,22 @@ pub async fn start<C: ConnectionTrait>(
             yellow_at,
         },
     ))
+}
+
+/// How the clock of a filed case counts: as its limit's unit does.
+pub async fn counting_of<C: ConnectionTrait>(
+    db: &C,
+    row: &entities::case::Model,
+) -> ApiResult<Counting> {
+    let Some(category) = &row.category_code else {
+        return Ok(Counting::WorkingTime);
+    };
+    let limit = case_time_limit::Entity::find()
+        .filter(case_time_limit::Column::CategoryCode.eq(category.as_str()))
+        .filter(case_time_limit::Column::Urgency.eq(row.urgency))
+        .one(db)
+        .await?;
+    Ok(limit.map_or(Counting::WorkingTime, |limit| Counting::of(limit.unit)))
 }
 
 /// Records `day` as a holiday (`working: false`) or a swapped working day

@@ -8,7 +8,7 @@ use chrono::Utc;
 use entities::case;
 use policies::{AreaCode, AreaLevel};
 use sea_orm::sea_query::{Alias, Condition, Expr, ExprTrait, Func, Query};
-use sea_orm::{ColumnTrait, ConnectionTrait, FromQueryResult, StatementBuilder};
+use sea_orm::{ColumnTrait, FromQueryResult, StatementBuilder};
 
 use super::{CaseScope, Light, light_condition, machine};
 use crate::domain::access::Access;
@@ -85,12 +85,9 @@ pub async fn open_by_light(
         .add_group_by([part])
         .to_owned();
     let db = access.db();
-    let rows = Row::find_by_statement(StatementBuilder::build(
-        &select,
-        &db.get_database_backend(),
-    ))
-    .all(db)
-    .await?;
+    let rows = Row::find_by_statement(StatementBuilder::build(&select, &db.get_database_backend()))
+        .all(db)
+        .await?;
     let mut total = LightCounts::default();
     let mut parts = BTreeMap::new();
     for row in rows {

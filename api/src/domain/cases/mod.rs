@@ -4,16 +4,17 @@
 
 pub mod clock;
 pub mod indicators;
+pub mod lights;
 pub mod machine;
 pub mod moves;
 
 use chrono::{DateTime, Utc};
-use entities::case::{self, CaseState};
+use entities::case::{self, CaseState, EscalationLevel};
 use entities::{case_category, user};
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use policies::{Action, AreaCode, Object, Scope};
+use policies::{Action, AreaCode, AreaLevel, Object, Scope};
 use sea_orm::sea_query::{Condition, Expr, ExprTrait, Func, Query};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
 
@@ -56,6 +57,18 @@ pub fn light(row: &case::Model, now: DateTime<Utc>) -> Option<Light> {
     } else {
         Light::Green
     })
+}
+
+/// The code of the street or district an escalated case went up to: the
+/// one its grid lies in; `None` for the city's command centre, or a case
+/// never escalated.
+pub fn escalated_to_code(row: &case::Model) -> Option<&str> {
+    let level = match row.escalated_to? {
+        EscalationLevel::Street => AreaLevel::Street,
+        EscalationLevel::District => AreaLevel::District,
+        EscalationLevel::City => return None,
+    };
+    row.grid_code.get(..level.width())
 }
 
 /// The same rule as [`light`], in SQL.
@@ -334,6 +347,8 @@ mod tests {
             rework_count: 0,
             extension_count: 0,
             escalated: false,
+            escalated_to: None,
+            escalated_at: None,
             supervision: case::Supervision::None,
             urgent_mark: false,
             satisfaction: None,

@@ -4,7 +4,9 @@
 //! caller read it is a CONFLICT.
 
 use chrono::{DateTime, Utc};
-use entities::case::{self, CaseRequest, CaseSource, CaseState, Supervision, Urgency};
+use entities::case::{
+    self, CaseRequest, CaseSource, CaseState, EscalationLevel, Supervision, Urgency,
+};
 use entities::{case_step, department};
 use policies::{Action, AreaCode, Object};
 use sea_orm::ActiveValue::{NotSet, Set};
@@ -200,6 +202,8 @@ pub async fn report(access: &Access, report: Report) -> ApiResult<case::Model> {
         rework_count: Set(0),
         extension_count: Set(0),
         escalated: Set(false),
+        escalated_to: Set(None),
+        escalated_at: Set(None),
         supervision: Set(Supervision::None),
         urgent_mark: Set(false),
         satisfaction: Set(None),
@@ -438,10 +442,12 @@ async fn effect(
         }
         Effect::Grant(CaseRequest::Extension) => {
             let calendar = clock::calendar(txn).await?;
+            let counting = clock::counting_of(txn, current).await?;
             let deadline = current.requested_deadline_at.unwrap_or(now);
             let filed = current.filed_at.unwrap_or(now);
             changes.deadline_at = Set(Some(deadline));
-            changes.yellow_at = Set(Some(calendar.share_of(
+            changes.yellow_at = Set(Some(calendar.share_counted(
+                counting,
                 filed,
                 deadline,
                 clock::YELLOW_PERCENT,
@@ -459,13 +465,12 @@ async fn effect(
             changes.requested_deadline_at = Set(None);
         }
         Effect::Resume => {
-            // The working time left when the clock stopped is what is left now.
+            // The time left when the clock stopped is what is left now.
             let calendar = clock::calendar(txn).await?;
+            let counting = clock::counting_of(txn, current).await?;
             let stopped = current.suspended_at.unwrap_or(now);
             let shift = |at: Option<DateTime<Utc>>| {
-                at.map(|at| {
-                    calendar.add_working_time(now, calendar.working_time_between(stopped, at))
-                })
+                at.map(|at| calendar.resumed(counting, stopped, now, at))
             };
             changes.deadline_at = Set(shift(current.deadline_at));
             changes.yellow_at = Set(shift(current.yellow_at));
@@ -482,7 +487,21 @@ async fn effect(
             }
             changes.satisfaction = Set(Some(score));
         }
-        Effect::Escalate => changes.escalated = Set(true),
+        Effect::Escalate => {
+            let next = match current.escalated_to {
+                None => EscalationLevel::Street,
+                Some(EscalationLevel::Street) => EscalationLevel::District,
+                Some(EscalationLevel::District) => EscalationLevel::City,
+                Some(EscalationLevel::City) => {
+                    return Err(ApiError::InvalidState(
+                        "the case is already escalated to the city".to_owned(),
+                    ));
+                }
+            };
+            changes.escalated = Set(true);
+            changes.escalated_to = Set(Some(next));
+            changes.escalated_at = Set(Some(now));
+        }
         Effect::Supervise => {
             let card = match input.card {
                 None => return Err(ApiError::required("card", "a yellow or red card")),
