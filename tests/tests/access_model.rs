@@ -823,6 +823,9 @@ async fn random_denies_inside_callers_areas_agree_with_the_rule() {
         usernames.push((format!("worker-{grid}"), grid));
         let district = draw.pick(&districts).to_string();
         usernames.push((format!("officer-police-{district}"), district));
+        // A street's own office: a department whose jurisdiction is a street.
+        let street = draw.pick(&streets).to_string();
+        usernames.push((format!("officer-street-office-{street}"), street));
         for (username, area) in &usernames {
             // Denies inside the caller's own area (a carve-out from the
             // allow), and sometimes equal to it or around it.

@@ -765,9 +765,19 @@ async fn requests_are_decided_by_a_dispatcher_and_supervision_marks_any_open_cas
         assert_eq!(data["case"]["escalated"], true);
         assert_eq!(data["case"]["urgentMark"], true);
         assert_eq!(data["case"]["timeline"]["totalCount"], 13);
-        // Up to the district, then the city, and no further.
-        step(&manager, &mut held, "ESCALATE", json!({"note": "街道未能协调"})).await;
-        step(&manager, &mut held, "ESCALATE", json!({"note": "区级未能协调"})).await;
+        // The operator sees on its map the street the case went up to.
+        let seen = operator
+            .data("query($id: ID!) { case(id: $id) { escalatedToArea { code level } } }", json!({"id": held.id}))
+            .await;
+        assert_eq!(seen["case"]["escalatedToArea"], json!({"code": &GRID[..9], "level": "STREET"}));
+        // Up one level at a time, each by who supervises where the case
+        // stands: the street, then the district; and no further than the city.
+        let body = refused(&manager, &held, "ESCALATE", json!({"note": "再报"})).await;
+        assert_eq!(error_code(&body), Some("FORBIDDEN"), "{body:#}");
+        let street = server.as_user(&format!("street-{}", &GRID[..9])).await;
+        let district = server.as_user(&format!("district-{}", &GRID[..6])).await;
+        step(&street, &mut held, "ESCALATE", json!({"note": "街道未能协调"})).await;
+        step(&district, &mut held, "ESCALATE", json!({"note": "区级未能协调"})).await;
         let data = manager
             .data(
                 "query($id: ID!) { case(id: $id) { escalatedTo escalatedToCode } }",
@@ -775,13 +785,16 @@ async fn requests_are_decided_by_a_dispatcher_and_supervision_marks_any_open_cas
             )
             .await;
         assert_eq!(data["case"], json!({"escalatedTo": "CITY", "escalatedToCode": null}));
-        // The operator sees the district the case went up through on its map.
-        let seen = operator
-            .data("query($id: ID!) { case(id: $id) { escalatedToArea { code } } }", json!({"id": held.id}))
-            .await;
-        assert_eq!(seen["case"]["escalatedToArea"], Value::Null, "the city is no area");
-        let body = refused(&manager, &held, "ESCALATE", json!({"note": "再次"})).await;
+
+        let body = refused(&district, &held, "ESCALATE", json!({"note": "再次"})).await;
         assert_eq!(user_error(&body), Some("INVALID_STATE"), "{body:#}");
+        let offered = operator
+            .data("query($id: ID!) { case(id: $id) { availableTransitions } }", json!({"id": held.id}))
+            .await;
+        assert!(
+            !offered["case"]["availableTransitions"].as_array().expect("moves").iter().any(|m| m == "ESCALATE"),
+            "not offered once at the city: {offered:#}"
+        );
 
         // The calendar: a holiday only an administrator sets.
         let set = "mutation($d: Date!, $w: Boolean) { setCalendarDay(input: {day: $d, working: $w, note: \"调休\"}) { calendarDay { day working } userErrors { code } } }";

@@ -60,8 +60,8 @@ impl WorkingCalendar {
             .unwrap_or(!matches!(day.weekday(), Weekday::Sat | Weekday::Sun))
     }
 
-    /// The moment `amount` units of working time after `start`.
-    /// Working days end at closing time of the last day counted.
+    /// The moment `amount` units after `start`: of working time, or hours of
+    /// the clock. Working days end at closing time of the last day counted.
     pub fn add(&self, start: DateTime<Utc>, amount: i32, unit: TimeUnit) -> DateTime<Utc> {
         let local = start.with_timezone(&china());
         match unit {

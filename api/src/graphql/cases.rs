@@ -335,7 +335,7 @@ impl CaseStep {
     }
 }
 
-/// A time limit: an amount of working hours or days.
+/// A time limit: an amount of working hours or days, or of clock hours.
 #[derive(SimpleObject)]
 #[graphql(complex)]
 pub struct TimeLimit {

@@ -20,10 +20,11 @@ use super::geography::GridRow;
 use super::names;
 use super::rng::Rng;
 use crate::domain::calendar::{Counting, WorkingCalendar};
+use policies::AreaLevel;
 
 /// Top classes: the seven duties of a grid worker and the urban-management
 /// classes of GB/T 30428, each with subcategories (code, name, normal limit).
-/// A time limit: an amount of working time.
+/// A time limit: an amount of working time, or of clock hours.
 type Limit = (i32, TimeUnit);
 /// A subcategory: code, name, and its limit at normal urgency.
 type Subcategory = (&'static str, &'static str, Limit);
@@ -378,7 +379,11 @@ pub fn cases_for_grid(
         let urgency =
             [Urgency::Normal, Urgency::Urgent, Urgency::Critical][rng.weighted(&[80.0, 17.0, 3.0])];
         // The street's own office (属地) where it answers, else the district's.
-        let department = [&grid.code[..9], grid.district_code]
+        let street = grid
+            .code
+            .get(..AreaLevel::Street.width())
+            .unwrap_or_default();
+        let department = [street, grid.district_code]
             .iter()
             .find_map(|area| {
                 accounts

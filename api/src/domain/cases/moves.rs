@@ -270,9 +270,9 @@ pub async fn take(
         )));
     }
     let acting_for = acting_for(access).await?;
-    // The move itself is checked by Casbin at the case's grid; the list of
-    // moves on offer reads the same rule off the compiled scopes.
-    let may = |action| w.may(&current.grid_code, Object::Case, action);
+    // The move itself is checked by Casbin; the list of moves on offer
+    // reads the same rule off the compiled scopes.
+    let may = |area: &str, action| w.may(area, Object::Case, action);
     admissible(&may, transition, &current, acting_for)?;
 
     let now = Utc::now();
@@ -323,9 +323,9 @@ async fn acting_for(access: &Access) -> ApiResult<Option<i64>> {
 /// Whether the caller may take `transition` on `current` as it stands,
 /// inputs aside: the one rule that both a move and the list of moves on
 /// offer follow. `may` answers whether the caller holds an action on cases
-/// in the case's grid.
+/// in an area (the case's grid, or where an escalated case stands).
 fn admissible(
-    may: &dyn Fn(Action) -> ApiResult<bool>,
+    may: &dyn Fn(&str, Action) -> ApiResult<bool>,
     transition: &Transition,
     current: &case::Model,
     acting_for: Option<i64>,
@@ -336,8 +336,26 @@ fn admissible(
             current.state, transition.name
         )));
     }
-    if !may(transition.action)? {
+    if !may(&current.grid_code, transition.action)? {
         return Err(ApiError::forbidden(Object::Case, transition.action));
+    }
+    if matches!(transition.effect, Effect::Escalate) {
+        // A case goes up one level at a time, each time by someone who
+        // supervises the level it stands at.
+        if current.escalated_to == Some(EscalationLevel::City) {
+            return Err(ApiError::InvalidState(
+                "the case is already escalated to the city".to_owned(),
+            ));
+        }
+        if let Some(standing) = super::escalated_to_code(current)
+            && !may(standing, transition.action)?
+        {
+            return Err(ApiError::Forbidden(
+                "not allowed: the case stands above your level; who supervises there escalates it \
+                 further"
+                    .to_owned(),
+            ));
+        }
     }
     if transition.by_department
         && let Some(department) = acting_for
@@ -358,7 +376,7 @@ pub async fn available(
     current: &case::Model,
 ) -> ApiResult<Vec<&'static Transition>> {
     let acting_for = acting_for(access).await?;
-    let may = |action| Ok(access.may_in(&current.grid_code, Object::Case, action));
+    let may = |area: &str, action| Ok(access.may_in(area, Object::Case, action));
     Ok(TRANSITIONS
         .iter()
         .filter(|transition| admissible(&may, transition, current, acting_for).is_ok())
@@ -492,11 +510,8 @@ async fn effect(
                 None => EscalationLevel::Street,
                 Some(EscalationLevel::Street) => EscalationLevel::District,
                 Some(EscalationLevel::District) => EscalationLevel::City,
-                Some(EscalationLevel::City) => {
-                    return Err(ApiError::InvalidState(
-                        "the case is already escalated to the city".to_owned(),
-                    ));
-                }
+                // Refused as the move is weighed (`admissible`).
+                Some(EscalationLevel::City) => EscalationLevel::City,
             };
             changes.escalated = Set(true);
             changes.escalated_to = Set(Some(next));
