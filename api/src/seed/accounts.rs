@@ -47,6 +47,10 @@ pub const DEPARTMENT_KINDS: &[(&str, &str, &[&str])] = &[
     ("food-safety", "食品安全办公室", &["food_safety"]),
 ];
 
+/// The departments whose duty needs the businesses of their jurisdiction
+/// (the `market_supervision` role: organisations and their licences).
+const MARKET_SUPERVISORS: &[&str] = &["market", "food-safety"];
+
 /// What every street's own office (街道办事处) answers for: the cases its
 /// area handles itself (属地), such as changes to the population record.
 pub const STREET_OFFICE_DUTIES: &[&str] = &["information_collection"];
@@ -86,9 +90,13 @@ pub fn accounts(rng: &mut Rng, map: &CityMap, now: DateTime<Utc>) -> Result<Acco
     let hash = demo_password_hash(rng)?;
     let mut departments = Vec::new();
     let mut department_for_duty = HashMap::new();
+    let mut market_codes = std::collections::HashSet::new();
     for district in DISTRICTS {
         for (stem, suffix, duties) in DEPARTMENT_KINDS {
             let id = departments.len() as i64 + 1;
+            if MARKET_SUPERVISORS.contains(stem) {
+                market_codes.insert(format!("{stem}-{}", district.code));
+            }
             departments.push(department::ActiveModel {
                 id: Set(id),
                 code: Set(format!("{stem}-{}", district.code)),
@@ -135,11 +143,15 @@ pub fn accounts(rng: &mut Rng, map: &CityMap, now: DateTime<Utc>) -> Result<Acco
             assignments.push(Rule::Assignment(assignment));
         }
     };
+    let supervises_market = |code: &str| market_codes.contains(code);
     for department in &departments {
         if let (sea_orm::ActiveValue::Set(code), sea_orm::ActiveValue::Set(area)) =
             (&department.code, &department.jurisdiction_code)
         {
             grant(format!("dept:{code}"), "department", area);
+            if supervises_market(code) {
+                grant(format!("dept:{code}"), "market_supervision", area);
+            }
         }
     }
     let mut add = |rng: &mut Rng,
@@ -274,6 +286,9 @@ pub fn accounts(rng: &mut Rng, map: &CityMap, now: DateTime<Utc>) -> Result<Acco
             Some(*id),
         );
         grant(format!("user:officer-{code}"), "department_officer", area);
+        if supervises_market(code) {
+            grant(format!("user:officer-{code}"), "market_supervision", area);
+        }
         officer_of_department.insert(*id, officer);
     }
 
