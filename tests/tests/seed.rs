@@ -242,6 +242,41 @@ async fn the_seed_gives_each_population_type_its_papers() {
     .await;
 }
 
+/// The seed keeps the record's own rules of who holds a home: the dead and
+/// the moved away are in no dwelling or household, and a household where
+/// anyone still lives is headed by one of them.
+#[tokio::test]
+async fn the_departed_hold_no_home_and_households_have_living_heads() {
+    on_each_database(|database| async move {
+        let (db, _) = seeded(&database).await;
+        let departed_at_home = counts(
+            &db,
+            "SELECT 'n' AS label, COUNT(*) AS n FROM residents WHERE status <> 'active' \
+             AND (dwelling_id IS NOT NULL OR household_id IS NOT NULL OR relation_to_head IS NOT NULL)",
+        )
+        .await;
+        assert_eq!(departed_at_home[0].1, 0);
+        let badly_headed = counts(
+            &db,
+            "SELECT 'n' AS label, COUNT(*) AS n FROM households h \
+             WHERE EXISTS (SELECT 1 FROM residents m WHERE m.household_id = h.id AND m.status = 'active') \
+             AND NOT EXISTS (SELECT 1 FROM residents r WHERE r.id = h.head_resident_id \
+                 AND r.status = 'active' AND r.household_id = h.id AND r.relation_to_head = 'head')",
+        )
+        .await;
+        assert_eq!(badly_headed[0].1, 0, "a household with living members has a living head");
+        let departed = counts(
+            &db,
+            "SELECT 'n' AS label, COUNT(*) AS n FROM residents WHERE status <> 'active'",
+        )
+        .await;
+        assert!(departed[0].1 > 0, "the seed has departed residents to keep the rule for");
+        db.close().await.expect("close");
+        database
+    })
+    .await;
+}
+
 #[derive(Debug, FromQueryResult)]
 struct Handler {
     code: String,

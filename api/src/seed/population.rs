@@ -395,6 +395,7 @@ fn add_household(
     let mut papers_rng = rng.fork(household_id as u64);
     let papers = &mut papers_rng;
     let household_arrived = context.census_date - Duration::days(papers.between(20, 3650));
+    let first_member = rows.residents.len();
     for member in &plan.members {
         let birth_date = context.census_date
             - Duration::days(member.age * 365 + rng.between(0, 364))
@@ -492,6 +493,65 @@ fn add_household(
             updated_at: Set(now),
         });
     }
+    leave_homes_of_the_departed(&mut rows.residents[first_member..]);
+    let household = rows.households.last_mut();
+    if let Some(household) = household {
+        household.head_resident_id =
+            Set(head_after_departures(&mut rows.residents[first_member..]));
+    }
+}
+
+/// Whether a row is of someone still living here.
+fn is_active(row: &resident::ActiveModel) -> bool {
+    matches!(&row.status, Set(ResidentStatus::Active))
+}
+
+/// The dead and the moved away keep their record, but no home: the
+/// dwelling and household no longer hold them, as `recordDeath` and
+/// `recordMoveOut` leave them.
+fn leave_homes_of_the_departed(members: &mut [resident::ActiveModel]) {
+    for row in members.iter_mut().filter(|row| !is_active(row)) {
+        row.household_id = Set(None);
+        row.dwelling_id = Set(None);
+        row.relation_to_head = Set(None);
+    }
+}
+
+/// The household's head once the departed have left: the head if still
+/// here, else their spouse, else the eldest still here (who becomes
+/// `HEAD`); none when nobody is left.
+fn head_after_departures(members: &mut [resident::ActiveModel]) -> Option<i64> {
+    let relation = |row: &resident::ActiveModel| match &row.relation_to_head {
+        Set(relation) => *relation,
+        _ => None,
+    };
+    let id = |row: &resident::ActiveModel| match &row.id {
+        Set(id) => Some(*id),
+        _ => None,
+    };
+    if let Some(head) = members
+        .iter()
+        .find(|row| relation(row) == Some(HeadRelation::Head))
+    {
+        return id(head);
+    }
+    let successor = members
+        .iter()
+        .position(|row| relation(row) == Some(HeadRelation::Spouse))
+        .or_else(|| {
+            members
+                .iter()
+                .enumerate()
+                .filter(|(_, row)| is_active(row))
+                .min_by_key(|(_, row)| match &row.birth_date {
+                    Set(day) => *day,
+                    _ => NaiveDate::MAX,
+                })
+                .map(|(index, _)| index)
+        })?;
+    let row = &mut members[successor];
+    row.relation_to_head = Set(Some(HeadRelation::Head));
+    id(row)
 }
 
 /// What a resident's papers say, before it becomes a row.
