@@ -42,6 +42,24 @@ struct Held {
     version: i64,
 }
 
+/// A case the grid's worker reported in `GRID` and verified, as held after.
+async fn verified(worker: &Client<'_>, title: &str, description: &str, location: &str) -> Held {
+    let body = worker
+        .graphql(
+            REPORT,
+            json!({"input": {"title": title, "description": description,
+                "gridCode": GRID, "location": location}}),
+        )
+        .await;
+    let reported = &body["data"]["reportCase"]["case"];
+    let mut held = Held {
+        id: reported["id"].as_str().expect("id").to_owned(),
+        version: reported["version"].as_i64().expect("version"),
+    };
+    step(worker, &mut held, "VERIFY", json!({})).await;
+    held
+}
+
 async fn step(client: &Client<'_>, held: &mut Held, transition: &str, input: Value) -> Value {
     let body = client
         .graphql(MOVE, move_input(held, transition, input))
@@ -691,19 +709,7 @@ async fn requests_are_decided_by_a_dispatcher_and_supervision_marks_any_open_cas
         // A dispute goes to mediation (司法局), not to the police.
         let officer = server.as_user("officer-justice-420502").await;
         let manager = server.as_user(&format!("community-{COMMUNITY}")).await;
-        let body = worker
-            .graphql(
-                REPORT,
-                json!({"input": {"title": "邻里纠纷", "description": "楼上漏水引发纠纷。",
-                    "gridCode": GRID, "location": "3 栋"}}),
-            )
-            .await;
-        let reported = &body["data"]["reportCase"]["case"];
-        let mut held = Held {
-            id: reported["id"].as_str().expect("id").to_owned(),
-            version: reported["version"].as_i64().expect("version"),
-        };
-        step(&worker, &mut held, "VERIFY", json!({})).await;
+        let mut held = verified(&worker, "邻里纠纷", "楼上漏水引发纠纷。", "3 栋").await;
         step(&operator, &mut held, "FILE", json!({"categoryCode": "D0801"})).await;
         let police = department_id(&operator, "police-420502").await;
         let body = refused(&operator, &held, "DISPATCH", json!({"departmentId": police})).await;
@@ -1100,20 +1106,20 @@ async fn an_emergency_runs_on_the_clock() {
     on_each_backend(|server| async move {
         let worker = server.as_user(&format!("worker-{GRID}")).await;
         let operator = server.as_user("operator").await;
-        let body = worker
-            .graphql(
-                REPORT,
-                json!({"input": {"title": "楼道起火", "description": "3 栋 2 单元楼道堆放杂物起火。",
-                    "gridCode": GRID, "location": "3 栋 2 单元"}}),
-            )
-            .await;
-        let reported = &body["data"]["reportCase"]["case"];
-        let mut held = Held {
-            id: reported["id"].as_str().expect("id").to_owned(),
-            version: reported["version"].as_i64().expect("version"),
-        };
-        step(&worker, &mut held, "VERIFY", json!({})).await;
-        step(&operator, &mut held, "FILE", json!({"categoryCode": "U0402", "urgency": "NORMAL"})).await;
+        let mut held = verified(
+            &worker,
+            "楼道起火",
+            "3 栋 2 单元楼道堆放杂物起火。",
+            "3 栋 2 单元",
+        )
+        .await;
+        step(
+            &operator,
+            &mut held,
+            "FILE",
+            json!({"categoryCode": "U0402", "urgency": "NORMAL"}),
+        )
+        .await;
         let data = operator
             .data(
                 "query($id: ID!) { case(id: $id) { filedAt deadlineAt light
@@ -1122,7 +1128,11 @@ async fn an_emergency_runs_on_the_clock() {
             )
             .await;
         let at = |field: &str| -> chrono::DateTime<Utc> {
-            data["case"][field].as_str().expect(field).parse().expect("RFC 3339")
+            data["case"][field]
+                .as_str()
+                .expect(field)
+                .parse()
+                .expect("RFC 3339")
         };
         assert_eq!(at("deadlineAt") - at("filedAt"), chrono::Duration::hours(1));
         assert_eq!(data["case"]["light"], "GREEN");
