@@ -45,17 +45,12 @@ pub async fn start<C: ConnectionTrait>(
             "file under a subcategory, not a top class",
         ));
     }
-    let limit = case_time_limit::Entity::find()
-        .filter(case_time_limit::Column::CategoryCode.eq(category))
-        .filter(case_time_limit::Column::Urgency.eq(urgency))
-        .one(db)
-        .await?
-        .ok_or_else(|| {
-            ApiError::bad_input(
-                "categoryCode",
-                "this category has no time limit at that urgency",
-            )
-        })?;
+    let limit = limit_of(db, category, urgency).await?.ok_or_else(|| {
+        ApiError::bad_input(
+            "categoryCode",
+            "this category has no time limit at that urgency",
+        )
+    })?;
     let calendar = calendar(db).await?;
     let deadline_at = calendar.add(at, limit.amount, limit.unit);
     let yellow_at =
@@ -77,12 +72,21 @@ pub async fn counting_of<C: ConnectionTrait>(
     let Some(category) = &row.category_code else {
         return Ok(Counting::WorkingTime);
     };
-    let limit = case_time_limit::Entity::find()
-        .filter(case_time_limit::Column::CategoryCode.eq(category.as_str()))
-        .filter(case_time_limit::Column::Urgency.eq(row.urgency))
-        .one(db)
-        .await?;
+    let limit = limit_of(db, category, row.urgency).await?;
     Ok(limit.map_or(Counting::WorkingTime, |limit| Counting::of(limit.unit)))
+}
+
+/// The time limit of a subcategory at an urgency, if the catalogue has one.
+async fn limit_of<C: ConnectionTrait>(
+    db: &C,
+    category: &str,
+    urgency: Urgency,
+) -> ApiResult<Option<case_time_limit::Model>> {
+    Ok(case_time_limit::Entity::find()
+        .filter(case_time_limit::Column::CategoryCode.eq(category))
+        .filter(case_time_limit::Column::Urgency.eq(urgency))
+        .one(db)
+        .await?)
 }
 
 /// Records `day` as a holiday (`working: false`) or a swapped working day
