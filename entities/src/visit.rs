@@ -1,7 +1,7 @@
 use sea_orm::entity::prelude::*;
 
-/// A grid worker's visit (走访) to a resident, household, dwelling or
-/// organisation: who went, when, why, what they found, when to go again.
+/// A grid worker's visit (走访) to a resident, household, dwelling,
+/// building or organisation: who went, when, why, what they found, when to go again.
 /// Visits are records of what happened: written once, never changed.
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "visits")]
@@ -30,6 +30,8 @@ pub enum VisitSubject {
     Household,
     #[sea_orm(string_value = "dwelling")]
     Dwelling,
+    #[sea_orm(string_value = "building")]
+    Building,
     #[sea_orm(string_value = "organisation")]
     Organisation,
 }

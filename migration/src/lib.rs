@@ -19,6 +19,7 @@ mod m20261202_000011_visits;
 mod m20261202_000012_residence;
 mod m20261202_000013_visit_rounds;
 mod m20261202_000014_escalation;
+mod m20261202_000015_case_links;
 
 pub struct Migrator;
 
@@ -40,6 +41,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000012_residence::Migration),
             Box::new(m20261202_000013_visit_rounds::Migration),
             Box::new(m20261202_000014_escalation::Migration),
+            Box::new(m20261202_000015_case_links::Migration),
         ]
     }
 }

@@ -1026,7 +1026,8 @@ async fn every_move_on_offer_succeeds_and_every_other_is_refused() {
         // Every input any move reads, each valid, so only the rule decides.
         let carries = json!({"note": "x", "evidence": ["https://e.example/x.jpg"],
             "categoryCode": "D0202", "urgency": "NORMAL", "departmentId": police,
-            "deadlineAt": later, "satisfaction": 5, "card": "YELLOW_CARD"});
+            "deadlineAt": later, "satisfaction": 5, "card": "YELLOW_CARD",
+            "parties": [{"side": "OTHER", "name": "x"}]});
         let table = client("operator").data("{ caseTransitions { transition } }", json!({})).await;
         let all: Vec<String> = table["caseTransitions"]
             .as_array()
@@ -1034,7 +1035,7 @@ async fn every_move_on_offer_succeeds_and_every_other_is_refused() {
             .iter()
             .map(|row| row["transition"].as_str().expect("a transition").to_owned())
             .collect();
-        assert_eq!(all.len(), 21);
+        assert_eq!(all.len(), 22);
         let reach = |steps: Vec<Move>| async {
             let body = client("worker")
                 .data(REPORT, json!({"input": {"title": "占道", "description": "x", "gridCode": GRID, "location": "x"}}))
@@ -1075,7 +1076,7 @@ async fn every_move_on_offer_succeeds_and_every_other_is_refused() {
             let app = offered_to("operator's app");
             assert!(
                 app.iter().all(|t| offered_to("operator").contains(t)
-                    && ["VERIFY", "VOID", "RESOLVE_ON_SPOT", "FILE"].contains(&t.as_str())),
+                    && ["VERIFY", "VOID", "RESOLVE_ON_SPOT", "DESCRIBE", "FILE"].contains(&t.as_str())),
                 "{stage}: the app may do no more than its user and its scopes: {app:?}"
             );
             app_offered.extend(app);

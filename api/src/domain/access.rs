@@ -270,16 +270,32 @@ impl Access {
     /// operator, the handling department, the worker who evaluates) see it;
     /// a full one is recorded.
     pub fn reporter_phone(&self, row: &entities::case::Model) -> Option<String> {
-        let phone = row.reporter_phone.as_deref()?;
         let place = Protected {
             kind: "case",
             id: row.id,
             field: "reporter_phone",
             grid: &row.grid_code,
         };
+        self.case_phone(place, row.reporter_phone.as_deref()?)
+    }
+
+    /// A dispute party's phone on a case, by the same policy as the
+    /// reporter's: the people a case is followed up with.
+    pub fn party_phone(&self, row: &entities::case_party::Model) -> Option<String> {
+        let place = Protected {
+            kind: "case_party",
+            id: row.id,
+            field: "phone",
+            grid: &row.grid_code,
+        };
+        self.case_phone(place, row.phone.as_deref()?)
+    }
+
+    fn case_phone(&self, place: Protected<'_>, phone: &str) -> Option<String> {
         let full = self.scope(Object::CaseReporterPhone, Action::Read);
         let masked = self.scope(Object::CaseReporterPhone, Action::ReadMasked);
-        self.show_phone(place, phone, visibility(&full, &masked, &row.grid_code))
+        let shown = visibility(&full, &masked, place.grid);
+        self.show_phone(place, phone, shown)
     }
 
     /// A resident's ID number as the caller may see it; a full one is

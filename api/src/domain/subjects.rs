@@ -1,12 +1,12 @@
-//! What a visit is made to, or a round of visits names: residents,
-//! households, dwellings and organisations. Each is found in its grid, and
+//! What a visit is made to, a round of visits names or a case is about:
+//! residents, households, dwellings, buildings and organisations. Each is found in its grid, and
 //! only where the caller may read its kind, so a named subject the caller
 //! cannot see is the same as one that does not exist.
 
 use std::collections::HashMap;
 
 use entities::visit::VisitSubject;
-use entities::{dwelling, household, organisation, resident};
+use entities::{building, dwelling, household, organisation, resident};
 use policies::{Action, Object};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect};
 
@@ -16,10 +16,11 @@ use crate::error::ApiResult;
 pub type Subject = (VisitSubject, i64);
 
 /// Every kind of subject.
-pub const KINDS: [VisitSubject; 4] = [
+pub const KINDS: [VisitSubject; 5] = [
     VisitSubject::Resident,
     VisitSubject::Household,
     VisitSubject::Dwelling,
+    VisitSubject::Building,
     VisitSubject::Organisation,
 ];
 
@@ -29,6 +30,7 @@ pub fn object(kind: VisitSubject) -> Object {
         VisitSubject::Resident => Object::Resident,
         VisitSubject::Household => Object::Household,
         VisitSubject::Dwelling => Object::Dwelling,
+        VisitSubject::Building => Object::Building,
         VisitSubject::Organisation => Object::Organisation,
     }
 }
@@ -95,6 +97,15 @@ pub async fn grids_of<C: ConnectionTrait>(
                     db,
                     dwelling::Column::Id,
                     dwelling::Column::GridCode,
+                    ids,
+                )
+                .await?
+            }
+            VisitSubject::Building => {
+                grids::<building::Entity, _>(
+                    db,
+                    building::Column::Id,
+                    building::Column::GridCode,
                     ids,
                 )
                 .await?

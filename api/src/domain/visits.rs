@@ -1,5 +1,5 @@
 //! Visits (走访): a grid worker's rounds, recorded against the resident,
-//! household, dwelling or organisation visited; and the care schedule, which
+//! household, dwelling, building or organisation visited; and the care schedule, which
 //! says whom a worker should have seen by now.
 
 use chrono::{DateTime, Duration, NaiveDate, Utc};
@@ -232,7 +232,7 @@ pub async fn record(access: &Access, new: NewVisit) -> ApiResult<visit::Model> {
 #[derive(Debug, Clone, Default)]
 pub struct VisitFilter {
     pub within: Option<AreaCode>,
-    /// Only the visits of this resident, household, dwelling or organisation.
+    /// Only the visits of this resident, household, dwelling, building or organisation.
     pub subject: Option<(VisitSubject, i64)>,
     /// Any of these kinds; every kind when empty.
     pub kinds: Vec<VisitKind>,

@@ -6,6 +6,7 @@
 use async_graphql::{Context, ID, InputObject, Object, Result, SimpleObject};
 
 use super::ContextExt;
+use super::case_links::{CasePartyInput, links_of};
 use super::case_rules::CaseTransition;
 use super::case_rules::{CaseSource, Supervision, Urgency};
 use super::cases::{CalendarDay, Case};
@@ -40,6 +41,11 @@ pub struct ReportCaseInput {
     reporter_phone: Option<String>,
     /// Defaults to `NORMAL`.
     urgency: Option<Urgency>,
+    /// What it is about: residents, households, dwellings, buildings or
+    /// organisations of the grid (global IDs, at most 20) that you may read.
+    about: Option<Vec<ID>>,
+    /// The parties of a dispute (at most 10).
+    parties: Option<Vec<CasePartyInput>>,
 }
 
 /// One move of a case along the closed loop, as read at `version`; each
@@ -68,6 +74,11 @@ pub struct MoveCaseInput {
     satisfaction: Option<i32>,
     /// For SUPERVISE.
     card: Option<Supervision>,
+    /// For DESCRIBE: more of what the case is about (global IDs of its
+    /// grid's record, at most 20 in all).
+    about: Option<Vec<ID>>,
+    /// For DESCRIBE: more parties (at most 10 in all).
+    parties: Option<Vec<CasePartyInput>>,
 }
 
 /// A day that breaks the working week, to set or remove.
@@ -127,26 +138,33 @@ pub struct CaseChanges;
 impl CaseChanges {
     /// Reports a problem in a grid: a new case in REPORTED.
     ///
-    /// User errors: `INVALID` (an empty title, coordinates out of range),
-    /// `NOT_FOUND` (a grid out of sight).
+    /// User errors: `INVALID` (an empty title, coordinates out of range, an
+    /// ID of the wrong kind in `about`), `NOT_FOUND` (a grid out of sight,
+    /// something in `about` not of the grid or out of sight, a party's
+    /// resident out of sight), `REQUIRED` (a party's name, outside the
+    /// record).
     async fn report_case(
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "The problem found.")] input: ReportCaseInput,
     ) -> Result<ReportCasePayload> {
-        let report = Report {
-            title: input.title,
-            description: input.description,
-            grid_code: input.grid_code,
-            location: input.location,
-            longitude: input.longitude,
-            latitude: input.latitude,
-            source: input.source.map(Into::into),
-            reporter_name: input.reporter_name,
-            reporter_phone: input.reporter_phone,
-            urgency: input.urgency.map(Into::into),
-        };
-        let outcome = async { moves::report(ctx.access()?, report).await }.await;
+        let outcome = async {
+            let report = Report {
+                links: links_of(input.about, input.parties)?,
+                title: input.title,
+                description: input.description,
+                grid_code: input.grid_code,
+                location: input.location,
+                longitude: input.longitude,
+                latitude: input.latitude,
+                source: input.source.map(Into::into),
+                reporter_name: input.reporter_name,
+                reporter_phone: input.reporter_phone,
+                urgency: input.urgency.map(Into::into),
+            };
+            moves::report(ctx.access()?, report).await
+        }
+        .await;
         if let Ok(row) = &outcome {
             case_changed(ctx, row).await;
         }
@@ -214,6 +232,7 @@ impl CaseChanges {
                 deadline_at: input.deadline_at.map(Into::into),
                 satisfaction: input.satisfaction,
                 card: input.card.map(Into::into),
+                links: links_of(input.about, input.parties)?,
             };
             moves::take(
                 ctx.access()?,

@@ -112,6 +112,9 @@ pub enum CaseTransition {
     /// REPORTED/VERIFIED → CHECKED: fixed on the spot, with a note and
     /// evidence; a supervisor's CLOSE approves it.
     ResolveOnSpot,
+    /// Any open case: names what it is about or its parties, as found on
+    /// site (with `about` or `parties`).
+    Describe,
     /// VERIFIED → FILED with a subcategory (and urgency): starts the clock.
     File,
     /// FILED → DISPATCHED to a department answering for the category in the
@@ -159,6 +162,7 @@ impl CaseTransition {
             CaseTransition::Verify => "verify",
             CaseTransition::Void => "void",
             CaseTransition::ResolveOnSpot => "resolve_on_spot",
+            CaseTransition::Describe => "describe",
             CaseTransition::File => "file",
             CaseTransition::Dispatch => "dispatch",
             CaseTransition::Accept => "accept",
@@ -208,6 +212,8 @@ pub enum CaseMoveField {
     Satisfaction,
     /// `card`: a yellow or red card.
     Card,
+    /// `about` or `parties`: at least one subject or party.
+    AboutOrParties,
 }
 
 impl From<Need> for CaseMoveField {
@@ -220,6 +226,7 @@ impl From<Need> for CaseMoveField {
             Need::Deadline => CaseMoveField::DeadlineAt,
             Need::Satisfaction => CaseMoveField::Satisfaction,
             Need::Card => CaseMoveField::Card,
+            Need::Links => CaseMoveField::AboutOrParties,
         }
     }
 }

@@ -5,6 +5,7 @@ use async_graphql::{Context, Enum, ID, InputObject, Object, Result, SimpleObject
 use entities::{case, case_step};
 
 use super::ContextExt;
+use super::case_links::{self, CaseParty, CaseSubject};
 use super::case_rules::{
     CaseRequest, CaseSource, CaseState, CaseTransition, Light, Supervision, Urgency,
 };
@@ -14,6 +15,7 @@ use super::ordering::{CaseOrder, CaseOrderField};
 use super::record::{Area, Grid, load_area};
 use super::relay::{NodeKind, Page, connection, global_id, page_of_all, parse_global_id};
 use super::scalars::{Date, DateTime, Url};
+use super::subjects::subject_of;
 use crate::domain::areas::parse_code;
 use crate::domain::cases::indicators::{self, Subject};
 use crate::domain::cases::{self, CASE_CURSOR, CaseFilter as Filter};
@@ -117,6 +119,18 @@ impl Case {
     /// grid: full, masked or null.
     async fn reporter_phone(&self, ctx: &Context<'_>) -> Result<Option<String>> {
         Ok(ctx.access()?.reporter_phone(&self.0))
+    }
+
+    /// What the case is about: residents, households, dwellings, buildings
+    /// and organisations of its grid, each where you may read it (the
+    /// others are left out). `cases(filter: {about})` goes the other way.
+    async fn about(&self, ctx: &Context<'_>) -> Result<Vec<CaseSubject>> {
+        case_links::subjects(ctx, self.0.id).await
+    }
+
+    /// The parties of the dispute it is about, in the order named.
+    async fn parties(&self, ctx: &Context<'_>) -> Result<Vec<CaseParty>> {
+        case_links::parties(ctx, self.0.id).await
     }
 
     /// The department the case is dispatched to.
@@ -462,6 +476,10 @@ pub struct CaseFilter {
     from: Option<DateTime>,
     /// Reported before this instant.
     before: Option<DateTime>,
+    /// About this resident, household, dwelling, building or organisation
+    /// (global ID); for a resident, also the disputes they are a party to.
+    /// Matches nothing when you may not read it.
+    about: Option<ID>,
 }
 
 async fn user_id(ctx: &Context<'_>, field: &str, username: &str) -> Result<i64> {
@@ -494,6 +512,7 @@ impl CaseFilter {
             overdue: self.overdue,
             reported_from: self.from.map(Into::into),
             reported_before: self.before.map(Into::into),
+            about: self.about.map(|id| subject_of("about", &id)).transpose()?,
         })
     }
 }

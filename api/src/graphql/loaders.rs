@@ -8,7 +8,10 @@ use std::hash::Hash;
 use std::sync::{Arc, OnceLock};
 
 use async_graphql::dataloader::{DataLoader, HashMapCache, Loader};
-use entities::{area, building, case_step, department, dwelling, grid, household, resident, user};
+use entities::{
+    area, building, case_party, case_step, case_subject, department, dwelling, grid, household,
+    resident, user,
+};
 use futures_util::future::BoxFuture;
 
 use crate::domain::access::Access;
@@ -70,6 +73,8 @@ pub struct Loaders {
     grid_buildings: OnceLock<Batched<String, Vec<building::Model>>>,
     people: OnceLock<Batched<i64, user::Model>>,
     case_steps: OnceLock<Cached<i64, Vec<case_step::Model>>>,
+    case_subjects: OnceLock<Cached<i64, Vec<case_subject::Model>>>,
+    case_parties: OnceLock<Cached<i64, Vec<case_party::Model>>>,
     departments: OnceLock<Batched<i64, department::Model>>,
 }
 
@@ -142,6 +147,8 @@ impl Loaders {
             grid_buildings: OnceLock::new(),
             people: OnceLock::new(),
             case_steps: OnceLock::new(),
+            case_subjects: OnceLock::new(),
+            case_parties: OnceLock::new(),
             departments: OnceLock::new(),
         }
     }
@@ -206,6 +213,22 @@ impl Loaders {
     loader!(
         /// Cases' timelines.
         case_steps, Cached, i64, Vec<case_step::Model>, cases::steps_of
+    );
+    loader!(
+        /// What cases are about.
+        case_subjects,
+        Cached,
+        i64,
+        Vec<case_subject::Model>,
+        cases::links::subjects_of
+    );
+    loader!(
+        /// Cases' parties.
+        case_parties,
+        Cached,
+        i64,
+        Vec<case_party::Model>,
+        cases::links::parties_of
     );
     loader!(
         departments,

@@ -4,6 +4,7 @@ mod admin;
 mod areas;
 pub mod bounds;
 mod case_changes;
+mod case_links;
 mod case_rules;
 mod cases;
 mod context;

@@ -13,11 +13,11 @@ use crate::domain::page::{PageRequest, Paging};
 use crate::domain::tasks::rounds::{self, SUBJECT_CURSOR, SubjectFilter};
 use crate::domain::visits;
 
-/// One resident, household, dwelling or organisation a round of visits
+/// One resident, household, dwelling, building or organisation a round of visits
 /// names.
 pub struct TaskSubject(pub task_subject::Model);
 
-/// One resident, household, dwelling or organisation a round of visits
+/// One resident, household, dwelling, building or organisation a round of visits
 /// names.
 #[Object]
 impl TaskSubject {

@@ -1,5 +1,6 @@
-//! What a visit is made to, or a round of visits names, as the API names
-//! it: a resident, household, dwelling or organisation by global ID.
+//! What a visit is made to, a round of visits names or a case is about, as
+//! the API names it: a resident, household, dwelling, building or
+//! organisation by global ID.
 
 use async_graphql::{Enum, ID};
 use entities::visit::VisitSubject as StoredSubject;
@@ -17,6 +18,8 @@ pub enum VisitSubject {
     Household,
     /// A dwelling.
     Dwelling,
+    /// A building.
+    Building,
     /// An organisation.
     Organisation,
 }
@@ -26,7 +29,7 @@ pub fn subject_of(field: &str, id: &ID) -> ApiResult<(StoredSubject, i64)> {
     let not_a_subject = || {
         ApiError::bad_input(
             field,
-            "not the ID of a resident, household, dwelling or organisation",
+            "not the ID of a resident, household, dwelling, building or organisation",
         )
     };
     let (kind, key) = parse_global_id(id).ok_or_else(not_a_subject)?;
@@ -34,6 +37,7 @@ pub fn subject_of(field: &str, id: &ID) -> ApiResult<(StoredSubject, i64)> {
         NodeKind::Resident => StoredSubject::Resident,
         NodeKind::Household => StoredSubject::Household,
         NodeKind::Dwelling => StoredSubject::Dwelling,
+        NodeKind::Building => StoredSubject::Building,
         NodeKind::Organisation => StoredSubject::Organisation,
         _ => return Err(not_a_subject()),
     };
@@ -45,6 +49,7 @@ pub fn node_kind(subject: StoredSubject) -> NodeKind {
         StoredSubject::Resident => NodeKind::Resident,
         StoredSubject::Household => NodeKind::Household,
         StoredSubject::Dwelling => NodeKind::Dwelling,
+        StoredSubject::Building => NodeKind::Building,
         StoredSubject::Organisation => NodeKind::Organisation,
     }
 }

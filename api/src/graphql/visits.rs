@@ -63,7 +63,7 @@ impl Visit {
     }
 
     /// The global ID of what was visited: a `Resident`, `Household`,
-    /// `Dwelling` or `Organisation` (`node(id:)` reads it, where you may).
+    /// `Dwelling`, `Building` or `Organisation` (`node(id:)` reads it, where you may).
     async fn subject_id(&self) -> ID {
         global_id(
             node_kind(self.0.subject_kind),
@@ -107,7 +107,7 @@ impl Visit {
 pub struct VisitFilter {
     /// Only visits in grids inside this area.
     within: Option<String>,
-    /// Only the visits of this resident, household, dwelling or organisation.
+    /// Only the visits of this resident, household, dwelling, building or organisation.
     subject_id: Option<ID>,
     /// Any of these kinds.
     kinds: Option<Vec<VisitKind>>,
@@ -276,7 +276,7 @@ impl VisitsQuery {
 /// A visit made.
 #[derive(InputObject)]
 pub struct RecordVisitInput {
-    /// The resident, household, dwelling or organisation visited.
+    /// The resident, household, dwelling, building or organisation visited.
     subject_id: ID,
     /// Why.
     kind: VisitKind,

@@ -31,6 +31,8 @@ pub enum Need {
     Satisfaction,
     /// A yellow or red card.
     Card,
+    /// Something the case is about, or a party (at least one of the two).
+    Links,
 }
 
 /// What a transition does besides changing the state.
@@ -57,6 +59,8 @@ pub enum Effect {
     Escalate,
     Supervise,
     MarkUrgent,
+    /// Names what the case is about, or its parties.
+    Describe,
 }
 
 pub struct Transition {
@@ -141,6 +145,15 @@ pub const TRANSITIONS: &[Transition] = &[
         A::Verify,
         &[N::Note, N::Evidence],
         E::None,
+    ),
+    // What the case is about and who its parties are, found on site.
+    step(
+        "describe",
+        OPEN,
+        To::Same,
+        A::Verify,
+        &[N::Links],
+        E::Describe,
     ),
     step(
         "file",

@@ -5,6 +5,7 @@
 pub mod clock;
 pub mod indicators;
 pub mod lights;
+pub mod links;
 pub mod machine;
 pub mod moves;
 
@@ -15,7 +16,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use policies::{Action, AreaCode, AreaLevel, Object, Scope};
-use sea_orm::sea_query::{Condition, Expr, ExprTrait, Func, Query};
+use sea_orm::sea_query::{Condition, Expr, ExprTrait, Func, Query, SelectStatement};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
 
 use crate::domain::access::Access;
@@ -172,6 +173,9 @@ pub struct CaseFilter {
     pub overdue: Option<bool>,
     pub reported_from: Option<DateTime<Utc>>,
     pub reported_before: Option<DateTime<Utc>>,
+    /// About this resident, household, dwelling, building or organisation
+    /// (for a resident, also the disputes they are a party to).
+    pub about: Option<crate::domain::subjects::Subject>,
 }
 
 impl CaseFilter {
@@ -227,9 +231,12 @@ pub async fn list(
     request: &PageRequest,
 ) -> ApiResult<Listing<case::Model>> {
     let scope = CaseScope::of(access).await?;
-    let select = case::Entity::find()
+    let mut select = case::Entity::find()
         .filter(scope.condition())
         .filter(filter.condition(Utc::now()));
+    if let Some(subject) = filter.about {
+        select = select.filter(links::about(access, subject).await?);
+    }
     scoped::keyset(access.db(), select, case::Column::Id, order, request).await
 }
 
@@ -271,14 +278,9 @@ pub async fn changed(
     find(access, id).await
 }
 
-/// The timelines of these cases, those the caller sees, each in order.
-pub async fn steps_of(
-    access: &Access,
-    cases: &[i64],
-) -> ApiResult<HashMap<i64, Vec<entities::case_step::Model>>> {
-    use entities::case_step;
-    let scope = CaseScope::of(access).await?;
-    let seen = Query::select()
+/// The ids of those of `cases` that `scope` sees, as a subquery.
+fn seen(scope: &CaseScope, cases: &[i64]) -> SelectStatement {
+    Query::select()
         .column(case::Column::Id)
         .from(case::Entity)
         .cond_where(
@@ -286,9 +288,18 @@ pub async fn steps_of(
                 .add(case::Column::Id.is_in(cases.iter().copied()))
                 .add(scope.condition()),
         )
-        .to_owned();
+        .to_owned()
+}
+
+/// The timelines of these cases, those the caller sees, each in order.
+pub async fn steps_of(
+    access: &Access,
+    cases: &[i64],
+) -> ApiResult<HashMap<i64, Vec<entities::case_step::Model>>> {
+    use entities::case_step;
+    let scope = CaseScope::of(access).await?;
     let rows = case_step::Entity::find()
-        .filter(Expr::col(case_step::Column::CaseId).in_subquery(seen))
+        .filter(Expr::col(case_step::Column::CaseId).in_subquery(seen(&scope, cases)))
         .order_by_asc(case_step::Column::Id)
         .all(access.db())
         .await?;

@@ -13,6 +13,7 @@ use sea_orm::ActiveValue::{NotSet, Set};
 use sea_orm::{ActiveModelTrait, DatabaseTransaction, EntityTrait};
 use serde_json::{Value, json};
 
+use super::links::{self, Links};
 use super::machine::{Effect, Need, TRANSITIONS, Transition, transition};
 use super::{CaseScope, clock, duty_of};
 use crate::domain::access::Access;
@@ -35,6 +36,8 @@ pub struct Report {
     pub reporter_name: Option<String>,
     pub reporter_phone: Option<String>,
     pub urgency: Option<Urgency>,
+    /// What it is about, and the parties of a dispute.
+    pub links: Links,
 }
 
 /// What a move carries; each transition reads the parts its row in the
@@ -49,6 +52,8 @@ pub struct Move {
     pub deadline_at: Option<DateTime<Utc>>,
     pub satisfaction: Option<i32>,
     pub card: Option<Supervision>,
+    /// For `describe`.
+    pub links: Links,
 }
 
 fn evidence(urls: &[String]) -> ApiResult<Vec<String>> {
@@ -220,6 +225,7 @@ pub async fn report(access: &Access, report: Report) -> ApiResult<case::Model> {
     }
     .update(&txn)
     .await?;
+    links::add(access, &txn, &row, &report.links).await?;
     let first = Step {
         name: "report",
         from: None,
@@ -289,9 +295,18 @@ pub async fn take(
             "at least one photo or document URL",
         ));
     }
+    if transition.needs(Need::Links) && input.links.is_empty() {
+        return Err(ApiError::required(
+            "about",
+            "name what the case is about, or a party",
+        ));
+    }
     let mut changes = effect(&txn, transition, &current, &input, now).await?;
     changes.state = Set(transition.target(current.state));
     let row = save::<case::Entity>(&txn, id, version, changes).await?;
+    if transition.effect == Effect::Describe {
+        links::add(access, &txn, &row, &input.links).await?;
+    }
     let department = if transition.by_department {
         current.department_id
     } else {
@@ -417,7 +432,7 @@ async fn effect(
 ) -> ApiResult<case::ActiveModel> {
     let mut changes = <case::ActiveModel as Default>::default();
     match transition.effect {
-        Effect::None => {}
+        Effect::None | Effect::Describe => {}
         Effect::File => {
             let category = input
                 .category_code

@@ -1,0 +1,247 @@
+//! What a case is about and who its parties are. Both are named when the
+//! case is reported or later on site (the `describe` move), and are only
+//! ever added. A subject must lie in the case's grid and be one the caller
+//! may read; a party may be someone of the record the caller may read, or
+//! anyone by name. Whoever sees the case reads its links; a subject's
+//! record is shown only where they may read its kind, and a party's phone
+//! by the policy of the phones a case carries (`case.reporter_phone`).
+
+use std::collections::HashMap;
+
+use chrono::Utc;
+use entities::case_party::{self, PartySide};
+use entities::visit::VisitSubject;
+use entities::{case, case_subject, resident};
+use sea_orm::ActiveValue::{NotSet, Set};
+use sea_orm::sea_query::{Condition, Expr, ExprTrait, Query};
+use sea_orm::{
+    ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+};
+
+use super::{CaseScope, seen};
+use crate::domain::access::Access;
+use crate::domain::subjects::{self, Subject};
+use crate::domain::writes::fields::{optional_phone, text};
+use crate::error::{ApiError, ApiResult};
+
+/// The most subjects, and parties, one case may name.
+const MAX_SUBJECTS: usize = 20;
+const MAX_PARTIES: usize = 10;
+
+/// A party as named by the caller.
+#[derive(Debug, Clone)]
+pub struct Party {
+    pub side: PartySide,
+    /// May be left out for someone of the record: their name is taken.
+    pub name: Option<String>,
+    pub phone: Option<String>,
+    pub resident_id: Option<i64>,
+}
+
+/// What a report or a `describe` move names.
+#[derive(Debug, Clone, Default)]
+pub struct Links {
+    pub about: Vec<Subject>,
+    pub parties: Vec<Party>,
+}
+
+impl Links {
+    pub fn is_empty(&self) -> bool {
+        self.about.is_empty() && self.parties.is_empty()
+    }
+}
+
+/// Names `links` on case `row`, inside the move's transaction. A subject
+/// out of the caller's sight, or outside the case's grid, is refused the
+/// same way as one that does not exist.
+pub async fn add(
+    access: &Access,
+    txn: &DatabaseTransaction,
+    row: &case::Model,
+    links: &Links,
+) -> ApiResult<()> {
+    if links.about.len() > MAX_SUBJECTS {
+        return Err(ApiError::bad_input(
+            "about",
+            format!("at most {MAX_SUBJECTS} subjects"),
+        ));
+    }
+    if links.parties.len() > MAX_PARTIES {
+        return Err(ApiError::bad_input(
+            "parties",
+            format!("at most {MAX_PARTIES} parties"),
+        ));
+    }
+    let now = Utc::now();
+    let named: Vec<Subject> = links
+        .about
+        .iter()
+        .copied()
+        .chain(
+            links
+                .parties
+                .iter()
+                .filter_map(|party| party.resident_id)
+                .map(|id| (VisitSubject::Resident, id)),
+        )
+        .collect();
+    let found = subjects::grids_of(access, txn, &named).await?;
+    let already: Vec<Subject> = case_subject::Entity::find()
+        .select_only()
+        .column(case_subject::Column::SubjectKind)
+        .column(case_subject::Column::SubjectId)
+        .filter(case_subject::Column::CaseId.eq(row.id))
+        .into_tuple()
+        .all(txn)
+        .await?;
+    let mut subjects = Vec::new();
+    for subject in &links.about {
+        if found.get(subject) != Some(&row.grid_code) {
+            return Err(ApiError::missing(
+                "about",
+                "nothing in the case's grid you may see by this ID",
+            ));
+        }
+        if already.contains(subject) || subjects.iter().any(|(s, _)| s == subject) {
+            continue;
+        }
+        subjects.push((
+            *subject,
+            case_subject::ActiveModel {
+                id: NotSet,
+                case_id: Set(row.id),
+                subject_kind: Set(subject.0),
+                subject_id: Set(subject.1),
+                grid_code: Set(row.grid_code.clone()),
+                created_at: Set(now),
+            },
+        ));
+    }
+    if !subjects.is_empty() {
+        case_subject::Entity::insert_many(subjects.into_iter().map(|(_, row)| row))
+            .exec(txn)
+            .await?;
+    }
+    let names = names_of(txn, &links.parties).await?;
+    let mut parties = Vec::new();
+    for party in &links.parties {
+        let name = match (party.resident_id, party.name.as_deref()) {
+            (Some(id), given) => {
+                if !found.contains_key(&(VisitSubject::Resident, id)) {
+                    return Err(ApiError::missing(
+                        "parties.residentId",
+                        "no resident you may see by this ID",
+                    ));
+                }
+                match given.map(str::trim).filter(|name| !name.is_empty()) {
+                    Some(name) => text("parties.name", name, 64)?,
+                    None => names.get(&id).cloned().unwrap_or_default(),
+                }
+            }
+            (None, Some(name)) => text("parties.name", name, 64)?,
+            (None, None) => {
+                return Err(ApiError::required(
+                    "parties.name",
+                    "a party outside the record is named",
+                ));
+            }
+        };
+        parties.push(case_party::ActiveModel {
+            id: NotSet,
+            case_id: Set(row.id),
+            side: Set(party.side),
+            name: Set(name),
+            phone: Set(optional_phone("parties.phone", party.phone.as_deref())?),
+            resident_id: Set(party.resident_id),
+            grid_code: Set(row.grid_code.clone()),
+            created_at: Set(now),
+        });
+    }
+    if !parties.is_empty() {
+        case_party::Entity::insert_many(parties).exec(txn).await?;
+    }
+    Ok(())
+}
+
+/// The names of the residents the parties are, as the record holds them.
+async fn names_of(txn: &DatabaseTransaction, parties: &[Party]) -> ApiResult<HashMap<i64, String>> {
+    let ids: Vec<i64> = parties.iter().filter_map(|p| p.resident_id).collect();
+    if ids.is_empty() {
+        return Ok(HashMap::new());
+    }
+    Ok(resident::Entity::find()
+        .select_only()
+        .column(resident::Column::Id)
+        .column(resident::Column::Name)
+        .filter(resident::Column::Id.is_in(ids))
+        .into_tuple::<(i64, String)>()
+        .all(txn)
+        .await?
+        .into_iter()
+        .collect())
+}
+
+/// What these cases are about, for those of them the caller sees, each in
+/// the order named. Whether the caller may read each subject is left to
+/// the subject's own read, so a case shows no more than `node` would.
+pub async fn subjects_of(
+    access: &Access,
+    cases: &[i64],
+) -> ApiResult<HashMap<i64, Vec<case_subject::Model>>> {
+    let scope = CaseScope::of(access).await?;
+    let rows = case_subject::Entity::find()
+        .filter(Expr::col(case_subject::Column::CaseId).in_subquery(seen(&scope, cases)))
+        .order_by_asc(case_subject::Column::Id)
+        .all(access.db())
+        .await?;
+    Ok(grouped(rows, |row| row.case_id))
+}
+
+/// The parties of these cases, for those of them the caller sees.
+pub async fn parties_of(
+    access: &Access,
+    cases: &[i64],
+) -> ApiResult<HashMap<i64, Vec<case_party::Model>>> {
+    let scope = CaseScope::of(access).await?;
+    let rows = case_party::Entity::find()
+        .filter(Expr::col(case_party::Column::CaseId).in_subquery(seen(&scope, cases)))
+        .order_by_asc(case_party::Column::Id)
+        .all(access.db())
+        .await?;
+    Ok(grouped(rows, |row| row.case_id))
+}
+
+fn grouped<T>(rows: Vec<T>, key: impl Fn(&T) -> i64) -> HashMap<i64, Vec<T>> {
+    let mut grouped: HashMap<i64, Vec<T>> = HashMap::new();
+    for row in rows {
+        grouped.entry(key(&row)).or_default().push(row);
+    }
+    grouped
+}
+
+/// The cases about `subject` (for a resident, also those they are a party
+/// to), as a condition on cases; none when the caller may not read the
+/// subject, so that the filter tells nothing of a record out of sight.
+pub async fn about(access: &Access, subject: Subject) -> ApiResult<Condition> {
+    let visible = subjects::grids_of(access, access.db(), &[subject]).await?;
+    if visible.is_empty() {
+        return Ok(Condition::all().add(case::Column::Id.is_in(Vec::<i64>::new())));
+    }
+    let (kind, id) = subject;
+    let named = Query::select()
+        .column(case_subject::Column::CaseId)
+        .from(case_subject::Entity)
+        .and_where(case_subject::Column::SubjectKind.eq(kind))
+        .and_where(case_subject::Column::SubjectId.eq(id))
+        .to_owned();
+    let mut condition = Condition::any().add(Expr::col(case::Column::Id).in_subquery(named));
+    if kind == VisitSubject::Resident {
+        let party = Query::select()
+            .column(case_party::Column::CaseId)
+            .from(case_party::Entity)
+            .and_where(case_party::Column::ResidentId.eq(id))
+            .to_owned();
+        condition = condition.add(Expr::col(case::Column::Id).in_subquery(party));
+    }
+    Ok(condition)
+}
