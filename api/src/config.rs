@@ -50,11 +50,12 @@ impl DatabaseConfig {
 /// How the demo city is built.
 #[derive(Args, Debug, Clone)]
 pub struct SeedConfig {
-    /// Number of residents in the demo city (the full city is 600000).
+    /// Number of residents in the demo city: by default the full city, at
+    /// the density of real grids (about 535 people each).
     #[arg(
         long = "residents",
         env = "GRIDGOV_SEED_RESIDENTS",
-        default_value_t = 20_000
+        default_value_t = 600_000
     )]
     pub residents: u32,
 

@@ -648,13 +648,25 @@ async fn an_organisation_and_its_licence(worker: &Client<'_>, building: &Value) 
     let created = body["data"]["createOrganisation"]["organisation"].clone();
     assert_eq!(created["licenceState"], "NONE", "{body:#}");
     assert_eq!(created["gridCode"], GRID);
-    let body = worker
-        .graphql(
-            "mutation($id: ID!, $v: Int!) { updateOrganisation(input: {id: $id, version: $v, licenceNumber: \"91420502MA4F000001\", licenceExpiresOn: \"2020-01-01\"}) { organisation {
-                licenceState version } userErrors { field message code } } }",
-            json!({"id": created["id"], "v": created["version"]}),
-        )
-        .await;
+    let licence =
+        |number: &str| json!({"id": created["id"], "v": created["version"], "number": number});
+    let update = "mutation($id: ID!, $v: Int!, $number: String) { updateOrganisation(input: {id: $id, version: $v, licenceNumber: $number, licenceExpiresOn: \"2020-01-01\"}) { organisation {
+                licenceState version } userErrors { field message code } } }";
+    // A unified social credit code carries its check character (GB 32100):
+    // one character off, a short one, one with a letter the code never uses.
+    for wrong in [
+        "91420502MA4F000001",
+        "91420502MA4F00000",
+        "91420502MA4F0000I0",
+    ] {
+        let body = worker.graphql(update, licence(wrong)).await;
+        assert_eq!(
+            field(&body).as_deref(),
+            Some("licenceNumber"),
+            "{wrong}: {body:#}"
+        );
+    }
+    let body = worker.graphql(update, licence("91420502MA4F000000")).await;
     assert_eq!(
         body["data"]["updateOrganisation"]["organisation"]["licenceState"], "EXPIRED",
         "{body:#}"

@@ -10,10 +10,19 @@ use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, FromQueryResult, S
 const RESIDENTS: u32 = 2_500;
 
 async fn seeded(database: &TestDatabase) -> (DatabaseConnection, seed::SeedReport) {
+    seeded_with(database, RESIDENTS).await
+}
+
+/// A city of `residents`: the shape of a population shows only where grids
+/// hold more than a household or two.
+async fn seeded_with(
+    database: &TestDatabase,
+    residents: u32,
+) -> (DatabaseConnection, seed::SeedReport) {
     let db = database.connect().await;
     db::migrate(&db).await.expect("migrate");
     let config = SeedConfig {
-        residents: RESIDENTS,
+        residents,
         seed: TEST_SEED,
         batch: 500,
     };
@@ -77,9 +86,9 @@ async fn the_seed_writes_the_whole_city() {
         assert_eq!(kind("admin"), 1);
         assert_eq!(kind("auditor"), 1);
         assert_eq!(kind("analyst"), 1);
-        // Eight departments in each of five districts, and each of the 25
+        // Ten departments in each of five districts, and each of the 25
         // streets' own office.
-        assert_eq!(kind("department_officer"), 8 * 5 + 25);
+        assert_eq!(kind("department_officer"), 10 * 5 + 25);
 
         let flags = counts(&db, "SELECT 'flagged' AS label, COUNT(*) AS n FROM residents WHERE care_flags <> 0").await;
         assert!(flags[0].1 > 0);
@@ -516,6 +525,376 @@ async fn a_reset_database_can_be_seeded_again() {
             .await
             .expect("seed again");
         assert_eq!(report.residents, 100);
+        db.close().await.expect("close");
+        database
+    })
+    .await;
+}
+
+/// The demo's cases look like a city's: the catalogue has GB/T 30428's
+/// parts and events; titles name their category; every case is placed
+/// inside its grid; most open cases are on time; the loop goes wrong now
+/// and then (send-backs, extensions, rework, cards, unhappy callers); the
+/// office's steps fall in office hours; and each step names the account
+/// that took it. Each rule is stated here, not taken from the seed.
+#[tokio::test]
+async fn the_demo_cases_look_like_a_citys() {
+    use chrono::{Datelike, FixedOffset, NaiveTime, Timelike, Utc, Weekday};
+    use entities::{calendar_day, case, case_category, case_step, grid, user};
+    use sea_orm::EntityTrait;
+    use std::collections::{HashMap, HashSet};
+    on_each_database(|database| async move {
+        let (db, _) = seeded(&database).await;
+        let categories = case_category::Entity::find()
+            .all(&db)
+            .await
+            .expect("categories");
+        let cases = case::Entity::find().all(&db).await.expect("cases");
+        let steps = case_step::Entity::find().all(&db).await.expect("steps");
+        let grids = grid::Entity::find().all(&db).await.expect("grids");
+        let users = user::Entity::find().all(&db).await.expect("users");
+        let exceptions: HashMap<_, _> = calendar_day::Entity::find()
+            .all(&db)
+            .await
+            .expect("calendar")
+            .into_iter()
+            .map(|day| (day.day, day.working))
+            .collect();
+
+        // GB/T 30428.2: six classes of parts, six of events.
+        let top: HashSet<&str> = categories
+            .iter()
+            .filter(|c| c.parent_code.is_none())
+            .map(|c| c.name.as_str())
+            .collect();
+        for class in [
+            "公用设施",
+            "道路交通",
+            "园林绿化",
+            "房屋土地",
+            "其他设施",
+            "市容环境",
+            "宣传广告",
+            "施工管理",
+            "突发事件",
+            "街面秩序",
+            "扩展事件",
+            "矛盾纠纷",
+        ] {
+            assert!(top.contains(class), "the catalogue lacks {class}");
+        }
+
+        // Titles name their category.
+        let name_of: HashMap<&str, &str> = categories
+            .iter()
+            .map(|c| (c.code.as_str(), c.name.as_str()))
+            .collect();
+        let filed: Vec<&case::Model> = cases.iter().filter(|c| c.category_code.is_some()).collect();
+        assert!(filed.len() > 100);
+        for row in &filed {
+            let name = name_of[row.category_code.as_deref().unwrap_or_default()];
+            assert!(row.title.ends_with(name), "{} filed as {name}", row.title);
+        }
+
+        // Every case is placed inside its grid's outline.
+        let outline: HashMap<&str, Vec<(f64, f64)>> = grids
+            .iter()
+            .map(|g| {
+                let boundary = g.boundary.clone().expect("an outline");
+                let ring = boundary["coordinates"][0]
+                    .as_array()
+                    .expect("a ring")
+                    .iter()
+                    .map(|p| (p[0].as_f64().expect("x"), p[1].as_f64().expect("y")))
+                    .collect();
+                (g.code.as_str(), ring)
+            })
+            .collect();
+        let inside = |(x, y): (f64, f64), ring: &[(f64, f64)]| {
+            let mut crossings = 0;
+            for pair in ring.windows(2) {
+                let ((x1, y1), (x2, y2)) = (pair[0], pair[1]);
+                if (y1 > y) != (y2 > y) && x < x1 + (y - y1) * (x2 - x1) / (y2 - y1) {
+                    crossings += 1;
+                }
+            }
+            crossings % 2 == 1
+        };
+        for row in &cases {
+            let point = (
+                row.longitude.expect("a longitude"),
+                row.latitude.expect("a latitude"),
+            );
+            assert!(
+                inside(point, &outline[row.grid_code.as_str()]),
+                "{} at {point:?}",
+                row.number
+            );
+        }
+
+        // Most open cases are on time: the light rule of the domain.
+        let now = Utc::now();
+        let mut lights = [0usize; 3];
+        for row in cases.iter().filter(|c| c.deadline_at.is_some()) {
+            use entities::case::CaseState::*;
+            let open = matches!(
+                row.state,
+                Reported
+                    | Verified
+                    | Filed
+                    | Dispatched
+                    | InProgress
+                    | Suspended
+                    | Handled
+                    | Checked
+            );
+            if !open {
+                continue;
+            }
+            let clock = row.suspended_at.unwrap_or(now);
+            let light = if Some(clock) >= row.deadline_at {
+                2
+            } else if row.yellow_at.is_some_and(|yellow| clock >= yellow) {
+                1
+            } else {
+                0
+            };
+            lights[light] += 1;
+        }
+        let total: usize = lights.iter().sum();
+        assert!(total > 50, "{lights:?}");
+        assert!(
+            lights[0] * 2 > total,
+            "most open cases are green: {lights:?}"
+        );
+        assert!(lights[2] * 10 < total * 3, "few are red: {lights:?}");
+        assert!(lights[1] > 0, "some are yellow: {lights:?}");
+
+        // The loop goes wrong now and then.
+        let actions: HashSet<&str> = steps.iter().map(|s| s.action.as_str()).collect();
+        for action in [
+            "send_back",
+            "request_extension",
+            "extend",
+            "check_failed",
+            "supervise",
+            "request_suspension",
+            "suspend",
+            "void",
+            "resolve_on_spot",
+        ] {
+            assert!(actions.contains(action), "no case was ever {action}");
+        }
+        let sources: HashSet<String> = cases.iter().map(|c| format!("{:?}", c.source)).collect();
+        for source in ["GridWorker", "Citizen", "Hotline"] {
+            assert!(
+                sources.contains(source),
+                "no case came from {source}: {sources:?}"
+            );
+        }
+        let scores: Vec<i32> = cases.iter().filter_map(|c| c.satisfaction).collect();
+        let unhappy = scores.iter().filter(|s| **s <= 2).count();
+        assert!(
+            unhappy > 0 && unhappy * 4 < scores.len(),
+            "{unhappy} of {}",
+            scores.len()
+        );
+
+        // Office hours (08:30–17:30 on working days, China time), except
+        // for emergencies, which run on the clock.
+        let china = FixedOffset::east_opt(8 * 3600).expect("UTC+8");
+        let emergency: HashSet<i64> = cases
+            .iter()
+            .filter(|c| {
+                c.category_code
+                    .as_deref()
+                    .is_some_and(|code| code.starts_with("U04"))
+            })
+            .map(|c| c.id)
+            .collect();
+        let (opens, closes) = (
+            NaiveTime::from_hms_opt(8, 30, 0).expect("time"),
+            NaiveTime::from_hms_opt(17, 30, 0).expect("time"),
+        );
+        for step in steps.iter().filter(|s| !emergency.contains(&s.case_id)) {
+            let local = step.at.with_timezone(&china);
+            let day = local.date_naive();
+            let working = exceptions
+                .get(&day)
+                .copied()
+                .unwrap_or(!matches!(day.weekday(), Weekday::Sat | Weekday::Sun));
+            let time = local.time().with_nanosecond(0).expect("time");
+            assert!(
+                working && time >= opens && time <= closes,
+                "case {} {} at {local}",
+                step.case_id,
+                step.action
+            );
+        }
+
+        // Each step names its account; a citizen's, the citizen.
+        let display: HashMap<i64, &str> = users
+            .iter()
+            .map(|u| (u.id, u.display_name.as_str()))
+            .collect();
+        let reporter: HashMap<i64, Option<&str>> = cases
+            .iter()
+            .map(|c| (c.id, c.reporter_name.as_deref()))
+            .collect();
+        for step in &steps {
+            match step.actor_user_id {
+                Some(id) => assert_eq!(display.get(&id).copied(), Some(step.actor_name.as_str())),
+                None => assert_eq!(Some(step.actor_name.as_str()), reporter[&step.case_id]),
+            }
+        }
+        db.close().await.expect("close");
+        database
+    })
+    .await;
+}
+
+/// The demo's people and places look like a city's: the age pyramid and
+/// sex ratio of a Hubei city, ID sequence codes spread as a registry's,
+/// buildings of several sizes, no flat counted as lived in that nobody
+/// lives in, and businesses whose names, representatives, addresses and
+/// licence numbers agree (GB 32100, checked by the test's own model).
+#[tokio::test]
+async fn the_demo_people_and_places_look_like_a_citys() {
+    use chrono::Utc;
+    use entities::organisation::OrganisationKind;
+    use entities::resident::{DocumentType, ResidentStatus, Sex};
+    use entities::{area, building, dwelling, organisation, resident};
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+    use std::collections::{HashMap, HashSet};
+    on_each_database(|database| async move {
+        let (db, _) = seeded_with(&database, 60_000).await;
+        let people = resident::Entity::find()
+            .filter(resident::Column::Status.eq(ResidentStatus::Active))
+            .all(&db)
+            .await
+            .expect("residents");
+
+        // Ages and sexes.
+        let today = Utc::now().date_naive();
+        let age = |born: chrono::NaiveDate| today.years_since(born).unwrap_or(0);
+        let old = people
+            .iter()
+            .filter(|p| (60..80).contains(&age(p.birth_date)))
+            .count();
+        let oldest = people.iter().filter(|p| age(p.birth_date) >= 80).count();
+        let ratio = oldest as f64 / old as f64;
+        assert!((0.1..=0.25).contains(&ratio), "80+ per 60–79: {ratio:.2}");
+        let men = people.iter().filter(|p| p.sex == Sex::Male).count() as f64;
+        let women = people.iter().filter(|p| p.sex == Sex::Female).count() as f64;
+        let sex_ratio = 100.0 * men / women;
+        assert!(
+            (98.0..=110.0).contains(&sex_ratio),
+            "sex ratio {sex_ratio:.1}"
+        );
+
+        // ID sequence codes (digits 15–17) spread over their range.
+        let cards: Vec<&str> = people
+            .iter()
+            .filter(|p| p.document_type == DocumentType::ResidentIdCard)
+            .map(|p| p.id_number.as_str())
+            .collect();
+        let low = cards
+            .iter()
+            .filter(|n| matches!(n.get(14..17), Some("000" | "001")))
+            .count();
+        assert!(
+            low * 20 < cards.len(),
+            "{low} of {} sequences are 000 or 001",
+            cards.len()
+        );
+        let spread: HashSet<&str> = cards.iter().filter_map(|n| n.get(14..17)).collect();
+        assert!(spread.len() > 300, "{} distinct sequences", spread.len());
+
+        // Buildings of several sizes.
+        let buildings = building::Entity::find().all(&db).await.expect("buildings");
+        let shapes: HashSet<(i32, i32)> = buildings.iter().map(|b| (b.units, b.floors)).collect();
+        assert!(shapes.len() >= 4, "building shapes: {shapes:?}");
+        let flats = dwelling::Entity::find().all(&db).await.expect("dwellings");
+        let mut per_building: HashMap<i64, usize> = HashMap::new();
+        for flat in &flats {
+            *per_building.entry(flat.building_id).or_default() += 1;
+        }
+        let sizes: HashSet<usize> = per_building.values().copied().collect();
+        assert!(sizes.len() >= 4, "flats per building: {sizes:?}");
+
+        // A flat counted as lived in has someone living in it.
+        let lived_in: HashSet<i64> = people.iter().filter_map(|p| p.dwelling_id).collect();
+        for flat in &flats {
+            let occupied = matches!(
+                flat.occupancy,
+                dwelling::Occupancy::OwnerOccupied | dwelling::Occupancy::Rented
+            );
+            assert!(
+                !occupied || lived_in.contains(&flat.id),
+                "flat {} is empty",
+                flat.id
+            );
+        }
+
+        // Businesses.
+        let districts: HashMap<String, String> = area::Entity::find()
+            .all(&db)
+            .await
+            .expect("areas")
+            .into_iter()
+            .map(|a| (a.code, a.name))
+            .collect();
+        const ALPHABET: &str = "0123456789ABCDEFGHJKLMNPQRTUWXY";
+        let checks = |code: &str| {
+            let values: Option<Vec<usize>> = code.chars().map(|c| ALPHABET.find(c)).collect();
+            let Some(values) = values.filter(|v| v.len() == 18) else {
+                return false;
+            };
+            // Weights 3^i mod 31; the check makes the weighted sum 0 mod 31.
+            let mut weight = 1;
+            let mut sum = 0;
+            for value in &values[..17] {
+                sum += value * weight;
+                weight = weight * 3 % 31;
+            }
+            (31 - sum % 31) % 31 == values[17]
+        };
+        let businesses = organisation::Entity::find()
+            .all(&db)
+            .await
+            .expect("organisations");
+        assert!(businesses.len() > 20);
+        for shop in &businesses {
+            let district = &districts[&shop.grid_code[..6]];
+            assert!(
+                shop.address.starts_with(district.as_str()),
+                "{} at {}",
+                shop.name,
+                shop.address
+            );
+            let individual = shop.kind != OrganisationKind::Company;
+            if let Some(number) = &shop.licence_number {
+                assert!(checks(number), "{number} does not check");
+                assert_eq!(
+                    &number[..2],
+                    if individual { "92" } else { "91" },
+                    "{}",
+                    shop.name
+                );
+                assert_eq!(&number[2..8], &shop.grid_code[..6], "{number}");
+            }
+            if individual {
+                let surname: String = shop.legal_representative.chars().take(1).collect();
+                assert!(
+                    shop.name.starts_with(district.as_str())
+                        && shop.name.contains(&surname)
+                        && shop.name.contains('记'),
+                    "{} run by {}",
+                    shop.name,
+                    shop.legal_representative
+                );
+            }
+        }
         db.close().await.expect("close");
         database
     })

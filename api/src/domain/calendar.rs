@@ -112,6 +112,33 @@ impl WorkingCalendar {
         self.add_duration(start.with_timezone(&china()), time.max(Duration::zero()))
     }
 
+    /// `end` minus `time` of working time: the latest moment from which
+    /// `time` of working time reaches `end` (what [`Self::add_working_time`]
+    /// undoes).
+    pub fn sub_working_time(&self, end: DateTime<Utc>, time: Duration) -> DateTime<Utc> {
+        let mut now = end.with_timezone(&china());
+        let mut remaining = time.max(Duration::zero());
+        for _ in 0..MAX_DAYS {
+            if remaining.is_zero() {
+                break;
+            }
+            let day = now.date_naive();
+            if self.is_working_day(day) {
+                let (opens, closes) = (at(day, OPENS), at(day, CLOSES));
+                now = now.min(closes);
+                if now > opens {
+                    let available = now - opens;
+                    if remaining <= available {
+                        return (now - remaining).with_timezone(&Utc);
+                    }
+                    remaining -= available;
+                }
+            }
+            now = at(day - Duration::days(1), CLOSES);
+        }
+        now.with_timezone(&Utc)
+    }
+
     /// The working time from `start` to `end`; zero when `end` is not later.
     pub fn working_time_between(&self, start: DateTime<Utc>, end: DateTime<Utc>) -> Duration {
         if end <= start {
@@ -205,6 +232,26 @@ mod tests {
 
     fn china_time(y: i32, m: u32, d: u32, h: u32, min: u32) -> DateTime<Utc> {
         at(day(y, m, d), (h, min)).with_timezone(&Utc)
+    }
+
+    #[test]
+    fn working_time_taken_off_is_what_adding_it_puts_back() {
+        let calendar = WorkingCalendar::default();
+        // Monday 2026-11-30 10:00 less 3 working hours: 1.5 h Monday,
+        // 1.5 h Friday before closing.
+        let monday = china_time(2026, 11, 30, 10, 0);
+        let back = calendar.sub_working_time(monday, Duration::hours(3));
+        assert_eq!(back, china_time(2026, 11, 27, 16, 0));
+        for hours in [0, 1, 9, 40, 200] {
+            let time = Duration::hours(hours) + Duration::minutes(17);
+            let from = calendar.sub_working_time(monday, time);
+            assert_eq!(calendar.add_working_time(from, time), monday, "{hours} h");
+            assert_eq!(
+                calendar.working_time_between(from, monday),
+                time,
+                "{hours} h"
+            );
+        }
     }
 
     #[test]

@@ -6,6 +6,7 @@ pub mod areas;
 pub mod calendar;
 pub mod cases;
 pub mod count;
+pub mod credit_code;
 pub mod departments;
 pub mod documents;
 pub mod homes;

@@ -152,7 +152,8 @@ pub struct CreateOrganisationInput {
     legal_representative: String,
     /// A contact phone.
     phone: Option<String>,
-    /// The unified social credit code; none for a business trading without.
+    /// The unified social credit code (GB 32100: 18 characters, the last
+    /// the check of the others); none for a business trading without.
     licence_number: Option<String>,
     /// Needs `licenceNumber`.
     licence_expires_on: Option<Date>,
@@ -422,8 +423,8 @@ impl HomeChanges {
     ///
     /// User errors: `REQUIRED` (neither grid nor building), `NOT_FOUND` (a
     /// grid or building out of sight), `INVALID` (a licence number that is
-    /// not letters and digits, an expiry without a licence, a building in
-    /// another grid).
+    /// not a unified social credit code with its check character, an expiry
+    /// without a licence, a building in another grid).
     async fn create_organisation(
         &self,
         ctx: &Context<'_>,

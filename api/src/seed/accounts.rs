@@ -39,12 +39,20 @@ pub const DEPARTMENT_KINDS: &[(&str, &str, &[&str])] = &[
         &[
             "urban_management",
             "city_appearance",
+            "landscaping",
             "advertising",
             "construction",
             "street_order",
         ],
     ),
     ("food-safety", "食品安全办公室", &["food_safety"]),
+    // The owners and keepers of the city's parts (部件).
+    (
+        "housing",
+        "住房和城乡建设局",
+        &["public_utilities", "housing_land"],
+    ),
+    ("transport", "交通运输局", &["road_traffic"]),
 ];
 
 /// The departments whose duty needs the businesses of their jurisdiction
@@ -52,8 +60,10 @@ pub const DEPARTMENT_KINDS: &[(&str, &str, &[&str])] = &[
 const MARKET_SUPERVISORS: &[&str] = &["market", "food-safety"];
 
 /// What every street's own office (街道办事处) answers for: the cases its
-/// area handles itself (属地), such as changes to the population record.
-pub const STREET_OFFICE_DUTIES: &[&str] = &["information_collection"];
+/// area handles itself (属地): changes to the population record, the
+/// neighbourhood's own facilities and the everyday nuisances of GB/T 30428's
+/// extension events (楼道堆物, 宠物扰民).
+pub const STREET_OFFICE_DUTIES: &[&str] = &["information_collection", "local_affairs"];
 
 pub struct Accounts {
     pub departments: Vec<department::ActiveModel>,
@@ -68,6 +78,15 @@ pub struct Accounts {
     pub worker_of_grid: HashMap<String, i64>,
     pub admin_id: i64,
     pub operator_id: i64,
+    /// Every account's display name, kept when the rows are written.
+    display_names: HashMap<i64, String>,
+}
+
+impl Accounts {
+    /// An account's display name, as its steps on a case's timeline show it.
+    pub fn display_name(&self, id: i64) -> Option<String> {
+        self.display_names.get(&id).cloned()
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -292,7 +311,17 @@ pub fn accounts(rng: &mut Rng, map: &CityMap, now: DateTime<Utc>) -> Result<Acco
         officer_of_department.insert(*id, officer);
     }
 
+    let display_names = users
+        .iter()
+        .filter_map(|user| match (&user.id, &user.display_name) {
+            (sea_orm::ActiveValue::Set(id), sea_orm::ActiveValue::Set(name)) => {
+                Some((*id, name.clone()))
+            }
+            _ => None,
+        })
+        .collect();
     Ok(Accounts {
+        display_names,
         departments,
         users,
         assignments,

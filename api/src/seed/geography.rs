@@ -72,7 +72,8 @@ pub const DISTRICTS: &[District] = &[
     District {
         code: "420506",
         name: "夷陵区",
-        centre: (111.330, 30.770),
+        // North of 西陵, clear of its grids.
+        centre: (111.330, 30.810),
         streets: &[
             ("001", "小溪塔街道", 12),
             ("100", "鸦鹊岭镇", 5),
@@ -204,6 +205,40 @@ mod tests {
             .count();
         assert_eq!(communities, COMMUNITY_COUNT);
         assert_eq!(map.grids.len(), GRID_COUNT);
+    }
+
+    /// The squares' corners: (west, south, east, north).
+    fn extent(grid: &GridRow) -> (f64, f64, f64, f64) {
+        let ring = grid.boundary["coordinates"][0]
+            .as_array()
+            .cloned()
+            .unwrap_or_default();
+        let xs: Vec<f64> = ring.iter().filter_map(|p| p[0].as_f64()).collect();
+        let ys: Vec<f64> = ring.iter().filter_map(|p| p[1].as_f64()).collect();
+        let low = |v: &[f64]| v.iter().copied().fold(f64::INFINITY, f64::min);
+        let high = |v: &[f64]| v.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+        (low(&xs), low(&ys), high(&xs), high(&ys))
+    }
+
+    #[test]
+    fn no_two_grids_overlap() {
+        let map = city_map();
+        let extents: Vec<_> = map.grids.iter().map(extent).collect();
+        for (i, a) in extents.iter().enumerate() {
+            assert!(a.0 < a.2 && a.1 < a.3, "{} has an area", map.grids[i].code);
+            for (j, b) in extents.iter().enumerate().skip(i + 1) {
+                // Sharing an edge is fine; sharing any area is not.
+                let apart = a.2 <= b.0 + 1e-9
+                    || b.2 <= a.0 + 1e-9
+                    || a.3 <= b.1 + 1e-9
+                    || b.3 <= a.1 + 1e-9;
+                assert!(
+                    apart,
+                    "{} overlaps {}",
+                    map.grids[i].code, map.grids[j].code
+                );
+            }
+        }
     }
 
     #[test]

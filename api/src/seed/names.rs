@@ -197,8 +197,10 @@ pub fn road(rng: &mut Rng) -> String {
     )
 }
 
-/// A shop or company name for an organisation of this kind.
-pub fn organisation(rng: &mut Rng, kind: OrgWords) -> String {
+/// The name of an organisation of this kind: an individual business after
+/// its owner's surname and its district (西陵区王记面馆), a company by a
+/// trade name of the city (宜昌学院商贸有限公司).
+pub fn organisation(rng: &mut Rng, kind: OrgWords, owner_surname: &str, district: &str) -> String {
     let words: &[&str] = match kind {
         OrgWords::Food => &[
             "面馆",
@@ -234,8 +236,10 @@ pub fn organisation(rng: &mut Rng, kind: OrgWords) -> String {
             "建筑工程有限公司",
         ],
     };
-    let owner = surname(rng);
-    format!("{}{owner}记{}", rng.pick(PLACE_HEADS), rng.pick(words))
+    match kind {
+        OrgWords::Company => format!("宜昌{}{}", rng.pick(PLACE_HEADS), rng.pick(words)),
+        _ => format!("{district}{owner_surname}记{}", rng.pick(words)),
+    }
 }
 
 #[derive(Debug, Clone, Copy)]

@@ -6,7 +6,7 @@
 
 use std::collections::HashMap;
 
-use chrono::{DateTime, Duration, NaiveDate, Utc};
+use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
 use entities::building::BuildingUse;
 use entities::dwelling::Occupancy;
 use entities::household::HouseholdKind;
@@ -21,6 +21,7 @@ use sea_orm::ActiveValue::Set;
 use super::geography::{GridRow, district_name};
 use super::names::{self, Nationality, OrgWords};
 use super::rng::Rng;
+use crate::domain::credit_code;
 use crate::domain::id_number::IdNumber;
 
 /// Places floating residents come from: the address code their ID number
@@ -80,7 +81,10 @@ impl IdSequences {
         let counters = self
             .0
             .entry((address.to_owned(), birth_date))
-            .or_insert([0, 0]);
+            .or_insert_with(|| {
+                let first = first_slot(address, birth_date);
+                [first, first]
+            });
         let slot = &mut counters[usize::from(male)];
         if *slot >= 500 {
             return None;
@@ -89,6 +93,19 @@ impl IdSequences {
         *slot += 1;
         Some(sequence)
     }
+}
+
+/// Where a day's sequences start for an address: spread over the range
+/// as a registry's are (not all 001), and the same on every run.
+fn first_slot(address: &str, birth_date: NaiveDate) -> u16 {
+    let day = birth_date.num_days_from_ce().to_le_bytes();
+    let hash = address
+        .bytes()
+        .chain(day)
+        .fold(2_166_136_261_u32, |hash, byte| {
+            (hash ^ u32::from(byte)).wrapping_mul(16_777_619)
+        });
+    (hash % 400) as u16
 }
 
 /// Everything the generator of one grid needs besides the grid.
@@ -135,18 +152,21 @@ fn plan_household(rng: &mut Rng) -> HouseholdPlan {
     };
     match shape {
         Shape::Single => {
-            let age = if rng.chance(0.45) {
-                rng.between(65, 95)
+            // Old people living alone are mostly women (widows).
+            let (age, male) = if rng.chance(0.45) {
+                (elderly_age(rng, 65), rng.chance(0.35))
             } else {
-                rng.between(18, 45)
+                // Young people on their own, often workers from elsewhere,
+                // are mostly men.
+                (rng.between(18, 45), rng.chance(0.75))
             };
-            members.push(member(HeadRelation::Head, age, head_male));
+            members.push(member(HeadRelation::Head, age, male));
         }
         Shape::Couple => {
             let age = [
                 rng.between(24, 40),
                 rng.between(41, 64),
-                rng.between(65, 90),
+                elderly_age(rng, 65),
             ][rng.weighted(&[30.0, 30.0, 40.0])];
             members.push(member(HeadRelation::Head, age, head_male));
             members.push(member(
@@ -183,11 +203,13 @@ fn plan_household(rng: &mut Rng) -> HouseholdPlan {
             ));
             let elders = if rng.chance(0.55) { 2 } else { 1 };
             let elder_age = age + rng.between(24, 32);
+            // A parent on their own is more often the mother.
+            let first_male = elders == 2 || rng.chance(0.4);
             for index in 0..elders {
                 members.push(member(
                     HeadRelation::Parent,
                     elder_age + rng.between(-2, 2),
-                    index == 0,
+                    (index == 0) == first_male,
                 ));
             }
             let oldest = (age - 22).clamp(0, 18);
@@ -207,6 +229,16 @@ fn plan_household(rng: &mut Rng) -> HouseholdPlan {
     }
 }
 
+/// The age of someone old, from `from`: the 80 and over are about a sixth
+/// of the 60–79 (Hubei, 2020 census), and fewer with each year.
+fn elderly_age(rng: &mut Rng, from: i64) -> i64 {
+    if rng.chance(0.16) {
+        80 + rng.between(0, 8).min(rng.between(0, 16))
+    } else {
+        rng.between(from, 79)
+    }
+}
+
 /// Generates one grid holding `residents` people into `rows`.
 pub fn populate_grid(
     rng: &mut Rng,
@@ -218,7 +250,15 @@ pub fn populate_grid(
     let mut plans = Vec::new();
     let mut left = residents as usize;
     while left > 0 {
+        // The last household of a grid is one that fits (cutting a family
+        // short would leave a head with no spouse, skewing the sexes).
         let mut plan = plan_household(rng);
+        for _ in 0..20 {
+            if plan.members.len() <= left {
+                break;
+            }
+            plan = plan_household(rng);
+        }
         plan.members.truncate(left);
         left -= plan.members.len();
         plans.push(plan);
@@ -276,9 +316,23 @@ pub fn populate_grid(
     add_organisations(rng, grid, &road, residents, &building_ids, context, rows);
 }
 
-/// Buildings of 2 units x 6 floors x 2 rooms, filled with dwellings of the
-/// given occupancies. Returns each dwelling's id, occupancy and address, and
-/// the buildings' ids.
+/// The kinds of residential building a grid holds: (units, floors, flats
+/// per landing), with their weights — old walk-ups, mid-rise blocks and
+/// high-rise towers.
+const BUILDING_KINDS: &[((i32, i32, i32), f64)] = &[
+    ((1, 5, 2), 15.0),
+    ((2, 6, 2), 25.0),
+    ((3, 7, 2), 15.0),
+    ((2, 11, 2), 20.0),
+    ((2, 11, 3), 10.0),
+    ((1, 18, 4), 8.0),
+    ((2, 26, 4), 7.0),
+];
+
+/// Buildings of several kinds, filled with dwellings of the given
+/// occupancies (the last building of a grid only as far as they go).
+/// Returns each dwelling's id, occupancy and address, and the buildings'
+/// ids.
 fn build_homes(
     rng: &mut Rng,
     grid: &GridRow,
@@ -288,14 +342,17 @@ fn build_homes(
     context: &mut Context<'_>,
     rows: &mut Rows,
 ) -> (Vec<(i64, Occupancy, String)>, Vec<i64>) {
-    const UNITS: i32 = 2;
-    const FLOORS: i32 = 6;
-    const ROOMS: i32 = 2;
-    const PER_BUILDING: usize = (UNITS * FLOORS * ROOMS) as usize;
     let now = context.now;
     let mut homes = Vec::with_capacity(occupancies.len());
     let mut buildings = Vec::new();
-    for (number, chunk) in occupancies.chunks(PER_BUILDING).enumerate() {
+    let weights: Vec<f64> = BUILDING_KINDS.iter().map(|(_, w)| *w).collect();
+    let mut left = occupancies;
+    let mut number = 0;
+    while !left.is_empty() {
+        let (units, floors, rooms) = BUILDING_KINDS[rng.weighted(&weights)].0;
+        let size = ((units * floors * rooms) as usize).min(left.len());
+        let (chunk, rest) = left.split_at(size);
+        left = rest;
         let building_id = NextIds::take(&mut context.ids.building);
         buildings.push(building_id);
         let house_number = number + 1;
@@ -311,17 +368,17 @@ fn build_homes(
             } else {
                 BuildingUse::Residential
             }),
-            floors: Set(FLOORS),
-            units: Set(UNITS),
+            floors: Set(floors),
+            units: Set(units),
             version: Set(1),
             created_at: Set(now),
             updated_at: Set(now),
         });
         for (slot, occupancy) in chunk.iter().enumerate() {
             let slot = slot as i32;
-            let unit = slot / (FLOORS * ROOMS) + 1;
-            let floor = (slot / ROOMS) % FLOORS + 1;
-            let room = format!("{floor}{:02}", slot % ROOMS + 1);
+            let unit = slot / (floors * rooms) + 1;
+            let floor = (slot / rooms) % floors + 1;
+            let room = format!("{floor}{:02}", slot % rooms + 1);
             let dwelling_id = NextIds::take(&mut context.ids.dwelling);
             let rented = *occupancy == Occupancy::Rented;
             let (lessor_name, lessor_phone) = if rented {
@@ -351,6 +408,7 @@ fn build_homes(
                 format!("{address}{unit}单元{room}室"),
             ));
         }
+        number += 1;
     }
     (homes, buildings)
 }
@@ -494,10 +552,25 @@ fn add_household(
         });
     }
     leave_homes_of_the_departed(&mut rows.residents[first_member..]);
-    let household = rows.households.last_mut();
-    if let Some(household) = household {
-        household.head_resident_id =
-            Set(head_after_departures(&mut rows.residents[first_member..]));
+    let head = head_after_departures(&mut rows.residents[first_member..]);
+    if let Some(household) = rows.households.last_mut() {
+        household.head_resident_id = Set(head);
+    }
+    // Nobody living there (all gone, or registered here but living
+    // elsewhere, 人户分离): the flat stands empty, as a move-out leaves it.
+    let lived_in = rows.residents[first_member..]
+        .iter()
+        .any(|row| is_active(row) && matches!(row.dwelling_id, Set(Some(_))));
+    if !lived_in
+        && let Some(dwelling) = rows
+            .dwellings
+            .iter_mut()
+            .rev()
+            .find(|row| matches!(row.id, Set(id) if Some(id) == dwelling_id))
+    {
+        dwelling.occupancy = Set(Occupancy::Vacant);
+        dwelling.lessor_name = Set(None);
+        dwelling.lessor_phone = Set(None);
     }
 }
 
@@ -720,20 +793,29 @@ fn add_organisations(
         let licence = rng.weighted(&[88.72, 4.58, 6.7]);
         let (licence_number, licence_expires_on) = match licence {
             0 => (
-                Some(credit_code(rng, grid.district_code)),
+                Some(grid.district_code.to_owned()),
                 Some(context.census_date + Duration::days(rng.between(30, 1800))),
             ),
             1 => (
-                Some(credit_code(rng, grid.district_code)),
+                Some(grid.district_code.to_owned()),
                 Some(context.census_date - Duration::days(rng.between(1, 700))),
             ),
             _ => (None, None),
         };
+        // An individual business (个体工商户) is named after its owner, who
+        // represents it; a company has a trade name.
         let male = rng.chance(0.6);
+        let surname = names::surname(rng);
+        let owner = format!("{surname}{}", names::given_name(rng, male));
+        let individual = kind != OrganisationKind::Company;
+        let name = names::organisation(rng, words, surname, district_name(&grid.code));
+        let licence_number = licence_number.map(|division: String| {
+            social_credit_code(rng, if individual { "92" } else { "91" }, &division)
+        });
         let building_id = (!buildings.is_empty()).then(|| *rng.pick(buildings));
         rows.organisations.push(organisation::ActiveModel {
             id: Set(NextIds::take(&mut context.ids.organisation)),
-            name: Set(names::organisation(rng, words)),
+            name: Set(name),
             kind: Set(kind),
             grid_code: Set(grid.code.clone()),
             building_id: Set(building_id),
@@ -742,7 +824,7 @@ fn add_organisations(
                 district_name(&grid.code),
                 rng.between(1, 300)
             )),
-            legal_representative: Set(names::person(rng, male)),
+            legal_representative: Set(owner),
             phone: Set(Some(names::mobile(rng))),
             licence_number: Set(licence_number),
             licence_expires_on: Set(licence_expires_on),
@@ -753,11 +835,17 @@ fn add_organisations(
     }
 }
 
-/// A unified social credit code's shape: 91, the district, ten characters.
-fn credit_code(rng: &mut Rng, district: &str) -> String {
-    const CHARS: &[u8] = b"0123456789ABCDEFGHJKLMNPQRTUWXY";
-    let tail: String = (0..10).map(|_| *rng.pick(CHARS) as char).collect();
-    format!("91{district}{tail}")
+/// A unified social credit code: `kind` (91 a company, 92 an individual
+/// business), the division, an organisation code with its own check, and
+/// the check character.
+fn social_credit_code(rng: &mut Rng, kind: &str, division: &str) -> String {
+    let body: String = (0..8)
+        .map(|_| char::from(b'0' + rng.below(10) as u8))
+        .collect();
+    let organisation_check = credit_code::organisation_check(&body).unwrap_or('0');
+    let first = format!("{kind}{division}{body}{organisation_check}");
+    let check = credit_code::check_character(&first).unwrap_or('0');
+    format!("{first}{check}")
 }
 
 /// `expected` rounded up or down at random, keeping its mean.

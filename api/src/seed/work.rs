@@ -22,8 +22,9 @@ use super::rng::Rng;
 use crate::domain::calendar::{Counting, WorkingCalendar};
 use policies::AreaLevel;
 
-/// Top classes: the seven duties of a grid worker and the urban-management
-/// classes of GB/T 30428, each with subcategories (code, name, normal limit).
+/// Top classes: the seven duties of a grid worker, and the parts (部件) and
+/// events (事件) of GB/T 30428.2, each with subcategories (code, name,
+/// normal limit).
 /// A time limit: an amount of working time, or of clock hours.
 type Limit = (i32, TimeUnit);
 /// A subcategory: code, name, and its limit at normal urgency.
@@ -37,6 +38,9 @@ type TopClass = (
 );
 
 const CATEGORIES: &[TopClass] = &[
+    // The grid's own classes: the seven duties of a grid worker, with the
+    // social-governance classes (矛盾纠纷, 安全隐患, 特殊人群, 民生服务)
+    // filed under the duty that answers for them.
     (
         "D01",
         "信息采集",
@@ -53,6 +57,7 @@ const CATEGORIES: &[TopClass] = &[
         &[
             ("D0202", "治安隐患", (2, TimeUnit::WorkingDays)),
             ("D0203", "安全隐患", (16, TimeUnit::WorkingHours)),
+            ("D0204", "特殊人群异常", (2, TimeUnit::WorkingDays)),
         ],
     ),
     (
@@ -81,6 +86,8 @@ const CATEGORIES: &[TopClass] = &[
         &[
             ("D0401", "困难救助", (5, TimeUnit::WorkingDays)),
             ("D0402", "养老服务", (5, TimeUnit::WorkingDays)),
+            ("D0403", "残疾人帮扶", (5, TimeUnit::WorkingDays)),
+            ("D0404", "留守儿童关爱", (5, TimeUnit::WorkingDays)),
         ],
     ),
     (
@@ -110,6 +117,69 @@ const CATEGORIES: &[TopClass] = &[
             ("D0702", "过期变质食品", (8, TimeUnit::WorkingHours)),
         ],
     ),
+    // GB/T 30428.2 parts (部件): the city's furniture, each answered for by
+    // the department that owns or keeps it.
+    (
+        "B01",
+        "公用设施",
+        "public_utilities",
+        &[
+            ("B0101", "上水井盖", (16, TimeUnit::WorkingHours)),
+            ("B0102", "污水井盖", (16, TimeUnit::WorkingHours)),
+            ("B0103", "雨水箅子", (16, TimeUnit::WorkingHours)),
+            ("B0104", "路灯", (3, TimeUnit::WorkingDays)),
+            ("B0105", "消防栓", (2, TimeUnit::WorkingDays)),
+        ],
+    ),
+    (
+        "B02",
+        "道路交通",
+        "road_traffic",
+        &[
+            ("B0201", "交通信号灯", (8, TimeUnit::WorkingHours)),
+            ("B0202", "交通护栏", (3, TimeUnit::WorkingDays)),
+            ("B0203", "公交站亭", (3, TimeUnit::WorkingDays)),
+            ("B0204", "道路指示牌", (3, TimeUnit::WorkingDays)),
+        ],
+    ),
+    (
+        "B03",
+        "市容环境设施",
+        "city_appearance",
+        &[
+            ("B0301", "公共厕所", (2, TimeUnit::WorkingDays)),
+            ("B0302", "垃圾箱", (2, TimeUnit::WorkingDays)),
+            ("B0303", "果皮箱", (2, TimeUnit::WorkingDays)),
+        ],
+    ),
+    (
+        "B04",
+        "园林绿化",
+        "landscaping",
+        &[
+            ("B0401", "行道树", (3, TimeUnit::WorkingDays)),
+            ("B0402", "绿地护栏", (3, TimeUnit::WorkingDays)),
+        ],
+    ),
+    (
+        "B05",
+        "房屋土地",
+        "housing_land",
+        &[
+            ("B0501", "危险房屋", (2, TimeUnit::WorkingDays)),
+            ("B0502", "外墙脱落", (16, TimeUnit::WorkingHours)),
+        ],
+    ),
+    (
+        "B06",
+        "其他设施",
+        "local_affairs",
+        &[
+            ("B0601", "健身设施", (5, TimeUnit::WorkingDays)),
+            ("B0602", "公共座椅", (5, TimeUnit::WorkingDays)),
+        ],
+    ),
+    // GB/T 30428.2 events (事件).
     (
         "U01",
         "市容环境",
@@ -117,19 +187,30 @@ const CATEGORIES: &[TopClass] = &[
         &[
             ("U0101", "暴露垃圾", (4, TimeUnit::WorkingHours)),
             ("U0102", "道路破损", (3, TimeUnit::WorkingDays)),
+            ("U0103", "积存垃圾渣土", (8, TimeUnit::WorkingHours)),
+            ("U0104", "道路不洁", (4, TimeUnit::WorkingHours)),
+            ("U0105", "焚烧垃圾树叶", (4, TimeUnit::WorkingHours)),
         ],
     ),
     (
         "U02",
         "宣传广告",
         "advertising",
-        &[("U0201", "违规广告", (2, TimeUnit::WorkingDays))],
+        &[
+            ("U0201", "违规广告", (2, TimeUnit::WorkingDays)),
+            ("U0202", "非法小广告", (8, TimeUnit::WorkingHours)),
+            ("U0203", "占道广告牌", (2, TimeUnit::WorkingDays)),
+        ],
     ),
     (
         "U03",
         "施工管理",
         "construction",
-        &[("U0301", "施工扰民", (8, TimeUnit::WorkingHours))],
+        &[
+            ("U0301", "施工扰民", (8, TimeUnit::WorkingHours)),
+            ("U0302", "施工废弃料", (2, TimeUnit::WorkingDays)),
+            ("U0303", "道路遗撒", (8, TimeUnit::WorkingHours)),
+        ],
     ),
     (
         "U04",
@@ -138,13 +219,29 @@ const CATEGORIES: &[TopClass] = &[
         &[
             ("U0401", "管道泄漏", (4, TimeUnit::Hours)),
             ("U0402", "火情", (1, TimeUnit::Hours)),
+            ("U0403", "路面塌陷", (4, TimeUnit::Hours)),
+            ("U0404", "道路积水", (4, TimeUnit::Hours)),
         ],
     ),
     (
         "U05",
         "街面秩序",
         "street_order",
-        &[("U0501", "乱停乱放", (4, TimeUnit::WorkingHours))],
+        &[
+            ("U0501", "乱停乱放", (4, TimeUnit::WorkingHours)),
+            ("U0502", "无照游商", (8, TimeUnit::WorkingHours)),
+            ("U0503", "店外经营", (8, TimeUnit::WorkingHours)),
+        ],
+    ),
+    (
+        "U06",
+        "扩展事件",
+        "local_affairs",
+        &[
+            ("U0601", "楼道堆物", (2, TimeUnit::WorkingDays)),
+            ("U0602", "宠物扰民", (3, TimeUnit::WorkingDays)),
+            ("U0603", "违规饲养家禽", (3, TimeUnit::WorkingDays)),
+        ],
     ),
 ];
 
@@ -181,6 +278,7 @@ const CALENDAR: &[(&str, bool, &str)] = &[
 /// A subcategory's code and duty, and its limit at each urgency.
 struct SubcategoryLimits {
     code: String,
+    name: String,
     duty: String,
     by_urgency: HashMap<Urgency, Limit>,
 }
@@ -233,6 +331,7 @@ pub fn catalogue() -> Catalogue {
             }
             subcategories.push(SubcategoryLimits {
                 code: (*sub_code).to_owned(),
+                name: (*sub_name).to_owned(),
                 duty: (*duty).to_owned(),
                 by_urgency,
             });
@@ -276,57 +375,67 @@ pub struct CaseIds {
     pub step: i64,
 }
 
-/// The actions that lead from nothing to `state`, in order.
+/// The actions that lead from nothing to `state`, in order: now and then
+/// sent back as not the department's, extended, reworked.
 fn path_to(state: CaseState, rng: &mut Rng) -> Vec<(&'static str, CaseState)> {
     use CaseState::*;
     let mut path = vec![("report", Reported)];
-    let verified = [("verify", Verified)];
-    let filed = [
-        ("file", Filed),
-        ("dispatch", Dispatched),
-        ("accept", InProgress),
-    ];
     match state {
-        Reported => {}
-        Void => path.push(("void", Void)),
-        Verified => path.extend(verified),
-        Filed => path.extend(verified.into_iter().chain([("file", Filed)])),
-        Dispatched => path.extend(verified.into_iter().chain(filed[..2].iter().copied())),
-        InProgress => path.extend(verified.into_iter().chain(filed)),
-        Suspended => path.extend(
-            verified
-                .into_iter()
-                .chain(filed)
-                .chain([("suspend", Suspended)]),
-        ),
-        Handled | Checked | Closed | Evaluated => {
-            if state == Closed && rng.chance(0.15) {
-                path.extend([("resolve_on_spot", Checked), ("close", Closed)]);
-                return path;
-            }
-            path.extend(
-                verified
-                    .into_iter()
-                    .chain(filed)
-                    .chain([("handle", Handled)]),
-            );
-            if rng.chance(0.06) {
-                path.extend([
-                    ("check_failed", Dispatched),
-                    ("accept", InProgress),
-                    ("handle", Handled),
-                ]);
-            }
-            if state != Handled {
-                path.push(("check_passed", Checked));
-            }
-            if matches!(state, Closed | Evaluated) {
-                path.push(("close", Closed));
-            }
-            if state == Evaluated {
-                path.push(("evaluate", Evaluated));
-            }
+        Reported => return path,
+        Void => {
+            path.push(("void", Void));
+            return path;
         }
+        Closed if rng.chance(0.15) => {
+            path.extend([("resolve_on_spot", Checked), ("close", Closed)]);
+            return path;
+        }
+        _ => {}
+    }
+    path.push(("verify", Verified));
+    if state == Verified {
+        return path;
+    }
+    path.push(("file", Filed));
+    if state == Filed {
+        return path;
+    }
+    path.push(("dispatch", Dispatched));
+    if rng.chance(0.08) {
+        path.extend([("send_back", Filed), ("dispatch", Dispatched)]);
+    }
+    if state == Dispatched {
+        return path;
+    }
+    path.push(("accept", InProgress));
+    if rng.chance(0.1) {
+        path.extend([("request_extension", InProgress), ("extend", InProgress)]);
+    }
+    if state == InProgress {
+        return path;
+    }
+    if state == Suspended {
+        path.extend([("request_suspension", InProgress), ("suspend", Suspended)]);
+        return path;
+    }
+    path.push(("handle", Handled));
+    if rng.chance(0.06) {
+        path.extend([
+            ("check_failed", Dispatched),
+            ("accept", InProgress),
+            ("handle", Handled),
+        ]);
+    }
+    if state == Handled {
+        return path;
+    }
+    path.push(("check_passed", Checked));
+    if state == Checked {
+        return path;
+    }
+    path.push(("close", Closed));
+    if state == Evaluated {
+        path.push(("evaluate", Evaluated));
     }
     path
 }
@@ -345,20 +454,157 @@ const CASE_STATES: &[(CaseState, f64)] = &[
     (CaseState::Evaluated, 35.0),
 ];
 
-const PROBLEMS: &[&str] = &[
-    "楼道堆放杂物",
-    "邻里噪音纠纷",
-    "下水道堵塞",
-    "路灯不亮",
-    "占道摆摊",
-    "小区违建",
-    "暴露垃圾未清运",
-    "无证经营餐饮",
-    "燃气管道异味",
-    "共享单车乱停",
-    "独居老人需要帮扶",
-    "工地夜间施工",
-];
+/// How a case's time passes: office hours of working days, or for an
+/// emergency filed as one, the clock.
+struct CaseTime<'a> {
+    calendar: &'a WorkingCalendar,
+    counting: Counting,
+}
+
+impl CaseTime<'_> {
+    fn after(&self, at: DateTime<Utc>, time: Duration) -> DateTime<Utc> {
+        match self.counting {
+            Counting::WorkingTime => self.calendar.add_working_time(at, time),
+            Counting::RoundTheClock => at + time,
+        }
+    }
+
+    fn before(&self, at: DateTime<Utc>, time: Duration) -> DateTime<Utc> {
+        match self.counting {
+            Counting::WorkingTime => self.calendar.sub_working_time(at, time),
+            Counting::RoundTheClock => at - time,
+        }
+    }
+
+    fn between(&self, from: DateTime<Utc>, to: DateTime<Utc>) -> Duration {
+        match self.counting {
+            Counting::WorkingTime => self.calendar.working_time_between(from, to),
+            Counting::RoundTheClock => (to - from).max(Duration::zero()),
+        }
+    }
+}
+
+fn minutes(rng: &mut Rng, low: i64, high: i64) -> Duration {
+    Duration::minutes(rng.between(low, high))
+}
+
+/// Where the light of an open case should stand now: the share of its
+/// limit used, in percent (over 100: overdue). Most open cases are on time.
+fn share_used(rng: &mut Rng) -> i64 {
+    match rng.weighted(&[70.0, 15.0, 15.0]) {
+        0 => rng.between(5, 79),
+        1 => rng.between(80, 99),
+        _ => rng.between(105, 250),
+    }
+}
+
+/// When each step of `path` was taken, in order, none later than `now`.
+/// `filing` is the index of the `file` step; the case's clock (`time`)
+/// runs `limit` from there.
+fn step_times(
+    rng: &mut Rng,
+    path: &[(&'static str, CaseState)],
+    time: &CaseTime<'_>,
+    limit: Duration,
+    open: bool,
+    now: DateTime<Utc>,
+) -> Vec<DateTime<Utc>> {
+    // The last moment the case's clock counts before now: office hours
+    // for the office's steps.
+    let latest = time.before(now, Duration::minutes(1));
+    let filing = path.iter().position(|(action, _)| *action == "file");
+    // The moment the rest hangs on: the filing, or the report of a case
+    // never filed.
+    let (anchor_index, anchor) = match filing {
+        Some(index) if open => (
+            index,
+            time.before(now, limit * share_used(rng) as i32 / 100),
+        ),
+        Some(index) => (index, time.before(now, minutes(rng, 2 * 540, 40 * 540))),
+        None => (0, time.before(now, minutes(rng, 30, 15 * 540))),
+    };
+    let mut times = vec![anchor; path.len()];
+    for index in (0..anchor_index).rev() {
+        times[index] = time.before(times[index + 1], minutes(rng, 15, 300));
+    }
+    let after = path.len() - anchor_index - 1;
+    if open && filing.is_some() {
+        // Spread over the time since filing.
+        let span = time.between(anchor, latest).num_minutes().max(after as i64);
+        let mut cuts: Vec<i64> = (0..after).map(|_| rng.between(1, span)).collect();
+        cuts.sort_unstable();
+        for (offset, cut) in cuts.into_iter().enumerate() {
+            times[anchor_index + 1 + offset] = time.after(anchor, Duration::minutes(cut));
+        }
+    } else {
+        for index in anchor_index + 1..path.len() {
+            times[index] = match path[index].0 {
+                // Handled within the limit, now and then late.
+                "handle" if filing.is_some() => {
+                    let share = if rng.chance(0.1) {
+                        rng.between(105, 160)
+                    } else {
+                        rng.between(20, 95)
+                    };
+                    time.after(anchor, limit * share as i32 / 100)
+                        .max(time.after(times[index - 1], minutes(rng, 10, 60)))
+                }
+                _ => time.after(times[index - 1], minutes(rng, 15, 300)),
+            };
+        }
+    }
+    // Never in the future, never out of order.
+    let mut previous = times[0].min(latest);
+    for at in &mut times {
+        *at = (*at).min(latest).max(previous);
+        previous = *at;
+    }
+    times
+}
+
+/// Who took a step, by account: (user, name, department).
+type Actor = (Option<i64>, String, Option<i64>);
+
+/// A note for the steps that need one.
+fn note_for(action: &str) -> Option<&'static str> {
+    Some(match action {
+        "void" => "现场核查不属实。",
+        "send_back" => "经核实不属于本部门职责，请重新派遣。",
+        "request_extension" => "需协调产权单位共同处置，申请延期。",
+        "request_suspension" => "待司法程序结果，申请挂起。",
+        "resolve_on_spot" => "网格员现场协调解决。",
+        "check_failed" => "现场核查问题仍未解决，退回重办。",
+        "supervise" => "超期未办结，予以督办。",
+        _ => return None,
+    })
+}
+
+/// A place in the grid: a point inside its outline (with a margin from its
+/// edges), and an address.
+fn place_in(rng: &mut Rng, grid: &GridRow) -> (String, Option<(f64, f64)>) {
+    let corners: Vec<(f64, f64)> = grid.boundary["coordinates"][0]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|point| Some((point[0].as_f64()?, point[1].as_f64()?)))
+        .collect();
+    let range = |pick: fn(&(f64, f64)) -> f64| {
+        let low = corners.iter().map(pick).fold(f64::INFINITY, f64::min);
+        let high = corners.iter().map(pick).fold(f64::NEG_INFINITY, f64::max);
+        (low, high)
+    };
+    let ((west, east), (south, north)) = (range(|p| p.0), range(|p| p.1));
+    let point = (west < east && south < north).then(|| {
+        let inside = |low: f64, high: f64, rng: &mut Rng| {
+            let margin = (high - low) * 0.1;
+            let x = low + margin + (high - low - 2.0 * margin) * rng.unit();
+            (x * 1e6).round() / 1e6
+        };
+        (inside(west, east, rng), inside(south, north, rng))
+    });
+    let address = format!("{}{}号", names::road(rng), rng.between(1, 300));
+    (address, point)
+}
 
 #[allow(clippy::too_many_arguments)]
 pub fn cases_for_grid(
@@ -373,6 +619,14 @@ pub fn cases_for_grid(
 ) {
     let worker = accounts.worker_of_grid.get(&grid.code).copied();
     let state_weights: Vec<f64> = CASE_STATES.iter().map(|(_, w)| *w).collect();
+    let named = |id: Option<i64>| id.and_then(|id| accounts.display_name(id));
+    let operator: Actor = (
+        Some(accounts.operator_id),
+        accounts
+            .display_name(accounts.operator_id)
+            .unwrap_or_default(),
+        None,
+    );
     for _ in 0..count {
         let state = CASE_STATES[rng.weighted(&state_weights)].0;
         let subcategory = rng.pick(&catalogue.subcategories);
@@ -392,75 +646,130 @@ pub fn cases_for_grid(
             })
             .copied();
         let officer = department.and_then(|d| accounts.officer_of_department.get(&d).copied());
-        let citizen = rng.chance(0.25);
-        let created_at = now - Duration::minutes(rng.between(60, 45 * 24 * 60));
+        let source = [
+            CaseSource::GridWorker,
+            CaseSource::Citizen,
+            CaseSource::Hotline,
+        ][rng.weighted(&[68.0, 20.0, 12.0])];
+        let from_public = source != CaseSource::GridWorker;
+        let male = rng.chance(0.5);
+        let reporter_name = from_public.then(|| names::person(rng, male));
         let case_id = {
             ids.case += 1;
             ids.case
         };
+        let (amount, unit) = subcategory
+            .by_urgency
+            .get(&urgency)
+            .copied()
+            .unwrap_or((5, TimeUnit::WorkingDays));
+        let path = path_to(state, rng);
+        let filed = path.iter().any(|(action, _)| *action == "file");
+        // A case runs on the clock only once filed as an emergency.
+        let counting = if filed {
+            Counting::of(unit)
+        } else {
+            Counting::WorkingTime
+        };
+        let time = CaseTime {
+            calendar: &catalogue.calendar,
+            counting,
+        };
+        let limit = time.between(now, catalogue.calendar.add(now, amount, unit));
+        let open = crate::domain::cases::machine::OPEN.contains(&state);
+        let times = step_times(rng, &path, &time, limit, open, now);
 
-        let mut at = created_at;
         let mut filed_at = None;
         let mut deadline_at = None;
         let mut yellow_at = None;
         let mut suspended_at = None;
         let mut closed_at = None;
         let mut rework_count = 0;
+        let mut extension_count = 0;
         let mut reached_department = false;
-        let path = path_to(state, rng);
-        for (index, (action, to_state)) in path.iter().enumerate() {
-            if index > 0 {
-                at += Duration::minutes(rng.between(20, 26 * 60));
-                at = at.min(now - Duration::minutes(1));
-            }
-            let (actor, actor_name, actor_department) = match *action {
-                "report" if citizen => (None, "市民".to_owned(), None),
-                "report" | "verify" | "void" | "check_passed" | "check_failed"
-                | "resolve_on_spot" => (worker, "网格员".to_owned(), None),
-                "accept" | "handle" | "suspend" => (officer, "部门经办人".to_owned(), department),
-                "evaluate" => (None, "市民".to_owned(), None),
-                _ => (
-                    Some(accounts.operator_id),
-                    "指挥中心调度员".to_owned(),
-                    None,
-                ),
+        let mut steps = Vec::with_capacity(path.len() + 1);
+        for (index, ((action, to_state), at)) in path.iter().zip(&times).enumerate() {
+            let at = *at;
+            let actor: Actor = match *action {
+                "report" => match source {
+                    CaseSource::Citizen => (None, reporter_name.clone().unwrap_or_default(), None),
+                    CaseSource::Hotline => operator.clone(),
+                    _ => (worker, named(worker).unwrap_or_default(), None),
+                },
+                "verify" | "void" | "check_passed" | "check_failed" | "resolve_on_spot" => {
+                    (worker, named(worker).unwrap_or_default(), None)
+                }
+                "accept" | "handle" | "send_back" | "request_extension" | "request_suspension" => {
+                    (officer, named(officer).unwrap_or_default(), department)
+                }
+                "evaluate" if source == CaseSource::Citizen => {
+                    (None, reporter_name.clone().unwrap_or_default(), None)
+                }
+                _ => operator.clone(),
             };
             match *action {
                 "file" => {
                     filed_at = Some(at);
-                    let (amount, unit) = subcategory
-                        .by_urgency
-                        .get(&urgency)
-                        .copied()
-                        .unwrap_or((5, TimeUnit::WorkingDays));
                     let deadline = catalogue.calendar.add(at, amount, unit);
                     deadline_at = Some(deadline);
-                    yellow_at = Some(catalogue.calendar.share_counted(
-                        Counting::of(unit),
-                        at,
-                        deadline,
-                        80,
-                    ));
+                    yellow_at = Some(catalogue.calendar.share_counted(counting, at, deadline, 80));
+                }
+                "extend" => {
+                    if let (Some(from), Some(deadline)) = (filed_at, deadline_at) {
+                        let later = catalogue.calendar.add(deadline, amount, unit);
+                        deadline_at = Some(later);
+                        yellow_at =
+                            Some(catalogue.calendar.share_counted(counting, from, later, 80));
+                        extension_count += 1;
+                    }
                 }
                 "suspend" => suspended_at = Some(at),
                 "dispatch" => reached_department = true,
+                "send_back" => reached_department = false,
                 "check_failed" => rework_count += 1,
                 "close" => closed_at = Some(at),
                 _ => {}
             }
+            steps.push((
+                *action,
+                index.checked_sub(1).map(|previous| path[previous].1),
+                *to_state,
+                actor,
+                at,
+            ));
+        }
+        // An open case past its deadline is often put under supervision.
+        let mut supervision = Supervision::None;
+        let last = times.last().copied().unwrap_or(now);
+        let overdue =
+            deadline_at.is_some_and(|deadline| suspended_at.unwrap_or(now) >= deadline && open);
+        if overdue && rng.chance(0.4) {
+            supervision = if rng.chance(0.3) {
+                Supervision::RedCard
+            } else {
+                Supervision::YellowCard
+            };
+            let at = time
+                .after(last, minutes(rng, 10, 120))
+                .min(time.before(now, Duration::minutes(1)))
+                .max(last);
+            steps.push(("supervise", Some(state), state, operator.clone(), at));
+        }
+        let updated_at = steps.last().map_or(now, |step| step.4);
+        for (action, from_state, to_state, (actor, actor_name, actor_department), at) in steps {
             ids.step += 1;
             rows.steps.push(case_step::ActiveModel {
                 id: Set(ids.step),
                 case_id: Set(case_id),
-                action: Set((*action).to_owned()),
-                from_state: Set(index.checked_sub(1).map(|previous| path[previous].1)),
-                to_state: Set(*to_state),
+                action: Set(action.to_owned()),
+                from_state: Set(from_state),
+                to_state: Set(to_state),
                 actor_user_id: Set(actor),
                 actor_token_id: Set(None),
                 actor_name: Set(actor_name),
                 department_id: Set(actor_department),
-                note: Set(None),
-                evidence: Set(if *action == "handle" {
+                note: Set(note_for(action).map(str::to_owned)),
+                evidence: Set(if matches!(action, "handle" | "resolve_on_spot") {
                     json!([format!(
                         "https://evidence.example/cases/{case_id}/after.jpg"
                     )])
@@ -470,28 +779,30 @@ pub fn cases_for_grid(
                 at: Set(at),
             });
         }
-        let problem = rng.pick(PROBLEMS);
-        let filed = filed_at.is_some();
+        let (address, point) = place_in(rng, grid);
+        let what = &subcategory.name;
+        let description = match source {
+            CaseSource::Citizen => format!("市民反映：{address}附近{what}，请核实处置。"),
+            CaseSource::Hotline => format!("12345热线转办：{address}附近{what}，请核实处置。"),
+            _ => format!("网格员巡查发现：{address}附近{what}，请及时处置。"),
+        };
+        let created_at = times.first().copied().unwrap_or(now);
         rows.cases.push(case::ActiveModel {
             id: Set(case_id),
             number: Set(format!("AJ{}{case_id:07}", created_at.format("%Y%m%d"))),
-            title: Set(format!("{}{}", grid.name, problem)),
-            description: Set(format!("巡查发现：{problem}，请及时处置。")),
+            title: Set(format!("{address}{what}")),
+            description: Set(description),
             state: Set(state),
-            source: Set(if citizen {
-                CaseSource::Citizen
-            } else {
-                CaseSource::GridWorker
-            }),
+            source: Set(source),
             category_code: Set(filed.then(|| subcategory.code.clone())),
             urgency: Set(urgency),
             grid_code: Set(grid.code.clone()),
-            location: Set(grid.name.clone()),
-            longitude: Set(None),
-            latitude: Set(None),
-            reporter_id: Set(if citizen { None } else { worker }),
-            reporter_name: Set(citizen.then(|| names::person(rng, true))),
-            reporter_phone: Set(citizen.then(|| names::mobile(rng))),
+            location: Set(format!("{address}附近")),
+            longitude: Set(point.map(|p| p.0)),
+            latitude: Set(point.map(|p| p.1)),
+            reporter_id: Set(if from_public { None } else { worker }),
+            reporter_name: Set(reporter_name),
+            reporter_phone: Set(from_public.then(|| names::mobile(rng))),
             department_id: Set(if reached_department { department } else { None }),
             filed_at: Set(filed_at),
             deadline_at: Set(deadline_at),
@@ -501,16 +812,17 @@ pub fn cases_for_grid(
             suspended_at: Set(suspended_at),
             closed_at: Set(closed_at),
             rework_count: Set(rework_count),
-            extension_count: Set(0),
+            extension_count: Set(extension_count),
             escalated: Set(false),
             escalated_to: Set(None),
             escalated_at: Set(None),
-            supervision: Set(Supervision::None),
+            supervision: Set(supervision),
             urgent_mark: Set(urgency == Urgency::Critical),
-            satisfaction: Set((state == CaseState::Evaluated).then(|| rng.between(3, 5) as i32)),
+            satisfaction: Set((state == CaseState::Evaluated)
+                .then(|| [1, 2, 3, 4, 5][rng.weighted(&[3.0, 5.0, 12.0, 30.0, 50.0])])),
             version: Set(1),
             created_at: Set(created_at),
-            updated_at: Set(at),
+            updated_at: Set(updated_at),
         });
     }
 }

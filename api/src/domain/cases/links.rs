@@ -18,7 +18,7 @@ use sea_orm::{
     ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
 };
 
-use super::{CaseScope, seen};
+use super::{CaseScope, by_case, seen};
 use crate::domain::access::Access;
 use crate::domain::subjects::{self, Subject};
 use crate::domain::writes::fields::{optional_phone, text};
@@ -194,7 +194,7 @@ pub async fn subjects_of(
         .order_by_asc(case_subject::Column::Id)
         .all(access.db())
         .await?;
-    Ok(grouped(rows, |row| row.case_id))
+    Ok(by_case(rows, |row| row.case_id))
 }
 
 /// The parties of these cases, for those of them the caller sees.
@@ -208,15 +208,7 @@ pub async fn parties_of(
         .order_by_asc(case_party::Column::Id)
         .all(access.db())
         .await?;
-    Ok(grouped(rows, |row| row.case_id))
-}
-
-fn grouped<T>(rows: Vec<T>, key: impl Fn(&T) -> i64) -> HashMap<i64, Vec<T>> {
-    let mut grouped: HashMap<i64, Vec<T>> = HashMap::new();
-    for row in rows {
-        grouped.entry(key(&row)).or_default().push(row);
-    }
-    grouped
+    Ok(by_case(rows, |row| row.case_id))
 }
 
 /// The cases about `subject` (for a resident, also those they are a party

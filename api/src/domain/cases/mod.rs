@@ -291,6 +291,15 @@ fn seen(scope: &CaseScope, cases: &[i64]) -> SelectStatement {
         .to_owned()
 }
 
+/// Rows about cases, grouped by their case, each group in the rows' order.
+fn by_case<T>(rows: Vec<T>, case_of: impl Fn(&T) -> i64) -> HashMap<i64, Vec<T>> {
+    let mut grouped: HashMap<i64, Vec<T>> = HashMap::new();
+    for row in rows {
+        grouped.entry(case_of(&row)).or_default().push(row);
+    }
+    grouped
+}
+
 /// The timelines of these cases, those the caller sees, each in order.
 pub async fn steps_of(
     access: &Access,
@@ -303,11 +312,7 @@ pub async fn steps_of(
         .order_by_asc(case_step::Column::Id)
         .all(access.db())
         .await?;
-    let mut grouped: HashMap<i64, Vec<case_step::Model>> = HashMap::new();
-    for row in rows {
-        grouped.entry(row.case_id).or_default().push(row);
-    }
-    Ok(grouped)
+    Ok(by_case(rows, |row| row.case_id))
 }
 
 /// The id of the account called `username`; BAD_USER_INPUT naming `field`

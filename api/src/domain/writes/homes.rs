@@ -17,6 +17,7 @@ use serde_json::json;
 use super::fields::{bounded, optional_phone, optional_text, text};
 use super::{Changes, Patch, PlaceFields, Writer, duplicate, save};
 use crate::domain::access::Access;
+use crate::domain::credit_code;
 use crate::error::{ApiError, ApiResult};
 
 const HOUSEHOLD_TAKEN: &str = "a household with this number exists";
@@ -778,11 +779,11 @@ fn licence(
         Patch::Keep => number,
         Patch::Clear => None,
         Patch::Set(number) => {
-            let number = text("licenceNumber", number, 32)?;
-            if !number.chars().all(|c| c.is_ascii_alphanumeric()) {
+            let number = text("licenceNumber", number, 32)?.to_ascii_uppercase();
+            if !credit_code::is_valid(&number) {
                 return Err(ApiError::bad_input(
                     "licenceNumber",
-                    "letters and digits only (the unified social credit code)",
+                    "not a unified social credit code (18 characters, the last the check of the others)",
                 ));
             }
             Some(number)
