@@ -263,6 +263,11 @@ pub struct ServeConfig {
     #[arg(long, env = "GRIDGOV_LOG_SQL")]
     pub log_sql: bool,
 
+    /// Directory for case photos; replicas must share it. Defaults to
+    /// `photos` in the data directory.
+    #[arg(long, env = "GRIDGOV_PHOTO_DIR")]
+    pub photo_dir: Option<std::path::PathBuf>,
+
     #[command(flatten)]
     pub database: DatabaseConfig,
 
@@ -280,6 +285,13 @@ pub struct ServeConfig {
 }
 
 impl ServeConfig {
+    /// Where case photos are kept.
+    pub fn photo_dir(&self) -> std::path::PathBuf {
+        self.photo_dir
+            .clone()
+            .unwrap_or_else(|| self.database.data_dir.join("photos"))
+    }
+
     /// The settings in force, one per line, without secrets.
     pub fn describe(&self) -> String {
         let limits = &self.limits;
@@ -287,6 +299,7 @@ impl ServeConfig {
             format!("listen              {}", self.listen),
             format!("database            {}", self.database.url_for_display()),
             format!("data dir            {}", self.database.data_dir.display()),
+            format!("photo dir           {}", self.photo_dir().display()),
             format!("db max connections  {}", self.database.db_max_connections),
             format!(
                 "demo seed           {}",

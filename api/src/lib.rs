@@ -13,5 +13,6 @@ pub mod events;
 pub mod graphql;
 pub mod http;
 pub mod metrics;
+pub mod photos;
 pub mod seed;
 pub mod server;

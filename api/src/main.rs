@@ -28,7 +28,7 @@ struct Cli {
 #[derive(Subcommand, Debug)]
 enum Command {
     /// Serve GraphQL (the default): migrate, seed an empty database, listen.
-    Serve(ServeConfig),
+    Serve(Box<ServeConfig>),
     /// Apply pending migrations, or list them with --status.
     Migrate {
         /// List applied and pending migrations without applying any.
@@ -107,7 +107,7 @@ async fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
     match cli.command {
         None => serve(cli.serve).await,
-        Some(Command::Serve(config)) => serve(config).await,
+        Some(Command::Serve(config)) => serve(*config).await,
         Some(Command::Migrate { status, database }) => {
             let db = db::connect(&database).await?;
             if status {

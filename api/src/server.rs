@@ -99,6 +99,7 @@ async fn prepare(config: &ServeConfig) -> anyhow::Result<Prepared> {
         metrics,
         admission: admission.clone(),
         suppress_below: config.suppress_below,
+        photos: crate::photos::PhotoStore::new(config.photo_dir()),
         authorizer,
         keys,
         lifetimes: Lifetimes {

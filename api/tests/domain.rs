@@ -273,6 +273,7 @@ async fn a_case_moves_only_along_the_table_and_only_by_whom_it_names() {
             reporter_phone: None,
             urgency: None,
             links: Default::default(),
+            photos: Vec::new(),
         },
     )
     .await

@@ -11,6 +11,7 @@ pub mod casbin_rule;
 pub mod case;
 pub mod case_category;
 pub mod case_party;
+pub mod case_photo;
 pub mod case_step;
 pub mod case_subject;
 pub mod case_time_limit;

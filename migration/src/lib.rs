@@ -20,6 +20,7 @@ mod m20261202_000012_residence;
 mod m20261202_000013_visit_rounds;
 mod m20261202_000014_escalation;
 mod m20261202_000015_case_links;
+mod m20261202_000016_case_photos;
 
 pub struct Migrator;
 
@@ -42,6 +43,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000013_visit_rounds::Migration),
             Box::new(m20261202_000014_escalation::Migration),
             Box::new(m20261202_000015_case_links::Migration),
+            Box::new(m20261202_000016_case_photos::Migration),
         ]
     }
 }

@@ -192,6 +192,7 @@ pub fn test_serve_config(database: DatabaseConfig) -> ServeConfig {
         suppress_below: 5,
         log_sql: false,
         graphiql: true,
+        photo_dir: None,
         database,
         seed: SeedConfig {
             residents: TEST_RESIDENTS,

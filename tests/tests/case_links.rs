@@ -167,6 +167,52 @@ async fn a_case_names_what_it_is_about_and_its_parties_and_each_caller_reads_the
             "a stale describe: {body:#}"
         );
 
+        // A party must be of the case's grid: one of the next grid reads as
+        // one that does not exist. Parties are named once each, and ten
+        // at most in all; only DESCRIBE names anything.
+        let version = moved["version"].clone();
+        let party = |id: &Value| {
+            json!({"input": {"id": case_id, "version": version, "transition": "DESCRIBE",
+                "parties": [{"side": "OTHER", "residentId": id}]}})
+        };
+        let mut answers = Vec::new();
+        for id in [&there["id"], &json!(global_key("Resident", 999_999_999))] {
+            let body = worker.graphql(MOVE, party(id)).await;
+            assert_eq!(user_error(&body), Some("NOT_FOUND"), "{body:#}");
+            answers.push(body["data"]["moveCase"]["userErrors"][0]["message"].clone());
+        }
+        assert_eq!(
+            answers[0], answers[1],
+            "another grid's resident reads as absent"
+        );
+        let crowd: Vec<Value> = (0..9)
+            .map(|n| json!({"side": "OTHER", "name": format!("围观群众{n}")}))
+            .collect();
+        let body = worker
+            .graphql(
+                MOVE,
+                json!({"input": {"id": case_id, "version": version,
+                "transition": "DESCRIBE", "parties": crowd}}),
+            )
+            .await;
+        assert_eq!(
+            user_error(&body),
+            Some("INVALID"),
+            "2 + 9 parties: {body:#}"
+        );
+        let body = worker
+            .graphql(
+                MOVE,
+                json!({"input": {"id": case_id, "version": version,
+                "transition": "VERIFY", "about": [household]}}),
+            )
+            .await;
+        assert_eq!(
+            user_error(&body),
+            Some("INVALID"),
+            "about with VERIFY: {body:#}"
+        );
+
         // Verified on site and filed as a neighbours' dispute: justice
         // (人民调解) now sees it, though not the record it is about.
         let mut version = moved["version"].clone();

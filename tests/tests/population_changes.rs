@@ -654,10 +654,12 @@ async fn an_organisation_and_its_licence(worker: &Client<'_>, building: &Value) 
                 licenceState version } userErrors { field message code } } }";
     // A unified social credit code carries its check character (GB 32100):
     // one character off, a short one, one with a letter the code never uses.
+    // And the organisation code inside it carries its own (GB 11714).
     for wrong in [
-        "91420502MA4F000001",
-        "91420502MA4F00000",
-        "91420502MA4F0000I0",
+        "91420502MA4F00008R",
+        "91420502MA4F00008",
+        "91420502MA4F0000I8",
+        "91420502MA4F000013",
     ] {
         let body = worker.graphql(update, licence(wrong)).await;
         assert_eq!(
@@ -666,7 +668,7 @@ async fn an_organisation_and_its_licence(worker: &Client<'_>, building: &Value) 
             "{wrong}: {body:#}"
         );
     }
-    let body = worker.graphql(update, licence("91420502MA4F000000")).await;
+    let body = worker.graphql(update, licence("91420502MA4F00008Q")).await;
     assert_eq!(
         body["data"]["updateOrganisation"]["organisation"]["licenceState"], "EXPIRED",
         "{body:#}"

@@ -56,14 +56,20 @@ pub fn organisation_check(first: &str) -> Option<char> {
 }
 
 /// Whether `code` is a well-formed unified social credit code: eighteen
-/// characters of the alphabet whose last is the check of the others.
+/// characters of the alphabet whose last is the check of the others, and
+/// whose organisation code (places 9–17) carries its own check.
 pub fn is_valid(code: &str) -> bool {
+    let checks = |part: Option<&str>, check: Option<char>, at: usize| {
+        check.is_some_and(|check| part.is_some() && code[at..].starts_with(check))
+    };
     code.len() == 18
         && code.is_ascii()
-        && code
-            .get(..17)
-            .and_then(check_character)
-            .is_some_and(|check| code.ends_with(check))
+        && checks(code.get(..17), code.get(..17).and_then(check_character), 17)
+        && checks(
+            code.get(8..16),
+            code.get(8..16).and_then(organisation_check),
+            16,
+        )
 }
 
 #[cfg(test)]
@@ -81,6 +87,9 @@ mod tests {
             assert!(!is_valid(&changed), "{changed}");
         }
         assert!(!is_valid("91420502MA4F00000"));
+        // The last character checks, the organisation code's does not.
+        assert!(is_valid("91420502MA4F00008Q"));
+        assert!(!is_valid("91420502MA4F000013"));
         assert!(!is_valid("91420502MA4F0000I1"));
     }
 

@@ -3,10 +3,11 @@
 //! audit row, and answers a payload whose `userErrors` say what the user
 //! can put right.
 
-use async_graphql::{Context, ID, InputObject, Object, Result, SimpleObject};
+use async_graphql::{Context, ID, InputObject, Object, Result, SimpleObject, Upload};
 
 use super::ContextExt;
 use super::case_links::{CasePartyInput, links_of};
+use super::case_photos::kept;
 use super::case_rules::CaseTransition;
 use super::case_rules::{CaseSource, Supervision, Urgency};
 use super::cases::{CalendarDay, Case};
@@ -46,6 +47,9 @@ pub struct ReportCaseInput {
     about: Option<Vec<ID>>,
     /// The parties of a dispute (at most 10).
     parties: Option<Vec<CasePartyInput>>,
+    /// Photos taken on site, sent as files of a GraphQL multipart request
+    /// (JPEG, PNG or WebP; at most 6, of 5 MiB each).
+    photos: Option<Vec<Upload>>,
 }
 
 /// One move of a case along the closed loop, as read at `version`; each
@@ -79,6 +83,10 @@ pub struct MoveCaseInput {
     about: Option<Vec<ID>>,
     /// For DESCRIBE: more parties (at most 10 in all).
     parties: Option<Vec<CasePartyInput>>,
+    /// Photos of the step, sent as files of a GraphQL multipart request
+    /// (JPEG, PNG or WebP; at most 6, of 5 MiB each; 30 a case): evidence
+    /// as good as a URL where a move needs some.
+    photos: Option<Vec<Upload>>,
 }
 
 /// A day that breaks the working week, to set or remove.
@@ -151,6 +159,7 @@ impl CaseChanges {
         let outcome = async {
             let report = Report {
                 links: links_of(input.about, input.parties)?,
+                photos: kept(ctx, input.photos).await?,
                 title: input.title,
                 description: input.description,
                 grid_code: input.grid_code,
@@ -233,6 +242,7 @@ impl CaseChanges {
                 satisfaction: input.satisfaction,
                 card: input.card.map(Into::into),
                 links: links_of(input.about, input.parties)?,
+                photos: kept(ctx, input.photos).await?,
             };
             moves::take(
                 ctx.access()?,

@@ -37,10 +37,10 @@ pub async fn subjects(ctx: &Context<'_>, case_id: i64) -> Result<Vec<CaseSubject
         .load_one(case_id)
         .await?
         .unwrap_or_default();
-    let mut shown = Vec::with_capacity(links.len());
-    for link in links {
+    // Loaded together, so that each kind is one batch.
+    let shown = futures_util::future::try_join_all(links.into_iter().map(|link| async move {
         let id = Some(link.subject_id);
-        let subject = match link.subject_kind {
+        Ok::<_, async_graphql::Error>(match link.subject_kind {
             StoredSubject::Resident => load_one(loaders.residents(), id)
                 .await?
                 .map(|row| CaseSubject::Resident(Resident(row))),
@@ -50,10 +50,10 @@ pub async fn subjects(ctx: &Context<'_>, case_id: i64) -> Result<Vec<CaseSubject
             StoredSubject::Organisation => {
                 organisation(ctx, id).await?.map(CaseSubject::Organisation)
             }
-        };
-        shown.extend(subject);
-    }
-    Ok(shown)
+        })
+    }))
+    .await?;
+    Ok(shown.into_iter().flatten().collect())
 }
 
 /// A side of a dispute.

@@ -6,6 +6,7 @@ use entities::{case, case_step};
 
 use super::ContextExt;
 use super::case_links::{self, CaseParty, CaseSubject};
+use super::case_photos::{self, CasePhoto};
 use super::case_rules::{
     CaseRequest, CaseSource, CaseState, CaseTransition, Light, Supervision, Urgency,
 };
@@ -131,6 +132,12 @@ impl Case {
     /// The parties of the dispute it is about, in the order named.
     async fn parties(&self, ctx: &Context<'_>) -> Result<Vec<CaseParty>> {
         case_links::parties(ctx, self.0.id).await
+    }
+
+    /// Photos taken on site, at the report and with later moves, in the
+    /// order sent.
+    async fn photos(&self, ctx: &Context<'_>) -> Result<Vec<CasePhoto>> {
+        case_photos::photos(ctx, self.0.id).await
     }
 
     /// The department the case is dispatched to.

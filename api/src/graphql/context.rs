@@ -26,6 +26,8 @@ pub struct AppState {
     pub events: crate::events::Events,
     /// The pool that checks passwords, with its memory kept for reuse.
     pub passwords: crate::auth::passwords::PasswordChecker,
+    /// Where case photos are kept.
+    pub photos: crate::photos::PhotoStore,
 }
 
 impl AppState {

@@ -9,8 +9,8 @@ use std::sync::{Arc, OnceLock};
 
 use async_graphql::dataloader::{DataLoader, HashMapCache, Loader};
 use entities::{
-    area, building, case_party, case_step, case_subject, department, dwelling, grid, household,
-    resident, user,
+    area, building, case_party, case_photo, case_step, case_subject, department, dwelling, grid,
+    household, resident, user,
 };
 use futures_util::future::BoxFuture;
 
@@ -75,6 +75,7 @@ pub struct Loaders {
     case_steps: OnceLock<Cached<i64, Vec<case_step::Model>>>,
     case_subjects: OnceLock<Cached<i64, Vec<case_subject::Model>>>,
     case_parties: OnceLock<Cached<i64, Vec<case_party::Model>>>,
+    case_photos: OnceLock<Cached<i64, Vec<case_photo::Model>>>,
     departments: OnceLock<Batched<i64, department::Model>>,
 }
 
@@ -149,6 +150,7 @@ impl Loaders {
             case_steps: OnceLock::new(),
             case_subjects: OnceLock::new(),
             case_parties: OnceLock::new(),
+            case_photos: OnceLock::new(),
             departments: OnceLock::new(),
         }
     }
@@ -229,6 +231,14 @@ impl Loaders {
         i64,
         Vec<case_party::Model>,
         cases::links::parties_of
+    );
+    loader!(
+        /// Cases' photos.
+        case_photos,
+        Cached,
+        i64,
+        Vec<case_photo::Model>,
+        cases::photos::photos_of
     );
     loader!(
         departments,

@@ -5,6 +5,7 @@ mod areas;
 pub mod bounds;
 mod case_changes;
 mod case_links;
+mod case_photos;
 mod case_rules;
 mod cases;
 mod context;
@@ -35,6 +36,7 @@ mod visits;
 use async_graphql::{MergedObject, MergedSubscription, Schema, SchemaBuilder};
 
 use crate::config::LimitsConfig;
+pub use case_photos::PHOTO_PATH;
 use context::ContextExt;
 pub use context::{AppState, attach, connection_data};
 pub use limits::code_of;

@@ -3,6 +3,7 @@
 //! [`websocket`].
 
 pub mod graphql;
+mod photos;
 mod websocket;
 
 use std::net::SocketAddr;
@@ -26,16 +27,17 @@ use crate::admission::{Admission, CallerKey};
 use crate::auth::api_tokens;
 use crate::caller::Caller;
 use crate::config::LimitsConfig;
+use crate::domain::cases::photos::{MAX_BYTES, MAX_PER_REQUEST};
 use crate::error::{ApiError, ApiResult, UNAVAILABLE_RETRY_SECS};
 use crate::graphql::bounds::Bounds;
-use crate::graphql::{AppState, GridgovSchema, attach};
+use crate::graphql::{AppState, GridgovSchema, PHOTO_PATH, attach};
 
 pub const GRAPHQL_PATH: &str = "/graphql";
 
 #[derive(Clone)]
-struct HttpState {
+pub(super) struct HttpState {
     schema: GridgovSchema,
-    app: AppState,
+    pub(super) app: AppState,
     graphiql: bool,
     max_batch: usize,
     max_body_bytes: usize,
@@ -63,6 +65,7 @@ pub fn router(
     };
     Router::new()
         .route(GRAPHQL_PATH, get(graphql_get).post(graphql_post))
+        .route(&format!("{PHOTO_PATH}/{{number}}"), get(photos::photo))
         .route_layer(middleware::from_fn_with_state(state.clone(), authenticate))
         .route("/", get(|| async { Redirect::temporary(GRAPHQL_PATH) }))
         .route("/healthz", get(healthz))
@@ -131,7 +134,7 @@ async fn authenticate(
 }
 
 #[derive(Clone)]
-struct AuthenticatedCaller(Option<Caller>, CallerKey);
+pub(super) struct AuthenticatedCaller(Option<Caller>, CallerKey);
 
 /// The caller a token names, `None` when it does not check out.
 pub async fn identify(app: &AppState, token: &str) -> ApiResult<Option<Caller>> {
@@ -156,8 +159,10 @@ fn invalid_token() -> Response {
         .into_response()
 }
 
-/// A POST: JSON only (a form or `text/plain` body never runs, so no
-/// cross-site form can send a mutation), within the body limit.
+/// A POST: JSON within the body limit, or a GraphQL multipart request
+/// carrying photos from a caller with a token (a form or `text/plain`
+/// body never runs, so no cross-site form can send a mutation: a form
+/// cannot send the `Authorization` header).
 async fn graphql_post(
     State(state): State<HttpState>,
     Extension(AuthenticatedCaller(caller, key)): Extension<AuthenticatedCaller>,
@@ -167,12 +172,33 @@ async fn graphql_post(
     let Some(media) = graphql::negotiate(&headers) else {
         return graphql::not_acceptable();
     };
+    if graphql::is_multipart(&headers) {
+        if caller.is_none() {
+            return problem(
+                media,
+                StatusCode::UNAUTHORIZED,
+                "UNAUTHENTICATED",
+                "sign in to send photos",
+            );
+        }
+        let limit = state.max_body_bytes + MAX_PER_REQUEST * MAX_BYTES;
+        let Some(bytes) = graphql::read_body(body, limit).await else {
+            return graphql::too_large(media, limit);
+        };
+        let batch = match graphql::parse_multipart(&headers, &bytes).await {
+            Ok(batch) => batch,
+            Err(message) => {
+                return problem(media, StatusCode::BAD_REQUEST, "BAD_REQUEST", &message);
+            }
+        };
+        return execute(&state, caller, key, media, batch).await;
+    }
     if !graphql::is_json(&headers) {
         return problem(
             media,
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
             "BAD_REQUEST",
-            "send GraphQL requests as application/json",
+            "send GraphQL requests as application/json (or multipart/form-data with photos)",
         );
     }
     let Some(bytes) = graphql::read_body(body, state.max_body_bytes).await else {
@@ -318,7 +344,7 @@ async fn execute(
 
 /// The answer to a request not admitted: 429 for a caller over its share,
 /// 503 for a server with no slot free, both with Retry-After.
-fn refused(media: Media, refusal: &ApiError) -> Response {
+pub(super) fn refused(media: Media, refusal: &ApiError) -> Response {
     let status = match refusal {
         ApiError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
         _ => StatusCode::SERVICE_UNAVAILABLE,

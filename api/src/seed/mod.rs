@@ -254,7 +254,7 @@ pub async fn run(
     let mut case_rows = work::CaseRows::default();
     for (index, (grid, residents)) in map.grids.iter().zip(&residents_per_grid).enumerate() {
         let mut rng = root.fork(5_000_000 + index as u64);
-        // About one case for every 60 people over the six weeks the demo
+        // About one case for every 60 people over the weeks the demo
         // covers.
         let count = (residents / 60).max(2);
         work::cases_for_grid(

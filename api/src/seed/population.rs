@@ -561,6 +561,9 @@ fn add_household(
     let lived_in = rows.residents[first_member..]
         .iter()
         .any(|row| is_active(row) && matches!(row.dwelling_id, Set(Some(_))));
+    if !lived_in && let Some(household) = rows.households.last_mut() {
+        household.dwelling_id = Set(None);
+    }
     if !lived_in
         && let Some(dwelling) = rows
             .dwellings

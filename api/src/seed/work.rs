@@ -520,7 +520,11 @@ fn step_times(
             index,
             time.before(now, limit * share_used(rng) as i32 / 100),
         ),
-        Some(index) => (index, time.before(now, minutes(rng, 2 * 540, 40 * 540))),
+        // Finished: filed long enough ago for the whole loop to have run.
+        Some(index) => (
+            index,
+            time.before(now, limit * 2 + minutes(rng, 2 * 540, 30 * 540)),
+        ),
         None => (0, time.before(now, minutes(rng, 30, 15 * 540))),
     };
     let mut times = vec![anchor; path.len()];
@@ -569,7 +573,7 @@ type Actor = (Option<i64>, String, Option<i64>);
 fn note_for(action: &str) -> Option<&'static str> {
     Some(match action {
         "void" => "现场核查不属实。",
-        "send_back" => "经核实不属于本部门职责，请重新派遣。",
+        "send_back" => "派遣材料不全，请补充现场情况后重新派遣。",
         "request_extension" => "需协调产权单位共同处置，申请延期。",
         "request_suspension" => "待司法程序结果，申请挂起。",
         "resolve_on_spot" => "网格员现场协调解决。",
@@ -800,7 +804,12 @@ pub fn cases_for_grid(
             location: Set(format!("{address}附近")),
             longitude: Set(point.map(|p| p.0)),
             latitude: Set(point.map(|p| p.1)),
-            reporter_id: Set(if from_public { None } else { worker }),
+            // Whoever typed it in: the worker, the operator for the hotline.
+            reporter_id: Set(match source {
+                CaseSource::Citizen => None,
+                CaseSource::Hotline => Some(accounts.operator_id),
+                _ => worker,
+            }),
             reporter_name: Set(reporter_name),
             reporter_phone: Set(from_public.then(|| names::mobile(rng))),
             department_id: Set(if reached_department { department } else { None }),

@@ -15,7 +15,7 @@ use entities::{case, case_subject, resident};
 use sea_orm::ActiveValue::{NotSet, Set};
 use sea_orm::sea_query::{Condition, Expr, ExprTrait, Query};
 use sea_orm::{
-    ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+    ActiveEnum, ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
 };
 
 use super::{CaseScope, by_case, seen};
@@ -52,25 +52,18 @@ impl Links {
 }
 
 /// Names `links` on case `row`, inside the move's transaction. A subject
-/// out of the caller's sight, or outside the case's grid, is refused the
-/// same way as one that does not exist.
+/// or a party's resident out of the caller's sight, or outside the case's
+/// grid, is refused the same way as one that does not exist; what the case
+/// already names is not named twice; the limits hold for the case as a
+/// whole.
 pub async fn add(
     access: &Access,
     txn: &DatabaseTransaction,
     row: &case::Model,
     links: &Links,
 ) -> ApiResult<()> {
-    if links.about.len() > MAX_SUBJECTS {
-        return Err(ApiError::bad_input(
-            "about",
-            format!("at most {MAX_SUBJECTS} subjects"),
-        ));
-    }
-    if links.parties.len() > MAX_PARTIES {
-        return Err(ApiError::bad_input(
-            "parties",
-            format!("at most {MAX_PARTIES} parties"),
-        ));
+    if links.is_empty() {
+        return Ok(());
     }
     let now = Utc::now();
     let named: Vec<Subject> = links
@@ -86,7 +79,9 @@ pub async fn add(
         )
         .collect();
     let found = subjects::grids_of(access, txn, &named).await?;
-    let already: Vec<Subject> = case_subject::Entity::find()
+    let in_grid = |subject: &Subject| found.get(subject) == Some(&row.grid_code);
+
+    let mut subjects: Vec<Subject> = case_subject::Entity::find()
         .select_only()
         .column(case_subject::Column::SubjectKind)
         .column(case_subject::Column::SubjectId)
@@ -94,73 +89,127 @@ pub async fn add(
         .into_tuple()
         .all(txn)
         .await?;
-    let mut subjects = Vec::new();
+    let held = subjects.len();
     for subject in &links.about {
-        if found.get(subject) != Some(&row.grid_code) {
+        if !in_grid(subject) {
             return Err(ApiError::missing(
                 "about",
                 "nothing in the case's grid you may see by this ID",
             ));
         }
-        if already.contains(subject) || subjects.iter().any(|(s, _)| s == subject) {
-            continue;
+        if !subjects.contains(subject) {
+            subjects.push(*subject);
         }
-        subjects.push((
-            *subject,
+    }
+    if subjects.len() > MAX_SUBJECTS {
+        return Err(ApiError::bad_input(
+            "about",
+            format!("a case names at most {MAX_SUBJECTS} subjects"),
+        ));
+    }
+    if subjects.len() > held {
+        case_subject::Entity::insert_many(subjects[held..].iter().map(|(kind, id)| {
             case_subject::ActiveModel {
                 id: NotSet,
                 case_id: Set(row.id),
-                subject_kind: Set(subject.0),
-                subject_id: Set(subject.1),
+                subject_kind: Set(*kind),
+                subject_id: Set(*id),
+                grid_code: Set(row.grid_code.clone()),
+                created_at: Set(now),
+            }
+        }))
+        .exec(txn)
+        .await?;
+    }
+
+    // A party is someone of the record in the case's grid, or anyone by
+    // name; each once.
+    let mut parties: Vec<(PartySide, String, Option<String>, Option<i64>)> =
+        case_party::Entity::find()
+            .filter(case_party::Column::CaseId.eq(row.id))
+            .all(txn)
+            .await?
+            .into_iter()
+            .map(|party| (party.side, party.name, party.phone, party.resident_id))
+            .collect();
+    let held = parties.len();
+    let names = names_of(txn, &links.parties).await?;
+    for party in &links.parties {
+        let given = match party.name.as_deref().map(str::trim) {
+            Some(name) if !name.is_empty() => Some(text("parties.name", name, 64)?),
+            _ => None,
+        };
+        let phone = optional_phone("parties.phone", party.phone.as_deref())?;
+        let name = match party.resident_id {
+            Some(id) => {
+                let recorded = names
+                    .get(&id)
+                    .filter(|_| in_grid(&(VisitSubject::Resident, id)));
+                let Some(recorded) = recorded else {
+                    return Err(ApiError::missing(
+                        "parties.residentId",
+                        "no resident of the case's grid you may see by this ID",
+                    ));
+                };
+                given.unwrap_or_else(|| recorded.clone())
+            }
+            None => given.ok_or_else(|| {
+                ApiError::required("parties.name", "a party outside the record is named")
+            })?,
+        };
+        let same = |(side, known, known_phone, resident): &(
+            PartySide,
+            String,
+            Option<String>,
+            Option<i64>,
+        )| match party.resident_id {
+            Some(id) => *resident == Some(id),
+            None => {
+                resident.is_none() && *side == party.side && *known == name && *known_phone == phone
+            }
+        };
+        if !parties.iter().any(same) {
+            parties.push((party.side, name, phone, party.resident_id));
+        }
+    }
+    if parties.len() > MAX_PARTIES {
+        return Err(ApiError::bad_input(
+            "parties",
+            format!("a case names at most {MAX_PARTIES} parties"),
+        ));
+    }
+    if parties.len() > held {
+        case_party::Entity::insert_many(parties.drain(held..).map(
+            |(side, name, phone, resident_id)| case_party::ActiveModel {
+                id: NotSet,
+                case_id: Set(row.id),
+                side: Set(side),
+                name: Set(name),
+                phone: Set(phone),
+                resident_id: Set(resident_id),
                 grid_code: Set(row.grid_code.clone()),
                 created_at: Set(now),
             },
-        ));
-    }
-    if !subjects.is_empty() {
-        case_subject::Entity::insert_many(subjects.into_iter().map(|(_, row)| row))
-            .exec(txn)
-            .await?;
-    }
-    let names = names_of(txn, &links.parties).await?;
-    let mut parties = Vec::new();
-    for party in &links.parties {
-        let name = match (party.resident_id, party.name.as_deref()) {
-            (Some(id), given) => {
-                if !found.contains_key(&(VisitSubject::Resident, id)) {
-                    return Err(ApiError::missing(
-                        "parties.residentId",
-                        "no resident you may see by this ID",
-                    ));
-                }
-                match given.map(str::trim).filter(|name| !name.is_empty()) {
-                    Some(name) => text("parties.name", name, 64)?,
-                    None => names.get(&id).cloned().unwrap_or_default(),
-                }
-            }
-            (None, Some(name)) => text("parties.name", name, 64)?,
-            (None, None) => {
-                return Err(ApiError::required(
-                    "parties.name",
-                    "a party outside the record is named",
-                ));
-            }
-        };
-        parties.push(case_party::ActiveModel {
-            id: NotSet,
-            case_id: Set(row.id),
-            side: Set(party.side),
-            name: Set(name),
-            phone: Set(optional_phone("parties.phone", party.phone.as_deref())?),
-            resident_id: Set(party.resident_id),
-            grid_code: Set(row.grid_code.clone()),
-            created_at: Set(now),
-        });
-    }
-    if !parties.is_empty() {
-        case_party::Entity::insert_many(parties).exec(txn).await?;
+        ))
+        .exec(txn)
+        .await?;
     }
     Ok(())
+}
+
+impl Links {
+    /// What the audit log says was named: the subjects, and each party's
+    /// side and resident (never a name or a phone).
+    pub fn summary(&self) -> serde_json::Value {
+        serde_json::json!({
+            "about": self.about.iter().map(|(kind, id)| {
+                serde_json::json!({"kind": kind.to_value(), "id": id})
+            }).collect::<Vec<_>>(),
+            "parties": self.parties.iter().map(|party| {
+                serde_json::json!({"side": party.side.to_value(), "resident": party.resident_id})
+            }).collect::<Vec<_>>(),
+        })
+    }
 }
 
 /// The names of the residents the parties are, as the record holds them.

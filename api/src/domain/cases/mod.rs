@@ -8,6 +8,7 @@ pub mod lights;
 pub mod links;
 pub mod machine;
 pub mod moves;
+pub mod photos;
 
 use chrono::{DateTime, Utc};
 use entities::case::{self, CaseState, EscalationLevel};

@@ -15,6 +15,7 @@ use serde_json::{Value, json};
 
 use super::links::{self, Links};
 use super::machine::{Effect, Need, TRANSITIONS, Transition, transition};
+use super::photos::{self, Photo};
 use super::{CaseScope, clock, duty_of};
 use crate::domain::access::Access;
 use crate::domain::departments::{department_of, duties_of};
@@ -38,6 +39,8 @@ pub struct Report {
     pub urgency: Option<Urgency>,
     /// What it is about, and the parties of a dispute.
     pub links: Links,
+    /// Photos taken on site, already in the photo store.
+    pub photos: Vec<Photo>,
 }
 
 /// What a move carries; each transition reads the parts its row in the
@@ -54,6 +57,8 @@ pub struct Move {
     pub card: Option<Supervision>,
     /// For `describe`.
     pub links: Links,
+    /// Photos sent with the move: evidence as good as a URL.
+    pub photos: Vec<Photo>,
 }
 
 fn evidence(urls: &[String]) -> ApiResult<Vec<String>> {
@@ -82,6 +87,8 @@ struct Step<'a> {
     department_id: Option<i64>,
     note: Option<String>,
     evidence: &'a [String],
+    /// What the step named the case to be about, for the audit log.
+    named: Option<&'a Links>,
 }
 
 /// Writes `row`'s timeline entry and audit row, inside the move's
@@ -96,6 +103,7 @@ async fn record(
         department_id,
         note,
         evidence,
+        named,
     }: Step<'_>,
 ) -> ApiResult<()> {
     case_step::ActiveModel {
@@ -120,7 +128,8 @@ async fn record(
         "case",
         row.id,
         &row.grid_code,
-        json!({"from": from.map(|s| format!("{s:?}")), "to": format!("{:?}", row.state)}),
+        json!({"from": from.map(|s| format!("{s:?}")), "to": format!("{:?}", row.state),
+            "named": named.filter(|links| !links.is_empty()).map(Links::summary)}),
     )
     .await
 }
@@ -226,12 +235,14 @@ pub async fn report(access: &Access, report: Report) -> ApiResult<case::Model> {
     .update(&txn)
     .await?;
     links::add(access, &txn, &row, &report.links).await?;
+    photos::attach(access, &txn, &row, "report", &report.photos).await?;
     let first = Step {
         name: "report",
         from: None,
         department_id: department,
         note: None,
         evidence: &[],
+        named: Some(&report.links),
     };
     record(w, &txn, &row, first).await?;
     txn.commit().await?;
@@ -289,10 +300,16 @@ pub async fn take(
         note => note,
     };
     let evidence = evidence(&input.evidence)?;
-    if transition.needs(Need::Evidence) && evidence.is_empty() {
+    if transition.needs(Need::Evidence) && evidence.is_empty() && input.photos.is_empty() {
         return Err(ApiError::required(
             "evidence",
             "at least one photo or document URL",
+        ));
+    }
+    if transition.effect != Effect::Describe && !input.links.is_empty() {
+        return Err(ApiError::bad_input(
+            "about",
+            "only DESCRIBE names what a case is about or its parties",
         ));
     }
     if transition.needs(Need::Links) && input.links.is_empty() {
@@ -307,6 +324,7 @@ pub async fn take(
     if transition.effect == Effect::Describe {
         links::add(access, &txn, &row, &input.links).await?;
     }
+    photos::attach(access, &txn, &row, name, &input.photos).await?;
     let department = if transition.by_department {
         current.department_id
     } else {
@@ -318,6 +336,7 @@ pub async fn take(
         department_id: department,
         note,
         evidence: &evidence,
+        named: Some(&input.links),
     };
     record(w, &txn, &row, entry).await?;
     txn.commit().await?;

@@ -1,0 +1,89 @@
+//! Photos of a case as the API takes and shows them: sent as GraphQL
+//! multipart uploads (`photos` of `reportCase` and `moveCase`), read back
+//! as `Case.photos`, each fetched from its `url` with the caller's token.
+
+use async_graphql::{Context, Object, Result, Upload};
+use entities::case_photo;
+
+use super::ContextExt;
+use super::scalars::DateTime;
+use crate::domain::cases::photos::{MAX_PER_REQUEST, Photo};
+use crate::error::{ApiError, ApiResult};
+
+/// Where photos are fetched from: `GET /photos/{n}` with the caller's
+/// token.
+pub const PHOTO_PATH: &str = "/photos";
+
+/// A photo of a case (现场照片).
+pub struct CasePhoto(pub case_photo::Model);
+
+/// A photo of a case (现场照片).
+#[Object]
+impl CasePhoto {
+    /// Where to fetch it: a GET with your token (as for `/graphql`)
+    /// answers the image to those who see the case, 404 to anyone else.
+    async fn url(&self) -> String {
+        format!("{PHOTO_PATH}/{}", self.0.id)
+    }
+
+    /// `image/jpeg`, `image/png` or `image/webp`, as its bytes say.
+    async fn content_type(&self) -> &str {
+        &self.0.content_type
+    }
+
+    /// Its size in bytes.
+    async fn size_bytes(&self) -> i64 {
+        self.0.size_bytes
+    }
+
+    /// The step it was sent with (`report`, `handle`, …).
+    async fn step(&self) -> &str {
+        &self.0.step
+    }
+
+    /// Who sent it.
+    async fn uploaded_by(&self) -> &str {
+        &self.0.uploaded_by_name
+    }
+
+    /// When.
+    async fn uploaded_at(&self) -> DateTime {
+        self.0.created_at.into()
+    }
+}
+
+/// The photos of one case, in the order sent.
+pub async fn photos(ctx: &Context<'_>, case_id: i64) -> Result<Vec<CasePhoto>> {
+    Ok(ctx
+        .loaders()?
+        .case_photos()
+        .load_one(case_id)
+        .await?
+        .unwrap_or_default()
+        .into_iter()
+        .map(CasePhoto)
+        .collect())
+}
+
+/// The uploads of an input, checked and kept in the photo store.
+pub async fn kept(ctx: &Context<'_>, uploads: Option<Vec<Upload>>) -> ApiResult<Vec<Photo>> {
+    let uploads = uploads.unwrap_or_default();
+    if uploads.len() > MAX_PER_REQUEST {
+        return Err(ApiError::bad_input(
+            "photos",
+            format!("at most {MAX_PER_REQUEST} photos at a time"),
+        ));
+    }
+    let store = &ctx.state().photos;
+    let mut kept = Vec::with_capacity(uploads.len());
+    for upload in &uploads {
+        let value = upload.value(ctx).map_err(|_| {
+            ApiError::bad_input(
+                "photos",
+                "send each photo as a file of the multipart request",
+            )
+        })?;
+        kept.push(store.keep(value.content.to_vec()).await?);
+    }
+    Ok(kept)
+}

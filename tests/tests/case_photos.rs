@@ -1,0 +1,227 @@
+//! Photos of cases over the wire, as a phone app sends them: a GraphQL
+//! multipart request with the report or a move, read back as `photos` and
+//! fetched from each photo's `url` by those who see the case — and by
+//! nobody else, with the same 404 as a photo that does not exist. What an
+//! image is comes from its bytes; the limits hold.
+
+use gridgov_tests::{TestServer, on_each_backend, user_error};
+use serde_json::{Value, json};
+
+const GRID: &str = "420502003001001";
+const NEIGHBOUR: &str = "420502003001002";
+
+/// A 1×1 PNG.
+const PNG: &[u8] = &[
+    0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 0x00, 0x00, 0x00, 0x0D, 0x49, 0x48, 0x44, 0x52,
+    0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x01, 0x08, 0x06, 0x00, 0x00, 0x00, 0x1F, 0x15, 0xC4,
+    0x89, 0x00, 0x00, 0x00, 0x0A, 0x49, 0x44, 0x41, 0x54, 0x78, 0x9C, 0x63, 0x00, 0x01, 0x00, 0x00,
+    0x05, 0x00, 0x01, 0x0D, 0x0A, 0x2D, 0xB4, 0x00, 0x00, 0x00, 0x00, 0x49, 0x45, 0x4E, 0x44, 0xAE,
+    0x42, 0x60, 0x82,
+];
+
+const REPORT: &str = "mutation($input: ReportCaseInput!) { reportCase(input: $input) {
+    case { id version photos { url contentType sizeBytes step uploadedBy } }
+    userErrors { field message code } } }";
+
+const MOVE: &str = "mutation($input: MoveCaseInput!) { moveCase(input: $input) {
+    case { state photos { url step } } userErrors { field message code } } }";
+
+/// A GraphQL multipart request (operations, map, files) with `files` at
+/// `variables.input.photos.N`, as `token` sends it.
+async fn multipart(
+    server: &TestServer,
+    token: Option<&str>,
+    query: &str,
+    input: Value,
+    files: &[(&str, &str, &[u8])],
+) -> (u16, Value) {
+    const BOUNDARY: &str = "gridgov-test-boundary";
+    let mut input = input;
+    input["photos"] = json!(vec![Value::Null; files.len()]);
+    let operations = json!({"query": query, "variables": {"input": input}});
+    let map: serde_json::Map<String, Value> = (0..files.len())
+        .map(|n| {
+            (
+                n.to_string(),
+                json!([format!("variables.input.photos.{n}")]),
+            )
+        })
+        .collect();
+    let mut body = Vec::new();
+    let mut part = |headers: String, content: &[u8]| {
+        body.extend_from_slice(format!("--{BOUNDARY}\r\n{headers}\r\n\r\n").as_bytes());
+        body.extend_from_slice(content);
+        body.extend_from_slice(b"\r\n");
+    };
+    part(
+        "Content-Disposition: form-data; name=\"operations\"".to_owned(),
+        operations.to_string().as_bytes(),
+    );
+    part(
+        "Content-Disposition: form-data; name=\"map\"".to_owned(),
+        Value::Object(map).to_string().as_bytes(),
+    );
+    for (n, (name, kind, bytes)) in files.iter().enumerate() {
+        part(
+            format!(
+                "Content-Disposition: form-data; name=\"{n}\"; filename=\"{name}\"\r\nContent-Type: {kind}"
+            ),
+            bytes,
+        );
+    }
+    body.extend_from_slice(format!("--{BOUNDARY}--\r\n").as_bytes());
+    let mut request = server
+        .client
+        .post(server.url("/graphql"))
+        .header(
+            "content-type",
+            format!("multipart/form-data; boundary={BOUNDARY}"),
+        )
+        .body(body);
+    if let Some(token) = token {
+        request = request.bearer_auth(token);
+    }
+    let response = request.send().await.expect("sent");
+    let status = response.status().as_u16();
+    (status, response.json().await.unwrap_or(Value::Null))
+}
+
+/// Fetches a photo's url as `token`: the status, the type and the bytes.
+async fn fetch(server: &TestServer, token: Option<&str>, url: &str) -> (u16, String, Vec<u8>) {
+    let mut request = server.client.get(server.url(url));
+    if let Some(token) = token {
+        request = request.bearer_auth(token);
+    }
+    let response = request.send().await.expect("sent");
+    let status = response.status().as_u16();
+    let kind = response
+        .headers()
+        .get("content-type")
+        .and_then(|value| value.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
+    let nosniff = response.headers().get("x-content-type-options").cloned();
+    let bytes = response.bytes().await.expect("a body").to_vec();
+    if status == 200 {
+        assert_eq!(
+            nosniff.as_ref().and_then(|v| v.to_str().ok()),
+            Some("nosniff")
+        );
+    }
+    (status, kind, bytes)
+}
+
+#[tokio::test]
+async fn a_photo_goes_with_its_case_to_those_who_see_it_and_to_nobody_else() {
+    on_each_backend(|server| async move {
+        let worker = server.token_for(&format!("worker-{GRID}")).await;
+        let report = json!({"title": "井盖缺失", "description": "人行道上污水井盖缺失。",
+            "gridCode": GRID, "location": "3 栋门前"});
+
+        // Reported with a photo, which reads back with the case.
+        let (status, body) = multipart(
+            &server,
+            Some(&worker),
+            REPORT,
+            report.clone(),
+            &[("well.png", "image/png", PNG)],
+        )
+        .await;
+        assert_eq!(status, 200, "{body:#}");
+        let case = body["data"]["reportCase"]["case"].clone();
+        assert!(case.is_object(), "{body:#}");
+        let photos = case["photos"].as_array().expect("photos");
+        assert_eq!(photos.len(), 1);
+        assert_eq!(photos[0]["contentType"], "image/png");
+        assert_eq!(photos[0]["sizeBytes"], PNG.len());
+        assert_eq!(photos[0]["step"], "report");
+        let url = photos[0]["url"].as_str().expect("a url").to_owned();
+
+        // Those who see the case fetch it as sent; others get the 404 of a
+        // photo that does not exist; without a token, 401.
+        for who in [
+            format!("worker-{GRID}"),
+            "operator".to_owned(),
+            "community-420502003001".to_owned(),
+        ] {
+            let token = server.token_for(&who).await;
+            let (status, kind, bytes) = fetch(&server, Some(&token), &url).await;
+            assert_eq!((status, kind.as_str()), (200, "image/png"), "{who}");
+            assert_eq!(bytes, PNG, "{who}");
+        }
+        let stranger = server.token_for(&format!("worker-{NEIGHBOUR}")).await;
+        let (hidden, _, hidden_body) = fetch(&server, Some(&stranger), &url).await;
+        let (absent, _, absent_body) = fetch(&server, Some(&stranger), "/photos/999999999").await;
+        assert_eq!((hidden, absent), (404, 404));
+        assert_eq!(hidden_body, absent_body, "out of sight reads as absent");
+        assert_eq!(fetch(&server, None, &url).await.0, 401);
+
+        // What an image is comes from its bytes, not from its label; a
+        // multipart request needs a token.
+        let (_, body) = multipart(
+            &server,
+            Some(&worker),
+            REPORT,
+            report.clone(),
+            &[("x.png", "image/png", b"<svg onload=alert(1)></svg>")],
+        )
+        .await;
+        assert_eq!(user_error(&body), Some("INVALID"), "{body:#}");
+        let (status, _) = multipart(
+            &server,
+            None,
+            REPORT,
+            report.clone(),
+            &[("well.png", "image/png", PNG)],
+        )
+        .await;
+        assert_eq!(status, 401);
+        // Seven photos are one too many; a file over 5 MiB is refused.
+        let seven = vec![("p.png", "image/png", PNG); 7];
+        let (status, body) =
+            multipart(&server, Some(&worker), REPORT, report.clone(), &seven).await;
+        assert!(
+            status == 400 || user_error(&body) == Some("INVALID"),
+            "{status} {body:#}"
+        );
+        let mut large = PNG.to_vec();
+        large.resize(5 * 1024 * 1024 + 1, 0);
+        let (status, body) = multipart(
+            &server,
+            Some(&worker),
+            REPORT,
+            report.clone(),
+            &[("big.png", "image/png", &large)],
+        )
+        .await;
+        assert!(
+            status == 400 || status == 413 || user_error(&body) == Some("INVALID"),
+            "{status} {body:#}"
+        );
+
+        // A photo is evidence as good as a URL: fixed on the spot with a
+        // note and a photo, and nothing else.
+        let input = json!({"id": case["id"], "version": case["version"],
+            "transition": "RESOLVE_ON_SPOT", "note": "已临时加盖。"});
+        let (status, body) = multipart(
+            &server,
+            Some(&worker),
+            MOVE,
+            input,
+            &[("after.png", "image/png", PNG)],
+        )
+        .await;
+        assert_eq!(status, 200, "{body:#}");
+        let moved = &body["data"]["moveCase"]["case"];
+        assert_eq!(moved["state"], "CHECKED", "{body:#}");
+        let steps: Vec<&str> = moved["photos"]
+            .as_array()
+            .expect("photos")
+            .iter()
+            .filter_map(|photo| photo["step"].as_str())
+            .collect();
+        assert_eq!(steps, ["report", "resolve_on_spot"]);
+        server
+    })
+    .await;
+}
