@@ -1,10 +1,14 @@
 //! The photo store: images kept as files under one directory (the data
 //! directory's `photos/` unless configured), each named by its SHA-256 so
 //! that a picture sent twice is kept once and a name tells nothing of the
-//! case. Written whole or not at all (a temporary file renamed into place).
-//! A file whose transaction then failed stays, unreferenced and unserved.
+//! case. A photo is checked when it arrives but written only once the move
+//! that carries it has committed, so a refused or failed move leaves
+//! nothing behind; each file is written whole or not at all (a temporary
+//! file of its own, synced, renamed into place).
 
+use std::io::Write;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use sha2::{Digest, Sha256};
 
@@ -14,6 +18,9 @@ use crate::error::{ApiError, ApiResult};
 fn failed(err: impl std::fmt::Display) -> ApiError {
     ApiError::Internal(anyhow::anyhow!("photo store: {err}"))
 }
+
+/// Tells apart the temporary files of concurrent writes in one process.
+static WRITES: AtomicU64 = AtomicU64::new(0);
 
 #[derive(Debug, Clone)]
 pub struct PhotoStore {
@@ -30,37 +37,61 @@ impl PhotoStore {
         valid.then(|| root.join(&sha256[..2]).join(sha256))
     }
 
-    /// Checks an image and keeps it.
-    pub async fn keep(&self, bytes: Vec<u8>) -> ApiResult<Photo> {
-        let content_type = kind_of(&bytes)?;
-        let sha256: String = Sha256::digest(&bytes)
-            .iter()
-            .map(|byte| format!("{byte:02x}"))
-            .collect();
+    /// What an image is and its SHA-256, off the async workers; nothing is
+    /// written.
+    pub async fn inspect(bytes: std::sync::Arc<Vec<u8>>) -> ApiResult<Photo> {
+        tokio::task::spawn_blocking(move || {
+            let content_type = kind_of(&bytes)?;
+            let sha256: String = Sha256::digest(bytes.as_slice())
+                .iter()
+                .map(|byte| format!("{byte:02x}"))
+                .collect();
+            Ok(Photo {
+                sha256,
+                content_type,
+                size: bytes.len(),
+            })
+        })
+        .await
+        .map_err(failed)?
+    }
+
+    /// Keeps an inspected image.
+    pub async fn write(&self, photo: &Photo, bytes: std::sync::Arc<Vec<u8>>) -> ApiResult<()> {
         let root = self.root.clone();
-        let name = sha256.clone();
-        let size = bytes.len();
+        let name = photo.sha256.clone();
         tokio::task::spawn_blocking(move || -> std::io::Result<()> {
             let Some(path) = Self::path_of(&root, &name) else {
                 return Ok(());
             };
-            if path.exists() {
+            let whole = |path: &Path| {
+                std::fs::metadata(path).is_ok_and(|meta| meta.len() == bytes.len() as u64)
+            };
+            if whole(&path) {
                 return Ok(());
             }
             let folder = path.parent().unwrap_or(&root);
             std::fs::create_dir_all(folder)?;
-            let partial = folder.join(format!(".{name}.{}", std::process::id()));
-            std::fs::write(&partial, &bytes)?;
-            std::fs::rename(&partial, &path)
+            let partial = folder.join(format!(
+                ".{name}.{}.{}",
+                std::process::id(),
+                WRITES.fetch_add(1, Ordering::Relaxed)
+            ));
+            let mut file = std::fs::File::create(&partial)?;
+            file.write_all(&bytes)?;
+            file.sync_all()?;
+            match std::fs::rename(&partial, &path) {
+                // Another writer of the same picture got there first.
+                Err(_) if whole(&path) => {
+                    let _ = std::fs::remove_file(&partial);
+                    Ok(())
+                }
+                done => done,
+            }
         })
         .await
         .map_err(failed)?
-        .map_err(failed)?;
-        Ok(Photo {
-            sha256,
-            content_type,
-            size,
-        })
+        .map_err(failed)
     }
 
     /// The bytes of a kept image.

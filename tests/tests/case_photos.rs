@@ -176,6 +176,26 @@ async fn a_photo_goes_with_its_case_to_those_who_see_it_and_to_nobody_else() {
         )
         .await;
         assert_eq!(status, 401);
+        // A forged file marker (no file behind it) never runs, whether in
+        // JSON or beside a real file.
+        for photos in [
+            json!(["#__graphql_file__:x"]),
+            json!(["#__graphql_file__:0"]),
+        ] {
+            let mut input = report.clone();
+            input["photos"] = photos;
+            let response = server
+                .client
+                .post(server.url("/graphql"))
+                .bearer_auth(&worker)
+                .json(&json!({"query": REPORT, "variables": {"input": input}}))
+                .send()
+                .await
+                .expect("an answer, not a dropped connection");
+            assert_eq!(response.status().as_u16(), 400);
+            let body: Value = response.json().await.expect("JSON");
+            assert_eq!(body["errors"][0]["extensions"]["code"], "BAD_REQUEST");
+        }
         // Seven photos are one too many; a file over 5 MiB is refused.
         let seven = vec![("p.png", "image/png", PNG); 7];
         let (status, body) =
@@ -200,7 +220,9 @@ async fn a_photo_goes_with_its_case_to_those_who_see_it_and_to_nobody_else() {
         );
 
         // A photo is evidence as good as a URL: fixed on the spot with a
-        // note and a photo, and nothing else.
+        // note and a photo (another picture: the same one sent again is
+        // kept once), and nothing else.
+        let after = [PNG, b"after".as_slice()].concat();
         let input = json!({"id": case["id"], "version": case["version"],
             "transition": "RESOLVE_ON_SPOT", "note": "已临时加盖。"});
         let (status, body) = multipart(
@@ -208,7 +230,7 @@ async fn a_photo_goes_with_its_case_to_those_who_see_it_and_to_nobody_else() {
             Some(&worker),
             MOVE,
             input,
-            &[("after.png", "image/png", PNG)],
+            &[("after.png", "image/png", &after)],
         )
         .await;
         assert_eq!(status, 200, "{body:#}");

@@ -7,7 +7,7 @@ use async_graphql::{Context, ID, InputObject, Object, Result, SimpleObject, Uplo
 
 use super::ContextExt;
 use super::case_links::{CasePartyInput, links_of};
-use super::case_photos::kept;
+use super::case_photos::{self, Received};
 use super::case_rules::CaseTransition;
 use super::case_rules::{CaseSource, Supervision, Urgency};
 use super::cases::{CalendarDay, Case};
@@ -156,10 +156,12 @@ impl CaseChanges {
         ctx: &Context<'_>,
         #[graphql(desc = "The problem found.")] input: ReportCaseInput,
     ) -> Result<ReportCasePayload> {
+        let mut received: Vec<Received> = Vec::new();
         let outcome = async {
+            received = case_photos::received(ctx, input.photos).await?;
             let report = Report {
                 links: links_of(input.about, input.parties)?,
-                photos: kept(ctx, input.photos).await?,
+                photos: received.iter().map(|r| r.photo.clone()).collect(),
                 title: input.title,
                 description: input.description,
                 grid_code: input.grid_code,
@@ -175,6 +177,7 @@ impl CaseChanges {
         }
         .await;
         if let Ok(row) = &outcome {
+            case_photos::keep(ctx, received).await;
             case_changed(ctx, row).await;
         }
         Ok(ReportCasePayload::of(outcome.map(Case))?)
@@ -222,8 +225,10 @@ impl CaseChanges {
         #[graphql(desc = "The case, the version read, the move and what it carries.")]
         input: MoveCaseInput,
     ) -> Result<MoveCasePayload> {
+        let mut received: Vec<Received> = Vec::new();
         let outcome = async {
             let id = key_of("id", &input.id, NodeKind::Case)?;
+            received = case_photos::received(ctx, input.photos).await?;
             let step = Move {
                 note: input.note,
                 evidence: input
@@ -242,7 +247,7 @@ impl CaseChanges {
                 satisfaction: input.satisfaction,
                 card: input.card.map(Into::into),
                 links: links_of(input.about, input.parties)?,
-                photos: kept(ctx, input.photos).await?,
+                photos: received.iter().map(|r| r.photo.clone()).collect(),
             };
             moves::take(
                 ctx.access()?,
@@ -255,6 +260,7 @@ impl CaseChanges {
         }
         .await;
         if let Ok(row) = &outcome {
+            case_photos::keep(ctx, received).await;
             case_changed(ctx, row).await;
         }
         Ok(MoveCasePayload::of(outcome.map(Case))?)

@@ -2,6 +2,8 @@
 //! multipart uploads (`photos` of `reportCase` and `moveCase`), read back
 //! as `Case.photos`, each fetched from its `url` with the caller's token.
 
+use std::sync::Arc;
+
 use async_graphql::{Context, Object, Result, Upload};
 use entities::case_photo;
 
@@ -9,6 +11,7 @@ use super::ContextExt;
 use super::scalars::DateTime;
 use crate::domain::cases::photos::{MAX_PER_REQUEST, Photo};
 use crate::error::{ApiError, ApiResult};
+use crate::photos::PhotoStore;
 
 /// Where photos are fetched from: `GET /photos/{n}` with the caller's
 /// token.
@@ -65,8 +68,15 @@ pub async fn photos(ctx: &Context<'_>, case_id: i64) -> Result<Vec<CasePhoto>> {
         .collect())
 }
 
-/// The uploads of an input, checked and kept in the photo store.
-pub async fn kept(ctx: &Context<'_>, uploads: Option<Vec<Upload>>) -> ApiResult<Vec<Photo>> {
+/// A photo as it arrived: checked, not yet kept.
+pub struct Received {
+    pub photo: Photo,
+    bytes: Arc<Vec<u8>>,
+}
+
+/// The uploads of an input, checked (nothing is written until the move
+/// that carries them commits: [`keep`]).
+pub async fn received(ctx: &Context<'_>, uploads: Option<Vec<Upload>>) -> ApiResult<Vec<Received>> {
     let uploads = uploads.unwrap_or_default();
     if uploads.len() > MAX_PER_REQUEST {
         return Err(ApiError::bad_input(
@@ -74,8 +84,7 @@ pub async fn kept(ctx: &Context<'_>, uploads: Option<Vec<Upload>>) -> ApiResult<
             format!("at most {MAX_PER_REQUEST} photos at a time"),
         ));
     }
-    let store = &ctx.state().photos;
-    let mut kept = Vec::with_capacity(uploads.len());
+    let mut received = Vec::with_capacity(uploads.len());
     for upload in &uploads {
         let value = upload.value(ctx).map_err(|_| {
             ApiError::bad_input(
@@ -83,7 +92,20 @@ pub async fn kept(ctx: &Context<'_>, uploads: Option<Vec<Upload>>) -> ApiResult<
                 "send each photo as a file of the multipart request",
             )
         })?;
-        kept.push(store.keep(value.content.to_vec()).await?);
+        let bytes = Arc::new(value.content.to_vec());
+        let photo = PhotoStore::inspect(bytes.clone()).await?;
+        received.push(Received { photo, bytes });
     }
-    Ok(kept)
+    Ok(received)
+}
+
+/// Keeps the photos of a move that has committed. A file that cannot be
+/// written is logged: its row then answers 404 until it is sent again.
+pub async fn keep(ctx: &Context<'_>, received: Vec<Received>) {
+    let store = &ctx.state().photos;
+    for Received { photo, bytes } in received {
+        if let Err(err) = store.write(&photo, bytes).await {
+            tracing::error!(error = ?err, sha256 = %photo.sha256, "cannot keep a case photo");
+        }
+    }
 }

@@ -283,6 +283,18 @@ async fn execute(
         BatchRequest::Single(_) => 1,
         BatchRequest::Batch(requests) => requests.len(),
     };
+    let forged = match &batch {
+        BatchRequest::Single(request) => graphql::forged_upload(request),
+        BatchRequest::Batch(requests) => requests.iter().any(graphql::forged_upload),
+    };
+    if forged {
+        return problem(
+            media,
+            StatusCode::BAD_REQUEST,
+            "BAD_REQUEST",
+            "a file marker that names no file of this multipart request",
+        );
+    }
     if operations > state.max_batch {
         return problem(
             media,

@@ -65,6 +65,17 @@ pub async fn add(
     if links.is_empty() {
         return Ok(());
     }
+    // Bounded before anything is looked up.
+    if links.about.len() > MAX_SUBJECTS || links.parties.len() > MAX_PARTIES {
+        return Err(ApiError::bad_input(
+            if links.about.len() > MAX_SUBJECTS {
+                "about"
+            } else {
+                "parties"
+            },
+            format!("a case names at most {MAX_SUBJECTS} subjects and {MAX_PARTIES} parties"),
+        ));
+    }
     let now = Utc::now();
     let named: Vec<Subject> = links
         .about

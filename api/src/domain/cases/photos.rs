@@ -10,7 +10,7 @@ use entities::{case, case_photo};
 use sea_orm::ActiveValue::{NotSet, Set};
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
-    ColumnTrait, DatabaseTransaction, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
+    ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
 };
 
 use super::{CaseScope, by_case, seen};
@@ -65,11 +65,24 @@ pub async fn attach(
     if photos.is_empty() {
         return Ok(());
     }
-    let held = case_photo::Entity::find()
+    // The case row is locked by the move's version check before this
+    // count, so concurrent moves cannot both pass the limit.
+    let mut held: Vec<String> = case_photo::Entity::find()
+        .select_only()
+        .column(case_photo::Column::Sha256)
         .filter(case_photo::Column::CaseId.eq(row.id))
-        .count(txn)
+        .into_tuple()
+        .all(txn)
         .await?;
-    if held + photos.len() as u64 > MAX_PER_CASE {
+    let before = held.len();
+    let mut new = Vec::new();
+    for photo in photos {
+        if !held.contains(&photo.sha256) {
+            held.push(photo.sha256.clone());
+            new.push(photo);
+        }
+    }
+    if held.len() as u64 > MAX_PER_CASE {
         return Err(ApiError::bad_input(
             "photos",
             format!("a case holds at most {MAX_PER_CASE} photos"),
@@ -77,7 +90,10 @@ pub async fn attach(
     }
     let caller = access.caller()?;
     let now = Utc::now();
-    case_photo::Entity::insert_many(photos.iter().map(|photo| case_photo::ActiveModel {
+    if held.len() == before {
+        return Ok(());
+    }
+    case_photo::Entity::insert_many(new.into_iter().map(|photo| case_photo::ActiveModel {
         id: NotSet,
         case_id: Set(row.id),
         grid_code: Set(row.grid_code.clone()),
