@@ -247,3 +247,30 @@ async fn a_photo_goes_with_its_case_to_those_who_see_it_and_to_nobody_else() {
     })
     .await;
 }
+
+/// graphql-ws runs mutations too, with no multipart reader in front: a file
+/// marker that names no file is a user error there, not a dropped
+/// connection.
+#[tokio::test]
+async fn a_marker_without_its_file_is_refused_over_graphql_ws() {
+    on_each_backend(|server| async move {
+        let worker = server.token_for(&format!("worker-{GRID}")).await;
+        let input = json!({"title": "井盖缺失", "description": "x", "gridCode": GRID,
+            "location": "x", "photos": ["#__graphql_file__:0"]});
+        let mut live = server
+            .try_subscribe(&worker, REPORT, json!({"input": input}))
+            .await
+            .expect("a connection");
+        let data = live
+            .next(std::time::Duration::from_secs(10))
+            .await
+            .expect("an answer on the open connection");
+        assert!(data["reportCase"]["case"].is_null(), "{data:#}");
+        assert_eq!(
+            data["reportCase"]["userErrors"][0]["code"], "INVALID",
+            "{data:#}"
+        );
+        server
+    })
+    .await;
+}

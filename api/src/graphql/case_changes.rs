@@ -3,11 +3,11 @@
 //! audit row, and answers a payload whose `userErrors` say what the user
 //! can put right.
 
-use async_graphql::{Context, ID, InputObject, Object, Result, SimpleObject, Upload};
+use async_graphql::{Context, ID, InputObject, Object, Result, SimpleObject};
 
 use super::ContextExt;
 use super::case_links::{CasePartyInput, links_of};
-use super::case_photos::{self, Received};
+use super::case_photos::{self, Received, Upload};
 use super::case_rules::CaseTransition;
 use super::case_rules::{CaseSource, Supervision, Urgency};
 use super::cases::{CalendarDay, Case};
