@@ -3,8 +3,8 @@
 //! site, and read back both ways by every kind of caller. What each caller
 //! is shown is stated independently: a case shows exactly the subjects
 //! `node` shows that caller, a subject's cases are those the caller sees
-//! of the ones naming it, and a party's phone follows the same policy as
-//! the reporter's phone.
+//! of the ones naming it, and a party's phone is shown as a table of the
+//! default policies says the reporter's phone is.
 
 use entities::resident;
 use gridgov_tests::{
@@ -21,7 +21,7 @@ const REPORT: &str = "mutation($input: ReportCaseInput!) { reportCase(input: $in
     case { id version } userErrors { field message code } } }";
 
 const MOVE: &str = "mutation($input: MoveCaseInput!) { moveCase(input: $input) {
-    case { id version timeline { nodes { action } } } userErrors { field message code } } }";
+    case { id version state timeline { nodes { action } } } userErrors { field message code } } }";
 
 const READ: &str = "query($id: ID!) { case(id: $id) {
     reporterPhone
@@ -233,6 +233,42 @@ async fn a_case_names_what_it_is_about_and_its_parties_and_each_caller_reads_the
             assert!(version.is_number(), "{transition}: {body:#}");
         }
 
+        // DESCRIBE is for those who verify on site: the mediating department
+        // may not add to what the case is about, and nothing is added once
+        // a case is over.
+        let justice = server.as_user("officer-justice-420502").await;
+        let body = justice
+            .graphql(
+                MOVE,
+                json!({"input": {"id": case_id, "version": version,
+                    "transition": "DESCRIBE", "about": [there["id"]]}}),
+            )
+            .await;
+        assert!(body["data"]["moveCase"]["case"].is_null(), "{body:#}");
+        assert_eq!(
+            body["errors"][0]["extensions"]["code"], "FORBIDDEN",
+            "{body:#}"
+        );
+        let body = worker.graphql(REPORT, report(json!([]), json!([]))).await;
+        let other = body["data"]["reportCase"]["case"].clone();
+        let body = worker
+            .graphql(
+                MOVE,
+                json!({"input": {"id": other["id"], "version": other["version"],
+                    "transition": "VOID", "note": "重复上报。"}}),
+            )
+            .await;
+        let voided = &body["data"]["moveCase"]["case"];
+        assert_eq!(voided["state"], "VOID", "{body:#}");
+        let body = worker
+            .graphql(
+                MOVE,
+                json!({"input": {"id": other["id"], "version": voided["version"],
+                    "transition": "DESCRIBE", "about": [household]}}),
+            )
+            .await;
+        assert_eq!(user_error(&body), Some("INVALID_STATE"), "{body:#}");
+
         // The worker reads back what was named; the applicant's name is the
         // record's.
         let db = server.db().await;
@@ -254,21 +290,24 @@ async fn a_case_names_what_it_is_about_and_its_parties_and_each_caller_reads_the
         // Every kind of caller: the case as a whole or nothing; of its
         // subjects exactly those `node` shows them; the party's phone as
         // the reporter's; and the way back from each subject.
+        // Whose full phone each caller who sees the case is shown, from the
+        // default policies' `case.reporter_phone` (the community police
+        // keep the record, not the cases' callers).
         let callers = [
-            format!("worker-{GRID}"),
-            format!("worker-{NEIGHBOUR}"),
-            "community-420502003001".to_owned(),
-            "police-420502003001".to_owned(),
-            "operator".to_owned(),
-            "analyst".to_owned(),
-            "officer-police-420502".to_owned(),
-            "officer-justice-420502".to_owned(),
-            "auditor".to_owned(),
-            "admin".to_owned(),
+            (format!("worker-{GRID}"), Some(PHONE)),
+            (format!("worker-{NEIGHBOUR}"), None),
+            ("community-420502003001".to_owned(), Some(PHONE)),
+            ("police-420502003001".to_owned(), None),
+            ("operator".to_owned(), Some(PHONE)),
+            ("analyst".to_owned(), None),
+            ("officer-police-420502".to_owned(), Some(PHONE)),
+            ("officer-justice-420502".to_owned(), Some(PHONE)),
+            ("auditor".to_owned(), None),
+            ("admin".to_owned(), Some(PHONE)),
         ];
         let mut saw = 0;
         let mut hid_some = false;
-        for name in &callers {
+        for (name, phone) in &callers {
             let caller = server.as_user(name).await;
             let read = caller.graphql(READ, json!({"id": case_id})).await;
             let seen = &read["data"]["case"];
@@ -288,9 +327,10 @@ async fn a_case_names_what_it_is_about_and_its_parties_and_each_caller_reads_the
                     shown,
                     "{name}: about is what node shows"
                 );
-                // The respondent gave the reporter's number: full, masked or
-                // hidden alike.
-                assert_eq!(seen["parties"][1]["phone"], seen["reporterPhone"], "{name}");
+                // The respondent gave the reporter's number: full or hidden
+                // alike, as the table says.
+                assert_eq!(seen["parties"][1]["phone"], json!(phone), "{name}");
+                assert_eq!(seen["reporterPhone"], json!(phone), "{name}");
                 assert!(
                     seen["parties"][0]["phone"].is_null(),
                     "{name}: no phone was given"

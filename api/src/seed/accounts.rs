@@ -55,9 +55,17 @@ pub const DEPARTMENT_KINDS: &[(&str, &str, &[&str])] = &[
     ("transport", "交通运输局", &["road_traffic"]),
 ];
 
-/// The departments whose duty needs the businesses of their jurisdiction
-/// (the `market_supervision` role: organisations and their licences).
-const MARKET_SUPERVISORS: &[&str] = &["market", "food-safety"];
+/// The record a department's duty needs beyond its cases, as a role it and
+/// its officer hold in its jurisdiction (see `default-policy.csv`): the
+/// businesses and their licences for market supervision and food safety,
+/// people and households for civil affairs, buildings and dwellings for
+/// housing. Every other department sees its cases only.
+const CONTEXT_ROLES: &[(&str, &str)] = &[
+    ("market", "market_supervision"),
+    ("food-safety", "market_supervision"),
+    ("civil-affairs", "social_assistance"),
+    ("housing", "housing_safety"),
+];
 
 /// What every street's own office (街道办事处) answers for: the cases its
 /// area handles itself (属地): changes to the population record, the
@@ -109,12 +117,12 @@ pub fn accounts(rng: &mut Rng, map: &CityMap, now: DateTime<Utc>) -> Result<Acco
     let hash = demo_password_hash(rng)?;
     let mut departments = Vec::new();
     let mut department_for_duty = HashMap::new();
-    let mut market_codes = std::collections::HashSet::new();
+    let mut context_role = HashMap::new();
     for district in DISTRICTS {
         for (stem, suffix, duties) in DEPARTMENT_KINDS {
             let id = departments.len() as i64 + 1;
-            if MARKET_SUPERVISORS.contains(stem) {
-                market_codes.insert(format!("{stem}-{}", district.code));
+            if let Some((_, role)) = CONTEXT_ROLES.iter().find(|(kind, _)| kind == stem) {
+                context_role.insert(format!("{stem}-{}", district.code), *role);
             }
             departments.push(department::ActiveModel {
                 id: Set(id),
@@ -162,14 +170,13 @@ pub fn accounts(rng: &mut Rng, map: &CityMap, now: DateTime<Utc>) -> Result<Acco
             assignments.push(Rule::Assignment(assignment));
         }
     };
-    let supervises_market = |code: &str| market_codes.contains(code);
     for department in &departments {
         if let (sea_orm::ActiveValue::Set(code), sea_orm::ActiveValue::Set(area)) =
             (&department.code, &department.jurisdiction_code)
         {
             grant(format!("dept:{code}"), "department", area);
-            if supervises_market(code) {
-                grant(format!("dept:{code}"), "market_supervision", area);
+            if let Some(role) = context_role.get(code) {
+                grant(format!("dept:{code}"), role, area);
             }
         }
     }
@@ -305,8 +312,8 @@ pub fn accounts(rng: &mut Rng, map: &CityMap, now: DateTime<Utc>) -> Result<Acco
             Some(*id),
         );
         grant(format!("user:officer-{code}"), "department_officer", area);
-        if supervises_market(code) {
-            grant(format!("user:officer-{code}"), "market_supervision", area);
+        if let Some(role) = context_role.get(code) {
+            grant(format!("user:officer-{code}"), role, area);
         }
         officer_of_department.insert(*id, officer);
     }
