@@ -13,6 +13,9 @@ pub struct Model {
     pub grid_code: String,
     /// The step it was sent with: `report`, `handle`, …
     pub step: String,
+    /// The timeline entry it was sent with (none for photos kept before
+    /// steps were linked whose step could not be told).
+    pub step_id: Option<i64>,
     /// `image/jpeg`, `image/png` or `image/webp`, as its bytes say.
     pub content_type: String,
     pub size_bytes: i64,

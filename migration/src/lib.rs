@@ -21,6 +21,7 @@ mod m20261202_000013_visit_rounds;
 mod m20261202_000014_escalation;
 mod m20261202_000015_case_links;
 mod m20261202_000016_case_photos;
+mod m20261202_000017_photo_steps;
 
 pub struct Migrator;
 
@@ -44,6 +45,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000014_escalation::Migration),
             Box::new(m20261202_000015_case_links::Migration),
             Box::new(m20261202_000016_case_photos::Migration),
+            Box::new(m20261202_000017_photo_steps::Migration),
         ]
     }
 }

@@ -1,10 +1,13 @@
 //! Photos of cases over the wire, as a phone app sends them: a GraphQL
 //! multipart request with the report or a move, read back as `photos` and
 //! fetched from each photo's `url` by those who see the case — and by
-//! nobody else, with the same 404 as a photo that does not exist. What an
-//! image is comes from its bytes; the limits hold.
+//! nobody else, with the same 404 as a photo that does not exist; each
+//! handing over in the audit log. What an image is comes from its bytes;
+//! the limits hold.
 
+use entities::audit_log;
 use gridgov_tests::{TestServer, on_each_backend, user_error};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use serde_json::{Value, json};
 
 const GRID: &str = "420502003001001";
@@ -24,7 +27,9 @@ const REPORT: &str = "mutation($input: ReportCaseInput!) { reportCase(input: $in
     userErrors { field message code } } }";
 
 const MOVE: &str = "mutation($input: MoveCaseInput!) { moveCase(input: $input) {
-    case { state photos { url step } } userErrors { field message code } } }";
+    case { state photos { url step }
+           timeline(first: 20) { nodes { action photos { url } } } }
+    userErrors { field message code } } }";
 
 /// A GraphQL multipart request (operations, map, files) with `files` at
 /// `variables.input.photos.N`, as `token` sends it.
@@ -86,14 +91,94 @@ async fn multipart(
     (status, response.json().await.unwrap_or(Value::Null))
 }
 
+/// A multipart request whose operations are a batch of two reports, each
+/// with the one file.
+async fn multipart_batch(server: &TestServer, token: &str, input: Value) -> (u16, Value) {
+    const BOUNDARY: &str = "gridgov-test-boundary";
+    let mut input = input;
+    input["photos"] = json!([null]);
+    let one = json!({"query": REPORT, "variables": {"input": input}});
+    let operations = json!([one, one]);
+    let map = json!({"0": ["0.variables.input.photos.0", "1.variables.input.photos.0"]});
+    let mut body = Vec::new();
+    for (headers, content) in [
+        (
+            "Content-Disposition: form-data; name=\"operations\"".to_owned(),
+            operations.to_string().into_bytes(),
+        ),
+        (
+            "Content-Disposition: form-data; name=\"map\"".to_owned(),
+            map.to_string().into_bytes(),
+        ),
+        (
+            "Content-Disposition: form-data; name=\"0\"; filename=\"a.png\"\r\nContent-Type: image/png"
+                .to_owned(),
+            PNG.to_vec(),
+        ),
+    ] {
+        body.extend_from_slice(format!("--{BOUNDARY}\r\n{headers}\r\n\r\n").as_bytes());
+        body.extend_from_slice(&content);
+        body.extend_from_slice(b"\r\n");
+    }
+    body.extend_from_slice(format!("--{BOUNDARY}--\r\n").as_bytes());
+    let response = server
+        .client
+        .post(server.url("/graphql"))
+        .header(
+            "content-type",
+            format!("multipart/form-data; boundary={BOUNDARY}"),
+        )
+        .bearer_auth(token)
+        .body(body)
+        .send()
+        .await
+        .expect("sent");
+    let status = response.status().as_u16();
+    (status, response.json().await.unwrap_or(Value::Null))
+}
+
+/// SHA-256 of `bytes` in hex, as the photo store names a picture.
+fn sha256_hex(bytes: &[u8]) -> String {
+    use sha2::Digest;
+    sha2::Sha256::digest(bytes)
+        .iter()
+        .map(|byte| format!("{byte:02x}"))
+        .collect()
+}
+
 /// Fetches a photo's url as `token`: the status, the type and the bytes.
 async fn fetch(server: &TestServer, token: Option<&str>, url: &str) -> (u16, String, Vec<u8>) {
+    fetch_tagged(server, token, url, None).await
+}
+
+/// [`fetch`] for a browser holding a copy tagged `tag`.
+async fn fetch_tagged(
+    server: &TestServer,
+    token: Option<&str>,
+    url: &str,
+    tag: Option<&str>,
+) -> (u16, String, Vec<u8>) {
     let mut request = server.client.get(server.url(url));
     if let Some(token) = token {
         request = request.bearer_auth(token);
     }
+    if let Some(tag) = tag {
+        request = request.header("if-none-match", tag);
+    }
     let response = request.send().await.expect("sent");
     let status = response.status().as_u16();
+    if status == 200 {
+        // Kept privately, and asked for again each time.
+        let cache = response
+            .headers()
+            .get("cache-control")
+            .and_then(|value| value.to_str().ok())
+            .unwrap_or_default();
+        assert!(
+            cache.contains("private") && cache.contains("no-cache"),
+            "{cache}"
+        );
+    }
     let kind = response
         .headers()
         .get("content-type")
@@ -149,7 +234,34 @@ async fn a_photo_goes_with_its_case_to_those_who_see_it_and_to_nobody_else() {
             assert_eq!((status, kind.as_str()), (200, "image/png"), "{who}");
             assert_eq!(bytes, PNG, "{who}");
         }
+        // Each handing over is in the audit log, by whom and of which photo.
+        let photo_id = url.rsplit('/').next().and_then(|n| n.parse::<i64>().ok());
+        let db = server.db().await;
+        let rows = audit_log::Entity::find()
+            .filter(audit_log::Column::Action.eq("case_photo.read_unmasked"))
+            .all(&db)
+            .await
+            .expect("audit rows");
+        db.close().await.expect("close");
+        let handed: Vec<&str> = rows
+            .iter()
+            .filter(|row| {
+                row.detail["ids"]
+                    .as_array()
+                    .is_some_and(|ids| ids.iter().any(|id| id.as_i64() == photo_id))
+            })
+            .map(|row| row.actor_name.as_str())
+            .collect();
+        assert_eq!(handed.len(), 3, "one row per fetch: {handed:?}");
+
+        // A browser's copy is confirmed by its tag, to those who still see
+        // the case; to anyone else the tag gives nothing away.
+        let tag = format!("\"{}\"", sha256_hex(PNG));
+        let (status, _, bytes) = fetch_tagged(&server, Some(&worker), &url, Some(&tag)).await;
+        assert_eq!((status, bytes.len()), (304, 0));
         let stranger = server.token_for(&format!("worker-{NEIGHBOUR}")).await;
+        let (status, _, _) = fetch_tagged(&server, Some(&stranger), &url, Some(&tag)).await;
+        assert_eq!(status, 404);
         let (hidden, _, hidden_body) = fetch(&server, Some(&stranger), &url).await;
         let (absent, _, absent_body) = fetch(&server, Some(&stranger), "/photos/999999999").await;
         assert_eq!((hidden, absent), (404, 404));
@@ -176,11 +288,12 @@ async fn a_photo_goes_with_its_case_to_those_who_see_it_and_to_nobody_else() {
         )
         .await;
         assert_eq!(status, 401);
-        // A forged file marker (no file behind it) never runs, whether in
-        // JSON or beside a real file.
-        for photos in [
-            json!(["#__graphql_file__:x"]),
-            json!(["#__graphql_file__:0"]),
+        // A forged file marker (no file behind it) files nothing: a marker
+        // that is not one is a bad variable, one naming no file of the
+        // request a user error; the connection stays.
+        for (photos, code) in [
+            (json!(["#__graphql_file__:x"]), None),
+            (json!(["#__graphql_file__:0"]), Some("INVALID")),
         ] {
             let mut input = report.clone();
             input["photos"] = photos;
@@ -192,10 +305,19 @@ async fn a_photo_goes_with_its_case_to_those_who_see_it_and_to_nobody_else() {
                 .send()
                 .await
                 .expect("an answer, not a dropped connection");
-            assert_eq!(response.status().as_u16(), 400);
             let body: Value = response.json().await.expect("JSON");
-            assert_eq!(body["errors"][0]["extensions"]["code"], "BAD_REQUEST");
+            assert!(body["data"]["reportCase"]["case"].is_null(), "{body:#}");
+            match code {
+                Some(code) => assert_eq!(user_error(&body), Some(code), "{body:#}"),
+                None => assert_eq!(
+                    body["errors"][0]["extensions"]["code"], "BAD_USER_INPUT",
+                    "{body:#}"
+                ),
+            }
         }
+        // Photos go with one operation, not a batch.
+        let (status, _) = multipart_batch(&server, &worker, report.clone()).await;
+        assert_eq!(status, 400);
         // Seven photos are one too many; a file over 5 MiB is refused.
         let seven = vec![("p.png", "image/png", PNG); 7];
         let (status, body) =
@@ -243,6 +365,22 @@ async fn a_photo_goes_with_its_case_to_those_who_see_it_and_to_nobody_else() {
             .filter_map(|photo| photo["step"].as_str())
             .collect();
         assert_eq!(steps, ["report", "resolve_on_spot"]);
+        // The timeline shows each photo beside the step it came with.
+        let timeline: Vec<(String, usize)> = moved["timeline"]["nodes"]
+            .as_array()
+            .expect("timeline")
+            .iter()
+            .map(|step| {
+                (
+                    step["action"].as_str().unwrap_or("report").to_owned(),
+                    step["photos"].as_array().map_or(0, Vec::len),
+                )
+            })
+            .collect();
+        assert_eq!(
+            timeline,
+            [("report".to_owned(), 1), ("RESOLVE_ON_SPOT".to_owned(), 1)]
+        );
         server
     })
     .await;

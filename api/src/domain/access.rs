@@ -350,6 +350,12 @@ impl Access {
         }
     }
 
+    /// A case's photo handed over, recorded like a full read: a photo may
+    /// show people, their faces and their homes.
+    pub fn photo_shown(&self, photo_id: i64) {
+        self.reads.note("case_photo", photo_id, "image");
+    }
+
     /// Writes what was read in full since the last call — one audit row
     /// per kind of row, naming the rows and the fields — before it leaves.
     /// A failure here must withhold the answer.

@@ -328,6 +328,14 @@ impl CaseStep {
         &self.0.actor_name
     }
 
+    /// The photos sent with this step, in the order sent (a picture sent
+    /// again later stays with the step it first came with).
+    async fn photos(&self, ctx: &Context<'_>) -> Result<Vec<CasePhoto>> {
+        let mut photos = case_photos::photos(ctx, self.0.case_id).await?;
+        photos.retain(|photo| photo.0.step_id == Some(self.0.id));
+        Ok(photos)
+    }
+
     /// The department that acted, or was acted for.
     async fn department(&self, ctx: &Context<'_>) -> Result<Option<Department>> {
         let Some(id) = self.0.department_id else {

@@ -142,33 +142,6 @@ pub async fn parse_multipart(headers: &HeaderMap, bytes: &[u8]) -> Result<BatchR
         .map_err(|err| format!("not a GraphQL multipart request within the limits ({err})"))
 }
 
-/// The marker async-graphql's `Upload` reads a file's place from. Only
-/// the multipart reader may put one in a request, pointing at a file it
-/// holds: the library panics on a forged one (in the document, or a
-/// variable naming no file), so such a request never runs.
-const UPLOAD_MARKER: &str = "#__graphql_file__:";
-
-/// Whether a request carries an upload marker that names no file of its.
-pub fn forged_upload(request: &Request) -> bool {
-    fn forged(value: &async_graphql::Value, files: usize) -> bool {
-        match value {
-            async_graphql::Value::String(text) => text
-                .strip_prefix(UPLOAD_MARKER)
-                .is_some_and(|n| n.parse::<usize>().map_or(true, |n| n >= files)),
-            async_graphql::Value::List(items) => items.iter().any(|item| forged(item, files)),
-            async_graphql::Value::Object(fields) => {
-                fields.values().any(|field| forged(field, files))
-            }
-            _ => false,
-        }
-    }
-    request.query.contains(UPLOAD_MARKER)
-        || request
-            .variables
-            .values()
-            .any(|value| forged(value, request.uploads.len()))
-}
-
 /// Reads the body; `None` when it is larger than `limit` bytes (answered
 /// with [`too_large`]).
 pub async fn read_body(body: Body, limit: usize) -> Option<axum::body::Bytes> {

@@ -23,7 +23,7 @@ use serde_json::json;
 use tower_http::timeout::TimeoutLayer;
 
 use self::graphql::{Media, problem};
-use crate::admission::{Admission, CallerKey};
+use crate::admission::{Admission, CallerKey, Ticket};
 use crate::auth::api_tokens;
 use crate::caller::Caller;
 use crate::config::LimitsConfig;
@@ -181,17 +181,31 @@ async fn graphql_post(
                 "sign in to send photos",
             );
         }
+        // Admitted before the body is read: photos run to megabytes, and a
+        // flood of them must wait (or be refused) before any of it is held.
+        let ticket = match state.admission.admit(&key, 1).await {
+            Ok(ticket) => ticket,
+            Err(refusal) => return refused(media, &refusal),
+        };
         let limit = state.max_body_bytes + MAX_PER_REQUEST * MAX_BYTES;
         let Some(bytes) = graphql::read_body(body, limit).await else {
             return graphql::too_large(media, limit);
         };
-        let batch = match graphql::parse_multipart(&headers, &bytes).await {
-            Ok(batch) => batch,
+        let request = match graphql::parse_multipart(&headers, &bytes).await {
+            Ok(BatchRequest::Single(request)) => request,
+            Ok(BatchRequest::Batch(_)) => {
+                return problem(
+                    media,
+                    StatusCode::BAD_REQUEST,
+                    "BAD_REQUEST",
+                    "send photos with one operation at a time, not a batch",
+                );
+            }
             Err(message) => {
                 return problem(media, StatusCode::BAD_REQUEST, "BAD_REQUEST", &message);
             }
         };
-        return execute(&state, caller, key, media, batch).await;
+        return run(&state, caller, media, BatchRequest::Single(request), ticket).await;
     }
     if !graphql::is_json(&headers) {
         return problem(
@@ -270,8 +284,7 @@ fn wants_html(headers: &HeaderMap) -> bool {
         .is_some_and(|accept| accept.contains("text/html"))
 }
 
-/// Runs a request or batch for `caller` and answers it; personal data read
-/// in full leaves only with its audit row written.
+/// Admits a request or batch for `caller`, runs it and answers it.
 async fn execute(
     state: &HttpState,
     caller: Option<Caller>,
@@ -283,18 +296,6 @@ async fn execute(
         BatchRequest::Single(_) => 1,
         BatchRequest::Batch(requests) => requests.len(),
     };
-    let forged = match &batch {
-        BatchRequest::Single(request) => graphql::forged_upload(request),
-        BatchRequest::Batch(requests) => requests.iter().any(graphql::forged_upload),
-    };
-    if forged {
-        return problem(
-            media,
-            StatusCode::BAD_REQUEST,
-            "BAD_REQUEST",
-            "a file marker that names no file of this multipart request",
-        );
-    }
     if operations > state.max_batch {
         return problem(
             media,
@@ -305,10 +306,23 @@ async fn execute(
     }
     // Admitted before anything is built for the request, so that a flood
     // waits (or is refused) holding little.
-    let _ticket = match state.admission.admit(&key, operations).await {
+    let ticket = match state.admission.admit(&key, operations).await {
         Ok(ticket) => ticket,
         Err(refusal) => return refused(media, &refusal),
     };
+    run(state, caller, media, batch, ticket).await
+}
+
+/// Runs an admitted request or batch (its `_ticket` held until the answer
+/// is ready); personal data read in full leaves only with its audit row
+/// written.
+async fn run(
+    state: &HttpState,
+    caller: Option<Caller>,
+    media: Media,
+    batch: BatchRequest,
+    _ticket: Ticket,
+) -> Response {
     let access = state.app.access(caller);
     let batch = match batch {
         BatchRequest::Single(request) => BatchRequest::Single(attach(request, &access)),

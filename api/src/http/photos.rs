@@ -1,11 +1,14 @@
 //! `GET /photos/{n}`: a case's photo, to a caller who sees the case (with
 //! a token, as for `/graphql`); 404 alike for a photo that does not exist
-//! and one of a case out of sight. Images are served as themselves and
-//! nothing else (`nosniff`, no scripts), kept privately by the browser.
+//! and one of a case out of sight. Admitted like any request, and handed
+//! over only once the audit log has it. Images are served as themselves
+//! and nothing else (`nosniff`, no scripts); a browser keeps them privately
+//! and asks again each time (an `ETag` makes that cheap), so that losing
+//! sight of a case also loses its photos.
 
 use axum::Extension;
 use axum::extract::{Path, State};
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
 use super::graphql::{Media, problem};
@@ -22,10 +25,20 @@ fn not_found() -> Response {
     )
 }
 
+fn internal() -> Response {
+    problem(
+        Media::Json,
+        StatusCode::INTERNAL_SERVER_ERROR,
+        "INTERNAL",
+        "internal error",
+    )
+}
+
 pub(super) async fn photo(
     State(state): State<HttpState>,
-    Extension(AuthenticatedCaller(caller, _)): Extension<AuthenticatedCaller>,
+    Extension(AuthenticatedCaller(caller, key)): Extension<AuthenticatedCaller>,
     Path(number): Path<String>,
+    headers: HeaderMap,
 ) -> Response {
     let Some(caller) = caller else {
         return problem(
@@ -34,6 +47,10 @@ pub(super) async fn photo(
             "UNAUTHENTICATED",
             "send your token as for /graphql",
         );
+    };
+    let _ticket = match state.admission.admit(&key, 1).await {
+        Ok(ticket) => ticket,
+        Err(refusal) => return refused(Media::Json, &refusal),
     };
     let Ok(id) = number.parse::<i64>() else {
         return not_found();
@@ -45,26 +62,42 @@ pub(super) async fn photo(
         Err(err @ ApiError::Unavailable) => return refused(Media::Json, &err),
         Err(err) => {
             tracing::error!(error = ?err, "cannot look up a photo");
-            return problem(
-                Media::Json,
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "INTERNAL",
-                "internal error",
-            );
+            return internal();
         }
     };
-    let bytes = match state.app.photos.read(&found.sha256).await {
-        Ok(bytes) => bytes,
-        Err(err) => {
-            tracing::error!(error = ?err, photo = id, "a photo's file is missing");
-            return not_found();
+    // The picture is named by its hash: the same tag means the same bytes.
+    let tag = format!("\"{}\"", found.sha256);
+    let cached = headers
+        .get(header::IF_NONE_MATCH)
+        .and_then(|value| value.to_str().ok())
+        .is_some_and(|value| value.split(',').any(|each| each.trim() == tag));
+    let bytes = if cached {
+        None
+    } else {
+        match state.app.photos.read(&found.sha256).await {
+            Ok(bytes) => Some(bytes),
+            Err(err) => {
+                tracing::error!(error = ?err, photo = id, "a photo's file is missing");
+                return not_found();
+            }
         }
     };
-    let mut response = (StatusCode::OK, bytes).into_response();
+    if let Err(err) = access.record_reads(access.db()).await {
+        tracing::error!(error = ?err, "cannot audit a photo read; withholding it");
+        return match err {
+            ApiError::Unavailable => refused(Media::Json, &err),
+            _ => internal(),
+        };
+    }
+    let mut response = match bytes {
+        Some(bytes) => (StatusCode::OK, bytes).into_response(),
+        None => StatusCode::NOT_MODIFIED.into_response(),
+    };
     let headers = response.headers_mut();
     for (name, value) in [
         (header::CONTENT_TYPE, found.content_type.as_str()),
-        (header::CACHE_CONTROL, "private, max-age=3600"),
+        (header::ETAG, tag.as_str()),
+        (header::CACHE_CONTROL, "private, no-cache"),
         (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
         (header::CONTENT_SECURITY_POLICY, "default-src 'none'"),
     ] {

@@ -105,8 +105,8 @@ async fn record(
         evidence,
         named,
     }: Step<'_>,
-) -> ApiResult<()> {
-    case_step::ActiveModel {
+) -> ApiResult<i64> {
+    let step = case_step::ActiveModel {
         id: NotSet,
         case_id: Set(row.id),
         action: Set(name.to_owned()),
@@ -131,7 +131,8 @@ async fn record(
         json!({"from": from.map(|s| format!("{s:?}")), "to": format!("{:?}", row.state),
             "named": named.filter(|links| !links.is_empty()).map(Links::summary)}),
     )
-    .await
+    .await?;
+    Ok(step.id)
 }
 
 /// Files a new case in REPORTED, with its first timeline entry.
@@ -235,7 +236,6 @@ pub async fn report(access: &Access, report: Report) -> ApiResult<case::Model> {
     .update(&txn)
     .await?;
     links::add(access, &txn, &row, &report.links).await?;
-    photos::attach(access, &txn, &row, "report", &report.photos).await?;
     let first = Step {
         name: "report",
         from: None,
@@ -244,7 +244,8 @@ pub async fn report(access: &Access, report: Report) -> ApiResult<case::Model> {
         evidence: &[],
         named: Some(&report.links),
     };
-    record(w, &txn, &row, first).await?;
+    let step = record(w, &txn, &row, first).await?;
+    photos::attach(access, &txn, &row, (step, "report"), &report.photos).await?;
     txn.commit().await?;
     Ok(row)
 }
@@ -324,7 +325,6 @@ pub async fn take(
     if transition.effect == Effect::Describe {
         links::add(access, &txn, &row, &input.links).await?;
     }
-    photos::attach(access, &txn, &row, name, &input.photos).await?;
     let department = if transition.by_department {
         current.department_id
     } else {
@@ -338,7 +338,8 @@ pub async fn take(
         evidence: &evidence,
         named: Some(&input.links),
     };
-    record(w, &txn, &row, entry).await?;
+    let step = record(w, &txn, &row, entry).await?;
+    photos::attach(access, &txn, &row, (step, name), &input.photos).await?;
     txn.commit().await?;
     Ok(row)
 }

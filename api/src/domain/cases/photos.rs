@@ -5,7 +5,6 @@
 
 use std::collections::HashMap;
 
-use chrono::Utc;
 use entities::{case, case_photo};
 use sea_orm::ActiveValue::{NotSet, Set};
 use sea_orm::sea_query::{Expr, ExprTrait};
@@ -53,18 +52,20 @@ pub fn kind_of(bytes: &[u8]) -> ApiResult<&'static str> {
     }
 }
 
-/// Records `photos`, sent with step `step`, on case `row`, inside the
-/// move's transaction.
+/// Records `photos`, sent with step `step` (written just before as entry
+/// `step_id` of the timeline), on case `row`, inside the move's
+/// transaction.
 pub async fn attach(
     access: &Access,
     txn: &DatabaseTransaction,
     row: &case::Model,
-    step: &str,
+    (step_id, step): (i64, &str),
     photos: &[Photo],
 ) -> ApiResult<()> {
     if photos.is_empty() {
         return Ok(());
     }
+
     // The case row is locked by the move's version check before this
     // count, so concurrent moves cannot both pass the limit.
     let mut held: Vec<String> = case_photo::Entity::find()
@@ -89,7 +90,6 @@ pub async fn attach(
         ));
     }
     let caller = access.caller()?;
-    let now = Utc::now();
     if held.len() == before {
         return Ok(());
     }
@@ -98,12 +98,13 @@ pub async fn attach(
         case_id: Set(row.id),
         grid_code: Set(row.grid_code.clone()),
         step: Set(step.to_owned()),
+        step_id: Set(Some(step_id)),
         content_type: Set(photo.content_type.to_owned()),
         size_bytes: Set(photo.size as i64),
         sha256: Set(photo.sha256.clone()),
         uploaded_by_user_id: Set(caller.user_id),
         uploaded_by_name: Set(caller.name.chars().take(64).collect()),
-        created_at: Set(now),
+        created_at: Set(row.updated_at),
     }))
     .exec(txn)
     .await?;
@@ -124,11 +125,12 @@ pub async fn photos_of(
     Ok(by_case(rows, |row| row.case_id))
 }
 
-/// One photo, if the caller sees its case; otherwise the same nothing as a
-/// photo that does not exist.
+/// One photo, if the caller sees its case (its handing over then goes to
+/// the audit log with the request's other full reads); otherwise the same
+/// nothing as a photo that does not exist.
 pub async fn find(access: &Access, id: i64) -> ApiResult<Option<case_photo::Model>> {
     let scope = CaseScope::of(access).await?;
-    Ok(case_photo::Entity::find_by_id(id)
+    let found = case_photo::Entity::find_by_id(id)
         .filter(
             Expr::col(case_photo::Column::CaseId).in_subquery(
                 sea_orm::sea_query::Query::select()
@@ -139,7 +141,11 @@ pub async fn find(access: &Access, id: i64) -> ApiResult<Option<case_photo::Mode
             ),
         )
         .one(access.db())
-        .await?)
+        .await?;
+    if let Some(photo) = &found {
+        access.photo_shown(photo.id);
+    }
+    Ok(found)
 }
 
 #[cfg(test)]
