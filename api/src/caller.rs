@@ -18,6 +18,11 @@ pub struct Caller {
     pub name: String,
     /// When the credentials stop being valid: a live subscription ends then.
     pub expires_at: chrono::DateTime<chrono::Utc>,
+    /// The access token's id (`jti`), for a signed-in user: the audit log
+    /// tells one session's entries by it.
+    pub session: Option<String>,
+    /// The address the request came from, as the audit log records it.
+    pub address: Option<String>,
 }
 
 impl Caller {

@@ -27,6 +27,12 @@ pub struct DatabaseConfig {
     /// UNAVAILABLE, to be retried.
     #[arg(long, env = "GRIDGOV_DB_ACQUIRE_TIMEOUT_MS", default_value_t = 2_000)]
     pub db_acquire_timeout_ms: u64,
+
+    /// Key (32 bytes or more) the audit log's rows and chain are sealed
+    /// with, shared by all replicas and by `gridgov audit verify`. Without
+    /// it a key is made and kept in the data directory.
+    #[arg(long, env = "GRIDGOV_AUDIT_KEY", hide_env_values = true)]
+    pub audit_key: Option<String>,
 }
 
 impl DatabaseConfig {
@@ -39,6 +45,11 @@ impl DatabaseConfig {
                 self.data_dir.join("gridgov.db").display()
             ),
         }
+    }
+
+    /// The key audit rows are sealed with.
+    pub fn seal(&self) -> Result<crate::audit::Seal, crate::auth::secret::KeptSecretError> {
+        crate::audit::Seal::from_config(self.audit_key.as_deref(), &self.data_dir)
     }
 
     /// The URL with any password replaced, fit to print or log.

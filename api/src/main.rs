@@ -53,6 +53,54 @@ enum Command {
     /// Issue, list and revoke scoped API tokens.
     #[command(subcommand)]
     Token(TokenCommand),
+    /// Check the audit log's chain, export the log, or report who looked
+    /// at a person.
+    #[command(subcommand)]
+    Audit(AuditCommand),
+}
+
+#[derive(Subcommand, Debug)]
+enum AuditCommand {
+    /// Walk the chain from its start, recompute every link and seal, and
+    /// name the first row that does not verify (exit status 1); print the
+    /// head (length and hash) to compare with a copy kept elsewhere.
+    Verify {
+        /// Rows younger than this many seconds may still wait for a link.
+        #[arg(long, default_value_t = 120)]
+        settle_secs: i64,
+        #[command(flatten)]
+        database: DatabaseConfig,
+    },
+    /// Write the log as JSON Lines (oldest first, seals included) for an
+    /// archive or a SIEM; resume an interrupted export with --after.
+    Export {
+        /// Entries at or after this instant (RFC 3339, or a date).
+        #[arg(long)]
+        from: Option<String>,
+        /// Entries before this instant (RFC 3339, or a date).
+        #[arg(long)]
+        to: Option<String>,
+        /// Entries numbered above this one (the last number an interrupted
+        /// export reported).
+        #[arg(long, default_value_t = 0)]
+        after: i64,
+        /// File to write (appended to); standard output if not given.
+        #[arg(long)]
+        out: Option<std::path::PathBuf>,
+        #[command(flatten)]
+        database: DatabaseConfig,
+    },
+    /// Every change and full read of one person's record, by whom and
+    /// when, as a file a clerk can hand over (PIPL Art. 45).
+    AccessReport {
+        /// The person's ID or other document number.
+        id_number: String,
+        /// File to write; standard output if not given.
+        #[arg(long)]
+        out: Option<std::path::PathBuf>,
+        #[command(flatten)]
+        database: DatabaseConfig,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -132,9 +180,10 @@ async fn main() -> anyhow::Result<()> {
             if reset {
                 db::reset(&database).await?;
             }
+            let seal = database.seal()?;
             let db = db::connect(&database).await?;
             db::migrate(&db).await?;
-            policy_store::install_defaults_if_empty(&db)
+            policy_store::install_defaults_if_empty(&db, &seal)
                 .await
                 .map_err(|err| {
                     anyhow::anyhow!("installing the default policies: {}", err.message())
@@ -152,15 +201,107 @@ async fn main() -> anyhow::Result<()> {
             Ok(())
         }
         Some(Command::Token(command)) => token(command).await,
+        Some(Command::Audit(command)) => audit_command(command).await,
     }
 }
 
+/// An instant from the command line: RFC 3339, or a date (its midnight,
+/// UTC+8, as the city reads dates).
+fn instant(raw: &str) -> anyhow::Result<chrono::DateTime<chrono::Utc>> {
+    if let Ok(at) = chrono::DateTime::parse_from_rfc3339(raw) {
+        return Ok(at.with_timezone(&chrono::Utc));
+    }
+    let day = chrono::NaiveDate::parse_from_str(raw, "%Y-%m-%d")
+        .map_err(|_| anyhow::anyhow!("{raw:?} is neither RFC 3339 nor YYYY-MM-DD"))?;
+    let midnight = day.and_hms_opt(0, 0, 0).unwrap_or_default() - chrono::Duration::hours(8);
+    Ok(midnight.and_utc())
+}
+
+/// Where a report goes: a file, or standard output.
+fn output(path: Option<&std::path::Path>, append: bool) -> anyhow::Result<Box<dyn std::io::Write>> {
+    Ok(match path {
+        Some(path) => Box::new(std::io::BufWriter::new(
+            std::fs::OpenOptions::new()
+                .create(true)
+                .append(append)
+                .write(true)
+                .truncate(!append)
+                .open(path)
+                .map_err(|err| anyhow::anyhow!("cannot open {}: {err}", path.display()))?,
+        )),
+        None => Box::new(std::io::BufWriter::new(std::io::stdout())),
+    })
+}
+
+async fn audit_command(command: AuditCommand) -> anyhow::Result<()> {
+    use gridgov::audit::{chain, report};
+    let failed = |err: gridgov::error::ApiError| anyhow::anyhow!("{}", err.message());
+    match command {
+        AuditCommand::Verify {
+            settle_secs,
+            database,
+        } => {
+            let seal = database.seal()?;
+            let db = db::connect(&database).await?;
+            let progress = indicatif::ProgressBar::new_spinner();
+            let found = chain::verify(
+                &db,
+                &seal,
+                chrono::Utc::now(),
+                chrono::Duration::seconds(settle_secs),
+                |links| progress.set_message(format!("{links} links verified")),
+            )
+            .await
+            .map_err(failed)?;
+            progress.finish_and_clear();
+            println!(
+                "head    {} links, {}\npending {} rows not yet linked",
+                found.head.length, found.head.hash, found.pending
+            );
+            if let Some(problem) = found.problem {
+                println!("FAILED  {problem}");
+                std::process::exit(1);
+            }
+            println!("ok      every link and seal verifies");
+        }
+        AuditCommand::Export {
+            from,
+            to,
+            after,
+            out,
+            database,
+        } => {
+            let range = (
+                from.as_deref().map(instant).transpose()?,
+                to.as_deref().map(instant).transpose()?,
+            );
+            let seal = database.seal()?;
+            let db = db::connect(&database).await?;
+            let mut sink = output(out.as_deref(), true)?;
+            let actor = Actor::system("cli", &seal);
+            let written = report::export(&db, &actor, range, after, &mut sink, |last, written| {
+                eprintln!("{written} entries written; resume with --after {last}");
+            })
+            .await?;
+            eprintln!("{written} entries exported");
+        }
+        AuditCommand::AccessReport {
+            id_number,
+            out,
+            database,
+        } => {
+            let seal = database.seal()?;
+            let db = db::connect(&database).await?;
+            let mut sink = output(out.as_deref(), false)?;
+            let actor = Actor::system("cli", &seal);
+            let entries = report::access_report(&db, &actor, &id_number, &mut sink).await?;
+            eprintln!("{entries} entries reported");
+        }
+    }
+    Ok(())
+}
+
 async fn token(command: TokenCommand) -> anyhow::Result<()> {
-    let cli = Actor {
-        user_id: None,
-        token_id: None,
-        name: "cli".to_owned(),
-    };
     let failed = |err: gridgov::error::ApiError| anyhow::anyhow!("{}", err.message());
     match command {
         TokenCommand::Issue {
@@ -172,6 +313,7 @@ async fn token(command: TokenCommand) -> anyhow::Result<()> {
             days,
             database,
         } => {
+            let cli = Actor::system("cli", &database.seal()?);
             let db = db::connect(&database).await?;
             db::migrate(&db).await?;
             let subject = match (department, user) {
@@ -236,6 +378,7 @@ async fn token(command: TokenCommand) -> anyhow::Result<()> {
             }
         }
         TokenCommand::Revoke { id, database } => {
+            let cli = Actor::system("cli", &database.seal()?);
             let db = db::connect(&database).await?;
             let token = api_tokens::revoke_as_operator(&db, &cli, id)
                 .await

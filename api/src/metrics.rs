@@ -11,6 +11,7 @@ use std::time::Duration;
 use sea_orm::DatabaseConnection;
 
 use crate::admission::Admission;
+use crate::audit::chain::Head;
 
 /// SQL statements sent for requests, and the time they took.
 #[derive(Clone, Default)]
@@ -87,9 +88,19 @@ pub struct Metrics {
     pub sql: SqlStats,
     operations: Arc<Mutex<Operations>>,
     subscriptions: Arc<AtomicI64>,
+    audit_head: Arc<Mutex<Option<Head>>>,
 }
 
 impl Metrics {
+    /// The audit chain's head as this replica last linked or saw it.
+    pub fn audit_chained(&self, head: &Head) {
+        let mut known = match self.audit_head.lock() {
+            Ok(known) => known,
+            Err(poisoned) => poisoned.into_inner(),
+        };
+        *known = Some(head.clone());
+    }
+
     pub fn observe(&self, operation: &str, outcome: &str, took: Duration) {
         let mut operations = match self.operations.lock() {
             Ok(operations) => operations,
@@ -190,6 +201,24 @@ impl Metrics {
             size.saturating_sub(idle),
             self.subscriptions.load(Ordering::Relaxed),
         );
+        let head = match self.audit_head.lock() {
+            Ok(head) => head.clone(),
+            Err(poisoned) => poisoned.into_inner().clone(),
+        };
+        if let Some(head) = head {
+            // The head's hash as a label: a copy of it kept elsewhere shows
+            // a rewrite of the whole chain.
+            let _ = write!(
+                out,
+                "# HELP gridgov_audit_chain_length Rows linked into the audit chain.\n\
+                 # TYPE gridgov_audit_chain_length gauge\n\
+                 gridgov_audit_chain_length {}\n\
+                 # HELP gridgov_audit_chain_head The audit chain's last link (hash) and its length.\n\
+                 # TYPE gridgov_audit_chain_head gauge\n\
+                 gridgov_audit_chain_head{{hash=\"{}\"}} {}\n",
+                head.length, head.hash, head.length
+            );
+        }
         out
     }
 }

@@ -21,6 +21,9 @@ use crate::{db, http, seed};
 /// many sign-ins may wait for one before further ones are refused.
 const PASSWORD_WORKERS: usize = 2;
 const PASSWORD_QUEUE: usize = 64;
+/// How often the audit chain is extended: a row is linked within about
+/// this long of being written.
+const CHAIN_EVERY: std::time::Duration = std::time::Duration::from_millis(500);
 
 /// A server running in the background, for tests and embedders.
 pub struct RunningServer {
@@ -61,9 +64,10 @@ async fn prepare(config: &ServeConfig) -> anyhow::Result<Prepared> {
         config.auth.jwt_public_key_file.as_deref(),
         &config.database.data_dir,
     )?;
+    let seal = config.database.seal()?;
     let db = db::connect(&config.database).await?;
     db::migrate(&db).await?;
-    if policy_store::install_defaults_if_empty(&db)
+    if policy_store::install_defaults_if_empty(&db, &seal)
         .await
         .map_err(|err| anyhow::anyhow!("installing the default policies: {}", err.message()))?
     {
@@ -85,6 +89,17 @@ async fn prepare(config: &ServeConfig) -> anyhow::Result<Prepared> {
     );
     let watcher = policy_store::spawn_watcher(db.clone(), authorizer.clone());
     let metrics = crate::metrics::Metrics::default();
+    // The chainer's statements are its own, not a request's: it links with
+    // a connection the statement counter does not see.
+    let chainer = {
+        let metrics = metrics.clone();
+        tokio::spawn(crate::audit::chain::run(
+            db.clone(),
+            seal.clone(),
+            CHAIN_EVERY,
+            move |head| metrics.audit_chained(head),
+        ))
+    };
     let mut db = db;
     metrics.sql.attach(&mut db, config.log_sql);
     let admission = crate::admission::Admission::new(
@@ -100,6 +115,7 @@ async fn prepare(config: &ServeConfig) -> anyhow::Result<Prepared> {
         admission: admission.clone(),
         suppress_below: config.suppress_below,
         photos: crate::photos::PhotoStore::new(config.photo_dir()),
+        seal,
         authorizer,
         keys,
         lifetimes: Lifetimes {
@@ -115,7 +131,12 @@ async fn prepare(config: &ServeConfig) -> anyhow::Result<Prepared> {
     Ok(Prepared {
         listener,
         router,
-        watcher: Background(std::iter::once(watcher).chain(listener_task).collect()),
+        watcher: Background(
+            [watcher, chainer]
+                .into_iter()
+                .chain(listener_task)
+                .collect(),
+        ),
         seeded,
     })
 }

@@ -180,5 +180,125 @@ fn serve_creates_seeds_answers_and_stops_on_sigterm() {
         .expect("token issue runs");
     assert!(!refused.status.success());
     assert!(String::from_utf8_lossy(&refused.stderr).contains("scopes"));
+
+    audit_from_the_command_line(&data_dir);
     let _ = std::fs::remove_dir_all(&data_dir);
+}
+
+/// Runs `gridgov` with `args` on `data_dir`.
+fn gridgov(args: &[&str], data_dir: &std::path::Path) -> std::process::Output {
+    Command::new(BINARY)
+        .args(args)
+        .arg("--data-dir")
+        .arg(data_dir)
+        .env_remove("DATABASE_URL")
+        .output()
+        .expect("gridgov runs")
+}
+
+/// The audit log at the command line, on a city that has served: the chain
+/// verifies, the export is JSON Lines that resume where they stopped, and
+/// a person's access report lists what touched their record.
+fn audit_from_the_command_line(data_dir: &std::path::Path) {
+    let verified = gridgov(&["audit", "verify"], data_dir);
+    let said = String::from_utf8_lossy(&verified.stdout);
+    assert!(verified.status.success(), "{said}");
+    assert!(said.contains("every link and seal verifies"), "{said}");
+
+    let file = data_dir.join("audit.jsonl");
+    let path = file.to_string_lossy().into_owned();
+    let exported = gridgov(&["audit", "export", "--out", &path], data_dir);
+    assert!(
+        exported.status.success(),
+        "{}",
+        String::from_utf8_lossy(&exported.stderr)
+    );
+    let text = std::fs::read_to_string(&file).expect("the export");
+    let numbers: Vec<i64> = text
+        .lines()
+        .map(|line| {
+            let entry: serde_json::Value =
+                serde_json::from_str(line).expect("one JSON object a line");
+            assert!(entry["seal"].is_string(), "{entry}");
+            entry["number"].as_i64().expect("a number")
+        })
+        .collect();
+    assert!(numbers.len() >= 3, "{text}");
+    assert!(
+        numbers.windows(2).all(|pair| pair[0] < pair[1]),
+        "oldest first"
+    );
+    let last = numbers.last().copied().unwrap_or_default().to_string();
+    let resumed = gridgov(
+        &["audit", "export", "--after", &last, "--out", &path],
+        data_dir,
+    );
+    assert!(resumed.status.success());
+    let text = std::fs::read_to_string(&file).expect("the export");
+    let more: Vec<i64> = text
+        .lines()
+        .skip(numbers.len())
+        .filter_map(|line| serde_json::from_str::<serde_json::Value>(line).ok())
+        .filter_map(|entry| entry["number"].as_i64())
+        .collect();
+    // Only what was written since: the second export's own entry.
+    assert_eq!(more.len(), 1, "{more:?}");
+
+    let number = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("a runtime")
+        .block_on(async {
+            use sea_orm::EntityTrait;
+            let config = gridgov::config::DatabaseConfig {
+                database_url: None,
+                data_dir: data_dir.to_path_buf(),
+                db_max_connections: 1,
+                db_acquire_timeout_ms: 2_000,
+                audit_key: None,
+            };
+            let db = gridgov::db::connect(&config)
+                .await
+                .expect("the city's database");
+            entities::resident::Entity::find()
+                .one(&db)
+                .await
+                .expect("a read")
+                .expect("a resident")
+                .id_number
+        });
+    let report = data_dir.join("report.txt");
+    let reported = gridgov(
+        &[
+            "audit",
+            "access-report",
+            &number,
+            "--out",
+            &report.to_string_lossy(),
+        ],
+        data_dir,
+    );
+    assert!(
+        reported.status.success(),
+        "{}",
+        String::from_utf8_lossy(&reported.stderr)
+    );
+    let text = std::fs::read_to_string(&report).expect("the report");
+    assert!(text.starts_with("个人信息访问记录"), "{text}");
+    assert!(
+        !text.contains(&number),
+        "the number itself stays out: {text}"
+    );
+    assert!(
+        text.contains(&format!("{}{}", "*".repeat(17), &number[17..])),
+        "{text}"
+    );
+
+    let unknown = gridgov(&["audit", "access-report", "420502199001011234"], data_dir);
+    assert!(!unknown.status.success());
+    assert!(
+        String::from_utf8_lossy(&unknown.stderr).contains("not found"),
+        "{}",
+        String::from_utf8_lossy(&unknown.stderr)
+    );
 }

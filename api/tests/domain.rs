@@ -17,6 +17,11 @@ use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
 
 const GRID: &str = "420502003001001";
 
+/// The key these tests seal audit rows with.
+fn seal() -> gridgov::audit::Seal {
+    gridgov::audit::Seal::new(b"a test key for the domain's audit rows")
+}
+
 struct City {
     db: DatabaseConnection,
     authorizer: Arc<Authorizer>,
@@ -33,10 +38,11 @@ impl City {
             data_dir: dir.clone(),
             db_max_connections: 4,
             db_acquire_timeout_ms: 2_000,
+            audit_key: None,
         };
         let db = gridgov::db::connect(&config).await.expect("a SQLite file");
         gridgov::db::migrate(&db).await.expect("migrated");
-        gridgov::auth::policy_store::install_defaults_if_empty(&db)
+        gridgov::auth::policy_store::install_defaults_if_empty(&db, &seal())
             .await
             .map_err(|err| err.message())
             .expect("default policies");
@@ -75,8 +81,16 @@ impl City {
             token_id: None,
             name: username.to_owned(),
             expires_at: chrono::Utc::now() + chrono::Duration::minutes(5),
+            session: None,
+            address: None,
         };
-        Access::new(self.db.clone(), self.authorizer.clone(), Some(caller), 5)
+        Access::new(
+            self.db.clone(),
+            self.authorizer.clone(),
+            Some(caller),
+            5,
+            seal(),
+        )
     }
 
     async fn a_building(&self) -> building::Model {
@@ -238,7 +252,7 @@ async fn registering_checks_the_number_and_names_the_field() {
 #[tokio::test]
 async fn an_anonymous_access_reaches_nothing() {
     let city = City::build("anonymous").await;
-    let nobody = Access::new(city.db.clone(), city.authorizer.clone(), None, 5);
+    let nobody = Access::new(city.db.clone(), city.authorizer.clone(), None, 5, seal());
     let row = city.a_building().await;
     let refused = homes::update_building(&nobody, row.id, row.version, BuildingFields::default())
         .await

@@ -19,6 +19,13 @@ pub struct Model {
     /// Whatever else explains the entry (fields read, old and new values).
     pub detail: Json,
     pub request_id: Option<String>,
+    /// The address the request came from.
+    pub address: Option<String>,
+    /// The access token's id (`jti`) a signed-in user acted under.
+    pub session: Option<String>,
+    /// A random salt and the HMAC of everything above under the server's
+    /// audit key: none only on rows written before rows were sealed.
+    pub seal: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

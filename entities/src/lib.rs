@@ -4,7 +4,10 @@
 
 pub mod api_token;
 pub mod area;
+pub mod audit_chain;
+pub mod audit_chain_genesis;
 pub mod audit_log;
+pub mod audit_subject;
 pub mod building;
 pub mod calendar_day;
 pub mod casbin_rule;

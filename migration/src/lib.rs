@@ -22,6 +22,7 @@ mod m20261202_000014_escalation;
 mod m20261202_000015_case_links;
 mod m20261202_000016_case_photos;
 mod m20261202_000017_photo_steps;
+mod m20261202_000018_audit_trail;
 
 pub struct Migrator;
 
@@ -46,6 +47,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000015_case_links::Migration),
             Box::new(m20261202_000016_case_photos::Migration),
             Box::new(m20261202_000017_photo_steps::Migration),
+            Box::new(m20261202_000018_audit_trail::Migration),
         ]
     }
 }

@@ -166,6 +166,7 @@ fn database_config(url: Option<String>, data_dir: PathBuf) -> DatabaseConfig {
         data_dir,
         db_max_connections: 5,
         db_acquire_timeout_ms: 2_000,
+        audit_key: None,
     }
 }
 
@@ -375,6 +376,12 @@ impl TestServer {
     /// look beneath the API.
     pub async fn db(&self) -> DatabaseConnection {
         self.database.connect().await
+    }
+
+    /// The key this server seals its audit rows with (kept in its data
+    /// directory), as `gridgov audit verify` would read it.
+    pub fn seal(&self) -> gridgov::audit::Seal {
+        self.database.config.seal().expect("the audit key")
     }
 
     pub async fn stop(self) {

@@ -84,7 +84,8 @@ async fn the_seed_writes_the_whole_city() {
         assert_eq!(kind("grid_worker"), 1_120);
         assert_eq!(kind("police"), 121);
         assert_eq!(kind("admin"), 1);
-        assert_eq!(kind("auditor"), 1);
+        // The city's auditor and each of five districts' supervisors.
+        assert_eq!(kind("auditor"), 1 + 5);
         assert_eq!(kind("analyst"), 1);
         // Ten departments in each of five districts, and each of the 25
         // streets' own office.

@@ -94,6 +94,8 @@ pub async fn authenticate(db: &DatabaseConnection, secret: &str) -> ApiResult<Op
         token_id: Some(token.id),
         name,
         expires_at: token.expires_at,
+        session: None,
+        address: None,
     }))
 }
 

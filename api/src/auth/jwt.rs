@@ -12,7 +12,7 @@ use chrono::Utc;
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation, decode, encode};
 use serde::{Deserialize, Serialize};
 
-use super::secret::random_token;
+use super::secret::{KeptSecretError, kept_secret, random_token};
 use crate::caller::Caller;
 
 pub const ISSUER: &str = "gridgov";
@@ -37,6 +37,8 @@ pub enum KeyError {
     HalfKeyPair,
     #[error(transparent)]
     Random(#[from] super::secret::RandomError),
+    #[error(transparent)]
+    Kept(#[from] KeptSecretError),
 }
 
 /// The claims of an access token.
@@ -66,6 +68,8 @@ impl Claims {
             token_id: None,
             name: username.to_owned(),
             expires_at: chrono::DateTime::from_timestamp(self.exp, 0).unwrap_or_default(),
+            session: Some(self.jti.chars().take(64).collect()),
+            address: None,
         })
     }
 }
@@ -119,7 +123,7 @@ impl JwtKeys {
             (_, Some(private), Some(public)) => JwtKeys::eddsa(&read(private)?, &read(public)?),
             (_, Some(_), None) | (_, None, Some(_)) => Err(KeyError::HalfKeyPair),
             (Some(secret), None, None) => JwtKeys::hs256(secret.as_bytes()),
-            (None, None, None) => JwtKeys::hs256(&stored_secret(data_dir)?),
+            (None, None, None) => JwtKeys::hs256(&kept_secret(data_dir, SECRET_FILE)?),
         }
     }
 
@@ -183,42 +187,6 @@ impl JwtKeys {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 #[error("invalid token")]
 pub struct TokenError;
-
-/// The secret kept under the data directory, made on first use.
-fn stored_secret(data_dir: &Path) -> Result<Vec<u8>, KeyError> {
-    let path = data_dir.join(SECRET_FILE);
-    let file_error = |source| KeyError::File {
-        path: path.display().to_string(),
-        source,
-    };
-    match std::fs::read_to_string(&path) {
-        Ok(text) if text.trim().len() >= 32 => return Ok(text.trim().as_bytes().to_vec()),
-        Ok(_) => return Err(KeyError::ShortSecret),
-        Err(err) if err.kind() != std::io::ErrorKind::NotFound => return Err(file_error(err)),
-        Err(_) => {}
-    }
-    std::fs::create_dir_all(data_dir).map_err(file_error)?;
-    let secret = random_token(48)?;
-    write_private(&path, &secret).map_err(file_error)?;
-    Ok(secret.into_bytes())
-}
-
-#[cfg(unix)]
-fn write_private(path: &Path, text: &str) -> std::io::Result<()> {
-    use std::io::Write;
-    use std::os::unix::fs::OpenOptionsExt;
-    let mut file = std::fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .mode(0o600)
-        .open(path)?;
-    file.write_all(text.as_bytes())
-}
-
-#[cfg(not(unix))]
-fn write_private(path: &Path, text: &str) -> std::io::Result<()> {
-    std::fs::write(path, text)
-}
 
 #[cfg(test)]
 mod tests {
@@ -316,8 +284,8 @@ mod tests {
     fn the_stored_secret_is_made_once_and_kept() {
         let dir = std::env::temp_dir().join(format!("gridgov-jwt-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
-        let first = stored_secret(&dir).expect("made");
-        let second = stored_secret(&dir).expect("read back");
+        let first = kept_secret(&dir, SECRET_FILE).expect("made");
+        let second = kept_secret(&dir, SECRET_FILE).expect("read back");
         assert_eq!(first, second);
         let _ = std::fs::remove_dir_all(&dir);
     }

@@ -22,7 +22,7 @@ use sea_orm::{
 use serde_json::json;
 use tokio::task::JoinHandle;
 
-use crate::audit::{self, Actor, Entry};
+use crate::audit::{self, Actor, Entry, Seal};
 use crate::error::{ApiError, ApiResult};
 
 /// The PostgreSQL channel policy edits are announced on.
@@ -112,7 +112,7 @@ pub async fn bump_version<C: ConnectionTrait>(db: &C) -> Result<(), DbErr> {
 }
 
 /// On first start (no policy rows at all), writes the default policies.
-pub async fn install_defaults_if_empty(db: &DatabaseConnection) -> ApiResult<bool> {
+pub async fn install_defaults_if_empty(db: &DatabaseConnection, seal: &Seal) -> ApiResult<bool> {
     let txn = db.begin().await?;
     let policies = casbin_rule::Entity::find()
         .filter(casbin_rule::Column::Ptype.eq("p"))
@@ -128,11 +128,7 @@ pub async fn install_defaults_if_empty(db: &DatabaseConnection) -> ApiResult<boo
     bump_version(&txn).await?;
     audit::record(
         &txn,
-        &Actor {
-            user_id: None,
-            token_id: None,
-            name: "system".to_owned(),
-        },
+        &Actor::system("system", seal),
         Entry {
             action: "policy.install_defaults",
             object_kind: "policy",

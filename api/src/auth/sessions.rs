@@ -16,7 +16,7 @@ use super::jwt::JwtKeys;
 use super::passwords::{Busy, PasswordChecker};
 use super::secret::{fingerprint, random_token};
 use super::throttle;
-use crate::audit::{self, Actor, Entry};
+use crate::audit::{self, Actor, Entry, Seal};
 use crate::error::{ApiError, ApiResult};
 
 /// How long the two tokens live.
@@ -51,6 +51,7 @@ fn internal(err: impl std::fmt::Display) -> ApiError {
 pub async fn login(
     db: &DatabaseConnection,
     keys: &JwtKeys,
+    seal: &Seal,
     lifetimes: Lifetimes,
     checker: &PasswordChecker,
     username: &str,
@@ -87,7 +88,7 @@ pub async fn login(
         }
     };
     let Some(account) = account.filter(|_| matches) else {
-        record_failure(db, &username).await?;
+        record_failure(db, seal, &username).await?;
         return Err(wrong_credentials());
     };
     let family = random_token(16).map_err(internal)?;
@@ -96,6 +97,7 @@ pub async fn login(
     let refresh = store_refresh_token(&txn, account.id, &family, lifetimes).await?;
     audit_session(
         &txn,
+        seal,
         account.id,
         Some(&account.username),
         "session.login",
@@ -109,6 +111,7 @@ pub async fn login(
 pub async fn refresh(
     db: &DatabaseConnection,
     keys: &JwtKeys,
+    seal: &Seal,
     lifetimes: Lifetimes,
     presented: &str,
 ) -> ApiResult<Session> {
@@ -132,7 +135,15 @@ pub async fn refresh(
     if claimed != 1 {
         revoke_family(&txn, &stored.family_id).await?;
         let detail = json!({"family_revoked": true});
-        audit_session(&txn, stored.user_id, None, "session.refresh_reused", detail).await?;
+        audit_session(
+            &txn,
+            seal,
+            stored.user_id,
+            None,
+            "session.refresh_reused",
+            detail,
+        )
+        .await?;
         txn.commit().await?;
         return Err(unusable_refresh_token());
     }
@@ -149,14 +160,22 @@ pub async fn refresh(
 }
 
 /// Revokes the family of `presented`; false when it is not a known token.
-pub async fn logout(db: &DatabaseConnection, presented: &str) -> ApiResult<bool> {
+pub async fn logout(db: &DatabaseConnection, seal: &Seal, presented: &str) -> ApiResult<bool> {
     require_refresh_token(presented)?;
     let txn = db.begin().await?;
     let Some(stored) = stored_refresh_token(&txn, presented).await? else {
         return Ok(false);
     };
     revoke_family(&txn, &stored.family_id).await?;
-    audit_session(&txn, stored.user_id, None, "session.logout", json!({})).await?;
+    audit_session(
+        &txn,
+        seal,
+        stored.user_id,
+        None,
+        "session.logout",
+        json!({}),
+    )
+    .await?;
     txn.commit().await?;
     Ok(true)
 }
@@ -171,14 +190,10 @@ fn require_refresh_token(presented: &str) -> ApiResult<()> {
 
 const LOGIN_FAILED: &str = "session.login_failed";
 
-async fn record_failure(db: &DatabaseConnection, username: &str) -> ApiResult<()> {
+async fn record_failure(db: &DatabaseConnection, seal: &Seal, username: &str) -> ApiResult<()> {
     audit::record(
         db,
-        &Actor {
-            user_id: None,
-            token_id: None,
-            name: "anonymous".to_owned(),
-        },
+        &Actor::system("anonymous", seal),
         Entry {
             action: LOGIN_FAILED,
             object_kind: "user",
@@ -193,6 +208,7 @@ async fn record_failure(db: &DatabaseConnection, username: &str) -> ApiResult<()
 /// An audit row about a user's own session.
 async fn audit_session<C: sea_orm::ConnectionTrait>(
     db: &C,
+    seal: &Seal,
     user_id: i64,
     username: Option<&str>,
     action: &str,
@@ -200,8 +216,10 @@ async fn audit_session<C: sea_orm::ConnectionTrait>(
 ) -> ApiResult<()> {
     let actor = Actor {
         user_id: Some(user_id),
-        token_id: None,
-        name: username.map_or_else(|| format!("user#{user_id}"), str::to_owned),
+        ..Actor::system(
+            &username.map_or_else(|| format!("user#{user_id}"), str::to_owned),
+            seal,
+        )
     };
     let entry = Entry {
         action,

@@ -19,7 +19,7 @@ use policies::{Action, Authorizer, Domain, Object, Scope};
 use sea_orm::{ConnectionTrait, DatabaseConnection};
 use serde_json::json;
 
-use crate::audit::{self, Actor, Entry};
+use crate::audit::{self, Actor, Entry, Seal};
 use crate::caller::Caller;
 use crate::domain::privacy::{ResidentScopes, Visibility, mask_id_number, mask_phone, visibility};
 use crate::domain::writes::Writer;
@@ -35,6 +35,8 @@ pub struct Access {
     suppress_below: u32,
     compiled: Mutex<Compiled>,
     reads: FullReads,
+    /// The key this access's audit rows are sealed with.
+    seal: Seal,
     /// One writer of the trail at a time, so that what one answer took is
     /// written before another answer of the same connection leaves.
     writing: tokio::sync::Mutex<()>,
@@ -63,18 +65,38 @@ fn locked<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     }
 }
 
-/// Values read in full, by kind of row: (kind, id) → fields.
+/// Values read in full, by kind of row: (kind, id) → fields, and the
+/// row's grid.
+type Noted = BTreeMap<(&'static str, i64), (BTreeSet<&'static str>, String)>;
+
 #[derive(Default)]
-struct FullReads(Mutex<BTreeMap<(&'static str, i64), BTreeSet<&'static str>>>);
+struct FullReads(Mutex<Noted>);
 
 impl FullReads {
-    fn note(&self, kind: &'static str, id: i64, field: &'static str) {
-        locked(&self.0).entry((kind, id)).or_default().insert(field);
+    fn note(&self, kind: &'static str, id: i64, field: &'static str, grid: &str) {
+        locked(&self.0)
+            .entry((kind, id))
+            .or_insert_with(|| (BTreeSet::new(), grid.to_owned()))
+            .0
+            .insert(field);
     }
 
-    fn take(&self) -> BTreeMap<(&'static str, i64), BTreeSet<&'static str>> {
+    fn take(&self) -> Noted {
         std::mem::take(&mut *locked(&self.0))
     }
+}
+
+/// The smallest area (on level boundaries) holding all of `grids`; none
+/// when they reach across districts.
+fn common_area<'a>(grids: impl Iterator<Item = &'a str> + Clone) -> Option<String> {
+    let first = grids.clone().next()?;
+    [15, 12, 9, 6].into_iter().find_map(|width| {
+        let prefix = first.get(..width)?;
+        grids
+            .clone()
+            .all(|grid| grid.get(..width) == Some(prefix))
+            .then(|| prefix.to_owned())
+    })
 }
 
 /// A protected value: what it is and where it sits.
@@ -94,12 +116,14 @@ impl Access {
         authorizer: Arc<Authorizer>,
         caller: Option<Caller>,
         suppress_below: u32,
+        seal: Seal,
     ) -> Access {
         Access {
             db,
             authorizer,
             caller,
             suppress_below,
+            seal,
             compiled: Mutex::new(Compiled::default()),
             reads: FullReads::default(),
             writing: tokio::sync::Mutex::new(()),
@@ -198,6 +222,7 @@ impl Access {
             db: &self.db,
             authorizer: &self.authorizer,
             caller: self.caller()?,
+            seal: &self.seal,
         })
     }
 
@@ -310,7 +335,7 @@ impl Access {
     pub fn id_number_shown(&self, resident_id: i64, number: &str, grid: &str) -> Option<String> {
         match self.residents().id_number(grid) {
             Visibility::Full => {
-                self.reads.note("resident", resident_id, "id_number");
+                self.reads.note("resident", resident_id, "id_number", grid);
                 Some(number.to_owned())
             }
             Visibility::Masked => Some(mask_id_number(number)),
@@ -342,7 +367,8 @@ impl Access {
     fn show_phone(&self, place: Protected<'_>, phone: &str, shown: Visibility) -> Option<String> {
         match shown {
             Visibility::Full => {
-                self.reads.note(place.kind, place.id, place.field);
+                self.reads
+                    .note(place.kind, place.id, place.field, place.grid);
                 Some(phone.to_owned())
             }
             Visibility::Masked => Some(mask_phone(phone)),
@@ -352,8 +378,15 @@ impl Access {
 
     /// A case's photo handed over, recorded like a full read: a photo may
     /// show people, their faces and their homes.
-    pub fn photo_shown(&self, photo_id: i64) {
-        self.reads.note("case_photo", photo_id, "image");
+    pub fn photo_shown(&self, photo: &entities::case_photo::Model) {
+        self.reads
+            .note("case_photo", photo.id, "image", &photo.grid_code);
+    }
+
+    /// Who the audit log names for this access's caller, with the key its
+    /// rows are sealed with.
+    pub fn actor(&self) -> ApiResult<Actor> {
+        Ok(Actor::of(self.caller()?, &self.seal))
     }
 
     /// Writes what was read in full since the last call — one audit row
@@ -368,28 +401,58 @@ impl Access {
         let Ok(caller) = self.caller() else {
             return Ok(());
         };
-        let actor = Actor::from(caller);
-        let mut by_kind: BTreeMap<&str, (Vec<i64>, BTreeSet<&str>)> = BTreeMap::new();
-        for ((kind, id), fields) in reads {
+        let actor = Actor::of(caller, &self.seal);
+        type Kind<'a> = (Vec<i64>, BTreeSet<&'a str>, Vec<String>);
+        let mut by_kind: BTreeMap<&str, Kind<'_>> = BTreeMap::new();
+        for ((kind, id), (fields, grid)) in reads {
             let entry = by_kind.entry(kind).or_default();
             entry.0.push(id);
             entry.1.extend(fields);
+            entry.2.push(grid);
         }
-        for (kind, (ids, fields)) in by_kind {
+        for (kind, (ids, fields, grids)) in by_kind {
             let action = format!("{kind}.read_unmasked");
-            audit::record(
+            audit::record_naming(
                 db,
                 &actor,
                 Entry {
                     action: &action,
                     object_kind: kind,
                     object_id: None,
-                    area_code: None,
+                    // The entry belongs where everything it showed lies, so
+                    // that a district's supervisor reads the reads of its
+                    // district.
+                    area_code: common_area(grids.iter().map(String::as_str)),
                     detail: json!({"ids": ids, "fields": fields}),
                 },
+                &ids,
             )
             .await?;
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::common_area;
+
+    #[test]
+    fn an_entry_belongs_to_the_smallest_area_holding_its_rows() {
+        let area = |grids: &[&str]| common_area(grids.iter().copied());
+        assert_eq!(
+            area(&["420502003001001"]).as_deref(),
+            Some("420502003001001")
+        );
+        assert_eq!(
+            area(&["420502003001001", "420502003001002"]).as_deref(),
+            Some("420502003001")
+        );
+        assert_eq!(
+            area(&["420502003001001", "420502004002001"]).as_deref(),
+            Some("420502")
+        );
+        assert_eq!(area(&["420502003001001", "420503001001001"]), None);
+        assert_eq!(area(&[]), None);
     }
 }

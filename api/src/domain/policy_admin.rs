@@ -13,7 +13,6 @@ use serde_json::json;
 
 use crate::audit::{self, Actor, Entry};
 use crate::auth::policy_store;
-use crate::caller::Caller;
 use crate::domain::access::Access;
 use crate::domain::page::{Listing, PageRequest};
 use crate::domain::scoped::{Order, keyset};
@@ -67,7 +66,7 @@ pub async fn edit_policy(
     [role, object, action, effect]: [&str; 4],
 ) -> ApiResult<StoredRule<PolicyRule>> {
     access.require_city(Object::Policy, Action::Manage)?;
-    let (db, authorizer, caller) = (access.db(), access.authorizer(), access.caller()?);
+    let (db, authorizer, actor) = (access.db(), access.authorizer(), access.actor()?);
     let policy = PolicyRule::new(role, object, action, effect).map_err(field_error)?;
     let action = match edit {
         Edit::Add => "policy.add",
@@ -76,7 +75,7 @@ pub async fn edit_policy(
     let id = write(
         db,
         authorizer,
-        caller,
+        &actor,
         action,
         &Rule::Policy(policy.clone()),
         edit,
@@ -92,14 +91,14 @@ pub async fn edit_assignment(
     [subject, role, area]: [&str; 3],
 ) -> ApiResult<StoredRule<RoleAssignment>> {
     access.require_city(Object::Policy, Action::Manage)?;
-    let (db, authorizer, caller) = (access.db(), access.authorizer(), access.caller()?);
+    let (db, authorizer, actor) = (access.db(), access.authorizer(), access.actor()?);
     let assignment = RoleAssignment::new(subject, role, area).map_err(field_error)?;
     let action = match edit {
         Edit::Add => "role.assign",
         Edit::Remove => "role.revoke",
     };
     let rule = Rule::Assignment(assignment.clone());
-    let id = write(db, authorizer, caller, action, &rule, edit).await?;
+    let id = write(db, authorizer, &actor, action, &rule, edit).await?;
     Ok(StoredRule {
         id,
         rule: assignment,
@@ -109,7 +108,7 @@ pub async fn edit_assignment(
 async fn write(
     db: &DatabaseConnection,
     authorizer: &Authorizer,
-    caller: &Caller,
+    actor: &Actor,
     action: &str,
     rule: &Rule,
     edit: Edit,
@@ -141,7 +140,7 @@ async fn write(
     policy_store::bump_version(&txn).await?;
     audit::record(
         &txn,
-        &Actor::from(caller),
+        actor,
         Entry {
             action,
             object_kind: "casbin_rule",

@@ -99,7 +99,7 @@ pub async fn issue(
     request: IssueRequest,
 ) -> ApiResult<(String, api_token::Model)> {
     access.require_city(Object::Token, Action::Manage)?;
-    let issuer = Actor::from(access.caller()?);
+    let issuer = access.actor()?;
     issue_as_operator(access.db(), &issuer, request).await
 }
 
@@ -188,7 +188,7 @@ pub async fn issue_as_operator(
 /// Revokes a token for a caller who may manage tokens.
 pub async fn revoke(access: &Access, id: i64) -> ApiResult<api_token::Model> {
     access.require_city(Object::Token, Action::Manage)?;
-    let actor = Actor::from(access.caller()?);
+    let actor = access.actor()?;
     revoke_as_operator(access.db(), &actor, id).await
 }
 

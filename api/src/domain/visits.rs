@@ -135,7 +135,7 @@ pub async fn set_interval(
     }
     crate::audit::record(
         &txn,
-        &crate::audit::Actor::from(w.caller),
+        &w.actor(),
         crate::audit::Entry {
             action: "visit.set_interval",
             object_kind: "visit_interval",

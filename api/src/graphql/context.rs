@@ -28,6 +28,8 @@ pub struct AppState {
     pub passwords: crate::auth::passwords::PasswordChecker,
     /// Where case photos are kept.
     pub photos: crate::photos::PhotoStore,
+    /// The key audit rows are sealed with.
+    pub seal: crate::audit::Seal,
 }
 
 impl AppState {
@@ -38,6 +40,7 @@ impl AppState {
             self.authorizer.clone(),
             caller,
             self.suppress_below,
+            self.seal.clone(),
         ))
     }
 }

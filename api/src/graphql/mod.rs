@@ -2,6 +2,7 @@
 
 mod admin;
 mod areas;
+mod audit;
 pub mod bounds;
 mod case_changes;
 mod case_links;
@@ -56,6 +57,7 @@ pub struct Query(
     node::NodeQuery,
     session::SessionQuery,
     admin::AdminQuery,
+    audit::AuditQuery,
     labels::LabelsQuery,
     transfers::TransfersQuery,
     visits::VisitsQuery,

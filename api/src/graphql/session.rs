@@ -92,6 +92,7 @@ impl SessionMutation {
         let outcome = sessions::login(
             &state.db,
             &state.keys,
+            &state.seal,
             state.lifetimes,
             &state.passwords,
             &input.username,
@@ -116,6 +117,7 @@ impl SessionMutation {
         let outcome = sessions::refresh(
             &state.db,
             &state.keys,
+            &state.seal,
             state.lifetimes,
             &input.refresh_token,
         )
@@ -132,7 +134,8 @@ impl SessionMutation {
         ctx: &Context<'_>,
         #[graphql(desc = "The refresh token to revoke.")] input: RefreshTokenInput,
     ) -> Result<LogoutPayload> {
-        let outcome = sessions::logout(&ctx.state().db, &input.refresh_token).await;
+        let state = ctx.state();
+        let outcome = sessions::logout(&state.db, &state.seal, &input.refresh_token).await;
         Ok(LogoutPayload::of(outcome)?)
     }
 }

@@ -126,7 +126,7 @@ pub struct Person {
     display_name: String,
 }
 
-async fn person(ctx: &Context<'_>, id: Option<i64>) -> Result<Option<Person>> {
+pub(super) async fn person(ctx: &Context<'_>, id: Option<i64>) -> Result<Option<Person>> {
     let Some(id) = id else {
         return Ok(None);
     };

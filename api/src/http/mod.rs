@@ -118,14 +118,17 @@ async fn authenticate(
             }
         }
     };
+    let address = request
+        .extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|ConnectInfo(address)| address.ip());
+    let caller = caller.map(|caller| Caller {
+        address: address.map(|ip| ip.to_string()),
+        ..caller
+    });
     let key = match &caller {
         Some(caller) => CallerKey::of(caller),
-        None => CallerKey::Address(
-            request
-                .extensions()
-                .get::<ConnectInfo<SocketAddr>>()
-                .map(|ConnectInfo(address)| address.ip()),
-        ),
+        None => CallerKey::Address(address),
     };
     request
         .extensions_mut()

@@ -55,6 +55,10 @@ pub async fn upgrade(
         )
             .into_response();
     };
+    let address = parts
+        .extensions
+        .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+        .map(|axum::extract::ConnectInfo(address)| address.ip().to_string());
     let upgrade = match WebSocketUpgrade::from_request_parts(parts, &()).await {
         Ok(upgrade) => upgrade,
         Err(err) => return err.into_response(),
@@ -87,7 +91,8 @@ pub async fn upgrade(
                     let caller = match bearer_in(&payload) {
                         Some(token) => identify(&app, &token).await.ok().flatten(),
                         None => header_caller,
-                    };
+                    }
+                    .map(|caller| Caller { address, ..caller });
                     // A live connection outlasts any clock skew the token
                     // check allows for: a token past its expiry opens none.
                     match caller {

@@ -317,6 +317,23 @@ pub fn accounts(rng: &mut Rng, map: &CityMap, now: DateTime<Utc>) -> Result<Acco
         }
         officer_of_department.insert(*id, officer);
     }
+    // Each district's supervisor (纪检监察) reads the audit log of its
+    // district.
+    for district in DISTRICTS {
+        add(
+            rng,
+            format!("supervisor-{}", district.code),
+            Some(format!("{}纪检监察员", district.name)),
+            UserKind::Auditor,
+            Some(district.code.to_owned()),
+            None,
+        );
+        grant(
+            format!("user:supervisor-{}", district.code),
+            "supervisor",
+            district.code,
+        );
+    }
 
     let display_names = users
         .iter()

@@ -128,7 +128,7 @@ pub async fn set_day(
     };
     crate::audit::record(
         &txn,
-        &crate::audit::Actor::from(w.caller),
+        &w.actor(),
         crate::audit::Entry {
             action: "calendar.set_day",
             object_kind: "calendar_day",

@@ -143,7 +143,7 @@ pub async fn find(access: &Access, id: i64) -> ApiResult<Option<case_photo::Mode
         .one(access.db())
         .await?;
     if let Some(photo) = &found {
-        access.photo_shown(photo.id);
+        access.photo_shown(photo);
     }
     Ok(found)
 }

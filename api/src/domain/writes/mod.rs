@@ -28,6 +28,8 @@ pub struct Writer<'a> {
     pub db: &'a DatabaseConnection,
     pub authorizer: &'a Authorizer,
     pub caller: &'a Caller,
+    /// The key its audit rows are sealed with.
+    pub seal: &'a crate::audit::Seal,
 }
 
 /// A table whose rows sit in a grid and carry a version.
@@ -142,6 +144,11 @@ impl Writer<'_> {
         Ok(row)
     }
 
+    /// Who its audit rows name.
+    pub fn actor(&self) -> Actor {
+        Actor::of(self.caller, self.seal)
+    }
+
     /// Writes the audit row of a change, inside its transaction.
     pub async fn audit(
         &self,
@@ -154,7 +161,7 @@ impl Writer<'_> {
     ) -> ApiResult<()> {
         audit::record(
             txn,
-            &Actor::from(self.caller),
+            &self.actor(),
             Entry {
                 action,
                 object_kind: kind,

@@ -1,0 +1,283 @@
+//! The audit log, answered and checked: the auditor reads all of it and a
+//! district's supervisor the entries of its district (the same rows the
+//! database holds for that district); "who looked at this person" finds
+//! every change and full read of one resident and nothing else; and the
+//! chain behind the writers names each tampering — a row altered, deleted,
+//! inserted, or two rows swapped — on both backends.
+
+use std::time::Duration;
+
+use entities::audit_log;
+use gridgov::audit::chain::{self, Problem};
+use gridgov_tests::{Backend, TestServer, on_each_backend, stored_key};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait,
+    IntoActiveModel, QueryFilter, QueryOrder,
+};
+use serde_json::{Value, json};
+
+const DISTRICT: &str = "420502";
+const GRID: &str = "420502003001001";
+
+const LOG: &str = "query($filter: AuditLogFilter, $after: String) {
+    auditLog(filter: $filter, first: 100, after: $after) {
+        pageInfo { hasNextPage endCursor }
+        nodes { number action objectKind objectId objectIds fields areaCode session address
+                actorName actor { username } } } }";
+
+/// Every entry `client` reads under `filter`, newest first.
+async fn read_log(client: &gridgov_tests::Client<'_>, filter: Value) -> Result<Vec<Value>, Value> {
+    let mut entries = Vec::new();
+    let mut after = Value::Null;
+    loop {
+        let body = client
+            .graphql(LOG, json!({"filter": filter, "after": after}))
+            .await;
+        if body["errors"].is_array() {
+            return Err(body);
+        }
+        let page = &body["data"]["auditLog"];
+        entries.extend(page["nodes"].as_array().cloned().unwrap_or_default());
+        if page["pageInfo"]["hasNextPage"] != true {
+            return Ok(entries);
+        }
+        after = page["pageInfo"]["endCursor"].clone();
+    }
+}
+
+fn numbers(entries: &[Value]) -> Vec<i64> {
+    entries
+        .iter()
+        .filter_map(|e| e["number"].as_i64())
+        .collect()
+}
+
+/// Waits until every row is linked, and answers what `verify` finds then.
+async fn settled(server: &TestServer, db: &DatabaseConnection) -> chain::Verification {
+    for _ in 0..100 {
+        let found = chain::verify(
+            db,
+            &server.seal(),
+            chrono::Utc::now(),
+            chrono::Duration::zero(),
+            |_| {},
+        )
+        .await
+        .expect("verify runs");
+        if found.problem.is_none() || !matches!(found.problem, Some(Problem::NotLinked { .. })) {
+            return found;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("the chainer did not link the rows within 10 s");
+}
+
+#[tokio::test]
+async fn the_auditor_reads_the_log_and_a_supervisor_its_district() {
+    on_each_backend(|server| async move {
+        // Some work to read about: a worker's change, the police's full
+        // reads of their grid.
+        let worker = server.as_user(&format!("worker-{GRID}")).await;
+        let police = server.as_user("police-420502003001").await;
+        let data = police
+            .data(
+                &format!("{{ residents(filter: {{within: \"{GRID}\"}}, first: 3) {{ nodes {{ id idNumber phone }} }} }}"),
+                json!({}),
+            )
+            .await;
+        let person = data["residents"]["nodes"][0]["id"].clone();
+        let detail = worker
+            .data(
+                "query($id: ID!) { resident(id: $id) { version } }",
+                json!({"id": person}),
+            )
+            .await;
+        let changed = worker
+            .graphql(
+                "mutation($input: UpdateResidentInput!) { updateResident(input: $input) {
+                    resident { id } userErrors { code } } }",
+                json!({"input": {"id": person, "version": detail["resident"]["version"],
+                    "phone": "13912345678"}}),
+            )
+            .await;
+        assert!(changed["data"]["updateResident"]["resident"].is_object(), "{changed:#}");
+
+        // The auditor reads everything the database holds; the supervisor
+        // exactly the entries of its district.
+        let auditor = server.as_user("auditor").await;
+        let supervisor = server.as_user(&format!("supervisor-{DISTRICT}")).await;
+        let db = server.db().await;
+        let stored = audit_log::Entity::find()
+            .order_by_desc(audit_log::Column::Id)
+            .all(&db)
+            .await
+            .expect("rows");
+        let all = read_log(&auditor, json!({})).await.expect("the auditor reads");
+        let expected: Vec<i64> = stored.iter().map(|row| row.id).collect();
+        assert_eq!(numbers(&all), expected, "the whole log, newest first");
+
+        let district = read_log(&supervisor, json!({})).await.expect("the supervisor reads");
+        let stored = audit_log::Entity::find()
+            .order_by_desc(audit_log::Column::Id)
+            .all(&db)
+            .await
+            .expect("rows");
+        let expected: Vec<i64> = stored
+            .iter()
+            .filter(|row| {
+                row.area_code
+                    .as_deref()
+                    .is_some_and(|code| code.starts_with(DISTRICT))
+            })
+            .map(|row| row.id)
+            .collect();
+        assert!(!expected.is_empty());
+        assert_eq!(numbers(&district), expected, "its district's entries only");
+        // A read is placed where what it showed lies: the police's page of
+        // their grid.
+        let read = district
+            .iter()
+            .find(|entry| entry["action"] == "resident.read_unmasked")
+            .expect("the police's full reads");
+        assert_eq!(read["areaCode"], GRID);
+        assert_eq!(read["actor"]["username"], "police-420502003001");
+        assert_eq!(read["address"], "127.0.0.1");
+        assert!(read["session"].is_string(), "{read}");
+        assert!(read["fields"].to_string().contains("id_number"), "{read}");
+
+        // Nobody else reads the log; every reading is itself an entry.
+        let body = worker.graphql(LOG, json!({})).await;
+        assert_eq!(body["errors"][0]["extensions"]["code"], "FORBIDDEN", "{body:#}");
+        let readings = audit_log::Entity::find()
+            .filter(audit_log::Column::Action.eq("audit_log.read"))
+            .all(&db)
+            .await
+            .expect("rows");
+        let readers: Vec<&str> = readings.iter().map(|row| row.actor_name.as_str()).collect();
+        assert!(readers.contains(&"auditor") && readers.contains(&"supervisor-420502"), "{readers:?}");
+
+        // Who looked at this person: their change and the full reads that
+        // showed them, and nothing that did not touch them.
+        let id = stored_key(&person);
+        let theirs = read_log(&auditor, json!({"resident": person})).await.expect("reads");
+        assert!(theirs.iter().any(|e| e["action"] == "resident.update"
+            && e["actor"]["username"] == format!("worker-{GRID}")));
+        assert!(theirs.iter().any(|e| e["action"] == "resident.read_unmasked"
+            && e["actor"]["username"] == "police-420502003001"));
+        for entry in &theirs {
+            let named = entry["objectId"] == json!(id.to_string())
+                || entry["objectIds"].as_array().is_some_and(|ids| ids.contains(&json!(id)));
+            assert!(named && entry["objectKind"] == "resident", "{entry}");
+        }
+        let number = entities::resident::Entity::find_by_id(id)
+            .one(&db)
+            .await
+            .expect("read")
+            .expect("the resident")
+            .id_number;
+        let by_number = read_log(&auditor, json!({"residentIdNumber": number}))
+            .await
+            .expect("the auditor looks up by number");
+        assert_eq!(numbers(&by_number), numbers(&theirs), "the same entries");
+        let refused = read_log(&supervisor, json!({"residentIdNumber": number})).await;
+        assert!(refused.is_err_and(|body| body["errors"][0]["extensions"]["code"] == "FORBIDDEN"));
+        db.close().await.expect("close");
+        server
+    })
+    .await;
+}
+
+/// Lets the table's owner change the log, as someone with the database
+/// password could.
+async fn unlock(db: &DatabaseConnection, backend: Backend) {
+    let statements: &[&str] = match backend {
+        Backend::Postgres => &[
+            "ALTER TABLE audit_log DISABLE TRIGGER USER",
+            "DROP INDEX ux_audit_log_seal",
+        ],
+        Backend::Sqlite => &[
+            "DROP TRIGGER audit_log_no_update",
+            "DROP TRIGGER audit_log_no_delete",
+            "DROP INDEX ux_audit_log_seal",
+        ],
+    };
+    for statement in statements {
+        db.execute_unprepared(statement).await.expect("unlocked");
+    }
+}
+
+#[tokio::test]
+async fn verify_names_each_row_tampered_with() {
+    on_each_backend(|server| async move {
+        // A few dozen entries of different kinds.
+        let police = server.as_user("police-420502003001").await;
+        for grid in ["420502003001001", "420502003001002", "420502003001003"] {
+            police
+                .data(
+                    &format!("{{ residents(filter: {{within: \"{grid}\"}}, first: 5) {{ nodes {{ idNumber }} }} }}"),
+                    json!({}),
+                )
+                .await;
+        }
+        let db = server.db().await;
+        let found = settled(&server, &db).await;
+        assert_eq!(found.problem, None);
+        assert!(found.head.length >= 4, "{found:?}");
+        // The head is published as it stands.
+        let metrics = server.metrics().await;
+        assert!(
+            metrics.contains(&format!("gridgov_audit_chain_head{{hash=\"{}\"}} {}", found.head.hash, found.head.length)),
+            "{metrics}"
+        );
+
+        unlock(&db, server.backend).await;
+        let rows = audit_log::Entity::find()
+            .order_by_asc(audit_log::Column::Id)
+            .all(&db)
+            .await
+            .expect("rows");
+        let verify = || async {
+            chain::verify(&db, &server.seal(), chrono::Utc::now(), chrono::Duration::minutes(5), |_| {})
+                .await
+                .expect("verify runs")
+                .problem
+        };
+
+        // Altered: a row says something else.
+        let target = rows[rows.len() / 2].clone();
+        let mut altered = target.clone().into_active_model();
+        altered.action = sea_orm::ActiveValue::Set("resident.nothing".to_owned());
+        altered.update(&db).await.expect("altered");
+        assert!(matches!(verify().await, Some(Problem::RowAltered { row, .. }) if row == target.id));
+        target.clone().into_active_model().reset_all().update(&db).await.expect("restored");
+        assert_eq!(verify().await, None, "restored");
+
+        // Deleted.
+        let target = rows[1].clone();
+        audit_log::Entity::delete_by_id(target.id).exec(&db).await.expect("deleted");
+        assert!(matches!(verify().await, Some(Problem::RowDeleted { row, .. }) if row == target.id));
+        target.clone().into_active_model().reset_all().insert(&db).await.expect("put back");
+        assert_eq!(verify().await, None, "put back");
+
+        // Inserted: a row made without the key.
+        let mut forged = rows[2].clone().into_active_model().reset_all();
+        forged.id = sea_orm::ActiveValue::NotSet;
+        forged.actor_name = sea_orm::ActiveValue::Set("auditor".to_owned());
+        forged.seal = sea_orm::ActiveValue::Set(Some(format!("{:0>96}", "f")));
+        let forged = forged.insert(&db).await.expect("inserted");
+        assert_eq!(verify().await, Some(Problem::RowForged { row: forged.id }));
+        audit_log::Entity::delete_by_id(forged.id).exec(&db).await.expect("removed");
+
+        // Reordered: two rows swapped, each keeping its own seal.
+        let (a, b) = (rows[3].clone(), rows[4].clone());
+        for (place, content) in [(a.id, &b), (b.id, &a)] {
+            let mut moved = content.clone().into_active_model().reset_all();
+            moved.id = sea_orm::ActiveValue::Unchanged(place);
+            moved.update(&db).await.expect("swapped");
+        }
+        assert!(matches!(verify().await, Some(Problem::RowAltered { row, .. }) if row == a.id));
+        db.close().await.expect("close");
+        server
+    })
+    .await;
+}
