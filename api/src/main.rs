@@ -90,6 +90,20 @@ enum AuditCommand {
         #[command(flatten)]
         database: DatabaseConfig,
     },
+    /// Move the entries older than the retention period to a file (JSON
+    /// Lines, with their links), record its SHA-256 in the log, and remove
+    /// them from the database; run it daily.
+    Archive {
+        /// Days entries are kept in the database (1 to 36,500).
+        #[arg(long, default_value_t = 1095, value_parser = clap::value_parser!(u16).range(1..=36_500))]
+        retention_days: u16,
+        /// Directory for the archive files; `audit-archive` in the data
+        /// directory if not given.
+        #[arg(long)]
+        dir: Option<std::path::PathBuf>,
+        #[command(flatten)]
+        database: DatabaseConfig,
+    },
     /// Every change and full read of one person's record, by whom and
     /// when, as a file a clerk can hand over (PIPL Art. 45).
     AccessReport {
@@ -284,6 +298,28 @@ async fn audit_command(command: AuditCommand) -> anyhow::Result<()> {
             })
             .await?;
             eprintln!("{written} entries exported");
+        }
+        AuditCommand::Archive {
+            retention_days,
+            dir,
+            database,
+        } => {
+            let dir = dir.unwrap_or_else(|| database.data_dir.join("audit-archive"));
+            let seal = database.seal()?;
+            let db = db::connect(&database).await?;
+            let actor = Actor::system("cli", &seal);
+            let older_than = chrono::Utc::now() - chrono::Duration::days(i64::from(retention_days));
+            match gridgov::audit::archive::archive(&db, &actor, older_than, &dir).await? {
+                Some(done) => println!(
+                    "{} entries (links {}..{}) moved to {}, sha256 {}",
+                    done.rows,
+                    done.from_seq,
+                    done.seq_until,
+                    done.path.display(),
+                    done.sha256
+                ),
+                None => println!("nothing older than {retention_days} days to archive"),
+            }
         }
         AuditCommand::AccessReport {
             id_number,

@@ -42,10 +42,7 @@ impl PhotoStore {
     pub async fn inspect(bytes: std::sync::Arc<Vec<u8>>) -> ApiResult<Photo> {
         tokio::task::spawn_blocking(move || {
             let content_type = kind_of(&bytes)?;
-            let sha256: String = Sha256::digest(bytes.as_slice())
-                .iter()
-                .map(|byte| format!("{byte:02x}"))
-                .collect();
+            let sha256 = crate::auth::secret::hex(&Sha256::digest(bytes.as_slice()));
             Ok(Photo {
                 sha256,
                 content_type,

@@ -67,6 +67,15 @@ async fn prepare(config: &ServeConfig) -> anyhow::Result<Prepared> {
     let seal = config.database.seal()?;
     let db = db::connect(&config.database).await?;
     db::migrate(&db).await?;
+    if !crate::audit::chain::same_key(&db, &seal)
+        .await
+        .map_err(|err| anyhow::anyhow!("checking the audit key: {}", err.message()))?
+    {
+        anyhow::bail!(
+            "the audit log was sealed with another key: give every replica the same \
+             --audit-key (or the same data directory's audit-hmac.key)"
+        );
+    }
     if policy_store::install_defaults_if_empty(&db, &seal)
         .await
         .map_err(|err| anyhow::anyhow!("installing the default policies: {}", err.message()))?

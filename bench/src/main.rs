@@ -188,18 +188,23 @@ fn read_json(path: &PathBuf) -> anyhow::Result<Value> {
 
 /// p50 of `scenario` in a run file (the line of its own single run).
 fn p50(run: &Value, scenario: &str) -> Option<f64> {
+    stat(run, scenario, "p50_ms")
+}
+
+fn verdict(ok: bool) -> &'static str {
+    if ok { "met" } else { "**missed**" }
+}
+
+/// One figure of a scenario's run.
+fn stat(run: &Value, scenario: &str, figure: &str) -> Option<f64> {
     run["runs"]
         .as_array()?
         .iter()
         .find(|r| r["name"] == scenario)?["stats"]
         .as_array()?
         .iter()
-        .find(|s| s["scenario"] == scenario)?["p50_ms"]
+        .find(|s| s["scenario"] == scenario)?[figure]
         .as_f64()
-}
-
-fn verdict(ok: bool) -> &'static str {
-    if ok { "met" } else { "**missed**" }
 }
 
 fn budget(large: &Value, small: &Value, floor: &Value, mixed: &Value) -> String {
@@ -235,6 +240,24 @@ fn budget(large: &Value, small: &Value, floor: &Value, mixed: &Value) -> String 
             api_over_sql.map_or("–".into(), |r| format!("{r:.2} {}", verdict(r <= 2.0))),
             small_p50.map_or("–".into(), |v| format!("{v:.2}")),
             flat.map_or("–".into(), |r| format!("{r:.2} {}", verdict(r <= 1.2))),
+        ));
+    }
+    // What the audit log costs: the same page with and without the fields
+    // whose full reading it records.
+    if let (Some(plain), Some(audited), Some(plain_p99), Some(audited_p99)) = (
+        stat(large, "police_page", "rps"),
+        stat(large, "police_page_audited", "rps"),
+        stat(large, "police_page", "p99_ms"),
+        stat(large, "police_page_audited", "p99_ms"),
+    ) {
+        let cost = plain / audited;
+        out.push_str(&format!(
+            "\nAudited page (police, 50 residents with ID numbers and phones): {audited:.0} req/s, \
+             p99 {audited_p99:.1} ms, against {plain:.0} req/s, p99 {plain_p99:.1} ms without them: \
+             throughput cost {cost:.2}× ({}), p99 {:.2}× ({}).\n",
+            verdict(cost <= 1.15),
+            audited_p99 / plain_p99,
+            verdict(audited_p99 <= plain_p99 * 1.15),
         ));
     }
     let errors: u64 = mixed["runs"]

@@ -29,6 +29,17 @@ const RESIDENT_PAGE: &str = "query($filter: ResidentFilter, $after: String, $fir
     edges { node { id name sex age populationType gridCode
       household { number head { name } } } } } }";
 
+/// A community police officer's page of 50 residents with their ID
+/// numbers and phones in full: each such page leaves an audit row (sealed,
+/// naming its 50 residents) before it is answered. Its twin without them
+/// prices the audit log.
+const AUDITED_PAGE: &str = "query($filter: ResidentFilter) {
+  residents(filter: $filter, first: 50) {
+    edges { node { id name sex age gridCode idNumber phone } } } }";
+const UNAUDITED_PAGE: &str = "query($filter: ResidentFilter) {
+  residents(filter: $filter, first: 50) {
+    edges { node { id name sex age gridCode } } } }";
+
 /// The size of the "next page" scenarios' pages.
 const NEXT_PAGE: i32 = 25;
 
@@ -290,6 +301,24 @@ pub async fn all(api: &Api, acknowledgements: usize) -> anyhow::Result<Vec<Arc<S
             json!({"filter": department_filter}),
             Some("admin_department_cases"),
         ),
+        Scenario {
+            name: "police_page",
+            account: "community police",
+            token: tokens.police.clone(),
+            query: UNAUDITED_PAGE.to_owned(),
+            vars: Vars::Fixed(json!({"filter": {"within": COMMUNITY}})),
+            list: false,
+            twin: None,
+        },
+        Scenario {
+            name: "police_page_audited",
+            account: "community police",
+            token: tokens.police.clone(),
+            query: AUDITED_PAGE.to_owned(),
+            vars: Vars::Fixed(json!({"filter": {"within": COMMUNITY}})),
+            list: false,
+            twin: None,
+        },
         Scenario {
             name: "district_statistics",
             account: "district manager",

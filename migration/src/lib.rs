@@ -23,6 +23,7 @@ mod m20261202_000015_case_links;
 mod m20261202_000016_case_photos;
 mod m20261202_000017_photo_steps;
 mod m20261202_000018_audit_trail;
+mod m20261202_000019_audit_archive;
 
 pub struct Migrator;
 
@@ -48,6 +49,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000016_case_photos::Migration),
             Box::new(m20261202_000017_photo_steps::Migration),
             Box::new(m20261202_000018_audit_trail::Migration),
+            Box::new(m20261202_000019_audit_archive::Migration),
         ]
     }
 }

@@ -9,7 +9,7 @@
 //! `/metrics` and the log, so that a rewrite of the whole chain shows
 //! against a copy kept elsewhere.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, Duration, Utc};
 use entities::{audit_chain, audit_chain_genesis, audit_log};
@@ -17,18 +17,22 @@ use sea_orm::ActiveValue::Set;
 use sea_orm::sea_query::{Expr, ExprTrait, Query};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder,
-    QuerySelect, TransactionTrait,
+    QuerySelect, Select,
 };
 
+use super::archive::{ARCHIVED, start_of};
 use super::seal::{Seal, Sealed};
 use crate::error::{ApiError, ApiResult};
 
 /// The most rows linked in one transaction.
 const BATCH: u64 = 2000;
-/// How long after its time a row may still commit (a request's longest
-/// transaction, with room): a chainer looks this far behind the last row
-/// it linked for rows that committed late.
-const LATE: Duration = Duration::minutes(2);
+/// How far below the newest linked row a row may still be waiting: rows
+/// are numbered as they are written and commit within a request's time,
+/// during which fewer than this many others are written.
+const ID_MARGIN: i64 = 10_000;
+/// Every this many rounds a chainer looks at every row, so that none is
+/// left behind whatever happened (a transaction that outlived the margin).
+const SWEEP_EVERY: u32 = 1200;
 
 /// The end of the chain.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -104,56 +108,118 @@ pub async fn head<C: ConnectionTrait>(db: &C, seal: &Seal) -> ApiResult<Head> {
     })
 }
 
+/// Legacy rows (written before seals) carry a content seal with no salt:
+/// 64 characters against a sealed row's 96.
+fn is_legacy_seal(row_seal: &str) -> bool {
+    row_seal.len() == 64
+}
+
+/// The rows not yet linked: all of them on a `full` sweep, otherwise those
+/// numbered near the newest linked (a row commits at most seconds after it
+/// is numbered, whatever the writers' clocks say).
+fn unlinked(
+    max_linked: Option<i64>,
+    full: bool,
+    refused: &HashSet<i64>,
+) -> Select<audit_log::Entity> {
+    let mut unlinked = audit_log::Entity::find().filter(
+        Expr::col((audit_log::Entity, audit_log::Column::Id)).not_in_subquery(linked_ids()),
+    );
+    if let (Some(max), false) = (max_linked, full) {
+        unlinked = unlinked.filter(audit_log::Column::Id.gt(max - ID_MARGIN));
+    }
+    if !refused.is_empty() {
+        unlinked = unlinked.filter(audit_log::Column::Id.is_not_in(refused.iter().copied()));
+    }
+    unlinked
+}
+
+/// The newest row the chain holds.
+async fn max_linked<C: ConnectionTrait>(db: &C) -> ApiResult<Option<i64>> {
+    let max: Option<Option<i64>> = audit_chain::Entity::find()
+        .select_only()
+        .column_as(audit_chain::Column::AuditId.max(), "max")
+        .into_tuple()
+        .one(db)
+        .await?;
+    Ok(max.flatten())
+}
+
+/// The numbers of the rows the chain holds.
+fn linked_ids() -> sea_orm::sea_query::SelectStatement {
+    Query::select()
+        .column(audit_chain::Column::AuditId)
+        .from(audit_chain::Entity)
+        .to_owned()
+}
+
 /// Links rows not yet in the chain, up to a batch, and answers the head.
-/// Rows whose seal does not check out are never linked; they are added to
-/// `refused` (so that they are not looked at again) and logged, since only
-/// someone without the key writes them.
+/// Rows whose seal does not check out, and copies of linked rows, are
+/// never linked; they are added to `refused` (so that they are not looked
+/// at again) and logged, since only someone at the database writes them.
+/// Rows written before seals existed are linked as they stood, before any
+/// sealed row; once a sealed row is linked no unsealed row ever is.
 pub async fn extend(
     db: &DatabaseConnection,
     seal: &Seal,
     refused: &mut HashSet<i64>,
+    full: bool,
 ) -> ApiResult<Head> {
-    let txn = db.begin().await?;
+    // Looked for first without the write lock, which SQLite's writers
+    // share: most rounds find nothing to do.
+    let waiting = unlinked(max_linked(db).await?, full, refused)
+        .limit(1)
+        .all(db)
+        .await?;
+    if waiting.is_empty() {
+        return head(db, seal).await;
+    }
+    let txn = crate::db::begin_write(db).await?;
     let genesis = genesis(&txn, seal).await?;
     let last = audit_chain::Entity::find()
         .order_by_desc(audit_chain::Column::Seq)
         .one(&txn)
         .await?;
-    let (mut seq, mut prev, since) = match &last {
-        Some(link) => (link.seq, link.hash.clone(), Some(link.at - LATE)),
-        None => (0, genesis.hash.clone(), None),
+    let (mut seq, mut prev) = match &last {
+        Some(link) => (link.seq, link.hash.clone()),
+        None => (0, genesis.hash.clone()),
     };
-    let mut unlinked = audit_log::Entity::find().filter(
-        Expr::col((audit_log::Entity, audit_log::Column::Id)).not_in_subquery(
-            Query::select()
-                .column(audit_chain::Column::AuditId)
-                .from(audit_chain::Entity)
-                .to_owned(),
-        ),
-    );
-    if let Some(since) = since {
-        unlinked = unlinked.filter(audit_log::Column::At.gte(since));
-    }
-    if !refused.is_empty() {
-        unlinked = unlinked.filter(audit_log::Column::Id.is_not_in(refused.iter().copied()));
-    }
-    let rows = unlinked
+    let mut legacy_open = last
+        .as_ref()
+        .is_none_or(|link| is_legacy_seal(&link.row_seal));
+    let rows = unlinked(max_linked(&txn).await?, full, refused)
         .order_by_asc(audit_log::Column::Id)
         .limit(BATCH)
         .all(&txn)
         .await?;
+    let copied: HashSet<String> = audit_chain::Entity::find()
+        .select_only()
+        .column(audit_chain::Column::RowSeal)
+        .filter(audit_chain::Column::RowSeal.is_in(rows.iter().filter_map(|row| row.seal.clone())))
+        .into_tuple()
+        .all(&txn)
+        .await?
+        .into_iter()
+        .collect();
     let mut links = Vec::with_capacity(rows.len());
+    let mut seen = HashSet::new();
     for row in &rows {
-        let Some(content) = content(seal, row, genesis.legacy_until)
-            .filter(|_| sealed(seal, row, genesis.legacy_until))
-        else {
+        let legacy = row.seal.is_none();
+        let acceptable = sealed(seal, row, genesis.legacy_until)
+            && (!legacy || legacy_open)
+            && row
+                .seal
+                .as_ref()
+                .is_none_or(|s| !copied.contains(s) && seen.insert(s.clone()));
+        let Some(content) = content(seal, row, genesis.legacy_until).filter(|_| acceptable) else {
             tracing::error!(
                 row = row.id,
-                "an audit row without a valid seal: written by someone without the key"
+                "an audit row without a valid seal of its own: written at the database, not by gridgov"
             );
             refused.insert(row.id);
             continue;
         };
+        legacy_open &= legacy;
         seq += 1;
         let hash = link(seal, &prev, seq, row.id, &content);
         links.push(audit_chain::ActiveModel {
@@ -175,6 +241,19 @@ pub async fn extend(
         length: seq,
         hash: prev,
     })
+}
+
+/// Whether `seal` is the key the log was sealed with: the newest linked
+/// sealed row checks out under it (a log with none yet takes any key). A
+/// replica with a key of its own would refuse every other replica's rows.
+pub async fn same_key(db: &DatabaseConnection, seal: &Seal) -> ApiResult<bool> {
+    let newest = audit_log::Entity::find()
+        .filter(audit_log::Column::Seal.is_not_null())
+        .filter(Expr::col((audit_log::Entity, audit_log::Column::Id)).in_subquery(linked_ids()))
+        .order_by_desc(audit_log::Column::Id)
+        .one(db)
+        .await?;
+    Ok(newest.is_none_or(|row| sealed(seal, &row, 0)))
 }
 
 /// The first thing found wrong with the log, naming the row.
@@ -246,8 +325,23 @@ pub async fn verify(
     mut progress: impl FnMut(i64),
 ) -> ApiResult<Verification> {
     let genesis = genesis(db, seal).await?;
-    let mut prev = genesis.hash.clone();
-    let mut seq = 0;
+    // After an archive run the chain left here continues from the last
+    // link it moved out, as its own sealed entry says; without one (or
+    // with one deleted) the walk starts at the genesis and a missing link
+    // shows.
+    let archived = audit_log::Entity::find()
+        .filter(audit_log::Column::Action.eq(ARCHIVED))
+        .order_by_desc(audit_log::Column::Id)
+        .one(db)
+        .await?
+        // Written by an archive run, so sealed: a legacy row rewritten to
+        // look like one does not move the start.
+        .filter(|row| row.seal.is_some() && sealed(seal, row, genesis.legacy_until))
+        .and_then(|row| start_of(&row));
+    let (mut seq, mut prev, mut legacy_open) = match archived {
+        Some(start) => (start.seq_until, start.hash_until, start.legacy_open),
+        None => (0, genesis.hash.clone(), true),
+    };
     let page = 1000;
     loop {
         let links = audit_chain::Entity::find()
@@ -260,7 +354,7 @@ pub async fn verify(
             break;
         }
         let ids: Vec<i64> = links.iter().map(|link| link.audit_id).collect();
-        let rows: std::collections::HashMap<i64, audit_log::Model> = audit_log::Entity::find()
+        let rows: HashMap<i64, audit_log::Model> = audit_log::Entity::find()
             .filter(audit_log::Column::Id.is_in(ids))
             .all(db)
             .await?
@@ -300,6 +394,13 @@ pub async fn verify(
             {
                 return fail(altered);
             }
+            // Legacy rows come before every sealed row: an unsealed row
+            // linked later was slipped in.
+            if row.seal.is_some() {
+                legacy_open = false;
+            } else if !legacy_open {
+                return fail(Problem::RowForged { row: row.id });
+            }
             seq = stored.seq;
             prev = stored.hash.clone();
         }
@@ -311,23 +412,18 @@ pub async fn verify(
     };
     // The rows outside the chain: forged, copied, late, or just written.
     let outside = audit_log::Entity::find()
-        .filter(
-            Expr::col((audit_log::Entity, audit_log::Column::Id)).not_in_subquery(
-                Query::select()
-                    .column(audit_chain::Column::AuditId)
-                    .from(audit_chain::Entity)
-                    .to_owned(),
-            ),
-        )
+        .filter(Expr::col((audit_log::Entity, audit_log::Column::Id)).not_in_subquery(linked_ids()))
         .order_by_asc(audit_log::Column::Id)
         .all(db)
         .await?;
-    let linked_seals: HashSet<String> = if outside.is_empty() {
-        HashSet::new()
+    // A row linked while this walk ran carries a seal linked to itself.
+    let linked_seals: HashMap<String, i64> = if outside.is_empty() {
+        HashMap::new()
     } else {
         audit_chain::Entity::find()
             .select_only()
             .column(audit_chain::Column::RowSeal)
+            .column(audit_chain::Column::AuditId)
             .filter(
                 audit_chain::Column::RowSeal.is_in(
                     outside
@@ -346,7 +442,12 @@ pub async fn verify(
     for row in &outside {
         let problem = if !sealed(seal, row, genesis.legacy_until) {
             Some(Problem::RowForged { row: row.id })
-        } else if row.seal.as_ref().is_some_and(|s| linked_seals.contains(s)) {
+        } else if row
+            .seal
+            .as_ref()
+            .and_then(|s| linked_seals.get(s))
+            .is_some_and(|linked| *linked != row.id)
+        {
             Some(Problem::RowCopied { row: row.id })
         } else if row.at < now - settle {
             Some(Problem::NotLinked { row: row.id })
@@ -382,8 +483,11 @@ pub async fn run(
     let mut refused = HashSet::new();
     let mut published: Option<Head> = None;
     let mut logged_at = std::time::Instant::now() - LOG_EVERY;
+    let mut round: u32 = 0;
     loop {
-        match extend(&db, &seal, &mut refused).await {
+        let full = round.is_multiple_of(SWEEP_EVERY);
+        round = round.wrapping_add(1);
+        match extend(&db, &seal, &mut refused, full).await {
             Ok(head) => {
                 if published.as_ref() != Some(&head) {
                     publish(&head);
@@ -394,13 +498,24 @@ pub async fn run(
                     published = Some(head);
                 }
             }
-            // Another replica took the same link number first, or the
-            // database is away: the next round picks up.
+            // The database is away: the next round picks up.
             Err(ApiError::Unavailable) => {}
-            Err(err) => tracing::debug!(error = ?err, "audit chain round did not commit"),
+            // Another replica took the same link number first.
+            Err(ApiError::Internal(err)) if is_race(&err) => {
+                tracing::debug!(error = ?err, "another replica linked first");
+            }
+            Err(err) => tracing::error!(error = ?err, "the audit chain cannot be extended"),
         }
         tokio::time::sleep(every).await;
     }
+}
+
+/// Whether a failed round lost the race for a link number to another
+/// replica (the unique keys of `audit_chain`).
+fn is_race(err: &anyhow::Error) -> bool {
+    err.downcast_ref::<sea_orm::DbErr>()
+        .and_then(sea_orm::DbErr::sql_err)
+        .is_some_and(|err| matches!(err, sea_orm::SqlErr::UniqueConstraintViolation(_)))
 }
 
 /// How often the head is written to the log while it moves.

@@ -2,6 +2,7 @@
 //! data, written in the same transaction as what it records, each sealed
 //! ([`seal`]) and linked into one chain behind the writers ([`chain`]).
 
+pub mod archive;
 pub mod chain;
 pub mod report;
 pub mod seal;

@@ -24,10 +24,19 @@ const PAGE: u64 = 1000;
 /// A failure of the export or report: the database's, or the output's.
 #[derive(Debug, thiserror::Error)]
 pub enum ReportError {
-    #[error("{}", .0.message())]
+    #[error("{}", describe(.0))]
     Api(ApiError),
     #[error("cannot write the output: {0}")]
     Output(#[from] std::io::Error),
+}
+
+/// An error as an operator at the terminal needs it: with the cause of an
+/// internal one, which a client of the API never sees.
+fn describe(err: &ApiError) -> String {
+    match err {
+        ApiError::Internal(cause) => format!("internal error: {cause:#}"),
+        other => other.message(),
+    }
 }
 
 impl From<ApiError> for ReportError {
@@ -37,8 +46,8 @@ impl From<ApiError> for ReportError {
 }
 
 /// One entry as the export writes it: everything the row holds, its seal
-/// included, so that the archive can be checked against the chain.
-fn exported(row: &audit_log::Model) -> serde_json::Value {
+/// included, so that each entry can be checked with the audit key.
+pub(super) fn exported(row: &audit_log::Model) -> serde_json::Value {
     json!({
         "number": row.id, "at": row.at, "actorName": row.actor_name,
         "actorUserId": row.actor_user_id, "actorTokenId": row.actor_token_id,

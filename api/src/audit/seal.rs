@@ -12,7 +12,7 @@ use hmac::{Hmac, Mac};
 use serde_json::Value;
 use sha2::Sha256;
 
-use crate::auth::secret::{KeptSecretError, kept_secret};
+use crate::auth::secret::{KeptSecretError, hex, kept_secret};
 
 const KEY_FILE: &str = "audit-hmac.key";
 
@@ -54,11 +54,7 @@ impl Seal {
             mac.update(&(part.len() as u64).to_be_bytes());
             mac.update(part);
         }
-        mac.finalize()
-            .into_bytes()
-            .iter()
-            .map(|byte| format!("{byte:02x}"))
-            .collect()
+        hex(&mac.finalize().into_bytes())
     }
 }
 

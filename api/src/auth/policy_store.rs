@@ -17,7 +17,7 @@ use sea_orm::ActiveValue::{NotSet, Set};
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, DbErr, EntityTrait,
-    PaginatorTrait, QueryFilter, QueryOrder, TransactionTrait,
+    PaginatorTrait, QueryFilter, QueryOrder,
 };
 use serde_json::json;
 use tokio::task::JoinHandle;
@@ -113,7 +113,7 @@ pub async fn bump_version<C: ConnectionTrait>(db: &C) -> Result<(), DbErr> {
 
 /// On first start (no policy rows at all), writes the default policies.
 pub async fn install_defaults_if_empty(db: &DatabaseConnection, seal: &Seal) -> ApiResult<bool> {
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     let policies = casbin_rule::Entity::find()
         .filter(casbin_rule::Column::Ptype.eq("p"))
         .count(&txn)

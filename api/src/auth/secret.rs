@@ -77,10 +77,12 @@ fn write_private(path: &Path, text: &str) -> std::io::Result<()> {
 /// secrets are long and random, so a fast hash is enough; a leaked table
 /// gives nobody a usable token.
 pub fn fingerprint(secret: &str) -> String {
-    Sha256::digest(secret.as_bytes())
-        .iter()
-        .map(|byte| format!("{byte:02x}"))
-        .collect()
+    hex(&Sha256::digest(secret.as_bytes()))
+}
+
+/// Bytes in lower-case hex, as digests are shown and stored.
+pub fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|byte| format!("{byte:02x}")).collect()
 }
 
 #[cfg(test)]

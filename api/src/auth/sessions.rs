@@ -9,7 +9,7 @@ use chrono::{Duration, Utc};
 use entities::{refresh_token, user};
 use sea_orm::ActiveValue::{NotSet, Set};
 use sea_orm::sea_query::Expr;
-use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, TransactionTrait};
+use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
 use serde_json::json;
 
 use super::jwt::JwtKeys;
@@ -92,7 +92,7 @@ pub async fn login(
         return Err(wrong_credentials());
     };
     let family = random_token(16).map_err(internal)?;
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     throttle::succeeded(&txn, reservation).await?;
     let refresh = store_refresh_token(&txn, account.id, &family, lifetimes).await?;
     audit_session(
@@ -117,7 +117,7 @@ pub async fn refresh(
 ) -> ApiResult<Session> {
     require_refresh_token(presented)?;
     let now = Utc::now();
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     let Some(stored) = stored_refresh_token(&txn, presented).await? else {
         return Err(unusable_refresh_token());
     };
@@ -162,7 +162,7 @@ pub async fn refresh(
 /// Revokes the family of `presented`; false when it is not a known token.
 pub async fn logout(db: &DatabaseConnection, seal: &Seal, presented: &str) -> ApiResult<bool> {
     require_refresh_token(presented)?;
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     let Some(stored) = stored_refresh_token(&txn, presented).await? else {
         return Ok(false);
     };

@@ -98,6 +98,7 @@ fn action_condition(actions: &[String]) -> ApiResult<Condition> {
 pub async fn list(
     access: &Access,
     filter: &AuditFilter,
+    order: Order<audit_log::Column>,
     request: &PageRequest,
 ) -> ApiResult<Listing<audit_log::Model>> {
     let scope = access.scope(Object::AuditLog, Action::Read);
@@ -111,29 +112,30 @@ pub async fn list(
     }
     let visible = in_scope_or_city(audit_log::Column::AreaCode, &scope);
     let select = selection(access.db(), filter, visible).await?;
-    let listing = keyset(
-        access.db(),
-        select,
-        audit_log::Column::Id,
-        Order {
-            column: audit_log::Column::Id,
-            descending: true,
-            when_empty: None,
-        },
-        request,
-    )
-    .await?;
-    // Reading the log is on the log: what was asked, never what it held.
-    audit::record(
+    let listing = keyset(access.db(), select, audit_log::Column::Id, order, request).await?;
+    // Reading the log is on the log: what was asked, never what it held;
+    // the city's (a district's supervisor does not read what the auditor
+    // looked for), and naming the person looked up, whose own access
+    // report then shows it.
+    let mut named: Vec<i64> = filter.resident.into_iter().collect();
+    if let Some(number) = &filter.resident_id_number {
+        named.extend(numbered(access.db(), number).await?);
+    }
+    audit::record_naming(
         access.db(),
         &access.actor()?,
         Entry {
             action: "audit_log.read",
-            object_kind: "audit_log",
-            object_id: None,
-            area_code: filter.within.as_ref().map(ToString::to_string),
+            object_kind: if named.is_empty() {
+                "audit_log"
+            } else {
+                "resident"
+            },
+            object_id: named.first().map(ToString::to_string),
+            area_code: None,
             detail: asked(filter),
         },
+        &named,
     )
     .await?;
     Ok(listing)
@@ -148,6 +150,18 @@ pub fn asked(filter: &AuditFilter) -> serde_json::Value {
         "byIdNumber": filter.resident_id_number.is_some(),
         "from": filter.from, "before": filter.before,
     })
+}
+
+/// The residents recorded under ID number `number`.
+async fn numbered(db: &DatabaseConnection, number: &str) -> ApiResult<Vec<i64>> {
+    let number = documents::lookup_number("filter.residentIdNumber", number)?;
+    Ok(resident::Entity::find()
+        .select_only()
+        .column(resident::Column::Id)
+        .filter(resident::Column::IdNumber.eq(number))
+        .into_tuple()
+        .all(db)
+        .await?)
 }
 
 /// The entries under `filter` among the `visible` ones.
@@ -212,14 +226,7 @@ pub async fn selection(
         select = select.filter(naming("resident", resident));
     }
     if let Some(number) = &filter.resident_id_number {
-        let number = documents::lookup_number("filter.residentIdNumber", number)?;
-        let ids: Vec<i64> = resident::Entity::find()
-            .select_only()
-            .column(resident::Column::Id)
-            .filter(resident::Column::IdNumber.eq(number))
-            .into_tuple()
-            .all(db)
-            .await?;
+        let ids = numbered(db, number).await?;
         select = select.filter(
             ids.iter()
                 .fold(Condition::any().add(Expr::cust("1 = 0")), |any, id| {

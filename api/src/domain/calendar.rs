@@ -53,6 +53,16 @@ impl WorkingCalendar {
         }
     }
 
+    /// Whether `at` falls in office hours (08:30–17:30 China time) of a
+    /// working day.
+    pub fn is_office_hours(&self, at: DateTime<Utc>) -> bool {
+        let local = at.with_timezone(&china());
+        let time = local.time();
+        let opens = NaiveTime::from_hms_opt(OPENS.0, OPENS.1, 0).unwrap_or_default();
+        let closes = NaiveTime::from_hms_opt(CLOSES.0, CLOSES.1, 0).unwrap_or_default();
+        self.is_working_day(local.date_naive()) && time >= opens && time < closes
+    }
+
     pub fn is_working_day(&self, day: NaiveDate) -> bool {
         self.exceptions
             .get(&day)

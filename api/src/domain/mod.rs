@@ -3,6 +3,7 @@
 
 pub mod access;
 pub mod areas;
+pub mod audit_anomalies;
 pub mod audit_log;
 pub mod calendar;
 pub mod cases;

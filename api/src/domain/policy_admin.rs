@@ -7,7 +7,6 @@ use policies::{
 };
 use sea_orm::{
     ColumnTrait, DatabaseConnection, DatabaseTransaction, EntityTrait, PaginatorTrait, QueryFilter,
-    TransactionTrait,
 };
 use serde_json::json;
 
@@ -113,7 +112,7 @@ async fn write(
     rule: &Rule,
     edit: Edit,
 ) -> ApiResult<i64> {
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     let existing = matching_row(rule).one(&txn).await?;
     let id = match (edit, existing) {
         (Edit::Add, Some(_)) => {

@@ -11,9 +11,7 @@ use entities::{department, user};
 use policies::{Action, Domain, Object, TokenScope};
 use sea_orm::ActiveValue::{NotSet, Set};
 use sea_orm::sea_query::Condition;
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, TransactionTrait,
-};
+use sea_orm::{ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
 use serde_json::json;
 
 use crate::audit::{self, Actor, Entry};
@@ -111,7 +109,7 @@ pub async fn issue_as_operator(
     request: IssueRequest,
 ) -> ApiResult<(String, api_token::Model)> {
     let (scopes, areas) = validate(&request)?;
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     let (subject_kind, department_id, user_id) = match &request.subject {
         TokenFor::Department(id) => {
             let found = department::Entity::find_by_id(*id)
@@ -198,7 +196,7 @@ pub async fn revoke_as_operator(
     actor: &Actor,
     id: i64,
 ) -> ApiResult<api_token::Model> {
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     let token = api_token::Entity::find_by_id(id)
         .one(&txn)
         .await?

@@ -5,10 +5,12 @@ use async_graphql::{Context, ID, InputObject, Object, Result};
 use entities::audit_log;
 
 use super::ContextExt;
+use super::ordering::{AuditLogOrder, AuditLogOrderField};
 use super::relay::{NodeKind, Page, connection, global_id, parse_global_id};
 use super::scalars::DateTime;
 use super::tasks::{Person, person};
 use crate::domain::areas::parse_code;
+use crate::domain::audit_anomalies::{self as anomalies, ActorKey};
 use crate::domain::audit_log::{self as log, AUDIT_CURSOR, AuditFilter};
 use crate::domain::page::{PageRequest, Paging};
 use crate::error::ApiError;
@@ -181,6 +183,104 @@ impl AuditEntry {
     }
 }
 
+/// A caller who read far more rows in full than its peers.
+pub struct HeavyReader(anomalies::HeavyReader);
+
+/// A caller who read far more rows in full than its peers (more than
+/// three times their median, and at least 50 rows).
+#[Object]
+impl HeavyReader {
+    /// How the log names the caller.
+    async fn actor_name(&self) -> &str {
+        &self.0.name
+    }
+
+    /// The user, when a user read.
+    async fn actor(&self, ctx: &Context<'_>) -> Result<Option<Person>> {
+        match self.0.actor {
+            ActorKey::User(id) => person(ctx, Some(id)).await,
+            ActorKey::Token(_) => Ok(None),
+        }
+    }
+
+    /// The API token, when one was read through (`ApiToken.id`).
+    async fn actor_token(&self) -> Option<ID> {
+        match self.0.actor {
+            ActorKey::Token(id) => Some(global_id(NodeKind::ApiToken, &id.to_string())),
+            ActorKey::User(_) => None,
+        }
+    }
+
+    /// Who it is compared with: the kind of its account (`grid_worker`,
+    /// `police`, …), or `token`.
+    async fn peers(&self) -> &str {
+        &self.0.peers
+    }
+
+    /// Residents it read in full in the period.
+    async fn rows(&self) -> u64 {
+        self.0.rows
+    }
+
+    /// The median of its peers' counts (its own included).
+    async fn peers_median(&self) -> f64 {
+        self.0.peers_median
+    }
+}
+
+/// A full read of residents in grids the caller had not read in during
+/// the 30 days before.
+pub struct UnusualRead(anomalies::UnusualRead);
+
+/// A full read of residents in grids the caller had not read in during
+/// the 30 days before.
+#[Object]
+impl UnusualRead {
+    /// The entry of the read.
+    async fn entry(&self) -> AuditEntry {
+        AuditEntry(self.0.entry.clone())
+    }
+
+    /// The grids it reached that the caller had not read in before.
+    async fn grids(&self) -> &[String] {
+        &self.0.grids
+    }
+}
+
+/// What an auditor looks at first, for one period.
+pub struct AuditAnomalies(anomalies::Anomalies);
+
+/// What an auditor looks at first, for one period.
+#[Object]
+impl AuditAnomalies {
+    /// Callers whose full reads were far above their peers', most first.
+    async fn heavy_readers(&self) -> Vec<HeavyReader> {
+        self.0
+            .heavy_readers
+            .iter()
+            .cloned()
+            .map(HeavyReader)
+            .collect()
+    }
+
+    /// Full reads outside office hours (08:30–17:30 China time on working
+    /// days), newest first, at most 500.
+    async fn after_hours(&self) -> Vec<AuditEntry> {
+        self.0.after_hours.iter().cloned().map(AuditEntry).collect()
+    }
+
+    /// Full reads of residents outside the grids their caller usually
+    /// reads in, newest first, at most 500.
+    async fn outside_usual_grids(&self) -> Vec<UnusualRead> {
+        self.0
+            .outside_usual_grids
+            .iter()
+            .cloned()
+            .map(UnusualRead)
+            .collect()
+    }
+}
+
 #[derive(Default)]
 pub struct AuditQuery;
 
@@ -191,10 +291,17 @@ impl AuditQuery {
     /// inside its district); FORBIDDEN for anyone else. Reading it is
     /// itself recorded.
     #[graphql(complexity = "super::relay::page_complexity(first, last, child_complexity)")]
+    // Each parameter is one of the field's GraphQL arguments.
+    #[allow(clippy::too_many_arguments)]
     async fn audit_log(
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "Which entries.")] filter: Option<AuditLogFilter>,
+        #[graphql(
+            desc = "Their order: the newest first unless said otherwise.",
+            default_with = "AuditLogOrder::desc(AuditLogOrderField::Number)"
+        )]
+        order_by: AuditLogOrder,
         #[graphql(desc = "At most this many items from the start (default 20, at most 100).")]
         first: Option<i32>,
         #[graphql(desc = "The `endCursor` of the page before.")] after: Option<String>,
@@ -202,6 +309,7 @@ impl AuditQuery {
         #[graphql(desc = "The `startCursor` of the page after.")] before: Option<String>,
     ) -> Result<Page<AuditEntry>> {
         let filter = filter.unwrap_or_default().resolve()?;
+        let (order, kind) = order_by.resolve(AUDIT_CURSOR);
         let request = PageRequest::new(
             Paging {
                 first,
@@ -209,9 +317,25 @@ impl AuditQuery {
                 last,
                 before,
             },
-            AUDIT_CURSOR,
+            &kind,
         )?;
-        let listing = log::list(ctx.access()?, &filter, &request).await?;
-        Ok(connection(AUDIT_CURSOR, listing, AuditEntry))
+        let listing = log::list(ctx.access()?, &filter, order, &request).await?;
+        Ok(connection(&kind, listing, AuditEntry))
+    }
+
+    /// What an auditor looks at first in `[from, before)` (at most 31
+    /// days), among the entries you may read: callers reading far more
+    /// than their peers, full reads outside office hours, and reads outside
+    /// a caller's usual grids. Recorded like any reading of the log.
+    async fn audit_anomalies(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The period's start.")] from: DateTime,
+        #[graphql(desc = "The period's end (not included).")] before: DateTime,
+    ) -> Result<AuditAnomalies> {
+        // It reads a period's entries: scanning work, with its own permit.
+        let _permit = ctx.scan_permit().await?;
+        let found = anomalies::find(ctx.access()?, from.into(), before.into()).await?;
+        Ok(AuditAnomalies(found))
     }
 }

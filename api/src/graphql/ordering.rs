@@ -4,8 +4,8 @@
 
 use async_graphql::{Enum, InputObject, InputType};
 use entities::{
-    api_token, area, building, casbin_rule, case, dwelling, grid, household, organisation,
-    resident, task, task_assignment, transfer, visit,
+    api_token, area, audit_log, building, casbin_rule, case, dwelling, grid, household,
+    organisation, resident, task, task_assignment, transfer, visit,
 };
 use sea_orm::Value;
 
@@ -48,6 +48,7 @@ pub trait OrderField: Copy + std::fmt::Debug {
 #[graphql(concrete(name = "PolicyOrder", params(PolicyOrderField)))]
 #[graphql(concrete(name = "RoleAssignmentOrder", params(RoleAssignmentOrderField)))]
 #[graphql(concrete(name = "ApiTokenOrder", params(ApiTokenOrderField)))]
+#[graphql(concrete(name = "AuditLogOrder", params(AuditLogOrderField)))]
 #[graphql(concrete(name = "TransferOrder", params(TransferOrderField)))]
 #[graphql(concrete(name = "VisitOrder", params(VisitOrderField)))]
 pub struct ListOrder<F: InputType + OrderField> {
@@ -286,6 +287,14 @@ order_fields!(
 );
 
 order_fields!(
+    /// What audit entries can be ordered by.
+    AuditLogOrderField: audit_log::Column {
+        /// In the order they were written (their `number`).
+        Number => audit_log::Column::Id,
+    }
+);
+
+order_fields!(
     /// What moves between grids can be ordered by.
     TransferOrderField: transfer::Column {
         /// In the order they were recorded.
@@ -317,5 +326,6 @@ pub type AssignmentOrder = ListOrder<AssignmentOrderField>;
 pub type PolicyOrder = ListOrder<PolicyOrderField>;
 pub type RoleAssignmentOrder = ListOrder<RoleAssignmentOrderField>;
 pub type ApiTokenOrder = ListOrder<ApiTokenOrderField>;
+pub type AuditLogOrder = ListOrder<AuditLogOrderField>;
 pub type TransferOrder = ListOrder<TransferOrderField>;
 pub type VisitOrder = ListOrder<VisitOrderField>;
