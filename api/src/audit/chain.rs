@@ -9,10 +9,10 @@
 //! `/metrics` and the log, so that a rewrite of the whole chain shows
 //! against a copy kept elsewhere.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeSet, HashMap, HashSet};
 
 use chrono::{DateTime, Duration, Utc};
-use entities::{audit_chain, audit_chain_genesis, audit_log};
+use entities::{audit_chain, audit_chain_genesis, audit_log, audit_subject};
 use sea_orm::ActiveValue::Set;
 use sea_orm::sea_query::{Expr, ExprTrait, Query};
 use sea_orm::{
@@ -256,6 +256,40 @@ pub async fn same_key(db: &DatabaseConnection, seal: &Seal) -> ApiResult<bool> {
     Ok(newest.is_none_or(|row| sealed(seal, &row, 0)))
 }
 
+/// The rows a sealed read names (`detail.ids`), as its index should hold
+/// them; nothing for any other entry.
+fn named(row: &audit_log::Model) -> BTreeSet<(String, i64)> {
+    if !row.action.ends_with(".read_unmasked") {
+        return BTreeSet::new();
+    }
+    row.detail["ids"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(serde_json::Value::as_i64)
+        .map(|id| (row.object_kind.clone(), id))
+        .collect()
+}
+
+/// What the index of named rows holds for the rows of these links.
+async fn subjects_of(
+    db: &DatabaseConnection,
+    links: &[audit_chain::Model],
+) -> ApiResult<HashMap<i64, BTreeSet<(String, i64)>>> {
+    let mut indexed: HashMap<i64, BTreeSet<(String, i64)>> = HashMap::new();
+    for subject in audit_subject::Entity::find()
+        .filter(audit_subject::Column::AuditId.is_in(links.iter().map(|link| link.audit_id)))
+        .all(db)
+        .await?
+    {
+        indexed
+            .entry(subject.audit_id)
+            .or_default()
+            .insert((subject.kind, subject.subject_id));
+    }
+    Ok(indexed)
+}
+
 /// The first thing found wrong with the log, naming the row.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Problem {
@@ -270,6 +304,9 @@ pub enum Problem {
     RowForged { row: i64 },
     /// A row that repeats the seal of another: copied.
     RowCopied { row: i64 },
+    /// The rows a read names in the index that "who looked at this
+    /// person" searches are not the ones its sealed content names.
+    SubjectsAltered { row: i64 },
     /// A sealed row left unlinked for longer than any chainer would: no
     /// chainer runs, or one was kept from it.
     NotLinked { row: i64 },
@@ -291,6 +328,10 @@ impl std::fmt::Display for Problem {
             Problem::RowForged { row } => {
                 write!(f, "row {row} carries no valid seal: it was inserted")
             }
+            Problem::SubjectsAltered { row } => write!(
+                f,
+                "the rows indexed for row {row} are not the ones it names: the index was altered"
+            ),
             Problem::RowCopied { row } => {
                 write!(
                     f,
@@ -361,6 +402,7 @@ pub async fn verify(
             .into_iter()
             .map(|row| (row.id, row))
             .collect();
+        let indexed = subjects_of(db, &links).await?;
         for stored in &links {
             let fail = |problem| {
                 Ok(Verification {
@@ -393,6 +435,9 @@ pub async fn verify(
                 || link(seal, &prev, stored.seq, row.id, &content) != stored.hash
             {
                 return fail(altered);
+            }
+            if named(row) != indexed.get(&row.id).cloned().unwrap_or_default() {
+                return fail(Problem::SubjectsAltered { row: row.id });
             }
             // Legacy rows come before every sealed row: an unsealed row
             // linked later was slipped in.
