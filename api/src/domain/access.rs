@@ -16,7 +16,7 @@ use std::sync::{Arc, Mutex};
 
 use entities::resident;
 use policies::{Action, Authorizer, Domain, Object, Scope};
-use sea_orm::{ConnectionTrait, DatabaseConnection};
+use sea_orm::DatabaseConnection;
 use serde_json::json;
 
 use crate::audit::{self, Actor, Entry, Seal};
@@ -392,7 +392,7 @@ impl Access {
     /// Writes what was read in full since the last call — one audit row
     /// per kind of row, naming the rows and the fields — before it leaves.
     /// A failure here must withhold the answer.
-    pub async fn record_reads<C: ConnectionTrait>(&self, db: &C) -> ApiResult<()> {
+    pub async fn record_reads(&self, db: &DatabaseConnection) -> ApiResult<()> {
         let _one_at_a_time = self.writing.lock().await;
         let reads = self.reads.take();
         if reads.is_empty() {
@@ -410,10 +410,12 @@ impl Access {
             entry.1.extend(fields);
             entry.2.push(grid);
         }
+        // One commit (one flush) for the request's rows, however many kinds.
+        let txn = crate::db::begin_write(db).await?;
         for (kind, (ids, fields, grids)) in by_kind {
             let action = format!("{kind}.read_unmasked");
             audit::record_naming(
-                db,
+                &txn,
                 &actor,
                 Entry {
                     action: &action,
@@ -429,6 +431,7 @@ impl Access {
             )
             .await?;
         }
+        txn.commit().await?;
         Ok(())
     }
 }
