@@ -81,8 +81,7 @@ pub async fn archive(
         .filter(audit_chain::Column::At.gte(older_than))
         .order_by_asc(audit_chain::Column::Seq)
         .one(db)
-        .await
-        .map_err(ApiError::from)?;
+        .await?;
     let until = Ord::min(
         young.map_or(newest.seq, |link| link.seq - 1),
         newest.seq - 1,
@@ -121,14 +120,12 @@ pub async fn archive(
             .order_by_asc(audit_chain::Column::Seq)
             .limit(1000)
             .all(db)
-            .await
-            .map_err(ApiError::from)?;
+            .await?;
         let Some(last) = links.last() else { break };
         let held: HashMap<i64, audit_log::Model> = audit_log::Entity::find()
             .filter(audit_log::Column::Id.is_in(links.iter().map(|link| link.audit_id)))
             .all(db)
-            .await
-            .map_err(ApiError::from)?
+            .await?
             .into_iter()
             .map(|row| (row.id, row))
             .collect();
@@ -156,7 +153,7 @@ pub async fn archive(
     out.get_ref().sync_all()?;
     let sha256 = hex(&digest.finalize());
 
-    let txn = crate::db::begin_write(db).await.map_err(ApiError::from)?;
+    let txn = crate::db::begin_write(db).await?;
     let archived = Archived {
         rows,
         from_seq: oldest.seq,
@@ -193,26 +190,21 @@ pub async fn archive(
     // The triggers let rows go only while this transaction holds the
     // permit.
     txn.execute_unprepared("INSERT INTO audit_archive_permit (id) VALUES (1)")
-        .await
-        .map_err(ApiError::from)?;
+        .await?;
     audit_subject::Entity::delete_many()
         .filter(Expr::col(audit_subject::Column::AuditId).in_subquery(linked()))
         .exec(&txn)
-        .await
-        .map_err(ApiError::from)?;
+        .await?;
     audit_log::Entity::delete_many()
         .filter(Expr::col(audit_log::Column::Id).in_subquery(linked()))
         .exec(&txn)
-        .await
-        .map_err(ApiError::from)?;
+        .await?;
     audit_chain::Entity::delete_many()
         .filter(audit_chain::Column::Seq.between(archived.from_seq, archived.seq_until))
         .exec(&txn)
-        .await
-        .map_err(ApiError::from)?;
+        .await?;
     txn.execute_unprepared("DELETE FROM audit_archive_permit")
-        .await
-        .map_err(ApiError::from)?;
-    txn.commit().await.map_err(ApiError::from)?;
+        .await?;
+    txn.commit().await?;
     Ok(Some(archived))
 }

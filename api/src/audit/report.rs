@@ -45,6 +45,12 @@ impl From<ApiError> for ReportError {
     }
 }
 
+impl From<sea_orm::DbErr> for ReportError {
+    fn from(err: sea_orm::DbErr) -> ReportError {
+        ReportError::Api(err.into())
+    }
+}
+
 /// One entry as the export writes it: everything the row holds, its seal
 /// included, so that each entry can be checked with the audit key.
 pub(super) fn exported(row: &audit_log::Model) -> serde_json::Value {
@@ -95,8 +101,7 @@ pub async fn export(
             .order_by_asc(audit_log::Column::Id)
             .limit(PAGE)
             .all(db)
-            .await
-            .map_err(ApiError::from)?;
+            .await?;
         let Some(end) = rows.last().map(|row| row.id) else {
             break;
         };
@@ -130,8 +135,7 @@ pub async fn access_report(
     let people = resident::Entity::find()
         .filter(resident::Column::IdNumber.eq(number.as_str()))
         .all(db)
-        .await
-        .map_err(ApiError::from)?;
+        .await?;
     if people.is_empty() {
         return Err(ApiError::not_found("resident", "idNumber").into());
     }
@@ -143,8 +147,7 @@ pub async fn access_report(
         .await?
         .order_by_asc(audit_log::Column::Id)
         .all(db)
-        .await
-        .map_err(ApiError::from)?;
+        .await?;
     record(
         db,
         actor,

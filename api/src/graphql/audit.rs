@@ -6,9 +6,9 @@ use entities::audit_log;
 
 use super::ContextExt;
 use super::ordering::{AuditLogOrder, AuditLogOrderField};
+use super::people::{Person, person};
 use super::relay::{NodeKind, Page, connection, global_id, parse_global_id};
 use super::scalars::DateTime;
-use super::tasks::{Person, person};
 use crate::domain::areas::parse_code;
 use crate::domain::audit_anomalies::{self as anomalies, ActorKey};
 use crate::domain::audit_log::{self as log, AUDIT_CURSOR, AuditFilter};

@@ -21,6 +21,7 @@ mod loaders;
 mod node;
 mod ordering;
 mod payload;
+mod people;
 mod record;
 mod relay;
 mod resident_changes;

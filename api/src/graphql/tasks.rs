@@ -8,6 +8,7 @@ use super::ContextExt;
 use super::departments::Department;
 use super::ordering::{AssignmentOrder, AssignmentOrderField, TaskOrder, TaskOrderField};
 use super::payload::{TaskUserError, payload};
+use super::people::{Person, person};
 use super::record::{Area, Grid, load_area, place_name};
 use super::relay::{NodeKind, Page, connection, global_id, key_of, parse_global_id};
 use super::scalars::DateTime;
@@ -115,30 +116,6 @@ impl From<Progress> for TaskProgress {
             reached: progress.reached,
         }
     }
-}
-
-/// A user as a task names them.
-#[derive(SimpleObject)]
-pub struct Person {
-    /// The user's username.
-    username: String,
-    /// The user's name.
-    display_name: String,
-}
-
-pub(super) async fn person(ctx: &Context<'_>, id: Option<i64>) -> Result<Option<Person>> {
-    let Some(id) = id else {
-        return Ok(None);
-    };
-    Ok(ctx
-        .loaders()?
-        .people()
-        .load_one(id)
-        .await?
-        .map(|row| Person {
-            username: row.username,
-            display_name: row.display_name,
-        }))
 }
 
 /// An instruction or campaign (任务).
