@@ -22,6 +22,8 @@ pub enum Event {
     CaseChanged { case_id: i64, grid_code: String },
     /// A task was sent: each subscriber looks up their own assignments.
     TaskSent { task_id: i64 },
+    /// A record was signed off, returned or resubmitted.
+    ResidentReviewed { resident_id: i64, grid_code: String },
 }
 
 #[derive(Clone)]

@@ -26,6 +26,7 @@ pub mod organisation;
 pub mod policy_state;
 pub mod refresh_token;
 pub mod resident;
+pub mod resident_review;
 pub mod sign_in_attempt;
 pub mod task;
 pub mod task_assignment;

@@ -36,6 +36,8 @@ pub struct Model {
     pub care_flags: i32,
     /// Where the police's comparison with the household registry stands.
     pub verification: Verification,
+    /// Why the police returned the record, while it is returned.
+    pub return_reason: Option<String>,
     pub note: Option<String>,
     /// 户籍地: where a floating resident's household is registered.
     pub hukou_place: Option<String>,

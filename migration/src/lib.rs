@@ -24,6 +24,7 @@ mod m20261202_000016_case_photos;
 mod m20261202_000017_photo_steps;
 mod m20261202_000018_audit_trail;
 mod m20261202_000019_audit_archive;
+mod m20261202_000020_resident_reviews;
 
 pub struct Migrator;
 
@@ -50,6 +51,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000017_photo_steps::Migration),
             Box::new(m20261202_000018_audit_trail::Migration),
             Box::new(m20261202_000019_audit_archive::Migration),
+            Box::new(m20261202_000020_resident_reviews::Migration),
         ]
     }
 }

@@ -60,6 +60,7 @@ names! {
         ReadMasked => "read_masked",
         Write => "write",
         SignOff => "sign_off",
+        Return => "return",
         Report => "report",
         Verify => "verify",
         File => "file",

@@ -23,6 +23,7 @@ pub mod subjects;
 pub mod tasks;
 pub mod tokens;
 pub mod transfers;
+pub mod verification;
 pub mod viewer;
 pub mod visits;
 pub mod whoami;

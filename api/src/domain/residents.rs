@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 
 use chrono::{Datelike, Months, NaiveDate, Utc};
-use entities::resident::{self, CareFlag, PopulationType, ResidentStatus, Sex};
+use entities::resident::{self, CareFlag, PopulationType, ResidentStatus, Sex, Verification};
 use policies::AreaCode;
 use sea_orm::sea_query::{Condition, Expr, ExprTrait};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
@@ -42,6 +42,8 @@ pub struct ResidentFilter {
     pub nationality: Option<String>,
     /// Residence permits or visas running out before this day.
     pub permit_expires_before: Option<NaiveDate>,
+    /// Any of these stages of the police's comparison; all when empty.
+    pub verifications: Vec<Verification>,
 }
 
 /// The birth dates of people aged `min..=max` on `today`.
@@ -133,6 +135,10 @@ pub async fn list(
     }
     if let Some(day) = filter.permit_expires_before {
         condition = condition.add(resident::Column::PermitExpiresOn.lt(day));
+    }
+    if !filter.verifications.is_empty() {
+        condition =
+            condition.add(resident::Column::Verification.is_in(filter.verifications.clone()));
     }
 
     scoped::page_by::<resident::Entity>(

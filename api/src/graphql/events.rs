@@ -9,10 +9,12 @@ use tokio_stream::wrappers::BroadcastStream;
 
 use super::ContextExt;
 use super::cases::Case;
+use super::record::Resident;
 use super::tasks::Assignment;
 use crate::caller::Caller;
 use crate::domain::areas::parse_code;
 use crate::domain::cases;
+use crate::domain::residents;
 use crate::domain::tasks;
 use crate::error::ApiError;
 use crate::events::Event;
@@ -75,6 +77,43 @@ impl LiveUpdates {
                 };
                 let changed = cases::changed(&access, case_id, &grid_code, area.as_ref()).await;
                 delivered("case", changed)?.map(Case)
+            }
+        });
+        Ok(until_expiry(stream, &caller))
+    }
+
+    /// Records as the police sign them off or return them and their grid
+    /// resubmits them, in grids inside `within` (any level) or anywhere you
+    /// may see them: a grid worker hears of returns to re-check at once.
+    /// Each is sent as you would read it; the stream ends when your token
+    /// expires.
+    async fn resident_verification_changed(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Only records in this area or grid.")] within: Option<String>,
+    ) -> Result<impl Stream<Item = Resident> + use<>> {
+        let caller = live_caller(ctx)?;
+        let access = ctx.access()?.clone();
+        let area = within.map(|code| parse_code("within", &code)).transpose()?;
+        let events = BroadcastStream::new(ctx.state().events.subscribe());
+        let stream = events.filter_map(move |event| {
+            let (access, area) = (access.clone(), area.clone());
+            async move {
+                let Ok(Event::ResidentReviewed {
+                    resident_id,
+                    grid_code,
+                }) = event
+                else {
+                    return None;
+                };
+                let inside = area
+                    .as_ref()
+                    .is_none_or(|area| area.contains_raw(&grid_code));
+                if !inside || !access.residents().read.contains(&grid_code) {
+                    return None;
+                }
+                let found = residents::find(&access, resident_id).await;
+                delivered("resident", found)?.map(Resident)
             }
         });
         Ok(until_expiry(stream, &caller))

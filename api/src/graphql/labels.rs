@@ -360,6 +360,10 @@ const LABELS: &[(&str, &str, &str)] = &[
     ("Verification", "PENDING", "待比对"),
     ("Verification", "SIGNED_OFF", "已签收"),
     ("Verification", "RETURNED", "已退回"),
+    ("VerificationAction", "SIGN_OFF", "签收"),
+    ("VerificationAction", "RETURN", "退回"),
+    ("VerificationAction", "RESUBMIT", "重新提交"),
+    ("VerificationAction", "CORRECTED", "更正后待比对"),
 ];
 
 #[cfg(test)]

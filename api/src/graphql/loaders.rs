@@ -72,6 +72,7 @@ pub struct Loaders {
     building_dwellings: OnceLock<Batched<i64, Vec<dwelling::Model>>>,
     grid_buildings: OnceLock<Batched<String, Vec<building::Model>>>,
     people: OnceLock<Batched<i64, user::Model>>,
+    resident_reviews: OnceLock<Cached<i64, Vec<entities::resident_review::Model>>>,
     case_steps: OnceLock<Cached<i64, Vec<case_step::Model>>>,
     case_subjects: OnceLock<Cached<i64, Vec<case_subject::Model>>>,
     case_parties: OnceLock<Cached<i64, Vec<case_party::Model>>>,
@@ -142,6 +143,7 @@ impl Loaders {
             buildings: OnceLock::new(),
             organisations: OnceLock::new(),
             residents: OnceLock::new(),
+            resident_reviews: OnceLock::new(),
             members: OnceLock::new(),
             occupants: OnceLock::new(),
             building_dwellings: OnceLock::new(),
@@ -211,6 +213,14 @@ impl Loaders {
     loader!(
         /// Grid workers, senders and assignees by id: who they are.
         people, Batched, i64, user::Model, areas::people_by_ids
+    );
+    loader!(
+        /// Residents' verification timelines.
+        resident_reviews,
+        Cached,
+        i64,
+        Vec<entities::resident_review::Model>,
+        crate::domain::verification::steps_of
     );
     loader!(
         /// Cases' timelines.

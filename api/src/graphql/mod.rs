@@ -33,6 +33,7 @@ mod stats;
 mod subjects;
 mod tasks;
 mod transfers;
+mod verification;
 mod visits;
 
 use async_graphql::{MergedObject, MergedSubscription, Schema, SchemaBuilder};
@@ -62,6 +63,7 @@ pub struct Query(
     labels::LabelsQuery,
     transfers::TransfersQuery,
     visits::VisitsQuery,
+    verification::VerificationQuery,
 );
 
 /// The entry points for writing; each takes one `input` and answers a payload
@@ -70,6 +72,7 @@ pub struct Query(
 pub struct Mutation(
     session::SessionMutation,
     resident_changes::ResidentChanges,
+    verification::VerificationChanges,
     transfers::TransferChanges,
     visits::VisitChanges,
     home_changes::HomeChanges,

@@ -6,7 +6,7 @@ use entities::resident;
 
 use super::ContextExt;
 use super::ordering::{ResidentOrder, ResidentOrderField};
-use super::record::{CareFlag, PopulationType, Resident, ResidentStatus, Sex};
+use super::record::{CareFlag, PopulationType, Resident, ResidentStatus, Sex, Verification};
 use super::relay::{NodeKind, Page, connection, key_of};
 use super::scalars::Date;
 use crate::domain::areas::parse_code;
@@ -47,6 +47,9 @@ pub struct ResidentFilter {
     /// included: those already expired); with `orderBy: {field:
     /// PERMIT_EXPIRES_ON}`, the permits to renew, soonest first.
     permit_expires_before: Option<Date>,
+    /// Where the police's comparison stands: any of these (`[PENDING]` is
+    /// the police's queue, `[RETURNED]` the worker's returns to re-check).
+    verification: Option<Vec<Verification>>,
 }
 
 impl ResidentFilter {
@@ -87,6 +90,12 @@ impl ResidentFilter {
                 .map(|code| documents::nationality("nationality", &code))
                 .transpose()?,
             permit_expires_before: self.permit_expires_before.map(Into::into),
+            verifications: self
+                .verification
+                .unwrap_or_default()
+                .into_iter()
+                .map(Into::into)
+                .collect(),
         })
     }
 }
@@ -112,6 +121,10 @@ async fn prime(ctx: &Context<'_>, rows: &[&resident::Model]) -> Result<()> {
     if node.field("dwelling").exists() {
         let ids: Vec<i64> = rows.iter().filter_map(|row| row.dwelling_id).collect();
         ctx.loaders()?.dwellings().load_many(ids).await?;
+    }
+    if node.field("verificationSteps").exists() {
+        let ids: Vec<i64> = rows.iter().map(|row| row.id).collect();
+        ctx.loaders()?.resident_reviews().load_many(ids).await?;
     }
     Ok(())
 }

@@ -319,6 +319,25 @@ pub fn populate_grid(
 /// The kinds of residential building a grid holds: (units, floors, flats
 /// per landing), with their weights — old walk-ups, mid-rise blocks and
 /// high-rise towers.
+/// Why the police return a record, as they write it.
+const RETURN_REASONS: &[&str] = &[
+    "姓名与户籍登记不一致，请核实",
+    "出生日期与户籍登记不一致",
+    "户籍库中无此人，请核实证件号码",
+    "现住址与实际居住地不符，请入户核实",
+];
+
+/// The reason each returned record carries, chosen by its id rather than
+/// drawn, so that the rest of the city stays as the seed has always drawn it.
+fn give_reasons_to_the_returned(residents: &mut [resident::ActiveModel]) {
+    for row in residents {
+        if let (Set(Verification::Returned), Set(id)) = (&row.verification, &row.id) {
+            let reason = RETURN_REASONS[id.unsigned_abs() as usize % RETURN_REASONS.len()];
+            row.return_reason = Set(Some(reason.to_owned()));
+        }
+    }
+}
+
 const BUILDING_KINDS: &[((i32, i32, i32), f64)] = &[
     ((1, 5, 2), 15.0),
     ((2, 6, 2), 25.0),
@@ -545,12 +564,14 @@ fn add_household(
                 Verification::Pending,
                 Verification::Returned,
             ][rng.weighted(&[70.0, 25.0, 5.0])]),
+            return_reason: Set(None),
             note: Set(None),
             version: Set(1),
             created_at: Set(now),
             updated_at: Set(now),
         });
     }
+    give_reasons_to_the_returned(&mut rows.residents[first_member..]);
     leave_homes_of_the_departed(&mut rows.residents[first_member..]);
     let head = head_after_departures(&mut rows.residents[first_member..]);
     if let Some(household) = rows.households.last_mut() {

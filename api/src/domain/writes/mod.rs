@@ -109,6 +109,18 @@ impl Writer<'_> {
         id: i64,
         version: i32,
     ) -> ApiResult<E::Model> {
+        self.load_for::<E>(txn, id, version, Action::Write).await
+    }
+
+    /// Like [`Writer::load`], for a step that needs `action` on the row
+    /// rather than the right to change it (a sign-off, a return).
+    pub async fn load_for<E: Versioned>(
+        &self,
+        txn: &DatabaseTransaction,
+        id: i64,
+        version: i32,
+        action: Action,
+    ) -> ApiResult<E::Model> {
         let row = E::find()
             .filter(E::ID.eq(id))
             .one(txn)
@@ -117,7 +129,7 @@ impl Writer<'_> {
         if !self.may(E::grid(&row), E::OBJECT, Action::Read)? {
             return Err(ApiError::not_found(E::KIND, "id"));
         }
-        self.require(E::grid(&row), E::OBJECT, Action::Write)?;
+        self.require(E::grid(&row), E::OBJECT, action)?;
         if E::version(&row) != version {
             return Err(stale(E::KIND, version, Some(E::version(&row))));
         }

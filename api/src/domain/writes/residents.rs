@@ -8,6 +8,7 @@ use entities::resident::{
     self, CareFlag, DocumentType, HeadRelation, PopulationType, ResidenceReason, ResidentStatus,
     Sex, Verification,
 };
+use entities::resident_review::ReviewAction;
 use policies::{Action, Object};
 use sea_orm::ActiveValue::{NotSet, Set};
 use sea_orm::{ActiveModelTrait, ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter};
@@ -18,6 +19,7 @@ use super::residence::{self, Residence};
 use super::{Patch, PlaceFields, Writer, duplicate, save};
 use crate::domain::access::Access;
 use crate::domain::documents::{self, CHINA, Claim, Identity, carries_identity};
+use crate::domain::verification;
 use crate::error::{ApiError, ApiResult};
 
 const DEFAULT_ETHNICITY: &str = "汉族";
@@ -236,6 +238,7 @@ pub async fn register(
         status_date: Set(None),
         care_flags: Set(care_bits(&arrival.care_flags)),
         verification: Set(Verification::Pending),
+        return_reason: Set(None),
         note: Set(note),
         hukou_place: Set(hukou_place),
         arrived_on: Set(arrival.arrived_on),
@@ -378,13 +381,19 @@ pub async fn correct(
             changed.push(field);
         }
     }
-    if !changed.is_empty() {
-        // The registry comparison was of the old document.
-        changes.verification = Set(Verification::Pending);
-    }
+    let mut compared_changed = !changed.is_empty();
     if let Some(name) = &correction.name {
-        changes.name = Set(text("name", name, 64)?);
+        let name = text("name", name, 64)?;
+        compared_changed |= name != current.name;
+        changes.name = Set(name);
         changed.push("name");
+    }
+    // The registry comparison was of the old name or document: the record
+    // goes back to the police.
+    let recompare = compared_changed && current.verification != Verification::Pending;
+    if recompare {
+        changes.verification = Set(Verification::Pending);
+        changes.return_reason = Set(None);
     }
     // An ethnicity is a Chinese citizen's: it goes with a change of
     // nationality, and a new citizen must be given one.
@@ -489,6 +498,9 @@ pub async fn correct(
         json!({ "fields": changed }),
     )
     .await?;
+    if recompare {
+        verification::record(w, &txn, &row, ReviewAction::Corrected, None).await?;
+    }
     txn.commit().await?;
     Ok(row)
 }

@@ -326,6 +326,7 @@ pub async fn take_in(
         status: Set(ResidentStatus::Active),
         status_date: Set(None),
         verification: Set(Verification::Pending),
+        return_reason: Set(None),
         // The old grid's working note stays with the old grid.
         note: Set(None),
         ..Default::default()

@@ -6,6 +6,7 @@
 mod homes;
 mod people;
 mod places;
+mod reviews;
 
 pub use homes::{
     Building, BuildingUse, Dwelling, Household, HouseholdKind, LicenceState, Occupancy,
@@ -13,6 +14,6 @@ pub use homes::{
 };
 pub use people::{
     CareFlag, DocumentType, HeadRelation, PopulationType, ResidenceReason, Resident,
-    ResidentStatus, Sex,
+    ResidentStatus, Sex, Verification,
 };
 pub use places::{Area, AreaLevel, Grid, load_area, place_name};

@@ -7,8 +7,10 @@ use entities::resident;
 
 use super::homes::{Dwelling, Household, dwelling, household};
 use super::places::Grid;
+use super::reviews::VerificationStep;
 use crate::domain::privacy::Visibility;
 use crate::domain::residents;
+use crate::domain::verification;
 use crate::domain::viewer::{self, RecordRow};
 use crate::graphql::ContextExt;
 use crate::graphql::relay::{NodeKind, global_id};
@@ -314,6 +316,54 @@ impl Resident {
     /// Where the comparison with the household registry stands.
     async fn verification(&self) -> Verification {
         self.0.verification.into()
+    }
+
+    /// Why the police returned the record, while it is `RETURNED`; shown to
+    /// those who take part in its comparison (its keeper, the police of its
+    /// grid), null for everyone else.
+    async fn return_reason(&self, ctx: &Context<'_>) -> Result<Option<String>> {
+        Ok(verification::return_reason(ctx.access()?, &self.0))
+    }
+
+    /// The steps of its comparison with the household registry, oldest
+    /// first (sign-offs, returns with their reasons, resubmissions,
+    /// corrections that sent it back to the queue); empty unless you take
+    /// part in it.
+    async fn verification_steps(&self, ctx: &Context<'_>) -> Result<Vec<VerificationStep>> {
+        let steps = ctx
+            .loaders()?
+            .resident_reviews()
+            .load_one(self.0.id)
+            .await?
+            .unwrap_or_default();
+        Ok(steps.into_iter().map(VerificationStep).collect())
+    }
+
+    /// Whether you may sign the record off now (`signOffResident`).
+    async fn viewer_can_sign_off(&self, ctx: &Context<'_>) -> Result<bool> {
+        Ok(verification::may_take(
+            ctx.access()?,
+            &self.0,
+            &verification::SIGN_OFF,
+        ))
+    }
+
+    /// Whether you may return the record now (`returnResident`).
+    async fn viewer_can_return(&self, ctx: &Context<'_>) -> Result<bool> {
+        Ok(verification::may_take(
+            ctx.access()?,
+            &self.0,
+            &verification::RETURN,
+        ))
+    }
+
+    /// Whether you may resubmit the record now (`resubmitResident`).
+    async fn viewer_can_resubmit(&self, ctx: &Context<'_>) -> Result<bool> {
+        Ok(verification::may_take(
+            ctx.access()?,
+            &self.0,
+            &verification::RESUBMIT,
+        ))
     }
 
     /// Send it back with an update: a stale version is a CONFLICT.
