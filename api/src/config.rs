@@ -33,6 +33,14 @@ pub struct DatabaseConfig {
     /// it a key is made and kept in the data directory.
     #[arg(long, env = "GRIDGOV_AUDIT_KEY", hide_env_values = true)]
     pub audit_key: Option<String>,
+
+    /// Key (32 bytes or more) ID numbers are hashed under to compare the
+    /// record with outside registries, shared by all replicas and the
+    /// command line. Without it a key is made and kept in the data
+    /// directory (match-hmac.key). Another key matches nothing, so the
+    /// server refuses to start with one.
+    #[arg(long, env = "GRIDGOV_MATCH_KEY", hide_env_values = true)]
+    pub match_key: Option<String>,
 }
 
 impl DatabaseConfig {
@@ -50,6 +58,17 @@ impl DatabaseConfig {
     /// The key audit rows are sealed with.
     pub fn seal(&self) -> Result<crate::audit::Seal, crate::auth::secret::KeptSecretError> {
         crate::audit::Seal::from_config(self.audit_key.as_deref(), &self.data_dir)
+    }
+
+    /// The key ID numbers are hashed under for matching.
+    pub fn match_key(
+        &self,
+    ) -> Result<crate::domain::registries::matching::MatchKey, crate::auth::secret::KeptSecretError>
+    {
+        crate::domain::registries::matching::MatchKey::from_config(
+            self.match_key.as_deref(),
+            &self.data_dir,
+        )
     }
 
     /// The URL with any password replaced, fit to print or log.

@@ -1,10 +1,12 @@
 //! The `gridgov` command line.
 
+use anyhow::Context as _;
 use clap::{Parser, Subcommand};
 use gridgov::audit::Actor;
 use gridgov::auth::policy_store;
 use gridgov::config::{DatabaseConfig, SeedConfig, ServeConfig};
 use gridgov::domain::page::{PageRequest, Paging};
+use gridgov::domain::registries;
 use gridgov::domain::scoped::Order;
 use gridgov::domain::tokens::{self as api_tokens, IssueRequest, TokenFor};
 use gridgov::{db, graphql, seed, server};
@@ -57,6 +59,44 @@ enum Command {
     /// at a person.
     #[command(subcommand)]
     Audit(AuditCommand),
+    /// Import outside registries for comparison with the record (信息比对),
+    /// and list what was imported.
+    #[command(subcommand)]
+    Registry(RegistryCommand),
+}
+
+#[derive(Subcommand, Debug)]
+enum RegistryCommand {
+    /// Import a registry file (CSV, UTF-8, a header row; the layouts are in
+    /// the README) as the new snapshot of its kind. Every row is checked
+    /// first: a file with a bad row is refused with a report (line, column,
+    /// reason) and nothing of it is stored; the previous snapshot stays
+    /// until the new one is stored whole. Exit status 1 when refused.
+    Import {
+        /// household, deaths, pensions, wanted, licences or food_permits.
+        #[arg(long, value_parser = registry_kind)]
+        kind: entities::registry_snapshot::RegistryKind,
+        /// The CSV file.
+        file: std::path::PathBuf,
+        #[command(flatten)]
+        database: DatabaseConfig,
+    },
+    /// List the snapshots, newest first: kind, state, rows, SHA-256, who
+    /// imported them and when.
+    List {
+        #[command(flatten)]
+        database: DatabaseConfig,
+    },
+}
+
+fn registry_kind(name: &str) -> Result<entities::registry_snapshot::RegistryKind, String> {
+    registries::kind_named(name).ok_or_else(|| {
+        let names: Vec<&str> = registries::KINDS
+            .iter()
+            .map(|k| registries::name(*k))
+            .collect();
+        format!("one of {}", names.join(", "))
+    })
 }
 
 #[derive(Subcommand, Debug)]
@@ -216,7 +256,107 @@ async fn main() -> anyhow::Result<()> {
         }
         Some(Command::Token(command)) => token(command).await,
         Some(Command::Audit(command)) => audit_command(command).await,
+        Some(Command::Registry(command)) => registry_command(command).await,
     }
+}
+
+async fn registry_command(command: RegistryCommand) -> anyhow::Result<()> {
+    use gridgov::domain::registries::import::{self, Import, ImportError, Pass};
+    use gridgov::domain::registries::matching;
+    let failed = |err: gridgov::error::ApiError| anyhow::anyhow!("{}", err.message());
+    match command {
+        RegistryCommand::Import {
+            kind,
+            file,
+            database,
+        } => {
+            let seal = database.seal()?;
+            let key = database.match_key()?;
+            let db = db::connect(&database).await?;
+            if !matching::same_key(&db, &key).await.map_err(failed)? {
+                anyhow::bail!(
+                    "the residents' ID numbers were hashed with another match key: give the \
+                     same --match-key as the server (or its data directory)"
+                );
+            }
+            let size = std::fs::metadata(&file)
+                .with_context(|| format!("cannot read {}", file.display()))?
+                .len();
+            let bar = indicatif::ProgressBar::new(size * 2);
+            bar.set_style(
+                indicatif::ProgressStyle::with_template(
+                    "{msg:>9} [{bar:40}] {binary_bytes}/{binary_total_bytes} ({eta} left)",
+                )
+                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+            );
+            let shown = bar.clone();
+            let progress: import::Progress = std::sync::Arc::new(move |pass, read| {
+                let (message, done) = match pass {
+                    Pass::Checking => ("checking", read),
+                    Pass::Storing => ("storing", size + read),
+                };
+                shown.set_message(message);
+                shown.set_position(done);
+            });
+            let file_name = file
+                .file_name()
+                .map(|name| name.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            let actor = Actor::system("cli", &seal);
+            let outcome = import::import(
+                &db,
+                &actor,
+                &key,
+                Import {
+                    kind,
+                    path: file,
+                    file_name,
+                },
+                progress,
+            )
+            .await;
+            bar.finish_and_clear();
+            match outcome {
+                Ok(snapshot) => println!(
+                    "snapshot {} of {}: {} rows, sha256 {}; it is the current one",
+                    snapshot.id,
+                    registries::name(snapshot.kind),
+                    snapshot.rows,
+                    snapshot.sha256
+                ),
+                Err(ImportError::Refused { faults, count }) => {
+                    eprintln!("refused: {count} faults, nothing stored");
+                    for fault in &faults {
+                        eprintln!("line {}, {}: {}", fault.line, fault.column, fault.reason);
+                    }
+                    if count > faults.len() as u64 {
+                        eprintln!("… and {} more", count - faults.len() as u64);
+                    }
+                    std::process::exit(1);
+                }
+                Err(ImportError::Api(err)) => return Err(failed(err)),
+            }
+        }
+        RegistryCommand::List { database } => {
+            let db = db::connect(&database).await?;
+            let snapshots = registries::all_snapshots(&db).await.map_err(failed)?;
+            println!("id\tkind\tstate\trows\tsha256\timported by\tstarted\taccepted");
+            for s in snapshots {
+                println!(
+                    "{}\t{}\t{:?}\t{}\t{}\t{}\t{}\t{}",
+                    s.id,
+                    registries::name(s.kind),
+                    s.state,
+                    s.rows,
+                    s.sha256,
+                    s.imported_by_name,
+                    s.started_at.to_rfc3339(),
+                    s.accepted_at.map(|at| at.to_rfc3339()).unwrap_or_default()
+                );
+            }
+        }
+    }
+    Ok(())
 }
 
 /// An instant from the command line: RFC 3339, or a date (its midnight,

@@ -9,11 +9,14 @@ use tokio::task::JoinHandle;
 
 use std::sync::Arc;
 
+use sea_orm::DatabaseConnection;
+
 use crate::auth::jwt::JwtKeys;
 use crate::auth::passwords::PasswordChecker;
 use crate::auth::policy_store;
 use crate::auth::sessions::Lifetimes;
 use crate::config::ServeConfig;
+use crate::domain::registries::matching::{self, MatchKey};
 use crate::graphql::{AppState, build_schema};
 use crate::{db, http, seed};
 
@@ -55,6 +58,24 @@ struct Prepared {
     seeded: bool,
 }
 
+/// Refuses a match key other than the one the stored hashes were made
+/// with, and hashes the residents not hashed yet (a new demo city, numbers
+/// corrected since the last start).
+async fn prepare_matching(db: &DatabaseConnection, key: &MatchKey) -> anyhow::Result<()> {
+    let problem = |err: crate::error::ApiError| anyhow::anyhow!("the match key: {}", err.message());
+    if !matching::same_key(db, key).await.map_err(problem)? {
+        anyhow::bail!(
+            "the residents' ID numbers were hashed with another match key: give every replica \
+             the same --match-key (or the same data directory's match-hmac.key)"
+        );
+    }
+    let filled = matching::fill_missing(db, key).await.map_err(problem)?;
+    if filled > 0 {
+        tracing::info!(residents = filled, "hashed ID numbers for matching");
+    }
+    Ok(())
+}
+
 /// Connects, migrates, installs the default policies on first start, seeds
 /// an empty database unless told not to, loads the authorizer, and binds.
 async fn prepare(config: &ServeConfig) -> anyhow::Result<Prepared> {
@@ -65,6 +86,7 @@ async fn prepare(config: &ServeConfig) -> anyhow::Result<Prepared> {
         &config.database.data_dir,
     )?;
     let seal = config.database.seal()?;
+    let match_key = config.database.match_key()?;
     let db = db::connect(&config.database).await?;
     db::migrate(&db).await?;
     if !crate::audit::chain::same_key(&db, &seal)
@@ -90,6 +112,7 @@ async fn prepare(config: &ServeConfig) -> anyhow::Result<Prepared> {
         );
         seed::run(&db, &config.seed, seed::Progress::from_terminal()).await?;
     }
+    prepare_matching(&db, &match_key).await?;
     let authorizer = Arc::new(policy_store::authorizer(&db).await?);
     tracing::info!(
         version = authorizer.version(),
@@ -125,6 +148,7 @@ async fn prepare(config: &ServeConfig) -> anyhow::Result<Prepared> {
         suppress_below: config.suppress_below,
         photos: crate::photos::PhotoStore::new(config.photo_dir()),
         seal,
+        match_key,
         authorizer,
         keys,
         lifetimes: Lifetimes {

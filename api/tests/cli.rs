@@ -182,6 +182,7 @@ fn serve_creates_seeds_answers_and_stops_on_sigterm() {
     assert!(String::from_utf8_lossy(&refused.stderr).contains("scopes"));
 
     audit_from_the_command_line(&data_dir);
+    registry_from_the_command_line(&data_dir);
     let _ = std::fs::remove_dir_all(&data_dir);
 }
 
@@ -256,6 +257,7 @@ fn audit_from_the_command_line(data_dir: &std::path::Path) {
                 db_max_connections: 1,
                 db_acquire_timeout_ms: 2_000,
                 audit_key: None,
+                match_key: None,
             };
             let db = gridgov::db::connect(&config)
                 .await
@@ -301,4 +303,102 @@ fn audit_from_the_command_line(data_dir: &std::path::Path) {
         "{}",
         String::from_utf8_lossy(&unknown.stderr)
     );
+}
+
+/// A registry file imported from the command line: a bad one refused with
+/// its faults (exit status 1, nothing stored), a good one stored and listed.
+fn registry_from_the_command_line(data_dir: &std::path::Path) {
+    let numbers: Vec<String> = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("a runtime")
+        .block_on(async {
+            use sea_orm::{EntityTrait, QuerySelect};
+            let config = gridgov::config::DatabaseConfig {
+                database_url: None,
+                data_dir: data_dir.to_path_buf(),
+                db_max_connections: 1,
+                db_acquire_timeout_ms: 2_000,
+                audit_key: None,
+                match_key: None,
+            };
+            let db = gridgov::db::connect(&config)
+                .await
+                .expect("the city's database");
+            entities::resident::Entity::find()
+                .select_only()
+                .column(entities::resident::Column::IdNumber)
+                .limit(5)
+                .into_tuple()
+                .all(&db)
+                .await
+                .expect("residents")
+        });
+    let rows: Vec<String> = numbers
+        .iter()
+        .map(|number| format!("{number},某人,2026-01-0{}", number.len() % 9 + 1))
+        .collect();
+    let bad = data_dir.join("deaths-bad.csv");
+    std::fs::write(
+        &bad,
+        format!(
+            "id_number,name,death_date\n{}\n{},某人,yesterday\n",
+            rows[0], numbers[1]
+        ),
+    )
+    .expect("a file");
+    let refused = gridgov(
+        &[
+            "registry",
+            "import",
+            "--kind",
+            "deaths",
+            &bad.to_string_lossy(),
+        ],
+        data_dir,
+    );
+    let said = String::from_utf8_lossy(&refused.stderr);
+    assert_eq!(refused.status.code(), Some(1), "{said}");
+    assert!(said.contains("refused: 1 faults, nothing stored"), "{said}");
+    assert!(said.contains("line 3, death_date"), "{said}");
+
+    let good = data_dir.join("deaths.csv");
+    std::fs::write(
+        &good,
+        format!("id_number,name,death_date\n{}\n", rows.join("\n")),
+    )
+    .expect("a file");
+    let stored = gridgov(
+        &[
+            "registry",
+            "import",
+            "--kind",
+            "deaths",
+            &good.to_string_lossy(),
+        ],
+        data_dir,
+    );
+    let said = String::from_utf8_lossy(&stored.stdout);
+    assert!(
+        stored.status.success(),
+        "{said}{}",
+        String::from_utf8_lossy(&stored.stderr)
+    );
+    assert!(said.contains("of deaths: 5 rows"), "{said}");
+    let listed = gridgov(&["registry", "list"], data_dir);
+    let listing = String::from_utf8_lossy(&listed.stdout);
+    let lines: Vec<&str> = listing.lines().skip(1).collect();
+    assert_eq!(
+        lines.len(),
+        1,
+        "only the stored file is a snapshot: {listing}"
+    );
+    assert!(lines[0].contains("deaths\tCurrent\t5\t"), "{listing}");
+
+    let unknown = gridgov(
+        &["registry", "import", "--kind", "births", "x.csv"],
+        data_dir,
+    );
+    assert!(!unknown.status.success());
+    assert!(String::from_utf8_lossy(&unknown.stderr).contains("household, deaths"));
 }

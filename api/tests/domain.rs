@@ -39,6 +39,7 @@ impl City {
             db_max_connections: 4,
             db_acquire_timeout_ms: 2_000,
             audit_key: None,
+            match_key: None,
         };
         let db = gridgov::db::connect(&config).await.expect("a SQLite file");
         gridgov::db::migrate(&db).await.expect("migrated");

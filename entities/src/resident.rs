@@ -38,6 +38,10 @@ pub struct Model {
     pub verification: Verification,
     /// Why the police returned the record, while it is returned.
     pub return_reason: Option<String>,
+    /// HMAC-SHA256 of `id_number` under the server's match key, as outside
+    /// registries' numbers are kept: comparison joins on it. Null until the
+    /// server has hashed the number (after a seed, or a corrected number).
+    pub id_hash: Option<String>,
     pub note: Option<String>,
     /// 户籍地: where a floating resident's household is registered.
     pub hukou_place: Option<String>,

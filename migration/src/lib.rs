@@ -25,6 +25,7 @@ mod m20261202_000017_photo_steps;
 mod m20261202_000018_audit_trail;
 mod m20261202_000019_audit_archive;
 mod m20261202_000020_resident_reviews;
+mod m20261202_000021_registries;
 
 pub struct Migrator;
 
@@ -52,6 +53,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000018_audit_trail::Migration),
             Box::new(m20261202_000019_audit_archive::Migration),
             Box::new(m20261202_000020_resident_reviews::Migration),
+            Box::new(m20261202_000021_registries::Migration),
         ]
     }
 }

@@ -167,6 +167,7 @@ fn database_config(url: Option<String>, data_dir: PathBuf) -> DatabaseConfig {
         db_max_connections: 5,
         db_acquire_timeout_ms: 2_000,
         audit_key: None,
+        match_key: None,
     }
 }
 
@@ -384,6 +385,12 @@ impl TestServer {
         self.database.config.seal().expect("the audit key")
     }
 
+    /// The directory this server keeps its keys in (`match-hmac.key`,
+    /// `audit-hmac.key`).
+    pub fn data_dir(&self) -> &std::path::Path {
+        &self.database.config.data_dir
+    }
+
     pub async fn stop(self) {
         self.server.shutdown().await.expect("server stops cleanly");
         self.database.drop_database().await;
@@ -560,6 +567,70 @@ pub fn subject(stored: &str) -> Value {
         Some(("dept", code)) => json!({"kind": "DEPARTMENT", "name": code}),
         _ => panic!("not a subject: {stored}"),
     }
+}
+
+/// A file of a GraphQL multipart request: where in the operations it goes
+/// (`variables.input.file`; several places for a batch), its name, type
+/// and bytes.
+pub struct UploadFile<'a> {
+    pub paths: &'a [&'a str],
+    pub name: &'a str,
+    pub kind: &'a str,
+    pub bytes: &'a [u8],
+}
+
+/// Sends `operations` with `files` as a GraphQL multipart request
+/// (operations, map, files), as `token` sends it: the status and the body.
+pub async fn upload(
+    server: &TestServer,
+    token: Option<&str>,
+    operations: &Value,
+    files: &[UploadFile<'_>],
+) -> (u16, Value) {
+    const BOUNDARY: &str = "gridgov-test-boundary";
+    let map: serde_json::Map<String, Value> = files
+        .iter()
+        .enumerate()
+        .map(|(n, file)| (n.to_string(), json!(file.paths)))
+        .collect();
+    let mut body = Vec::new();
+    let mut part = |headers: String, content: &[u8]| {
+        body.extend_from_slice(format!("--{BOUNDARY}\r\n{headers}\r\n\r\n").as_bytes());
+        body.extend_from_slice(content);
+        body.extend_from_slice(b"\r\n");
+    };
+    part(
+        "Content-Disposition: form-data; name=\"operations\"".to_owned(),
+        operations.to_string().as_bytes(),
+    );
+    part(
+        "Content-Disposition: form-data; name=\"map\"".to_owned(),
+        Value::Object(map).to_string().as_bytes(),
+    );
+    for (n, file) in files.iter().enumerate() {
+        part(
+            format!(
+                "Content-Disposition: form-data; name=\"{n}\"; filename=\"{}\"\r\nContent-Type: {}",
+                file.name, file.kind
+            ),
+            file.bytes,
+        );
+    }
+    body.extend_from_slice(format!("--{BOUNDARY}--\r\n").as_bytes());
+    let mut request = server
+        .client
+        .post(server.url("/graphql"))
+        .header(
+            "content-type",
+            format!("multipart/form-data; boundary={BOUNDARY}"),
+        )
+        .body(body);
+    if let Some(token) = token {
+        request = request.bearer_auth(token);
+    }
+    let response = request.send().await.expect("sent");
+    let status = response.status().as_u16();
+    (status, response.json().await.unwrap_or(Value::Null))
 }
 
 /// The `extensions.code` of the first error of a response.

@@ -6,7 +6,7 @@
 //! the limits hold.
 
 use entities::audit_log;
-use gridgov_tests::{TestServer, on_each_backend, user_error};
+use gridgov_tests::{TestServer, UploadFile, on_each_backend, upload, user_error};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use serde_json::{Value, json};
 
@@ -40,101 +40,44 @@ async fn multipart(
     input: Value,
     files: &[(&str, &str, &[u8])],
 ) -> (u16, Value) {
-    const BOUNDARY: &str = "gridgov-test-boundary";
     let mut input = input;
     input["photos"] = json!(vec![Value::Null; files.len()]);
-    let operations = json!({"query": query, "variables": {"input": input}});
-    let map: serde_json::Map<String, Value> = (0..files.len())
-        .map(|n| {
-            (
-                n.to_string(),
-                json!([format!("variables.input.photos.{n}")]),
-            )
+    let paths: Vec<String> = (0..files.len())
+        .map(|n| format!("variables.input.photos.{n}"))
+        .collect();
+    let paths: Vec<[&str; 1]> = paths.iter().map(|path| [path.as_str()]).collect();
+    let files: Vec<UploadFile<'_>> = files
+        .iter()
+        .zip(&paths)
+        .map(|((name, kind, bytes), paths)| UploadFile {
+            paths,
+            name,
+            kind,
+            bytes,
         })
         .collect();
-    let mut body = Vec::new();
-    let mut part = |headers: String, content: &[u8]| {
-        body.extend_from_slice(format!("--{BOUNDARY}\r\n{headers}\r\n\r\n").as_bytes());
-        body.extend_from_slice(content);
-        body.extend_from_slice(b"\r\n");
-    };
-    part(
-        "Content-Disposition: form-data; name=\"operations\"".to_owned(),
-        operations.to_string().as_bytes(),
-    );
-    part(
-        "Content-Disposition: form-data; name=\"map\"".to_owned(),
-        Value::Object(map).to_string().as_bytes(),
-    );
-    for (n, (name, kind, bytes)) in files.iter().enumerate() {
-        part(
-            format!(
-                "Content-Disposition: form-data; name=\"{n}\"; filename=\"{name}\"\r\nContent-Type: {kind}"
-            ),
-            bytes,
-        );
-    }
-    body.extend_from_slice(format!("--{BOUNDARY}--\r\n").as_bytes());
-    let mut request = server
-        .client
-        .post(server.url("/graphql"))
-        .header(
-            "content-type",
-            format!("multipart/form-data; boundary={BOUNDARY}"),
-        )
-        .body(body);
-    if let Some(token) = token {
-        request = request.bearer_auth(token);
-    }
-    let response = request.send().await.expect("sent");
-    let status = response.status().as_u16();
-    (status, response.json().await.unwrap_or(Value::Null))
+    upload(
+        server,
+        token,
+        &json!({"query": query, "variables": {"input": input}}),
+        &files,
+    )
+    .await
 }
 
 /// A multipart request whose operations are a batch of two reports, each
 /// with the one file.
 async fn multipart_batch(server: &TestServer, token: &str, input: Value) -> (u16, Value) {
-    const BOUNDARY: &str = "gridgov-test-boundary";
     let mut input = input;
     input["photos"] = json!([null]);
     let one = json!({"query": REPORT, "variables": {"input": input}});
-    let operations = json!([one, one]);
-    let map = json!({"0": ["0.variables.input.photos.0", "1.variables.input.photos.0"]});
-    let mut body = Vec::new();
-    for (headers, content) in [
-        (
-            "Content-Disposition: form-data; name=\"operations\"".to_owned(),
-            operations.to_string().into_bytes(),
-        ),
-        (
-            "Content-Disposition: form-data; name=\"map\"".to_owned(),
-            map.to_string().into_bytes(),
-        ),
-        (
-            "Content-Disposition: form-data; name=\"0\"; filename=\"a.png\"\r\nContent-Type: image/png"
-                .to_owned(),
-            PNG.to_vec(),
-        ),
-    ] {
-        body.extend_from_slice(format!("--{BOUNDARY}\r\n{headers}\r\n\r\n").as_bytes());
-        body.extend_from_slice(&content);
-        body.extend_from_slice(b"\r\n");
-    }
-    body.extend_from_slice(format!("--{BOUNDARY}--\r\n").as_bytes());
-    let response = server
-        .client
-        .post(server.url("/graphql"))
-        .header(
-            "content-type",
-            format!("multipart/form-data; boundary={BOUNDARY}"),
-        )
-        .bearer_auth(token)
-        .body(body)
-        .send()
-        .await
-        .expect("sent");
-    let status = response.status().as_u16();
-    (status, response.json().await.unwrap_or(Value::Null))
+    let file = UploadFile {
+        paths: &["0.variables.input.photos.0", "1.variables.input.photos.0"],
+        name: "a.png",
+        kind: "image/png",
+        bytes: PNG,
+    };
+    upload(server, Some(token), &json!([one, one]), &[file]).await
 }
 
 /// SHA-256 of `bytes` in hex, as the photo store names a picture.

@@ -16,6 +16,7 @@ pub mod id_number;
 pub mod page;
 pub mod policy_admin;
 pub mod privacy;
+pub mod registries;
 pub mod residents;
 pub mod scoped;
 pub mod stats;

@@ -7,13 +7,14 @@ use async_graphql::{Context, ID, InputObject, Object, Result, SimpleObject};
 
 use super::ContextExt;
 use super::case_links::{CasePartyInput, links_of};
-use super::case_photos::{self, Received, Upload};
+use super::case_photos::{self, Received};
 use super::case_rules::CaseTransition;
 use super::case_rules::{CaseSource, Supervision, Urgency};
 use super::cases::{CalendarDay, Case};
 use super::departments::department_key;
 use super::payload::{CaseUserError, payload, settle};
 use super::relay::{NodeKind, key_of};
+use super::scalars::Upload;
 use super::scalars::{Date, DateTime, Url};
 use crate::domain::cases::clock;
 use crate::domain::cases::moves::{self, Move, Report};

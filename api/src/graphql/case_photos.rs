@@ -4,13 +4,11 @@
 
 use std::sync::Arc;
 
-use async_graphql::{
-    Context, InputValueError, InputValueResult, Object, Result, Scalar, ScalarType, Value,
-};
+use async_graphql::{Context, Object, Result};
 use entities::case_photo;
 
 use super::ContextExt;
-use super::scalars::DateTime;
+use super::scalars::{DateTime, Upload};
 use crate::domain::cases::photos::{MAX_PER_REQUEST, Photo};
 use crate::error::{ApiError, ApiResult};
 use crate::photos::PhotoStore;
@@ -18,47 +16,6 @@ use crate::photos::PhotoStore;
 /// Where photos are fetched from: `GET /photos/{n}` with the caller's
 /// token.
 pub const PHOTO_PATH: &str = "/photos";
-
-/// Where the multipart reader puts a file in a request's variables.
-const FILE_MARKER: &str = "#__graphql_file__:";
-
-/// A file of a GraphQL multipart request. async-graphql's own `Upload`
-/// panics on a forged marker (a bad number, or one naming no file), on
-/// any transport, graphql-ws included; this one refuses it.
-#[derive(Debug, Clone, Copy)]
-pub struct Upload(usize);
-
-/// A file of a GraphQL multipart request (operations, map, files).
-#[Scalar(
-    name = "Upload",
-    specified_by_url = "https://github.com/jaydenseric/graphql-multipart-request-spec"
-)]
-impl ScalarType for Upload {
-    fn parse(value: Value) -> InputValueResult<Self> {
-        if let Value::String(text) = &value
-            && let Some(n) = text
-                .strip_prefix(FILE_MARKER)
-                .and_then(|n| n.parse::<usize>().ok())
-        {
-            return Ok(Upload(n));
-        }
-        Err(InputValueError::expected_type(value))
-    }
-
-    fn to_value(&self) -> Value {
-        Value::Null
-    }
-}
-
-impl Upload {
-    /// The file's bytes, if the request holds such a file.
-    fn bytes(self, ctx: &Context<'_>) -> Option<Vec<u8>> {
-        ctx.query_env
-            .uploads
-            .get(self.0)
-            .map(|file| file.content.to_vec())
-    }
-}
 
 /// A photo of a case (现场照片).
 pub struct CasePhoto(pub case_photo::Model);

@@ -30,6 +30,8 @@ pub struct AppState {
     pub photos: crate::photos::PhotoStore,
     /// The key audit rows are sealed with.
     pub seal: crate::audit::Seal,
+    /// The key ID numbers are hashed under to match registries.
+    pub match_key: crate::domain::registries::matching::MatchKey,
 }
 
 impl AppState {

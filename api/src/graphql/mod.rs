@@ -23,6 +23,7 @@ mod ordering;
 mod payload;
 mod people;
 mod record;
+mod registries;
 mod relay;
 mod resident_changes;
 mod residents;
@@ -64,6 +65,7 @@ pub struct Query(
     transfers::TransfersQuery,
     visits::VisitsQuery,
     verification::VerificationQuery,
+    registries::RegistriesQuery,
 );
 
 /// The entry points for writing; each takes one `input` and answers a payload
@@ -79,6 +81,7 @@ pub struct Mutation(
     case_changes::CaseChanges,
     tasks::TasksMutation,
     admin::AdminMutation,
+    registries::RegistriesMutation,
 );
 
 /// Live updates over graphql-ws, cut to the caller's scope.

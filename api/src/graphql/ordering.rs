@@ -5,7 +5,7 @@
 use async_graphql::{Enum, InputObject, InputType};
 use entities::{
     api_token, area, audit_log, building, casbin_rule, case, dwelling, grid, household,
-    organisation, resident, task, task_assignment, transfer, visit,
+    organisation, registry_snapshot, resident, task, task_assignment, transfer, visit,
 };
 use sea_orm::Value;
 
@@ -51,6 +51,7 @@ pub trait OrderField: Copy + std::fmt::Debug {
 #[graphql(concrete(name = "AuditLogOrder", params(AuditLogOrderField)))]
 #[graphql(concrete(name = "TransferOrder", params(TransferOrderField)))]
 #[graphql(concrete(name = "VisitOrder", params(VisitOrderField)))]
+#[graphql(concrete(name = "RegistrySnapshotOrder", params(RegistrySnapshotOrderField)))]
 pub struct ListOrder<F: InputType + OrderField> {
     /// What to order by.
     pub field: F,
@@ -312,6 +313,14 @@ order_fields!(
     }
 );
 
+order_fields!(
+    /// What registry snapshots can be ordered by.
+    RegistrySnapshotOrderField: registry_snapshot::Column {
+        /// In the order their imports started (their `number`).
+        Number => registry_snapshot::Column::Id,
+    }
+);
+
 /// The orderings by the lists' own names, as the schema calls them.
 pub type AreaOrder = ListOrder<AreaOrderField>;
 pub type GridOrder = ListOrder<GridOrderField>;
@@ -329,3 +338,4 @@ pub type ApiTokenOrder = ListOrder<ApiTokenOrderField>;
 pub type AuditLogOrder = ListOrder<AuditLogOrderField>;
 pub type TransferOrder = ListOrder<TransferOrderField>;
 pub type VisitOrder = ListOrder<VisitOrderField>;
+pub type RegistrySnapshotOrder = ListOrder<RegistrySnapshotOrderField>;

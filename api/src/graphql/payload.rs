@@ -108,6 +108,12 @@ macro_rules! error_family {
 }
 
 error_family!(
+    /// Why a registry file could not be imported.
+    RegistryErrorCode,
+    RegistryUserError,
+    [Invalid, Required]
+);
+error_family!(
     /// Why a sign-in, refresh or sign-out could not be done as asked.
     SessionErrorCode,
     SessionUserError,

@@ -565,6 +565,7 @@ fn add_household(
                 Verification::Returned,
             ][rng.weighted(&[70.0, 25.0, 5.0])]),
             return_reason: Set(None),
+            id_hash: Set(None),
             note: Set(None),
             version: Set(1),
             created_at: Set(now),

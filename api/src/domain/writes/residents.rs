@@ -239,6 +239,7 @@ pub async fn register(
         care_flags: Set(care_bits(&arrival.care_flags)),
         verification: Set(Verification::Pending),
         return_reason: Set(None),
+        id_hash: Set(None),
         note: Set(note),
         hukou_place: Set(hukou_place),
         arrived_on: Set(arrival.arrived_on),
@@ -369,6 +370,8 @@ pub async fn correct(
     };
     if identity.number != current.id_number {
         refuse_duplicate(&txn, &identity.number, Some(id)).await?;
+        // Hashed afresh under the match key before the next comparison.
+        changes.id_hash = Set(None);
     }
     for (field, differs) in [
         ("id_number", identity.number != current.id_number),

@@ -327,6 +327,7 @@ pub async fn take_in(
         status_date: Set(None),
         verification: Set(Verification::Pending),
         return_reason: Set(None),
+        id_hash: Set(None),
         // The old grid's working note stays with the old grid.
         note: Set(None),
         ..Default::default()

@@ -1,0 +1,433 @@
+//! Importing a registry file: read twice, never held whole. The first pass
+//! checks every row and the file's SHA-256; a file with any bad row is
+//! refused with a report and nothing of it is stored. The second pass
+//! stores the rows in batches under a `loading` snapshot, and one last
+//! transaction makes it the kind's current snapshot (the previous one stays
+//! current until then) with its audit row.
+
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use chrono::{Duration, Utc};
+use entities::registry_entry;
+use entities::registry_snapshot::{self, RegistryKind, SnapshotState};
+use sea_orm::ActiveValue::{NotSet, Set};
+use sea_orm::{ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
+use serde_json::json;
+use sha2::{Digest, Sha256};
+use tokio::sync::mpsc;
+
+use super::layouts::{self, Fault};
+use super::matching::MatchKey;
+use crate::audit::{self, Actor, Entry};
+use crate::error::{ApiError, ApiResult};
+
+/// Bad rows a refusal reports one by one; the rest are counted.
+pub const REPORTED_FAULTS: usize = 20;
+/// Entries stored per statement.
+const BATCH: usize = 1_000;
+/// A snapshot still loading after this long was interrupted.
+const ABANDONED_AFTER_HOURS: i64 = 1;
+
+/// One fault of a refused file: where, and what is wrong.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RowFault {
+    /// The file's line (the header is line 1).
+    pub line: u64,
+    pub column: String,
+    pub reason: String,
+}
+
+/// Why an import did not store a snapshot.
+#[derive(Debug)]
+pub enum ImportError {
+    /// The file has bad rows (or no good header, or no rows): the first
+    /// few faults, and how many there are in all.
+    Refused {
+        faults: Vec<RowFault>,
+        count: u64,
+    },
+    Api(ApiError),
+}
+
+impl From<ApiError> for ImportError {
+    fn from(err: ApiError) -> Self {
+        ImportError::Api(err)
+    }
+}
+
+impl From<sea_orm::DbErr> for ImportError {
+    fn from(err: sea_orm::DbErr) -> Self {
+        ImportError::Api(err.into())
+    }
+}
+
+/// Told how many bytes of the file have been read, pass by pass.
+pub type Progress = Arc<dyn Fn(Pass, u64) + Send + Sync>;
+
+/// Which reading of the file progress is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Pass {
+    Checking,
+    Storing,
+}
+
+/// A file to import.
+pub struct Import {
+    pub kind: RegistryKind,
+    pub path: PathBuf,
+    /// The name it is known by (no directories).
+    pub file_name: String,
+}
+
+/// Counts the bytes read and hashes them, telling `progress` as it goes.
+struct Counting<R> {
+    inner: R,
+    hash: Sha256,
+    read: u64,
+    pass: Pass,
+    progress: Progress,
+}
+
+impl<R: Read> Read for Counting<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.hash.update(&buf[..n]);
+        self.read += n as u64;
+        (self.progress)(self.pass, self.read);
+        Ok(n)
+    }
+}
+
+fn open(
+    path: &Path,
+    pass: Pass,
+    progress: Progress,
+) -> ApiResult<csv::Reader<Counting<std::fs::File>>> {
+    let file = std::fs::File::open(path)
+        .map_err(|err| ApiError::bad_input("file", format!("cannot read the file: {err}")))?;
+    let counting = Counting {
+        inner: file,
+        hash: Sha256::new(),
+        read: 0,
+        pass,
+        progress,
+    };
+    Ok(csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(counting))
+}
+
+fn line_of(record: &csv::StringRecord) -> u64 {
+    record.position().map_or(0, csv::Position::line)
+}
+
+/// What the first pass found.
+struct Checked {
+    rows: u64,
+    sha256: String,
+}
+
+fn fault_at(line: u64, fault: Fault) -> RowFault {
+    RowFault {
+        line,
+        column: fault.column,
+        reason: fault.reason,
+    }
+}
+
+/// The faults found so far: the first few, and how many.
+#[derive(Default)]
+struct FaultLog {
+    faults: Vec<RowFault>,
+    count: u64,
+}
+
+impl FaultLog {
+    fn note(&mut self, fault: RowFault) {
+        self.count += 1;
+        if self.faults.len() < REPORTED_FAULTS {
+            self.faults.push(fault);
+        }
+    }
+}
+
+/// The first pass, on a blocking thread: every row checked.
+fn check(
+    kind: RegistryKind,
+    path: &Path,
+    key: &MatchKey,
+    progress: Progress,
+) -> Result<Checked, ImportError> {
+    let mut reader = open(path, Pass::Checking, progress)?;
+    let mut log = FaultLog::default();
+    let mut rows = 0u64;
+    let mut record = csv::StringRecord::new();
+    let mut header = true;
+    loop {
+        match reader.read_record(&mut record) {
+            Ok(false) => break,
+            Ok(true) if header => {
+                header = false;
+                if let Some(fault) = layouts::check_header(kind, &record) {
+                    log.note(fault_at(line_of(&record), fault));
+                    break;
+                }
+            }
+            Ok(true) => {
+                rows += 1;
+                if let Err(row_faults) = layouts::entry(kind, &record, key) {
+                    for fault in row_faults {
+                        log.note(fault_at(line_of(&record), fault));
+                    }
+                }
+            }
+            Err(err) => {
+                let line = err.position().map_or(0, csv::Position::line);
+                let reason = match err.kind() {
+                    csv::ErrorKind::Utf8 { .. } => "not UTF-8".to_owned(),
+                    _ => err.to_string(),
+                };
+                log.note(RowFault {
+                    line,
+                    column: "row".to_owned(),
+                    reason,
+                });
+                if !matches!(err.kind(), csv::ErrorKind::Utf8 { .. }) {
+                    break;
+                }
+            }
+        }
+    }
+    if log.count == 0 && header {
+        log.note(RowFault {
+            line: 1,
+            column: "header".to_owned(),
+            reason: format!(
+                "the file is empty: it starts with the header {}",
+                layouts::columns(kind).join(",")
+            ),
+        });
+    } else if log.count == 0 && rows == 0 {
+        log.note(RowFault {
+            line: 2,
+            column: "row".to_owned(),
+            reason: "the file has a header and no rows".to_owned(),
+        });
+    }
+    if log.count > 0 {
+        return Err(ImportError::Refused {
+            faults: log.faults,
+            count: log.count,
+        });
+    }
+    let sha256 = reader
+        .into_inner()
+        .hash
+        .finalize()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    Ok(Checked { rows, sha256 })
+}
+
+/// The second pass, on a blocking thread: the entries, a batch at a time,
+/// to `batches` (which holds only a few, so memory stays flat).
+fn read_entries(
+    kind: RegistryKind,
+    path: &Path,
+    key: &MatchKey,
+    progress: Progress,
+    batches: mpsc::Sender<Vec<registry_entry::ActiveModel>>,
+) -> ApiResult<()> {
+    let mut reader = open(path, Pass::Storing, progress)?;
+    let mut batch = Vec::with_capacity(BATCH);
+    let mut record = csv::StringRecord::new();
+    let mut header = true;
+    let changed = || ApiError::conflict("the file changed while it was imported");
+    while reader.read_record(&mut record).map_err(|_| changed())? {
+        if header {
+            header = false;
+            continue;
+        }
+        let mut entry = layouts::entry(kind, &record, key).map_err(|_| changed())?;
+        entry.line = Set(line_of(&record) as i64);
+        batch.push(entry);
+        if batch.len() == BATCH && batches.blocking_send(std::mem::take(&mut batch)).is_err() {
+            // The storing side stopped: it says why.
+            return Ok(());
+        }
+    }
+    if !batch.is_empty() {
+        let _ = batches.blocking_send(batch);
+    }
+    Ok(())
+}
+
+/// Imports `file` as the new snapshot of its kind, on behalf of `actor`
+/// (whose right to do so the caller has checked).
+pub async fn import(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    key: &MatchKey,
+    file: Import,
+    progress: Progress,
+) -> Result<registry_snapshot::Model, ImportError> {
+    let Import {
+        kind,
+        path,
+        file_name,
+    } = file;
+    let checked = {
+        let (path, key, progress) = (path.clone(), key.clone(), progress.clone());
+        tokio::task::spawn_blocking(move || check(kind, &path, &key, progress))
+            .await
+            .map_err(|err| ApiError::Internal(err.into()))??
+    };
+    abandon_stale(db, kind).await?;
+    let snapshot = registry_snapshot::ActiveModel {
+        id: NotSet,
+        kind: Set(kind),
+        state: Set(SnapshotState::Loading),
+        file_name: Set(file_name.chars().take(200).collect()),
+        rows: Set(checked.rows as i64),
+        sha256: Set(checked.sha256.clone()),
+        imported_by_user_id: Set(actor.user_id),
+        imported_by_token_id: Set(actor.token_id),
+        imported_by_name: Set(actor.name.chars().take(64).collect()),
+        started_at: Set(Utc::now()),
+        accepted_at: Set(None),
+    }
+    .insert(db)
+    .await?;
+    match store(db, kind, &path, key, progress, snapshot.id).await {
+        Ok(()) => {}
+        Err(err) => {
+            discard(db, snapshot.id, SnapshotState::Failed).await?;
+            return Err(err.into());
+        }
+    }
+    let accepted = accept(db, actor, &snapshot, &checked).await?;
+    Ok(accepted)
+}
+
+async fn store(
+    db: &DatabaseConnection,
+    kind: RegistryKind,
+    path: &Path,
+    key: &MatchKey,
+    progress: Progress,
+    snapshot_id: i64,
+) -> ApiResult<()> {
+    let (sender, mut batches) = mpsc::channel(4);
+    let reader = {
+        let (path, key) = (path.to_owned(), key.clone());
+        tokio::task::spawn_blocking(move || read_entries(kind, &path, &key, progress, sender))
+    };
+    while let Some(mut batch) = batches.recv().await {
+        for entry in &mut batch {
+            entry.snapshot_id = Set(snapshot_id);
+        }
+        let txn = crate::db::begin_write(db).await?;
+        registry_entry::Entity::insert_many(batch)
+            .exec_without_returning(&txn)
+            .await?;
+        txn.commit().await?;
+    }
+    reader.await.map_err(|err| ApiError::Internal(err.into()))?
+}
+
+/// Makes `snapshot` its kind's current one, in one transaction with its
+/// audit row; then lets the previous one's rows go.
+async fn accept(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    snapshot: &registry_snapshot::Model,
+    checked: &Checked,
+) -> ApiResult<registry_snapshot::Model> {
+    let txn = crate::db::begin_write(db).await?;
+    let previous = registry_snapshot::Entity::find()
+        .filter(registry_snapshot::Column::Kind.eq(snapshot.kind))
+        .filter(registry_snapshot::Column::State.eq(SnapshotState::Current))
+        .all(&txn)
+        .await?;
+    registry_snapshot::Entity::update_many()
+        .col_expr(
+            registry_snapshot::Column::State,
+            sea_orm::sea_query::Expr::val(SnapshotState::Superseded),
+        )
+        .filter(registry_snapshot::Column::Kind.eq(snapshot.kind))
+        .filter(registry_snapshot::Column::State.eq(SnapshotState::Current))
+        .exec(&txn)
+        .await?;
+    let accepted = registry_snapshot::ActiveModel {
+        id: Set(snapshot.id),
+        state: Set(SnapshotState::Current),
+        accepted_at: Set(Some(Utc::now())),
+        ..Default::default()
+    }
+    .update(&txn)
+    .await?;
+    audit::record(
+        &txn,
+        actor,
+        Entry {
+            action: "registry.import",
+            object_kind: "registry_snapshot",
+            object_id: Some(snapshot.id.to_string()),
+            area_code: None,
+            detail: json!({
+                "kind": super::name(snapshot.kind),
+                "rows": checked.rows,
+                "sha256": checked.sha256,
+                "replaces": previous.iter().map(|p| p.id).collect::<Vec<_>>(),
+            }),
+        },
+    )
+    .await?;
+    txn.commit().await?;
+    for old in previous {
+        delete_entries(db, old.id).await?;
+    }
+    Ok(accepted)
+}
+
+async fn delete_entries(db: &DatabaseConnection, snapshot_id: i64) -> ApiResult<()> {
+    registry_entry::Entity::delete_many()
+        .filter(registry_entry::Column::SnapshotId.eq(snapshot_id))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+/// Marks a snapshot that will never be current and lets its rows go.
+async fn discard(db: &DatabaseConnection, snapshot_id: i64, state: SnapshotState) -> ApiResult<()> {
+    registry_snapshot::ActiveModel {
+        id: Set(snapshot_id),
+        state: Set(state),
+        ..Default::default()
+    }
+    .update(db)
+    .await?;
+    delete_entries(db, snapshot_id).await
+}
+
+/// Imports of `kind` left loading by a process that stopped are failed,
+/// and their rows let go.
+async fn abandon_stale(db: &DatabaseConnection, kind: RegistryKind) -> ApiResult<()> {
+    let stale = registry_snapshot::Entity::find()
+        .filter(registry_snapshot::Column::Kind.eq(kind))
+        .filter(registry_snapshot::Column::State.eq(SnapshotState::Loading))
+        .filter(
+            registry_snapshot::Column::StartedAt
+                .lt(Utc::now() - Duration::hours(ABANDONED_AFTER_HOURS)),
+        )
+        .all(db)
+        .await?;
+    for snapshot in stale {
+        discard(db, snapshot.id, SnapshotState::Failed).await?;
+    }
+    Ok(())
+}

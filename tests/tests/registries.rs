@@ -1,0 +1,216 @@
+//! Outside registries imported as a department's client imports them: a
+//! CSV file in a GraphQL multipart request, checked whole (a file with a
+//! bad row is refused with its faults, and nothing of it is stored), kept
+//! as a snapshot whose people are only keyed hashes, replacing the last
+//! snapshot of its kind once stored. The hashes are checked against
+//! HMAC-SHA256 (RFC 2104) computed here from the key file.
+
+use entities::registry_entry;
+use entities::registry_snapshot;
+use entities::resident::{self, Sex};
+use gridgov_tests::{UploadFile, error_code, on_each_backend, upload};
+use sea_orm::{EntityTrait, PaginatorTrait, QueryOrder, QuerySelect};
+use serde_json::{Value, json};
+use sha2::{Digest, Sha256};
+
+const IMPORT: &str = "mutation($input: ImportRegistryInput!) { importRegistry(input: $input) {
+    snapshot { number kind state rows sha256 importedBy acceptedAt }
+    faults { line column reason } faultCount userErrors { field code message } } }";
+
+/// HMAC-SHA256 of `message` under `key`, in hex (RFC 2104).
+fn hmac_hex(key: &[u8], message: &[u8]) -> String {
+    let mut block = [0u8; 64];
+    if key.len() > 64 {
+        block[..32].copy_from_slice(&Sha256::digest(key));
+    } else {
+        block[..key.len()].copy_from_slice(key);
+    }
+    let pad = |byte: u8| block.iter().map(|b| b ^ byte).collect::<Vec<u8>>();
+    let inner = Sha256::new()
+        .chain_update(pad(0x36))
+        .chain_update(message)
+        .finalize();
+    let outer = Sha256::new()
+        .chain_update(pad(0x5c))
+        .chain_update(inner)
+        .finalize();
+    outer.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn sha256_hex(bytes: &[u8]) -> String {
+    Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// The household registry file of `people`: header, then a row each.
+fn household_file(people: &[resident::Model]) -> String {
+    let mut file = String::from("id_number,name,sex,birth_date,address\n");
+    for person in people {
+        let sex = if person.sex == Sex::Male { "1" } else { "2" };
+        file.push_str(&format!(
+            "{},{},{sex},{},\"湖北省宜昌市西陵区, {}号\"\n",
+            person.id_number, person.name, person.birth_date, person.id
+        ));
+    }
+    file
+}
+
+async fn send(server: &gridgov_tests::TestServer, token: &str, name: &str, file: &str) -> Value {
+    let operations =
+        json!({"query": IMPORT, "variables": {"input": {"kind": "HOUSEHOLD", "file": null}}});
+    let file = UploadFile {
+        paths: &["variables.input.file"],
+        name,
+        kind: "text/csv",
+        bytes: file.as_bytes(),
+    };
+    let (status, body) = upload(server, Some(token), &operations, &[file]).await;
+    assert_eq!(status, 200, "{body}");
+    body
+}
+
+#[tokio::test]
+async fn a_registry_file_is_checked_whole_and_kept_as_keyed_hashes() {
+    on_each_backend(|server| async move {
+        let key = std::fs::read_to_string(server.data_dir().join("match-hmac.key"))
+            .expect("the match key file");
+        let key = key.trim().as_bytes().to_vec();
+        let db = server.db().await;
+        let residents = resident::Entity::find()
+            .order_by_asc(resident::Column::Id)
+            .all(&db)
+            .await
+            .expect("residents");
+        // Every resident carries the keyed hash of their number.
+        for person in &residents {
+            assert_eq!(
+                person.id_hash.as_deref(),
+                Some(hmac_hex(&key, person.id_number.as_bytes()).as_str()),
+                "resident {}",
+                person.id
+            );
+        }
+        let people: Vec<resident::Model> = residents
+            .iter()
+            .filter(|person| person.id_number.len() == 18 && !person.id_number[..17].contains(|c: char| !c.is_ascii_digit()))
+            .take(30)
+            .cloned()
+            .collect();
+        assert_eq!(people.len(), 30);
+        let good = household_file(&people);
+
+        let admin = server.token_for("admin").await;
+        let worker = server.token_for("worker-420502003001001").await;
+
+        // Only whoever holds `write` on the kind at the city imports.
+        let body = send(&server, &worker, "hukou.csv", &good).await;
+        assert_eq!(error_code(&body), Some("FORBIDDEN"), "{body}");
+
+        // A bad row anywhere refuses the whole file.
+        let mut lines: Vec<String> = good.lines().map(str::to_owned).collect();
+        lines[2] = lines[2].replacen(&people[1].birth_date.to_string(), "1990-02-30", 1);
+        let wrong_check = {
+            let number = &people[3].id_number;
+            let last = if number.ends_with('0') { '1' } else { '0' };
+            format!("{}{last}", &number[..17])
+        };
+        lines[4] = lines[4].replacen(&people[3].id_number, &wrong_check, 1);
+        let bad = lines.join("\n") + "\n";
+        let body = send(&server, &admin, "hukou.csv", &bad).await;
+        let answer = &body["data"]["importRegistry"];
+        assert_eq!(answer["snapshot"], Value::Null, "{body}");
+        assert_eq!(answer["faultCount"], 2, "{body}");
+        let faults: Vec<(i64, &str)> = answer["faults"]
+            .as_array()
+            .expect("faults")
+            .iter()
+            .map(|f| (f["line"].as_i64().unwrap_or_default(), f["column"].as_str().unwrap_or_default()))
+            .collect();
+        assert_eq!(faults, [(3, "birth_date"), (5, "id_number")], "{body}");
+        assert_eq!(answer["userErrors"][0]["code"], "INVALID");
+        assert_eq!(answer["userErrors"][0]["field"], json!(["input", "file"]));
+        assert_eq!(registry_snapshot::Entity::find().count(&db).await.expect("count"), 0);
+        assert_eq!(registry_entry::Entity::find().count(&db).await.expect("count"), 0);
+
+        // A good file is stored whole, its people only as keyed hashes.
+        let body = send(&server, &admin, "hukou.csv", &good).await;
+        let first = body["data"]["importRegistry"]["snapshot"].clone();
+        assert_eq!(first["state"], "CURRENT", "{body}");
+        assert_eq!(first["kind"], "HOUSEHOLD");
+        assert_eq!(first["rows"], 30);
+        assert_eq!(first["sha256"], sha256_hex(good.as_bytes()));
+        assert_eq!(first["importedBy"], "admin");
+        let entries = registry_entry::Entity::find()
+            .order_by_asc(registry_entry::Column::Line)
+            .all(&db)
+            .await
+            .expect("entries");
+        assert_eq!(entries.len(), 30);
+        for (entry, person) in entries.iter().zip(&people) {
+            assert_eq!(
+                entry.id_hash.as_deref(),
+                Some(hmac_hex(&key, person.id_number.as_bytes()).as_str())
+            );
+            assert_eq!(entry.name, person.name);
+            assert_eq!(entry.birth_date, Some(person.birth_date));
+            assert_eq!(entry.sex, Some(person.sex));
+            let stored = format!("{entry:?}");
+            assert!(
+                people.iter().all(|p| !stored.contains(&p.id_number)),
+                "no ID number is stored in the clear: {stored}"
+            );
+        }
+
+        // The next file of the kind replaces it once stored.
+        let body = send(&server, &admin, "hukou-2.csv", &household_file(&people[..10])).await;
+        let second = &body["data"]["importRegistry"]["snapshot"];
+        assert_eq!(second["state"], "CURRENT", "{body}");
+        let listed = gridgov_tests::Client::data(
+            &server.with_bearer(&admin),
+            "{ registrySnapshots(filter: {kinds: [HOUSEHOLD]}) { nodes { number state rows } } }",
+            json!({}),
+        )
+        .await;
+        assert_eq!(
+            listed["registrySnapshots"]["nodes"],
+            json!([
+                {"number": second["number"], "state": "CURRENT", "rows": 10},
+                {"number": first["number"], "state": "SUPERSEDED", "rows": 30},
+            ])
+        );
+        let left: Vec<i64> = registry_entry::Entity::find()
+            .select_only()
+            .column(registry_entry::Column::SnapshotId)
+            .into_tuple()
+            .all(&db)
+            .await
+            .expect("entries");
+        assert_eq!(left.len(), 10);
+        assert!(left.iter().all(|id| Some(*id) == second["number"].as_i64()));
+        // Someone who may not read the registry lists nothing of it.
+        let listed = gridgov_tests::Client::data(
+            &server.with_bearer(&worker),
+            "{ registrySnapshots { nodes { number } } }",
+            json!({}),
+        )
+        .await;
+        assert_eq!(listed["registrySnapshots"]["nodes"], json!([]));
+
+        // The audit log names each import.
+        let log = server
+            .as_user("auditor")
+            .await
+            .data(
+                "{ auditLog(filter: {actions: [\"registry.import\"]}) { nodes { actor { username } objectId } } }",
+                json!({}),
+            )
+            .await;
+        let imports = log["auditLog"]["nodes"].as_array().expect("entries");
+        assert_eq!(imports.len(), 2, "{log}");
+        db.close().await.expect("close");
+        server
+    })
+    .await;
+}
