@@ -309,7 +309,7 @@ async fn registry_command(command: RegistryCommand) -> anyhow::Result<()> {
                 &key,
                 Import {
                     kind,
-                    path: file,
+                    source: import::Source::File(file),
                     file_name,
                 },
                 progress,

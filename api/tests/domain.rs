@@ -22,6 +22,10 @@ fn seal() -> gridgov::audit::Seal {
     gridgov::audit::Seal::new(b"a test key for the domain's audit rows")
 }
 
+fn match_key() -> gridgov::domain::registries::matching::MatchKey {
+    gridgov::domain::registries::matching::MatchKey::new(b"a test key for matching ID numbers")
+}
+
 struct City {
     db: DatabaseConnection,
     authorizer: Arc<Authorizer>,
@@ -91,6 +95,7 @@ impl City {
             Some(caller),
             5,
             seal(),
+            match_key(),
         )
     }
 
@@ -253,7 +258,14 @@ async fn registering_checks_the_number_and_names_the_field() {
 #[tokio::test]
 async fn an_anonymous_access_reaches_nothing() {
     let city = City::build("anonymous").await;
-    let nobody = Access::new(city.db.clone(), city.authorizer.clone(), None, 5, seal());
+    let nobody = Access::new(
+        city.db.clone(),
+        city.authorizer.clone(),
+        None,
+        5,
+        seal(),
+        match_key(),
+    );
     let row = city.a_building().await;
     let refused = homes::update_building(&nobody, row.id, row.version, BuildingFields::default())
         .await

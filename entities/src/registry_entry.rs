@@ -4,7 +4,8 @@ use crate::resident::Sex;
 
 /// One row of a registry snapshot: only what the comparison rules need. A
 /// person's ID number is kept as its keyed hash, never in the clear, so
-/// that a leaked table names nobody.
+/// that a leaked table holds no ID number (names and birth dates it does
+/// hold: the household rule compares them).
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "registry_entries")]
 pub struct Model {

@@ -40,6 +40,9 @@ pub enum ReviewAction {
     /// birth date) put a compared record back in the queue.
     #[sea_orm(string_value = "corrected")]
     Corrected,
+    /// Taken in by a new grid after a move: compared again there.
+    #[sea_orm(string_value = "moved_in")]
+    MovedIn,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

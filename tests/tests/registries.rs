@@ -9,7 +9,7 @@ use entities::registry_entry;
 use entities::registry_snapshot;
 use entities::resident::{self, Sex};
 use gridgov_tests::{UploadFile, error_code, on_each_backend, upload};
-use sea_orm::{EntityTrait, PaginatorTrait, QueryOrder, QuerySelect};
+use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect};
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
@@ -103,6 +103,27 @@ async fn a_registry_file_is_checked_whole_and_kept_as_keyed_hashes() {
 
         let admin = server.token_for("admin").await;
         let worker = server.token_for("worker-420502003001001").await;
+
+        // A resident registered now carries the hash at once.
+        let number = "420502199001011238";
+        let body = server
+            .with_bearer(&worker)
+            .graphql(
+                "mutation($n: String!) { registerResident(input: {idNumber: $n, name: \"新登记\", populationType: REGISTERED, gridCode: \"420502003001001\"}) { resident { id } userErrors { code message } } }",
+                json!({"n": number}),
+            )
+            .await;
+        assert!(body["data"]["registerResident"]["resident"]["id"].is_string(), "{body}");
+        let registered = resident::Entity::find()
+            .filter(resident::Column::IdNumber.eq(number))
+            .one(&db)
+            .await
+            .expect("a read")
+            .expect("the new resident");
+        assert_eq!(
+            registered.id_hash.as_deref(),
+            Some(hmac_hex(&key, number.as_bytes()).as_str())
+        );
 
         // Only whoever holds `write` on the kind at the city imports.
         let body = send(&server, &worker, "hukou.csv", &good).await;

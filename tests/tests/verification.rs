@@ -204,6 +204,19 @@ async fn the_police_sign_off_and_return_and_the_worker_resubmits() {
         assert_eq!(outside["returnReason"], Value::Null);
         assert_eq!(outside["verificationSteps"], json!([]));
 
+        // The worker corrects what the police found: the record stays
+        // returned, with its reason, until it is resubmitted.
+        let current = one(&worker, &returned["id"]).await;
+        let body = worker
+            .graphql(
+                "mutation($id: ID!, $v: Int!) { updateResident(input: {id: $id, version: $v, name: \"核实后姓名\"}) { resident { verification returnReason } userErrors { code } } }",
+                json!({"id": returned["id"], "v": current["version"]}),
+            )
+            .await;
+        let corrected = &body["data"]["updateResident"]["resident"];
+        assert_eq!(corrected["verification"], "RETURNED", "{body}");
+        assert_eq!(corrected["returnReason"], reason, "{body}");
+
         // Resubmit: the keeper's step, not the police's.
         let current = one(&worker, &returned["id"]).await;
         let body = police
@@ -276,6 +289,7 @@ async fn the_police_sign_off_and_return_and_the_worker_resubmits() {
         assert!(
             actions.starts_with(&[
                 ("resident.resubmit".to_owned(), format!("worker-{grid}")),
+                ("resident.update".to_owned(), format!("worker-{grid}")),
                 ("resident.return".to_owned(), format!("police-{community}")),
             ]),
             "newest first: {actions:?}"

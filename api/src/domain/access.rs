@@ -22,6 +22,7 @@ use serde_json::json;
 use crate::audit::{self, Actor, Entry, Seal};
 use crate::caller::Caller;
 use crate::domain::privacy::{ResidentScopes, Visibility, mask_id_number, mask_phone, visibility};
+use crate::domain::registries::matching::MatchKey;
 use crate::domain::writes::Writer;
 use crate::error::{ApiError, ApiResult};
 
@@ -37,6 +38,8 @@ pub struct Access {
     reads: FullReads,
     /// The key this access's audit rows are sealed with.
     seal: Seal,
+    /// The key ID numbers are hashed under for matching registries.
+    match_key: MatchKey,
     /// One writer of the trail at a time, so that what one answer took is
     /// written before another answer of the same connection leaves.
     writing: tokio::sync::Mutex<()>,
@@ -117,6 +120,7 @@ impl Access {
         caller: Option<Caller>,
         suppress_below: u32,
         seal: Seal,
+        match_key: MatchKey,
     ) -> Access {
         Access {
             db,
@@ -124,6 +128,7 @@ impl Access {
             caller,
             suppress_below,
             seal,
+            match_key,
             compiled: Mutex::new(Compiled::default()),
             reads: FullReads::default(),
             writing: tokio::sync::Mutex::new(()),
@@ -223,6 +228,7 @@ impl Access {
             authorizer: &self.authorizer,
             caller: self.caller()?,
             seal: &self.seal,
+            match_key: &self.match_key,
         })
     }
 

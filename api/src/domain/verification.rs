@@ -8,22 +8,17 @@
 
 use std::collections::HashMap;
 
-use chrono::Utc;
 use entities::resident::{self, Verification};
 use entities::resident_review::{self, ReviewAction};
 use policies::{Action, AreaCode, Object};
-use sea_orm::ActiveValue::{NotSet, Set};
+use sea_orm::ActiveValue::Set;
 use sea_orm::sea_query::{Condition, Expr, ExprTrait, Query};
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter, QueryOrder,
-    QuerySelect,
-};
-use serde_json::json;
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 
 use super::access::Access;
 use super::within::{in_scope, within};
 use super::writes::fields::{optional_text, text};
-use super::writes::{Writer, save};
+use super::writes::{reviews, save};
 use crate::error::{ApiError, ApiResult};
 
 /// One step of the loop: who may take it, from where, to where. The whole
@@ -57,9 +52,6 @@ pub const RESUBMIT: Step = Step {
     to: Verification::Pending,
     permission: Action::Write,
 };
-
-/// The loop, in the order a record goes round it.
-pub const STEPS: [Step; 3] = [SIGN_OFF, RETURN, RESUBMIT];
 
 /// The longest reason or note a step takes.
 const REASON_CHARS: usize = 500;
@@ -107,8 +99,8 @@ async fn take(
     if current.verification != step.from {
         return Err(ApiError::InvalidState(format!(
             "the record is {}, and only a {} record can be {}",
-            state_name(current.verification),
-            state_name(step.from),
+            reviews::state_name(current.verification),
+            reviews::state_name(step.from),
             done_name(step.action),
         )));
     }
@@ -122,65 +114,9 @@ async fn take(
         ..Default::default()
     };
     let row = save::<resident::Entity>(&txn, id, version, changes).await?;
-    record(w, &txn, &row, step.action, reason).await?;
+    reviews::record(w, &txn, &row, step.action, reason).await?;
     txn.commit().await?;
     Ok(row)
-}
-
-/// Writes a step on `row`'s timeline and its audit row, in the step's
-/// transaction. The audit row says what moved, never the reason's text:
-/// that stays with the record, where its readers are those of the record.
-pub(crate) async fn record(
-    w: &Writer<'_>,
-    txn: &DatabaseTransaction,
-    row: &resident::Model,
-    action: ReviewAction,
-    reason: Option<String>,
-) -> ApiResult<()> {
-    resident_review::ActiveModel {
-        id: NotSet,
-        resident_id: Set(row.id),
-        grid_code: Set(row.grid_code.clone()),
-        action: Set(action),
-        to_state: Set(row.verification),
-        reason: Set(reason),
-        actor_user_id: Set(w.caller.user_id),
-        actor_token_id: Set(w.caller.token_id),
-        actor_name: Set(w.caller.name.chars().take(64).collect()),
-        at: Set(Utc::now()),
-    }
-    .insert(txn)
-    .await?;
-    if action == ReviewAction::Corrected {
-        // The correction's own audit row already names the change.
-        return Ok(());
-    }
-    w.audit(
-        txn,
-        audit_action(action),
-        "resident",
-        row.id,
-        &row.grid_code,
-        json!({ "verification": state_name(row.verification) }),
-    )
-    .await
-}
-
-fn audit_action(action: ReviewAction) -> &'static str {
-    match action {
-        ReviewAction::SignOff => "resident.sign_off",
-        ReviewAction::Return => "resident.return",
-        ReviewAction::Resubmit => "resident.resubmit",
-        ReviewAction::Corrected => "resident.update",
-    }
-}
-
-fn state_name(state: Verification) -> &'static str {
-    match state {
-        Verification::Pending => "pending",
-        Verification::SignedOff => "signed_off",
-        Verification::Returned => "returned",
-    }
 }
 
 fn done_name(action: ReviewAction) -> &'static str {
@@ -189,6 +125,7 @@ fn done_name(action: ReviewAction) -> &'static str {
         ReviewAction::Return => "returned",
         ReviewAction::Resubmit => "resubmitted",
         ReviewAction::Corrected => "corrected",
+        ReviewAction::MovedIn => "taken in",
     }
 }
 
@@ -211,15 +148,16 @@ pub fn return_reason(access: &Access, row: &resident::Model) -> Option<String> {
         .filter(|_| takes_part(access, &row.grid_code))
 }
 
-/// The verification timelines of those of `residents` the caller may see
-/// and takes part in the loop of, oldest step first.
+/// The verification timelines of those of `residents` the caller may see,
+/// oldest step first: the steps taken in grids whose loop the caller takes
+/// part in (after a move, the new grid does not read the old one's).
 pub async fn steps_of(
     access: &Access,
     residents: &[i64],
 ) -> ApiResult<HashMap<i64, Vec<resident_review::Model>>> {
     let part = LOOP.iter().fold(Condition::any(), |any, &action| {
         any.add(in_scope(
-            resident::Column::GridCode,
+            resident_review::Column::GridCode,
             &access.scope(Object::Resident, action),
         ))
     });
@@ -232,12 +170,12 @@ pub async fn steps_of(
                 .add(in_scope(
                     resident::Column::GridCode,
                     &access.residents().read,
-                ))
-                .add(part),
+                )),
         )
         .to_owned();
     let rows = resident_review::Entity::find()
         .filter(resident_review::Column::ResidentId.in_subquery(seen))
+        .filter(part)
         .order_by_asc(resident_review::Column::Id)
         .all(access.db())
         .await?;
@@ -302,6 +240,21 @@ pub async fn counts_by_grid(
         }
     }
     Ok(grids)
+}
+
+/// The record a live event names, as the caller would read it: `None`
+/// when it is outside `within` or the caller's sight.
+pub async fn changed(
+    access: &Access,
+    id: i64,
+    grid: &str,
+    within: Option<&AreaCode>,
+) -> ApiResult<Option<resident::Model>> {
+    let inside = within.is_none_or(|area| area.contains_raw(grid));
+    if !inside || !access.residents().read.contains(grid) {
+        return Ok(None);
+    }
+    super::residents::find(access, id).await
 }
 
 /// Whether the caller may take `action` on `row` now: its state allows it

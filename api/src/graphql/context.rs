@@ -43,6 +43,7 @@ impl AppState {
             caller,
             self.suppress_below,
             self.seal.clone(),
+            self.match_key.clone(),
         ))
     }
 }

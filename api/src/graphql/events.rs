@@ -14,8 +14,8 @@ use super::tasks::Assignment;
 use crate::caller::Caller;
 use crate::domain::areas::parse_code;
 use crate::domain::cases;
-use crate::domain::residents;
 use crate::domain::tasks;
+use crate::domain::verification;
 use crate::error::ApiError;
 use crate::events::Event;
 
@@ -106,14 +106,9 @@ impl LiveUpdates {
                 else {
                     return None;
                 };
-                let inside = area
-                    .as_ref()
-                    .is_none_or(|area| area.contains_raw(&grid_code));
-                if !inside || !access.residents().read.contains(&grid_code) {
-                    return None;
-                }
-                let found = residents::find(&access, resident_id).await;
-                delivered("resident", found)?.map(Resident)
+                let changed =
+                    verification::changed(&access, resident_id, &grid_code, area.as_ref()).await;
+                delivered("resident", changed)?.map(Resident)
             }
         });
         Ok(until_expiry(stream, &caller))

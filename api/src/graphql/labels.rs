@@ -374,6 +374,7 @@ const LABELS: &[(&str, &str, &str)] = &[
     ("VerificationAction", "RETURN", "退回"),
     ("VerificationAction", "RESUBMIT", "重新提交"),
     ("VerificationAction", "CORRECTED", "更正后待比对"),
+    ("VerificationAction", "MOVED_IN", "迁入待比对"),
 ];
 
 #[cfg(test)]

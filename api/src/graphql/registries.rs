@@ -3,7 +3,6 @@
 //! `domain::registries`'.
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
 
 use async_graphql::{Context, Enum, InputObject, Object, Result, SimpleObject};
 use entities::registry_snapshot;
@@ -14,7 +13,7 @@ use super::payload::{RegistryUserError, settle};
 use super::relay::{Page, connection};
 use super::scalars::{DateTime, Upload};
 use crate::domain::page::{PageRequest, Paging};
-use crate::domain::registries::import::{Import, ImportError, RowFault};
+use crate::domain::registries::import::{Import, ImportError, RowFault, Source};
 use crate::domain::registries::{self, SNAPSHOT_CURSOR, SnapshotFilter};
 use crate::error::ApiError;
 
@@ -216,33 +215,6 @@ impl RegistriesQuery {
     }
 }
 
-/// Names the spooled copies of uploads apart within this process.
-static SPOOLED: AtomicU64 = AtomicU64::new(0);
-
-/// An upload's bytes in a file of their own while the import reads them
-/// (twice), removed when dropped.
-struct Spooled(std::path::PathBuf);
-
-impl Spooled {
-    async fn write(bytes: &[u8]) -> Result<Spooled, ApiError> {
-        let path = std::env::temp_dir().join(format!(
-            "gridgov-registry-{}-{}.csv",
-            std::process::id(),
-            SPOOLED.fetch_add(1, Ordering::Relaxed)
-        ));
-        tokio::fs::write(&path, bytes)
-            .await
-            .map_err(|err| ApiError::Internal(err.into()))?;
-        Ok(Spooled(path))
-    }
-}
-
-impl Drop for Spooled {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_file(&self.0);
-    }
-}
-
 #[derive(Default)]
 pub struct RegistriesMutation;
 
@@ -263,6 +235,8 @@ impl RegistriesMutation {
         #[graphql(desc = "The kind and the file.")] input: ImportRegistryInput,
     ) -> Result<ImportRegistryPayload> {
         let access = ctx.access()?;
+        // Refused before the upload is copied; `import_as` checks again, as
+        // every path into the domain does.
         access.require_city(
             registries::object(input.kind.into()),
             policies::Action::Write,
@@ -279,15 +253,13 @@ impl RegistriesMutation {
                 user_errors,
             });
         };
-        let spooled = Spooled::write(&upload.content).await?;
         let file = Import {
             kind: input.kind.into(),
-            path: spooled.0.clone(),
+            source: Source::Bytes(Arc::new(upload.content.to_vec())),
             file_name: upload.filename.clone(),
         };
         let outcome =
             registries::import_as(access, &ctx.state().match_key, file, Arc::new(|_, _| {})).await;
-        drop(spooled);
         match outcome {
             Ok(snapshot) => Ok(ImportRegistryPayload {
                 snapshot: Some(RegistrySnapshot(snapshot)),

@@ -316,9 +316,6 @@ pub fn populate_grid(
     add_organisations(rng, grid, &road, residents, &building_ids, context, rows);
 }
 
-/// The kinds of residential building a grid holds: (units, floors, flats
-/// per landing), with their weights — old walk-ups, mid-rise blocks and
-/// high-rise towers.
 /// Why the police return a record, as they write it.
 const RETURN_REASONS: &[&str] = &[
     "姓名与户籍登记不一致，请核实",
@@ -338,6 +335,9 @@ fn give_reasons_to_the_returned(residents: &mut [resident::ActiveModel]) {
     }
 }
 
+/// The kinds of residential building a grid holds: (units, floors, flats
+/// per landing), with their weights — old walk-ups, mid-rise blocks and
+/// high-rise towers.
 const BUILDING_KINDS: &[((i32, i32, i32), f64)] = &[
     ((1, 5, 2), 15.0),
     ((2, 6, 2), 25.0),

@@ -6,13 +6,14 @@
 //! current until then) with its audit row.
 
 use std::io::Read;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::Arc;
 
 use chrono::{Duration, Utc};
 use entities::registry_entry;
 use entities::registry_snapshot::{self, RegistryKind, SnapshotState};
 use sea_orm::ActiveValue::{NotSet, Set};
+use sea_orm::sea_query::Query;
 use sea_orm::{ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
 use serde_json::json;
 use sha2::{Digest, Sha256};
@@ -73,10 +74,28 @@ pub enum Pass {
     Storing,
 }
 
+/// Where a file's bytes are read from, once per pass.
+#[derive(Clone)]
+pub enum Source {
+    /// A file on disk (the command line's).
+    File(PathBuf),
+    /// Bytes already received (an upload, within the request limits).
+    Bytes(Arc<Vec<u8>>),
+}
+
+impl Source {
+    fn open(&self) -> std::io::Result<Box<dyn Read + Send>> {
+        Ok(match self {
+            Source::File(path) => Box::new(std::fs::File::open(path)?),
+            Source::Bytes(bytes) => Box::new(std::io::Cursor::new(bytes.to_vec())),
+        })
+    }
+}
+
 /// A file to import.
 pub struct Import {
     pub kind: RegistryKind,
-    pub path: PathBuf,
+    pub source: Source,
     /// The name it is known by (no directories).
     pub file_name: String,
 }
@@ -100,12 +119,11 @@ impl<R: Read> Read for Counting<R> {
     }
 }
 
-fn open(
-    path: &Path,
-    pass: Pass,
-    progress: Progress,
-) -> ApiResult<csv::Reader<Counting<std::fs::File>>> {
-    let file = std::fs::File::open(path)
+type Records = csv::Reader<Counting<Box<dyn Read + Send>>>;
+
+fn open(source: &Source, pass: Pass, progress: Progress) -> ApiResult<Records> {
+    let file = source
+        .open()
         .map_err(|err| ApiError::bad_input("file", format!("cannot read the file: {err}")))?;
     let counting = Counting {
         inner: file,
@@ -124,7 +142,8 @@ fn line_of(record: &csv::StringRecord) -> u64 {
     record.position().map_or(0, csv::Position::line)
 }
 
-/// What the first pass found.
+/// What a pass read: the rows after the header and the file's SHA-256.
+#[derive(PartialEq, Eq)]
 struct Checked {
     rows: u64,
     sha256: String,
@@ -157,11 +176,11 @@ impl FaultLog {
 /// The first pass, on a blocking thread: every row checked.
 fn check(
     kind: RegistryKind,
-    path: &Path,
+    source: &Source,
     key: &MatchKey,
     progress: Progress,
 ) -> Result<Checked, ImportError> {
-    let mut reader = open(path, Pass::Checking, progress)?;
+    let mut reader = open(source, Pass::Checking, progress)?;
     let mut log = FaultLog::default();
     let mut rows = 0u64;
     let mut record = csv::StringRecord::new();
@@ -223,47 +242,56 @@ fn check(
             count: log.count,
         });
     }
-    let sha256 = reader
-        .into_inner()
-        .hash
-        .finalize()
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect();
-    Ok(Checked { rows, sha256 })
+    Ok(Checked {
+        rows,
+        sha256: hex(reader.into_inner().hash),
+    })
 }
 
 /// The second pass, on a blocking thread: the entries, a batch at a time,
-/// to `batches` (which holds only a few, so memory stays flat).
+/// to `batches` (which holds only a few, so memory stays flat); what it
+/// read, to compare with the first pass.
 fn read_entries(
     kind: RegistryKind,
-    path: &Path,
+    source: &Source,
     key: &MatchKey,
     progress: Progress,
     batches: mpsc::Sender<Vec<registry_entry::ActiveModel>>,
-) -> ApiResult<()> {
-    let mut reader = open(path, Pass::Storing, progress)?;
+) -> ApiResult<Checked> {
+    let mut reader = open(source, Pass::Storing, progress)?;
     let mut batch = Vec::with_capacity(BATCH);
     let mut record = csv::StringRecord::new();
     let mut header = true;
-    let changed = || ApiError::conflict("the file changed while it was imported");
+    let mut rows = 0u64;
     while reader.read_record(&mut record).map_err(|_| changed())? {
         if header {
             header = false;
             continue;
         }
+        rows += 1;
         let mut entry = layouts::entry(kind, &record, key).map_err(|_| changed())?;
         entry.line = Set(line_of(&record) as i64);
         batch.push(entry);
         if batch.len() == BATCH && batches.blocking_send(std::mem::take(&mut batch)).is_err() {
-            // The storing side stopped: it says why.
-            return Ok(());
+            // The storing side stopped, and says why.
+            return Err(changed());
         }
     }
-    if !batch.is_empty() {
-        let _ = batches.blocking_send(batch);
+    if !batch.is_empty() && batches.blocking_send(batch).is_err() {
+        return Err(changed());
     }
-    Ok(())
+    Ok(Checked {
+        rows,
+        sha256: hex(reader.into_inner().hash),
+    })
+}
+
+fn changed() -> ApiError {
+    ApiError::conflict("the file changed while it was imported; import it again")
+}
+
+fn hex(hash: Sha256) -> String {
+    hash.finalize().iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// Imports `file` as the new snapshot of its kind, on behalf of `actor`
@@ -277,16 +305,17 @@ pub async fn import(
 ) -> Result<registry_snapshot::Model, ImportError> {
     let Import {
         kind,
-        path,
+        source,
         file_name,
     } = file;
     let checked = {
-        let (path, key, progress) = (path.clone(), key.clone(), progress.clone());
-        tokio::task::spawn_blocking(move || check(kind, &path, &key, progress))
+        let (source, key, progress) = (source.clone(), key.clone(), progress.clone());
+        tokio::task::spawn_blocking(move || check(kind, &source, &key, progress))
             .await
             .map_err(|err| ApiError::Internal(err.into()))??
     };
     abandon_stale(db, kind).await?;
+    let_go_of_leftovers(db).await?;
     let snapshot = registry_snapshot::ActiveModel {
         id: NotSet,
         kind: Set(kind),
@@ -302,29 +331,41 @@ pub async fn import(
     }
     .insert(db)
     .await?;
-    match store(db, kind, &path, key, progress, snapshot.id).await {
-        Ok(()) => {}
+    let stored = store(db, kind, &source, key, progress, snapshot.id)
+        .await
+        .and_then(|read| {
+            // The rows stored must be the rows checked.
+            if read == checked {
+                Ok(())
+            } else {
+                Err(changed())
+            }
+        });
+    if let Err(err) = stored {
+        discard(db, snapshot.id, SnapshotState::Failed).await?;
+        return Err(err.into());
+    }
+    match accept(db, actor, &snapshot, &checked).await {
+        Ok(accepted) => Ok(accepted),
         Err(err) => {
             discard(db, snapshot.id, SnapshotState::Failed).await?;
-            return Err(err.into());
+            Err(err.into())
         }
     }
-    let accepted = accept(db, actor, &snapshot, &checked).await?;
-    Ok(accepted)
 }
 
 async fn store(
     db: &DatabaseConnection,
     kind: RegistryKind,
-    path: &Path,
+    source: &Source,
     key: &MatchKey,
     progress: Progress,
     snapshot_id: i64,
-) -> ApiResult<()> {
+) -> ApiResult<Checked> {
     let (sender, mut batches) = mpsc::channel(4);
     let reader = {
-        let (path, key) = (path.to_owned(), key.clone());
-        tokio::task::spawn_blocking(move || read_entries(kind, &path, &key, progress, sender))
+        let (source, key) = (source.clone(), key.clone());
+        tokio::task::spawn_blocking(move || read_entries(kind, &source, &key, progress, sender))
     };
     while let Some(mut batch) = batches.recv().await {
         for entry in &mut batch {
@@ -348,6 +389,9 @@ async fn accept(
     checked: &Checked,
 ) -> ApiResult<registry_snapshot::Model> {
     let txn = crate::db::begin_write(db).await?;
+    // One acceptance of a kind at a time, on every replica: a kind has one
+    // current snapshot.
+    crate::db::serialise(&txn, &format!("registry:{}", super::name(snapshot.kind))).await?;
     let previous = registry_snapshot::Entity::find()
         .filter(registry_snapshot::Column::Kind.eq(snapshot.kind))
         .filter(registry_snapshot::Column::State.eq(SnapshotState::Current))
@@ -362,14 +406,32 @@ async fn accept(
         .filter(registry_snapshot::Column::State.eq(SnapshotState::Current))
         .exec(&txn)
         .await?;
-    let accepted = registry_snapshot::ActiveModel {
-        id: Set(snapshot.id),
-        state: Set(SnapshotState::Current),
-        accepted_at: Set(Some(Utc::now())),
-        ..Default::default()
+    // Only while still loading: an import given up as interrupted meanwhile
+    // has lost its rows and must not become current.
+    let now = Utc::now();
+    let accepted = registry_snapshot::Entity::update_many()
+        .col_expr(
+            registry_snapshot::Column::State,
+            sea_orm::sea_query::Expr::val(SnapshotState::Current),
+        )
+        .col_expr(
+            registry_snapshot::Column::AcceptedAt,
+            sea_orm::sea_query::Expr::val(now),
+        )
+        .filter(registry_snapshot::Column::Id.eq(snapshot.id))
+        .filter(registry_snapshot::Column::State.eq(SnapshotState::Loading))
+        .exec(&txn)
+        .await?;
+    if accepted.rows_affected != 1 {
+        return Err(ApiError::conflict(
+            "this import was given up as interrupted while it ran; import the file again",
+        ));
     }
-    .update(&txn)
-    .await?;
+    let accepted = registry_snapshot::Model {
+        state: SnapshotState::Current,
+        accepted_at: Some(now),
+        ..snapshot.clone()
+    };
     audit::record(
         &txn,
         actor,
@@ -388,8 +450,10 @@ async fn accept(
     )
     .await?;
     txn.commit().await?;
-    for old in previous {
-        delete_entries(db, old.id).await?;
+    // The import succeeded: rows the previous snapshots leave behind if this
+    // fails go at the next import.
+    if let Err(err) = let_go_of_leftovers(db).await {
+        tracing::warn!(error = ?err, "superseded registry rows stay until the next import");
     }
     Ok(accepted)
 }
@@ -397,6 +461,23 @@ async fn accept(
 async fn delete_entries(db: &DatabaseConnection, snapshot_id: i64) -> ApiResult<()> {
     registry_entry::Entity::delete_many()
         .filter(registry_entry::Column::SnapshotId.eq(snapshot_id))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+/// Lets go of the rows of every snapshot that will never be current again.
+async fn let_go_of_leftovers(db: &DatabaseConnection) -> ApiResult<()> {
+    let gone = Query::select()
+        .column(registry_snapshot::Column::Id)
+        .from(registry_snapshot::Entity)
+        .and_where(
+            registry_snapshot::Column::State
+                .is_in([SnapshotState::Superseded, SnapshotState::Failed]),
+        )
+        .to_owned();
+    registry_entry::Entity::delete_many()
+        .filter(registry_entry::Column::SnapshotId.in_subquery(gone))
         .exec(db)
         .await?;
     Ok(())

@@ -122,23 +122,25 @@ impl Row<'_> {
     }
 }
 
-/// The header's fault, if it is not exactly `kind`'s columns.
+/// The header's fault, if it is not exactly `kind`'s columns. It names the
+/// first column out of place but never echoes what stands there: a file
+/// without its header starts with a person's ID number.
 pub fn check_header(kind: RegistryKind, header: &csv::StringRecord) -> Option<Fault> {
     let expected = columns(kind);
     let found: Vec<&str> = header
         .iter()
         .map(|name| name.trim().trim_start_matches('\u{feff}'))
         .collect();
-    (found != expected).then(|| {
-        fault(
-            "header",
-            format!(
-                "the columns must be exactly {} (found {})",
-                expected.join(","),
-                found.join(",")
-            ),
-        )
-    })
+    let wrong =
+        (0..expected.len().max(found.len())).find(|&at| expected.get(at) != found.get(at))?;
+    let reason = match expected.get(wrong) {
+        Some(name) => format!("column {} must be {name}", wrong + 1),
+        None => format!("the header has {} columns, not more", expected.len()),
+    };
+    Some(fault(
+        "header",
+        format!("{reason}: the header is exactly {}", expected.join(",")),
+    ))
 }
 
 /// The value of a field that checks out; a fault noted otherwise.
@@ -347,6 +349,17 @@ mod tests {
                 &record(&["name", "id_number", "death_date"])
             )
             .is_some()
+        );
+        // A file without its header: the fault does not echo the person.
+        let fault = check_header(
+            RegistryKind::Deaths,
+            &record(&["420502199001011238", "张三", "2026-01-01"]),
+        )
+        .expect("a fault");
+        assert!(!fault.reason.contains("420502199001011238"), "{fault:?}");
+        assert!(
+            fault.reason.contains("column 1 must be id_number"),
+            "{fault:?}"
         );
     }
 }

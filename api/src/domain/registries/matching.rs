@@ -1,7 +1,7 @@
 //! The match key: outside ID numbers and residents' are compared as
 //! HMAC-SHA256 under one server key, kept like the JWT secret, so that a
-//! copy of a registry table (or of the residents' hash column) names
-//! nobody without the key.
+//! copy of a registry table (or of the residents' hash column) gives no ID
+//! number away without the key.
 
 use std::path::Path;
 use std::sync::Arc;
@@ -13,7 +13,7 @@ use sea_orm::ActiveValue::Set;
 use sea_orm::sea_query::{CaseStatement, Condition, Expr};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder,
-    QuerySelect,
+    QuerySelect, SqlErr,
 };
 use sha2::Sha256;
 
@@ -99,10 +99,13 @@ pub async fn same_key(db: &DatabaseConnection, key: &MatchKey) -> ApiResult<bool
     match first {
         Ok(_) => Ok(true),
         // Another replica recorded its key first: it must be this one.
-        Err(_) => Ok(match_key::Entity::find_by_id(1)
-            .one(db)
-            .await?
-            .is_some_and(|kept| kept.fingerprint == fingerprint)),
+        Err(err) if matches!(err.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) => {
+            Ok(match_key::Entity::find_by_id(1)
+                .one(db)
+                .await?
+                .is_some_and(|kept| kept.fingerprint == fingerprint))
+        }
+        Err(err) => Err(err.into()),
     }
 }
 

@@ -7,6 +7,7 @@ pub mod fields;
 pub mod homes;
 pub mod residence;
 pub mod residents;
+pub mod reviews;
 pub mod transfers;
 
 use chrono::Utc;
@@ -30,6 +31,8 @@ pub struct Writer<'a> {
     pub caller: &'a Caller,
     /// The key its audit rows are sealed with.
     pub seal: &'a crate::audit::Seal,
+    /// The key a resident's ID number is hashed under, written beside it.
+    pub match_key: &'a crate::domain::registries::matching::MatchKey,
 }
 
 /// A table whose rows sit in a grid and carry a version.

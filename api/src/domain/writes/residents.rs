@@ -19,7 +19,6 @@ use super::residence::{self, Residence};
 use super::{Patch, PlaceFields, Writer, duplicate, save};
 use crate::domain::access::Access;
 use crate::domain::documents::{self, CHINA, Claim, Identity, carries_identity};
-use crate::domain::verification;
 use crate::error::{ApiError, ApiResult};
 
 const DEFAULT_ETHNICITY: &str = "汉族";
@@ -219,6 +218,7 @@ pub async fn register(
         },
         today,
     )?;
+    let id_hash = w.match_key.of(&id.number);
     let row = resident::ActiveModel {
         id: NotSet,
         id_number: Set(id.number),
@@ -239,7 +239,7 @@ pub async fn register(
         care_flags: Set(care_bits(&arrival.care_flags)),
         verification: Set(Verification::Pending),
         return_reason: Set(None),
-        id_hash: Set(None),
+        id_hash: Set(Some(id_hash)),
         note: Set(note),
         hukou_place: Set(hukou_place),
         arrived_on: Set(arrival.arrived_on),
@@ -370,8 +370,7 @@ pub async fn correct(
     };
     if identity.number != current.id_number {
         refuse_duplicate(&txn, &identity.number, Some(id)).await?;
-        // Hashed afresh under the match key before the next comparison.
-        changes.id_hash = Set(None);
+        changes.id_hash = Set(Some(w.match_key.of(&identity.number)));
     }
     for (field, differs) in [
         ("id_number", identity.number != current.id_number),
@@ -391,12 +390,12 @@ pub async fn correct(
         changes.name = Set(name);
         changed.push("name");
     }
-    // The registry comparison was of the old name or document: the record
-    // goes back to the police.
-    let recompare = compared_changed && current.verification != Verification::Pending;
+    // The registry comparison was of the old name or papers: a signed-off
+    // record goes back to the police. A returned one stays returned, with
+    // its reason, until its keeper resubmits it.
+    let recompare = compared_changed && current.verification == Verification::SignedOff;
     if recompare {
         changes.verification = Set(Verification::Pending);
-        changes.return_reason = Set(None);
     }
     // An ethnicity is a Chinese citizen's: it goes with a change of
     // nationality, and a new citizen must be given one.
@@ -502,7 +501,7 @@ pub async fn correct(
     )
     .await?;
     if recompare {
-        verification::record(w, &txn, &row, ReviewAction::Corrected, None).await?;
+        super::reviews::record(w, &txn, &row, ReviewAction::Corrected, None).await?;
     }
     txn.commit().await?;
     Ok(row)

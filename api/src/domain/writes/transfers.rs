@@ -8,6 +8,7 @@ use chrono::{NaiveDate, Utc};
 use entities::dwelling::{self, Occupancy};
 use entities::household;
 use entities::resident::{self, HeadRelation, ResidentStatus, Verification};
+use entities::resident_review::ReviewAction;
 use entities::transfer::{self, TransferState};
 use policies::{Action, AreaLevel, Object};
 use sea_orm::ActiveValue::{NotSet, Set};
@@ -327,7 +328,6 @@ pub async fn take_in(
         status_date: Set(None),
         verification: Set(Verification::Pending),
         return_reason: Set(None),
-        id_hash: Set(None),
         // The old grid's working note stays with the old grid.
         note: Set(None),
         ..Default::default()
@@ -380,6 +380,7 @@ pub async fn take_in(
         json!({"transfer": moving.id, "dwelling": row.dwelling_id, "household": row.household_id}),
     )
     .await?;
+    super::reviews::record(w, &txn, &row, ReviewAction::MovedIn, None).await?;
     txn.commit().await?;
     Ok((row, moving))
 }

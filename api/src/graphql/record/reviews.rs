@@ -20,6 +20,8 @@ pub enum VerificationAction {
     /// A correction of what the registry compares (the name or the
     /// document) sent a compared record back to the police's queue.
     Corrected,
+    /// Taken in by a new grid after a move, for the police there to compare.
+    MovedIn,
 }
 
 /// One step of a record's comparison with the household registry.
