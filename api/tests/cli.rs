@@ -186,6 +186,21 @@ fn serve_creates_seeds_answers_and_stops_on_sigterm() {
     let _ = std::fs::remove_dir_all(&data_dir);
 }
 
+/// The database of the city served from `data_dir`, read directly.
+async fn city_db(data_dir: &std::path::Path) -> sea_orm::DatabaseConnection {
+    let config = gridgov::config::DatabaseConfig {
+        database_url: None,
+        data_dir: data_dir.to_path_buf(),
+        db_max_connections: 1,
+        db_acquire_timeout_ms: 2_000,
+        audit_key: None,
+        match_key: None,
+    };
+    gridgov::db::connect(&config)
+        .await
+        .expect("the city's database")
+}
+
 /// Runs `gridgov` with `args` on `data_dir`.
 fn gridgov(args: &[&str], data_dir: &std::path::Path) -> std::process::Output {
     Command::new(BINARY)
@@ -251,17 +266,7 @@ fn audit_from_the_command_line(data_dir: &std::path::Path) {
         .expect("a runtime")
         .block_on(async {
             use sea_orm::EntityTrait;
-            let config = gridgov::config::DatabaseConfig {
-                database_url: None,
-                data_dir: data_dir.to_path_buf(),
-                db_max_connections: 1,
-                db_acquire_timeout_ms: 2_000,
-                audit_key: None,
-                match_key: None,
-            };
-            let db = gridgov::db::connect(&config)
-                .await
-                .expect("the city's database");
+            let db = city_db(data_dir).await;
             entities::resident::Entity::find()
                 .one(&db)
                 .await
@@ -314,17 +319,7 @@ fn registry_from_the_command_line(data_dir: &std::path::Path) {
         .expect("a runtime")
         .block_on(async {
             use sea_orm::{EntityTrait, QuerySelect};
-            let config = gridgov::config::DatabaseConfig {
-                database_url: None,
-                data_dir: data_dir.to_path_buf(),
-                db_max_connections: 1,
-                db_acquire_timeout_ms: 2_000,
-                audit_key: None,
-                match_key: None,
-            };
-            let db = gridgov::db::connect(&config)
-                .await
-                .expect("the city's database");
+            let db = city_db(data_dir).await;
             entities::resident::Entity::find()
                 .select_only()
                 .column(entities::resident::Column::IdNumber)
