@@ -242,7 +242,9 @@ async fn main() -> anyhow::Result<()> {
                 .map_err(|err| {
                     anyhow::anyhow!("installing the default policies: {}", err.message())
                 })?;
-            let report = seed::run(&db, &seed_config, seed::Progress::from_terminal()).await?;
+            let key = database.match_key()?;
+            let report =
+                seed::run(&db, &seed_config, &key, seed::Progress::from_terminal()).await?;
             println!(
                 "{} ({}): {report}",
                 database.url_for_display(),

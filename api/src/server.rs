@@ -110,7 +110,13 @@ async fn prepare(config: &ServeConfig) -> anyhow::Result<Prepared> {
             residents = config.seed.residents,
             "empty database: building the demo city"
         );
-        seed::run(&db, &config.seed, seed::Progress::from_terminal()).await?;
+        seed::run(
+            &db,
+            &config.seed,
+            &match_key,
+            seed::Progress::from_terminal(),
+        )
+        .await?;
     }
     prepare_matching(&db, &match_key).await?;
     let authorizer = Arc::new(policy_store::authorizer(&db).await?);

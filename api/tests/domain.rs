@@ -56,7 +56,7 @@ impl City {
             seed: 7,
             batch: 500,
         };
-        gridgov::seed::run(&db, &seed, gridgov::seed::Progress::Silent)
+        gridgov::seed::run(&db, &seed, &match_key(), gridgov::seed::Progress::Silent)
             .await
             .expect("the demo city");
         let authorizer = Arc::new(

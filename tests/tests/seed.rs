@@ -9,6 +9,11 @@ use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, FromQueryResult, S
 
 const RESIDENTS: u32 = 2_500;
 
+/// The key the seed hashes ID numbers under.
+fn match_key() -> gridgov::domain::registries::matching::MatchKey {
+    gridgov::domain::registries::matching::MatchKey::new(b"a test key for matching ID numbers")
+}
+
 async fn seeded(database: &TestDatabase) -> (DatabaseConnection, seed::SeedReport) {
     seeded_with(database, RESIDENTS).await
 }
@@ -26,7 +31,7 @@ async fn seeded_with(
         seed: TEST_SEED,
         batch: 500,
     };
-    let report = seed::run(&db, &config, seed::Progress::Silent)
+    let report = seed::run(&db, &config, &match_key(), seed::Progress::Silent)
         .await
         .expect("seed");
     (db, report)
@@ -459,6 +464,7 @@ async fn seeding_twice_is_refused_and_migrating_twice_is_harmless() {
                 seed: 1,
                 batch: 10,
             },
+            &match_key(),
             seed::Progress::Silent,
         )
         .await;
@@ -522,7 +528,7 @@ async fn a_reset_database_can_be_seeded_again() {
             seed: TEST_SEED,
             batch: 500,
         };
-        let report = seed::run(&db, &config, seed::Progress::Silent)
+        let report = seed::run(&db, &config, &match_key(), seed::Progress::Silent)
             .await
             .expect("seed again");
         assert_eq!(report.residents, 100);

@@ -26,6 +26,7 @@ pub use accounts::{DEMO_PASSWORD, DEPARTMENT_KINDS};
 pub use geography::{COMMUNITY_COUNT, DISTRICTS, GRID_COUNT};
 
 use crate::config::SeedConfig;
+use crate::domain::registries::matching::{self, MatchKey};
 use population::{Context, IdSequences, NextIds, Rows};
 use rng::Rng;
 
@@ -44,6 +45,13 @@ pub enum SeedError {
     Database(#[from] DbErr),
     #[error(transparent)]
     Password(#[from] accounts::HashError),
+    #[error(
+        "the database's ID numbers are hashed with another match key: seed with the server's \
+         --match-key (or its data directory)"
+    )]
+    OtherMatchKey,
+    #[error("recording the match key: {0}")]
+    MatchKey(String),
 }
 
 /// What the seed wrote.
@@ -127,13 +135,21 @@ impl Progress {
 }
 
 /// Builds the demo city into an empty database.
+/// Residents' ID numbers are hashed under `key` as they are written.
 pub async fn run(
     db: &DatabaseConnection,
     config: &SeedConfig,
+    key: &MatchKey,
     progress: Progress,
 ) -> Result<SeedReport, SeedError> {
     if !crate::db::is_empty(db).await? {
         return Err(SeedError::NotEmpty);
+    }
+    if !matching::same_key(db, key)
+        .await
+        .map_err(|err| SeedError::MatchKey(err.message()))?
+    {
+        return Err(SeedError::OtherMatchKey);
     }
     let started = Instant::now();
     let now = Utc::now();
@@ -238,7 +254,7 @@ pub async fn run(
         population::populate_grid(&mut rng, grid, *residents, &mut context, &mut rows);
         if rows.residents.len() >= FLUSH_EVERY {
             bar.inc(rows.residents.len() as u64);
-            flush(&txn, &mut rows, batch).await?;
+            flush(&txn, &mut rows, batch, key).await?;
             let tenths = ids.resident * 10 / i64::from(config.residents.max(1));
             if matches!(progress, Progress::Lines) && tenths > reported_tenths {
                 reported_tenths = tenths;
@@ -247,7 +263,7 @@ pub async fn run(
         }
     }
     bar.inc(rows.residents.len() as u64);
-    flush(&txn, &mut rows, batch).await?;
+    flush(&txn, &mut rows, batch, key).await?;
     bar.finish_and_clear();
 
     let mut case_ids = work::CaseIds::default();
@@ -338,7 +354,17 @@ fn share_out(rng: &mut Rng, total: u32, parts: usize) -> Vec<u32> {
     shares
 }
 
-async fn flush<C: ConnectionTrait>(db: &C, rows: &mut Rows, batch: usize) -> Result<(), DbErr> {
+async fn flush<C: ConnectionTrait>(
+    db: &C,
+    rows: &mut Rows,
+    batch: usize,
+    key: &MatchKey,
+) -> Result<(), DbErr> {
+    for resident in &mut rows.residents {
+        if let sea_orm::ActiveValue::Set(number) = &resident.id_number {
+            resident.id_hash = sea_orm::ActiveValue::Set(Some(key.of(number)));
+        }
+    }
     insert_all(db, std::mem::take(&mut rows.buildings), batch).await?;
     insert_all(db, std::mem::take(&mut rows.dwellings), batch).await?;
     insert_all(db, std::mem::take(&mut rows.households), batch).await?;
