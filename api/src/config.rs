@@ -96,6 +96,12 @@ pub struct SeedConfig {
     /// Rows per INSERT statement while bulk loading.
     #[arg(long, env = "GRIDGOV_SEED_BATCH", default_value_t = 500, hide = true)]
     pub batch: usize,
+
+    /// Do not write the demo's registry files (DATA_DIR/registries/*.csv,
+    /// with planted discrepancies), import them and compare the city with
+    /// them after seeding.
+    #[arg(long, env = "GRIDGOV_SEED_NO_REGISTRIES")]
+    pub no_registries: bool,
 }
 
 /// Limits on what one GraphQL request may ask for.
@@ -336,7 +342,15 @@ impl ServeConfig {
                 if self.no_seed {
                     "off".to_owned()
                 } else {
-                    format!("{} residents when empty", self.seed.residents)
+                    format!(
+                        "{} residents when empty{}",
+                        self.seed.residents,
+                        if self.seed.no_registries {
+                            ""
+                        } else {
+                            ", with demo registries compared"
+                        }
+                    )
                 }
             ),
             format!("graphiql            {}", on_off(self.graphiql)),

@@ -24,6 +24,8 @@ pub enum Event {
     TaskSent { task_id: i64 },
     /// A record was signed off, returned or resubmitted.
     ResidentReviewed { resident_id: i64, grid_code: String },
+    /// A comparison opened an urgent finding.
+    FindingRaised { finding_id: i64, grid_code: String },
 }
 
 #[derive(Clone)]

@@ -5,6 +5,7 @@ pub mod admission;
 pub mod audit;
 pub mod auth;
 pub mod caller;
+pub mod comparing;
 pub mod config;
 pub mod db;
 pub mod domain;

@@ -63,6 +63,38 @@ enum Command {
     /// and list what was imported.
     #[command(subcommand)]
     Registry(RegistryCommand),
+    /// Compare the record with a registry's current snapshot (信息比对),
+    /// and list the comparisons run.
+    #[command(subcommand)]
+    Compare(CompareCommand),
+}
+
+#[derive(Subcommand, Debug)]
+enum CompareCommand {
+    /// Compare the city (or an area) with KIND's current snapshot, street
+    /// by street, with a progress bar; findings are opened, kept and
+    /// cleared as when the API starts a comparison. Exit status 1 when the
+    /// comparison fails.
+    Run {
+        /// household, deaths, pensions, wanted, licences or food_permits.
+        #[arg(long, value_parser = registry_kind)]
+        kind: entities::registry_snapshot::RegistryKind,
+        /// The area to compare (a district, street, community or grid
+        /// code); the whole city when left out.
+        #[arg(long)]
+        area: Option<String>,
+        #[command(flatten)]
+        database: DatabaseConfig,
+    },
+    /// List the comparisons run, newest first: registry, area, state,
+    /// progress, who started them, when, and what they found by kind.
+    List {
+        /// At most this many.
+        #[arg(long, default_value_t = 20)]
+        limit: u64,
+        #[command(flatten)]
+        database: DatabaseConfig,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -245,6 +277,15 @@ async fn main() -> anyhow::Result<()> {
             let key = database.match_key()?;
             let report =
                 seed::run(&db, &seed_config, &key, seed::Progress::from_terminal()).await?;
+            seed::demo_registries(
+                &db,
+                &seed_config,
+                &seal,
+                &key,
+                &database.data_dir,
+                &seed::Progress::from_terminal(),
+            )
+            .await?;
             println!(
                 "{} ({}): {report}",
                 database.url_for_display(),
@@ -259,6 +300,7 @@ async fn main() -> anyhow::Result<()> {
         Some(Command::Token(command)) => token(command).await,
         Some(Command::Audit(command)) => audit_command(command).await,
         Some(Command::Registry(command)) => registry_command(command).await,
+        Some(Command::Compare(command)) => compare_command(command).await,
     }
 }
 
@@ -355,6 +397,77 @@ async fn registry_command(command: RegistryCommand) -> anyhow::Result<()> {
                     s.started_at.to_rfc3339(),
                     s.accepted_at.map(|at| at.to_rfc3339()).unwrap_or_default()
                 );
+            }
+        }
+    }
+    Ok(())
+}
+
+async fn compare_command(command: CompareCommand) -> anyhow::Result<()> {
+    use gridgov::domain::comparisons::jobs;
+    let failed = |err: gridgov::error::ApiError| anyhow::anyhow!("{}", err.message());
+    match command {
+        CompareCommand::Run {
+            kind,
+            area,
+            database,
+        } => {
+            let seal = database.seal()?;
+            let db = db::connect(&database).await?;
+            let area = area
+                .as_deref()
+                .map(policies::AreaCode::parse)
+                .transpose()
+                .map_err(|err| anyhow::anyhow!("--area: {err}"))?;
+            let actor = Actor::system("cli", &seal);
+            let job = jobs::start(&db, &actor, kind, area.as_ref())
+                .await
+                .map_err(failed)?;
+            let bar = indicatif::ProgressBar::new(u64::try_from(job.total).unwrap_or(0));
+            bar.set_style(
+                indicatif::ProgressStyle::with_template(
+                    "comparing [{bar:40}] {human_pos}/{human_len} ({per_sec}, {eta} left)",
+                )
+                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+            );
+            // Urgent findings are told to the servers' subscribers once the
+            // comparison ends (on PostgreSQL, where replicas listen).
+            let raised = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+            let on_chunk: jobs::OnChunk = {
+                let (bar, raised) = (bar.clone(), raised.clone());
+                Box::new(move |job, found| {
+                    bar.set_position(u64::try_from(job.compared).unwrap_or(0));
+                    if let Ok(mut raised) = raised.lock() {
+                        raised.extend(found);
+                    }
+                })
+            };
+            let job = jobs::run(&db, &seal, job.id, on_chunk)
+                .await
+                .map_err(failed)?;
+            bar.finish_and_clear();
+            let events = gridgov::events::Events::new(db.clone());
+            let found = raised
+                .lock()
+                .map(|mut r| std::mem::take(&mut *r))
+                .unwrap_or_default();
+            for raised in found {
+                events
+                    .publish(gridgov::events::Event::FindingRaised {
+                        finding_id: raised.finding_id,
+                        grid_code: raised.grid_code,
+                    })
+                    .await;
+            }
+            println!("{}", jobs::describe(&job));
+            if job.state != entities::comparison_job::JobState::Finished {
+                std::process::exit(1);
+            }
+        }
+        CompareCommand::List { limit, database } => {
+            let db = db::connect(&database).await?;
+            for job in jobs::recent(&db, limit).await.map_err(failed)? {
+                println!("{}", jobs::describe(&job));
             }
         }
     }

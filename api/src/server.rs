@@ -110,11 +110,15 @@ async fn prepare(config: &ServeConfig) -> anyhow::Result<Prepared> {
             residents = config.seed.residents,
             "empty database: building the demo city"
         );
-        seed::run(
+        let progress = seed::Progress::from_terminal();
+        seed::run(&db, &config.seed, &match_key, progress).await?;
+        seed::demo_registries(
             &db,
             &config.seed,
+            &seal,
             &match_key,
-            seed::Progress::from_terminal(),
+            &config.database.data_dir,
+            &seed::Progress::from_terminal(),
         )
         .await?;
     }
@@ -145,6 +149,7 @@ async fn prepare(config: &ServeConfig) -> anyhow::Result<Prepared> {
     );
     let events = crate::events::Events::new(db.clone());
     let listener_task = events.spawn_listener();
+    let resumer = crate::comparing::spawn_resumer(db.clone(), seal.clone(), events.clone());
     let state = AppState {
         passwords: PasswordChecker::start(PASSWORD_WORKERS, PASSWORD_QUEUE),
         events,
@@ -171,7 +176,7 @@ async fn prepare(config: &ServeConfig) -> anyhow::Result<Prepared> {
         listener,
         router,
         watcher: Background(
-            [watcher, chainer]
+            [watcher, chainer, resumer]
                 .into_iter()
                 .chain(listener_task)
                 .collect(),

@@ -313,22 +313,25 @@ fn audit_from_the_command_line(data_dir: &std::path::Path) {
 /// A registry file imported from the command line: a bad one refused with
 /// its faults (exit status 1, nothing stored), a good one stored and listed.
 fn registry_from_the_command_line(data_dir: &std::path::Path) {
-    let numbers: Vec<String> = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .expect("a runtime")
-        .block_on(async {
-            use sea_orm::{EntityTrait, QuerySelect};
-            let db = city_db(data_dir).await;
-            entities::resident::Entity::find()
-                .select_only()
-                .column(entities::resident::Column::IdNumber)
-                .limit(5)
-                .into_tuple()
-                .all(&db)
-                .await
-                .expect("residents")
-        });
+    let people: Vec<(String, entities::resident::ResidentStatus)> =
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("a runtime")
+            .block_on(async {
+                use sea_orm::{EntityTrait, QuerySelect};
+                let db = city_db(data_dir).await;
+                entities::resident::Entity::find()
+                    .select_only()
+                    .column(entities::resident::Column::IdNumber)
+                    .column(entities::resident::Column::Status)
+                    .limit(5)
+                    .into_tuple()
+                    .all(&db)
+                    .await
+                    .expect("residents")
+            });
+    let numbers: Vec<String> = people.iter().map(|(number, _)| number.clone()).collect();
     let rows: Vec<String> = numbers
         .iter()
         .map(|number| format!("{number},某人,2026-01-0{}", number.len() % 9 + 1))
@@ -382,13 +385,59 @@ fn registry_from_the_command_line(data_dir: &std::path::Path) {
     assert!(said.contains("of deaths: 5 rows"), "{said}");
     let listed = gridgov(&["registry", "list"], data_dir);
     let listing = String::from_utf8_lossy(&listed.stdout);
-    let lines: Vec<&str> = listing.lines().skip(1).collect();
+    let lines: Vec<&str> = listing
+        .lines()
+        .skip(1)
+        .filter(|line| line.contains("\tcli\t"))
+        .collect();
     assert_eq!(
         lines.len(),
         1,
-        "only the stored file is a snapshot: {listing}"
+        "only the stored file is a new snapshot: {listing}"
     );
     assert!(lines[0].contains("deaths\tCurrent\t5\t"), "{listing}");
+    assert!(listing.contains("deaths\tSuperseded\t"), "{listing}");
+
+    // Compared with the new death register, the record's living among
+    // those five are found, and the demo's planted deaths no longer hold.
+    let living = people
+        .iter()
+        .filter(|(_, status)| *status == entities::resident::ResidentStatus::Active)
+        .count();
+    let compared = gridgov(&["compare", "run", "--kind", "deaths"], data_dir);
+    let said = String::from_utf8_lossy(&compared.stdout);
+    assert!(
+        compared.status.success(),
+        "{said}{}",
+        String::from_utf8_lossy(&compared.stderr)
+    );
+    assert!(said.contains("with deaths of the city: finished"), "{said}");
+    let died = said
+        .lines()
+        .find(|line| line.trim_start().starts_with("died"))
+        .unwrap_or_default();
+    let standing: Vec<&str> = died.split_whitespace().collect();
+    assert_eq!(
+        standing.get(2).copied(),
+        Some(living.to_string().as_str()),
+        "{said}"
+    );
+    let listed = gridgov(&["compare", "list"], data_dir);
+    let listing = String::from_utf8_lossy(&listed.stdout);
+    assert!(
+        listing
+            .lines()
+            .next()
+            .is_some_and(|line| line.contains("with deaths of the city: finished")
+                && line.contains("started by cli")),
+        "{listing}"
+    );
+    let nowhere = gridgov(
+        &["compare", "run", "--kind", "deaths", "--area", "4205"],
+        data_dir,
+    );
+    assert!(!nowhere.status.success());
+    assert!(String::from_utf8_lossy(&nowhere.stderr).contains("--area"));
 
     let unknown = gridgov(
         &["registry", "import", "--kind", "births", "x.csv"],

@@ -55,6 +55,7 @@ impl City {
             residents: 400,
             seed: 7,
             batch: 500,
+            no_registries: false,
         };
         gridgov::seed::run(&db, &seed, &match_key(), gridgov::seed::Progress::Silent)
             .await

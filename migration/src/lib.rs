@@ -26,6 +26,7 @@ mod m20261202_000018_audit_trail;
 mod m20261202_000019_audit_archive;
 mod m20261202_000020_resident_reviews;
 mod m20261202_000021_registries;
+mod m20261203_000022_comparisons;
 
 pub struct Migrator;
 
@@ -54,6 +55,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000019_audit_archive::Migration),
             Box::new(m20261202_000020_resident_reviews::Migration),
             Box::new(m20261202_000021_registries::Migration),
+            Box::new(m20261203_000022_comparisons::Migration),
         ]
     }
 }

@@ -48,7 +48,13 @@ pub struct TestDatabase {
 enum Cleanup {
     Nothing,
     Directory(PathBuf),
-    PostgresDatabase { admin_url: String, name: String },
+    /// The database, and the data directory its keys and demo registry
+    /// files were kept in.
+    PostgresDatabase {
+        admin_url: String,
+        name: String,
+        dir: PathBuf,
+    },
 }
 
 impl TestDatabase {
@@ -97,10 +103,16 @@ impl TestDatabase {
                     .expect("create a test database");
                 let _ = admin.close().await;
                 let url = replace_database(&admin_url, &name);
+                let dir = std::env::temp_dir().join(format!("gridgov-test-{unique}"));
+                let _ = std::fs::remove_dir_all(&dir);
                 Some(TestDatabase {
                     backend,
-                    config: database_config(Some(url), std::env::temp_dir()),
-                    cleanup: Cleanup::PostgresDatabase { admin_url, name },
+                    config: database_config(Some(url), dir.clone()),
+                    cleanup: Cleanup::PostgresDatabase {
+                        admin_url,
+                        name,
+                        dir,
+                    },
                 })
             }
         }
@@ -128,7 +140,12 @@ impl TestDatabase {
             Cleanup::Directory(dir) => {
                 let _ = std::fs::remove_dir_all(dir);
             }
-            Cleanup::PostgresDatabase { admin_url, name } => {
+            Cleanup::PostgresDatabase {
+                admin_url,
+                name,
+                dir,
+            } => {
+                let _ = std::fs::remove_dir_all(dir);
                 if let Ok(admin) = Database::connect(&admin_url).await {
                     let _ = admin
                         .execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
@@ -200,6 +217,7 @@ pub fn test_serve_config(database: DatabaseConfig) -> ServeConfig {
             residents: TEST_RESIDENTS,
             seed: TEST_SEED,
             batch: 500,
+            no_registries: false,
         },
         limits: LimitsConfig {
             max_depth: 12,
@@ -453,8 +471,18 @@ where
     F: Fn(TestServer) -> Fut,
     Fut: Future<Output = TestServer>,
 {
+    on_each_backend_with(|_| {}, test).await;
+}
+
+/// [`on_each_backend`], each server's configuration adjusted by `adjust`.
+pub async fn on_each_backend_with<F, Fut>(adjust: fn(&mut ServeConfig), test: F)
+where
+    F: Fn(TestServer) -> Fut,
+    Fut: Future<Output = TestServer>,
+{
     for backend in [Backend::Sqlite, Backend::Postgres] {
-        if let Some(server) = TestServer::start(backend).await {
+        if let Some(database) = TestDatabase::create(backend).await {
+            let server = TestServer::start_on(database, adjust).await;
             let server = test(server).await;
             server.stop().await;
         }

@@ -30,6 +30,7 @@ async fn seeded_with(
         residents,
         seed: TEST_SEED,
         batch: 500,
+        no_registries: false,
     };
     let report = seed::run(&db, &config, &match_key(), seed::Progress::Silent)
         .await
@@ -463,6 +464,7 @@ async fn seeding_twice_is_refused_and_migrating_twice_is_harmless() {
                 residents: 10,
                 seed: 1,
                 batch: 10,
+                no_registries: false,
             },
             &match_key(),
             seed::Progress::Silent,
@@ -527,6 +529,7 @@ async fn a_reset_database_can_be_seeded_again() {
             residents: 100,
             seed: TEST_SEED,
             batch: 500,
+            no_registries: false,
         };
         let report = seed::run(&db, &config, &match_key(), seed::Progress::Silent)
             .await

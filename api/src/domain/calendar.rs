@@ -16,6 +16,11 @@ fn china() -> FixedOffset {
     FixedOffset::east_opt(8 * 3600).expect("UTC+8 is a valid offset")
 }
 
+/// Today in the city (UTC+8): what an expiry is judged against.
+pub fn today() -> NaiveDate {
+    Utc::now().with_timezone(&china()).date_naive()
+}
+
 const OPENS: (u32, u32) = (8, 30);
 const CLOSES: (u32, u32) = (17, 30);
 /// A deadline further than this many days away is not a working-time limit

@@ -7,6 +7,7 @@ pub mod audit_anomalies;
 pub mod audit_log;
 pub mod calendar;
 pub mod cases;
+pub mod comparisons;
 pub mod count;
 pub mod credit_code;
 pub mod departments;

@@ -9,15 +9,21 @@ use tokio_stream::wrappers::BroadcastStream;
 
 use super::ContextExt;
 use super::cases::Case;
+use super::comparisons::Finding;
 use super::record::Resident;
 use super::tasks::Assignment;
 use crate::caller::Caller;
+use crate::domain::access::Access;
 use crate::domain::areas::parse_code;
 use crate::domain::cases;
+use crate::domain::comparisons::findings;
 use crate::domain::tasks;
 use crate::domain::verification;
-use crate::error::ApiError;
+use crate::error::{ApiError, ApiResult};
 use crate::events::Event;
+use policies::AreaCode;
+use std::future::Future;
+use std::sync::Arc;
 
 /// The subscriber, refused once their credentials have expired.
 pub fn live_caller(ctx: &Context<'_>) -> Result<Caller> {
@@ -51,6 +57,36 @@ fn delivered<T>(what: &str, outcome: crate::error::ApiResult<T>) -> Option<T> {
     }
 }
 
+/// The rows named by the events `pick` takes (an id and its grid), each
+/// read by `read` as the subscriber would read it inside `within`, until
+/// the subscriber's credentials expire: the one shape of every scoped
+/// subscription.
+fn scoped_events<T, Fut>(
+    ctx: &Context<'_>,
+    within: Option<String>,
+    what: &'static str,
+    pick: fn(Event) -> Option<(i64, String)>,
+    read: fn(Arc<Access>, i64, String, Option<AreaCode>) -> Fut,
+) -> Result<impl Stream<Item = T> + use<T, Fut>>
+where
+    T: Send + 'static,
+    Fut: Future<Output = ApiResult<Option<T>>> + Send + 'static,
+{
+    let caller = live_caller(ctx)?;
+    let access = ctx.access()?.clone();
+    let area = within.map(|code| parse_code("within", &code)).transpose()?;
+    let events = BroadcastStream::new(ctx.state().events.subscribe());
+    let stream = events.filter_map(move |event| {
+        let picked = event.ok().and_then(pick);
+        let (access, area) = (access.clone(), area.clone());
+        async move {
+            let (id, grid) = picked?;
+            delivered(what, read(access, id, grid, area).await)?
+        }
+    });
+    Ok(until_expiry(stream, &caller))
+}
+
 /// Live updates: every subscription of the schema.
 #[derive(Default)]
 pub struct LiveUpdates;
@@ -65,21 +101,14 @@ impl LiveUpdates {
         ctx: &Context<'_>,
         #[graphql(desc = "Only cases in this area or grid.")] within: Option<String>,
     ) -> Result<impl Stream<Item = Case> + use<>> {
-        let caller = live_caller(ctx)?;
-        let access = ctx.access()?.clone();
-        let area = within.map(|code| parse_code("within", &code)).transpose()?;
-        let events = BroadcastStream::new(ctx.state().events.subscribe());
-        let stream = events.filter_map(move |event| {
-            let (access, area) = (access.clone(), area.clone());
-            async move {
-                let Ok(Event::CaseChanged { case_id, grid_code }) = event else {
-                    return None;
-                };
-                let changed = cases::changed(&access, case_id, &grid_code, area.as_ref()).await;
-                delivered("case", changed)?.map(Case)
-            }
-        });
-        Ok(until_expiry(stream, &caller))
+        let pick = |event| match event {
+            Event::CaseChanged { case_id, grid_code } => Some((case_id, grid_code)),
+            _ => None,
+        };
+        let read = |access: Arc<Access>, id, grid: String, area: Option<AreaCode>| async move {
+            cases::changed(&access, id, &grid, area.as_ref()).await
+        };
+        Ok(scoped_events(ctx, within, "case", pick, read)?.map(Case))
     }
 
     /// Records as the police sign them off or return them and their grid
@@ -92,26 +121,39 @@ impl LiveUpdates {
         ctx: &Context<'_>,
         #[graphql(desc = "Only records in this area or grid.")] within: Option<String>,
     ) -> Result<impl Stream<Item = Resident> + use<>> {
-        let caller = live_caller(ctx)?;
-        let access = ctx.access()?.clone();
-        let area = within.map(|code| parse_code("within", &code)).transpose()?;
-        let events = BroadcastStream::new(ctx.state().events.subscribe());
-        let stream = events.filter_map(move |event| {
-            let (access, area) = (access.clone(), area.clone());
-            async move {
-                let Ok(Event::ResidentReviewed {
-                    resident_id,
-                    grid_code,
-                }) = event
-                else {
-                    return None;
-                };
-                let changed =
-                    verification::changed(&access, resident_id, &grid_code, area.as_ref()).await;
-                delivered("resident", changed)?.map(Resident)
-            }
-        });
-        Ok(until_expiry(stream, &caller))
+        let pick = |event| match event {
+            Event::ResidentReviewed {
+                resident_id,
+                grid_code,
+            } => Some((resident_id, grid_code)),
+            _ => None,
+        };
+        let read = |access: Arc<Access>, id, grid: String, area: Option<AreaCode>| async move {
+            verification::changed(&access, id, &grid, area.as_ref()).await
+        };
+        Ok(scoped_events(ctx, within, "resident", pick, read)?.map(Resident))
+    }
+
+    /// Urgent findings as comparisons open them (a resident on the wanted
+    /// list), in grids inside `within` (any level) or anywhere you may read
+    /// them: only those who may read that kind of finding in its grid hear
+    /// of it. The stream ends when your token expires.
+    async fn finding_raised(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Only findings in this area or grid.")] within: Option<String>,
+    ) -> Result<impl Stream<Item = Finding> + use<>> {
+        let pick = |event| match event {
+            Event::FindingRaised {
+                finding_id,
+                grid_code,
+            } => Some((finding_id, grid_code)),
+            _ => None,
+        };
+        let read = |access: Arc<Access>, id, grid: String, area: Option<AreaCode>| async move {
+            findings::raised(&access, id, &grid, area.as_ref()).await
+        };
+        Ok(scoped_events(ctx, within, "finding", pick, read)?.map(Finding))
     }
 
     /// Your new assignments (or your department's) as tasks are sent, on

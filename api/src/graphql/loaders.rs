@@ -73,7 +73,9 @@ pub struct Loaders {
     grid_buildings: OnceLock<Batched<String, Vec<building::Model>>>,
     people: OnceLock<Batched<i64, user::Model>>,
     resident_reviews: OnceLock<Cached<i64, Vec<entities::resident_review::Model>>>,
+    cases: OnceLock<Cached<i64, entities::case::Model>>,
     case_steps: OnceLock<Cached<i64, Vec<case_step::Model>>>,
+    finding_steps: OnceLock<Cached<i64, Vec<entities::finding_step::Model>>>,
     case_subjects: OnceLock<Cached<i64, Vec<case_subject::Model>>>,
     case_parties: OnceLock<Cached<i64, Vec<case_party::Model>>>,
     case_photos: OnceLock<Cached<i64, Vec<case_photo::Model>>>,
@@ -149,7 +151,9 @@ impl Loaders {
             building_dwellings: OnceLock::new(),
             grid_buildings: OnceLock::new(),
             people: OnceLock::new(),
+            cases: OnceLock::new(),
             case_steps: OnceLock::new(),
+            finding_steps: OnceLock::new(),
             case_subjects: OnceLock::new(),
             case_parties: OnceLock::new(),
             case_photos: OnceLock::new(),
@@ -221,6 +225,18 @@ impl Loaders {
         i64,
         Vec<entities::resident_review::Model>,
         crate::domain::verification::steps_of
+    );
+    loader!(
+        /// Cases by id, those the caller sees.
+        cases, Cached, i64, entities::case::Model, cases::by_ids
+    );
+    loader!(
+        /// Findings' timelines.
+        finding_steps,
+        Cached,
+        i64,
+        Vec<entities::finding_step::Model>,
+        crate::domain::comparisons::findings::steps_of
     );
     loader!(
         /// Cases' timelines.

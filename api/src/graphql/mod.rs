@@ -9,6 +9,7 @@ mod case_links;
 mod case_photos;
 mod case_rules;
 mod cases;
+mod comparisons;
 mod context;
 mod departments;
 mod events;
@@ -66,6 +67,7 @@ pub struct Query(
     visits::VisitsQuery,
     verification::VerificationQuery,
     registries::RegistriesQuery,
+    comparisons::ComparisonsQuery,
 );
 
 /// The entry points for writing; each takes one `input` and answers a payload
@@ -82,6 +84,7 @@ pub struct Mutation(
     tasks::TasksMutation,
     admin::AdminMutation,
     registries::RegistriesMutation,
+    comparisons::ComparisonsMutation,
 );
 
 /// Live updates over graphql-ws, cut to the caller's scope.

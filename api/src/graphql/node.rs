@@ -29,6 +29,8 @@ pub enum Node {
     RoleAssignment(super::admin::RoleAssignmentRow),
     Transfer(super::transfers::Transfer),
     Visit(super::visits::Visit),
+    Finding(super::comparisons::Finding),
+    ComparisonJob(super::comparisons::ComparisonJob),
 }
 
 /// The object a global ID names, or None when it names nothing the caller
@@ -76,6 +78,12 @@ async fn node_of(ctx: &Context<'_>, id: &ID) -> Result<Option<Node>> {
         NodeKind::Visit => super::visits::Visit::find(ctx, &key)
             .await?
             .map(Node::Visit),
+        NodeKind::Finding => super::comparisons::Finding::find(ctx, &key)
+            .await?
+            .map(Node::Finding),
+        NodeKind::ComparisonJob => super::comparisons::ComparisonJob::find(ctx, &key)
+            .await?
+            .map(Node::ComparisonJob),
     })
 }
 

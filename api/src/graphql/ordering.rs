@@ -4,8 +4,9 @@
 
 use async_graphql::{Enum, InputObject, InputType};
 use entities::{
-    api_token, area, audit_log, building, casbin_rule, case, dwelling, grid, household,
-    organisation, registry_snapshot, resident, task, task_assignment, transfer, visit,
+    api_token, area, audit_log, building, casbin_rule, case, comparison_job, dwelling, finding,
+    grid, household, organisation, registry_snapshot, resident, task, task_assignment, transfer,
+    visit,
 };
 use sea_orm::Value;
 
@@ -52,6 +53,8 @@ pub trait OrderField: Copy + std::fmt::Debug {
 #[graphql(concrete(name = "TransferOrder", params(TransferOrderField)))]
 #[graphql(concrete(name = "VisitOrder", params(VisitOrderField)))]
 #[graphql(concrete(name = "RegistrySnapshotOrder", params(RegistrySnapshotOrderField)))]
+#[graphql(concrete(name = "ComparisonJobOrder", params(ComparisonJobOrderField)))]
+#[graphql(concrete(name = "FindingOrder", params(FindingOrderField)))]
 pub struct ListOrder<F: InputType + OrderField> {
     /// What to order by.
     pub field: F,
@@ -321,6 +324,26 @@ order_fields!(
     }
 );
 
+order_fields!(
+    /// What comparison jobs can be ordered by.
+    ComparisonJobOrderField: comparison_job::Column {
+        /// In the order they started (their `number`).
+        Number => comparison_job::Column::Id,
+    }
+);
+
+order_fields!(
+    /// What findings can be ordered by.
+    FindingOrderField: finding::Column {
+        /// In the order they were found (their `number`).
+        Number => finding::Column::Id,
+        /// By grid, then number.
+        Grid => finding::Column::GridCode,
+        /// By the last step taken on them.
+        UpdatedAt => finding::Column::UpdatedAt,
+    }
+);
+
 /// The orderings by the lists' own names, as the schema calls them.
 pub type AreaOrder = ListOrder<AreaOrderField>;
 pub type GridOrder = ListOrder<GridOrderField>;
@@ -339,3 +362,5 @@ pub type AuditLogOrder = ListOrder<AuditLogOrderField>;
 pub type TransferOrder = ListOrder<TransferOrderField>;
 pub type VisitOrder = ListOrder<VisitOrderField>;
 pub type RegistrySnapshotOrder = ListOrder<RegistrySnapshotOrderField>;
+pub type ComparisonJobOrder = ListOrder<ComparisonJobOrderField>;
+pub type FindingOrder = ListOrder<FindingOrderField>;

@@ -114,6 +114,18 @@ error_family!(
     [Invalid, Required]
 );
 error_family!(
+    /// Why a comparison could not be started.
+    ComparisonErrorCode,
+    ComparisonUserError,
+    [Invalid, InvalidState]
+);
+error_family!(
+    /// Why a step on a finding could not be taken.
+    FindingErrorCode,
+    FindingUserError,
+    [Invalid, Required, NotFound, Conflict, InvalidState]
+);
+error_family!(
     /// Why a sign-in, refresh or sign-out could not be done as asked.
     SessionErrorCode,
     SessionUserError,

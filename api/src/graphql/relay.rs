@@ -30,6 +30,8 @@ pub enum NodeKind {
     RoleAssignment,
     Transfer,
     Visit,
+    Finding,
+    ComparisonJob,
 }
 
 impl NodeKind {
@@ -51,6 +53,8 @@ impl NodeKind {
             NodeKind::RoleAssignment => "RoleAssignment",
             NodeKind::Transfer => "Transfer",
             NodeKind::Visit => "Visit",
+            NodeKind::Finding => "Finding",
+            NodeKind::ComparisonJob => "ComparisonJob",
         }
     }
 
@@ -72,6 +76,8 @@ impl NodeKind {
             NodeKind::RoleAssignment,
             NodeKind::Transfer,
             NodeKind::Visit,
+            NodeKind::Finding,
+            NodeKind::ComparisonJob,
         ]
         .into_iter()
         .find(|kind| kind.name() == name)

@@ -59,12 +59,14 @@ pub const DEPARTMENT_KINDS: &[(&str, &str, &[&str])] = &[
 /// its officer hold in its jurisdiction (see `default-policy.csv`): the
 /// businesses and their licences for market supervision and food safety,
 /// people and households for civil affairs, buildings and dwellings for
-/// housing. Every other department sees its cases only.
+/// housing, pensions paid after a death for human resources and social
+/// security. Every other department sees its cases only.
 const CONTEXT_ROLES: &[(&str, &str)] = &[
     ("market", "market_supervision"),
     ("food-safety", "market_supervision"),
     ("civil-affairs", "social_assistance"),
     ("housing", "housing_safety"),
+    ("hrss", "social_security"),
 ];
 
 /// What every street's own office (街道办事处) answers for: the cases its

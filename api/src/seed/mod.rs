@@ -9,6 +9,7 @@ mod accounts;
 mod geography;
 mod names;
 mod population;
+pub mod registries;
 mod rng;
 mod work;
 
@@ -52,6 +53,10 @@ pub enum SeedError {
     OtherMatchKey,
     #[error("recording the match key: {0}")]
     MatchKey(String),
+    #[error("writing the demo registries: {0}")]
+    Registries(#[from] registries::WriteError),
+    #[error("comparing the demo registries: {0}")]
+    Comparison(String),
 }
 
 /// What the seed wrote.
@@ -132,6 +137,31 @@ impl Progress {
             Progress::Silent => {}
         }
     }
+}
+
+/// Writes the demo's registry files into `data_dir`, imports them and
+/// compares the city with them, unless `config` says not to.
+pub async fn demo_registries(
+    db: &DatabaseConnection,
+    config: &SeedConfig,
+    seal: &crate::audit::Seal,
+    key: &MatchKey,
+    data_dir: &std::path::Path,
+    progress: &Progress,
+) -> Result<(), SeedError> {
+    if config.no_registries {
+        return Ok(());
+    }
+    let dir = registries::directory(data_dir);
+    progress.line(&format!(
+        "registries with planted discrepancies in {}",
+        dir.display()
+    ));
+    registries::write(db, &dir, config.seed).await?;
+    progress.line("importing them and comparing the city with them");
+    registries::import_and_compare(db, seal, key, &dir)
+        .await
+        .map_err(|err| SeedError::Comparison(err.message()))
 }
 
 /// Builds the demo city into an empty database.

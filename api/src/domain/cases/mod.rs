@@ -261,6 +261,17 @@ pub async fn find(access: &Access, id: i64) -> ApiResult<Option<case::Model>> {
         .await?)
 }
 
+/// Those of these cases the caller sees, by id.
+pub async fn by_ids(access: &Access, ids: &[i64]) -> ApiResult<HashMap<i64, case::Model>> {
+    let scope = CaseScope::of(access).await?;
+    let rows = case::Entity::find()
+        .filter(case::Column::Id.is_in(ids.iter().copied()))
+        .filter(scope.condition())
+        .all(access.db())
+        .await?;
+    Ok(rows.into_iter().map(|row| (row.id, row)).collect())
+}
+
 /// A case that changed in `grid` (as an event says), if the caller sees it
 /// and it lies inside `within`: what a live subscriber is sent. The
 /// caller's view is taken afresh for each event, so a policy change reaches

@@ -157,6 +157,20 @@ async fn reporting_as<C: sea_orm::ConnectionTrait>(
 
 pub async fn report(access: &Access, report: Report) -> ApiResult<case::Model> {
     let w = &access.writer()?;
+    let txn = w.begin().await?;
+    let row = report_in(access, w, &txn, report).await?;
+    txn.commit().await?;
+    Ok(row)
+}
+
+/// Files `report` inside a transaction the caller commits: a case opened
+/// together with what it came from (a comparison's finding).
+pub async fn report_in(
+    access: &Access,
+    w: &Writer<'_>,
+    txn: &DatabaseTransaction,
+    report: Report,
+) -> ApiResult<case::Model> {
     let title = text("title", &report.title, 128)?;
     let description = text("description", &report.description, 4000)?;
     let location = text("location", &report.location, 255)?;
@@ -173,17 +187,16 @@ pub async fn report(access: &Access, report: Report) -> ApiResult<case::Model> {
             ));
         }
     }
-    let txn = w.begin().await?;
     let grid = w
-        .place(&txn, Some(&report.grid_code), None, PlaceFields::INPUT)
+        .place(txn, Some(&report.grid_code), None, PlaceFields::INPUT)
         .await?
         .grid_code;
     w.require(&grid, Object::Case, Action::Report)?;
-    let department = department_of(&txn, w.caller).await?;
+    let department = department_of(txn, w.caller).await?;
     let source = match (report.source, department) {
         (Some(source), _) => source,
         (None, Some(_)) => CaseSource::Department,
-        (None, None) => reporting_as(&txn, w.caller).await?,
+        (None, None) => reporting_as(txn, w.caller).await?,
     };
     let now = Utc::now();
     let row = case::ActiveModel {
@@ -226,16 +239,16 @@ pub async fn report(access: &Access, report: Report) -> ApiResult<case::Model> {
         created_at: Set(now),
         updated_at: Set(now),
     }
-    .insert(&txn)
+    .insert(txn)
     .await?;
     let row = case::ActiveModel {
         id: Set(row.id),
         number: Set(format!("AJ{}{:07}", now.format("%Y%m%d"), row.id)),
         ..Default::default()
     }
-    .update(&txn)
+    .update(txn)
     .await?;
-    links::add(access, &txn, &row, &report.links).await?;
+    links::add(access, txn, &row, &report.links).await?;
     let first = Step {
         name: "report",
         from: None,
@@ -244,9 +257,8 @@ pub async fn report(access: &Access, report: Report) -> ApiResult<case::Model> {
         evidence: &[],
         named: Some(&report.links),
     };
-    let step = record(w, &txn, &row, first).await?;
-    photos::attach(access, &txn, &row, (step, "report"), &report.photos).await?;
-    txn.commit().await?;
+    let step = record(w, txn, &row, first).await?;
+    photos::attach(access, txn, &row, (step, "report"), &report.photos).await?;
     Ok(row)
 }
 

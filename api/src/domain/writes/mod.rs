@@ -239,7 +239,7 @@ impl Writer<'_> {
     }
 }
 
-fn stale(kind: &str, sent: i32, current: Option<i32>) -> ApiError {
+pub(crate) fn stale(kind: &str, sent: i32, current: Option<i32>) -> ApiError {
     let now = match current {
         Some(current) => format!("it is at {current}"),
         None => "someone else changed it just now".to_owned(),
