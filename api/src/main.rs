@@ -73,8 +73,9 @@ enum Command {
 enum CompareCommand {
     /// Compare the city (or an area) with KIND's current snapshot, street
     /// by street, with a progress bar; findings are opened, kept and
-    /// cleared as when the API starts a comparison. Exit status 1 when the
-    /// comparison fails.
+    /// cleared as when the API starts a comparison (urgent ones are told to
+    /// live subscribers on PostgreSQL once it ends). Exit status 1 when the
+    /// comparison fails, or another process took it over.
     Run {
         /// household, deaths, pensions, wanted, licences or food_permits.
         #[arg(long, value_parser = registry_kind)]

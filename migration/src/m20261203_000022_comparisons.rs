@@ -85,6 +85,8 @@ impl MigrationTrait for Migration {
             &[Findings::Kind, Findings::OrganisationId],
             &[Findings::ResidentId],
             &[Findings::CaseId],
+            // Each registry numbers its findings in its own series.
+            &[Findings::Registry, Findings::Id],
         ] {
             manager
                 .create_index(index(Findings::Table, columns))

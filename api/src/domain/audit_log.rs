@@ -110,7 +110,11 @@ pub async fn list(
         // log looks people up by it.
         access.require_city(Object::AuditLog, Action::Read)?;
     }
-    let visible = in_scope_or_city(audit_log::Column::AreaCode, &scope);
+    let visible = Condition::all()
+        .add(in_scope_or_city(audit_log::Column::AreaCode, &scope))
+        .add(crate::domain::comparisons::findings::readable_audit_rows(
+            access,
+        ));
     let select = selection(access.db(), filter, visible).await?;
     let listing = keyset(access.db(), select, audit_log::Column::Id, order, request).await?;
     // Reading the log is on the log: what was asked, never what it held;

@@ -185,18 +185,13 @@ impl ComparisonJob {
     /// you may read across the city, so no count tells of findings kept
     /// from you.
     async fn counts(&self, ctx: &Context<'_>) -> Result<Vec<ComparisonCount>> {
-        let access = ctx.access()?;
-        let number = |kind: finding::FindingKind, key: &str| {
-            self.0.counts[kind.to_value()][key].as_i64().unwrap_or(0)
-        };
-        Ok(rules::of(self.0.kind)
-            .filter(|rule| comparisons::may_count(access, rule.kind))
-            .filter(|rule| self.0.counts.get(rule.kind.to_value()).is_some())
-            .map(|rule| ComparisonCount {
-                kind: rule.kind.into(),
-                standing: number(rule.kind, "standing"),
-                opened: number(rule.kind, "opened"),
-                cleared: number(rule.kind, "cleared"),
+        Ok(comparisons::counts_shown(ctx.access()?, &self.0)
+            .into_iter()
+            .map(|count| ComparisonCount {
+                kind: count.kind.into(),
+                standing: count.standing,
+                opened: count.opened,
+                cleared: count.cleared,
             })
             .collect())
     }
@@ -537,7 +532,7 @@ impl ComparisonsQuery {
                 compares: rule.compares.to_owned(),
                 assignee_role: rule.assignee.to_owned(),
                 urgent: rule.urgent,
-                may_open_case: rule.may_open_case,
+                may_open_case: !rule.confidential,
             })
             .collect()
     }

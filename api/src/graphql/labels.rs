@@ -4,6 +4,8 @@
 
 use async_graphql::registry::MetaType;
 use async_graphql::{Context, Enum, IntrospectionMode, Object, SimpleObject};
+use entities::finding::FindingKind;
+use sea_orm::{ActiveEnum, Iterable};
 
 /// A language labels are given in.
 #[derive(Enum, Copy, Clone, Eq, PartialEq, Debug, Default)]
@@ -23,6 +25,13 @@ fn chinese(of: &str, value: &str) -> Option<&'static str> {
             .iter()
             .find(|(code, _)| *code == value)
             .map(|(_, label)| *label);
+    }
+    if of == "FindingKind" {
+        // A finding's name is the domain's: a case opened for it is titled
+        // with it too.
+        return FindingKind::iter()
+            .find(|kind| kind.to_value().eq_ignore_ascii_case(value))
+            .map(crate::domain::comparisons::title);
     }
     if of.ends_with("OrderField") {
         return ORDER_FIELDS
@@ -375,17 +384,6 @@ const LABELS: &[(&str, &str, &str)] = &[
     ("VerificationAction", "RESUBMIT", "重新提交"),
     ("VerificationAction", "CORRECTED", "更正后待比对"),
     ("VerificationAction", "MOVED_IN", "迁入待比对"),
-    ("FindingKind", "NOT_IN_REGISTRY", "户籍库无此人"),
-    ("FindingKind", "REGISTRY_MISMATCH", "与户籍信息不一致"),
-    ("FindingKind", "DUPLICATE_ID", "身份证号重号"),
-    ("FindingKind", "DIED", "已死亡仍登记在住"),
-    ("FindingKind", "PENSION_TO_DEAD", "死亡人员仍领养老金"),
-    ("FindingKind", "WANTED", "在逃人员"),
-    ("FindingKind", "NO_LICENCE", "无照经营"),
-    ("FindingKind", "LICENCE_EXPIRED", "营业执照过期"),
-    ("FindingKind", "LICENCE_ELSEWHERE", "执照地址不符"),
-    ("FindingKind", "NO_FOOD_PERMIT", "无食品经营许可证"),
-    ("FindingKind", "FOOD_PERMIT_EXPIRED", "食品经营许可证过期"),
     ("FindingState", "OPEN", "待签收"),
     ("FindingState", "SIGNED_OFF", "已签收"),
     ("FindingState", "RETURNED", "已退回"),

@@ -161,7 +161,14 @@ pub async fn demo_registries(
     progress.line("importing them and comparing the city with them");
     registries::import_and_compare(db, seal, key, &dir)
         .await
-        .map_err(|err| SeedError::Comparison(err.message()))
+        .map_err(|err| {
+            // The message a client would be given hides a fault's detail;
+            // the operator seeding needs it.
+            SeedError::Comparison(match err {
+                crate::error::ApiError::Internal(inner) => format!("{inner:#}"),
+                other => other.message(),
+            })
+        })
 }
 
 /// Builds the demo city into an empty database.

@@ -444,7 +444,15 @@ pub async fn import_and_compare(
     }
     for kind in registries::KINDS {
         let job = jobs::start(db, &actor, kind, None).await?;
-        jobs::run(db, seal, job.id, Box::new(|_, _| {})).await?;
+        let job = jobs::run(db, seal, job.id, Box::new(|_, _| {})).await?;
+        if job.state != entities::comparison_job::JobState::Finished {
+            return Err(crate::error::ApiError::Internal(anyhow::anyhow!(
+                "the demo's comparison with {} ended {:?}: {}",
+                registries::name(kind),
+                job.state,
+                job.error.unwrap_or_default()
+            )));
+        }
     }
     Ok(())
 }

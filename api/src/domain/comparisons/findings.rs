@@ -59,6 +59,34 @@ fn visible(access: &Access, action: Action) -> Condition {
     })
 }
 
+/// The object kind a finding's audit rows are filed under: `finding`, or
+/// for a confidential registry its own object (`finding.wanted`), whose
+/// rows only its readers read (see `audit_log::list`).
+pub fn audited_as(registry: RegistryKind) -> &'static str {
+    if rules::confidential(registry) {
+        object(registry).as_str()
+    } else {
+        "finding"
+    }
+}
+
+/// The audit rows the caller may read as far as findings go: those of a
+/// confidential registry only where they may read its findings, since a row
+/// naming a finding someone cannot see would tell them it exists.
+pub fn readable_audit_rows(access: &Access) -> Condition {
+    KINDS
+        .iter()
+        .filter(|&&registry| rules::confidential(registry))
+        .fold(Condition::all(), |all, &registry| {
+            let scope = access.scope(object(registry), Action::Read);
+            all.add(
+                Condition::any()
+                    .add(entities::audit_log::Column::ObjectKind.ne(audited_as(registry)))
+                    .add(in_scope(entities::audit_log::Column::AreaCode, &scope)),
+            )
+        })
+}
+
 /// Which findings to list.
 #[derive(Debug, Clone, Default)]
 pub struct FindingFilter {
@@ -340,7 +368,7 @@ async fn record(
     w.audit(
         txn,
         &format!("finding.{}", action.to_value()),
-        "finding",
+        audited_as(row.registry),
         row.id,
         &row.grid_code,
         json!({"from": row.state.to_value(), "to": to.to_value(),
@@ -414,7 +442,7 @@ pub async fn open_case(
     let txn = w.begin().await?;
     let row = load(w, &txn, id, version, Action::Read).await?;
     let rule = rules::rule(row.kind);
-    if !rule.may_open_case {
+    if rule.confidential {
         return Err(ApiError::InvalidState(
             "this kind of finding stays with its assignee: no case is opened for it".into(),
         ));

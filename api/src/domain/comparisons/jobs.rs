@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 
 use chrono::{Duration, Utc};
 use entities::comparison_job::{self, JobState};
-use entities::finding::{self, FindingState};
+use entities::finding;
 use entities::finding_step::{self, FindingAction};
 use entities::registry_snapshot::{self, RegistryKind, SnapshotState};
 use entities::{area, organisation, resident};
@@ -23,6 +23,7 @@ use sea_orm::{
 };
 use serde_json::json;
 
+use super::findings::WORKING;
 use super::rules::{self, Frame, Rule, Subject};
 use crate::audit::{self, Actor, Entry};
 use crate::domain::access::Access;
@@ -33,8 +34,28 @@ use crate::error::{ApiError, ApiResult};
 /// A running job whose runner has been silent this long was interrupted.
 const SILENT_AFTER_SECS: i64 = 120;
 
-/// States a finding is still being worked in.
-const WORKING: &str = "('open', 'signed_off', 'returned')";
+/// Findings of one registry are numbered in its own series (every
+/// `SERIES`-th number, offset by the registry's place in `KINDS`), so that
+/// the numbers a reader sees leave no gaps where findings kept from them
+/// (a wanted person's) were opened.
+const SERIES: i64 = 8;
+
+/// The states a finding is still worked in, as an SQL list.
+fn working_list() -> String {
+    let states: Vec<String> = WORKING
+        .iter()
+        .map(|state| format!("'{}'", state.to_value()))
+        .collect();
+    format!("({})", states.join(", "))
+}
+
+/// The offset of `registry`'s series of finding numbers.
+fn series_of(registry: RegistryKind) -> i64 {
+    registries::KINDS
+        .iter()
+        .position(|kind| *kind == registry)
+        .map_or(0, |at| at as i64 + 1)
+}
 
 /// An urgent finding a chunk opened: its id and grid, for live delivery.
 #[derive(Debug, Clone)]
@@ -87,14 +108,6 @@ async fn require_current<C: ConnectionTrait>(
             registries::name(kind)
         ))
     })
-}
-
-/// The subjects a comparison with `kind` looks at.
-fn subject_of(kind: RegistryKind) -> Subject {
-    rules::of(kind)
-        .map(|rule| rule.subject)
-        .next()
-        .unwrap_or(Subject::Resident)
 }
 
 /// How many subjects lie inside `area` (the city when `None`).
@@ -156,7 +169,7 @@ pub async fn start(
             registries::name(kind)
         )));
     }
-    let total = subjects_in(&txn, subject_of(kind), area).await?;
+    let total = subjects_in(&txn, rules::subject_of(kind), area).await?;
     let now = Utc::now();
     let job = comparison_job::ActiveModel {
         id: NotSet,
@@ -246,21 +259,27 @@ async fn compare_chunk(
     let inside = frame.inside("findings");
     let inside_f = frame.inside("f");
     let urgent = if rule.urgent { "TRUE" } else { "FALSE" };
+    let working = working_list();
+    let series = series_of(rule.registry);
     let role = rule.assignee;
     let statements = [
-        // Still holding: seen by this job.
+        // Still holding: seen by this job. Its evidence stays the snapshot's
+        // that opened it (`snapshot_id` names that one).
         format!(
-            "UPDATE findings SET seen_job_id = {job_id}, snapshot_id = {snapshot} \
-             WHERE kind = '{kind}' AND state IN {WORKING} AND {inside} \
+            "UPDATE findings SET seen_job_id = {job_id} \
+             WHERE kind = '{kind}' AND state IN {working} AND {inside} \
              AND ({subject}, grid_code) IN (SELECT c.subject_id, c.grid_code FROM ({candidates}) c)"
         ),
         // New: opened, unless worked on or dismissed already in that grid.
         format!(
-            "INSERT INTO findings (kind, registry, state, urgent, grid_code, {subject}, \
+            "INSERT INTO findings (id, kind, registry, state, urgent, grid_code, {subject}, \
              assignee_role, snapshot_id, opened_job_id, seen_job_id, fields, registry_name, \
              registry_sex, registry_birth_date, registry_address, from_date, to_date, version, \
              opened_at, updated_at) \
-             SELECT '{kind}', '{registry}', 'open', {urgent}, c.grid_code, c.subject_id, \
+             SELECT (SELECT COALESCE(MAX(s.id), {series}) FROM findings s \
+                 WHERE s.registry = '{registry}') \
+                 + {SERIES} * ROW_NUMBER() OVER (ORDER BY c.grid_code, c.subject_id), \
+             '{kind}', '{registry}', 'open', {urgent}, c.grid_code, c.subject_id, \
              '{role}', {snapshot}, {job_id}, {job_id}, c.fields, c.registry_name, \
              c.registry_sex, c.registry_birth_date, c.registry_address, c.from_date, c.to_date, \
              1, {{now}}, {{now}} FROM ({candidates}) c \
@@ -281,13 +300,13 @@ async fn compare_chunk(
              note, job_id, actor_user_id, actor_token_id, actor_name, at) \
              SELECT f.id, f.grid_code, 'cleared', f.state, 'resolved', NULL, {job_id}, NULL, \
              NULL, 'comparison', {{now}} FROM findings f \
-             WHERE f.kind = '{kind}' AND f.state IN {WORKING} AND {inside_f} \
+             WHERE f.kind = '{kind}' AND f.state IN {working} AND {inside_f} \
              AND f.seen_job_id <> {job_id}"
         ),
         format!(
             "UPDATE findings SET state = 'resolved', closed_at = {{now}}, updated_at = {{now}}, \
              version = version + 1 \
-             WHERE kind = '{kind}' AND state IN {WORKING} AND {inside} \
+             WHERE kind = '{kind}' AND state IN {working} AND {inside} \
              AND seen_job_id <> {job_id}"
         ),
     ];
@@ -321,8 +340,8 @@ async fn run_chunk(
         ));
     }
     let also_snapshot = match also {
-        Some(kind) => Some(require_current(&txn, kind).await?.id),
-        None => None,
+        Some(kind) => require_current(&txn, kind).await?.id,
+        None => 0,
     };
     let range = chunk.range();
     let frame = Frame {
@@ -335,7 +354,8 @@ async fn run_chunk(
     for rule in rules::of(job.kind) {
         compare_chunk(&txn, job, rule, &frame).await?;
     }
-    let compared = job.compared + subjects_in(&txn, subject_of(job.kind), Some(chunk)).await?;
+    let compared =
+        job.compared + subjects_in(&txn, rules::subject_of(job.kind), Some(chunk)).await?;
     let mut advance = comparison_job::Entity::update_many()
         .col_expr(comparison_job::Column::Compared, Expr::val(compared))
         .col_expr(
@@ -398,18 +418,19 @@ pub async fn run(
         .one(db)
         .await?
         .ok_or(ApiError::not_found("comparison", "id"))?;
-    let outcome = run_chunks(db, job.clone(), &mut on_chunk).await;
+    let mut last = job;
+    let outcome = run_chunks(db, &mut last, &mut on_chunk).await;
     let (state, error) = match &outcome {
-        Ok(Some(_)) => (JobState::Finished, None),
+        Ok(true) => (JobState::Finished, None),
         // Taken over by another runner: it finishes the job.
-        Ok(None) => return reload(db, id).await,
+        Ok(false) => return reload(db, id).await,
         Err(ApiError::InvalidState(message)) => (JobState::Failed, Some(message.clone())),
         Err(err) => {
             tracing::error!(job = id, error = ?err, "a comparison failed");
             (JobState::Failed, Some(err.message()))
         }
     };
-    finish(db, seal, &job, state, error).await?;
+    finish(db, seal, &last, state, error).await?;
     let job = reload(db, id).await?;
     on_chunk(&job, Vec::new());
     Ok(job)
@@ -422,31 +443,36 @@ async fn reload(db: &DatabaseConnection, id: i64) -> ApiResult<comparison_job::M
         .ok_or(ApiError::not_found("comparison", "id"))
 }
 
+/// Runs the chunks `job` has left, keeping `job` as its last committed
+/// chunk left it; `false` when another runner took it over.
 async fn run_chunks(
     db: &DatabaseConnection,
-    mut job: comparison_job::Model,
+    job: &mut comparison_job::Model,
     on_chunk: &mut OnChunk,
-) -> ApiResult<Option<comparison_job::Model>> {
-    let area = job
-        .area_code
-        .as_deref()
-        .map(AreaCode::parse)
-        .transpose()
-        .map_err(|err| ApiError::Internal(anyhow::anyhow!("stored area: {err}")))?;
-    let all = chunks(db, area.as_ref()).await?;
+) -> ApiResult<bool> {
+    let all = chunks(db, stored_area(job)?.as_ref()).await?;
     let done = job.position.clone();
     let left = all
         .iter()
         .filter(|chunk| done.as_deref().is_none_or(|done| chunk.as_str() > done));
     for chunk in left {
-        let Some(moved) = run_chunk(db, &job, chunk).await? else {
-            return Ok(None);
+        let Some(moved) = run_chunk(db, job, chunk).await? else {
+            return Ok(false);
         };
-        job = moved;
-        let raised = raised_in(db, &job, chunk).await?;
-        on_chunk(&job, raised);
+        *job = moved;
+        let raised = raised_in(db, job, chunk).await?;
+        on_chunk(job, raised);
     }
-    Ok(Some(job))
+    Ok(true)
+}
+
+/// The area a job compares (`None`: the city).
+fn stored_area(job: &comparison_job::Model) -> ApiResult<Option<AreaCode>> {
+    job.area_code
+        .as_deref()
+        .map(AreaCode::parse)
+        .transpose()
+        .map_err(|err| ApiError::Internal(anyhow::anyhow!("stored area: {err}")))
 }
 
 /// How many findings of each kind stand in the job's area, and how many
@@ -460,17 +486,9 @@ async fn counts(
         .column(finding::Column::Kind)
         .column_as(Expr::col(finding::Column::Id).count(), "n")
         .filter(finding::Column::Registry.eq(job.kind))
-        .filter(finding::Column::State.is_in([
-            FindingState::Open,
-            FindingState::SignedOff,
-            FindingState::Returned,
-        ]))
+        .filter(finding::Column::State.is_in(WORKING))
         .group_by(finding::Column::Kind);
-    if let Some(area) = job
-        .area_code
-        .as_deref()
-        .and_then(|a| AreaCode::parse(a).ok())
-    {
+    if let Some(area) = stored_area(job)? {
         standing = standing.filter(within(finding::Column::GridCode, &area));
     }
     let standing: Vec<(finding::FindingKind, i64)> = standing.into_tuple().all(db).await?;
@@ -512,8 +530,10 @@ async fn counts(
     Ok(json!(by_kind))
 }
 
-/// Ends the job with its counts and an audit row. The audit row names no
-/// count: the log's readers are not all allowed to know what was found.
+/// Ends the job with its counts and an audit row, unless another runner
+/// took it over since `job` (its last committed chunk). The audit row
+/// names no count: the log's readers are not all allowed to know what was
+/// found.
 async fn finish(
     db: &DatabaseConnection,
     seal: &crate::audit::Seal,
@@ -523,17 +543,22 @@ async fn finish(
 ) -> ApiResult<()> {
     let counts = counts(db, job).await?;
     let txn = db.begin().await?;
-    comparison_job::ActiveModel {
-        id: Set(job.id),
-        state: Set(state),
-        counts: Set(counts),
-        finished_at: Set(Some(Utc::now())),
-        heartbeat_at: Set(Utc::now()),
-        error: Set(error.clone()),
-        ..Default::default()
+    let now = Utc::now();
+    let mut end = comparison_job::Entity::update_many()
+        .col_expr(comparison_job::Column::State, Expr::val(state.to_value()))
+        .col_expr(comparison_job::Column::Counts, Expr::val(counts))
+        .col_expr(comparison_job::Column::FinishedAt, Expr::val(now))
+        .col_expr(comparison_job::Column::HeartbeatAt, Expr::val(now))
+        .col_expr(comparison_job::Column::Error, Expr::val(error.clone()))
+        .filter(comparison_job::Column::Id.eq(job.id))
+        .filter(comparison_job::Column::State.eq(JobState::Running));
+    end = match &job.position {
+        Some(position) => end.filter(comparison_job::Column::Position.eq(position.clone())),
+        None => end.filter(comparison_job::Column::Position.is_null()),
+    };
+    if end.exec(&txn).await?.rows_affected != 1 {
+        return Ok(());
     }
-    .update(&txn)
-    .await?;
     audit::record(
         &txn,
         &Actor::system("comparison", seal),

@@ -86,7 +86,8 @@ pub async fn jobs(
     .await
 }
 
-/// Whether the caller may follow the comparisons with `kind`.
+/// Whether the caller may follow the comparisons with `kind` across the
+/// city.
 fn may_watch(access: &Access, kind: RegistryKind) -> bool {
     [Action::Read, Action::Check].into_iter().any(|action| {
         access
@@ -95,20 +96,50 @@ fn may_watch(access: &Access, kind: RegistryKind) -> bool {
     })
 }
 
-/// Job `id`, if the caller may follow it.
+/// Job `id`, if the caller may follow it: across the city, or as one who
+/// may start a comparison of its area (who started it polls it).
 pub async fn job(access: &Access, id: i64) -> ApiResult<Option<comparison_job::Model>> {
     access.caller()?;
     let row = comparison_job::Entity::find_by_id(id)
         .one(access.db())
         .await?;
-    Ok(row.filter(|job| may_watch(access, job.kind)))
+    Ok(row.filter(|job| {
+        may_watch(access, job.kind)
+            || job.area_code.as_deref().is_some_and(|area| {
+                access.may_in(area, registries::object(job.kind), Action::Check)
+            })
+    }))
 }
 
-/// Whether a job's count of `kind` may be shown to the caller: only to
-/// those who may read those findings across the city, so a count never
-/// tells anyone of findings kept from them.
-pub fn may_count(access: &Access, kind: FindingKind) -> bool {
-    access
-        .require_city(object(rules::rule(kind).registry), Action::Read)
-        .is_ok()
+/// How many findings of one kind a job left standing, opened and cleared.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct JobCount {
+    pub kind: FindingKind,
+    pub standing: i64,
+    pub opened: i64,
+    pub cleared: i64,
+}
+
+/// The counts of a finished job the caller may be shown: only of kinds
+/// whose findings they may read across the city, so that no count tells of
+/// findings kept from them (a confidential kind's only to its readers).
+pub fn counts_shown(access: &Access, job: &comparison_job::Model) -> Vec<JobCount> {
+    use sea_orm::ActiveEnum;
+    rules::of(job.kind)
+        .filter(|rule| {
+            access
+                .require_city(object(rule.registry), Action::Read)
+                .is_ok()
+        })
+        .filter_map(|rule| {
+            let count = job.counts.get(rule.kind.to_value())?;
+            let number = |key: &str| count[key].as_i64().unwrap_or(0);
+            Some(JobCount {
+                kind: rule.kind,
+                standing: number("standing"),
+                opened: number("opened"),
+                cleared: number("cleared"),
+            })
+        })
+        .collect()
 }

@@ -45,10 +45,12 @@ pub struct Rule {
     pub assignee: &'static str,
     pub urgent: bool,
     pub subject: Subject,
-    /// Whether a case may be opened for it: a case is seen by many (the
-    /// grid worker, the command centre, departments), so a finding only
-    /// its assignee may know of never becomes one.
-    pub may_open_case: bool,
+    /// Whether only those granted its finding object may learn it exists
+    /// (a wanted person): it never becomes a case (a case is seen by the
+    /// grid worker, the command centre, departments), no count shows it
+    /// to anyone else, and its audit entries are filed under its object
+    /// so that only they read them.
+    pub confidential: bool,
     candidates: fn(&Frame) -> String,
 }
 
@@ -57,7 +59,9 @@ pub struct Rule {
 /// checked area code or a date, so it is written into the SQL as a literal.
 pub struct Frame {
     pub snapshot: i64,
-    pub also: Option<i64>,
+    /// The current snapshot of the rule's `also` registry (0 when the rule
+    /// reads none).
+    pub also: i64,
     pub start: String,
     pub end: Option<String>,
     pub today: NaiveDate,
@@ -219,7 +223,7 @@ fn pension_to_dead(f: &Frame) -> String {
             }
         ),
         f.snapshot,
-        f.also.unwrap_or_default(),
+        f.also,
         f.inside("r"),
     )
 }
@@ -307,7 +311,7 @@ pub const RULES: &[Rule] = &[
         assignee: "police",
         urgent: false,
         subject: Subject::Resident,
-        may_open_case: true,
+        confidential: false,
         candidates: not_in_registry,
     },
     Rule {
@@ -319,7 +323,7 @@ pub const RULES: &[Rule] = &[
         assignee: "police",
         urgent: false,
         subject: Subject::Resident,
-        may_open_case: true,
+        confidential: false,
         candidates: registry_mismatch,
     },
     Rule {
@@ -330,7 +334,7 @@ pub const RULES: &[Rule] = &[
         assignee: "police",
         urgent: false,
         subject: Subject::Resident,
-        may_open_case: true,
+        confidential: false,
         candidates: duplicate_id,
     },
     Rule {
@@ -341,19 +345,19 @@ pub const RULES: &[Rule] = &[
         assignee: "grid_worker",
         urgent: false,
         subject: Subject::Resident,
-        may_open_case: true,
+        confidential: false,
         candidates: listed,
     },
     Rule {
         kind: FindingKind::PensionToDead,
         registry: RegistryKind::Pensions,
         also: Some(RegistryKind::Deaths),
-        compares: "A pension paid (by the roster) for months after its holder's death (by the \
-                   death register); the holder is placed in their last grid of the record.",
+        compares: "A pension paid (by the roster) past its holder's death (by the death \
+                   register); the holder is placed in their last grid of the record.",
         assignee: "social_security",
         urgent: false,
         subject: Subject::Resident,
-        may_open_case: true,
+        confidential: false,
         candidates: pension_to_dead,
     },
     Rule {
@@ -364,7 +368,7 @@ pub const RULES: &[Rule] = &[
         assignee: "police",
         urgent: true,
         subject: Subject::Resident,
-        may_open_case: false,
+        confidential: true,
         candidates: listed,
     },
     Rule {
@@ -376,7 +380,7 @@ pub const RULES: &[Rule] = &[
         assignee: "market_supervision",
         urgent: false,
         subject: Subject::Organisation,
-        may_open_case: true,
+        confidential: false,
         candidates: no_licence,
     },
     Rule {
@@ -387,7 +391,7 @@ pub const RULES: &[Rule] = &[
         assignee: "market_supervision",
         urgent: false,
         subject: Subject::Organisation,
-        may_open_case: true,
+        confidential: false,
         candidates: licence_expired,
     },
     Rule {
@@ -398,7 +402,7 @@ pub const RULES: &[Rule] = &[
         assignee: "market_supervision",
         urgent: false,
         subject: Subject::Organisation,
-        may_open_case: true,
+        confidential: false,
         candidates: licence_elsewhere,
     },
     Rule {
@@ -409,7 +413,7 @@ pub const RULES: &[Rule] = &[
         assignee: "market_supervision",
         urgent: false,
         subject: Subject::Organisation,
-        may_open_case: true,
+        confidential: false,
         candidates: no_food_permit,
     },
     Rule {
@@ -420,7 +424,7 @@ pub const RULES: &[Rule] = &[
         assignee: "market_supervision",
         urgent: false,
         subject: Subject::Organisation,
-        may_open_case: true,
+        confidential: false,
         candidates: food_permit_expired,
     },
 ];
@@ -450,6 +454,23 @@ pub fn of(registry: RegistryKind) -> impl Iterator<Item = &'static Rule> {
     RULES.iter().filter(move |rule| rule.registry == registry)
 }
 
+/// What a comparison with `registry` looks at.
+pub fn subject_of(registry: RegistryKind) -> Subject {
+    match registry {
+        RegistryKind::Household
+        | RegistryKind::Deaths
+        | RegistryKind::Pensions
+        | RegistryKind::Wanted => Subject::Resident,
+        RegistryKind::Licences | RegistryKind::FoodPermits => Subject::Organisation,
+    }
+}
+
+/// Whether the findings of `registry` are confidential (see
+/// [`Rule::confidential`]).
+pub fn confidential(registry: RegistryKind) -> bool {
+    of(registry).any(|rule| rule.confidential)
+}
+
 /// The other registry a comparison with `registry` also needs.
 pub fn also_needs(registry: RegistryKind) -> Option<RegistryKind> {
     of(registry).find_map(|rule| rule.also)
@@ -472,6 +493,13 @@ mod tests {
     }
 
     #[test]
+    fn a_registry_compares_one_subject() {
+        for rule in RULES {
+            assert_eq!(subject_of(rule.registry), rule.subject, "{:?}", rule.kind);
+        }
+    }
+
+    #[test]
     fn each_kind_names_its_own_row() {
         for kind in FindingKind::iter() {
             assert_eq!(rule(kind).kind, kind);
@@ -482,7 +510,7 @@ mod tests {
     fn a_frame_writes_only_its_literals() {
         let frame = Frame {
             snapshot: 7,
-            also: Some(8),
+            also: 8,
             start: "420502001".into(),
             end: Some("420502002".into()),
             today: NaiveDate::from_ymd_opt(2026, 12, 1).unwrap_or_default(),

@@ -14,7 +14,9 @@ use entities::registry_entry;
 use entities::registry_snapshot::{self, RegistryKind, SnapshotState};
 use sea_orm::ActiveValue::{NotSet, Set};
 use sea_orm::sea_query::Query;
-use sea_orm::{ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
+};
 use serde_json::json;
 use sha2::{Digest, Sha256};
 use tokio::sync::mpsc;
@@ -454,6 +456,12 @@ async fn accept(
     // fails go at the next import.
     if let Err(err) = let_go_of_leftovers(db).await {
         tracing::warn!(error = ?err, "superseded registry rows stay until the next import");
+    }
+    // Fresh statistics for the planner: without them SQLite drove a
+    // comparison from the whole snapshot instead of a street's residents
+    // (2.2 s a street instead of 0.07 s on the full city).
+    if let Err(err) = db.execute_unprepared("ANALYZE registry_entries").await {
+        tracing::warn!(error = ?err, "the registry's statistics stay as they were");
     }
     Ok(accepted)
 }
