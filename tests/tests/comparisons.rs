@@ -560,6 +560,19 @@ async fn findings_are_signed_off_returned_resolved_and_dismissed_by_policy() {
         );
         assert_eq!(linked["steps"][1]["action"], "CASE_OPENED");
         assert_eq!(linked["steps"][1]["note"], number);
+        let back = listed(
+            &admin,
+            &format!(
+                "{{case: \"{}\"}}",
+                linked["case"]["id"].as_str().expect("an id")
+            ),
+        )
+        .await;
+        assert_eq!(back.len(), 1);
+        assert_eq!(
+            back[0]["id"], unlicensed["id"],
+            "the case leads back to its finding"
+        );
         let twice = admin
             .graphql(
                 "mutation($input: OpenCaseForFindingInput!) { openCaseForFinding(input: $input) {

@@ -504,6 +504,8 @@ pub struct FindingFilterInput {
     resident: Option<ID>,
     /// About this organisation (global ID).
     organisation: Option<ID>,
+    /// The one opened for this case (global ID): a case page's link back.
+    case: Option<ID>,
 }
 
 /// Which comparisons to list.
@@ -614,6 +616,10 @@ impl ComparisonsQuery {
             organisation_id: filter
                 .organisation
                 .map(|id| key_of("filter.organisation", &id, NodeKind::Organisation))
+                .transpose()?,
+            case_id: filter
+                .case
+                .map(|id| key_of("filter.case", &id, NodeKind::Case))
                 .transpose()?,
         };
         let (order, kind) = order_by.resolve(FINDING_CURSOR);

@@ -97,6 +97,7 @@ pub struct FindingFilter {
     pub urgent: Option<bool>,
     pub resident_id: Option<i64>,
     pub organisation_id: Option<i64>,
+    pub case_id: Option<i64>,
 }
 
 pub async fn list(
@@ -127,6 +128,9 @@ pub async fn list(
     }
     if let Some(id) = filter.organisation_id {
         select = select.filter(finding::Column::OrganisationId.eq(id));
+    }
+    if let Some(id) = filter.case_id {
+        select = select.filter(finding::Column::CaseId.eq(id));
     }
     keyset(access.db(), select, finding::Column::Id, order, request).await
 }
@@ -506,17 +510,4 @@ pub async fn open_case(
     .await?;
     txn.commit().await?;
     Ok((row, case))
-}
-
-/// The findings opened for these cases, as the caller may see them.
-pub async fn of_cases(access: &Access, cases: &[i64]) -> ApiResult<HashMap<i64, finding::Model>> {
-    let rows = finding::Entity::find()
-        .filter(finding::Column::CaseId.is_in(cases.iter().copied()))
-        .filter(visible(access, Action::Read))
-        .all(access.db())
-        .await?;
-    Ok(rows
-        .into_iter()
-        .filter_map(|row| row.case_id.map(|case| (case, row)))
-        .collect())
 }
