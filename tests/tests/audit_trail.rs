@@ -540,3 +540,42 @@ async fn old_entries_leave_for_a_file_whose_hash_stays_in_the_chain() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn a_failed_sign_in_is_logged_under_its_account_never_with_what_was_typed() {
+    on_each_backend(|server| async move {
+        let db = server.db().await;
+        let admin_id = entities::user::Entity::find()
+            .filter(entities::user::Column::Username.eq("admin"))
+            .one(&db)
+            .await
+            .expect("read")
+            .expect("the admin")
+            .id;
+        const LOGIN: &str = "mutation($u: String!, $p: String!) {
+            login(input: {username: $u, password: $p}) { session { tokenType } } }";
+        // A wrong password for an account, and a password typed into the
+        // name field.
+        let typed = "Tr0ub4dor&3-secret";
+        for (name, password) in [("admin", "not the password"), (typed, "gridgov-demo")] {
+            let body = server
+                .graphql(LOGIN, json!({"u": name, "p": password}))
+                .await;
+            assert!(body["errors"].is_array(), "{body}");
+        }
+        let failures = audit_log::Entity::find()
+            .filter(audit_log::Column::Action.eq("session.login_failed"))
+            .order_by_asc(audit_log::Column::Id)
+            .all(&db)
+            .await
+            .expect("the log");
+        let named: Vec<Option<String>> = failures.iter().map(|f| f.object_id.clone()).collect();
+        assert_eq!(named, [Some(admin_id.to_string()), None]);
+        for row in &failures {
+            let written = format!("{row:?}");
+            assert!(!written.contains(typed), "{written}");
+        }
+        server
+    })
+    .await;
+}

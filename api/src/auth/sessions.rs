@@ -71,6 +71,7 @@ pub async fn login(
         .filter(user::Column::Username.eq(username.as_str()))
         .one(db)
         .await?;
+    let known = found.as_ref().map(|account| account.id);
     let account = found.filter(|account| account.active);
     let hash = account
         .as_ref()
@@ -88,7 +89,7 @@ pub async fn login(
         }
     };
     let Some(account) = account.filter(|_| matches) else {
-        record_failure(db, seal, &username).await?;
+        record_failure(db, seal, known).await?;
         return Err(wrong_credentials());
     };
     let family = random_token(16).map_err(internal)?;
@@ -190,16 +191,23 @@ fn require_refresh_token(presented: &str) -> ApiResult<()> {
 
 const LOGIN_FAILED: &str = "session.login_failed";
 
-async fn record_failure(db: &DatabaseConnection, seal: &Seal, username: &str) -> ApiResult<()> {
+/// A failed sign-in, on the log under the account it named. A name that
+/// is no account is not written down: it is as often a password typed
+/// into the wrong field, and the log is kept for years.
+async fn record_failure(
+    db: &DatabaseConnection,
+    seal: &Seal,
+    account: Option<i64>,
+) -> ApiResult<()> {
     audit::record(
         db,
         &Actor::system("anonymous", seal),
         Entry {
             action: LOGIN_FAILED,
             object_kind: "user",
-            object_id: Some(username.to_owned()),
+            object_id: account.map(|id| id.to_string()),
             area_code: None,
-            detail: json!({}),
+            detail: json!({"account": if account.is_some() { "known" } else { "unknown" }}),
         },
     )
     .await
