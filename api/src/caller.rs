@@ -60,3 +60,8 @@ impl Caller {
         authorizer.scope(&self.principal, object, action)
     }
 }
+
+/// The address a GraphQL request came from, whoever sent it: what a
+/// sign-in's audit row records, its caller being nobody yet.
+#[derive(Debug, Clone, Default)]
+pub struct ClientAddress(pub Option<String>);

@@ -542,7 +542,7 @@ async fn old_entries_leave_for_a_file_whose_hash_stays_in_the_chain() {
 }
 
 #[tokio::test]
-async fn a_failed_sign_in_is_logged_under_its_account_never_with_what_was_typed() {
+async fn sign_ins_are_logged_with_address_and_session_never_with_what_was_typed() {
     on_each_backend(|server| async move {
         let db = server.db().await;
         let admin_id = entities::user::Entity::find()
@@ -553,7 +553,7 @@ async fn a_failed_sign_in_is_logged_under_its_account_never_with_what_was_typed(
             .expect("the admin")
             .id;
         const LOGIN: &str = "mutation($u: String!, $p: String!) {
-            login(input: {username: $u, password: $p}) { session { tokenType } } }";
+            login(input: {username: $u, password: $p}) { session { accessToken } } }";
         // A wrong password for an account, and a password typed into the
         // name field.
         let typed = "Tr0ub4dor&3-secret";
@@ -574,7 +574,33 @@ async fn a_failed_sign_in_is_logged_under_its_account_never_with_what_was_typed(
         for row in &failures {
             let written = format!("{row:?}");
             assert!(!written.contains(typed), "{written}");
+            assert_eq!(row.address.as_deref(), Some("127.0.0.1"), "{written}");
         }
+
+        // A sign-in is logged from its address, with the session (the
+        // access token's `jti`) the entries of its requests carry.
+        let body = server
+            .graphql(LOGIN, json!({"u": "admin", "p": "gridgov-demo"}))
+            .await;
+        let token = body["data"]["login"]["session"]["accessToken"]
+            .as_str()
+            .expect("a token");
+        use base64::Engine;
+        let claims: Value = serde_json::from_slice(
+            &base64::engine::general_purpose::URL_SAFE_NO_PAD
+                .decode(token.split('.').nth(1).expect("a payload"))
+                .expect("base64"),
+        )
+        .expect("claims");
+        let login = audit_log::Entity::find()
+            .filter(audit_log::Column::Action.eq("session.login"))
+            .order_by_desc(audit_log::Column::Id)
+            .one(&db)
+            .await
+            .expect("the log")
+            .expect("the sign-in");
+        assert_eq!(login.session.as_deref(), claims["jti"].as_str());
+        assert_eq!(login.address.as_deref(), Some("127.0.0.1"));
         server
     })
     .await;

@@ -48,15 +48,27 @@ fn internal(err: impl std::fmt::Display) -> ApiError {
     ApiError::Internal(anyhow::anyhow!("{err}"))
 }
 
+/// A sign-in as presented: the name, the password, and the address it
+/// came from.
+pub struct SignIn<'a> {
+    pub username: &'a str,
+    pub password: &'a str,
+    pub address: Option<&'a str>,
+}
+
 pub async fn login(
     db: &DatabaseConnection,
     keys: &JwtKeys,
     seal: &Seal,
     lifetimes: Lifetimes,
     checker: &PasswordChecker,
-    username: &str,
-    password: &str,
+    sign_in: SignIn<'_>,
 ) -> ApiResult<Session> {
+    let SignIn {
+        username,
+        password,
+        address,
+    } = sign_in;
     // Blank fields are a form's mistake, not a guess: they cost no check
     // and count no failure.
     if username.trim().is_empty() {
@@ -89,24 +101,30 @@ pub async fn login(
         }
     };
     let Some(account) = account.filter(|_| matches) else {
-        record_failure(db, seal, known).await?;
+        record_failure(db, seal, known, address).await?;
         return Err(wrong_credentials());
     };
     let family = random_token(16).map_err(internal)?;
     let txn = crate::db::begin_write(db).await?;
     throttle::succeeded(&txn, reservation).await?;
     let refresh = store_refresh_token(&txn, account.id, &family, lifetimes).await?;
+    let (issued, jti) = session(keys, lifetimes, account, refresh)?;
+    let origin = Origin {
+        address,
+        session: Some(&jti),
+    };
     audit_session(
         &txn,
         seal,
-        account.id,
-        Some(&account.username),
+        issued.user.id,
+        Some(&issued.user.username),
+        &origin,
         "session.login",
         json!({}),
     )
     .await?;
     txn.commit().await?;
-    session(keys, lifetimes, account, refresh)
+    Ok(issued)
 }
 
 pub async fn refresh(
@@ -115,6 +133,7 @@ pub async fn refresh(
     seal: &Seal,
     lifetimes: Lifetimes,
     presented: &str,
+    address: Option<&str>,
 ) -> ApiResult<Session> {
     require_refresh_token(presented)?;
     let now = Utc::now();
@@ -141,6 +160,10 @@ pub async fn refresh(
             seal,
             stored.user_id,
             None,
+            &Origin {
+                address,
+                session: None,
+            },
             "session.refresh_reused",
             detail,
         )
@@ -156,12 +179,33 @@ pub async fn refresh(
         return Err(unusable_refresh_token());
     };
     let next = store_refresh_token(&txn, account.id, &stored.family_id, lifetimes).await?;
+    let (issued, jti) = session(keys, lifetimes, account, next)?;
+    // The new access token is a new session id: this row ties it to the
+    // sign-in it continues.
+    audit_session(
+        &txn,
+        seal,
+        issued.user.id,
+        Some(&issued.user.username),
+        &Origin {
+            address,
+            session: Some(&jti),
+        },
+        "session.refresh",
+        json!({}),
+    )
+    .await?;
     txn.commit().await?;
-    session(keys, lifetimes, account, next)
+    Ok(issued)
 }
 
 /// Revokes the family of `presented`; false when it is not a known token.
-pub async fn logout(db: &DatabaseConnection, seal: &Seal, presented: &str) -> ApiResult<bool> {
+pub async fn logout(
+    db: &DatabaseConnection,
+    seal: &Seal,
+    presented: &str,
+    address: Option<&str>,
+) -> ApiResult<bool> {
     require_refresh_token(presented)?;
     let txn = crate::db::begin_write(db).await?;
     let Some(stored) = stored_refresh_token(&txn, presented).await? else {
@@ -173,6 +217,10 @@ pub async fn logout(db: &DatabaseConnection, seal: &Seal, presented: &str) -> Ap
         seal,
         stored.user_id,
         None,
+        &Origin {
+            address,
+            session: None,
+        },
         "session.logout",
         json!({}),
     )
@@ -198,10 +246,14 @@ async fn record_failure(
     db: &DatabaseConnection,
     seal: &Seal,
     account: Option<i64>,
+    address: Option<&str>,
 ) -> ApiResult<()> {
     audit::record(
         db,
-        &Actor::system("anonymous", seal),
+        &Actor {
+            address: address.map(str::to_owned),
+            ..Actor::system("anonymous", seal)
+        },
         Entry {
             action: LOGIN_FAILED,
             object_kind: "user",
@@ -213,17 +265,27 @@ async fn record_failure(
     .await
 }
 
+/// Where a session request came from, and the session (access token id)
+/// it started, as its audit row records them.
+struct Origin<'a> {
+    address: Option<&'a str>,
+    session: Option<&'a str>,
+}
+
 /// An audit row about a user's own session.
 async fn audit_session<C: sea_orm::ConnectionTrait>(
     db: &C,
     seal: &Seal,
     user_id: i64,
     username: Option<&str>,
+    origin: &Origin<'_>,
     action: &str,
     detail: serde_json::Value,
 ) -> ApiResult<()> {
     let actor = Actor {
         user_id: Some(user_id),
+        address: origin.address.map(str::to_owned),
+        session: origin.session.map(str::to_owned),
         ..Actor::system(
             &username.map_or_else(|| format!("user#{user_id}"), str::to_owned),
             seal,
@@ -283,19 +345,21 @@ async fn store_refresh_token<C: sea_orm::ConnectionTrait>(
     Ok(secret)
 }
 
+/// The session handed out, and its access token's id (`jti`).
 fn session(
     keys: &JwtKeys,
     lifetimes: Lifetimes,
     account: user::Model,
     refresh_token: String,
-) -> ApiResult<Session> {
-    let (access_token, _) = keys
+) -> ApiResult<(Session, String)> {
+    let (access_token, claims) = keys
         .issue(&account.username, account.id, lifetimes.access_seconds)
         .map_err(internal)?;
-    Ok(Session {
+    let session = Session {
         access_token,
         access_expires_in: lifetimes.access_seconds,
         refresh_token,
         user: account,
-    })
+    };
+    Ok((session, claims.jti.chars().take(64).collect()))
 }

@@ -7,6 +7,7 @@ use super::ContextExt;
 use super::departments::Department;
 use super::payload::{SessionUserError, payload};
 use crate::auth::sessions::{self, Session};
+use crate::caller::ClientAddress;
 use crate::domain::whoami::{WhoAmI, whoami};
 
 /// Tokens handed out at sign-in and refresh.
@@ -95,8 +96,11 @@ impl SessionMutation {
             &state.seal,
             state.lifetimes,
             &state.passwords,
-            &input.username,
-            &input.password,
+            sessions::SignIn {
+                username: &input.username,
+                password: &input.password,
+                address: client_address(ctx),
+            },
         )
         .await;
         Ok(SessionPayload::of(outcome.map(Into::into))?)
@@ -120,6 +124,7 @@ impl SessionMutation {
             &state.seal,
             state.lifetimes,
             &input.refresh_token,
+            client_address(ctx),
         )
         .await;
         Ok(SessionPayload::of(outcome.map(Into::into))?)
@@ -135,7 +140,13 @@ impl SessionMutation {
         #[graphql(desc = "The refresh token to revoke.")] input: RefreshTokenInput,
     ) -> Result<LogoutPayload> {
         let state = ctx.state();
-        let outcome = sessions::logout(&state.db, &state.seal, &input.refresh_token).await;
+        let outcome = sessions::logout(
+            &state.db,
+            &state.seal,
+            &input.refresh_token,
+            client_address(ctx),
+        )
+        .await;
         Ok(LogoutPayload::of(outcome)?)
     }
 }
@@ -238,4 +249,11 @@ impl SessionQuery {
             token_areas: token.map(|t| t.areas.iter().map(Domain::to_string).collect()),
         })
     }
+}
+
+/// The address the request came from, as the session's audit row records
+/// it.
+fn client_address<'a>(ctx: &'a Context<'_>) -> Option<&'a str> {
+    ctx.data_opt::<ClientAddress>()
+        .and_then(|address| address.0.as_deref())
 }

@@ -25,7 +25,7 @@ use tower_http::timeout::TimeoutLayer;
 use self::graphql::{Media, problem};
 use crate::admission::{Admission, CallerKey, Ticket};
 use crate::auth::api_tokens;
-use crate::caller::Caller;
+use crate::caller::{Caller, ClientAddress};
 use crate::config::LimitsConfig;
 use crate::domain::cases::photos::{MAX_BYTES, MAX_PER_REQUEST};
 use crate::error::{ApiError, ApiResult, UNAVAILABLE_RETRY_SECS};
@@ -208,7 +208,9 @@ async fn graphql_post(
                 return problem(media, StatusCode::BAD_REQUEST, "BAD_REQUEST", &message);
             }
         };
-        return run(&state, caller, media, BatchRequest::Single(request), ticket).await;
+        let address = address_of(caller.as_ref(), &key);
+        let request = BatchRequest::Single(request);
+        return run(&state, caller, address, media, request, ticket).await;
     }
     if !graphql::is_json(&headers) {
         return problem(
@@ -313,7 +315,18 @@ async fn execute(
         Ok(ticket) => ticket,
         Err(refusal) => return refused(media, &refusal),
     };
-    run(state, caller, media, batch, ticket).await
+    let address = address_of(caller.as_ref(), &key);
+    run(state, caller, address, media, batch, ticket).await
+}
+
+/// The address a request came from, for the audit rows of a sign-in (its
+/// caller is anonymous) as for everyone else's.
+fn address_of(caller: Option<&Caller>, key: &CallerKey) -> Option<String> {
+    match (caller, key) {
+        (Some(caller), _) => caller.address.clone(),
+        (None, CallerKey::Address(address)) => address.map(|ip| ip.to_string()),
+        (None, _) => None,
+    }
 }
 
 /// Runs an admitted request or batch (its `_ticket` held until the answer
@@ -322,19 +335,20 @@ async fn execute(
 async fn run(
     state: &HttpState,
     caller: Option<Caller>,
+    address: Option<String>,
     media: Media,
     batch: BatchRequest,
     _ticket: Ticket,
 ) -> Response {
     let access = state.app.access(caller);
+    let prepare = |request: async_graphql::Request| {
+        attach(request, &access).data(ClientAddress(address.clone()))
+    };
     let batch = match batch {
-        BatchRequest::Single(request) => BatchRequest::Single(attach(request, &access)),
-        BatchRequest::Batch(requests) => BatchRequest::Batch(
-            requests
-                .into_iter()
-                .map(|request| attach(request, &access))
-                .collect(),
-        ),
+        BatchRequest::Single(request) => BatchRequest::Single(prepare(request)),
+        BatchRequest::Batch(requests) => {
+            BatchRequest::Batch(requests.into_iter().map(prepare).collect())
+        }
     };
     let Ok(response) =
         tokio::time::timeout(state.request_timeout, state.schema.execute_batch(batch)).await
