@@ -8,6 +8,7 @@
 //! `GRIDGOV_TEST_REQUIRE_POSTGRES=1` (as `.ci/run` sets) a missing server
 //! fails the test instead of skipping its PostgreSQL half.
 
+pub mod browser;
 pub mod model;
 
 use std::future::Future;

@@ -1,6 +1,6 @@
 //! The server as an operator meets it: probes, GraphiQL, limits, shutdown.
 
-use gridgov_tests::on_each_backend;
+use gridgov_tests::{Backend, TestServer, on_each_backend};
 use reqwest::StatusCode;
 use reqwest::header::ACCEPT;
 
@@ -26,6 +26,128 @@ async fn probes_answer() {
         server
     })
     .await;
+}
+
+/// Everything GraphiQL's page loads names this server; a name that carries
+/// a version is kept by browsers for a year, our own files are asked again
+/// (cheaply, by ETag). The page itself may load nothing else (CSP).
+#[tokio::test]
+async fn graphiql_loads_everything_from_this_server() {
+    let server = TestServer::start(Backend::Sqlite).await.expect("SQLite");
+    let page = server
+        .client
+        .get(server.url("/graphql"))
+        .header(ACCEPT, "text/html")
+        .send()
+        .await
+        .expect("graphiql");
+    assert_eq!(page.status(), StatusCode::OK);
+    let policy = header(&page, "content-security-policy");
+    assert!(policy.contains("default-src 'self'"), "{policy}");
+    assert!(
+        !policy.contains("script-src"),
+        "scripts fall back to 'self': {policy}"
+    );
+    let html = page.text().await.expect("html");
+    let loads = references(&html);
+    assert!(
+        loads.len() >= 5,
+        "React, ReactDOM, GraphiQL, its CSS and ours: {loads:?}"
+    );
+    for reference in &loads {
+        if reference.starts_with("data:") {
+            continue;
+        }
+        assert!(reference.starts_with("/assets/"), "{reference} is not ours");
+        let asset = server
+            .client
+            .get(server.url(reference))
+            .send()
+            .await
+            .expect("asset");
+        assert_eq!(asset.status(), StatusCode::OK, "{reference}");
+        let kind = header(&asset, "content-type");
+        let expected = if reference.ends_with(".css") {
+            "text/css"
+        } else {
+            "text/javascript"
+        };
+        assert!(kind.starts_with(expected), "{reference}: {kind}");
+        assert_eq!(header(&asset, "x-content-type-options"), "nosniff");
+        let versioned = reference
+            .split(['-', '.'])
+            .filter(|part| part.parse::<u32>().is_ok())
+            .count()
+            >= 3;
+        let cache = header(&asset, "cache-control");
+        if versioned {
+            assert!(
+                cache.contains("immutable") && cache.contains("max-age=31536000"),
+                "{reference}: {cache}"
+            );
+        } else {
+            assert_eq!(cache, "no-cache", "{reference}");
+        }
+        let tag = header(&asset, "etag");
+        let length = asset.bytes().await.expect("bytes").len();
+        assert!(length > 100, "{reference} is {length} bytes");
+        let again = server
+            .client
+            .get(server.url(reference))
+            .header("if-none-match", &tag)
+            .send()
+            .await
+            .expect("asset again");
+        assert_eq!(again.status(), StatusCode::NOT_MODIFIED, "{reference}");
+        assert!(again.bytes().await.expect("empty").is_empty());
+    }
+
+    // The licences travel with the libraries.
+    for licence in ["LICENSE.graphiql", "LICENSE.react", "LICENSE.react-dom"] {
+        let text = server
+            .client
+            .get(server.url(&format!("/assets/{licence}")))
+            .send()
+            .await
+            .expect("licence")
+            .text()
+            .await
+            .expect("text");
+        assert!(text.contains("MIT License"), "{licence}");
+    }
+    for missing in ["/assets/nothing.js", "/assets/..%2FCargo.toml", "/assets/"] {
+        let answer = server
+            .client
+            .get(server.url(missing))
+            .send()
+            .await
+            .expect("get");
+        assert_eq!(answer.status(), StatusCode::NOT_FOUND, "{missing}");
+    }
+    server.stop().await;
+}
+
+fn header(response: &reqwest::Response, name: &str) -> String {
+    response
+        .headers()
+        .get(name)
+        .and_then(|value| value.to_str().ok())
+        .unwrap_or_else(|| panic!("no {name} header"))
+        .to_owned()
+}
+
+/// Every `src` and `href` of a page.
+fn references(html: &str) -> Vec<String> {
+    let mut found = Vec::new();
+    for attribute in [" src=\"", " href=\""] {
+        let mut rest = html;
+        while let Some(at) = rest.find(attribute) {
+            rest = &rest[at + attribute.len()..];
+            let end = rest.find('"').expect("a closing quote");
+            found.push(rest[..end].to_owned());
+        }
+    }
+    found
 }
 
 #[tokio::test]

@@ -2,6 +2,8 @@
 //! GraphQL wire format lives in [`graphql`], live connections in
 //! [`websocket`].
 
+mod assets;
+mod etag;
 pub mod graphql;
 mod photos;
 mod websocket;
@@ -10,13 +12,12 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use async_graphql::BatchRequest;
-use async_graphql::http::GraphiQLSource;
 use async_graphql::parser::types::OperationType;
 use axum::body::Body;
 use axum::extract::{ConnectInfo, Query, Request, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::middleware::{self, Next};
-use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 use axum::{Extension, Json, Router};
 use serde_json::json;
@@ -68,6 +69,10 @@ pub fn router(
         .route(&format!("{PHOTO_PATH}/{{number}}"), get(photos::photo))
         .route_layer(middleware::from_fn_with_state(state.clone(), authenticate))
         .route("/", get(|| async { Redirect::temporary(GRAPHQL_PATH) }))
+        .route(
+            &format!("{}/{{name}}", assets::ASSETS_PATH),
+            get(assets::asset),
+        )
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .route("/metrics", get(metrics))
@@ -247,13 +252,7 @@ async fn graphql_get(
         .unwrap_or_default();
     let asks_query = params.iter().any(|(key, _)| key == "query");
     if !asks_query && state.graphiql && wants_html(&parts.headers) {
-        return Html(
-            GraphiQLSource::build()
-                .endpoint(GRAPHQL_PATH)
-                .subscription_endpoint(GRAPHQL_PATH)
-                .finish(),
-        )
-        .into_response();
+        return assets::graphiql_page();
     }
     let Some(media) = graphql::negotiate(&parts.headers) else {
         return graphql::not_acceptable();

@@ -11,6 +11,7 @@ use axum::extract::{Path, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
+use super::etag;
 use super::graphql::{Media, problem};
 use super::{AuthenticatedCaller, HttpState, refused};
 use crate::domain::cases::photos;
@@ -67,11 +68,7 @@ pub(super) async fn photo(
     };
     // The picture is named by its hash: the same tag means the same bytes.
     let tag = format!("\"{}\"", found.sha256);
-    let cached = headers
-        .get(header::IF_NONE_MATCH)
-        .and_then(|value| value.to_str().ok())
-        .is_some_and(|value| value.split(',').any(|each| each.trim() == tag));
-    let bytes = if cached {
+    let bytes = if etag::already_held(&headers, &tag) {
         None
     } else {
         match state.app.photos.read(&found.sha256).await {

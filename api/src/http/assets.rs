@@ -1,0 +1,135 @@
+//! The browser pages the binary serves, and everything they load, compiled
+//! into it: a city network is often cut off from the internet, so no page
+//! may reach for another origin. Libraries are vendored byte for byte from
+//! their npm packages (`api/assets/vendor/fetch.sh`, checked in CI), named
+//! with their version and kept by browsers for a year; our own files are
+//! asked again each time, cheaply, by `ETag`.
+
+use std::collections::HashMap;
+use std::sync::LazyLock;
+
+use axum::extract::Path;
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use sha2::{Digest, Sha256};
+
+use super::etag;
+use super::graphql::{Media, problem};
+use crate::auth::secret::hex;
+
+/// Where the assets are served from.
+pub const ASSETS_PATH: &str = "/assets";
+
+struct Asset {
+    name: &'static str,
+    body: &'static [u8],
+    content_type: &'static str,
+    /// Its name changes whenever its content does.
+    versioned: bool,
+}
+
+macro_rules! vendored {
+    ($name:literal, $content_type:expr) => {
+        Asset {
+            name: $name,
+            body: include_bytes!(concat!("../../assets/vendor/", $name)),
+            content_type: $content_type,
+            versioned: true,
+        }
+    };
+}
+
+const JS: &str = "text/javascript; charset=utf-8";
+const CSS: &str = "text/css; charset=utf-8";
+const TEXT: &str = "text/plain; charset=utf-8";
+
+static ASSETS: &[Asset] = &[
+    vendored!("graphiql-3.9.0.min.js", JS),
+    vendored!("graphiql-3.9.0.min.css", CSS),
+    vendored!("react-18.3.1.production.min.js", JS),
+    vendored!("react-dom-18.3.1.production.min.js", JS),
+    vendored!("LICENSE.graphiql", TEXT),
+    vendored!("LICENSE.react", TEXT),
+    vendored!("LICENSE.react-dom", TEXT),
+    Asset {
+        name: "graphiql.js",
+        body: include_bytes!("../../assets/graphiql.js"),
+        content_type: JS,
+        versioned: false,
+    },
+];
+
+/// GraphiQL's page, which loads only from [`ASSETS_PATH`].
+const GRAPHIQL_PAGE: &str = include_str!("../../assets/graphiql.html");
+
+/// What a page of ours may load and talk to: this origin only (`'self'`
+/// covers its own `ws:`/`wss:` too). GraphiQL sets style attributes, so
+/// inline styles stay allowed; inline scripts do not.
+const PAGE_POLICY: &str = "default-src 'self'; style-src 'self' 'unsafe-inline'; \
+    img-src 'self' data:; connect-src 'self'; base-uri 'none'; form-action 'none'; \
+    frame-ancestors 'none'";
+
+/// Each asset's `ETag`: a hash of its content, worked out once.
+static TAGS: LazyLock<HashMap<&'static str, HeaderValue>> = LazyLock::new(|| {
+    ASSETS
+        .iter()
+        .map(|asset| {
+            let digest = Sha256::digest(asset.body);
+            let tag = format!("\"{}\"", hex(&digest[..12]));
+            let value = HeaderValue::from_str(&tag).expect("a hex ETag is a valid header");
+            (asset.name, value)
+        })
+        .collect()
+});
+
+/// GraphiQL, served where GraphQL is.
+pub(super) fn graphiql_page() -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "text/html; charset=utf-8"),
+            (header::CONTENT_SECURITY_POLICY, PAGE_POLICY),
+            (header::CACHE_CONTROL, "no-cache"),
+            (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+        ],
+        GRAPHIQL_PAGE,
+    )
+        .into_response()
+}
+
+/// `GET /assets/{name}`: the asset, or 304 when the browser's copy is it.
+pub(super) async fn asset(Path(name): Path<String>, headers: HeaderMap) -> Response {
+    let Some(asset) = ASSETS.iter().find(|asset| asset.name == name) else {
+        return problem(
+            Media::Json,
+            StatusCode::NOT_FOUND,
+            "NOT_FOUND",
+            "no such asset",
+        );
+    };
+    let tag = TAGS[asset.name].clone();
+    let cache = if asset.versioned {
+        "public, max-age=31536000, immutable"
+    } else {
+        "no-cache"
+    };
+    let common = [
+        (header::ETAG, tag.clone()),
+        (header::CACHE_CONTROL, HeaderValue::from_static(cache)),
+        (
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        ),
+    ];
+    if etag::already_held(&headers, tag.to_str().unwrap_or_default()) {
+        return (StatusCode::NOT_MODIFIED, common).into_response();
+    }
+    (
+        common,
+        [(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static(asset.content_type),
+        )],
+        asset.body,
+    )
+        .into_response()
+}
