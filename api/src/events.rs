@@ -26,6 +26,14 @@ pub enum Event {
     ResidentReviewed { resident_id: i64, grid_code: String },
     /// A comparison opened an urgent finding.
     FindingRaised { finding_id: i64, grid_code: String },
+    /// A person was added to the record: registered, or born.
+    ResidentRegistered { resident_id: i64, grid_code: String },
+    /// An assignee answered an assignment (acknowledged, reported on or
+    /// completed it); `area_code` is the grid or area it was sent to.
+    AssignmentAnswered {
+        assignment_id: i64,
+        area_code: String,
+    },
 }
 
 #[derive(Clone)]

@@ -164,6 +164,108 @@ async fn analysts_get_small_groups_suppressed_and_workers_their_grid() {
     .await;
 }
 
+/// A map needs every grid of an area at once: `level: GRID` gives them in
+/// one request, each as the register counts it, and withheld exactly as
+/// when its community is asked (suppression is one pattern per caller).
+#[tokio::test]
+async fn every_grid_of_an_area_in_one_request() {
+    on_each_backend(|server| async move {
+        let street = "420502003";
+        let db = server.db().await;
+        let mut truth: std::collections::BTreeMap<String, (i64, i64)> = Default::default();
+        for person in resident::Entity::find()
+            .filter(resident::Column::GridCode.starts_with(street))
+            .filter(resident::Column::Status.eq(resident::ResidentStatus::Active))
+            .all(&db)
+            .await
+            .expect("residents")
+        {
+            truth.entry(person.grid_code).or_default().0 += 1;
+        }
+        for home in dwelling::Entity::find()
+            .filter(dwelling::Column::GridCode.starts_with(street))
+            .filter(dwelling::Column::Occupancy.eq(dwelling::Occupancy::Rented))
+            .all(&db)
+            .await
+            .expect("dwellings")
+        {
+            truth.entry(home.grid_code).or_default().1 += 1;
+        }
+        db.close().await.expect("close");
+
+        let by_level = "query($area: String, $level: AreaLevel) {
+            statistics(area: $area, level: $level) { residents openCases { open }
+              children { area name residents dwellings { rented } openCases { open } } } }";
+        let admin = server.as_user("admin").await;
+        let data = admin
+            .data(by_level, json!({"area": street, "level": "GRID"}))
+            .await;
+        let grids = data["statistics"]["children"].as_array().expect("grids");
+        let seen: std::collections::BTreeMap<String, (i64, i64)> = grids
+            .iter()
+            .map(|grid| {
+                let code = grid["area"].as_str().expect("a code").to_owned();
+                assert_eq!(code.len(), 15, "{code} is a grid");
+                assert!(grid["name"].as_str().is_some_and(|name| name.contains("网格")));
+                (code, (int(&grid["residents"]), int(&grid["dwellings"]["rented"])))
+            })
+            .collect();
+        let truth: std::collections::BTreeMap<_, _> = truth
+            .into_iter()
+            .filter(|(_, (people, _))| *people > 0)
+            .collect();
+        let seen_peopled: std::collections::BTreeMap<_, _> = seen
+            .clone()
+            .into_iter()
+            .filter(|(_, (people, _))| *people > 0)
+            .collect();
+        assert_eq!(seen_peopled, truth);
+        assert!(truth.len() > 9, "a street holds several communities' grids");
+        let open: i64 = grids.iter().map(|grid| int(&grid["openCases"]["open"])).sum();
+        assert_eq!(open, int(&data["statistics"]["openCases"]["open"]));
+
+        // The analyst's grids, asked by district, withhold what the same
+        // grids withhold when their community is asked.
+        let analyst = server.as_user("analyst").await;
+        let query = format!(
+            "query($area: String, $level: AreaLevel) {{ statistics(area: $area, level: $level) {{ children {{ {ALL_COUNTS} }} }} }}"
+        );
+        let wide = analyst
+            .data(&query, json!({"area": "420502", "level": "GRID"}))
+            .await;
+        let community = "420502003001";
+        let narrow = analyst.data(&query, json!({"area": community})).await;
+        let wide_cells: Vec<_> = wide["statistics"]["children"]
+            .as_array()
+            .expect("grids")
+            .iter()
+            .filter(|grid| grid["area"].as_str().is_some_and(|code| code.starts_with(community)))
+            .map(|grid| (grid["area"].clone(), cells(grid)))
+            .collect();
+        let narrow_cells: Vec<_> = narrow["statistics"]["children"]
+            .as_array()
+            .expect("grids")
+            .iter()
+            .map(|grid| (grid["area"].clone(), cells(grid)))
+            .collect();
+        assert!(!narrow_cells.is_empty());
+        assert_eq!(wide_cells, narrow_cells);
+        assert!(
+            narrow_cells.iter().any(|(_, cells)| cells.iter().any(Option::is_none)),
+            "the community has a withheld cell to compare"
+        );
+
+        // A level that is not below the area's is refused, naming `level`.
+        let refused = admin
+            .graphql(by_level, json!({"area": street, "level": "DISTRICT"}))
+            .await;
+        assert_eq!(gridgov_tests::error_code(&refused), Some("BAD_USER_INPUT"));
+        assert!(refused["errors"][0]["message"].as_str().is_some_and(|m| m.contains(street)));
+        server
+    })
+    .await;
+}
+
 /// Every count of one area in a fixed order, `None` where withheld.
 fn cells(stats: &Value) -> Vec<Option<i64>> {
     let mut cells: Vec<Option<i64>> = ["residents", "men", "women"]

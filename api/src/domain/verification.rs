@@ -257,6 +257,17 @@ pub async fn changed(
     super::residents::find(access, id).await
 }
 
+/// A record just added (registered or born), for a subscriber who may
+/// read it inside `within`.
+pub async fn registered(
+    access: &Access,
+    id: i64,
+    grid: &str,
+    within: Option<&AreaCode>,
+) -> ApiResult<Option<resident::Model>> {
+    changed(access, id, grid, within).await
+}
+
 /// Whether the caller may take `action` on `row` now: its state allows it
 /// and the policies grant it in the record's grid. What a screen shows as
 /// the buttons of the loop.

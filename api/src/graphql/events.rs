@@ -156,6 +156,52 @@ impl LiveUpdates {
         Ok(scoped_events(ctx, within, "finding", pick, read)?.map(Finding))
     }
 
+    /// People as they join the record, registered by their grid or born
+    /// into a household there, in grids inside `within` (any level) or
+    /// anywhere you may see them: the screen's newborns. Each is sent as
+    /// you would read it; the stream ends when your token expires.
+    async fn resident_registered(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Only people in this area or grid.")] within: Option<String>,
+    ) -> Result<impl Stream<Item = Resident> + use<>> {
+        let pick = |event| match event {
+            Event::ResidentRegistered {
+                resident_id,
+                grid_code,
+            } => Some((resident_id, grid_code)),
+            _ => None,
+        };
+        let read = |access: Arc<Access>, id, grid: String, area: Option<AreaCode>| async move {
+            verification::registered(&access, id, &grid, area.as_ref()).await
+        };
+        Ok(scoped_events(ctx, within, "resident", pick, read)?.map(Resident))
+    }
+
+    /// Feedback on tasks as it comes in: assignments acknowledged,
+    /// reported on or completed, sent to grids or areas inside `within` (any
+    /// level), of the tasks you see (those you sent, or sent inside your
+    /// area). The stream ends when your token expires.
+    async fn assignment_answered(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Only assignments to this area or grid, or inside it.")] within: Option<
+            String,
+        >,
+    ) -> Result<impl Stream<Item = Assignment> + use<>> {
+        let pick = |event| match event {
+            Event::AssignmentAnswered {
+                assignment_id,
+                area_code,
+            } => Some((assignment_id, area_code)),
+            _ => None,
+        };
+        let read = |access: Arc<Access>, id, area_code: String, area: Option<AreaCode>| async move {
+            tasks::answered(&access, id, &area_code, area.as_ref()).await
+        };
+        Ok(scoped_events(ctx, within, "assignment", pick, read)?.map(Assignment))
+    }
+
     /// Your new assignments (or your department's) as tasks are sent, on
     /// whichever replica; the stream ends when your token expires.
     async fn task_assigned(

@@ -14,6 +14,7 @@ use super::relay::{NodeKind, key_of};
 use super::scalars::Date;
 use crate::domain::writes::residents::{self as changes, Arrival, Correction, Entry};
 use crate::domain::writes::transfers;
+use crate::events::Event;
 
 /// A person living in a grid, to add to the record.
 #[derive(InputObject)]
@@ -201,6 +202,17 @@ payload!(
     ResidentUserError
 );
 
+/// Tells every replica's subscribers that a person joined the record.
+async fn registered(ctx: &Context<'_>, row: &entities::resident::Model) {
+    ctx.state()
+        .events
+        .publish(Event::ResidentRegistered {
+            resident_id: row.id,
+            grid_code: row.grid_code.clone(),
+        })
+        .await;
+}
+
 #[derive(Default)]
 pub struct ResidentChanges;
 
@@ -258,7 +270,11 @@ impl ResidentChanges {
             };
             changes::register(ctx.access()?, arrival, Entry::Registration).await
         };
-        Ok(RegisterResidentPayload::of(outcome.await.map(Resident))?)
+        let outcome = outcome.await;
+        if let Ok(row) = &outcome {
+            registered(ctx, row).await;
+        }
+        Ok(RegisterResidentPayload::of(outcome.map(Resident))?)
     }
 
     /// Records a birth into a household, within a year of it.
@@ -287,7 +303,11 @@ impl ResidentChanges {
             };
             changes::register(ctx.access()?, arrival, Entry::Birth).await
         };
-        Ok(RecordBirthPayload::of(outcome.await.map(Resident))?)
+        let outcome = outcome.await;
+        if let Ok(row) = &outcome {
+            registered(ctx, row).await;
+        }
+        Ok(RecordBirthPayload::of(outcome.map(Resident))?)
     }
 
     /// Corrects a resident's record, as read at `version`.

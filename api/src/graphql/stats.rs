@@ -5,7 +5,7 @@
 use async_graphql::{Context, Object, Result, SimpleObject};
 
 use super::ContextExt;
-use super::record::CareFlag;
+use super::record::{AreaLevel, CareFlag};
 use crate::domain::areas::parse_code;
 use crate::domain::cases::lights::{self, LightCounts};
 use crate::domain::stats::{self, AGE_BANDS, ShownCounts};
@@ -121,7 +121,8 @@ pub struct Statistics {
     open_cases: Option<CaseLights>,
     /// Whether small groups were suppressed.
     suppressed: bool,
-    /// The same for each area directly inside this one.
+    /// The same for each of its parts: the areas directly inside it, or
+    /// those at the `level` asked for.
     children: Vec<Statistics>,
 }
 
@@ -185,18 +186,26 @@ pub struct StatsQuery;
 #[Object]
 impl StatsQuery {
     /// Population, dwellings and organisations of an area (any level), and of
-    /// each area directly inside it; without `area`, of everything you may
-    /// see, by district. Null for an area you may not see.
+    /// each of its parts (`children`): the areas directly inside it, or
+    /// those at `level` (every grid of a district in one request, for a
+    /// map); without `area`, of everything you may see, by district unless
+    /// `level` says otherwise. Null for an area you may not see.
     #[graphql(complexity = "super::limits::SCAN_COST + child_complexity")]
     async fn statistics(
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "An area or grid code; the caller's whole scope when left out.")]
         area: Option<String>,
+        #[graphql(
+            desc = "The level of the parts in `children`, below the area's own; the level directly inside it when left out."
+        )]
+        level: Option<AreaLevel>,
     ) -> Result<Option<Statistics>> {
         let _scan = ctx.scan_permit().await?;
         let area = area.map(|code| parse_code("area", &code)).transpose()?;
-        let Some(computed) = stats::statistics(ctx.access()?, area.as_ref()).await? else {
+        let parts = stats::parts_level(area.as_ref(), level.map(Into::into))?;
+        let Some(computed) = stats::statistics(ctx.access()?, area.as_ref(), Some(parts)).await?
+        else {
             return Ok(None);
         };
         let mut codes: Vec<String> = computed
@@ -211,7 +220,7 @@ impl StatsQuery {
         let lights = if selection.field("openCases").exists()
             || selection.field("children").field("openCases").exists()
         {
-            lights::open_by_light(ctx.access()?, area.as_ref()).await?
+            lights::open_by_light(ctx.access()?, area.as_ref(), parts).await?
         } else {
             None
         };

@@ -629,7 +629,17 @@ impl TasksMutation {
             let id = key_of("id", &id, NodeKind::TaskAssignment)?;
             respond::answer(ctx.access()?, id, version, answer).await
         };
-        Ok(AssignmentPayload::of(outcome.await.map(Assignment))?)
+        let outcome = outcome.await;
+        if let Ok(row) = &outcome {
+            ctx.state()
+                .events
+                .publish(crate::events::Event::AssignmentAnswered {
+                    assignment_id: row.id,
+                    area_code: row.area_code.clone(),
+                })
+                .await;
+        }
+        Ok(AssignmentPayload::of(outcome.map(Assignment))?)
     }
 }
 

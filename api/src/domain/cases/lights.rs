@@ -49,15 +49,12 @@ struct Row {
 pub async fn open_by_light(
     access: &Access,
     area: Option<&AreaCode>,
+    child: AreaLevel,
 ) -> ApiResult<Option<(LightCounts, BTreeMap<String, LightCounts>)>> {
     let scope = CaseScope::of(access).await?;
     if scope.read.is_nothing() {
         return Ok(None);
     }
-    let child = match area {
-        None => AreaLevel::District,
-        Some(area) => area.level().child().unwrap_or(AreaLevel::Grid),
-    };
     let now = Utc::now();
     let mut condition = Condition::all()
         .add(scope.condition())

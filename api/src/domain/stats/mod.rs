@@ -20,7 +20,7 @@ use sea_orm::{
 
 use crate::domain::access::Access;
 use crate::domain::within::{in_scope, within};
-use crate::error::ApiResult;
+use crate::error::{ApiError, ApiResult};
 
 /// The age bands of the screen: 0-6, 7-17, 18-34, 35-59, 60-79, 80+.
 pub const AGE_BANDS: [(u32, Option<u32>); 6] = [
@@ -311,17 +311,14 @@ async fn counts_by(
 }
 
 /// Statistics of `area` (or of everything the scope covers), broken down by
-/// the areas one level inside it.
+/// its parts at `parts`.
 async fn compute(
     db: &DatabaseConnection,
     scope: &Scope,
     area: Option<&AreaCode>,
+    parts: AreaLevel,
 ) -> ApiResult<Computed> {
-    let child_level = match area {
-        None => AreaLevel::District,
-        Some(area) => area.level().child().unwrap_or(AreaLevel::Grid),
-    };
-    let by_area = counts_by(db, scope, area, child_level.width()).await?;
+    let by_area = counts_by(db, scope, area, parts.width()).await?;
     let mut total = Counts {
         care_flags: CareFlag::ALL.iter().map(|flag| (*flag, 0)).collect(),
         ..Counts::default()
@@ -500,9 +497,11 @@ fn covers(statistics: &Scope, rows: &Scope) -> bool {
 pub async fn statistics(
     access: &Access,
     area: Option<&AreaCode>,
+    parts: Option<AreaLevel>,
 ) -> ApiResult<Option<ShownStatistics>> {
     let threshold = access.suppress_below();
     access.caller()?;
+    let parts = parts_level(area, parts)?;
     let db = access.db();
     let read = |object| access.scope(object, Action::Read);
     let scope = &read(Object::Statistics);
@@ -522,7 +521,7 @@ pub async fn statistics(
         })
         .collect();
     if exact.iter().all(|exact| *exact) {
-        let computed = compute(db, scope, area).await?;
+        let computed = compute(db, scope, area, parts).await?;
         let none = vec![false; MEASURES];
         return Ok(Some(ShownStatistics {
             area: computed.area,
@@ -565,12 +564,12 @@ pub async fn statistics(
     };
     let children = node
         .map(|node| {
-            tree.children[node]
-                .iter()
+            tree.descendants_at(node, parts.width())
+                .into_iter()
                 .map(|child| {
                     (
-                        tree.codes[*child].clone(),
-                        shown_from(&tree.values[*child], &hidden[*child]),
+                        tree.codes[child].clone(),
+                        shown_from(&tree.values[child], &hidden[child]),
                     )
                 })
                 .collect::<Vec<_>>()
@@ -584,4 +583,25 @@ pub async fn statistics(
         children,
         suppressed: true,
     }))
+}
+
+/// The level an area is broken down by: the one directly inside it unless
+/// asked, and never its own or one above it.
+pub fn parts_level(area: Option<&AreaCode>, asked: Option<AreaLevel>) -> ApiResult<AreaLevel> {
+    let directly_inside = match area {
+        None => AreaLevel::District,
+        Some(area) => area.level().child().unwrap_or(AreaLevel::Grid),
+    };
+    let Some(asked) = asked else {
+        return Ok(directly_inside);
+    };
+    match area {
+        Some(area) if asked.width() <= area.level().width() && area.level() != AreaLevel::Grid => {
+            Err(ApiError::bad_input(
+                "level",
+                format!("{area} has no parts at that level"),
+            ))
+        }
+        _ => Ok(asked),
+    }
 }

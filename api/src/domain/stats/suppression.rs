@@ -77,6 +77,22 @@ impl Tree {
     pub fn node(&self, code: &str) -> Option<usize> {
         self.index.get(code).copied()
     }
+
+    /// The nodes under `node` whose codes are `width` long, in tree order.
+    pub fn descendants_at(&self, node: usize, width: usize) -> Vec<usize> {
+        let mut found = Vec::new();
+        let mut stack = vec![node];
+        while let Some(at) = stack.pop() {
+            for child in self.children[at].iter().rev() {
+                if self.codes[*child].len() == width {
+                    found.push(*child);
+                } else if self.codes[*child].len() < width {
+                    stack.push(*child);
+                }
+            }
+        }
+        found
+    }
 }
 
 /// Which measures are suppressed, and how they relate within a node.

@@ -12,7 +12,7 @@ use std::sync::Arc;
 use chrono::{DateTime, Utc};
 use entities::task_assignment::{self, AssignmentState};
 use entities::{task, task_feedback};
-use policies::{AreaLevel, Scope};
+use policies::{AreaCode, AreaLevel, Scope};
 use sea_orm::sea_query::{Alias, Condition, Expr, ExprTrait, Func, Query};
 use sea_orm::{
     ColumnTrait, EntityTrait, FromQueryResult, QueryFilter, QueryOrder, StatementBuilder,
@@ -236,6 +236,20 @@ pub async fn find_assignment(
         .filter(viewer.assignments())
         .one(access.db())
         .await?)
+}
+
+/// An assignment just answered, for a subscriber who sees it (its sender's
+/// command centre, its assignee) inside `within`.
+pub async fn answered(
+    access: &Access,
+    id: i64,
+    area_code: &str,
+    within: Option<&AreaCode>,
+) -> ApiResult<Option<task_assignment::Model>> {
+    if within.is_some_and(|area| !area.contains_raw(area_code)) {
+        return Ok(None);
+    }
+    find_assignment(access, id).await
 }
 
 /// The feedback on an assignment the caller sees, oldest first.
