@@ -21,14 +21,24 @@
     "}",
     "",
   ].join("\n");
+  // GraphiQL's logo corner links to the command centre's screen.
+  var toScreen = React.createElement(
+    GraphiQL.Logo,
+    null,
+    React.createElement("a", { href: "/screen", id: "to-screen" }, "gridgov · 指挥大屏 /screen")
+  );
   ReactDOM.createRoot(document.getElementById("graphiql")).render(
-    React.createElement(GraphiQL, {
-      fetcher: GraphiQL.createFetcher({
-        url: endpoint.toString(),
-        subscriptionUrl: live.toString(),
-      }),
-      defaultQuery: firstQuery,
-      defaultEditorToolsVisibility: true,
-    })
+    React.createElement(
+      GraphiQL,
+      {
+        fetcher: GraphiQL.createFetcher({
+          url: endpoint.toString(),
+          subscriptionUrl: live.toString(),
+        }),
+        defaultQuery: firstQuery,
+        defaultEditorToolsVisibility: true,
+      },
+      toScreen
+    )
   );
 })();

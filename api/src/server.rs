@@ -208,6 +208,10 @@ pub async fn serve(config: ServeConfig) -> anyhow::Result<()> {
             http::GRAPHQL_PATH
         );
     }
+    println!(
+        "  screen    http://{addr}{} (the command centre's screen, in a browser)",
+        http::SCREEN_PATH
+    );
     println!("  probes    http://{addr}/healthz  http://{addr}/readyz  http://{addr}/metrics");
     axum::serve(
         listener,

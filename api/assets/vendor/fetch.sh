@@ -14,6 +14,10 @@ files=(
   "react@18.3.1     LICENSE                          LICENSE.react"
   "react-dom@18.3.1 umd/react-dom.production.min.js  react-dom-18.3.1.production.min.js"
   "react-dom@18.3.1 LICENSE                          LICENSE.react-dom"
+  "echarts@6.0.0    dist/echarts.min.js              echarts-6.0.0.min.js"
+  "echarts@6.0.0    LICENSE                          LICENSE.echarts"
+  "echarts@6.0.0    NOTICE                           NOTICE.echarts"
+  "echarts@6.0.0    licenses/LICENSE-d3              LICENSE-d3.echarts"
 )
 
 check=false

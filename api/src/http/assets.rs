@@ -39,6 +39,17 @@ macro_rules! vendored {
     };
 }
 
+macro_rules! ours {
+    ($name:literal, $content_type:expr) => {
+        Asset {
+            name: $name,
+            body: include_bytes!(concat!("../../assets/", $name)),
+            content_type: $content_type,
+            versioned: false,
+        }
+    };
+}
+
 const JS: &str = "text/javascript; charset=utf-8";
 const CSS: &str = "text/css; charset=utf-8";
 const TEXT: &str = "text/plain; charset=utf-8";
@@ -51,20 +62,27 @@ static ASSETS: &[Asset] = &[
     vendored!("LICENSE.graphiql", TEXT),
     vendored!("LICENSE.react", TEXT),
     vendored!("LICENSE.react-dom", TEXT),
-    Asset {
-        name: "graphiql.js",
-        body: include_bytes!("../../assets/graphiql.js"),
-        content_type: JS,
-        versioned: false,
-    },
+    vendored!("echarts-6.0.0.min.js", JS),
+    vendored!("LICENSE.echarts", TEXT),
+    vendored!("NOTICE.echarts", TEXT),
+    vendored!("LICENSE-d3.echarts", TEXT),
+    ours!("graphiql.js", JS),
+    ours!("screen.js", JS),
+    ours!("screen.css", CSS),
 ];
 
-/// GraphiQL's page, which loads only from [`ASSETS_PATH`].
+/// The pages, which load only from [`ASSETS_PATH`]: GraphiQL, and the
+/// command centre's screen (which signs in and asks the API like any
+/// other client).
 const GRAPHIQL_PAGE: &str = include_str!("../../assets/graphiql.html");
+const SCREEN_PAGE: &str = include_str!("../../assets/screen.html");
+
+/// Where the screen is served.
+pub const SCREEN_PATH: &str = "/screen";
 
 /// What a page of ours may load and talk to: this origin only (`'self'`
-/// covers its own `ws:`/`wss:` too). GraphiQL sets style attributes, so
-/// inline styles stay allowed; inline scripts do not.
+/// covers its own `ws:`/`wss:` too). GraphiQL and the charts set style
+/// attributes, so inline styles stay allowed; inline scripts do not.
 const PAGE_POLICY: &str = "default-src 'self'; style-src 'self' 'unsafe-inline'; \
     img-src 'self' data:; connect-src 'self'; base-uri 'none'; form-action 'none'; \
     frame-ancestors 'none'";
@@ -84,6 +102,15 @@ static TAGS: LazyLock<HashMap<&'static str, HeaderValue>> = LazyLock::new(|| {
 
 /// GraphiQL, served where GraphQL is.
 pub(super) fn graphiql_page() -> Response {
+    page(GRAPHIQL_PAGE)
+}
+
+/// `GET /screen`.
+pub(super) async fn screen_page() -> Response {
+    page(SCREEN_PAGE)
+}
+
+fn page(html: &'static str) -> Response {
     (
         [
             (header::CONTENT_TYPE, "text/html; charset=utf-8"),
@@ -91,7 +118,7 @@ pub(super) fn graphiql_page() -> Response {
             (header::CACHE_CONTROL, "no-cache"),
             (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
         ],
-        GRAPHIQL_PAGE,
+        html,
     )
         .into_response()
 }

@@ -34,6 +34,7 @@ use crate::graphql::bounds::Bounds;
 use crate::graphql::{AppState, GridgovSchema, PHOTO_PATH, attach};
 
 pub const GRAPHQL_PATH: &str = "/graphql";
+pub use assets::SCREEN_PATH;
 
 #[derive(Clone)]
 pub(super) struct HttpState {
@@ -73,6 +74,7 @@ pub fn router(
             &format!("{}/{{name}}", assets::ASSETS_PATH),
             get(assets::asset),
         )
+        .route(assets::SCREEN_PATH, get(assets::screen_page))
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .route("/metrics", get(metrics))
