@@ -230,6 +230,24 @@ enum TokenCommand {
     },
 }
 
+/// Writes a listing to stdout. A reader that stops early (`| head`) ends
+/// the listing quietly, where `println!` would panic on the closed pipe.
+fn print_lines(lines: impl IntoIterator<Item = String>) -> anyhow::Result<()> {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    for line in lines {
+        match writeln!(out, "{line}") {
+            Ok(()) => {}
+            Err(err) if err.kind() == std::io::ErrorKind::BrokenPipe => return Ok(()),
+            Err(err) => return Err(err.into()),
+        }
+    }
+    match out.flush() {
+        Err(err) if err.kind() != std::io::ErrorKind::BrokenPipe => Err(err.into()),
+        _ => Ok(()),
+    }
+}
+
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     tracing_subscriber::fmt()
@@ -385,9 +403,9 @@ async fn registry_command(command: RegistryCommand) -> anyhow::Result<()> {
         RegistryCommand::List { database } => {
             let db = db::connect(&database).await?;
             let snapshots = registries::all_snapshots(&db).await.map_err(failed)?;
-            println!("id\tkind\tstate\trows\tsha256\timported by\tstarted\taccepted");
-            for s in snapshots {
-                println!(
+            let header = "id\tkind\tstate\trows\tsha256\timported by\tstarted\taccepted";
+            let rows = snapshots.into_iter().map(|s| {
+                format!(
                     "{}\t{}\t{:?}\t{}\t{}\t{}\t{}\t{}",
                     s.id,
                     registries::name(s.kind),
@@ -397,8 +415,9 @@ async fn registry_command(command: RegistryCommand) -> anyhow::Result<()> {
                     s.imported_by_name,
                     s.started_at.to_rfc3339(),
                     s.accepted_at.map(|at| at.to_rfc3339()).unwrap_or_default()
-                );
-            }
+                )
+            });
+            print_lines(std::iter::once(header.to_owned()).chain(rows))?;
         }
     }
     Ok(())
@@ -467,9 +486,8 @@ async fn compare_command(command: CompareCommand) -> anyhow::Result<()> {
         }
         CompareCommand::List { limit, database } => {
             let db = db::connect(&database).await?;
-            for job in jobs::recent(&db, limit).await.map_err(failed)? {
-                println!("{}", jobs::describe(&job));
-            }
+            let recent = jobs::recent(&db, limit).await.map_err(failed)?;
+            print_lines(recent.iter().map(jobs::describe))?;
         }
     }
     Ok(())
@@ -632,10 +650,10 @@ async fn token(command: TokenCommand) -> anyhow::Result<()> {
         TokenCommand::List { database } => {
             let db = db::connect(&database).await?;
             let mut after = None;
-            println!(
+            print_lines([format!(
                 "{:>5}  {:<12}  {:<24}  {:<20}  {:<20}  name",
                 "id", "prefix", "expires", "last used", "revoked"
-            );
+            )])?;
             loop {
                 let paging = Paging::forward(Some(100), after.take());
                 let request = PageRequest::new(paging, api_tokens::TOKEN_CURSOR).map_err(failed)?;
@@ -644,11 +662,11 @@ async fn token(command: TokenCommand) -> anyhow::Result<()> {
                     api_tokens::list_as_operator(&db, &Default::default(), by_id, &request)
                         .await
                         .map_err(failed)?;
-                for (_, token) in &listing.page.rows {
-                    let when = |at: Option<chrono::DateTime<chrono::Utc>>| {
-                        at.map_or("-".to_owned(), |at| at.format("%Y-%m-%d %H:%M").to_string())
-                    };
-                    println!(
+                let when = |at: Option<chrono::DateTime<chrono::Utc>>| {
+                    at.map_or("-".to_owned(), |at| at.format("%Y-%m-%d %H:%M").to_string())
+                };
+                print_lines(listing.page.rows.iter().map(|(_, token)| {
+                    format!(
                         "{:>5}  {:<12}  {:<24}  {:<20}  {:<20}  {}",
                         token.id,
                         token.prefix,
@@ -656,8 +674,8 @@ async fn token(command: TokenCommand) -> anyhow::Result<()> {
                         when(token.last_used_at),
                         when(token.revoked_at),
                         token.name
-                    );
-                }
+                    )
+                }))?;
                 match listing.page.rows.last() {
                     Some((key, _)) if listing.page.has_next_page => {
                         after = Some(gridgov::domain::page::encode_cursor(

@@ -212,6 +212,22 @@ fn gridgov(args: &[&str], data_dir: &std::path::Path) -> std::process::Output {
         .expect("gridgov runs")
 }
 
+/// Runs `gridgov` with `args` on `data_dir`, its standard output a pipe
+/// whose reader has gone before anything is written (`| head -0`).
+fn with_reader_gone(args: &[&str], data_dir: &std::path::Path) -> std::process::Output {
+    let mut child = Command::new(BINARY)
+        .args(args)
+        .arg("--data-dir")
+        .arg(data_dir)
+        .env_remove("DATABASE_URL")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("gridgov runs");
+    drop(child.stdout.take());
+    child.wait_with_output().expect("gridgov ends")
+}
+
 /// The audit log at the command line, on a city that has served: the chain
 /// verifies, the export is JSON Lines that resume where they stopped, and
 /// a person's access report lists what touched their record.
@@ -432,6 +448,12 @@ fn registry_from_the_command_line(data_dir: &std::path::Path) {
                 && line.contains("started by cli")),
         "{listing}"
     );
+    for listing in [["compare", "list"], ["registry", "list"], ["token", "list"]] {
+        let stopped = with_reader_gone(&listing, data_dir);
+        let said = String::from_utf8_lossy(&stopped.stderr);
+        assert!(stopped.status.success(), "{listing:?}: {said}");
+        assert!(!said.contains("panicked"), "{listing:?}: {said}");
+    }
     let nowhere = gridgov(
         &["compare", "run", "--kind", "deaths", "--area", "4205"],
         data_dir,

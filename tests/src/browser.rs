@@ -4,16 +4,17 @@
 //! font) then breaks as it would on a city network cut off from the
 //! internet.
 //!
-//! Pages are either rendered once (`--dump-dom`) or driven through
-//! ChromeDriver over the W3C WebDriver protocol ([`Browser`]: typing,
-//! clicking at a point, running a script, screenshots), spoken here with
-//! the HTTP client the tests already have.
+//! Pages are driven through ChromeDriver over the W3C WebDriver protocol
+//! ([`Browser`]: typing, clicking at a point, running a script, reading the
+//! console, screenshots), spoken here with the HTTP client the tests
+//! already have.
 //!
 //! Without Chromium (and ChromeDriver) the page tests say so and pass, as
 //! the PostgreSQL half does without a server;
 //! `GRIDGOV_TEST_REQUIRE_BROWSER=1` (set by `.ci/run`, which installs them)
 //! makes that a failure.
 
+use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -79,46 +80,19 @@ impl Chromium {
         }
     }
 
-    /// The page at `url` as the browser has built it once its scripts have
-    /// run and gone quiet (up to `budget_ms` of the page's own time).
-    pub async fn rendered(&self, url: &str, budget_ms: u32) -> String {
-        let profile = std::env::temp_dir().join(format!(
-            "gridgov-test-chromium-{}-{}",
-            std::process::id(),
-            NEXT_PROFILE.fetch_add(1, std::sync::atomic::Ordering::SeqCst)
-        ));
-        let mut command = Command::new(&self.program);
-        command
-            .args(SWITCHES)
-            .arg(format!("--user-data-dir={}", profile.display()))
-            .arg(format!("--virtual-time-budget={budget_ms}"))
-            .arg("--dump-dom")
-            .arg(url);
-        let output = tokio::task::spawn_blocking(move || command.output())
-            .await
-            .expect("the browser's task")
-            .expect("chromium starts");
-        let _ = std::fs::remove_dir_all(&profile);
-        assert!(
-            output.status.success(),
-            "chromium failed: {}",
-            String::from_utf8_lossy(&output.stderr)
-        );
-        String::from_utf8_lossy(&output.stdout).into_owned()
-    }
-}
-
-impl Chromium {
     /// A browser window of `width` × `height` driven through ChromeDriver.
     pub async fn open(&self, width: u32, height: u32) -> Browser {
         let port = std::net::TcpListener::bind("127.0.0.1:0")
             .and_then(|listener| listener.local_addr())
             .expect("a free port")
             .port();
+        // In a process group of its own, so that the browser it starts goes
+        // with it, whatever way the test ends.
         let driver = Command::new(&self.driver)
             .arg(format!("--port={port}"))
             .stdout(Stdio::null())
             .stderr(Stdio::null())
+            .process_group(0)
             .spawn()
             .expect("chromedriver starts");
         let profile = std::env::temp_dir().join(format!(
@@ -160,9 +134,12 @@ impl Chromium {
             .call(
                 reqwest::Method::POST,
                 "/session",
-                json!({"capabilities": {"alwaysMatch": {"goog:chromeOptions": {
-                    "binary": self.program, "args": args,
-                }}}}),
+                json!({"capabilities": {"alwaysMatch": {
+                    "goog:chromeOptions": {"binary": self.program, "args": args},
+                    // The console's errors are read back: a blocked or
+                    // failed load of another origin shows up there.
+                    "goog:loggingPrefs": {"browser": "ALL"},
+                }}}),
             )
             .await;
         browser.session = created["sessionId"]
@@ -300,6 +277,21 @@ impl Browser {
         }
     }
 
+    /// The console's errors since the last call: blocked loads (CSP),
+    /// failed ones (an unresolvable host), script errors.
+    pub async fn console_errors(&self) -> Vec<String> {
+        let entries = self
+            .call(reqwest::Method::POST, "/se/log", json!({"type": "browser"}))
+            .await;
+        entries
+            .as_array()
+            .expect("log entries")
+            .iter()
+            .filter(|entry| entry["level"] == "SEVERE")
+            .map(|entry| entry["message"].as_str().unwrap_or_default().to_owned())
+            .collect()
+    }
+
     /// The window as a PNG, written to `path`.
     pub async fn screenshot(&self, path: &Path) {
         use base64::Engine;
@@ -319,6 +311,11 @@ impl Browser {
     }
 
     fn stop(&mut self) {
+        let group = format!("-{}", self.driver.id());
+        let _ = Command::new("kill")
+            .args(["-KILL", "--", &group])
+            .stderr(Stdio::null())
+            .status();
         let _ = self.driver.kill();
         let _ = self.driver.wait();
         let _ = std::fs::remove_dir_all(&self.profile);

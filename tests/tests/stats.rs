@@ -171,6 +171,7 @@ async fn analysts_get_small_groups_suppressed_and_workers_their_grid() {
 async fn every_grid_of_an_area_in_one_request() {
     on_each_backend(|server| async move {
         let street = "420502003";
+        const GRID: &str = "420502003001001";
         let db = server.db().await;
         let mut truth: std::collections::BTreeMap<String, (i64, i64)> = Default::default();
         for person in resident::Entity::find()
@@ -255,12 +256,18 @@ async fn every_grid_of_an_area_in_one_request() {
             "the community has a withheld cell to compare"
         );
 
-        // A level that is not below the area's is refused, naming `level`.
-        let refused = admin
-            .graphql(by_level, json!({"area": street, "level": "DISTRICT"}))
-            .await;
-        assert_eq!(gridgov_tests::error_code(&refused), Some("BAD_USER_INPUT"));
-        assert!(refused["errors"][0]["message"].as_str().is_some_and(|m| m.contains(street)));
+        // A level that is not below the area's is refused, naming `level`;
+        // a grid is its own only part.
+        for (area, level) in [(street, "DISTRICT"), (street, "STREET"), (GRID, "DISTRICT"), (GRID, "COMMUNITY")] {
+            let refused = admin
+                .graphql(by_level, json!({"area": area, "level": level}))
+                .await;
+            assert_eq!(gridgov_tests::error_code(&refused), Some("BAD_USER_INPUT"), "{area} by {level}");
+            assert!(refused["errors"][0]["message"].as_str().is_some_and(|m| m.contains(area)));
+        }
+        let own = admin.data(by_level, json!({"area": GRID, "level": "GRID"})).await;
+        assert_eq!(own["statistics"]["children"][0]["area"], GRID);
+        assert_eq!(own["statistics"]["children"][0]["residents"], own["statistics"]["residents"]);
         server
     })
     .await;

@@ -153,6 +153,21 @@ pub async fn list(
     .await
 }
 
+/// The resident a live event names (moved in the verification loop, or
+/// joined the record), for a subscriber who may read them inside `within`.
+pub async fn heard(
+    access: &Access,
+    id: i64,
+    grid: &str,
+    within: Option<&AreaCode>,
+) -> ApiResult<Option<resident::Model>> {
+    let inside = within.is_none_or(|area| area.contains_raw(grid));
+    if !inside || !access.residents().read.contains(grid) {
+        return Ok(None);
+    }
+    find(access, id).await
+}
+
 /// One resident, if the caller may see them.
 pub async fn find(access: &Access, id: i64) -> ApiResult<Option<resident::Model>> {
     Ok(resident::Entity::find_by_id(id)

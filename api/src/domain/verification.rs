@@ -244,30 +244,6 @@ pub async fn counts_by_grid(
 
 /// The record a live event names, as the caller would read it: `None`
 /// when it is outside `within` or the caller's sight.
-pub async fn changed(
-    access: &Access,
-    id: i64,
-    grid: &str,
-    within: Option<&AreaCode>,
-) -> ApiResult<Option<resident::Model>> {
-    let inside = within.is_none_or(|area| area.contains_raw(grid));
-    if !inside || !access.residents().read.contains(grid) {
-        return Ok(None);
-    }
-    super::residents::find(access, id).await
-}
-
-/// A record just added (registered or born), for a subscriber who may
-/// read it inside `within`.
-pub async fn registered(
-    access: &Access,
-    id: i64,
-    grid: &str,
-    within: Option<&AreaCode>,
-) -> ApiResult<Option<resident::Model>> {
-    changed(access, id, grid, within).await
-}
-
 /// Whether the caller may take `action` on `row` now: its state allows it
 /// and the policies grant it in the record's grid. What a screen shows as
 /// the buttons of the loop.

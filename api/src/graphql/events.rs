@@ -17,8 +17,8 @@ use crate::domain::access::Access;
 use crate::domain::areas::parse_code;
 use crate::domain::cases;
 use crate::domain::comparisons::findings;
+use crate::domain::residents;
 use crate::domain::tasks;
-use crate::domain::verification;
 use crate::error::{ApiError, ApiResult};
 use crate::events::Event;
 use policies::AreaCode;
@@ -129,7 +129,7 @@ impl LiveUpdates {
             _ => None,
         };
         let read = |access: Arc<Access>, id, grid: String, area: Option<AreaCode>| async move {
-            verification::changed(&access, id, &grid, area.as_ref()).await
+            residents::heard(&access, id, &grid, area.as_ref()).await
         };
         Ok(scoped_events(ctx, within, "resident", pick, read)?.map(Resident))
     }
@@ -173,7 +173,7 @@ impl LiveUpdates {
             _ => None,
         };
         let read = |access: Arc<Access>, id, grid: String, area: Option<AreaCode>| async move {
-            verification::registered(&access, id, &grid, area.as_ref()).await
+            residents::heard(&access, id, &grid, area.as_ref()).await
         };
         Ok(scoped_events(ctx, within, "resident", pick, read)?.map(Resident))
     }

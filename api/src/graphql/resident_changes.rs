@@ -202,8 +202,9 @@ payload!(
     ResidentUserError
 );
 
-/// Tells every replica's subscribers that a person joined the record.
-async fn registered(ctx: &Context<'_>, row: &entities::resident::Model) {
+/// Tells every replica's subscribers that a person joined a grid's record:
+/// registered or born there, or taken in on arrival from another grid.
+pub(super) async fn registered(ctx: &Context<'_>, row: &entities::resident::Model) {
     ctx.state()
         .events
         .publish(Event::ResidentRegistered {

@@ -633,7 +633,7 @@ impl TasksMutation {
         if let Ok(row) = &outcome {
             ctx.state()
                 .events
-                .publish(crate::events::Event::AssignmentAnswered {
+                .publish(Event::AssignmentAnswered {
                     assignment_id: row.id,
                     area_code: row.area_code.clone(),
                 })

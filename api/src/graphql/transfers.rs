@@ -390,7 +390,9 @@ impl TransferChanges {
                 )?,
                 relation_to_head: input.relation_to_head.map(Into::into),
             };
-            let (_, moving) = moves::take_in(ctx.access()?, id, input.version, welcome).await?;
+            let (person, moving) =
+                moves::take_in(ctx.access()?, id, input.version, welcome).await?;
+            super::resident_changes::registered(ctx, &person).await;
             seen(ctx, moving.id).await
         };
         Ok(TakeInArrivalPayload::of(outcome.await)?)

@@ -29,12 +29,12 @@ struct Asset {
 }
 
 macro_rules! vendored {
-    ($name:literal, $content_type:expr) => {
+    ($name:literal, $content_type:expr, $versioned:expr) => {
         Asset {
             name: $name,
             body: include_bytes!(concat!("../../assets/vendor/", $name)),
             content_type: $content_type,
-            versioned: true,
+            versioned: $versioned,
         }
     };
 }
@@ -55,18 +55,24 @@ const CSS: &str = "text/css; charset=utf-8";
 const TEXT: &str = "text/plain; charset=utf-8";
 
 static ASSETS: &[Asset] = &[
-    vendored!("graphiql-3.9.0.min.js", JS),
-    vendored!("graphiql-3.9.0.min.css", CSS),
-    vendored!("react-18.3.1.production.min.js", JS),
-    vendored!("react-dom-18.3.1.production.min.js", JS),
-    vendored!("LICENSE.graphiql", TEXT),
-    vendored!("LICENSE.react", TEXT),
-    vendored!("LICENSE.react-dom", TEXT),
-    vendored!("echarts-6.0.0.min.js", JS),
-    vendored!("LICENSE.echarts", TEXT),
-    vendored!("NOTICE.echarts", TEXT),
-    vendored!("LICENSE-d3.echarts", TEXT),
+    vendored!("graphiql-3.9.0.min.js", JS, true),
+    vendored!("graphiql-3.9.0.min.css", CSS, true),
+    vendored!("react-18.3.1.production.min.js", JS, true),
+    vendored!("react-dom-18.3.1.production.min.js", JS, true),
+    vendored!("echarts-6.0.0.min.js", JS, true),
+    // The licences' names carry no version: asked again, like our own files.
+    vendored!("LICENSE.graphiql", TEXT, false),
+    vendored!("LICENSE.react", TEXT, false),
+    vendored!("LICENSE.react-dom", TEXT, false),
+    vendored!("LICENSE.echarts", TEXT, false),
+    vendored!("NOTICE.echarts", TEXT, false),
+    vendored!("LICENSE-d3.echarts", TEXT, false),
     ours!("graphiql.js", JS),
+    ours!("screen-core.js", JS),
+    ours!("screen-map.js", JS),
+    ours!("screen-panel.js", JS),
+    ours!("screen-live.js", JS),
+    ours!("screen-command.js", JS),
     ours!("screen.js", JS),
     ours!("screen.css", CSS),
 ];
@@ -81,11 +87,12 @@ const SCREEN_PAGE: &str = include_str!("../../assets/screen.html");
 pub const SCREEN_PATH: &str = "/screen";
 
 /// What a page of ours may load and talk to: this origin only (`'self'`
-/// covers its own `ws:`/`wss:` too). GraphiQL and the charts set style
-/// attributes, so inline styles stay allowed; inline scripts do not.
+/// covers its own `ws:`/`wss:` in CSP 3 browsers). GraphiQL and the charts
+/// set style attributes, so inline styles stay allowed; inline scripts do
+/// not. GraphiQL's stylesheet carries its fonts and icons as `data:` URLs.
 const PAGE_POLICY: &str = "default-src 'self'; style-src 'self' 'unsafe-inline'; \
-    img-src 'self' data:; connect-src 'self'; base-uri 'none'; form-action 'none'; \
-    frame-ancestors 'none'";
+    img-src 'self' data:; font-src 'self' data:; connect-src 'self'; base-uri 'none'; \
+    form-action 'none'; frame-ancestors 'none'";
 
 /// Each asset's `ETag`: a hash of its content, worked out once.
 static TAGS: LazyLock<HashMap<&'static str, HeaderValue>> = LazyLock::new(|| {
@@ -159,4 +166,61 @@ pub(super) async fn asset(Path(name): Path<String>, headers: HeaderMap) -> Respo
         asset.body,
     )
         .into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::ASSETS;
+
+    /// Every file in `assets/vendor` is served, and fetched from its
+    /// package by `fetch.sh` (which `--check` compares byte for byte).
+    #[test]
+    fn every_vendored_file_is_served_and_fetched() {
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/assets/vendor");
+        let fetch = std::fs::read_to_string(format!("{dir}/fetch.sh")).expect("fetch.sh");
+        let mut files: Vec<String> = std::fs::read_dir(dir)
+            .expect("the vendor folder")
+            .map(|entry| {
+                entry
+                    .expect("an entry")
+                    .file_name()
+                    .to_string_lossy()
+                    .into_owned()
+            })
+            .filter(|name| name != "fetch.sh")
+            .collect();
+        files.sort();
+        for file in &files {
+            assert!(
+                ASSETS.iter().any(|asset| asset.name == file),
+                "{file} is not served"
+            );
+            assert!(
+                fetch
+                    .lines()
+                    .any(|line| line.trim_end_matches('"').ends_with(&format!(" {file}"))),
+                "{file} is not in fetch.sh"
+            );
+        }
+        // Our own scripts and styles beside the pages are served too, and
+        // nothing else is.
+        let ours: Vec<String> = std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/assets"))
+            .expect("the assets folder")
+            .map(|entry| {
+                entry
+                    .expect("an entry")
+                    .file_name()
+                    .to_string_lossy()
+                    .into_owned()
+            })
+            .filter(|name| name.ends_with(".js") || name.ends_with(".css"))
+            .collect();
+        for file in &ours {
+            assert!(
+                ASSETS.iter().any(|asset| asset.name == file),
+                "{file} is not served"
+            );
+        }
+        assert_eq!(ASSETS.len(), files.len() + ours.len());
+    }
 }

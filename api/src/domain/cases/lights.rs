@@ -43,13 +43,13 @@ struct Row {
 }
 
 /// The open cases of `area` (everything the caller lists when `None`) by
-/// light, in total and for each area one level inside it (districts when
-/// `None`; a grid is its own only part). `None` for a caller who may list
+/// light, in total and for each of its parts at level `parts` (as
+/// `stats::parts_level` chose it). `None` for a caller who may list
 /// no cases anywhere: a count of cases it could not read is not its to see.
 pub async fn open_by_light(
     access: &Access,
     area: Option<&AreaCode>,
-    child: AreaLevel,
+    parts: AreaLevel,
 ) -> ApiResult<Option<(LightCounts, BTreeMap<String, LightCounts>)>> {
     let scope = CaseScope::of(access).await?;
     if scope.read.is_nothing() {
@@ -70,7 +70,7 @@ pub async fn open_by_light(
     };
     // The width is written into the text, not bound: PostgreSQL matches a
     // grouped expression to the selected one by its text.
-    let part = Expr::cust(format!("SUBSTR(grid_code, 1, {})", child.width()));
+    let part = Expr::cust(format!("SUBSTR(grid_code, 1, {})", parts.width()));
     let select = Query::select()
         .expr_as(part.clone(), Alias::new("area_code"))
         .expr_as(Expr::col(case::Column::Id).count(), Alias::new("open"))

@@ -499,9 +499,9 @@ pub async fn statistics(
     area: Option<&AreaCode>,
     parts: Option<AreaLevel>,
 ) -> ApiResult<Option<ShownStatistics>> {
+    let parts = parts_level(area, parts)?;
     let threshold = access.suppress_below();
     access.caller()?;
-    let parts = parts_level(area, parts)?;
     let db = access.db();
     let read = |object| access.scope(object, Action::Read);
     let scope = &read(Object::Statistics);
@@ -586,22 +586,20 @@ pub async fn statistics(
 }
 
 /// The level an area is broken down by: the one directly inside it unless
-/// asked, and never its own or one above it.
+/// asked, and never one above it, nor its own (a grid, which has no parts,
+/// is its own only part).
 pub fn parts_level(area: Option<&AreaCode>, asked: Option<AreaLevel>) -> ApiResult<AreaLevel> {
-    let directly_inside = match area {
-        None => AreaLevel::District,
-        Some(area) => area.level().child().unwrap_or(AreaLevel::Grid),
+    let Some(area) = area else {
+        return Ok(asked.unwrap_or(AreaLevel::District));
     };
-    let Some(asked) = asked else {
-        return Ok(directly_inside);
-    };
-    match area {
-        Some(area) if asked.width() <= area.level().width() && area.level() != AreaLevel::Grid => {
-            Err(ApiError::bad_input(
-                "level",
-                format!("{area} has no parts at that level"),
-            ))
-        }
-        _ => Ok(asked),
+    let level = area.level();
+    let directly_inside = level.child().unwrap_or(AreaLevel::Grid);
+    match asked {
+        None => Ok(directly_inside),
+        Some(asked) if asked.width() > level.width() || asked == directly_inside => Ok(asked),
+        Some(_) => Err(ApiError::bad_input(
+            "level",
+            format!("{area} has no parts at that level"),
+        )),
     }
 }
