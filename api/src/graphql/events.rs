@@ -87,6 +87,19 @@ where
     Ok(until_expiry(stream, &caller))
 }
 
+/// The residents named by the events `pick` takes, as the subscriber would
+/// read them inside `within`.
+fn resident_events(
+    ctx: &Context<'_>,
+    within: Option<String>,
+    pick: fn(Event) -> Option<(i64, String)>,
+) -> Result<impl Stream<Item = Resident> + use<>> {
+    let read = |access: Arc<Access>, id, grid: String, area: Option<AreaCode>| async move {
+        residents::heard(&access, id, &grid, area.as_ref()).await
+    };
+    Ok(scoped_events(ctx, within, "resident", pick, read)?.map(Resident))
+}
+
 /// Live updates: every subscription of the schema.
 #[derive(Default)]
 pub struct LiveUpdates;
@@ -128,10 +141,7 @@ impl LiveUpdates {
             } => Some((resident_id, grid_code)),
             _ => None,
         };
-        let read = |access: Arc<Access>, id, grid: String, area: Option<AreaCode>| async move {
-            residents::heard(&access, id, &grid, area.as_ref()).await
-        };
-        Ok(scoped_events(ctx, within, "resident", pick, read)?.map(Resident))
+        resident_events(ctx, within, pick)
     }
 
     /// Urgent findings as comparisons open them (a resident on the wanted
@@ -172,10 +182,7 @@ impl LiveUpdates {
             } => Some((resident_id, grid_code)),
             _ => None,
         };
-        let read = |access: Arc<Access>, id, grid: String, area: Option<AreaCode>| async move {
-            residents::heard(&access, id, &grid, area.as_ref()).await
-        };
-        Ok(scoped_events(ctx, within, "resident", pick, read)?.map(Resident))
+        resident_events(ctx, within, pick)
     }
 
     /// Feedback on tasks as it comes in: assignments acknowledged,

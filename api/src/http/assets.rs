@@ -172,14 +172,9 @@ pub(super) async fn asset(Path(name): Path<String>, headers: HeaderMap) -> Respo
 mod tests {
     use super::ASSETS;
 
-    /// Every file in `assets/vendor` is served, and fetched from its
-    /// package by `fetch.sh` (which `--check` compares byte for byte).
-    #[test]
-    fn every_vendored_file_is_served_and_fetched() {
-        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/assets/vendor");
-        let fetch = std::fs::read_to_string(format!("{dir}/fetch.sh")).expect("fetch.sh");
-        let mut files: Vec<String> = std::fs::read_dir(dir)
-            .expect("the vendor folder")
+    fn names_in(dir: &str) -> Vec<String> {
+        std::fs::read_dir(dir)
+            .expect("a folder of assets")
             .map(|entry| {
                 entry
                     .expect("an entry")
@@ -187,9 +182,19 @@ mod tests {
                     .to_string_lossy()
                     .into_owned()
             })
+            .collect()
+    }
+
+    /// Every file in `assets/vendor` is served, and fetched from its
+    /// package by `fetch.sh` (which `--check` compares byte for byte).
+    #[test]
+    fn every_vendored_file_is_served_and_fetched() {
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/assets/vendor");
+        let fetch = std::fs::read_to_string(format!("{dir}/fetch.sh")).expect("fetch.sh");
+        let files: Vec<String> = names_in(dir)
+            .into_iter()
             .filter(|name| name != "fetch.sh")
             .collect();
-        files.sort();
         for file in &files {
             assert!(
                 ASSETS.iter().any(|asset| asset.name == file),
@@ -204,15 +209,8 @@ mod tests {
         }
         // Our own scripts and styles beside the pages are served too, and
         // nothing else is.
-        let ours: Vec<String> = std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/assets"))
-            .expect("the assets folder")
-            .map(|entry| {
-                entry
-                    .expect("an entry")
-                    .file_name()
-                    .to_string_lossy()
-                    .into_owned()
-            })
+        let ours: Vec<String> = names_in(concat!(env!("CARGO_MANIFEST_DIR"), "/assets"))
+            .into_iter()
             .filter(|name| name.ends_with(".js") || name.ends_with(".css"))
             .collect();
         for file in &ours {
