@@ -10,7 +10,7 @@ GridgovScreen.panel = (function (S) {
 
   // What the panel shows of an area's statistics.
   var FIELDS = "area name residents men women sexRatio suppressed" +
-    " ageBands { from to count } populationTypes { registered floating foreign }" +
+    " ageBands { from to count men women } populationTypes { registered floating foreign }" +
     " careFlags { flag count } dwellings { ownerOccupied rented office vacant }" +
     " organisations { valid expired none } openCases { open green yellow red }";
   var CASES = "cases(filter: { within: $within, states: $states }, first: 8) { totalCount" +
@@ -71,13 +71,23 @@ GridgovScreen.panel = (function (S) {
     return '<div class="crumbs">' + links.join(" › ") + "</div>";
   }
 
+  // The age pyramid: men to the left, women to the right, the oldest band
+  // on top, both halves on one scale so that their lengths compare.
   function ageBands(bands) {
-    var most = Math.max.apply(null, bands.map(function (band) { return band.count || 0; }).concat([1]));
-    return "<h3>年龄结构</h3><div class=\"bars\">" + bands.map(function (band, i) {
-      var width = band.count == null ? 0 : Math.round(band.count * 100 / most);
-      return "<span>" + BAND_NAMES[i] + '</span><span><span class="bar" style="display:block;width:' + width + '%"></span></span>' +
-        '<span class="n" data-field="band-' + i + '">' + count(band.count) + "</span>";
-    }).join("") + "</div>";
+    var most = Math.max.apply(null, bands.map(function (band) {
+      return Math.max(band.men || 0, band.women || 0);
+    }).concat([1]));
+    var bar = function (value, side) {
+      var width = value == null ? 0 : Math.round(value * 100 / most);
+      return '<span class="half ' + side + '"><span class="bar" style="width:' + width + '%"></span></span>';
+    };
+    var rows = bands.map(function (band, i) {
+      return '<span class="n" data-field="band-' + i + '-men">' + count(band.men) + "</span>" + bar(band.men, "men") +
+        '<span class="band">' + BAND_NAMES[i] + '&ensp;<small data-field="band-' + i + '">' + count(band.count) + "</small></span>" +
+        bar(band.women, "women") + '<span class="n women" data-field="band-' + i + '-women">' + count(band.women) + "</span>";
+    }).reverse();
+    return '<h3>人口金字塔</h3><div class="pyramid"><span class="n">男</span><span></span><span class="band">年龄</span>' +
+      '<span></span><span class="n women">女</span>' + rows.join("") + "</div>";
   }
 
   function openCases(lights, cases) {

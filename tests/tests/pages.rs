@@ -54,7 +54,7 @@ async fn graphiql_draws_without_the_internet() {
 }
 
 const GRID_STATS: &str = "query($area: String) { statistics(area: $area) {
-    residents men women sexRatio ageBands { count }
+    residents men women sexRatio ageBands { count men women }
     populationTypes { registered floating foreign }
     dwellings { ownerOccupied rented office vacant } openCases { open } } }";
 
@@ -81,6 +81,13 @@ async fn the_screen_shows_each_caller_their_city_live() {
     screen.admin_sees_every_grid().await;
     screen
         .a_click_shows_the_apis_numbers("admin", &screen.quiet_grid)
+        .await;
+    // The grid's age pyramid in view.
+    browser
+        .run(
+            "document.querySelector('#panel .pyramid').scrollIntoView()",
+            json!([]),
+        )
         .await;
     screen.shots("screen-grid.png").await;
     let case = screen.a_case_arrives_and_recolours_its_grid().await;
@@ -229,11 +236,13 @@ impl<'a> Screen<'a> {
             );
         }
         for band in 0..6 {
-            assert_eq!(
-                shown[format!("band-{band}")],
-                json!(as_shown(&truth["ageBands"][band]["count"])),
-                "age band {band} of {grid} for {username}"
-            );
+            for (suffix, key) in [("", "count"), ("-men", "men"), ("-women", "women")] {
+                assert_eq!(
+                    shown[format!("band-{band}{suffix}")],
+                    json!(as_shown(&truth["ageBands"][band][key])),
+                    "age band {band}{suffix} of {grid} for {username}"
+                );
+            }
         }
         shown
     }

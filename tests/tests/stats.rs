@@ -10,7 +10,7 @@ use serde_json::{Value, json};
 
 const STATS: &str = "query($area: String) { statistics(area: $area) {
     area name residents men women sexRatio suppressed
-    ageBands { from to count }
+    ageBands { from to count men women }
     populationTypes { registered floating foreign }
     careFlags { flag count }
     dwellings { ownerOccupied rented office vacant }
@@ -64,17 +64,33 @@ async fn a_communitys_statistics_add_up_and_match_the_register() {
             .sum();
         assert_eq!(bands, people.len() as i64);
         let today = Utc::now().date_naive();
-        let old = people
-            .iter()
-            .filter(|p| {
-                let mut age = today.year() - p.birth_date.year();
-                if (today.month(), today.day()) < (p.birth_date.month(), p.birth_date.day()) {
-                    age -= 1;
-                }
-                age >= 80
-            })
-            .count() as i64;
+        let eighty_or_more = |p: &&resident::Model| {
+            let mut age = today.year() - p.birth_date.year();
+            if (today.month(), today.day()) < (p.birth_date.month(), p.birth_date.day()) {
+                age -= 1;
+            }
+            age >= 80
+        };
+        let old = people.iter().filter(eighty_or_more).count() as i64;
         assert_eq!(int(&stats["ageBands"][5]["count"]), old);
+        // The pyramid: each band's men and women add up to it, and the men
+        // of all bands to the men.
+        let old_men = people
+            .iter()
+            .filter(eighty_or_more)
+            .filter(|p| p.sex == resident::Sex::Male)
+            .count() as i64;
+        assert_eq!(int(&stats["ageBands"][5]["men"]), old_men);
+        for band in stats["ageBands"].as_array().expect("bands") {
+            assert_eq!(int(&band["men"]) + int(&band["women"]), int(&band["count"]));
+        }
+        let band_men: i64 = stats["ageBands"]
+            .as_array()
+            .expect("bands")
+            .iter()
+            .map(|b| int(&b["men"]))
+            .sum();
+        assert_eq!(band_men, men);
         let types = &stats["populationTypes"];
         assert_eq!(
             int(&types["registered"]) + int(&types["floating"]) + int(&types["foreign"]),
@@ -301,10 +317,21 @@ fn cells(stats: &Value) -> Vec<Option<i64>> {
     ] {
         cells.extend(keys.iter().map(|key| stats[group][*key].as_i64()));
     }
+    // The pyramid's halves last, so that the places above keep their
+    // numbers: the men of each band (27..33), then the women (33..39).
+    for sex in ["men", "women"] {
+        cells.extend(
+            stats["ageBands"]
+                .as_array()
+                .expect("bands")
+                .iter()
+                .map(|band| band[sex].as_i64()),
+        );
+    }
     cells
 }
 
-const ALL_COUNTS: &str = "area residents men women ageBands { count } careFlags { count }
+const ALL_COUNTS: &str = "area residents men women ageBands { count men women } careFlags { count }
     populationTypes { registered floating foreign } dwellings { ownerOccupied rented office vacant }
     organisations { valid expired none }";
 
@@ -373,9 +400,20 @@ fn recovered_by_subtraction(
             relations.push(relation);
         }
     }
+    // A total and its parts, in the places `cells` gives them: the
+    // residents by sex, band and type; the men and the women by band; each
+    // band by sex.
+    let mut totals: Vec<(usize, Vec<usize>)> = vec![
+        (0, vec![1, 2]),
+        (0, (3..9).collect()),
+        (0, vec![17, 18, 19]),
+        (1, (27..33).collect()),
+        (2, (33..39).collect()),
+    ];
+    totals.extend((0..6).map(|band| (3 + band, vec![27 + band, 33 + band])));
     for area in seen.keys() {
-        for parts in [&[1usize, 2][..], &[3, 4, 5, 6, 7, 8][..], &[17, 18, 19][..]] {
-            let mut relation = vec![(area.clone(), 0)];
+        for (total, parts) in &totals {
+            let mut relation = vec![(area.clone(), *total)];
             relation.extend(parts.iter().map(|p| (area.clone(), *p)));
             relations.push(relation);
         }
@@ -432,7 +470,7 @@ async fn no_suppressed_count_is_recovered_by_subtraction_across_levels_and_field
         let token = server.with_bearer(issued["issueApiToken"]["secret"].as_str().expect("secret"));
         let district: Vec<String> = areas.iter().filter(|a| a.starts_with("420502")).cloned().collect();
         for (name, client, asked, city, withheld) in [
-            ("analyst", server.as_user("analyst").await, &areas, true, 0..27),
+            ("analyst", server.as_user("analyst").await, &areas, true, 0..39),
             ("token without dwelling:read", token, &district, false, 20..24),
         ] {
             let seen = everything_seen(&client, asked, city).await;

@@ -10,7 +10,7 @@ use crate::domain::areas::parse_code;
 use crate::domain::cases::lights::{self, LightCounts};
 use crate::domain::stats::{self, AGE_BANDS, ShownCounts};
 
-/// One age band's count.
+/// One age band: a row of the age pyramid.
 #[derive(SimpleObject)]
 pub struct AgeBand {
     /// Youngest age in the band.
@@ -19,6 +19,10 @@ pub struct AgeBand {
     to: Option<u32>,
     /// Residents in the band (null when suppressed).
     count: Option<i64>,
+    /// Men in the band (null when suppressed).
+    men: Option<i64>,
+    /// Women in the band (null when suppressed).
+    women: Option<i64>,
 }
 
 /// How many residents carry one care flag.
@@ -106,7 +110,8 @@ pub struct Statistics {
     women: Option<i64>,
     /// Men per 100 women.
     sex_ratio: Option<f64>,
-    /// Residents by age band.
+    /// Residents by age band, each split into men and women: the age
+    /// pyramid.
     age_bands: Vec<AgeBand>,
     /// Residents by population type.
     population_types: PopulationTypes,
@@ -144,10 +149,12 @@ fn shape(
         age_bands: AGE_BANDS
             .iter()
             .zip(counts.age_bands)
-            .map(|((from, to), count)| AgeBand {
+            .map(|((from, to), [count, men, women])| AgeBand {
                 from: *from,
                 to: *to,
                 count,
+                men,
+                women,
             })
             .collect(),
         population_types: PopulationTypes {

@@ -1,5 +1,6 @@
 //! Statistics for the command centre's screen, computed in SQL under the
-//! caller's scope: population by sex, age band and type, care flags,
+//! caller's scope: population by sex, age band (each split by sex, for the
+//! pyramid) and type, care flags,
 //! dwellings by colour, organisations by licence state, for an area and for
 //! each area directly inside it. Counts of rows the caller may not list
 //! themselves (an analyst's residents, a token's dwellings) never show a
@@ -38,7 +39,9 @@ pub struct Counts {
     pub residents: i64,
     pub men: i64,
     pub women: i64,
-    pub age_bands: [i64; 6],
+    /// Men, then women, in each age band; the band's count is their sum
+    /// (the record knows two sexes).
+    pub age_bands: [[i64; 2]; 6],
     pub registered: i64,
     pub floating: i64,
     pub foreign: i64,
@@ -58,7 +61,8 @@ impl Counts {
         self.men += other.men;
         self.women += other.women;
         for (mine, theirs) in self.age_bands.iter_mut().zip(other.age_bands) {
-            *mine += theirs;
+            mine[0] += theirs[0];
+            mine[1] += theirs[1];
         }
         self.registered += other.registered;
         self.floating += other.floating;
@@ -103,12 +107,18 @@ struct ResidentRow {
     total: Option<i64>,
     men: Option<i64>,
     women: Option<i64>,
-    band0: Option<i64>,
-    band1: Option<i64>,
-    band2: Option<i64>,
-    band3: Option<i64>,
-    band4: Option<i64>,
-    band5: Option<i64>,
+    men0: Option<i64>,
+    men1: Option<i64>,
+    men2: Option<i64>,
+    men3: Option<i64>,
+    men4: Option<i64>,
+    men5: Option<i64>,
+    women0: Option<i64>,
+    women1: Option<i64>,
+    women2: Option<i64>,
+    women3: Option<i64>,
+    women4: Option<i64>,
+    women5: Option<i64>,
     registered: Option<i64>,
     floating: Option<i64>,
     foreign: Option<i64>,
@@ -208,11 +218,13 @@ async fn counts_by(
         &mut residents,
     );
     for (index, (min, max)) in AGE_BANDS.iter().enumerate() {
-        case_sum(
-            born(*min, *max, today),
-            &format!("band{index}"),
-            &mut residents,
-        );
+        for (sex, alias) in [("male", "men"), ("female", "women")] {
+            case_sum(
+                born(*min, *max, today).add(column("sex").eq(sex)),
+                &format!("{alias}{index}"),
+                &mut residents,
+            );
+        }
     }
     for kind in ["registered", "floating", "foreign"] {
         case_sum(
@@ -242,10 +254,11 @@ async fn counts_by(
         counts.residents = n(row.total);
         counts.men = n(row.men);
         counts.women = n(row.women);
-        counts.age_bands = [
-            row.band0, row.band1, row.band2, row.band3, row.band4, row.band5,
-        ]
-        .map(n);
+        let men = [row.men0, row.men1, row.men2, row.men3, row.men4, row.men5];
+        let women = [
+            row.women0, row.women1, row.women2, row.women3, row.women4, row.women5,
+        ];
+        counts.age_bands = std::array::from_fn(|band| [n(men[band]), n(women[band])]);
         counts.registered = n(row.registered);
         counts.floating = n(row.floating);
         counts.foreign = n(row.foreign);
@@ -366,7 +379,8 @@ pub struct ShownCounts {
     pub women: Shown,
     /// Men per 100 women; withheld with either.
     pub sex_ratio: Option<f64>,
-    pub age_bands: [Shown; 6],
+    /// Each band's count, its men and its women.
+    pub age_bands: [[Shown; 3]; 6],
     pub registered: Shown,
     pub floating: Shown,
     pub foreign: Shown,
@@ -392,28 +406,45 @@ pub struct ShownStatistics {
 }
 
 /// The counts in one flat row, in this order: residents, men, women, the
-/// age bands, the population types, the care flags, the four colours, the
-/// three licence states.
+/// age bands, their men, their women, the population types, the care flags,
+/// the four colours, the three licence states.
 const FLAGS: usize = CareFlag::ALL.len();
 const BANDS_AT: usize = 3;
-const TYPES_AT: usize = BANDS_AT + 6;
+const MEN_BANDS_AT: usize = BANDS_AT + 6;
+const WOMEN_BANDS_AT: usize = MEN_BANDS_AT + 6;
+const TYPES_AT: usize = WOMEN_BANDS_AT + 6;
 const FLAGS_AT: usize = TYPES_AT + 3;
 const COLOURS_AT: usize = FLAGS_AT + FLAGS;
 const LICENCES_AT: usize = COLOURS_AT + 4;
 const MEASURES: usize = LICENCES_AT + 3;
-/// The age bands' places in a row, which add up to the residents'.
-const BANDS: [usize; 6] = [
-    BANDS_AT,
-    BANDS_AT + 1,
-    BANDS_AT + 2,
-    BANDS_AT + 3,
-    BANDS_AT + 4,
-    BANDS_AT + 5,
-];
+
+/// Every total in a row with the parts that add up to it: the residents
+/// by sex, by band and by type; each sex by band; each band by sex. The
+/// pyramid is a table of bands by sex, so each of its rows and columns is a
+/// relation an attacker could subtract along.
+fn partitions() -> Vec<(usize, Vec<usize>)> {
+    let bands = |at: usize| (at..at + 6).collect::<Vec<_>>();
+    let mut partitions = vec![
+        (0, vec![1, 2]),
+        (0, bands(BANDS_AT)),
+        (0, vec![TYPES_AT, TYPES_AT + 1, TYPES_AT + 2]),
+        (1, bands(MEN_BANDS_AT)),
+        (2, bands(WOMEN_BANDS_AT)),
+    ];
+    partitions.extend((0..6).map(|band| {
+        (
+            BANDS_AT + band,
+            vec![MEN_BANDS_AT + band, WOMEN_BANDS_AT + band],
+        )
+    }));
+    partitions
+}
 
 fn flatten(counts: &Counts) -> Vec<i64> {
     let mut row = vec![counts.residents, counts.men, counts.women];
-    row.extend(counts.age_bands);
+    row.extend(counts.age_bands.map(|[men, women]| men + women));
+    row.extend(counts.age_bands.map(|[men, _]| men));
+    row.extend(counts.age_bands.map(|[_, women]| women));
     row.extend([counts.registered, counts.floating, counts.foreign]);
     row.extend(CareFlag::ALL.iter().map(|flag| {
         counts
@@ -450,7 +481,9 @@ fn shown_from(values: &[i64], hidden: &[bool]) -> ShownCounts {
         men,
         women,
         sex_ratio,
-        age_bands: std::array::from_fn(|band| at(BANDS_AT + band)),
+        age_bands: std::array::from_fn(|band| {
+            [BANDS_AT, MEN_BANDS_AT, WOMEN_BANDS_AT].map(|first| at(first + band))
+        }),
         registered: at(TYPES_AT),
         floating: at(TYPES_AT + 1),
         foreign: at(TYPES_AT + 2),
@@ -541,15 +574,16 @@ pub async fn statistics(
         tree.add_grid(&grid, &flatten(&counts));
     }
     let suppressed: Vec<bool> = exact.iter().map(|exact| !exact).collect();
+    let partitions = partitions();
+    let partitions: Vec<(usize, &[usize])> = partitions
+        .iter()
+        .map(|(total, parts)| (*total, parts.as_slice()))
+        .collect();
     let hidden = suppression::suppress(
         &tree,
         &suppression::Rules {
             suppressed: &suppressed,
-            partitions: &[
-                (0, &[1, 2]),
-                (0, &BANDS),
-                (0, &[TYPES_AT, TYPES_AT + 1, TYPES_AT + 2]),
-            ],
+            partitions: &partitions,
             threshold: i64::from(threshold),
         },
     );

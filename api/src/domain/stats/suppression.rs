@@ -293,6 +293,54 @@ mod tests {
     }
 
     #[test]
+    fn a_pyramid_is_protected_along_its_rows_and_columns() {
+        // Measures: residents, men, women, two bands, the bands' men, the
+        // bands' women; every row and column of the band-by-sex table is a
+        // relation.
+        let mut draw = 11u64;
+        let mut tree = Tree::new(9);
+        for g in 0..60 {
+            let mut small = || {
+                draw = draw
+                    .wrapping_mul(6364136223846793005)
+                    .wrapping_add(1442695040888963407);
+                ((draw >> 33) % 7) as i64
+            };
+            let (men, women) = ([small(), small()], [small(), small()]);
+            let code = format!("4205{:02}{:03}{:03}{:03}", 2 + g % 2, 1 + g % 3, 1, g);
+            tree.add_grid(
+                &code,
+                &[
+                    men[0] + men[1] + women[0] + women[1],
+                    men[0] + men[1],
+                    women[0] + women[1],
+                    men[0] + women[0],
+                    men[1] + women[1],
+                    men[0],
+                    men[1],
+                    women[0],
+                    women[1],
+                ],
+            );
+        }
+        let rules = Rules {
+            suppressed: &[true; 9],
+            partitions: &[
+                (0, &[1, 2]),
+                (0, &[3, 4]),
+                (1, &[5, 6]),
+                (2, &[7, 8]),
+                (3, &[5, 7]),
+                (4, &[6, 8]),
+            ],
+            threshold: 5,
+        };
+        let hidden = suppress(&tree, &rules);
+        assert!(hidden.iter().flatten().any(|h| *h));
+        assert_eq!(recoverable(&tree, &hidden, &rules), Vec::<Cell>::new());
+    }
+
+    #[test]
     fn primary_suppression_alone_would_be_undone() {
         let mut tree = Tree::new(1);
         tree.add_grid("420502003001001", &[2]);
