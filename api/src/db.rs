@@ -22,6 +22,10 @@ pub enum DbSetupError {
     Connect { url: String, source: sea_orm::DbErr },
     #[error("migrating the database failed: {0}")]
     Migrate(sea_orm::DbErr),
+    #[error(
+        "{url} is not at this version's schema ({pending} migrations pending): run `gridgov migrate`, or start the server, which migrates"
+    )]
+    NotCurrent { url: String, pending: usize },
 }
 
 /// Opens a pool on the configured database. For the embedded SQLite file the
@@ -29,6 +33,24 @@ pub enum DbSetupError {
 /// never wait for the writer.
 pub async fn connect(config: &DatabaseConfig) -> Result<DatabaseConnection, DbSetupError> {
     open(config, config.db_max_connections, true).await
+}
+
+/// [`connect`] for the commands that work on a record the server keeps:
+/// refused, before anything is read or written, when the schema is not
+/// this version's (a wrong `--database-url`, a fresh data directory).
+pub async fn connect_current(config: &DatabaseConfig) -> Result<DatabaseConnection, DbSetupError> {
+    let db = connect(config).await?;
+    let pending = Migrator::get_pending_migrations(&db)
+        .await
+        .map_err(DbSetupError::Migrate)?
+        .len();
+    if pending > 0 {
+        return Err(DbSetupError::NotCurrent {
+            url: config.url_for_display(),
+            pending,
+        });
+    }
+    Ok(db)
 }
 
 /// A pool of `max_connections`, with SQLite's foreign keys enforced or not.

@@ -18,7 +18,12 @@ use tracing_subscriber::EnvFilter;
 /// demo city if the database is empty, and serves GraphQL and GraphiQL at
 /// http://127.0.0.1:8080/graphql.
 #[derive(Parser, Debug)]
-#[command(name = "gridgov", version, propagate_version = true)]
+#[command(
+    name = "gridgov",
+    version,
+    propagate_version = true,
+    args_conflicts_with_subcommands = true
+)]
 struct Cli {
     #[command(subcommand)]
     command: Option<Command>,
@@ -326,7 +331,6 @@ async fn main() -> anyhow::Result<()> {
 async fn registry_command(command: RegistryCommand) -> anyhow::Result<()> {
     use gridgov::domain::registries::import::{self, Import, ImportError, Pass};
     use gridgov::domain::registries::matching;
-    let failed = |err: gridgov::error::ApiError| anyhow::anyhow!("{}", err.message());
     match command {
         RegistryCommand::Import {
             kind,
@@ -335,7 +339,7 @@ async fn registry_command(command: RegistryCommand) -> anyhow::Result<()> {
         } => {
             let seal = database.seal()?;
             let key = database.match_key()?;
-            let db = db::connect(&database).await?;
+            let db = db::connect_current(&database).await?;
             if !matching::same_key(&db, &key).await.map_err(failed)? {
                 anyhow::bail!(
                     "the residents' ID numbers were hashed with another match key: give the \
@@ -401,7 +405,7 @@ async fn registry_command(command: RegistryCommand) -> anyhow::Result<()> {
             }
         }
         RegistryCommand::List { database } => {
-            let db = db::connect(&database).await?;
+            let db = db::connect_current(&database).await?;
             let snapshots = registries::all_snapshots(&db).await.map_err(failed)?;
             let header = "id\tkind\tstate\trows\tsha256\timported by\tstarted\taccepted";
             let rows = snapshots.into_iter().map(|s| {
@@ -425,7 +429,6 @@ async fn registry_command(command: RegistryCommand) -> anyhow::Result<()> {
 
 async fn compare_command(command: CompareCommand) -> anyhow::Result<()> {
     use gridgov::domain::comparisons::jobs;
-    let failed = |err: gridgov::error::ApiError| anyhow::anyhow!("{}", err.message());
     match command {
         CompareCommand::Run {
             kind,
@@ -433,7 +436,7 @@ async fn compare_command(command: CompareCommand) -> anyhow::Result<()> {
             database,
         } => {
             let seal = database.seal()?;
-            let db = db::connect(&database).await?;
+            let db = db::connect_current(&database).await?;
             let area = area
                 .as_deref()
                 .map(policies::AreaCode::parse)
@@ -485,7 +488,7 @@ async fn compare_command(command: CompareCommand) -> anyhow::Result<()> {
             }
         }
         CompareCommand::List { limit, database } => {
-            let db = db::connect(&database).await?;
+            let db = db::connect_current(&database).await?;
             let recent = jobs::recent(&db, limit).await.map_err(failed)?;
             print_lines(recent.iter().map(jobs::describe))?;
         }
@@ -523,14 +526,13 @@ fn output(path: Option<&std::path::Path>, append: bool) -> anyhow::Result<Box<dy
 
 async fn audit_command(command: AuditCommand) -> anyhow::Result<()> {
     use gridgov::audit::{chain, report};
-    let failed = |err: gridgov::error::ApiError| anyhow::anyhow!("{}", err.message());
     match command {
         AuditCommand::Verify {
             settle_secs,
             database,
         } => {
             let seal = database.seal()?;
-            let db = db::connect(&database).await?;
+            let db = db::connect_current(&database).await?;
             let progress = indicatif::ProgressBar::new_spinner();
             let found = chain::verify(
                 &db,
@@ -564,7 +566,7 @@ async fn audit_command(command: AuditCommand) -> anyhow::Result<()> {
                 to.as_deref().map(instant).transpose()?,
             );
             let seal = database.seal()?;
-            let db = db::connect(&database).await?;
+            let db = db::connect_current(&database).await?;
             let mut sink = output(out.as_deref(), true)?;
             let actor = Actor::system("cli", &seal);
             let written = report::export(&db, &actor, range, after, &mut sink, |last, written| {
@@ -580,7 +582,7 @@ async fn audit_command(command: AuditCommand) -> anyhow::Result<()> {
         } => {
             let dir = dir.unwrap_or_else(|| database.data_dir.join("audit-archive"));
             let seal = database.seal()?;
-            let db = db::connect(&database).await?;
+            let db = db::connect_current(&database).await?;
             let actor = Actor::system("cli", &seal);
             let older_than = chrono::Utc::now() - chrono::Duration::days(i64::from(retention_days));
             match gridgov::audit::archive::archive(&db, &actor, older_than, &dir).await? {
@@ -601,7 +603,7 @@ async fn audit_command(command: AuditCommand) -> anyhow::Result<()> {
             database,
         } => {
             let seal = database.seal()?;
-            let db = db::connect(&database).await?;
+            let db = db::connect_current(&database).await?;
             let mut sink = output(out.as_deref(), false)?;
             let actor = Actor::system("cli", &seal);
             let entries = report::access_report(&db, &actor, &id_number, &mut sink).await?;
@@ -612,7 +614,6 @@ async fn audit_command(command: AuditCommand) -> anyhow::Result<()> {
 }
 
 async fn token(command: TokenCommand) -> anyhow::Result<()> {
-    let failed = |err: gridgov::error::ApiError| anyhow::anyhow!("{}", err.message());
     match command {
         TokenCommand::Issue {
             name,
@@ -648,7 +649,7 @@ async fn token(command: TokenCommand) -> anyhow::Result<()> {
             println!("{secret}");
         }
         TokenCommand::List { database } => {
-            let db = db::connect(&database).await?;
+            let db = db::connect_current(&database).await?;
             let mut after = None;
             print_lines([format!(
                 "{:>5}  {:<12}  {:<24}  {:<20}  {:<20}  name",
@@ -689,7 +690,7 @@ async fn token(command: TokenCommand) -> anyhow::Result<()> {
         }
         TokenCommand::Revoke { id, database } => {
             let cli = Actor::system("cli", &database.seal()?);
-            let db = db::connect(&database).await?;
+            let db = db::connect_current(&database).await?;
             let token = api_tokens::revoke_as_operator(&db, &cli, id)
                 .await
                 .map_err(failed)?;
@@ -697,6 +698,15 @@ async fn token(command: TokenCommand) -> anyhow::Result<()> {
         }
     }
     Ok(())
+}
+
+/// An API error as the operator at the terminal reads it: unlike a GraphQL
+/// client, they may see an internal error's cause.
+fn failed(err: gridgov::error::ApiError) -> anyhow::Error {
+    match err {
+        gridgov::error::ApiError::Internal(detail) => detail.context("internal error"),
+        other => anyhow::anyhow!("{}", other.message()),
+    }
 }
 
 async fn serve(config: ServeConfig) -> anyhow::Result<()> {

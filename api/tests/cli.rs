@@ -41,6 +41,53 @@ fn help_lists_the_commands_and_settings() {
     );
 }
 
+/// The server's settings before a command would be dropped silently by
+/// that command (an operator's `--database-url` ignored, a token issued into
+/// the wrong database): refused instead. A command that works on the record
+/// refuses a database without this version's schema, naming the remedy,
+/// and creates nothing in it.
+#[test]
+fn misplaced_settings_and_an_empty_database_are_refused_plainly() {
+    let data_dir = std::env::temp_dir().join(format!("gridgov-cli-empty-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&data_dir);
+    for command in [
+        &["serve", "--help"][..],
+        &["token", "list"],
+        &["audit", "verify"],
+    ] {
+        let output = Command::new(BINARY)
+            .arg("--data-dir")
+            .arg(&data_dir)
+            .args(command)
+            .output()
+            .expect("gridgov runs");
+        let said = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(2), "{command:?}: {said}");
+        assert!(
+            said.contains("cannot be used with '--data-dir"),
+            "{command:?}: {said}"
+        );
+    }
+    assert!(!data_dir.exists(), "a refused command touched nothing");
+    for command in [
+        &["token", "list"][..],
+        &["token", "revoke", "1"],
+        &["audit", "verify"],
+        &["registry", "list"],
+        &["compare", "list"],
+    ] {
+        let output = gridgov(command, &data_dir);
+        let said = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(1), "{command:?}: {said}");
+        assert!(
+            said.contains("migrations pending") && said.contains("gridgov migrate"),
+            "{command:?}: {said}"
+        );
+        assert!(!said.contains("panicked"), "{command:?}: {said}");
+    }
+    let _ = std::fs::remove_dir_all(&data_dir);
+}
+
 #[test]
 fn serve_creates_seeds_answers_and_stops_on_sigterm() {
     let data_dir = std::env::temp_dir().join(format!("gridgov-cli-{}", std::process::id()));

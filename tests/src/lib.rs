@@ -554,6 +554,26 @@ pub async fn department_id(client: &Client<'_>, code: &str) -> String {
         .to_owned()
 }
 
+/// The worker's pending assignment of the task `task` picks out (its
+/// `task { id title }` is asked), with `fields` besides `id version task`.
+pub async fn pending_assignment(
+    worker: &Client<'_>,
+    fields: &str,
+    task: impl Fn(&Value) -> bool,
+) -> Value {
+    let query = format!(
+        "{{ myAssignments(filter: {{states: [PENDING]}}, first: 100) {{ nodes {{ id version task {{ id title }} {fields} }} }} }}"
+    );
+    let mine = worker.data(&query, json!({})).await;
+    mine["myAssignments"]["nodes"]
+        .as_array()
+        .expect("assignments")
+        .iter()
+        .find(|assignment| task(&assignment["task"]))
+        .unwrap_or_else(|| panic!("no pending assignment of that task: {mine}"))
+        .clone()
+}
+
 /// A token input naming its department by code (as a reader of the test
 /// thinks of it) turned into the form the API takes, by ID.
 pub async fn by_department_id(client: &Client<'_>, mut input: Value) -> Value {

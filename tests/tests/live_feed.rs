@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use chrono::{Days, NaiveDate, Utc};
 use gridgov::domain::id_number::IdNumber;
-use gridgov_tests::{Client, Live, on_each_backend};
+use gridgov_tests::{Client, Live, on_each_backend, pending_assignment};
 use serde_json::{Value, json};
 
 const GRID: &str = "420502003001001";
@@ -111,19 +111,7 @@ async fn instruct(operator: &Client<'_>, worker: &Client<'_>, grid: &str) -> (Va
         .await;
     let task = sent["sendTask"]["task"]["id"].clone();
     assert!(task.is_string(), "{sent:#}");
-    let mine = worker
-        .data(
-            "{ myAssignments(filter: {states: [PENDING]}, first: 100) { nodes { id version task { id } } } }",
-            json!({}),
-        )
-        .await;
-    let assignment = mine["myAssignments"]["nodes"]
-        .as_array()
-        .expect("assignments")
-        .iter()
-        .find(|a| a["task"]["id"] == task)
-        .expect("the worker's assignment")
-        .clone();
+    let assignment = pending_assignment(worker, "", |t| t["id"] == task).await;
     (
         assignment["id"].clone(),
         assignment["version"].as_i64().expect("a version"),

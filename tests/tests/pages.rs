@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use gridgov_tests::browser::{Browser, Chromium};
-use gridgov_tests::{Backend, DEMO_PASSWORD, TestServer};
+use gridgov_tests::{Backend, DEMO_PASSWORD, TestServer, pending_assignment};
 use serde_json::{Value, json};
 
 #[tokio::test]
@@ -309,19 +309,8 @@ impl<'a> Screen<'a> {
             )
             .await;
         let worker = self.server.as_user(&format!("worker-{grid}")).await;
-        let mine = worker
-            .data(
-                "{ myAssignments(filter: {states: [PENDING]}, first: 100) { nodes { id version task { title } } } }",
-                json!({}),
-            )
-            .await;
-        let assignment = mine["myAssignments"]["nodes"]
-            .as_array()
-            .expect("assignments")
-            .iter()
-            .find(|a| a["task"]["title"] == "清理楼道杂物")
-            .expect("the task reached the grid's worker")
-            .clone();
+        let assignment =
+            pending_assignment(&worker, "", |task| task["title"] == "清理楼道杂物").await;
         worker
             .data(
                 "mutation($id: ID!, $v: Int!) { acknowledgeAssignment(input: {id: $id, version: $v}) { assignment { id } } }",

@@ -9,7 +9,8 @@ use std::time::Duration;
 use chrono::Utc;
 use entities::{grid, task, task_assignment};
 use gridgov_tests::{
-    Client, TestServer, error_code, on_each_backend, user_error, user_error_field,
+    Client, TestServer, error_code, on_each_backend, pending_assignment, user_error,
+    user_error_field,
 };
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
 use serde_json::{Value, json};
@@ -130,20 +131,10 @@ impl<'a> Campaign<'a> {
             .expect("an assignment");
         assert_eq!(event["taskAssigned"]["task"]["title"], "入户调查");
         assert_eq!(event["taskAssigned"]["target"], 10);
-        let mine = self
-            .worker
-            .data(
-                &format!("{{ myAssignments(filter: {{states: [PENDING]}}) {{ edges {{ node {{ {ANSWER_FIELDS} task {{ id }} }} }} }} }}"),
-                json!({}),
-            )
-            .await;
-        let assignment = mine["myAssignments"]["edges"]
-            .as_array()
-            .expect("edges")
-            .iter()
-            .map(|e| e["node"].clone())
-            .find(|n| n["task"]["id"] == self.task["id"])
-            .expect("the worker's assignment");
+        let assignment = pending_assignment(&self.worker, ANSWER_FIELDS, |task| {
+            task["id"] == self.task["id"]
+        })
+        .await;
         assert_eq!(assignment["id"], event["taskAssigned"]["id"]);
         self.assignment = assignment;
     }
