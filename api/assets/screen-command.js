@@ -105,6 +105,7 @@ GridgovScreen.command = (function (S) {
     state.campaigns.clear();
     $("campaigns").innerHTML = "";
     $("task-error").textContent = "";
+    $("task-compose").open = false;
   }
 
   function wire() {

@@ -295,6 +295,7 @@ impl<'a> Screen<'a> {
     /// and the worker's receipt comes back to the screen live.
     async fn a_task_goes_out_and_its_receipt_comes_back(&self) {
         let (browser, grid) = (self.browser, &self.quiet_grid);
+        browser.click("#task-compose summary").await;
         browser.type_into("#task-title", "清理楼道杂物").await;
         browser
             .type_into("#task-body", "今日内清理二号楼楼道堆放的纸箱。")
