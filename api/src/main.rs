@@ -72,6 +72,34 @@ enum Command {
     /// and list the comparisons run.
     #[command(subcommand)]
     Compare(CompareCommand),
+    /// Read the policies in force: why a subject may or may not do
+    /// something somewhere.
+    #[command(subcommand)]
+    Policy(PolicyCommand),
+}
+
+#[derive(Subcommand, Debug)]
+enum PolicyCommand {
+    /// Why SUBJECT may or may not do ACTION to OBJECT at AREA: the
+    /// decision, every role and rule that applies there (allows and denies),
+    /// and the SQL condition its lists of OBJECT run with. Exit status 0
+    /// when allowed, 3 when not.
+    Explain {
+        /// `user:NAME` or `dept:CODE`.
+        #[arg(long)]
+        subject: String,
+        /// An object name: resident, case, resident.id_number, …
+        #[arg(long)]
+        object: String,
+        /// An action name: read, write, dispatch, …
+        #[arg(long)]
+        action: String,
+        /// An area or grid code, or `*` for the city itself.
+        #[arg(long, default_value = "*")]
+        area: String,
+        #[command(flatten)]
+        database: DatabaseConfig,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -322,6 +350,7 @@ async fn main() -> anyhow::Result<()> {
             Ok(())
         }
         Some(Command::Token(command)) => token(command).await,
+        Some(Command::Policy(command)) => policy_command(command).await,
         Some(Command::Audit(command)) => audit_command(command).await,
         Some(Command::Registry(command)) => registry_command(command).await,
         Some(Command::Compare(command)) => compare_command(command).await,
@@ -695,6 +724,66 @@ async fn token(command: TokenCommand) -> anyhow::Result<()> {
                 .await
                 .map_err(failed)?;
             println!("token {} ({}) revoked", token.id, token.name);
+        }
+    }
+    Ok(())
+}
+
+async fn policy_command(command: PolicyCommand) -> anyhow::Result<()> {
+    match command {
+        PolicyCommand::Explain {
+            subject,
+            object,
+            action,
+            area,
+            database,
+        } => {
+            let subject = policies::Subject::parse(&subject)
+                .map_err(|err| anyhow::anyhow!("--subject: {err}"))?;
+            let db = db::connect_current(&database).await?;
+            let authorizer = policy_store::authorizer(&db).await?;
+            let principal = policies::Principal {
+                subject,
+                token: None,
+            };
+            let explained = gridgov::domain::policy_admin::explain(
+                &db,
+                &authorizer,
+                principal,
+                [&object, &action, &area],
+            )
+            .map_err(failed)?;
+            let verdict = if explained.explanation.allowed {
+                "allowed"
+            } else {
+                "not allowed"
+            };
+            let mut lines = vec![format!(
+                "{} {verdict} to {} {} at {} (policy version {})",
+                explained.subject.casbin_name(),
+                explained.action,
+                explained.object,
+                explained.domain.as_str(),
+                authorizer.version()
+            )];
+            if explained.explanation.rules.is_empty() {
+                lines.push("  no role of the subject applies there".to_owned());
+            }
+            for (held, rule) in &explained.explanation.rules {
+                lines.push(format!(
+                    "  {:<5}  role {} held in {}: {} {}",
+                    rule.effect.as_str(),
+                    held.role,
+                    held.domain.as_str(),
+                    rule.object.as_str(),
+                    rule.action.as_str()
+                ));
+            }
+            lines.push(format!("lists run with: {}", explained.condition));
+            print_lines(lines)?;
+            if !explained.explanation.allowed {
+                std::process::exit(3);
+            }
         }
     }
     Ok(())

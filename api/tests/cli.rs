@@ -21,6 +21,7 @@ fn help_lists_the_commands_and_settings() {
         "migrate",
         "seed",
         "schema",
+        "policy",
         "--database-url",
         "--listen",
         "DATABASE_URL",
@@ -230,6 +231,7 @@ fn serve_creates_seeds_answers_and_stops_on_sigterm() {
 
     audit_from_the_command_line(&data_dir);
     registry_from_the_command_line(&data_dir);
+    policy_from_the_command_line(&data_dir);
     let _ = std::fs::remove_dir_all(&data_dir);
 }
 
@@ -273,6 +275,53 @@ fn with_reader_gone(args: &[&str], data_dir: &std::path::Path) -> std::process::
         .expect("gridgov runs");
     drop(child.stdout.take());
     child.wait_with_output().expect("gridgov ends")
+}
+
+/// `policy explain` at the command line: the decision in the exit status,
+/// the rules that made it, and the condition the subject's lists run with.
+fn policy_from_the_command_line(data_dir: &std::path::Path) {
+    let explain = |subject: &str, area: &str| {
+        gridgov(
+            &[
+                "policy",
+                "explain",
+                "--subject",
+                subject,
+                "--object",
+                "resident",
+                "--action",
+                "read",
+                "--area",
+                area,
+            ],
+            data_dir,
+        )
+    };
+    let own = explain("user:worker-420502003001001", "420502003001001");
+    let said = String::from_utf8_lossy(&own.stdout);
+    assert_eq!(own.status.code(), Some(0), "{said}");
+    assert!(
+        said.contains("allowed to read resident at 420502003001001"),
+        "{said}"
+    );
+    assert!(
+        said.contains("allow  role grid_worker held in 420502003001001"),
+        "{said}"
+    );
+    assert!(
+        said.contains("lists run with:") && said.contains("'420502003001001'"),
+        "{said}"
+    );
+    let next = explain("user:worker-420502003001001", "420502003001002");
+    let said = String::from_utf8_lossy(&next.stdout);
+    assert_eq!(next.status.code(), Some(3), "{said}");
+    assert!(
+        said.contains("not allowed") && said.contains("no role of the subject applies there"),
+        "{said}"
+    );
+    let bad = explain("worker", "420502003001001");
+    assert_eq!(bad.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("--subject"));
 }
 
 /// The audit log at the command line, on a city that has served: the chain

@@ -44,9 +44,10 @@ pub enum AuthorizerError {
 struct Snapshot {
     engine: Engine,
     assignments: HashMap<Subject, Vec<RoleAssignment>>,
-    /// The deny rules of each role: what binds rows that reach a caller as
-    /// their own (a task they sent) rather than through an allow.
-    denies: HashMap<String, Vec<PolicyRule>>,
+    /// The rules of each role: its denies bind rows that reach a caller as
+    /// their own (a task they sent) rather than through an allow, and all
+    /// of them explain a decision.
+    rules_of_role: HashMap<String, Vec<PolicyRule>>,
     version: i64,
     rule_count: usize,
     cache_capacity: usize,
@@ -115,17 +116,15 @@ async fn load(
     let mut policies = Vec::new();
     let mut groupings = Vec::new();
     let mut assignments: HashMap<Subject, Vec<RoleAssignment>> = HashMap::new();
-    let mut denies: HashMap<String, Vec<PolicyRule>> = HashMap::new();
+    let mut rules_of_role: HashMap<String, Vec<PolicyRule>> = HashMap::new();
     for rule in rules {
         match rule {
             Rule::Policy(policy) => {
                 policies.push(policy.fields());
-                if policy.effect == Effect::Deny {
-                    denies
-                        .entry(policy.role.clone())
-                        .or_default()
-                        .push(policy.clone());
-                }
+                rules_of_role
+                    .entry(policy.role.clone())
+                    .or_default()
+                    .push(policy.clone());
             }
             Rule::Assignment(assignment) => {
                 groupings.push(assignment.fields());
@@ -151,7 +150,7 @@ async fn load(
     Ok(Snapshot {
         engine,
         assignments,
-        denies,
+        rules_of_role,
         version,
         rule_count: rules.len(),
         cache_capacity,
@@ -298,11 +297,16 @@ impl Authorizer {
             .into_iter()
             .flatten()
             .filter(|assignment| {
-                snapshot.denies.get(&assignment.role).is_some_and(|rules| {
-                    rules
-                        .iter()
-                        .any(|rule| rule.object.matches(object) && rule.action.matches(action))
-                })
+                snapshot
+                    .rules_of_role
+                    .get(&assignment.role)
+                    .is_some_and(|rules| {
+                        rules.iter().any(|rule| {
+                            rule.effect == Effect::Deny
+                                && rule.object.matches(object)
+                                && rule.action.matches(action)
+                        })
+                    })
             })
             .map(|assignment| assignment.domain.clone())
             .collect();
@@ -310,6 +314,58 @@ impl Authorizer {
         match &principal.token {
             Some(token) => scope.within(&token.areas),
             None => scope,
+        }
+    }
+}
+
+/// Why a decision went the way it did.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Explanation {
+    /// The decision, as [`Authorizer::check`] gives it.
+    pub allowed: bool,
+    /// Every rule that applies there: a role the subject holds at the place
+    /// or around it, with each of that role's rules about the object and
+    /// action, allows and denies alike. The subject is allowed exactly when
+    /// one of them allows and none denies (and a token lets it through).
+    pub rules: Vec<(RoleAssignment, PolicyRule)>,
+    /// For a caller with a scoped token: whether its scopes name the object
+    /// and action, and whether its areas cover the place.
+    pub token: Option<(bool, bool)>,
+}
+
+impl Authorizer {
+    /// [`Authorizer::check`] with its reasons.
+    pub fn explain(
+        &self,
+        principal: &Principal,
+        domain: &Domain,
+        object: Object,
+        action: Action,
+    ) -> Explanation {
+        let snapshot = self.snapshot();
+        let rules = snapshot
+            .assignments
+            .get(&principal.subject)
+            .into_iter()
+            .flatten()
+            .filter(|assignment| assignment.domain.contains(domain))
+            .flat_map(|assignment| {
+                snapshot
+                    .rules_of_role
+                    .get(&assignment.role)
+                    .into_iter()
+                    .flatten()
+                    .filter(|rule| rule.object.matches(object) && rule.action.matches(action))
+                    .map(move |rule| (assignment.clone(), rule.clone()))
+            })
+            .collect();
+        Explanation {
+            allowed: self.check(principal, domain, object, action),
+            rules,
+            token: principal
+                .token
+                .as_ref()
+                .map(|token| (token.allows(object, action), token.covers(domain))),
         }
     }
 }

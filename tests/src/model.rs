@@ -150,17 +150,29 @@ impl Rules {
         rules
     }
 
-    /// The effects of the rules of `subject` that bind at `code` for
-    /// `object`/`action`: (some allow, some deny).
-    fn effects(
+    /// Where `subject` holds roles (`*` for the city).
+    pub fn places_of(&self, subject: &str) -> Vec<String> {
+        let mut places: Vec<String> = self
+            .assignments
+            .iter()
+            .filter(|assignment| assignment.subject == subject)
+            .map(|assignment| assignment.area.clone())
+            .collect();
+        places.sort();
+        places.dedup();
+        places
+    }
+
+    /// The rules of `subject` that bind at `code` for `object`/`action`,
+    /// each as `role@area: object action allow|deny`, sorted.
+    pub fn binding(
         &self,
         subject: &str,
         code: Option<&str>,
         object: &str,
         action: &str,
-    ) -> (bool, bool) {
-        let mut allow = false;
-        let mut deny = false;
+    ) -> Vec<String> {
+        let mut binding = Vec::new();
         for assignment in &self.assignments {
             if assignment.subject != subject || !inside(code, &assignment.area) {
                 continue;
@@ -170,15 +182,36 @@ impl Rules {
                     && name_matches(object, &policy.object)
                     && name_matches(action, &policy.action)
                 {
-                    if policy.allow {
-                        allow = true;
-                    } else {
-                        deny = true;
-                    }
+                    binding.push(format!(
+                        "{}@{}: {} {} {}",
+                        assignment.role,
+                        assignment.area,
+                        policy.object,
+                        policy.action,
+                        if policy.allow { "allow" } else { "deny" }
+                    ));
                 }
             }
         }
-        (allow, deny)
+        binding.sort();
+        binding.dedup();
+        binding
+    }
+
+    /// The effects of the rules of `subject` that bind at `code` for
+    /// `object`/`action`: (some allow, some deny).
+    fn effects(
+        &self,
+        subject: &str,
+        code: Option<&str>,
+        object: &str,
+        action: &str,
+    ) -> (bool, bool) {
+        let binding = self.binding(subject, code, object, action);
+        (
+            binding.iter().any(|rule| rule.ends_with(" allow")),
+            binding.iter().any(|rule| rule.ends_with(" deny")),
+        )
     }
 
     /// May `who` do `action` to an `object` placed at `code`?

@@ -540,6 +540,100 @@ async fn check_caller(rules: &Rules, world: &World, caller: &Caller<'_>) {
     }
 }
 
+/// `explainAccess` about the caller itself, and by the admin about its
+/// subject (no token): the decision is the rule's, and the rules named are
+/// exactly those that bind there, at every district and every place the
+/// subject holds a role (its denies among them), a grid inside each, and
+/// one outside them all.
+async fn check_explanations(rules: &Rules, world: &World, caller: &Caller<'_>, admin: &Client<'_>) {
+    let name = &caller.name;
+    let subject = &caller.who.subject;
+    let mut places: Vec<String> = world
+        .areas
+        .iter()
+        .filter(|c| c.len() == 6)
+        .cloned()
+        .collect();
+    for place in rules.places_of(subject) {
+        if place == "*" {
+            continue;
+        }
+        if let Some(grid) = world.grids.iter().find(|g| g.starts_with(&place)) {
+            places.push(grid.clone());
+        }
+        places.push(place);
+    }
+    places.extend(world.grids.last().cloned());
+    places.sort();
+    places.dedup();
+    let asked: Vec<(&str, &String)> = ["resident", "case"]
+        .into_iter()
+        .flat_map(|object| places.iter().map(move |place| (object, place)))
+        .collect();
+    let subject_input = gridgov_tests::subject(subject);
+    for (about, client) in [("itself", &caller.client), ("the admin", admin)] {
+        let who = match about {
+            "itself" => caller.who.clone(),
+            _ => Who {
+                subject: subject.clone(),
+                token: None,
+            },
+        };
+        for chunk in asked.chunks(20) {
+            let fields: String = chunk
+                .iter()
+                .enumerate()
+                .map(|(i, (object, place))| {
+                    let whose = if about == "itself" { "" } else { "subject: $subject, " };
+                    format!(
+                        "e{i}: explainAccess({whose}object: \"{object}\", action: \"read\", area: \"{place}\") {{ allowed rules {{ role heldIn object action effect }} }} "
+                    )
+                })
+                .collect();
+            let (query, variables) = if about == "itself" {
+                (format!("{{ {fields} }}"), json!({}))
+            } else {
+                (
+                    format!("query($subject: RoleSubjectInput!) {{ {fields} }}"),
+                    json!({"subject": subject_input}),
+                )
+            };
+            let data = client.data(&query, variables).await;
+            for (i, (object, place)) in chunk.iter().enumerate() {
+                let explained = &data[format!("e{i}")];
+                let what = format!("{name}, explained by {about}: read {object} at {place}");
+                assert_eq!(
+                    explained["allowed"].as_bool(),
+                    Some(rules.allows(&who, Some(place), object, "read")),
+                    "{what}: {explained}"
+                );
+                let mut named: Vec<String> = explained["rules"]
+                    .as_array()
+                    .expect("rules")
+                    .iter()
+                    .map(|rule| {
+                        format!(
+                            "{}@{}: {} {} {}",
+                            rule["role"].as_str().unwrap_or_default(),
+                            rule["heldIn"].as_str().unwrap_or_default(),
+                            rule["object"].as_str().unwrap_or_default(),
+                            rule["action"].as_str().unwrap_or_default(),
+                            rule["effect"].as_str().unwrap_or_default().to_lowercase()
+                        )
+                    })
+                    .collect();
+                named.sort();
+                named.dedup();
+                assert_eq!(
+                    named,
+                    rules.binding(subject, Some(place), object, "read"),
+                    "{what}"
+                );
+            }
+        }
+    }
+}
+
 const ADD_POLICY: &str =
     "mutation($input: PolicyInput!) { addPolicy(input: $input) { policy { id } } }";
 const ASSIGN: &str = "mutation($input: RoleAssignmentInput!) { assignRole(input: $input) { roleAssignment { id } } }";
@@ -725,6 +819,7 @@ async fn a_deny_inside_a_wider_allow_narrows_it_at_every_level() {
         }
         for caller in &callers {
             check_caller(&rules, &world, caller).await;
+            check_explanations(&rules, &world, caller, &admin).await;
         }
         // The finding, in numbers: one grid fewer, not the whole city.
         let street = &callers[1];
@@ -920,6 +1015,7 @@ async fn random_denies_inside_callers_areas_agree_with_the_rule() {
         }
         for caller in &callers {
             check_caller(&rules, &world, caller).await;
+            check_explanations(&rules, &world, caller, &admin).await;
         }
         db.close().await.expect("close");
         server

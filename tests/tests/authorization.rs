@@ -426,3 +426,104 @@ async fn introspection_can_be_switched_off() {
     assert!(!body.to_string().contains("\"Query\""), "{body}");
     server.stop().await;
 }
+
+const EXPLAIN: &str = "query($subject: RoleSubjectInput, $object: String!, $area: String!) {
+    explainAccess(subject: $subject, object: $object, action: \"read\", area: $area) {
+        subject { kind name } allowed
+        rules { role heldIn object action effect }
+        token { scopesAllow areasCover }
+        scope { everywhere within except condition } } }";
+
+/// "Why can't I see this grid?", asked by a worker about itself, and by the
+/// admin about a street manager kept out of one grid by a deny: the
+/// decision, the rules that made it, and the SQL condition of the lists.
+/// About anyone else only the admin may ask.
+#[tokio::test]
+async fn explain_access_says_why_and_only_admins_ask_about_others() {
+    on_each_backend(|server| async move {
+        let (own, next) = ("420502003001001", "420502003001002");
+        let worker = server.as_user(&format!("worker-{own}")).await;
+        let ask = |object: &str, area: &str, subject: Value| {
+            json!({"object": object, "area": area, "subject": subject})
+        };
+        let mine = worker.data(EXPLAIN, ask("resident", own, Value::Null)).await["explainAccess"].clone();
+        assert_eq!(mine["allowed"], true);
+        assert_eq!(mine["subject"], json!({"kind": "USER", "name": format!("worker-{own}")}));
+        assert!(
+            mine["rules"].as_array().expect("rules").iter().any(|rule| rule["role"] == "grid_worker"
+                && rule["heldIn"] == own
+                && rule["effect"] == "ALLOW"),
+            "{mine}"
+        );
+        assert_eq!(mine["scope"]["within"], json!([own]));
+        assert!(mine["scope"]["condition"].as_str().is_some_and(|sql| sql.contains(own)), "{mine}");
+        assert!(mine["token"].is_null());
+        let neighbour = worker.data(EXPLAIN, ask("resident", next, Value::Null)).await["explainAccess"].clone();
+        assert_eq!(neighbour["allowed"], false);
+        assert_eq!(neighbour["rules"], json!([]), "no role of the worker reaches the next grid");
+
+        // About someone else: the admin only, and the answer never says
+        // whether that someone exists.
+        for subject in ["user:admin", "user:nobody-at-all"] {
+            let refused = worker
+                .graphql(EXPLAIN, ask("resident", own, gridgov_tests::subject(subject)))
+                .await;
+            assert_eq!(error_code(&refused), Some("FORBIDDEN"), "{refused}");
+        }
+        let itself = worker
+            .data(EXPLAIN, ask("resident", own, gridgov_tests::subject(&format!("user:worker-{own}"))))
+            .await;
+        assert_eq!(itself["explainAccess"]["allowed"], true);
+        let unknown = worker.graphql(EXPLAIN, ask("residents", own, Value::Null)).await;
+        assert_eq!(error_code(&unknown), Some("BAD_USER_INPUT"), "{unknown}");
+
+        // A deny inside a wider allow, explained to the admin.
+        let admin = server.as_user("admin").await;
+        admin
+            .data(
+                r#"mutation { addPolicy(input: {role: "no_resident", object: "resident", action: "read", effect: DENY}) { policy { id } } }"#,
+                json!({}),
+            )
+            .await;
+        let street = "user:street-420502003";
+        admin
+            .data(
+                "mutation($input: RoleAssignmentInput!) { assignRole(input: $input) { roleAssignment { id } } }",
+                json!({"input": {"subject": gridgov_tests::subject(street), "role": "no_resident", "area": next}}),
+            )
+            .await;
+        let denied = admin.data(EXPLAIN, ask("resident", next, gridgov_tests::subject(street))).await["explainAccess"].clone();
+        assert_eq!(denied["allowed"], false, "{denied}");
+        let effects: BTreeSet<String> = denied["rules"]
+            .as_array()
+            .expect("rules")
+            .iter()
+            .map(|rule| format!("{}@{} {}", rule["role"].as_str().unwrap_or_default(), rule["heldIn"].as_str().unwrap_or_default(), rule["effect"].as_str().unwrap_or_default()))
+            .collect();
+        assert!(effects.contains("area_manager@420502003 ALLOW"), "{effects:?}");
+        assert!(effects.contains(&format!("no_resident@{next} DENY")), "{effects:?}");
+        assert_eq!(denied["scope"]["within"], json!(["420502003"]));
+        assert_eq!(denied["scope"]["except"], json!([next]));
+        let condition = denied["scope"]["condition"].as_str().expect("condition");
+        assert!(condition.contains("NOT") && condition.contains(next), "{condition}");
+        let beside = admin.data(EXPLAIN, ask("resident", own, gridgov_tests::subject(street))).await;
+        assert_eq!(beside["explainAccess"]["allowed"], true);
+
+        // A token narrower than its subject says where it stops.
+        let issued = admin
+            .data(
+                "mutation($input: IssueApiTokenInput!) { issueApiToken(input: $input) { secret } }",
+                json!({"input": {"name": "cases only", "username": format!("worker-{own}"), "scopes": ["case:read"], "areas": [own],
+                       "expiresAt": (chrono::Utc::now() + chrono::Duration::days(1)).to_rfc3339()}}),
+            )
+            .await;
+        let token = server.with_bearer(issued["issueApiToken"]["secret"].as_str().expect("secret"));
+        let narrowed = token.data(EXPLAIN, ask("resident", own, Value::Null)).await["explainAccess"].clone();
+        assert_eq!(narrowed["allowed"], false, "{narrowed}");
+        assert_eq!(narrowed["token"], json!({"scopesAllow": false, "areasCover": true}));
+        assert!(!narrowed["rules"].as_array().expect("rules").is_empty(), "the subject's rules still show");
+        assert_eq!(narrowed["scope"]["within"], json!([]));
+        server
+    })
+    .await;
+}

@@ -41,10 +41,7 @@ impl From<StoredRule<PolicyRule>> for Policy {
             role: stored.rule.role,
             object: stored.rule.object.as_str().to_owned(),
             action: stored.rule.action.as_str().to_owned(),
-            effect: match stored.rule.effect {
-                policies::Effect::Allow => Effect::Allow,
-                policies::Effect::Deny => Effect::Deny,
-            },
+            effect: stored.rule.effect.into(),
         }
     }
 }
@@ -108,7 +105,7 @@ pub struct RoleSubjectInput {
 
 impl RoleSubjectInput {
     /// The subject as the policy store writes it (`user:NAME`).
-    fn stored_name(&self) -> String {
+    pub(super) fn stored_name(&self) -> String {
         match self.kind {
             SubjectKind::User => format!("user:{}", self.name),
             SubjectKind::Department => format!("dept:{}", self.name),
@@ -134,6 +131,15 @@ pub enum Effect {
     Allow,
     /// Beats any allow for the same object and action where it applies.
     Deny,
+}
+
+impl From<policies::Effect> for Effect {
+    fn from(effect: policies::Effect) -> Effect {
+        match effect {
+            policies::Effect::Allow => Effect::Allow,
+            policies::Effect::Deny => Effect::Deny,
+        }
+    }
 }
 
 impl Effect {

@@ -13,6 +13,7 @@ mod comparisons;
 mod context;
 mod departments;
 mod events;
+mod explain;
 mod home_changes;
 mod homes;
 mod inputs;
@@ -61,6 +62,7 @@ pub struct Query(
     node::NodeQuery,
     session::SessionQuery,
     admin::AdminQuery,
+    explain::ExplainQuery,
     audit::AuditQuery,
     labels::LabelsQuery,
     transfers::TransfersQuery,
