@@ -123,13 +123,17 @@ async fn prepare(config: &ServeConfig) -> anyhow::Result<Prepared> {
         .await?;
     }
     prepare_matching(&db, &match_key).await?;
+    // Rules that lapsed while no server ran go, audited, before any request.
+    policy_store::remove_lapsed(&db, &seal)
+        .await
+        .map_err(|err| anyhow::anyhow!("removing lapsed rules: {err:?}"))?;
     let authorizer = Arc::new(policy_store::authorizer(&db).await?);
     tracing::info!(
         version = authorizer.version(),
         rules = authorizer.rule_count(),
         "policies loaded"
     );
-    let watcher = policy_store::spawn_watcher(db.clone(), authorizer.clone());
+    let watcher = policy_store::spawn_watcher(db.clone(), authorizer.clone(), seal.clone());
     let metrics = crate::metrics::Metrics::default();
     // The chainer's statements are its own, not a request's: it links with
     // a connection the statement counter does not see.

@@ -15,6 +15,11 @@ pub struct Model {
     pub v3: String,
     pub v4: String,
     pub v5: String,
+    /// When the rule takes effect; in force from when it was written if
+    /// empty.
+    pub valid_from: Option<DateTimeUtc>,
+    /// When the rule lapses; in force until removed if empty.
+    pub valid_until: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -27,6 +27,7 @@ mod m20261202_000019_audit_archive;
 mod m20261202_000020_resident_reviews;
 mod m20261202_000021_registries;
 mod m20261203_000022_comparisons;
+mod m20261203_000023_rule_windows;
 
 pub struct Migrator;
 
@@ -56,6 +57,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000020_resident_reviews::Migration),
             Box::new(m20261202_000021_registries::Migration),
             Box::new(m20261203_000022_comparisons::Migration),
+            Box::new(m20261203_000023_rule_windows::Migration),
         ]
     }
 }

@@ -16,6 +16,7 @@
 
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
+use std::time::SystemTime;
 
 use casbin::function_map::OperatorFunction;
 use casbin::prelude::*;
@@ -51,6 +52,9 @@ struct Snapshot {
     version: i64,
     rule_count: usize,
     cache_capacity: usize,
+    /// When a stored rule's window opens or closes next: the rules in
+    /// force change then, with no edit.
+    stale_after: Option<SystemTime>,
 }
 
 /// Shared by every request of a process; reloaded in place when the policy
@@ -112,6 +116,7 @@ async fn load(
     rules: &[Rule],
     version: i64,
     cache_capacity: usize,
+    stale_after: Option<SystemTime>,
 ) -> std::result::Result<Snapshot, AuthorizerError> {
     let mut policies = Vec::new();
     let mut groupings = Vec::new();
@@ -154,6 +159,7 @@ async fn load(
         version,
         rule_count: rules.len(),
         cache_capacity,
+        stale_after,
     })
 }
 
@@ -165,6 +171,20 @@ impl Authorizer {
         Self::with_cache_capacity(rules, version, CACHE_CAPACITY).await
     }
 
+    /// [`Authorizer::new`] with the rules in force now, which stop being the
+    /// right ones at `stale_after`.
+    pub async fn new_until(
+        rules: &[Rule],
+        version: i64,
+        stale_after: Option<SystemTime>,
+    ) -> std::result::Result<Authorizer, AuthorizerError> {
+        Ok(Authorizer {
+            current: RwLock::new(Arc::new(
+                load(rules, version, CACHE_CAPACITY, stale_after).await?,
+            )),
+        })
+    }
+
     /// With a decision cache of `capacity` entries; 0 uses no decision cache
     /// (for measuring what a decision costs).
     pub async fn with_cache_capacity(
@@ -173,7 +193,7 @@ impl Authorizer {
         capacity: usize,
     ) -> std::result::Result<Authorizer, AuthorizerError> {
         Ok(Authorizer {
-            current: RwLock::new(Arc::new(load(rules, version, capacity).await?)),
+            current: RwLock::new(Arc::new(load(rules, version, capacity, None).await?)),
         })
     }
 
@@ -183,8 +203,19 @@ impl Authorizer {
         rules: &[Rule],
         version: i64,
     ) -> std::result::Result<(), AuthorizerError> {
+        self.reload_until(rules, version, None).await
+    }
+
+    /// [`Authorizer::reload`] with the rules in force now, which stop being
+    /// the right ones at `stale_after` (a window opens or closes).
+    pub async fn reload_until(
+        &self,
+        rules: &[Rule],
+        version: i64,
+        stale_after: Option<SystemTime>,
+    ) -> std::result::Result<(), AuthorizerError> {
         let capacity = self.snapshot().cache_capacity;
-        let next = Arc::new(load(rules, version, capacity).await?);
+        let next = Arc::new(load(rules, version, capacity, stale_after).await?);
         if let Ok(mut current) = self.current.write() {
             *current = next;
         }
@@ -205,6 +236,12 @@ impl Authorizer {
 
     pub fn rule_count(&self) -> usize {
         self.snapshot().rule_count
+    }
+
+    /// Whether a rule's window has opened or closed since the rules were
+    /// loaded, so that they must be loaded again.
+    pub fn is_stale(&self, now: SystemTime) -> bool {
+        self.snapshot().stale_after.is_some_and(|at| now >= at)
     }
 
     /// The roles a subject holds, and where.

@@ -102,7 +102,8 @@ impl Rules {
         let rows = db
             .query_all_raw(Statement::from_string(
                 db.get_database_backend(),
-                "SELECT ptype, v0, v1, v2, v3, v4, v5 FROM casbin_rule".to_owned(),
+                "SELECT ptype, v0, v1, v2, v3, v4, v5, valid_from, valid_until FROM casbin_rule"
+                    .to_owned(),
             ))
             .await
             .expect("rules");
@@ -110,7 +111,18 @@ impl Rules {
             policies: Vec::new(),
             assignments: Vec::new(),
         };
+        let now = chrono::Utc::now();
         for row in rows {
+            // A rule with a window is in force only inside it.
+            let at = |name: &str| {
+                row.try_get::<Option<chrono::DateTime<chrono::Utc>>>("", name)
+                    .expect("a time or nothing")
+            };
+            if at("valid_from").is_some_and(|from| from > now)
+                || at("valid_until").is_some_and(|until| until <= now)
+            {
+                continue;
+            }
             let field = |name: &str| row.try_get::<String>("", name).unwrap_or_default();
             let (ptype, v) = (
                 field("ptype"),

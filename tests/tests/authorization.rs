@@ -330,6 +330,111 @@ async fn an_edit_is_audited_and_enforced_at_once_and_by_another_replica_within_a
     .await;
 }
 
+/// Cover that ends by itself: an assignment with a window takes effect at
+/// `validFrom` and lapses at `validUntil` on both replicas within a
+/// second, is listed with its window meanwhile, and at its lapse is removed
+/// once (whichever replica gets there) with an audit row.
+#[tokio::test]
+async fn cover_takes_effect_and_lapses_on_time_on_every_replica() {
+    on_each_backend(|server| async move {
+        let replica_db = gridgov_tests::TestDatabase::share(&server);
+        let replica = TestServer::start_on(replica_db, |config| config.no_seed = true).await;
+        let admin = server.as_user("admin").await;
+        let worker = "user:worker-420502003001001";
+        let workers = [
+            server.as_user("worker-420502003001001").await,
+            replica.as_user("worker-420502003001001").await,
+        ];
+        let count = "{ grids { totalCount } }";
+        let grids = |data: Value| data["grids"]["totalCount"].as_u64().expect("a count");
+        let assign = "mutation($input: RoleAssignmentInput!) { assignRole(input: $input) {
+            roleAssignment { id area validFrom validUntil } userErrors { code field } } }";
+
+        // Windows that have closed, or close before they open, are refused.
+        let now = chrono::Utc::now();
+        for (from, until) in [
+            (None, now - chrono::Duration::seconds(1)),
+            (Some(now + chrono::Duration::seconds(5)), now + chrono::Duration::seconds(4)),
+        ] {
+            let refused = admin
+                .graphql(assign, json!({"input": {"subject": gridgov_tests::subject(worker), "role": "grid_worker",
+                    "area": "420502003002", "validFrom": from.map(|at| at.to_rfc3339()), "validUntil": until.to_rfc3339()}}))
+                .await;
+            assert_eq!(user_error(&refused), Some("INVALID"), "{refused}");
+            assert_eq!(user_error_field(&refused).as_deref(), Some("input.validUntil"), "{refused}");
+        }
+
+        let from = chrono::Utc::now() + chrono::Duration::seconds(2);
+        let until = from + chrono::Duration::seconds(2);
+        let made = admin
+            .data(assign, json!({"input": {"subject": gridgov_tests::subject(worker), "role": "grid_worker",
+                "area": "420502003002", "validFrom": from.to_rfc3339(), "validUntil": until.to_rfc3339()}}))
+            .await;
+        let assignment = &made["assignRole"]["roleAssignment"];
+        assert!(assignment["validUntil"].as_str().is_some_and(|at| at.starts_with(&until.format("%Y-%m-%dT%H:%M:%S").to_string())), "{made}");
+        for worker in &workers {
+            assert_eq!(grids(worker.data(count, json!({})).await), 1, "not in force before validFrom");
+        }
+        let listed = admin
+            .data("query($s: RoleSubjectInput!) { roleAssignments(filter: {subject: $s}) { nodes { area validFrom validUntil } } }",
+                json!({"s": gridgov_tests::subject(worker)}))
+            .await;
+        assert!(listed["roleAssignments"]["nodes"].as_array().expect("nodes").iter()
+            .any(|row| row["area"] == "420502003002" && row["validUntil"] == assignment["validUntil"]), "{listed}");
+
+        // In force from `from`, on both replicas, within a second.
+        for (n, worker) in workers.iter().enumerate() {
+            loop {
+                let seen = grids(worker.data(count, json!({})).await);
+                if seen > 1 {
+                    assert!(chrono::Utc::now() >= from, "replica {n}: in force only from validFrom");
+                    break;
+                }
+                assert!(chrono::Utc::now() < from + chrono::Duration::seconds(1), "replica {n}: in force within a second of validFrom");
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+        }
+        // Lapsed at `until`, on both, within a second.
+        for (n, worker) in workers.iter().enumerate() {
+            loop {
+                let seen = grids(worker.data(count, json!({})).await);
+                if seen == 1 {
+                    assert!(chrono::Utc::now() >= until, "replica {n}: lapsed only at validUntil");
+                    break;
+                }
+                assert!(chrono::Utc::now() < until + chrono::Duration::seconds(1), "replica {n}: lapsed within a second of validUntil");
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+        }
+        // Removed once, audited once, whichever replica got there first.
+        let db = server.db().await;
+        let started = Instant::now();
+        let lapses = loop {
+            let lapses = entities::audit_log::Entity::find()
+                .filter(entities::audit_log::Column::Action.eq("role.lapse"))
+                .all(&db)
+                .await
+                .expect("audit rows");
+            if !lapses.is_empty() || started.elapsed() > Duration::from_secs(2) {
+                break lapses;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        };
+        assert_eq!(lapses.len(), 1, "{lapses:?}");
+        assert_eq!(lapses[0].area_code.as_deref(), Some("420502003002"));
+        let left = entities::casbin_rule::Entity::find()
+            .filter(entities::casbin_rule::Column::ValidUntil.is_not_null())
+            .all(&db)
+            .await
+            .expect("rules");
+        assert!(left.is_empty(), "{left:?}");
+        db.close().await.expect("close");
+        replica.stop_keeping_database().await;
+        server
+    })
+    .await;
+}
+
 #[tokio::test]
 async fn a_stored_rule_with_an_unknown_effect_grants_nothing() {
     on_each_backend(|server| async move {

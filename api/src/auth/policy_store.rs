@@ -10,7 +10,9 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use chrono::Utc;
+use std::time::SystemTime;
+
+use chrono::{DateTime, Utc};
 use entities::{casbin_rule, policy_state};
 use policies::{Authorizer, DEFAULT_POLICY, Rule};
 use sea_orm::ActiveValue::{NotSet, Set};
@@ -29,17 +31,35 @@ use crate::error::{ApiError, ApiResult};
 pub const CHANNEL: &str = "gridgov_policy";
 const POLL_EVERY: Duration = Duration::from_millis(500);
 
-/// The stored rules and the version they belong to. Rows that do not parse
-/// as rules (an unknown effect, a stray field) are left out and logged: a
-/// rule that cannot be read grants nothing.
-pub async fn load<C: ConnectionTrait>(db: &C) -> Result<(Vec<Rule>, i64), DbErr> {
+/// The rules in force, the version they belong to, and when a window
+/// opens or closes next.
+pub struct InForce {
+    pub rules: Vec<Rule>,
+    pub version: i64,
+    pub stale_after: Option<DateTime<Utc>>,
+}
+
+/// The stored rules in force now (their window open, if they have one) and
+/// the version they belong to. Rows that do not parse as rules (an unknown
+/// effect, a stray field) are left out and logged: a rule that cannot be
+/// read grants nothing.
+pub async fn load<C: ConnectionTrait>(db: &C) -> Result<InForce, DbErr> {
     let version = current_version(db).await?;
+    let now = Utc::now();
     let rows = casbin_rule::Entity::find()
         .order_by_asc(casbin_rule::Column::Id)
         .all(db)
         .await?;
     let mut rules = Vec::with_capacity(rows.len());
+    let mut stale_after: Option<DateTime<Utc>> = None;
     for row in rows {
+        let boundaries = [row.valid_from, row.valid_until];
+        for at in boundaries.into_iter().flatten().filter(|at| *at > now) {
+            stale_after = Some(stale_after.map_or(at, |next| Ord::min(next, at)));
+        }
+        if !in_force(&row, now) {
+            continue;
+        }
         match rule_of(&row) {
             Ok(rule) => rules.push(rule),
             Err(err) => {
@@ -47,7 +67,16 @@ pub async fn load<C: ConnectionTrait>(db: &C) -> Result<(Vec<Rule>, i64), DbErr>
             }
         }
     }
-    Ok((rules, version))
+    Ok(InForce {
+        rules,
+        version,
+        stale_after,
+    })
+}
+
+/// Whether a stored rule's window (if it has one) is open at `now`.
+pub fn in_force(row: &casbin_rule::Model, now: DateTime<Utc>) -> bool {
+    row.valid_from.is_none_or(|from| from <= now) && row.valid_until.is_none_or(|until| now < until)
 }
 
 /// A stored row as a rule, if it parses as one.
@@ -84,6 +113,8 @@ pub async fn insert_rules<C: ConnectionTrait>(db: &C, rules: &[Rule]) -> Result<
                 v3: Set(v3),
                 v4: Set(v4),
                 v5: Set(v5),
+                valid_from: NotSet,
+                valid_until: NotSet,
             }
         });
         casbin_rule::Entity::insert_many(rows)
@@ -142,25 +173,93 @@ pub async fn install_defaults_if_empty(db: &DatabaseConnection, seal: &Seal) -> 
     Ok(true)
 }
 
-/// An authorizer loaded with what the database holds now.
+/// An authorizer loaded with the rules in force now.
 pub async fn authorizer(db: &DatabaseConnection) -> anyhow::Result<Authorizer> {
-    let (rules, version) = load(db).await?;
-    Ok(Authorizer::new(&rules, version).await?)
+    let loaded = load(db).await?;
+    let stale_after = loaded.stale_after.map(SystemTime::from);
+    Ok(Authorizer::new_until(&loaded.rules, loaded.version, stale_after).await?)
 }
 
-/// Reloads `authorizer` if the stored version moved; true when it did.
+/// Reloads `authorizer` if the stored version moved or a rule's window
+/// opened or closed; true when it did.
 pub async fn refresh(db: &DatabaseConnection, authorizer: &Authorizer) -> anyhow::Result<bool> {
-    if current_version(db).await? == authorizer.version() {
+    let stale = authorizer.is_stale(SystemTime::now());
+    if !stale && current_version(db).await? == authorizer.version() {
         return Ok(false);
     }
-    let (rules, version) = load(db).await?;
-    authorizer.reload(&rules, version).await?;
-    tracing::info!(version, rules = rules.len(), "policies reloaded");
+    let loaded = load(db).await?;
+    let stale_after = loaded.stale_after.map(SystemTime::from);
+    authorizer
+        .reload_until(&loaded.rules, loaded.version, stale_after)
+        .await?;
+    tracing::info!(
+        version = loaded.version,
+        rules = loaded.rules.len(),
+        "policies reloaded"
+    );
     Ok(true)
 }
 
+/// Removes the rules whose window has closed, each with its audit row, in
+/// one transaction that bumps the version: every replica then drops them
+/// (each already stopped enforcing them at the lapse). Replicas racing to do
+/// it remove each rule once. The number removed.
+pub async fn remove_lapsed(db: &DatabaseConnection, seal: &Seal) -> ApiResult<u64> {
+    let now = Utc::now();
+    let txn = crate::db::begin_write(db).await?;
+    let lapsed = casbin_rule::Entity::find()
+        .filter(casbin_rule::Column::ValidUntil.lte(now))
+        .all(&txn)
+        .await?;
+    let mut removed = 0;
+    for row in lapsed {
+        let gone = casbin_rule::Entity::delete_many()
+            .filter(casbin_rule::Column::Id.eq(row.id))
+            .filter(casbin_rule::Column::ValidUntil.lte(now))
+            .exec(&txn)
+            .await?;
+        if gone.rows_affected == 0 {
+            continue;
+        }
+        removed += 1;
+        let assignment = row.ptype == "g";
+        audit::record(
+            &txn,
+            &Actor::system("system", seal),
+            Entry {
+                action: if assignment {
+                    "role.lapse"
+                } else {
+                    "policy.lapse"
+                },
+                object_kind: "casbin_rule",
+                object_id: Some(row.id.to_string()),
+                area_code: (assignment && row.v2 != "*").then(|| row.v2.clone()),
+                detail: json!({
+                    "ptype": row.ptype,
+                    "fields": [row.v0, row.v1, row.v2, row.v3, row.v4, row.v5],
+                    "validFrom": row.valid_from,
+                    "validUntil": row.valid_until,
+                }),
+            },
+        )
+        .await?;
+    }
+    if removed > 0 {
+        bump_version(&txn).await?;
+    }
+    txn.commit().await?;
+    Ok(removed)
+}
+
 /// Keeps `authorizer` in step with the database until the process ends.
-pub fn spawn_watcher(db: DatabaseConnection, authorizer: Arc<Authorizer>) -> JoinHandle<()> {
+/// At each rule's lapse the watcher also removes it, audited (see
+/// [`remove_lapsed`]).
+pub fn spawn_watcher(
+    db: DatabaseConnection,
+    authorizer: Arc<Authorizer>,
+    seal: Seal,
+) -> JoinHandle<()> {
     tokio::spawn(async move {
         let mut notifications = listen(&db).await;
         let mut tick = tokio::time::interval(POLL_EVERY);
@@ -181,6 +280,11 @@ pub fn spawn_watcher(db: DatabaseConnection, authorizer: Arc<Authorizer>) -> Joi
                 None => {
                     tick.tick().await;
                 }
+            }
+            if authorizer.is_stale(SystemTime::now())
+                && let Err(err) = remove_lapsed(&db, &seal).await
+            {
+                tracing::warn!(error = ?err, "cannot remove lapsed rules; trying again");
             }
             if let Err(err) = refresh(&db, &authorizer).await {
                 tracing::warn!(error = %err, "cannot reload policies; keeping the last ones");

@@ -1,10 +1,12 @@
 //! Editing the policies: every edit validated, written with its audit row
 //! and a version bump in one transaction, then enforced.
 
+use chrono::{DateTime, Utc};
 use entities::{area, casbin_rule, department, grid, user};
 use policies::{
     Action, Authorizer, Domain, Object, PolicyRule, RoleAssignment, Rule, RuleError, Subject,
 };
+use sea_orm::sea_query::Expr;
 use sea_orm::{
     ColumnTrait, DatabaseConnection, DatabaseTransaction, EntityTrait, PaginatorTrait, QueryFilter,
 };
@@ -21,10 +23,53 @@ use crate::error::{ApiError, ApiResult};
 pub const POLICY_CURSOR: &str = "policy";
 pub const ASSIGNMENT_CURSOR: &str = "assignment";
 
-/// A stored rule with its row id.
+/// A stored rule with its row id and window.
 pub struct StoredRule<R> {
     pub id: i64,
     pub rule: R,
+    pub window: Window,
+}
+
+/// When a rule is in force: from `from` (or from when it was written) until
+/// `until` (or until removed). At `until` every replica stops enforcing it
+/// within a second, and it is removed with an audit row.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Window {
+    pub from: Option<DateTime<Utc>>,
+    pub until: Option<DateTime<Utc>>,
+}
+
+impl Window {
+    fn of(row: &casbin_rule::Model) -> Window {
+        Window {
+            from: row.valid_from,
+            until: row.valid_until,
+        }
+    }
+
+    /// Its times as the database keeps them (to the microsecond), so that
+    /// the answer to an edit shows what every later read will.
+    fn stored(self) -> Window {
+        use chrono::SubsecRound;
+        Window {
+            from: self.from.map(|at| at.trunc_subsecs(6)),
+            until: self.until.map(|at| at.trunc_subsecs(6)),
+        }
+    }
+
+    /// A window a new rule may carry: one that has not closed, and closes
+    /// after it opens.
+    fn check(&self, now: DateTime<Utc>) -> ApiResult<()> {
+        if let Some(until) = self.until {
+            if until <= now {
+                return Err(ApiError::bad_input("validUntil", "must be in the future"));
+            }
+            if self.from.is_some_and(|from| from >= until) {
+                return Err(ApiError::bad_input("validUntil", "must be after validFrom"));
+            }
+        }
+        Ok(())
+    }
 }
 
 fn field_error(err: RuleError) -> ApiError {
@@ -64,6 +109,7 @@ pub async fn edit_policy(
     access: &Access,
     edit: Edit,
     [role, object, action, effect]: [&str; 4],
+    window: Window,
 ) -> ApiResult<StoredRule<PolicyRule>> {
     access.require_city(Object::Policy, Action::Manage)?;
     let (db, authorizer, actor) = (access.db(), access.authorizer(), access.actor()?);
@@ -72,16 +118,20 @@ pub async fn edit_policy(
         Edit::Add => "policy.add",
         Edit::Remove => "policy.remove",
     };
-    let id = write(
+    let (id, window) = write(
         db,
         authorizer,
         &actor,
         action,
         &Rule::Policy(policy.clone()),
-        edit,
+        (edit, window),
     )
     .await?;
-    Ok(StoredRule { id, rule: policy })
+    Ok(StoredRule {
+        id,
+        rule: policy,
+        window,
+    })
 }
 
 /// Gives or takes away a role in an area.
@@ -89,6 +139,7 @@ pub async fn edit_assignment(
     access: &Access,
     edit: Edit,
     [subject, role, area]: [&str; 3],
+    window: Window,
 ) -> ApiResult<StoredRule<RoleAssignment>> {
     access.require_city(Object::Policy, Action::Manage)?;
     let (db, authorizer, actor) = (access.db(), access.authorizer(), access.actor()?);
@@ -98,42 +149,55 @@ pub async fn edit_assignment(
         Edit::Remove => "role.revoke",
     };
     let rule = Rule::Assignment(assignment.clone());
-    let id = write(db, authorizer, &actor, action, &rule, edit).await?;
+    let (id, window) = write(db, authorizer, &actor, action, &rule, (edit, window)).await?;
     Ok(StoredRule {
         id,
         rule: assignment,
+        window,
     })
 }
 
+/// Adds (with its window) or removes `rule`; its id and window.
 async fn write(
     db: &DatabaseConnection,
     authorizer: &Authorizer,
     actor: &Actor,
     action: &str,
     rule: &Rule,
-    edit: Edit,
-) -> ApiResult<i64> {
+    (edit, window): (Edit, Window),
+) -> ApiResult<(i64, Window)> {
+    let window = window.stored();
     let txn = crate::db::begin_write(db).await?;
     let existing = matching_row(rule).one(&txn).await?;
-    let id = match (edit, existing) {
+    let (id, window) = match (edit, existing) {
         (Edit::Add, Some(_)) => {
             return Err(ApiError::taken("input", "this rule already exists"));
         }
         (Edit::Remove, None) => return Err(ApiError::not_found("rule", "input")),
         (Edit::Remove, Some(row)) => {
             casbin_rule::Entity::delete_by_id(row.id).exec(&txn).await?;
-            row.id
+            (row.id, Window::of(&row))
         }
         (Edit::Add, None) => {
+            window.check(Utc::now())?;
             if let Rule::Assignment(assignment) = rule {
                 validate_assignment(&txn, assignment).await?;
             }
             policy_store::insert_rules(&txn, std::slice::from_ref(rule)).await?;
-            matching_row(rule)
+            let id = matching_row(rule)
                 .one(&txn)
                 .await?
                 .map(|row| row.id)
-                .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("inserted rule not found")))?
+                .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("inserted rule not found")))?;
+            if window != Window::default() {
+                casbin_rule::Entity::update_many()
+                    .col_expr(casbin_rule::Column::ValidFrom, Expr::value(window.from))
+                    .col_expr(casbin_rule::Column::ValidUntil, Expr::value(window.until))
+                    .filter(casbin_rule::Column::Id.eq(id))
+                    .exec(&txn)
+                    .await?;
+            }
+            (id, window)
         }
     };
     let (ptype, fields) = rule.to_row();
@@ -152,7 +216,12 @@ async fn write(
                 },
                 Rule::Policy(_) => None,
             },
-            detail: json!({"ptype": ptype, "fields": fields}),
+            detail: json!({
+                "ptype": ptype,
+                "fields": fields,
+                "validFrom": window.from,
+                "validUntil": window.until,
+            }),
         },
     )
     .await?;
@@ -161,7 +230,7 @@ async fn write(
     policy_store::refresh(db, authorizer)
         .await
         .map_err(ApiError::Internal)?;
-    Ok(id)
+    Ok((id, window))
 }
 
 /// An assignment must name a role some policy defines, a subject that
@@ -227,8 +296,8 @@ pub async fn list_policies(
         .into_iter()
         .collect();
     let listing = list_rows(access.db(), "p", &equal, order, request).await?;
-    Ok(listing.filter_map(|(id, rule)| match rule {
-        Rule::Policy(rule) => Some(StoredRule { id, rule }),
+    Ok(listing.filter_map(|(id, rule, window)| match rule {
+        Rule::Policy(rule) => Some(StoredRule { id, rule, window }),
         Rule::Assignment(_) => None,
     }))
 }
@@ -251,8 +320,8 @@ pub async fn list_assignments(
     .flatten()
     .collect();
     let listing = list_rows(access.db(), "g", &equal, order, request).await?;
-    Ok(listing.filter_map(|(id, rule)| match rule {
-        Rule::Assignment(rule) => Some(StoredRule { id, rule }),
+    Ok(listing.filter_map(|(id, rule, window)| match rule {
+        Rule::Assignment(rule) => Some(StoredRule { id, rule, window }),
         Rule::Policy(_) => None,
     }))
 }
@@ -265,9 +334,11 @@ pub async fn find_rule(access: &Access, id: i64) -> ApiResult<Option<StoredRule<
     }
     let row = casbin_rule::Entity::find_by_id(id).one(access.db()).await?;
     Ok(row.and_then(|row| {
-        policy_store::rule_of(&row)
-            .ok()
-            .map(|rule| StoredRule { id: row.id, rule })
+        policy_store::rule_of(&row).ok().map(|rule| StoredRule {
+            id: row.id,
+            rule,
+            window: Window::of(&row),
+        })
     }))
 }
 
@@ -279,13 +350,17 @@ async fn list_rows(
     equal: &[(casbin_rule::Column, &str)],
     order: Order<casbin_rule::Column>,
     request: &PageRequest,
-) -> ApiResult<Listing<(i64, Rule)>> {
+) -> ApiResult<Listing<(i64, Rule, Window)>> {
     let mut select = casbin_rule::Entity::find().filter(casbin_rule::Column::Ptype.eq(ptype));
     for (column, value) in equal {
         select = select.filter(column.eq(*value));
     }
     let listing = keyset(db, select, casbin_rule::Column::Id, order, request).await?;
-    Ok(listing.filter_map(|row| policy_store::rule_of(&row).ok().map(|rule| (row.id, rule))))
+    Ok(listing.filter_map(|row| {
+        policy_store::rule_of(&row)
+            .ok()
+            .map(|rule| (row.id, rule, Window::of(&row)))
+    }))
 }
 
 /// The policy version this replica enforces and how many rules it holds,

@@ -15,7 +15,9 @@ use super::relay::{NodeKind, Page, connection, global_id, key_of};
 use super::scalars::DateTime;
 use crate::auth::api_tokens;
 use crate::domain::page::{PageRequest, Paging};
-use crate::domain::policy_admin::{self, ASSIGNMENT_CURSOR, Edit, POLICY_CURSOR, StoredRule};
+use crate::domain::policy_admin::{
+    self, ASSIGNMENT_CURSOR, Edit, POLICY_CURSOR, StoredRule, Window,
+};
 use crate::domain::tokens::{self, IssueRequest, TOKEN_CURSOR, TokenFor};
 
 /// What a role may (allow) or may not (deny) do, wherever it is held.
@@ -32,11 +34,17 @@ pub struct Policy {
     action: String,
     /// Whether it allows or denies.
     effect: Effect,
+    /// When it takes effect; null: from when it was added.
+    valid_from: Option<DateTime>,
+    /// When it lapses (and is removed, audited); null: until removed.
+    valid_until: Option<DateTime>,
 }
 
 impl From<StoredRule<PolicyRule>> for Policy {
     fn from(stored: StoredRule<PolicyRule>) -> Policy {
         Policy {
+            valid_from: stored.window.from.map(DateTime),
+            valid_until: stored.window.until.map(DateTime),
             id: global_id(NodeKind::Policy, &stored.id.to_string()),
             role: stored.rule.role,
             object: stored.rule.object.as_str().to_owned(),
@@ -59,6 +67,11 @@ pub struct RoleAssignmentRow {
     role: String,
     /// An area or grid code, or `*` for the whole city.
     area: String,
+    /// When it takes effect; null: from when it was made.
+    valid_from: Option<DateTime>,
+    /// When it lapses (and is removed, audited): "the worker of grid 007
+    /// until Friday 18:00"; null: until revoked.
+    valid_until: Option<DateTime>,
 }
 
 /// What kind of subject holds a role.
@@ -116,6 +129,8 @@ impl RoleSubjectInput {
 impl From<StoredRule<RoleAssignment>> for RoleAssignmentRow {
     fn from(stored: StoredRule<RoleAssignment>) -> RoleAssignmentRow {
         RoleAssignmentRow {
+            valid_from: stored.window.from.map(DateTime),
+            valid_until: stored.window.until.map(DateTime),
             id: global_id(NodeKind::RoleAssignment, &stored.id.to_string()),
             subject: stored.rule.subject.into(),
             role: stored.rule.role,
@@ -163,6 +178,13 @@ pub struct PolicyInput {
     /// Allow (the default) or deny.
     #[graphql(default_with = "Effect::Allow")]
     effect: Effect,
+    /// When a new policy takes effect; at once when left out. Ignored when
+    /// removing.
+    valid_from: Option<DateTime>,
+    /// When a new policy lapses: every replica stops enforcing it within a
+    /// second and it is removed, audited. In force until removed when left
+    /// out. Ignored when removing.
+    valid_until: Option<DateTime>,
 }
 
 /// A role held by a subject in an area, named by its fields.
@@ -174,6 +196,20 @@ pub struct RoleAssignmentInput {
     role: String,
     /// An area or grid code, or `*` for the whole city.
     area: String,
+    /// When a new assignment takes effect; at once when left out. Ignored
+    /// when revoking.
+    valid_from: Option<DateTime>,
+    /// When a new assignment lapses (cover while a worker is on leave):
+    /// every replica stops enforcing it within a second and it is removed,
+    /// audited. Until revoked when left out. Ignored when revoking.
+    valid_until: Option<DateTime>,
+}
+
+fn window(from: Option<DateTime>, until: Option<DateTime>) -> Window {
+    Window {
+        from: from.map(|at| at.0),
+        until: until.map(|at| at.0),
+    }
 }
 
 /// Whom an API token acts for.
@@ -214,7 +250,8 @@ impl Policy {
             Some(StoredRule {
                 id,
                 rule: policies::Rule::Policy(rule),
-            }) => Some(StoredRule { id, rule }.into()),
+                window,
+            }) => Some(StoredRule { id, rule, window }.into()),
             _ => None,
         })
     }
@@ -227,7 +264,8 @@ impl RoleAssignmentRow {
             Some(StoredRule {
                 id,
                 rule: policies::Rule::Assignment(rule),
-            }) => Some(StoredRule { id, rule }.into()),
+                window,
+            }) => Some(StoredRule { id, rule, window }.into()),
             _ => None,
         })
     }
@@ -524,7 +562,9 @@ async fn edit_policy(ctx: &Context<'_>, edit: Edit, input: PolicyInput) -> Resul
         input.action.as_str(),
         input.effect.as_str(),
     ];
-    let outcome = async { policy_admin::edit_policy(ctx.access()?, edit, fields).await }.await;
+    let window = window(input.valid_from, input.valid_until);
+    let outcome =
+        async { policy_admin::edit_policy(ctx.access()?, edit, fields, window).await }.await;
     Ok(PolicyPayload::of(outcome.map(Policy::from))?)
 }
 
@@ -535,7 +575,9 @@ async fn edit_assignment(
 ) -> Result<RoleAssignmentPayload> {
     let subject = input.subject.stored_name();
     let fields = [subject.as_str(), input.role.as_str(), input.area.as_str()];
-    let outcome = async { policy_admin::edit_assignment(ctx.access()?, edit, fields).await }.await;
+    let window = window(input.valid_from, input.valid_until);
+    let outcome =
+        async { policy_admin::edit_assignment(ctx.access()?, edit, fields, window).await }.await;
     Ok(RoleAssignmentPayload::of(
         outcome.map(RoleAssignmentRow::from),
     )?)
@@ -569,10 +611,12 @@ impl AdminMutation {
         edit_policy(ctx, Edit::Remove, input).await
     }
 
-    /// Gives a subject a role in an area (and every area inside it).
+    /// Gives a subject a role in an area (and every area inside it), for
+    /// good or for a window (`validFrom`, `validUntil`).
     ///
     /// User errors: `NOT_FOUND` (the subject or area), `INVALID` (a role no
-    /// policy defines, a malformed subject), `TAKEN` (already assigned).
+    /// policy defines, a malformed subject, a window that has closed or
+    /// closes before it opens), `TAKEN` (already assigned).
     async fn assign_role(
         &self,
         ctx: &Context<'_>,
