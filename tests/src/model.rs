@@ -162,6 +162,29 @@ impl Rules {
         rules
     }
 
+    /// These rules with `subject` holding `role` in `area` too.
+    pub fn with_assignment(&self, subject: &str, role: &str, area: &str) -> Rules {
+        let mut rules = self.clone();
+        rules.assignments.push(Assignment {
+            subject: subject.to_owned(),
+            role: role.to_owned(),
+            area: area.to_owned(),
+        });
+        rules
+    }
+
+    /// These rules with one more policy.
+    pub fn with_policy(&self, role: &str, object: &str, action: &str, allow: bool) -> Rules {
+        let mut rules = self.clone();
+        rules.policies.push(Policy {
+            role: role.to_owned(),
+            object: object.to_owned(),
+            action: action.to_owned(),
+            allow,
+        });
+        rules
+    }
+
     /// Where `subject` holds roles (`*` for the city).
     pub fn places_of(&self, subject: &str) -> Vec<String> {
         let mut places: Vec<String> = self

@@ -632,3 +632,114 @@ async fn explain_access_says_why_and_only_admins_ask_about_others() {
     })
     .await;
 }
+
+const DRY_RUN: &str = "query($input: PolicyChangesInput!) { dryRunPolicyChange(input: $input) {
+    policyVersion subjects rowsTruncated
+    changes { subject { kind name } object action
+        before { within except } after { within except }
+        rows { district gained lost } } } }";
+
+/// The residents each subject would gain and lose, by district, as the
+/// rule restated in the test suite says, from the rows in the database.
+async fn resident_moves(
+    db: &sea_orm::DatabaseConnection,
+    (before, after): (&gridgov_tests::model::Rules, &gridgov_tests::model::Rules),
+    subject: &str,
+) -> Vec<Value> {
+    let who = gridgov_tests::model::Who {
+        subject: subject.to_owned(),
+        token: None,
+    };
+    let mut by_district: std::collections::BTreeMap<String, (i64, i64)> = Default::default();
+    for row in entities::resident::Entity::find()
+        .all(db)
+        .await
+        .expect("residents")
+    {
+        let code = Some(row.grid_code.as_str());
+        let (was, is) = (
+            before.allows(&who, code, "resident", "read"),
+            after.allows(&who, code, "resident", "read"),
+        );
+        let moves = by_district
+            .entry(row.grid_code[..6].to_owned())
+            .or_default();
+        moves.0 += i64::from(is && !was);
+        moves.1 += i64::from(was && !is);
+    }
+    by_district
+        .into_iter()
+        .filter(|(_, (gained, lost))| *gained != 0 || *lost != 0)
+        .map(|(district, (gained, lost))| json!({"district": district, "gained": gained, "lost": lost}))
+        .collect()
+}
+
+/// A dry run says who would gain or lose what, and how many residents, as
+/// the rule restated in the test suite does; and changes nothing.
+#[tokio::test]
+async fn a_dry_run_tells_what_a_change_would_do_and_does_nothing() {
+    on_each_backend(|server| async move {
+        let admin = server.as_user("admin").await;
+        let db = server.db().await;
+        let rules = gridgov_tests::model::Rules::load(&db).await;
+        let version = admin.data("{ policyState { version } }", json!({})).await["policyState"]["version"].clone();
+        let worker = "user:worker-420502003001001";
+
+        // Cover: the worker also takes a community.
+        let cover = json!({"assignRoles": [{"subject": gridgov_tests::subject(worker), "role": "grid_worker", "area": "420502003002"}]});
+        let run = admin.data(DRY_RUN, json!({"input": cover})).await["dryRunPolicyChange"].clone();
+        assert_eq!(run["policyVersion"], version);
+        assert_eq!(run["subjects"], 1, "{run}");
+        let changes = run["changes"].as_array().expect("changes");
+        assert!(changes.iter().all(|c| c["subject"]["name"] == "worker-420502003001001"), "{run}");
+        let residents = changes
+            .iter()
+            .find(|c| c["object"] == "resident" && c["action"] == "read")
+            .expect("resident read changes");
+        assert_eq!(residents["before"]["within"], json!(["420502003001001"]));
+        assert_eq!(residents["after"]["within"], json!(["420502003001001", "420502003002"]));
+        let after = rules.with_assignment(worker, "grid_worker", "420502003002");
+        let expected = resident_moves(&db, (&rules, &after), worker).await;
+        assert!(!expected.is_empty(), "the community has residents");
+        assert_eq!(residents["rows"], json!(expected));
+
+        // A new deny role placed on one grid of a street manager's street.
+        let street = "user:street-420502003";
+        let deny = json!({
+            "addPolicies": [{"role": "no_resident", "object": "resident", "action": "read", "effect": "DENY"}],
+            "assignRoles": [{"subject": gridgov_tests::subject(street), "role": "no_resident", "area": "420502003001002"}],
+        });
+        let run = admin.data(DRY_RUN, json!({"input": deny})).await["dryRunPolicyChange"].clone();
+        let residents = run["changes"]
+            .as_array()
+            .expect("changes")
+            .iter()
+            .find(|c| c["subject"]["name"] == "street-420502003" && c["object"] == "resident" && c["action"] == "read")
+            .expect("the street manager's residents change")
+            .clone();
+        assert_eq!(residents["after"]["except"], json!(["420502003001002"]));
+        let after = rules
+            .with_policy("no_resident", "resident", "read", false)
+            .with_assignment(street, "no_resident", "420502003001002");
+        let expected = resident_moves(&db, (&rules, &after), street).await;
+        assert!(expected.iter().all(|moves| moves["gained"] == 0), "{expected:?}");
+        assert_eq!(residents["rows"], json!(expected));
+        // Only the street manager holds the new role: nobody else changes.
+        assert!(run["changes"].as_array().expect("changes").iter().all(|c| c["subject"]["name"] == "street-420502003"), "{run}");
+
+        // Nothing was applied.
+        assert_eq!(admin.data("{ policyState { version } }", json!({})).await["policyState"]["version"], version);
+        let worker_client = server.as_user("worker-420502003001001").await;
+        assert_eq!(worker_client.data("{ grids { totalCount } }", json!({})).await["grids"]["totalCount"], 1);
+
+        // Refused: a rule already in force, and anyone but an admin.
+        let existing = json!({"assignRoles": [{"subject": gridgov_tests::subject(worker), "role": "grid_worker", "area": "420502003001001"}]});
+        let refused = admin.graphql(DRY_RUN, json!({"input": existing})).await;
+        assert_eq!(error_code(&refused), Some("BAD_USER_INPUT"), "{refused}");
+        let refused = worker_client.graphql(DRY_RUN, json!({"input": cover})).await;
+        assert_eq!(error_code(&refused), Some("FORBIDDEN"), "{refused}");
+        db.close().await.expect("close");
+        server
+    })
+    .await;
+}

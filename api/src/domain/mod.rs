@@ -16,6 +16,7 @@ pub mod homes;
 pub mod id_number;
 pub mod page;
 pub mod policy_admin;
+pub mod policy_dry_run;
 pub mod privacy;
 pub mod registries;
 pub mod residents;

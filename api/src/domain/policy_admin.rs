@@ -97,6 +97,20 @@ fn matching_row(rule: &Rule) -> sea_orm::Select<casbin_rule::Entity> {
         .filter(casbin_rule::Column::V5.eq(v5))
 }
 
+/// A policy named by its fields, checked as an edit checks it.
+pub fn policy_rule([role, object, action, effect]: [&str; 4]) -> ApiResult<Rule> {
+    PolicyRule::new(role, object, action, effect)
+        .map(Rule::Policy)
+        .map_err(field_error)
+}
+
+/// A role assignment named by its fields, checked as an edit checks it.
+pub fn assignment_rule([subject, role, area]: [&str; 3]) -> ApiResult<Rule> {
+    RoleAssignment::new(subject, role, area)
+        .map(Rule::Assignment)
+        .map_err(field_error)
+}
+
 /// Whether an edit adds or removes its rule.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Edit {
@@ -445,7 +459,7 @@ pub fn explain(
 }
 
 /// `scope` as the WHERE condition a list sends, values inlined.
-fn condition_sql(db: &DatabaseConnection, scope: &policies::Scope) -> String {
+pub fn condition_sql(db: &DatabaseConnection, scope: &policies::Scope) -> String {
     use sea_orm::{QuerySelect, QueryTrait};
     let statement = entities::resident::Entity::find()
         .select_only()

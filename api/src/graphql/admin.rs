@@ -205,6 +205,26 @@ pub struct RoleAssignmentInput {
     valid_until: Option<DateTime>,
 }
 
+impl PolicyInput {
+    /// The rule it names.
+    pub(super) fn rule(&self) -> crate::error::ApiResult<policies::Rule> {
+        policy_admin::policy_rule([
+            self.role.as_str(),
+            self.object.as_str(),
+            self.action.as_str(),
+            self.effect.as_str(),
+        ])
+    }
+}
+
+impl RoleAssignmentInput {
+    /// The rule it names.
+    pub(super) fn rule(&self) -> crate::error::ApiResult<policies::Rule> {
+        let subject = self.subject.stored_name();
+        policy_admin::assignment_rule([subject.as_str(), self.role.as_str(), self.area.as_str()])
+    }
+}
+
 fn window(from: Option<DateTime>, until: Option<DateTime>) -> Window {
     Window {
         from: from.map(|at| at.0),

@@ -24,6 +24,7 @@ mod node;
 mod ordering;
 mod payload;
 mod people;
+mod policy_dry_run;
 mod record;
 mod registries;
 mod relay;
@@ -63,6 +64,7 @@ pub struct Query(
     session::SessionQuery,
     admin::AdminQuery,
     explain::ExplainQuery,
+    policy_dry_run::DryRunQuery,
     audit::AuditQuery,
     labels::LabelsQuery,
     transfers::TransfersQuery,
