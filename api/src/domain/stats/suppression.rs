@@ -12,6 +12,8 @@
 //!
 //! The pattern is worked out over the caller's whole tree of areas, not per
 //! query, so a cell is hidden or shown the same way whichever area is asked.
+//! The tests also try an attacker who solves all the relations at once as a
+//! linear system; bounds from counts being non-negative are not considered.
 
 use std::collections::HashMap;
 
@@ -375,5 +377,167 @@ mod tests {
         };
         let hidden = suppress(&tree, &rules);
         assert!(hidden.iter().all(|cells| !cells[1]));
+    }
+
+    /// The cells an attacker determines by solving every relation at once:
+    /// those whose unit vector lies in the row space of the relations over
+    /// the hidden cells (reduced row echelon form, in floating point: the
+    /// coefficients are 0 and ±1).
+    fn linear_recoverable(tree: &Tree, hidden: &[Vec<bool>], rules: &Rules<'_>) -> Vec<Cell> {
+        let measures = rules.suppressed.len();
+        let mut index: HashMap<Cell, usize> = HashMap::new();
+        for (node, cells) in hidden.iter().enumerate() {
+            for m in 0..measures {
+                if cells[m] {
+                    let n = index.len();
+                    index.insert((node, m), n);
+                }
+            }
+        }
+        let mut relations: Vec<Vec<(Cell, f64)>> = Vec::new();
+        for (node, children) in tree.children.iter().enumerate() {
+            if !children.is_empty() {
+                for m in 0..measures {
+                    let mut cells = vec![((node, m), 1.0)];
+                    cells.extend(children.iter().map(|c| ((*c, m), -1.0)));
+                    relations.push(cells);
+                }
+            }
+        }
+        for node in 0..tree.codes.len() {
+            for (total, parts) in rules.partitions {
+                let mut cells = vec![((node, *total), 1.0)];
+                cells.extend(parts.iter().map(|p| ((node, *p), -1.0)));
+                relations.push(cells);
+            }
+        }
+        let n = index.len();
+        let mut rows: Vec<Vec<f64>> = relations
+            .iter()
+            .map(|cells| {
+                let mut row = vec![0.0; n];
+                for (cell, sign) in cells {
+                    if let Some(k) = index.get(cell) {
+                        row[*k] += sign;
+                    }
+                }
+                row
+            })
+            .filter(|row| row.iter().any(|v| *v != 0.0))
+            .collect();
+        // Row echelon form.
+        let mut pivots = Vec::new();
+        let mut r = 0;
+        for c in 0..n {
+            let Some(p) = (r..rows.len()).find(|i| rows[*i][c].abs() > 1e-9) else {
+                continue;
+            };
+            rows.swap(r, p);
+            let lead = rows[r][c];
+            for v in rows[r].iter_mut() {
+                *v /= lead;
+            }
+            for i in 0..rows.len() {
+                if i != r && rows[i][c].abs() > 1e-9 {
+                    let f = rows[i][c];
+                    let pivot_row = rows[r].clone();
+                    for (v, p) in rows[i].iter_mut().zip(pivot_row) {
+                        *v -= f * p;
+                    }
+                }
+            }
+            pivots.push(c);
+            r += 1;
+        }
+        let mut found = Vec::new();
+        for (cell, k) in &index {
+            // Determined iff some RREF row is exactly e_k.
+            if rows[..r].iter().any(|row| {
+                row.iter().enumerate().all(|(j, v)| {
+                    if j == *k {
+                        (v - 1.0).abs() < 1e-9
+                    } else {
+                        v.abs() < 1e-9
+                    }
+                })
+            }) {
+                found.push(*cell);
+            }
+        }
+        found
+    }
+
+    /// The attacker who solves every relation at once, as a linear system
+    /// over the hidden cells (a chain of subtractions is one of its
+    /// solutions): on a plain tree and on a pyramid's band-by-sex table, no
+    /// hidden cell is determined; primary suppression alone is undone.
+    #[test]
+    fn no_hidden_cell_is_determined_by_the_relations_together() {
+        let mut draw = 11u64;
+        let mut pyramid = Tree::new(9);
+        for g in 0..60 {
+            let mut small = || {
+                draw = draw
+                    .wrapping_mul(6364136223846793005)
+                    .wrapping_add(1442695040888963407);
+                ((draw >> 33) % 7) as i64
+            };
+            let (men, women) = ([small(), small()], [small(), small()]);
+            let code = format!("4205{:02}{:03}{:03}{:03}", 2 + g % 2, 1 + g % 3, 1, g);
+            pyramid.add_grid(
+                &code,
+                &[
+                    men[0] + men[1] + women[0] + women[1],
+                    men[0] + men[1],
+                    women[0] + women[1],
+                    men[0] + women[0],
+                    men[1] + women[1],
+                    men[0],
+                    men[1],
+                    women[0],
+                    women[1],
+                ],
+            );
+        }
+        let pyramid_rules = Rules {
+            suppressed: &[true; 9],
+            partitions: &[
+                (0, &[1, 2]),
+                (0, &[3, 4]),
+                (1, &[5, 6]),
+                (2, &[7, 8]),
+                (3, &[5, 7]),
+                (4, &[6, 8]),
+            ],
+            threshold: 5,
+        };
+        let hidden = suppress(&pyramid, &pyramid_rules);
+        assert!(hidden.iter().flatten().filter(|h| **h).count() > 100);
+        assert_eq!(
+            linear_recoverable(&pyramid, &hidden, &pyramid_rules),
+            Vec::<Cell>::new()
+        );
+
+        let plain_rules = Rules {
+            suppressed: &[true; 3],
+            partitions: &[(0, &[1, 2])],
+            threshold: 5,
+        };
+        let mut draw = 7;
+        let plain = city(&mut draw, 200);
+        let hidden = suppress(&plain, &plain_rules);
+        assert_eq!(
+            linear_recoverable(&plain, &hidden, &plain_rules),
+            Vec::<Cell>::new()
+        );
+        let primary: Vec<Vec<bool>> = plain
+            .values
+            .iter()
+            .map(|values| values.iter().map(|v| *v > 0 && *v < 5).collect())
+            .collect();
+        assert!(
+            !linear_recoverable(&plain, &primary, &plain_rules).is_empty(),
+            "the attacker undoes primary suppression"
+        );
     }
 }
