@@ -39,8 +39,18 @@ pub async fn connect(config: &DatabaseConfig) -> Result<DatabaseConnection, DbSe
 /// refused, before anything is read or written, when the schema is not
 /// this version's (a wrong `--database-url`, a fresh data directory).
 pub async fn connect_current(config: &DatabaseConfig) -> Result<DatabaseConnection, DbSetupError> {
+    let url = config.url();
+    if let Some(file) = url.strip_prefix("sqlite://")
+        && let Some(path) = file.split('?').next()
+        && !std::path::Path::new(path).exists()
+    {
+        return Err(DbSetupError::NotCurrent {
+            url: config.url_for_display(),
+            pending: Migrator::migrations().len(),
+        });
+    }
     let db = connect(config).await?;
-    let pending = Migrator::get_pending_migrations(&db)
+    let pending = Migrator::get_pending_migrations_read_only(&db)
         .await
         .map_err(DbSetupError::Migrate)?
         .len();

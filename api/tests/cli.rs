@@ -76,6 +76,19 @@ fn misplaced_settings_and_an_empty_database_are_refused_plainly() {
         &["audit", "verify"],
         &["registry", "list"],
         &["compare", "list"],
+        &["policy", "list"],
+        &[
+            "token",
+            "issue",
+            "--name",
+            "x",
+            "--department",
+            "market-420502",
+            "--scope",
+            "case:read",
+            "--area",
+            "420502",
+        ],
     ] {
         let output = gridgov(command, &data_dir);
         let said = String::from_utf8_lossy(&output.stderr);
@@ -86,6 +99,10 @@ fn misplaced_settings_and_an_empty_database_are_refused_plainly() {
         );
         assert!(!said.contains("panicked"), "{command:?}: {said}");
     }
+    assert!(
+        !data_dir.join("gridgov.db").exists(),
+        "a refused command creates no database"
+    );
     let _ = std::fs::remove_dir_all(&data_dir);
 }
 
@@ -322,6 +339,70 @@ fn policy_from_the_command_line(data_dir: &std::path::Path) {
     let bad = explain("worker", "420502003001001");
     assert_eq!(bad.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&bad.stderr).contains("--subject"));
+
+    // Try a cover, make it with a window, see it listed and explained, take it back.
+    let cover = [
+        "--subject",
+        "user:worker-420502003001001",
+        "--role",
+        "grid_worker",
+        "--area",
+        "420502003001002",
+    ];
+    let tried = gridgov(
+        &[
+            "policy",
+            "dry-run",
+            "--assign",
+            "user:worker-420502003001001 grid_worker 420502003001002",
+        ],
+        data_dir,
+    );
+    let said = String::from_utf8_lossy(&tried.stdout);
+    assert!(
+        tried.status.success(),
+        "{}",
+        String::from_utf8_lossy(&tried.stderr)
+    );
+    assert!(
+        said.contains("1 subjects would change") && said.contains("read resident"),
+        "{said}"
+    );
+    assert!(said.contains("district 420502: +"), "{said}");
+    let until = (chrono::Utc::now() + chrono::Duration::days(1)).to_rfc3339();
+    let mut assign = vec!["policy", "assign"];
+    assign.extend(cover);
+    assign.extend(["--valid-until", until.as_str()]);
+    let made = gridgov(&assign, data_dir);
+    assert!(
+        made.status.success(),
+        "{}",
+        String::from_utf8_lossy(&made.stderr)
+    );
+    let listed = gridgov(&["policy", "list"], data_dir);
+    let said = String::from_utf8_lossy(&listed.stdout);
+    assert!(
+        said.lines()
+            .any(|line| line.contains("grid_worker 420502003001002") && line.contains("until 20")),
+        "{said}"
+    );
+    assert_eq!(
+        explain("user:worker-420502003001001", "420502003001002")
+            .status
+            .code(),
+        Some(0)
+    );
+    let mut revoke = vec!["policy", "revoke"];
+    revoke.extend(cover);
+    assert!(gridgov(&revoke, data_dir).status.success());
+    assert_eq!(
+        explain("user:worker-420502003001001", "420502003001002")
+            .status
+            .code(),
+        Some(3)
+    );
+    let again = gridgov(&revoke, data_dir);
+    assert_eq!(again.status.code(), Some(1), "revoking twice is refused");
 }
 
 /// The audit log at the command line, on a city that has served: the chain

@@ -364,6 +364,8 @@ pub struct Explanation {
     /// or around it, with each of that role's rules about the object and
     /// action, allows and denies alike. The subject is allowed exactly when
     /// one of them allows and none denies (and a token lets it through).
+    /// None where a token does not let the question through: a token
+    /// narrower than its subject does not show the subject's other rights.
     pub rules: Vec<(RoleAssignment, PolicyRule)>,
     /// For a caller with a scoped token: whether its scopes name the object
     /// and action, and whether its areas cover the place.
@@ -380,12 +382,18 @@ impl Authorizer {
         action: Action,
     ) -> Explanation {
         let snapshot = self.snapshot();
+        let token = principal
+            .token
+            .as_ref()
+            .map(|token| (token.allows(object, action), token.covers(domain)));
+        let shown = token.is_none_or(|(scopes, areas)| scopes && areas);
         let rules = snapshot
             .assignments
             .get(&principal.subject)
             .into_iter()
             .flatten()
             .filter(|assignment| assignment.domain.contains(domain))
+            .filter(|_| shown)
             .flat_map(|assignment| {
                 snapshot
                     .rules_of_role
@@ -399,10 +407,7 @@ impl Authorizer {
         Explanation {
             allowed: self.check(principal, domain, object, action),
             rules,
-            token: principal
-                .token
-                .as_ref()
-                .map(|token| (token.allows(object, action), token.covers(domain))),
+            token,
         }
     }
 }

@@ -466,6 +466,21 @@ async fn explanations_name_the_rules_and_agree_with_the_decision() {
                 let allows = expected.iter().any(|rule| rule.ends_with(" allow"));
                 let denies = expected.iter().any(|rule| rule.ends_with(" deny"));
                 let explained = authz.explain(&principal, &at(place), object, action);
+                // A token that does not let the question through shows none
+                // of its subject's rules, and says which limit stopped it.
+                if !token_lets {
+                    expected.clear();
+                }
+                assert_eq!(
+                    explained.token,
+                    token.map(|(scope, area)| {
+                        let (o, a) = scope.split_once(':').expect("object:action");
+                        (
+                            named(o, object.as_str()) && named(a, action.as_str()),
+                            place.starts_with(area),
+                        )
+                    })
+                );
                 let mut named_rules: Vec<String> = explained
                     .rules
                     .iter()

@@ -82,6 +82,11 @@ impl TokenLimits {
             .any(|(o, a)| name_matches(object, o) && name_matches(action, a))
     }
 
+    /// Whether the token itself lets `action` on `object` at `code` through.
+    pub fn lets(&self, object: &str, action: &str, code: Option<&str>) -> bool {
+        self.allows(object, action) && self.covers(code)
+    }
+
     fn covers(&self, code: Option<&str>) -> bool {
         self.areas.iter().any(|area| inside(code, area))
     }
@@ -170,6 +175,15 @@ impl Rules {
             role: role.to_owned(),
             area: area.to_owned(),
         });
+        rules
+    }
+
+    /// These rules without `subject` holding `role` in `area`.
+    pub fn without_assignment(&self, subject: &str, role: &str, area: &str) -> Rules {
+        let mut rules = self.clone();
+        rules
+            .assignments
+            .retain(|a| !(a.subject == subject && a.role == role && a.area == area));
         rules
     }
 

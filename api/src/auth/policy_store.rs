@@ -200,6 +200,15 @@ pub async fn refresh(db: &DatabaseConnection, authorizer: &Authorizer) -> anyhow
     Ok(true)
 }
 
+/// Whether some stored rule's window has closed.
+async fn lapse_due(db: &DatabaseConnection) -> Result<bool, DbErr> {
+    Ok(casbin_rule::Entity::find()
+        .filter(casbin_rule::Column::ValidUntil.lte(Utc::now()))
+        .count(db)
+        .await?
+        > 0)
+}
+
 /// Removes the rules whose window has closed, each with its audit row, in
 /// one transaction that bumps the version: every replica then drops them
 /// (each already stopped enforcing them at the lapse). Replicas racing to do
@@ -207,8 +216,12 @@ pub async fn refresh(db: &DatabaseConnection, authorizer: &Authorizer) -> anyhow
 pub async fn remove_lapsed(db: &DatabaseConnection, seal: &Seal) -> ApiResult<u64> {
     let now = Utc::now();
     let txn = crate::db::begin_write(db).await?;
+    // One remover at a time, taking rows in one order: replicas racing to
+    // remove the same rules wait for each other instead of deadlocking.
+    crate::db::serialise(&txn, "policy.lapse").await?;
     let lapsed = casbin_rule::Entity::find()
         .filter(casbin_rule::Column::ValidUntil.lte(now))
+        .order_by_asc(casbin_rule::Column::Id)
         .all(&txn)
         .await?;
     let mut removed = 0;
@@ -281,10 +294,17 @@ pub fn spawn_watcher(
                     tick.tick().await;
                 }
             }
-            if authorizer.is_stale(SystemTime::now())
-                && let Err(err) = remove_lapsed(&db, &seal).await
-            {
-                tracing::warn!(error = ?err, "cannot remove lapsed rules; trying again");
+            // Asked on every tick, not only when this replica's rules went
+            // stale: an edit's reload can clear that first, and a failed
+            // removal must be tried again.
+            match lapse_due(&db).await {
+                Ok(true) => {
+                    if let Err(err) = remove_lapsed(&db, &seal).await {
+                        tracing::warn!(error = ?err, "cannot remove lapsed rules; trying again");
+                    }
+                }
+                Ok(false) => {}
+                Err(err) => tracing::warn!(error = %err, "cannot look for lapsed rules"),
             }
             if let Err(err) = refresh(&db, &authorizer).await {
                 tracing::warn!(error = %err, "cannot reload policies; keeping the last ones");

@@ -17,6 +17,7 @@ pub mod id_number;
 pub mod page;
 pub mod policy_admin;
 pub mod policy_dry_run;
+pub mod policy_explain;
 pub mod privacy;
 pub mod registries;
 pub mod residents;

@@ -17,7 +17,6 @@ use crate::auth::policy_store;
 use crate::domain::access::Access;
 use crate::domain::page::{Listing, PageRequest};
 use crate::domain::scoped::{Order, keyset};
-use crate::domain::within::in_scope;
 use crate::error::{ApiError, ApiResult};
 
 pub const POLICY_CURSOR: &str = "policy";
@@ -72,7 +71,7 @@ impl Window {
     }
 }
 
-fn field_error(err: RuleError) -> ApiError {
+pub fn field_error(err: RuleError) -> ApiError {
     let field = match &err {
         RuleError::UnknownObject(_) => "object",
         RuleError::UnknownAction(_) => "action",
@@ -146,6 +145,43 @@ pub async fn edit_policy(
         rule: policy,
         window,
     })
+}
+
+/// Adds or removes `rule` for the operator at a terminal, who holds the
+/// database itself: validated, audited and propagated as an admin's edit.
+pub async fn edit_as_operator(
+    db: &DatabaseConnection,
+    authorizer: &Authorizer,
+    actor: &Actor,
+    rule: &Rule,
+    (edit, window): (Edit, Window),
+) -> ApiResult<(i64, Window)> {
+    let action = match (rule, edit) {
+        (Rule::Policy(_), Edit::Add) => "policy.add",
+        (Rule::Policy(_), Edit::Remove) => "policy.remove",
+        (Rule::Assignment(_), Edit::Add) => "role.assign",
+        (Rule::Assignment(_), Edit::Remove) => "role.revoke",
+    };
+    write(db, authorizer, actor, action, rule, (edit, window)).await
+}
+
+/// Every stored rule that parses, in the order written, for the operator.
+pub async fn stored_rules(db: &DatabaseConnection) -> ApiResult<Vec<StoredRule<Rule>>> {
+    use sea_orm::QueryOrder;
+    let rows = casbin_rule::Entity::find()
+        .order_by_asc(casbin_rule::Column::Id)
+        .all(db)
+        .await?;
+    Ok(rows
+        .iter()
+        .filter_map(|row| {
+            policy_store::rule_of(row).ok().map(|rule| StoredRule {
+                id: row.id,
+                rule,
+                window: Window::of(row),
+            })
+        })
+        .collect())
 }
 
 /// Gives or takes away a role in an area.
@@ -262,6 +298,14 @@ async fn validate_assignment(
     if !role_defined {
         return Err(ApiError::bad_input("role", "no policy defines this role"));
     }
+    validate_holder(txn, assignment).await
+}
+
+/// An assignment's subject and area must exist.
+pub async fn validate_holder<C: sea_orm::ConnectionTrait>(
+    txn: &C,
+    assignment: &RoleAssignment,
+) -> ApiResult<()> {
     let subject_exists = match &assignment.subject {
         Subject::User(name) => {
             user::Entity::find()
@@ -385,92 +429,4 @@ pub fn enforced(access: &Access) -> ApiResult<(i64, usize)> {
         access.authorizer().version(),
         access.authorizer().rule_count(),
     ))
-}
-
-/// Why a subject may or may not do something in one place, and where a
-/// list of that object reaches for it.
-pub struct AccessExplained {
-    pub subject: Subject,
-    pub object: Object,
-    pub action: Action,
-    pub domain: Domain,
-    pub explanation: policies::authorizer::Explanation,
-    pub scope: policies::Scope,
-    /// The SQL condition lists of the object run with, on the rows' grid
-    /// code, for this database.
-    pub condition: String,
-}
-
-/// Explains the decision for `subject` (the caller, with its token, when
-/// `None`): to admins about anyone, to anyone about themselves.
-pub fn explain_access(
-    access: &Access,
-    subject: Option<&str>,
-    [object, action, area]: [&str; 3],
-) -> ApiResult<AccessExplained> {
-    let caller = access.caller()?;
-    let principal = match subject {
-        None => caller.principal.clone(),
-        Some(text) => {
-            let subject = Subject::parse(text).map_err(field_error)?;
-            if subject == caller.principal.subject {
-                caller.principal.clone()
-            } else {
-                access.require_city(Object::Policy, Action::Read)?;
-                policies::Principal {
-                    subject,
-                    token: None,
-                }
-            }
-        }
-    };
-    explain(
-        access.db(),
-        access.authorizer(),
-        principal,
-        [object, action, area],
-    )
-}
-
-/// The explanation for `principal`, unchecked: for the command line, whose
-/// user holds the database itself.
-pub fn explain(
-    db: &DatabaseConnection,
-    authorizer: &Authorizer,
-    principal: policies::Principal,
-    [object, action, area]: [&str; 3],
-) -> ApiResult<AccessExplained> {
-    let object = Object::parse(object)
-        .ok_or_else(|| field_error(RuleError::UnknownObject(object.to_owned())))?;
-    let action = Action::parse(action)
-        .ok_or_else(|| field_error(RuleError::UnknownAction(action.to_owned())))?;
-    let domain = Domain::parse(area).map_err(field_error)?;
-    let scope = authorizer.scope(&principal, object, action);
-    let condition = condition_sql(db, &scope);
-    Ok(AccessExplained {
-        explanation: authorizer.explain(&principal, &domain, object, action),
-        subject: principal.subject,
-        object,
-        action,
-        domain,
-        scope,
-        condition,
-    })
-}
-
-/// `scope` as the WHERE condition a list sends, values inlined.
-pub fn condition_sql(db: &DatabaseConnection, scope: &policies::Scope) -> String {
-    use sea_orm::{QuerySelect, QueryTrait};
-    let statement = entities::resident::Entity::find()
-        .select_only()
-        .column(entities::resident::Column::Id)
-        .filter(in_scope(entities::resident::Column::GridCode, scope))
-        .build(db.get_database_backend())
-        .to_string();
-    let condition = statement
-        .split_once(" WHERE ")
-        .map_or(statement.as_str(), |(_, condition)| condition);
-    condition
-        .replace("\"residents\".", "")
-        .replace("`residents`.", "")
 }

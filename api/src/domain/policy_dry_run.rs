@@ -16,7 +16,8 @@ use sea_orm::{
 
 use crate::auth::policy_store;
 use crate::domain::access::Access;
-use crate::domain::policy_admin::condition_sql;
+use crate::domain::policy_admin;
+use crate::domain::within::condition_sql;
 use crate::domain::within::in_scope;
 use crate::error::{ApiError, ApiResult};
 
@@ -25,11 +26,17 @@ use crate::error::{ApiError, ApiResult};
 /// scan.
 pub const COUNTED_SUBJECTS: usize = 20;
 
-/// The proposed rules to add and to remove.
+/// The proposed rules to add and to remove, each with the input field
+/// that named it (`assignRoles.0`), for errors.
 pub struct Changes {
-    pub add: Vec<Rule>,
-    pub remove: Vec<Rule>,
+    pub add: Vec<(String, Rule)>,
+    pub remove: Vec<(String, Rule)>,
 }
+
+/// At most this many (subject, object, action) scopes are compared: a
+/// change to `*` of a role a thousand subjects hold is refused, not ground
+/// through.
+pub const MAX_COMPARED: usize = 20_000;
 
 /// Rows of one object a subject would gain and lose in one district.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -64,30 +71,63 @@ pub struct DryRun {
 }
 
 /// Tries `changes` against the rules in force, for those who may manage
-/// policies. A rule to add that exists, or one to remove that does not, is
-/// `BAD_USER_INPUT` naming it, as the edit itself would be refused.
+/// policies, as if made now (windows are not tried). A rule to add that is
+/// stored, one to remove that is not, or an assignment of an unknown role,
+/// subject or area is `BAD_USER_INPUT` naming it, as the edit itself would
+/// be refused.
 pub async fn dry_run(access: &Access, changes: Changes) -> ApiResult<DryRun> {
     access.require_city(Object::Policy, Action::Manage)?;
-    let db = access.db();
+    dry_run_on(access.db(), changes).await
+}
+
+/// [`dry_run`] unchecked, for the operator at a terminal.
+pub async fn dry_run_on(db: &DatabaseConnection, changes: Changes) -> ApiResult<DryRun> {
     let loaded = policy_store::load(db).await?;
+    // Edits match stored rules whatever their window; the authorizers hold
+    // those in force.
+    let stored: Vec<Rule> = policy_admin::stored_rules(db)
+        .await?
+        .into_iter()
+        .map(|stored| stored.rule)
+        .collect();
     let mut after = loaded.rules.clone();
-    for (index, rule) in changes.remove.iter().enumerate() {
-        let Some(at) = after.iter().position(|held| held == rule) else {
-            return Err(ApiError::bad_input(
-                format!("remove.{index}"),
-                "no such rule is in force",
-            ));
-        };
-        after.remove(at);
+    for (field, rule) in &changes.remove {
+        if !stored.contains(rule) {
+            return Err(ApiError::bad_input(field.clone(), "no such rule"));
+        }
+        after.retain(|held| held != rule);
     }
-    for (index, rule) in changes.add.iter().enumerate() {
-        if after.contains(rule) {
+    for (field, rule) in &changes.add {
+        if stored.contains(rule) {
             return Err(ApiError::bad_input(
-                format!("add.{index}"),
-                "this rule is already in force",
+                field.clone(),
+                "this rule already exists",
             ));
         }
         after.push(rule.clone());
+    }
+    // An assignment names a role some policy defines (after the change: it
+    // may add that policy too), and a subject and area that exist.
+    for (field, rule) in &changes.add {
+        let Rule::Assignment(assignment) = rule else {
+            continue;
+        };
+        let defined = after
+            .iter()
+            .chain(&stored)
+            .any(|rule| matches!(rule, Rule::Policy(policy) if policy.role == assignment.role));
+        if !defined {
+            return Err(ApiError::bad_input(
+                field.clone(),
+                "no policy defines this role",
+            ));
+        }
+        policy_admin::validate_holder(db, assignment)
+            .await
+            .map_err(|err| match err {
+                ApiError::Internal(_) => err,
+                other => ApiError::bad_input(field.clone(), other.message()),
+            })?;
     }
     let build = |rules: &[Rule]| {
         let rules = rules.to_vec();
@@ -100,6 +140,16 @@ pub async fn dry_run(access: &Access, changes: Changes) -> ApiResult<DryRun> {
     let (before_authz, after_authz) = (build(&loaded.rules).await?, build(&after).await?);
     let subjects = touched(&changes, &loaded.rules, &after);
     let pairs = pairs(&changes, &loaded.rules, &after);
+    if subjects.len() * pairs.len() > MAX_COMPARED {
+        return Err(ApiError::bad_input(
+            "input",
+            format!(
+                "this change reaches {} subjects in {} objects and actions; try a narrower one",
+                subjects.len(),
+                pairs.len()
+            ),
+        ));
+    }
 
     let mut found = Vec::new();
     let mut changed_subjects = 0;
@@ -159,7 +209,7 @@ pub async fn dry_run(access: &Access, changes: Changes) -> ApiResult<DryRun> {
 fn touched(changes: &Changes, before: &[Rule], after: &[Rule]) -> BTreeSet<Subject> {
     let mut roles = BTreeSet::new();
     let mut subjects = BTreeSet::new();
-    for rule in changes.add.iter().chain(&changes.remove) {
+    for (_, rule) in changes.add.iter().chain(&changes.remove) {
         match rule {
             Rule::Policy(policy) => {
                 roles.insert(policy.role.clone());
@@ -183,7 +233,7 @@ fn touched(changes: &Changes, before: &[Rule], after: &[Rule]) -> BTreeSet<Subje
 /// and those of the policies of the roles its assignments give or take.
 fn pairs(changes: &Changes, before: &[Rule], after: &[Rule]) -> Vec<(Object, Action)> {
     let mut named: Vec<&PolicyRule> = Vec::new();
-    for rule in changes.add.iter().chain(&changes.remove) {
+    for (_, rule) in changes.add.iter().chain(&changes.remove) {
         match rule {
             Rule::Policy(policy) => named.push(policy),
             Rule::Assignment(assignment) => {

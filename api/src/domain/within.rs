@@ -53,3 +53,20 @@ pub fn in_scope_or_city<C: ColumnTrait + Copy>(column: C, scope: &Scope) -> Cond
 pub fn never() -> Condition {
     Condition::all().add(Expr::cust("1 = 0"))
 }
+
+/// `scope` as the WHERE condition a list sends, values inlined.
+pub fn condition_sql(db: &sea_orm::DatabaseConnection, scope: &Scope) -> String {
+    use sea_orm::{EntityTrait, QueryFilter, QuerySelect, QueryTrait};
+    let statement = entities::resident::Entity::find()
+        .select_only()
+        .column(entities::resident::Column::Id)
+        .filter(in_scope(entities::resident::Column::GridCode, scope))
+        .build(db.get_database_backend())
+        .to_string();
+    let condition = statement
+        .split_once(" WHERE ")
+        .map_or(statement.as_str(), |(_, condition)| condition);
+    condition
+        .replace("\"residents\".", "")
+        .replace("`residents`.", "")
+}

@@ -8,7 +8,7 @@ use policies::{Allow, Scope};
 
 use super::ContextExt;
 use super::admin::{Effect, RoleSubject, RoleSubjectInput};
-use crate::domain::policy_admin::{self, AccessExplained};
+use crate::domain::policy_explain::{self, AccessExplained};
 
 /// A rule that applies where the question is asked: a role the subject
 /// holds there (or around it) and one of that role's policies about the
@@ -148,7 +148,7 @@ impl ExplainQuery {
         area: String,
     ) -> Result<AccessExplanation> {
         let subject = subject.as_ref().map(RoleSubjectInput::stored_name);
-        let explained = policy_admin::explain_access(
+        let explained = policy_explain::explain_access(
             ctx.access()?,
             subject.as_deref(),
             [&object, &action, &area],

@@ -101,28 +101,31 @@ impl DryRunQuery {
     /// loses and where (before and after, with the SQL condition of the
     /// lists), and for lists of rows how many rows it would gain or lose by
     /// district (for the first subjects; `rowsTruncated` says when more
-    /// went uncounted). Admins only. A rule to add that is in force, or
-    /// one to remove that is not, is `BAD_USER_INPUT`, as the edit itself
-    /// would be refused.
+    /// went uncounted). Tried as if made now: windows are not tried.
+    /// Admins only. A rule to add that exists, one to remove that does not,
+    /// an assignment of an unknown role, subject or area, or a change that
+    /// reaches more than 20,000 subject-object-actions is `BAD_USER_INPUT`
+    /// naming the input.
     #[graphql(complexity = "super::limits::SCAN_COST + child_complexity")]
     async fn dry_run_policy_change(
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "The edits, tried together.")] input: PolicyChangesInput,
     ) -> Result<PolicyDryRun> {
+        let label = |list: &str, index: usize| format!("{list}.{index}");
         let mut add = Vec::new();
-        for policy in &input.add_policies {
-            add.push(policy.rule()?);
+        for (index, policy) in input.add_policies.iter().enumerate() {
+            add.push((label("addPolicies", index), policy.rule()?));
         }
-        for assignment in &input.assign_roles {
-            add.push(assignment.rule()?);
+        for (index, assignment) in input.assign_roles.iter().enumerate() {
+            add.push((label("assignRoles", index), assignment.rule()?));
         }
         let mut remove = Vec::new();
-        for policy in &input.remove_policies {
-            remove.push(policy.rule()?);
+        for (index, policy) in input.remove_policies.iter().enumerate() {
+            remove.push((label("removePolicies", index), policy.rule()?));
         }
-        for assignment in &input.revoke_roles {
-            remove.push(assignment.rule()?);
+        for (index, assignment) in input.revoke_roles.iter().enumerate() {
+            remove.push((label("revokeRoles", index), assignment.rule()?));
         }
         let run = policy_dry_run::dry_run(ctx.access()?, Changes { add, remove }).await?;
         Ok(PolicyDryRun {

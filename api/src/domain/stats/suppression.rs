@@ -387,11 +387,9 @@ mod tests {
         let measures = rules.suppressed.len();
         let mut index: HashMap<Cell, usize> = HashMap::new();
         for (node, cells) in hidden.iter().enumerate() {
-            for m in 0..measures {
-                if cells[m] {
-                    let n = index.len();
-                    index.insert((node, m), n);
-                }
+            for (m, _) in cells.iter().enumerate().filter(|(_, hidden)| **hidden) {
+                let n = index.len();
+                index.insert((node, m), n);
             }
         }
         let mut relations: Vec<Vec<(Cell, f64)>> = Vec::new();
