@@ -419,6 +419,18 @@ impl TestServer {
     pub async fn stop_keeping_database(self) {
         self.server.shutdown().await.expect("server stops cleanly");
     }
+
+    /// Stops this server and, `pause` later, starts another on its database
+    /// (which the new one cleans up when it stops), as after a restart.
+    pub async fn restart(
+        self,
+        pause: std::time::Duration,
+        adjust: impl FnOnce(&mut ServeConfig),
+    ) -> TestServer {
+        self.server.shutdown().await.expect("server stops cleanly");
+        tokio::time::sleep(pause).await;
+        TestServer::start_on(self.database, adjust).await
+    }
 }
 
 /// Talks to a test server, with or without credentials.

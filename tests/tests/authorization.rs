@@ -445,6 +445,45 @@ async fn cover_takes_effect_and_lapses_on_time_on_every_replica() {
     .await;
 }
 
+/// A policy with a window lapses like an assignment; one that lapsed while
+/// no server ran is removed, audited, when the next one starts, before it
+/// answers anything.
+#[tokio::test]
+async fn a_lapse_missed_while_stopped_is_removed_at_the_next_start() {
+    on_each_backend(|server| async move {
+        let admin = server.as_user("admin").await;
+        let until = chrono::Utc::now() + chrono::Duration::seconds(2);
+        let added = admin
+            .data(
+                "mutation($input: PolicyInput!) { addPolicy(input: $input) { policy { validUntil } } }",
+                json!({"input": {"role": "campaign_viewer", "object": "statistics", "action": "read", "validUntil": until.to_rfc3339()}}),
+            )
+            .await;
+        assert!(added["addPolicy"]["policy"]["validUntil"].is_string(), "{added}");
+        drop(admin);
+        let db = server.db().await;
+        // Stopped before the lapse, started after it.
+        let pause = (until - chrono::Utc::now()).to_std().unwrap_or_default() + Duration::from_millis(300);
+        let server = server.restart(pause, |config| config.no_seed = true).await;
+        let stored = entities::casbin_rule::Entity::find()
+            .filter(entities::casbin_rule::Column::ValidUntil.is_not_null())
+            .count(&db)
+            .await
+            .expect("rules");
+        assert_eq!(stored, 0, "removed at start");
+        let lapses = entities::audit_log::Entity::find()
+            .filter(entities::audit_log::Column::Action.eq("policy.lapse"))
+            .all(&db)
+            .await
+            .expect("audit rows");
+        assert_eq!(lapses.len(), 1, "{lapses:?}");
+        assert_eq!(lapses[0].actor_name, "system");
+        db.close().await.expect("close");
+        server
+    })
+    .await;
+}
+
 #[tokio::test]
 async fn a_stored_rule_with_an_unknown_effect_grants_nothing() {
     on_each_backend(|server| async move {
