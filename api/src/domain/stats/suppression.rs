@@ -294,11 +294,24 @@ mod tests {
         }
     }
 
-    #[test]
-    fn a_pyramid_is_protected_along_its_rows_and_columns() {
-        // Measures: residents, men, women, two bands, the bands' men, the
-        // bands' women; every row and column of the band-by-sex table is a
-        // relation.
+    /// Measures: residents, men, women, two bands, the bands' men, the
+    /// bands' women; every row and column of the band-by-sex table is a
+    /// relation.
+    const PYRAMID_RULES: Rules<'static> = Rules {
+        suppressed: &[true; 9],
+        partitions: &[
+            (0, &[1, 2]),
+            (0, &[3, 4]),
+            (1, &[5, 6]),
+            (2, &[7, 8]),
+            (3, &[5, 7]),
+            (4, &[6, 8]),
+        ],
+        threshold: 5,
+    };
+
+    /// Sixty grids of small pyramids (0 to 6 people in each cell).
+    fn pyramid() -> Tree {
         let mut draw = 11u64;
         let mut tree = Tree::new(9);
         for g in 0..60 {
@@ -325,18 +338,12 @@ mod tests {
                 ],
             );
         }
-        let rules = Rules {
-            suppressed: &[true; 9],
-            partitions: &[
-                (0, &[1, 2]),
-                (0, &[3, 4]),
-                (1, &[5, 6]),
-                (2, &[7, 8]),
-                (3, &[5, 7]),
-                (4, &[6, 8]),
-            ],
-            threshold: 5,
-        };
+        tree
+    }
+
+    #[test]
+    fn a_pyramid_is_protected_along_its_rows_and_columns() {
+        let (tree, rules) = (pyramid(), PYRAMID_RULES);
         let hidden = suppress(&tree, &rules);
         assert!(hidden.iter().flatten().any(|h| *h));
         assert_eq!(recoverable(&tree, &hidden, &rules), Vec::<Cell>::new());
@@ -471,44 +478,7 @@ mod tests {
     /// hidden cell is determined; primary suppression alone is undone.
     #[test]
     fn no_hidden_cell_is_determined_by_the_relations_together() {
-        let mut draw = 11u64;
-        let mut pyramid = Tree::new(9);
-        for g in 0..60 {
-            let mut small = || {
-                draw = draw
-                    .wrapping_mul(6364136223846793005)
-                    .wrapping_add(1442695040888963407);
-                ((draw >> 33) % 7) as i64
-            };
-            let (men, women) = ([small(), small()], [small(), small()]);
-            let code = format!("4205{:02}{:03}{:03}{:03}", 2 + g % 2, 1 + g % 3, 1, g);
-            pyramid.add_grid(
-                &code,
-                &[
-                    men[0] + men[1] + women[0] + women[1],
-                    men[0] + men[1],
-                    women[0] + women[1],
-                    men[0] + women[0],
-                    men[1] + women[1],
-                    men[0],
-                    men[1],
-                    women[0],
-                    women[1],
-                ],
-            );
-        }
-        let pyramid_rules = Rules {
-            suppressed: &[true; 9],
-            partitions: &[
-                (0, &[1, 2]),
-                (0, &[3, 4]),
-                (1, &[5, 6]),
-                (2, &[7, 8]),
-                (3, &[5, 7]),
-                (4, &[6, 8]),
-            ],
-            threshold: 5,
-        };
+        let (pyramid, pyramid_rules) = (pyramid(), PYRAMID_RULES);
         let hidden = suppress(&pyramid, &pyramid_rules);
         assert!(hidden.iter().flatten().filter(|h| **h).count() > 100);
         assert_eq!(
