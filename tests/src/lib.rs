@@ -135,8 +135,8 @@ impl TestDatabase {
             .expect("connect to the test database")
     }
 
-    pub async fn drop_database(self) {
-        match self.cleanup {
+    pub async fn drop_database(mut self) {
+        match std::mem::replace(&mut self.cleanup, Cleanup::Nothing) {
             Cleanup::Nothing => {}
             Cleanup::Directory(dir) => {
                 let _ = std::fs::remove_dir_all(dir);
@@ -153,6 +153,47 @@ impl TestDatabase {
                         .await;
                     let _ = admin.close().await;
                 }
+            }
+        }
+    }
+}
+
+impl Drop for TestDatabase {
+    /// A test that failed never reached [`TestDatabase::drop_database`]:
+    /// what it made is removed anyway, so that failures do not pile up
+    /// databases on the server. On a thread of its own, since the test's
+    /// runtime may be the one unwinding.
+    fn drop(&mut self) {
+        match std::mem::replace(&mut self.cleanup, Cleanup::Nothing) {
+            Cleanup::Nothing => {}
+            Cleanup::Directory(dir) => {
+                let _ = std::fs::remove_dir_all(dir);
+            }
+            Cleanup::PostgresDatabase {
+                admin_url,
+                name,
+                dir,
+            } => {
+                let _ = std::fs::remove_dir_all(dir);
+                let _ = std::thread::spawn(move || {
+                    let Ok(runtime) = tokio::runtime::Builder::new_current_thread()
+                        .enable_all()
+                        .build()
+                    else {
+                        return;
+                    };
+                    runtime.block_on(async {
+                        if let Ok(admin) = Database::connect(&admin_url).await {
+                            let _ = admin
+                                .execute_unprepared(&format!(
+                                    "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
+                                ))
+                                .await;
+                            let _ = admin.close().await;
+                        }
+                    });
+                })
+                .join();
             }
         }
     }
