@@ -136,8 +136,20 @@ impl TestDatabase {
     }
 
     /// Removes what the test made, now (dropping does the same).
-    pub async fn drop_database(self) {
-        drop(self);
+    pub async fn drop_database(mut self) {
+        // On this runtime, not a blocked thread: a stopped server's pool may
+        // still be reconnecting, and PostgreSQL's DROP DATABASE waits for
+        // every backend to pass a barrier, which one still authenticating
+        // does not until the client answers (or for a minute).
+        if let Cleanup::PostgresDatabase {
+            admin_url,
+            name,
+            dir,
+        } = std::mem::replace(&mut self.cleanup, Cleanup::Nothing)
+        {
+            let _ = std::fs::remove_dir_all(dir);
+            drop_postgres(&admin_url, &name).await;
+        }
     }
 }
 
@@ -165,20 +177,21 @@ impl Drop for TestDatabase {
                     else {
                         return;
                     };
-                    runtime.block_on(async {
-                        if let Ok(admin) = Database::connect(&admin_url).await {
-                            let _ = admin
-                                .execute_unprepared(&format!(
-                                    "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
-                                ))
-                                .await;
-                            let _ = admin.close().await;
-                        }
-                    });
+                    runtime.block_on(drop_postgres(&admin_url, &name));
                 })
                 .join();
             }
         }
+    }
+}
+
+/// Drops a test database, whoever is still connected to it.
+async fn drop_postgres(admin_url: &str, name: &str) {
+    if let Ok(admin) = Database::connect(admin_url).await {
+        let _ = admin
+            .execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+            .await;
+        let _ = admin.close().await;
     }
 }
 
