@@ -12,6 +12,8 @@ use gridgov::domain::tokens::{self as api_tokens, IssueRequest, TokenFor};
 use gridgov::{db, graphql, seed, server};
 use tracing_subscriber::EnvFilter;
 
+mod cli;
+
 /// gridgov: a GraphQL platform for community grid governance.
 ///
 /// With no command, `gridgov` serves: it creates ./data, migrates, builds the
@@ -75,129 +77,7 @@ enum Command {
     /// List, edit, explain and try the policies and role assignments, with
     /// the validation, audit and propagation of the API's edits.
     #[command(subcommand)]
-    Policy(PolicyCommand),
-}
-
-/// A rule as the command line names it.
-#[derive(clap::Args, Debug)]
-struct PolicyArgs {
-    /// The role, lower case letters, digits and `_`.
-    #[arg(long)]
-    role: String,
-    /// An object name (resident, case, …) or `*`.
-    #[arg(long)]
-    object: String,
-    /// An action name (read, dispatch, …) or `*`.
-    #[arg(long)]
-    action: String,
-    /// allow or deny.
-    #[arg(long, default_value = "allow")]
-    effect: String,
-}
-
-/// A role assignment as the command line names it.
-#[derive(clap::Args, Debug)]
-struct AssignmentArgs {
-    /// `user:NAME` or `dept:CODE`.
-    #[arg(long)]
-    subject: String,
-    /// The role.
-    #[arg(long)]
-    role: String,
-    /// An area or grid code, or `*` for the whole city.
-    #[arg(long)]
-    area: String,
-}
-
-/// When a new rule is in force; RFC 3339 times, e.g. 2026-12-04T18:00:00+08:00.
-#[derive(clap::Args, Debug)]
-struct WindowArgs {
-    /// When it takes effect (at once when left out).
-    #[arg(long)]
-    valid_from: Option<chrono::DateTime<chrono::Utc>>,
-    /// When it lapses and is removed, audited (never when left out).
-    #[arg(long)]
-    valid_until: Option<chrono::DateTime<chrono::Utc>>,
-}
-
-#[derive(Subcommand, Debug)]
-enum PolicyCommand {
-    /// List the stored policies and role assignments with their ids and
-    /// windows, in the order written.
-    List {
-        #[command(flatten)]
-        database: DatabaseConfig,
-    },
-    /// Add a policy.
-    Add {
-        #[command(flatten)]
-        rule: PolicyArgs,
-        #[command(flatten)]
-        window: WindowArgs,
-        #[command(flatten)]
-        database: DatabaseConfig,
-    },
-    /// Remove a policy.
-    Remove {
-        #[command(flatten)]
-        rule: PolicyArgs,
-        #[command(flatten)]
-        database: DatabaseConfig,
-    },
-    /// Give a subject a role in an area, for good or for a window.
-    Assign {
-        #[command(flatten)]
-        rule: AssignmentArgs,
-        #[command(flatten)]
-        window: WindowArgs,
-        #[command(flatten)]
-        database: DatabaseConfig,
-    },
-    /// Take a role in an area away from a subject.
-    Revoke {
-        #[command(flatten)]
-        rule: AssignmentArgs,
-        #[command(flatten)]
-        database: DatabaseConfig,
-    },
-    /// What a set of edits would do, without making it: whose access to
-    /// what changes, where, and how many rows by district.
-    DryRun {
-        /// A policy to add: `ROLE OBJECT ACTION EFFECT`, space separated.
-        #[arg(long = "add-policy", value_name = "RULE")]
-        add_policies: Vec<String>,
-        /// A policy to remove: `ROLE OBJECT ACTION EFFECT`.
-        #[arg(long = "remove-policy", value_name = "RULE")]
-        remove_policies: Vec<String>,
-        /// An assignment to make: `SUBJECT ROLE AREA`.
-        #[arg(long = "assign", value_name = "RULE")]
-        assign: Vec<String>,
-        /// An assignment to take away: `SUBJECT ROLE AREA`.
-        #[arg(long = "revoke", value_name = "RULE")]
-        revoke: Vec<String>,
-        #[command(flatten)]
-        database: DatabaseConfig,
-    },
-    /// Why SUBJECT may or may not do ACTION to OBJECT at AREA: the
-    /// decision, every role and rule that applies there (allows and denies),
-    /// and the SQL condition its lists of OBJECT run with. Exit status 0
-    /// when allowed, 3 when not.
-    Explain {
-        /// `user:NAME` or `dept:CODE`.
-        #[arg(long)]
-        subject: String,
-        /// An object name: resident, case, resident.id_number, …
-        #[arg(long)]
-        object: String,
-        /// An action name: read, write, dispatch, …
-        #[arg(long)]
-        action: String,
-        /// An area or grid code, or `*` for the city itself.
-        #[arg(long, default_value = "*")]
-        area: String,
-        #[command(flatten)]
-        database: DatabaseConfig,
-    },
+    Policy(cli::policy::PolicyCommand),
 }
 
 #[derive(Subcommand, Debug)]
@@ -448,7 +328,7 @@ async fn main() -> anyhow::Result<()> {
             Ok(())
         }
         Some(Command::Token(command)) => token(command).await,
-        Some(Command::Policy(command)) => policy_command(command).await,
+        Some(Command::Policy(command)) => cli::policy::run(command).await,
         Some(Command::Audit(command)) => audit_command(command).await,
         Some(Command::Registry(command)) => registry_command(command).await,
         Some(Command::Compare(command)) => compare_command(command).await,
@@ -826,246 +706,6 @@ async fn token(command: TokenCommand) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// A rule named by `fields` words (`ROLE OBJECT ACTION EFFECT` or
-/// `SUBJECT ROLE AREA`).
-fn rule_words(text: &str, what: &str) -> anyhow::Result<policies::Rule> {
-    let words: Vec<&str> = text.split_whitespace().collect();
-    let rule = match words.as_slice() {
-        [role, object, action, effect] if what == "a policy" => {
-            gridgov::domain::policy_admin::policy_rule([role, object, action, effect])
-        }
-        [subject, role, area] if what == "an assignment" => {
-            gridgov::domain::policy_admin::assignment_rule([subject, role, area])
-        }
-        _ => anyhow::bail!("{text:?} does not name {what} (see --help)"),
-    };
-    rule.map_err(failed)
-}
-
-/// Makes one edit as the operator and says what was done.
-async fn operator_edit(
-    database: &DatabaseConfig,
-    rule: policies::Rule,
-    edit: gridgov::domain::policy_admin::Edit,
-    window: gridgov::domain::policy_admin::Window,
-) -> anyhow::Result<()> {
-    let db = db::connect_current(database).await?;
-    let actor = Actor::system("cli", &database.seal()?);
-    let authorizer = policy_store::authorizer(&db).await?;
-    let (id, _) = gridgov::domain::policy_admin::edit_as_operator(
-        &db,
-        &authorizer,
-        &actor,
-        &rule,
-        (edit, window),
-    )
-    .await
-    .map_err(failed)?;
-    let (ptype, fields) = rule.to_row();
-    println!("{ptype} {id}: {}", fields.join(" ").trim_end());
-    eprintln!("every running replica enforces it within a second");
-    Ok(())
-}
-
-async fn policy_command(command: PolicyCommand) -> anyhow::Result<()> {
-    use gridgov::domain::policy_admin::{Edit, Window};
-    let window_of = |window: WindowArgs| Window {
-        from: window.valid_from,
-        until: window.valid_until,
-    };
-    let policy_of = |rule: &PolicyArgs| {
-        gridgov::domain::policy_admin::policy_rule([
-            rule.role.as_str(),
-            rule.object.as_str(),
-            rule.action.as_str(),
-            rule.effect.as_str(),
-        ])
-        .map_err(failed)
-    };
-    let assignment_of = |rule: &AssignmentArgs| {
-        gridgov::domain::policy_admin::assignment_rule([
-            rule.subject.as_str(),
-            rule.role.as_str(),
-            rule.area.as_str(),
-        ])
-        .map_err(failed)
-    };
-    match command {
-        PolicyCommand::List { database } => {
-            let db = db::connect_current(&database).await?;
-            let rules = gridgov::domain::policy_admin::stored_rules(&db)
-                .await
-                .map_err(failed)?;
-            let when = |at: Option<chrono::DateTime<chrono::Utc>>| {
-                at.map_or("-".to_owned(), |at| {
-                    at.format("%Y-%m-%d %H:%M UTC").to_string()
-                })
-            };
-            print_lines(rules.iter().map(|stored| {
-                let (ptype, fields) = stored.rule.to_row();
-                format!(
-                    "{:>6}  {ptype}  {:<60}  from {}  until {}",
-                    stored.id,
-                    fields.join(" ").trim_end(),
-                    when(stored.window.from),
-                    when(stored.window.until)
-                )
-            }))?;
-        }
-        PolicyCommand::Add {
-            rule,
-            window,
-            database,
-        } => operator_edit(&database, policy_of(&rule)?, Edit::Add, window_of(window)).await?,
-        PolicyCommand::Remove { rule, database } => {
-            operator_edit(
-                &database,
-                policy_of(&rule)?,
-                Edit::Remove,
-                Window::default(),
-            )
-            .await?
-        }
-        PolicyCommand::Assign {
-            rule,
-            window,
-            database,
-        } => {
-            operator_edit(
-                &database,
-                assignment_of(&rule)?,
-                Edit::Add,
-                window_of(window),
-            )
-            .await?
-        }
-        PolicyCommand::Revoke { rule, database } => {
-            operator_edit(
-                &database,
-                assignment_of(&rule)?,
-                Edit::Remove,
-                Window::default(),
-            )
-            .await?
-        }
-        PolicyCommand::DryRun {
-            add_policies,
-            remove_policies,
-            assign,
-            revoke,
-            database,
-        } => {
-            let mut add = Vec::new();
-            for (flag, texts, what) in [
-                ("--add-policy", &add_policies, "a policy"),
-                ("--assign", &assign, "an assignment"),
-            ] {
-                for text in texts {
-                    add.push((flag.to_owned(), rule_words(text, what)?));
-                }
-            }
-            let mut remove = Vec::new();
-            for (flag, texts, what) in [
-                ("--remove-policy", &remove_policies, "a policy"),
-                ("--revoke", &revoke, "an assignment"),
-            ] {
-                for text in texts {
-                    remove.push((flag.to_owned(), rule_words(text, what)?));
-                }
-            }
-            let db = db::connect_current(&database).await?;
-            let run = gridgov::domain::policy_dry_run::dry_run_on(
-                &db,
-                gridgov::domain::policy_dry_run::Changes { add, remove },
-            )
-            .await
-            .map_err(failed)?;
-            let mut lines = vec![format!(
-                "tried against policy version {}: {} subjects would change{}",
-                run.version,
-                run.subjects,
-                if run.rows_truncated {
-                    " (rows counted for the first ones only)"
-                } else {
-                    ""
-                }
-            )];
-            for change in &run.changes {
-                lines.push(format!(
-                    "{} {} {}: now {} / after {}",
-                    change.subject.casbin_name(),
-                    change.action,
-                    change.object,
-                    change.conditions[0],
-                    change.conditions[1]
-                ));
-                for row in change.rows.iter().flatten() {
-                    lines.push(format!(
-                        "    district {}: +{} / -{} rows",
-                        row.district, row.gained, row.lost
-                    ));
-                }
-            }
-            print_lines(lines)?;
-        }
-        PolicyCommand::Explain {
-            subject,
-            object,
-            action,
-            area,
-            database,
-        } => {
-            let subject = policies::Subject::parse(&subject)
-                .map_err(|err| anyhow::anyhow!("--subject: {err}"))?;
-            let db = db::connect_current(&database).await?;
-            let authorizer = policy_store::authorizer(&db).await?;
-            let principal = policies::Principal {
-                subject,
-                token: None,
-            };
-            let explained = gridgov::domain::policy_explain::explain(
-                &db,
-                &authorizer,
-                principal,
-                [&object, &action, &area],
-            )
-            .map_err(failed)?;
-            let verdict = if explained.explanation.allowed {
-                "allowed"
-            } else {
-                "not allowed"
-            };
-            let mut lines = vec![format!(
-                "{} {verdict} to {} {} at {} (policy version {})",
-                explained.subject.casbin_name(),
-                explained.action,
-                explained.object,
-                explained.domain.as_str(),
-                authorizer.version()
-            )];
-            if explained.explanation.rules.is_empty() {
-                lines.push("  no role of the subject applies there".to_owned());
-            }
-            for (held, rule) in &explained.explanation.rules {
-                lines.push(format!(
-                    "  {:<5}  role {} held in {}: {} {}",
-                    rule.effect.as_str(),
-                    held.role,
-                    held.domain.as_str(),
-                    rule.object.as_str(),
-                    rule.action.as_str()
-                ));
-            }
-            lines.push(format!("lists run with: {}", explained.condition));
-            print_lines(lines)?;
-            if !explained.explanation.allowed {
-                std::process::exit(3);
-            }
-        }
-    }
-    Ok(())
-}
-
 /// An API error as the operator at the terminal reads it: unlike a GraphQL
 /// client, they may see an internal error's cause.
 fn failed(err: gridgov::error::ApiError) -> anyhow::Error {
@@ -1082,4 +722,15 @@ async fn serve(config: ServeConfig) -> anyhow::Result<()> {
         config.describe()
     );
     server::serve(config).await
+}
+
+#[cfg(test)]
+mod tests {
+    /// Clap checks a command's definition only when it is parsed: every
+    /// subcommand's, here, before a user meets a clash.
+    #[test]
+    fn every_subcommand_is_well_formed() {
+        use clap::CommandFactory;
+        super::Cli::command().debug_assert();
+    }
 }

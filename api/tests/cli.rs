@@ -373,6 +373,10 @@ fn policy_from_the_command_line(data_dir: &std::path::Path) {
     let mut assign = vec!["policy", "assign"];
     assign.extend(cover);
     assign.extend(["--valid-until", until.as_str()]);
+    let uncommented = gridgov(&assign, data_dir);
+    assert_eq!(uncommented.status.code(), Some(2), "a comment is required");
+    assert!(String::from_utf8_lossy(&uncommented.stderr).contains("--comment"));
+    assign.extend(["--comment", "cover while the worker of 002 is on leave"]);
     let made = gridgov(&assign, data_dir);
     assert!(
         made.status.success(),
@@ -394,7 +398,16 @@ fn policy_from_the_command_line(data_dir: &std::path::Path) {
     );
     let mut revoke = vec!["policy", "revoke"];
     revoke.extend(cover);
-    assert!(gridgov(&revoke, data_dir).status.success());
+    revoke.extend(["-m", "back from leave"]);
+    let revoked = gridgov(&revoke, data_dir);
+    assert!(revoked.status.success());
+    let version = |said: &str| {
+        said.lines()
+            .find_map(|line| line.strip_prefix("policy version "))
+            .and_then(|rest| rest.split(':').next()?.trim().parse::<i64>().ok())
+    };
+    let revoked_at =
+        version(&String::from_utf8_lossy(&revoked.stdout)).expect("the version is printed");
     assert_eq!(
         explain("user:worker-420502003001001", "420502003001002")
             .status
@@ -403,6 +416,100 @@ fn policy_from_the_command_line(data_dir: &std::path::Path) {
     );
     let again = gridgov(&revoke, data_dir);
     assert_eq!(again.status.code(), Some(1), "revoking twice is refused");
+
+    // The history names both versions, newest first, with their reasons.
+    let history = gridgov(&["policy", "history", "--limit", "2"], data_dir);
+    let said = String::from_utf8_lossy(&history.stdout);
+    let lines: Vec<&str> = said.lines().collect();
+    assert_eq!(lines.len(), 2, "{said}");
+    assert!(
+        lines[0].contains("back from leave")
+            && lines[0].trim_start().starts_with(&revoked_at.to_string()),
+        "{said}"
+    );
+    assert!(
+        lines[1].contains("cover while the worker of 002 is on leave"),
+        "{said}"
+    );
+    let shown = gridgov(
+        &["policy", "history", "--number", &revoked_at.to_string()],
+        data_dir,
+    );
+    let said = String::from_utf8_lossy(&shown.stdout);
+    assert!(
+        said.contains("- g  user:worker-420502003001001 grid_worker 420502003001002"),
+        "{said}"
+    );
+
+    // Rolling back to before the revocation restores the cover, window and
+    // all, as a new version.
+    let before = (revoked_at - 1).to_string();
+    let rolled = gridgov(
+        &[
+            "policy",
+            "rollback",
+            "--to",
+            &before,
+            "-m",
+            "leave extended",
+        ],
+        data_dir,
+    );
+    let said = String::from_utf8_lossy(&rolled.stdout);
+    assert!(
+        rolled.status.success(),
+        "{}",
+        String::from_utf8_lossy(&rolled.stderr)
+    );
+    assert_eq!(version(&said), Some(revoked_at + 1), "{said}");
+    assert!(
+        said.contains("+ g  user:worker-420502003001001 grid_worker 420502003001002")
+            && said.contains("until 20"),
+        "{said}"
+    );
+    assert_eq!(
+        explain("user:worker-420502003001001", "420502003001002")
+            .status
+            .code(),
+        Some(0)
+    );
+    let same = gridgov(
+        &["policy", "rollback", "--to", &before, "-m", "again"],
+        data_dir,
+    );
+    assert_eq!(same.status.code(), Some(1), "nothing left to roll back");
+
+    // A set of edits as one version, refused whole when one part is wrong.
+    let apply = |extra: &[&str]| {
+        let mut args = vec![
+            "policy",
+            "apply",
+            "--add-policy",
+            "cli_campaign statistics read allow",
+            "--assign",
+            "user:analyst cli_campaign 420502",
+            "-m",
+            "the census campaign",
+        ];
+        args.extend(extra);
+        gridgov(&args, data_dir)
+    };
+    let stale = apply(&["--at-version", "1"]);
+    assert_eq!(stale.status.code(), Some(1));
+    assert!(
+        String::from_utf8_lossy(&stale.stderr).contains("changed since version 1"),
+        "{}",
+        String::from_utf8_lossy(&stale.stderr)
+    );
+    let applied = apply(&[]);
+    let said = String::from_utf8_lossy(&applied.stdout);
+    assert!(
+        applied.status.success(),
+        "{}",
+        String::from_utf8_lossy(&applied.stderr)
+    );
+    assert_eq!(version(&said), Some(revoked_at + 2), "{said}");
+    assert!(said.contains("+ p") && said.contains("+ g"), "{said}");
 }
 
 /// The audit log at the command line, on a city that has served: the chain

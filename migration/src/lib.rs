@@ -28,6 +28,7 @@ mod m20261202_000020_resident_reviews;
 mod m20261202_000021_registries;
 mod m20261203_000022_comparisons;
 mod m20261203_000023_rule_windows;
+mod m20261203_000024_policy_history;
 
 pub struct Migrator;
 
@@ -58,6 +59,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000021_registries::Migration),
             Box::new(m20261203_000022_comparisons::Migration),
             Box::new(m20261203_000023_rule_windows::Migration),
+            Box::new(m20261203_000024_policy_history::Migration),
         ]
     }
 }

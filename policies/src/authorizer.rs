@@ -49,6 +49,9 @@ struct Snapshot {
     /// their own (a task they sent) rather than through an allow, and all
     /// of them explain a decision.
     rules_of_role: HashMap<String, Vec<PolicyRule>>,
+    /// The roles managers may hand out, and the narrowest level of area a
+    /// manager must hold the right to delegate at.
+    delegable: HashMap<String, AreaLevel>,
     version: i64,
     rule_count: usize,
     cache_capacity: usize,
@@ -122,6 +125,7 @@ async fn load(
     let mut groupings = Vec::new();
     let mut assignments: HashMap<Subject, Vec<RoleAssignment>> = HashMap::new();
     let mut rules_of_role: HashMap<String, Vec<PolicyRule>> = HashMap::new();
+    let mut delegable = HashMap::new();
     for rule in rules {
         match rule {
             Rule::Policy(policy) => {
@@ -137,6 +141,10 @@ async fn load(
                     .entry(assignment.subject.clone())
                     .or_default()
                     .push(assignment.clone());
+            }
+            // Not Casbin's to decide: read by `may_delegate`.
+            Rule::Delegation(delegation) => {
+                delegable.insert(delegation.role.clone(), delegation.level);
             }
         }
     }
@@ -156,6 +164,7 @@ async fn load(
         engine,
         assignments,
         rules_of_role,
+        delegable,
         version,
         rule_count: rules.len(),
         cache_capacity,
@@ -242,6 +251,21 @@ impl Authorizer {
     /// loaded, so that they must be loaded again.
     pub fn is_stale(&self, now: SystemTime) -> bool {
         self.snapshot().stale_after.is_some_and(|at| now >= at)
+    }
+
+    /// The level of area at which managers may hand `role` out, if an
+    /// admin made it delegable.
+    pub fn delegable_level(&self, role: &str) -> Option<AreaLevel> {
+        self.snapshot().delegable.get(role).copied()
+    }
+
+    /// The policies of a role, allows and denies.
+    pub fn rules_of_role(&self, role: &str) -> Vec<PolicyRule> {
+        self.snapshot()
+            .rules_of_role
+            .get(role)
+            .cloned()
+            .unwrap_or_default()
     }
 
     /// The roles a subject holds, and where.

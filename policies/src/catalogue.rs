@@ -85,6 +85,7 @@ names! {
         Send => "send",
         Respond => "respond",
         Manage => "manage",
+        Delegate => "delegate",
     }
 }
 

@@ -4,7 +4,7 @@
 
 use std::fmt;
 
-use crate::area::AreaCode;
+use crate::area::{AreaCode, AreaLevel};
 use crate::catalogue::{ANY, Action, Effect, Object, is_role_name};
 
 /// Where a role is held: the whole city, or one area and all inside it.
@@ -157,15 +157,27 @@ pub struct RoleAssignment {
     pub domain: Domain,
 }
 
+/// A role an admin lets managers hand out: whoever may `delegate` the
+/// `policy` throughout an area of `level` or a wider one may assign the
+/// role inside that area, never beyond their own rights there.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct Delegation {
+    pub role: String,
+    pub level: AreaLevel,
+}
+
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum Rule {
     Policy(PolicyRule),
     Assignment(RoleAssignment),
+    Delegation(Delegation),
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum RuleError {
-    #[error("unknown rule type {0:?}: a rule is a policy (p) or a role assignment (g)")]
+    #[error(
+        "unknown rule type {0:?}: a rule is a policy (p), a role assignment (g) or a delegable role (d)"
+    )]
     UnknownType(String),
     #[error("unknown object {0:?}")]
     UnknownObject(String),
@@ -179,6 +191,8 @@ pub enum RuleError {
     BadSubject(String),
     #[error("{0:?} is not a domain (* or a 6, 9, 12 or 15-digit area code)")]
     BadDomain(String),
+    #[error("{0:?} is not a level (district, street, community or grid)")]
+    BadLevel(String),
     #[error("field v{0} must be empty for this rule type")]
     StrayField(usize),
 }
@@ -233,6 +247,26 @@ impl RoleAssignment {
     }
 }
 
+impl Delegation {
+    pub fn new(role: &str, level: &str) -> Result<Delegation, RuleError> {
+        if !is_role_name(role) {
+            return Err(RuleError::BadRole(role.to_owned()));
+        }
+        let level = AreaLevel::ALL
+            .into_iter()
+            .find(|known| known.as_str() == level)
+            .ok_or_else(|| RuleError::BadLevel(level.to_owned()))?;
+        Ok(Delegation {
+            role: role.to_owned(),
+            level,
+        })
+    }
+
+    pub fn fields(&self) -> Vec<String> {
+        vec![self.role.clone(), self.level.as_str().to_owned()]
+    }
+}
+
 impl Rule {
     /// Reads a `casbin_rule` row; every field beyond the rule's own must be empty.
     pub fn from_row(ptype: &str, fields: [&str; 6]) -> Result<Rule, RuleError> {
@@ -245,6 +279,7 @@ impl Rule {
                 3,
                 Rule::Assignment(RoleAssignment::new(fields[0], fields[1], fields[2])?),
             ),
+            "d" => (2, Rule::Delegation(Delegation::new(fields[0], fields[1])?)),
             other => return Err(RuleError::UnknownType(other.to_owned())),
         };
         if let Some(stray) = (used..6).find(|&index| !fields[index].is_empty()) {
@@ -258,6 +293,7 @@ impl Rule {
         let (ptype, fields) = match self {
             Rule::Policy(policy) => ("p", policy.fields()),
             Rule::Assignment(assignment) => ("g", assignment.fields()),
+            Rule::Delegation(delegation) => ("d", delegation.fields()),
         };
         let mut row: [String; 6] = Default::default();
         for (slot, field) in row.iter_mut().zip(fields) {
@@ -266,8 +302,8 @@ impl Rule {
         (ptype, row)
     }
 
-    /// Parses the default policy file: `p, role, object, action, effect` lines,
-    /// `#` comments and blank lines.
+    /// Parses the default policy file: `p, role, object, action, effect` and
+    /// `d, role, level` lines, `#` comments and blank lines.
     pub fn parse_csv(text: &str) -> Result<Vec<Rule>, (usize, RuleError)> {
         let mut rules = Vec::new();
         for (index, line) in text.lines().enumerate() {
@@ -366,7 +402,31 @@ mod tests {
     fn the_default_policy_file_is_valid() {
         let rules = Rule::parse_csv(DEFAULT_POLICY).expect("default policies parse");
         assert!(rules.len() > 40);
-        assert!(rules.iter().all(|rule| matches!(rule, Rule::Policy(_))));
+        // Policies and delegable roles only: assignments live in the
+        // database, never in the shipped file.
+        assert!(
+            rules
+                .iter()
+                .all(|rule| matches!(rule, Rule::Policy(_) | Rule::Delegation(_)))
+        );
+        assert!(rules.iter().any(|rule| matches!(
+            rule,
+            Rule::Delegation(Delegation { role, level: AreaLevel::Community }) if role == "grid_assistant"
+        )));
+    }
+
+    #[test]
+    fn delegable_roles_parse_strictly() {
+        let rule = Rule::from_row("d", ["grid_assistant", "street", "", "", "", ""]);
+        assert!(matches!(rule, Ok(Rule::Delegation(_))));
+        assert_eq!(
+            Rule::from_row("d", ["grid_assistant", "town", "", "", "", ""]),
+            Err(RuleError::BadLevel("town".to_owned()))
+        );
+        assert_eq!(
+            Rule::from_row("d", ["grid_assistant", "grid", "x", "", "", ""]),
+            Err(RuleError::StrayField(2))
+        );
     }
 
     #[test]

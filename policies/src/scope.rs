@@ -80,6 +80,17 @@ impl Scope {
         self.contains_code(&code)
     }
 
+    /// Whether the scope reaches all of `domain`: the place itself and
+    /// every area inside it, with no hole carved out anywhere in it.
+    pub fn covers(&self, domain: &Domain) -> bool {
+        match domain {
+            Domain::City => self.allow == Allow::Everywhere && self.except.is_empty(),
+            Domain::Area(code) => {
+                self.contains_code(code) && !self.except.iter().any(|hole| code.contains(hole))
+            }
+        }
+    }
+
     pub fn contains_code(&self, code: &AreaCode) -> bool {
         let allowed = match &self.allow {
             Allow::Nowhere => false,

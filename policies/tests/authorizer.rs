@@ -421,7 +421,7 @@ async fn explanations_name_the_rules_and_agree_with_the_decision() {
                     p.action.as_str().to_owned(),
                     p.effect.as_str().to_owned(),
                 )),
-                Rule::Assignment(_) => None,
+                Rule::Assignment(_) | Rule::Delegation(_) => None,
             })
             .collect();
         let authz = authorizer(extra).await;
@@ -512,5 +512,244 @@ async fn explanations_name_the_rules_and_agree_with_the_decision() {
     assert!(
         denied_inside_an_allow > 0,
         "the draws reach a deny inside an allow"
+    );
+}
+
+/// The rule of delegation, written out here from the rule table alone: may
+/// `subject` (through `token`) do `action` to `object` at `place`? An allow
+/// of a role held at or around the place, no deny of one, and the token's
+/// scopes and areas.
+struct Table<'a> {
+    rules: &'a [Rule],
+}
+
+impl Table<'_> {
+    fn held(&self, subject: &str) -> Vec<(String, String)> {
+        self.rules
+            .iter()
+            .filter_map(|rule| match rule.to_row() {
+                ("g", [s, role, area, ..]) if s == subject => Some((role, area)),
+                _ => None,
+            })
+            .collect()
+    }
+
+    fn says(&self, role: &str, object: Object, action: Action, effect: &str) -> bool {
+        self.rules.iter().any(|rule| match rule.to_row() {
+            ("p", [r, o, a, e, ..]) => {
+                r == role
+                    && e == effect
+                    && (o == "*" || o == object.as_str())
+                    && (a == "*" || a == action.as_str())
+            }
+            _ => false,
+        })
+    }
+
+    fn may(
+        &self,
+        subject: &str,
+        token: Option<&TokenLimits>,
+        (object, action): (Object, Action),
+        place: &str,
+    ) -> bool {
+        let around = |area: &str| area == "*" || place.starts_with(area);
+        if let Some(token) = token {
+            let scoped = token
+                .scopes
+                .iter()
+                .any(|scope| scope.allows(object, action));
+            let inside = token.areas.iter().any(|area| around(area.as_str()));
+            if !(scoped && inside) {
+                return false;
+            }
+        }
+        let held = self.held(subject);
+        let binding = |effect: &str| {
+            held.iter()
+                .any(|(role, area)| around(area) && self.says(role, object, action, effect))
+        };
+        binding("allow") && !binding("deny")
+    }
+
+    /// What giving or taking a role can change for its holder: every
+    /// object and action one of its rules names, allow or deny.
+    fn at_stake(&self, role: &str) -> Vec<(Object, Action)> {
+        let mut pairs = Vec::new();
+        for &object in Object::ALL {
+            for &action in Action::ALL {
+                if self.says(role, object, action, "allow")
+                    || self.says(role, object, action, "deny")
+                {
+                    pairs.push((object, action));
+                }
+            }
+        }
+        pairs
+    }
+
+    fn delegable(&self, role: &str) -> Option<usize> {
+        self.rules.iter().find_map(|rule| match rule.to_row() {
+            ("d", [r, level, ..]) if r == role => Some(match level.as_str() {
+                "district" => 6,
+                "street" => 9,
+                "community" => 12,
+                _ => 15,
+            }),
+            _ => None,
+        })
+    }
+}
+
+/// For random managers (some with a deny inside their area, some calling
+/// through a token narrower than themselves) and random attempted grants,
+/// `may_delegate` says yes exactly when the table does: the right to
+/// delegate throughout the place, held at the role's level or wider, and
+/// every right of the role the manager's own throughout the place; and
+/// nothing it lets through grants more than the manager holds anywhere in
+/// the place.
+#[tokio::test]
+async fn a_manager_never_hands_out_more_than_it_holds() {
+    let mut tree = vec!["420502".to_owned()];
+    for street in ["420502001", "420502002"] {
+        tree.push(street.to_owned());
+        for community in 1..=2 {
+            let community = format!("{street}{community:03}");
+            tree.push(community.clone());
+            for grid in 1..=2 {
+                tree.push(format!("{community}{grid:03}"));
+            }
+        }
+    }
+    tree.push("420503".to_owned());
+    tree.push("420503001".to_owned());
+    let roles = [
+        "grid_assistant",
+        "grid_worker",
+        "police",
+        "area_manager",
+        "analyst",
+        "admin",
+        "case_restriction",
+    ];
+    let denied = [
+        ("resident", "read"),
+        ("case", "report"),
+        ("policy", "delegate"),
+        ("task", "respond"),
+    ];
+    let mut draw = Draw(0x5eed_d1e9);
+    let (mut granted, mut refused) = (0, 0);
+    for round in 0..800 {
+        let manager = format!("user:manager{round}");
+        let home = tree[draw.next(tree.len() - 4)].clone();
+        let mut rules = Rule::parse_csv(DEFAULT_POLICY).expect("default policies");
+        rules.push(assignment(&manager, "area_manager", &home));
+        // A deny inside the manager's area, on one of the rights at stake.
+        if draw.next(3) == 0 {
+            let (object, action) = denied[draw.next(denied.len())];
+            let inside: Vec<&String> = tree.iter().filter(|code| code.starts_with(&home)).collect();
+            rules.push(policy("no_such_right", object, action, "deny"));
+            rules.push(assignment(
+                &manager,
+                "no_such_right",
+                inside[draw.next(inside.len())],
+            ));
+        }
+        // Admins sometimes make more roles delegable, at random levels.
+        // A role of denies only: taking it away lifts them, so they are at
+        // stake like an allow.
+        rules.push(policy("case_restriction", "case", "dispatch", "deny"));
+        for role in [
+            "grid_worker",
+            "police",
+            "area_manager",
+            "admin",
+            "case_restriction",
+        ] {
+            if draw.next(3) == 0 {
+                let level = ["district", "street", "community", "grid"][draw.next(4)];
+                rules.push(Rule::from_row("d", [role, level, "", "", "", ""]).expect("valid"));
+            }
+        }
+        // Sometimes the manager holds a worker's rights too.
+        if draw.next(4) == 0 {
+            rules.push(assignment(&manager, "grid_worker", &home));
+        }
+        let token = (draw.next(3) == 0).then(|| TokenLimits {
+            token_id: round,
+            scopes: [
+                ["policy:delegate", "*:read"],
+                ["*:*", "*:*"],
+                ["policy:delegate", "case:*"],
+            ][draw.next(3)]
+            .iter()
+            .map(|scope| TokenScope::parse(scope).expect("valid scope"))
+            .collect(),
+            areas: vec![at(&tree[draw.next(tree.len())])],
+        });
+        let table = Table { rules: &rules };
+        let authz = Authorizer::new(&rules, 1).await.expect("authorizer loads");
+        // Mostly the delegable role inside the manager's own area, where
+        // the answer turns on the hard cases; the rest anything anywhere.
+        let role = if draw.next(2) == 0 {
+            "grid_assistant"
+        } else {
+            roles[draw.next(roles.len())]
+        };
+        let own: Vec<&String> = tree.iter().filter(|code| code.starts_with(&home)).collect();
+        let target = match draw.next(8) {
+            0 => "*".to_owned(),
+            1 | 2 => tree[draw.next(tree.len())].clone(),
+            _ => own[draw.next(own.len())].clone(),
+        };
+        let places: Vec<&String> = tree
+            .iter()
+            .filter(|code| target == "*" || code.starts_with(&target))
+            .collect();
+        let everywhere = |pair: (Object, Action)| {
+            (target == "*" || table.may(&manager, token.as_ref(), pair, &target))
+                && places
+                    .iter()
+                    .all(|place| table.may(&manager, token.as_ref(), pair, place))
+        };
+        let delegate = (Object::Policy, Action::Delegate);
+        let standing = table.delegable(role).is_some_and(|width| {
+            table.held(&manager).iter().any(|(_, area)| {
+                area != "*"
+                    && area.len() <= width
+                    && target.starts_with(area.as_str())
+                    && table.may(&manager, None, delegate, area)
+            })
+        });
+        let expected = target != "*"
+            && everywhere(delegate)
+            && standing
+            && table.at_stake(role).into_iter().all(everywhere);
+        let principal = Principal {
+            subject: Subject::User(manager.trim_start_matches("user:").to_owned()),
+            token: token.clone(),
+        };
+        let decided = authz.may_delegate(&principal, role, &at(&target));
+        assert_eq!(
+            decided.is_ok(),
+            expected,
+            "round {round}: {manager} at {home} hands out {role} at {target} (token {token:?}): {decided:?}"
+        );
+        if decided.is_ok() {
+            granted += 1;
+            for pair in table.at_stake(role) {
+                assert!(
+                    everywhere(pair),
+                    "round {round}: {role} changes {pair:?} beyond {manager}"
+                );
+            }
+        } else {
+            refused += 1;
+        }
+    }
+    assert!(
+        granted > 60 && refused > 200,
+        "both outcomes drawn: {granted} granted, {refused} refused"
     );
 }

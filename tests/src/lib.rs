@@ -767,6 +767,13 @@ pub fn user_error(body: &Value) -> Option<&str> {
     first_user_error(body)?["code"].as_str()
 }
 
+/// The message of the first of a mutation's `userErrors`; empty when none.
+pub fn user_message(body: &Value) -> &str {
+    first_user_error(body)
+        .and_then(|error| error["message"].as_str())
+        .unwrap_or_default()
+}
+
 /// The field path of the first of a mutation's `userErrors`, joined by
 /// dots (`input.idNumber`).
 pub fn user_error_field(body: &Value) -> Option<String> {

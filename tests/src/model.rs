@@ -199,6 +199,24 @@ impl Rules {
         rules
     }
 
+    /// The objects and actions `role` grants, among `catalogue`: an allow
+    /// of the role matches and no deny of it does.
+    pub fn grants(&self, role: &str, catalogue: &[(&str, &str)]) -> Vec<(String, String)> {
+        let says = |object: &str, action: &str, allow: bool| {
+            self.policies.iter().any(|policy| {
+                policy.role == role
+                    && policy.allow == allow
+                    && name_matches(object, &policy.object)
+                    && name_matches(action, &policy.action)
+            })
+        };
+        catalogue
+            .iter()
+            .filter(|(object, action)| says(object, action, true) && !says(object, action, false))
+            .map(|(object, action)| ((*object).to_owned(), (*action).to_owned()))
+            .collect()
+    }
+
     /// Where `subject` holds roles (`*` for the city).
     pub fn places_of(&self, subject: &str) -> Vec<String> {
         let mut places: Vec<String> = self

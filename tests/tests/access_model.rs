@@ -667,7 +667,7 @@ async fn add_deny_roles(admin: &Client<'_>) {
             format!("no_{object}")
         };
         admin
-            .data(ADD_POLICY, json!({"input": {"role": role, "object": object, "action": "read", "effect": "DENY"}}))
+            .data(ADD_POLICY, json!({"input": {"comment": "test", "role": role, "object": object, "action": "read", "effect": "DENY"}}))
             .await;
     }
 }
@@ -676,7 +676,7 @@ async fn assign(admin: &Client<'_>, subject: &str, role: &str, area: &str) {
     admin
         .data(
             ASSIGN,
-            json!({"input": {"subject": gridgov_tests::subject(subject), "role": role, "area": area}}),
+            json!({"input": {"comment": "test", "subject": gridgov_tests::subject(subject), "role": role, "area": area}}),
         )
         .await;
 }

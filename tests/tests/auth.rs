@@ -449,3 +449,69 @@ async fn the_sign_in_limit_holds_under_any_concurrency_and_across_replicas() {
     })
     .await;
 }
+
+/// A department officer issues its own department a token no wider than
+/// its own rights, lists and revokes the tokens it issued, and nothing
+/// else.
+#[tokio::test]
+async fn an_officer_issues_its_department_tokens_narrower_than_itself() {
+    on_each_backend(|server| async move {
+        let admin = server.as_user("admin").await;
+        let officer = server.as_user("officer-market-420502").await;
+        let expires = (chrono::Utc::now() + chrono::Duration::days(7)).to_rfc3339();
+        let market = department_id(&admin, "market-420502").await;
+        let other = department_id(&admin, "market-420503").await;
+        let input = |department: &String, scopes: Value, areas: Value| {
+            json!({"input": {"name": "inspections", "departmentId": department, "scopes": scopes, "areas": areas, "expiresAt": expires}})
+        };
+
+        let issued = officer.data(ISSUE, input(&market, json!(["case:read"]), json!(["420502003"]))).await;
+        let secret = issued["issueApiToken"]["secret"].as_str().expect("a secret").to_owned();
+        let cases = server.with_bearer(&secret).data("{ cases { totalCount } }", json!({})).await;
+        assert!(cases["cases"]["totalCount"].as_i64() >= Some(0), "{cases}");
+
+        for (variables, field) in [
+            // The officer cannot dispatch, nor read residents.
+            (input(&market, json!(["case:dispatch"]), json!(["420502"])), "scopes"),
+            (input(&market, json!(["*:*"]), json!(["420502"])), "scopes"),
+            (input(&market, json!(["resident:read"]), json!(["420502003"])), "scopes"),
+            // Beyond its jurisdiction, or for another department.
+            (input(&market, json!(["case:read"]), json!(["420503"])), "areas"),
+            (input(&market, json!(["case:read"]), json!(["*"])), "areas"),
+            (input(&other, json!(["case:read"]), json!(["420502"])), "departmentId"),
+        ] {
+            let body = officer.graphql(ISSUE, variables.clone()).await;
+            assert_eq!(user_error(&body), Some("INVALID"), "{variables}: {body}");
+            assert_eq!(user_error_field(&body), Some(format!("input.{field}")), "{variables}: {body}");
+            assert_eq!(body["data"]["issueApiToken"]["secret"], Value::Null);
+        }
+        let application = json!({"input": {"name": "x", "username": "officer-market-420502", "scopes": ["case:read"], "areas": ["420502"], "expiresAt": expires}});
+        let body = officer.graphql(ISSUE, application).await;
+        assert_eq!(user_error_field(&body), Some("input.departmentId".to_owned()), "{body}");
+
+        // A role of its own that lapses bounds its tokens' lives.
+        let end = chrono::Utc::now() + chrono::Duration::days(2);
+        admin.data(
+            "mutation($input: RoleAssignmentInput!) { assignRole(input: $input) { roleAssignment { id } } }",
+            json!({"input": {"comment": "campaign", "subject": {"kind": "USER", "name": "officer-market-420502"},
+                "role": "analyst", "area": "420502", "validUntil": end.to_rfc3339()}}),
+        ).await;
+        let body = officer.graphql(ISSUE, input(&market, json!(["case:read"]), json!(["420502"]))).await;
+        assert_eq!(user_error_field(&body), Some("input.expiresAt".to_owned()), "{body}");
+
+        // It sees and revokes the tokens it issued, not the admin's.
+        let by_admin = admin.data(ISSUE, input(&market, json!(["area:read"]), json!(["420502"]))).await["issueApiToken"]["apiToken"]["id"].clone();
+        let listed = officer.data("{ apiTokens { totalCount nodes { id } } }", json!({})).await;
+        assert_eq!(listed["apiTokens"]["totalCount"], 1, "{listed}");
+        let own = listed["apiTokens"]["nodes"][0]["id"].clone();
+        let revoke = "mutation($id: ID!) { revokeApiToken(input: {id: $id}) { apiToken { revokedAt } userErrors { code } } }";
+        let body = officer.graphql(revoke, json!({"id": by_admin})).await;
+        assert_eq!(user_error(&body), Some("NOT_FOUND"), "{body}");
+        let body = officer.data(revoke, json!({"id": own})).await;
+        assert!(body["revokeApiToken"]["apiToken"]["revokedAt"].is_string(), "{body}");
+        let body = server.with_bearer(&secret).graphql("{ cases { totalCount } }", json!({})).await;
+        assert_eq!(error_code(&body), Some("UNAUTHENTICATED"), "{body}");
+        server
+    })
+    .await;
+}

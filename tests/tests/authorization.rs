@@ -5,10 +5,11 @@
 use std::collections::BTreeSet;
 use std::time::{Duration, Instant};
 
-use gridgov::auth::{api_tokens, policy_store};
+use gridgov::auth::{api_tokens, policy_history, policy_store};
 use gridgov::domain::within::in_scope;
 use gridgov_tests::{
-    Client, TestServer, by_department_id, error_code, on_each_backend, user_error, user_error_field,
+    Client, TestServer, by_department_id, error_code, on_each_backend, user_error,
+    user_error_field, user_message,
 };
 use policies::{Action, Object, Principal};
 use sea_orm::{
@@ -65,7 +66,7 @@ async fn lists_agree_with_check_for_random_callers() {
         // callers' areas, and extra roles in random places.
         admin
             .data(
-                r#"mutation { addPolicy(input: {role: "no_map", object: "area", action: "read", effect: DENY}) { policy { id } } }"#,
+                r#"mutation { addPolicy(input: {comment: "test", role: "no_map", object: "area", action: "read", effect: DENY}) { policy { id } } }"#,
                 json!({}),
             )
             .await;
@@ -91,7 +92,7 @@ async fn lists_agree_with_check_for_random_callers() {
                 admin
                     .data(
                         "mutation($input: RoleAssignmentInput!) { assignRole(input: $input) { roleAssignment { id } } }",
-                        json!({"input": {"subject": gridgov_tests::subject(&format!("user:{username}")), "role": role, "area": all}}),
+                        json!({"input": {"comment": "test", "subject": gridgov_tests::subject(&format!("user:{username}")), "role": role, "area": all}}),
                     )
                     .await;
             }
@@ -103,7 +104,7 @@ async fn lists_agree_with_check_for_random_callers() {
                     admin
                         .data(
                             "mutation($input: RoleAssignmentInput!) { assignRole(input: $input) { roleAssignment { id } } }",
-                            json!({"input": {"subject": gridgov_tests::subject(&format!("user:{username}")), "role": "no_map", "area": inner}}),
+                            json!({"input": {"comment": "test", "subject": gridgov_tests::subject(&format!("user:{username}")), "role": "no_map", "area": inner}}),
                         )
                         .await;
                 }
@@ -241,7 +242,7 @@ const ADD_POLICY: &str = "mutation($input: PolicyInput!) { addPolicy(input: $inp
 async fn policy_edits_are_validated_and_name_the_field() {
     on_each_backend(|server| async move {
         let admin = server.as_user("admin").await;
-        let assign = |subject: &str, role: &str, area: &str| json!({"input": {"subject": gridgov_tests::subject(subject), "role": role, "area": area}});
+        let assign = |subject: &str, role: &str, area: &str| json!({"input": {"comment": "test", "subject": gridgov_tests::subject(subject), "role": role, "area": area}});
         for (variables, field, code) in [
             (assign("user:worker-420502003001001", "no_such_role", "420502003001001"), "role", "INVALID"),
             (assign("user:worker-420502003001001", "Grid Worker", "420502003001001"), "role", "INVALID"),
@@ -256,7 +257,7 @@ async fn policy_edits_are_validated_and_name_the_field() {
             assert_eq!(user_error(&body), Some(code), "{variables}: {body}");
             assert_eq!(user_error_field(&body), Some(format!("input.{field}")), "{variables}: {body}");
         }
-        let policy = |role: &str, object: &str, action: &str| json!({"input": {"role": role, "object": object, "action": action}});
+        let policy = |role: &str, object: &str, action: &str| json!({"input": {"comment": "test", "role": role, "object": object, "action": action}});
         for (variables, field) in [
             (policy("grid_worker", "residents", "read"), "object"),
             (policy("grid_worker", "resident", "erase"), "action"),
@@ -291,7 +292,7 @@ async fn an_edit_is_audited_and_enforced_at_once_and_by_another_replica_within_a
         admin
             .data(
                 ASSIGN,
-                json!({"input": {"subject": gridgov_tests::subject("user:worker-420502003001001"), "role": "grid_worker", "area": "420502003002"}}),
+                json!({"input": {"comment": "test", "subject": gridgov_tests::subject("user:worker-420502003001001"), "role": "grid_worker", "area": "420502003002"}}),
             )
             .await;
         let here = worker_here.data(count, json!({})).await["grids"]["totalCount"].as_u64();
@@ -322,7 +323,7 @@ async fn an_edit_is_audited_and_enforced_at_once_and_by_another_replica_within_a
         admin
             .data(
                 "mutation($input: RoleAssignmentInput!) { revokeRole(input: $input) { roleAssignment { id } } }",
-                json!({"input": {"subject": gridgov_tests::subject("user:worker-420502003001001"), "role": "grid_worker", "area": "420502003002"}}),
+                json!({"input": {"comment": "test", "subject": gridgov_tests::subject("user:worker-420502003001001"), "role": "grid_worker", "area": "420502003002"}}),
             )
             .await;
         assert_eq!(worker_here.data(count, json!({})).await["grids"]["totalCount"], 1);
@@ -359,7 +360,7 @@ async fn cover_takes_effect_and_lapses_on_time_on_every_replica() {
             (Some(now + chrono::Duration::seconds(5)), now + chrono::Duration::seconds(4)),
         ] {
             let refused = admin
-                .graphql(assign, json!({"input": {"subject": gridgov_tests::subject(worker), "role": "grid_worker",
+                .graphql(assign, json!({"input": {"comment": "test", "subject": gridgov_tests::subject(worker), "role": "grid_worker",
                     "area": "420502003002", "validFrom": from.map(|at| at.to_rfc3339()), "validUntil": until.to_rfc3339()}}))
                 .await;
             assert_eq!(user_error(&refused), Some("INVALID"), "{refused}");
@@ -369,7 +370,7 @@ async fn cover_takes_effect_and_lapses_on_time_on_every_replica() {
         let from = chrono::Utc::now() + chrono::Duration::seconds(3);
         let until = from + chrono::Duration::seconds(3);
         let made = admin
-            .data(assign, json!({"input": {"subject": gridgov_tests::subject(worker), "role": "grid_worker",
+            .data(assign, json!({"input": {"comment": "test", "subject": gridgov_tests::subject(worker), "role": "grid_worker",
                 "area": "420502003002", "validFrom": from.to_rfc3339(), "validUntil": until.to_rfc3339()}}))
             .await;
         let assignment = &made["assignRole"]["roleAssignment"];
@@ -438,6 +439,17 @@ async fn cover_takes_effect_and_lapses_on_time_on_every_replica() {
             .expect("audit rows");
         assert_eq!(lapses.len(), 1, "{lapses:?}");
         assert_eq!(lapses[0].area_code.as_deref(), Some("420502003002"));
+        // The lapse is a version of its own in the history.
+        let newest = admin
+            .data("{ policyHistory(first: 1) { nodes { kind actor changeCount changes { nodes { op role area validUntil } } } } }", json!({}))
+            .await["policyHistory"]["nodes"][0]
+            .clone();
+        assert_eq!(newest["kind"], "LAPSE", "{newest}");
+        assert_eq!(newest["actor"], "system");
+        assert_eq!(newest["changeCount"], 1);
+        assert_eq!(newest["changes"]["nodes"][0]["op"], "REMOVE");
+        assert_eq!(newest["changes"]["nodes"][0]["area"], "420502003002");
+        assert!(newest["changes"]["nodes"][0]["validUntil"].is_string(), "{newest}");
         db.close().await.expect("close");
         replica.stop_keeping_database().await;
         server
@@ -456,7 +468,7 @@ async fn a_lapse_missed_while_stopped_is_removed_at_the_next_start() {
         let added = admin
             .data(
                 "mutation($input: PolicyInput!) { addPolicy(input: $input) { policy { validUntil } } }",
-                json!({"input": {"role": "campaign_viewer", "object": "statistics", "action": "read", "validUntil": until.to_rfc3339()}}),
+                json!({"input": {"comment": "test", "role": "campaign_viewer", "object": "statistics", "action": "read", "validUntil": until.to_rfc3339()}}),
             )
             .await;
         assert!(added["addPolicy"]["policy"]["validUntil"].is_string(), "{added}");
@@ -500,7 +512,13 @@ async fn a_stored_rule_with_an_unknown_effect_grants_nothing() {
         db.execute_unprepared("DELETE FROM casbin_rule WHERE v0 = 'user:worker-420502003001001' AND v1 = 'admin'")
             .await
             .expect("delete");
-        policy_store::bump_version(&db).await.expect("bump");
+        let note = policy_history::Note {
+            kind: entities::policy_version::VersionKind::Edit,
+            actor: "test",
+            comment: "rows written behind the API's back",
+            rolled_back_to: None,
+        };
+        policy_history::record(&db, note, &[]).await.expect("bump");
         let authorizer = policy_store::authorizer(&db).await.expect("loads, skipping bad rows");
         let analyst = Principal::user("analyst");
         assert!(!authorizer.check_code(&analyst, "420502003001001", Object::Resident, Action::Read));
@@ -635,7 +653,7 @@ async fn explain_access_says_why_and_only_admins_ask_about_others() {
         let admin = server.as_user("admin").await;
         admin
             .data(
-                r#"mutation { addPolicy(input: {role: "no_resident", object: "resident", action: "read", effect: DENY}) { policy { id } } }"#,
+                r#"mutation { addPolicy(input: {comment: "test", role: "no_resident", object: "resident", action: "read", effect: DENY}) { policy { id } } }"#,
                 json!({}),
             )
             .await;
@@ -643,7 +661,7 @@ async fn explain_access_says_why_and_only_admins_ask_about_others() {
         admin
             .data(
                 "mutation($input: RoleAssignmentInput!) { assignRole(input: $input) { roleAssignment { id } } }",
-                json!({"input": {"subject": gridgov_tests::subject(street), "role": "no_resident", "area": next}}),
+                json!({"input": {"comment": "test", "subject": gridgov_tests::subject(street), "role": "no_resident", "area": next}}),
             )
             .await;
         let denied = admin.data(EXPLAIN, ask("resident", next, gridgov_tests::subject(street))).await["explainAccess"].clone();
@@ -808,6 +826,308 @@ async fn a_dry_run_tells_what_a_change_would_do_and_does_nothing() {
         let refused = worker_client.graphql(DRY_RUN, json!({"input": cover})).await;
         assert_eq!(error_code(&refused), Some("FORBIDDEN"), "{refused}");
         db.close().await.expect("close");
+        server
+    })
+    .await;
+}
+
+const APPLY: &str = "mutation($input: ApplyPolicyChangeInput!) { applyPolicyChange(input: $input) {
+    policyVersion { number kind actor comment changeCount rolledBackTo
+        changes { totalCount nodes { op role object action effect subject { kind name } area } } }
+    userErrors { field code message } } }";
+const ROLLBACK: &str = "mutation($input: RollbackPolicyInput!) { rollbackPolicy(input: $input) {
+    policyVersion { number kind comment rolledBackTo changes { nodes { op role area subject { name } } } }
+    userErrors { field code message } } }";
+
+/// Every change is a numbered version with who, when and why; a set of
+/// edits is one version, refused whole when stale; a rollback restores an
+/// earlier version's rules as a new version; only admins see or make any
+/// of it.
+#[tokio::test]
+async fn policy_versions_are_kept_and_rolled_back_as_new_versions() {
+    on_each_backend(|server| async move {
+        let admin = server.as_user("admin").await;
+        let worker = server.as_user("worker-420502003001001").await;
+        let state = || async { admin.data("{ policyState { version } }", json!({})).await["policyState"]["version"].as_i64().expect("version") };
+        let grids = || async { worker.data("{ grids { totalCount } }", json!({})).await["grids"]["totalCount"].as_i64() };
+        let cases = || async { worker.data("{ cases { totalCount } }", json!({})).await["cases"]["totalCount"].as_i64() };
+
+        // The history starts with the defaults and the demo city, oldest last.
+        let history = admin.data("{ policyHistory(last: 2) { nodes { number kind actor } } }", json!({})).await;
+        let oldest = history["policyHistory"]["nodes"].as_array().expect("versions").clone();
+        assert_eq!(oldest.iter().map(|v| v["kind"].clone()).collect::<Vec<_>>(), vec![json!("SEED"), json!("DEFAULTS")], "{history}");
+        assert_eq!(oldest[1]["actor"], "system");
+
+        // An edit without a reason is refused and makes no version.
+        let start = state().await;
+        let body = admin
+            .graphql("mutation($input: PolicyInput!) { addPolicy(input: $input) { policy { id } userErrors { field code } } }",
+                json!({"input": {"role": "no_case", "object": "case", "action": "read", "effect": "DENY", "comment": "  "}}))
+            .await;
+        assert_eq!(user_error(&body), Some("REQUIRED"), "{body}");
+        assert_eq!(user_error_field(&body), Some("input.comment".to_owned()));
+        assert_eq!(state().await, start);
+
+        // A set of edits: a deny role for the worker's grid and the worker's
+        // own assignment taken away, as one version.
+        let (before_grids, before_cases) = (grids().await, cases().await);
+        assert!(before_cases > Some(0), "the worker's grid has cases");
+        let own = json!({"subject": {"kind": "USER", "name": "worker-420502003001001"}, "role": "grid_worker", "area": "420502003001001"});
+        let changes = json!({
+            "addPolicies": [{"role": "no_case", "object": "case", "action": "read", "effect": "DENY"}],
+            "assignRoles": [{"subject": {"kind": "USER", "name": "worker-420502003001002"}, "role": "no_case", "area": "420502003001002"}],
+            "revokeRoles": [own],
+        });
+        let stale = admin.graphql(APPLY, json!({"input": {"changes": changes, "comment": "x", "version": start - 1}})).await;
+        assert_eq!(user_error(&stale), Some("CONFLICT"), "{stale}");
+        assert_eq!(user_error_field(&stale), Some("input.version".to_owned()));
+        assert_eq!(state().await, start, "a stale set makes nothing");
+        let wrong = json!({"revokeRoles": [own, {"subject": {"kind": "USER", "name": "analyst"}, "role": "grid_worker", "area": "420502003001001"}]});
+        // Stale is said first, whatever else is wrong with the set.
+        let stale = admin.graphql(APPLY, json!({"input": {"changes": wrong, "comment": "x", "version": start - 1}})).await;
+        assert_eq!(user_error(&stale), Some("CONFLICT"), "{stale}");
+        let refused = admin.graphql(APPLY, json!({"input": {"changes": wrong, "comment": "x"}})).await;
+        assert_eq!(user_error(&refused), Some("NOT_FOUND"), "{refused}");
+        assert_eq!(user_error_field(&refused), Some("input.changes.revokeRoles.1".to_owned()));
+        assert_eq!(grids().await, before_grids, "a refused set is not made in part");
+
+        let made = admin.data(APPLY, json!({"input": {"changes": changes, "comment": "grid 002 on hold", "version": start}})).await;
+        let made = &made["applyPolicyChange"]["policyVersion"];
+        assert_eq!(made["number"], start + 1, "{made}");
+        assert_eq!(made["kind"], "EDIT");
+        assert_eq!(made["actor"], "admin");
+        assert_eq!(made["comment"], "grid 002 on hold");
+        assert_eq!(made["changeCount"], 3);
+        // Removals first, then policies, then assignments.
+        let shown: Vec<_> = made["changes"]["nodes"].as_array().expect("changes").iter()
+            .map(|c| (c["op"].as_str().unwrap_or_default().to_owned(), c["role"].as_str().unwrap_or_default().to_owned(), c["area"].clone()))
+            .collect();
+        assert_eq!(shown, vec![
+            ("REMOVE".to_owned(), "grid_worker".to_owned(), json!("420502003001001")),
+            ("ADD".to_owned(), "no_case".to_owned(), Value::Null),
+            ("ADD".to_owned(), "no_case".to_owned(), json!("420502003001002")),
+        ]);
+        assert_eq!(made["changes"]["nodes"][1]["effect"], "DENY");
+        assert_eq!(grids().await, Some(0), "the worker lost its grid");
+        let by_number = admin.data("query($n: Int!) { policyVersion(number: $n) { comment changeCount } }", json!({"n": start + 1})).await;
+        assert_eq!(by_number["policyVersion"], json!({"comment": "grid 002 on hold", "changeCount": 3}));
+
+        // Rolled back: the worker has its grid and cases again, the deny is
+        // gone, and the history keeps all three versions.
+        let rolled = admin.data(ROLLBACK, json!({"input": {"toVersion": start, "comment": "hold lifted"}})).await;
+        let rolled = &rolled["rollbackPolicy"]["policyVersion"];
+        assert_eq!(rolled["number"], start + 2, "{rolled}");
+        assert_eq!(rolled["kind"], "ROLLBACK");
+        assert_eq!(rolled["rolledBackTo"], start);
+        assert_eq!(rolled["changes"]["nodes"].as_array().map(Vec::len), Some(3), "{rolled}");
+        assert_eq!((grids().await, cases().await), (before_grids, before_cases));
+        let denies = admin.data(r#"{ policies(filter: {role: "no_case"}) { totalCount } }"#, json!({})).await;
+        assert_eq!(denies["policies"]["totalCount"], 0);
+        let newest = admin.data("{ policyHistory(first: 3) { nodes { number } } }", json!({})).await;
+        assert_eq!(newest["policyHistory"]["nodes"], json!([{"number": start + 2}, {"number": start + 1}, {"number": start}]));
+        let rollbacks = admin.data(r#"{ policyHistory(filter: {kinds: [ROLLBACK], actor: "admin"}) { totalCount nodes { number } } }"#, json!({})).await;
+        assert_eq!(rollbacks["policyHistory"], json!({"totalCount": 1, "nodes": [{"number": start + 2}]}));
+        let oldest = admin.data("{ policyHistory(first: 1, orderBy: {field: VERSION}) { nodes { kind } } }", json!({})).await;
+        assert_eq!(oldest["policyHistory"]["nodes"][0]["kind"], "DEFAULTS");
+
+        // Refused rollbacks: nothing to undo, not before now, past the history, stale.
+        for (to, version, field, code) in [
+            (start, None, "input.toVersion", "INVALID"),
+            (start + 2, None, "input.toVersion", "INVALID"),
+            (0, None, "input.toVersion", "NOT_FOUND"),
+            (start + 1, Some(start), "input.version", "CONFLICT"),
+        ] {
+            let body = admin.graphql(ROLLBACK, json!({"input": {"toVersion": to, "comment": "x", "version": version}})).await;
+            assert_eq!(user_error(&body), Some(code), "{to}: {body}");
+            assert_eq!(user_error_field(&body), Some(field.to_owned()), "{to}: {body}");
+        }
+        assert_eq!(state().await, start + 2);
+
+        // Only admins: the history is forbidden, a version is null, a rollback refused.
+        let body = worker.graphql("{ policyHistory { totalCount } }", json!({})).await;
+        assert_eq!(error_code(&body), Some("FORBIDDEN"), "{body}");
+        let body = worker.data("query($n: Int!) { policyVersion(number: $n) { number } }", json!({"n": start})).await;
+        assert_eq!(body["policyVersion"], Value::Null);
+        let body = worker.graphql(ROLLBACK, json!({"input": {"toVersion": start + 1, "comment": "x"}})).await;
+        assert_eq!(error_code(&body), Some("FORBIDDEN"), "{body}");
+        server
+    })
+    .await;
+}
+
+const ASSIGN_AS: &str = "mutation($input: RoleAssignmentInput!) { assignRole(input: $input) {
+    roleAssignment { id area } userErrors { field code message } } }";
+
+/// A role assignment as an input, with its reason.
+fn grant(subject: &str, role: &str, area: &str) -> Value {
+    json!({"input": {"subject": gridgov_tests::subject(subject), "role": role, "area": area, "comment": "cover"}})
+}
+
+/// A community manager makes someone the assistant of one of its grids,
+/// not a police officer, not anything in the next community, not a role
+/// with a right it lacks there (a deny inside its area is such a lack),
+/// and not through a token narrower than itself; it sees and takes back
+/// what is inside its area, and the history names it.
+#[tokio::test]
+async fn a_manager_hands_out_delegable_roles_inside_its_area_only() {
+    on_each_backend(|server| async move {
+        let admin = server.as_user("admin").await;
+        let manager = server.as_user("community-420502003001").await;
+        let helper = "user:worker-420502003002001";
+        let helper_client = server.as_user("worker-420502003002001").await;
+        let grids = || async { helper_client.data("{ grids { totalCount } }", json!({})).await["grids"]["totalCount"].as_i64() };
+        let before = grids().await;
+
+        let delegable = manager.data("{ delegableRoles { role level } }", json!({})).await;
+        assert_eq!(delegable["delegableRoles"], json!([{"role": "grid_assistant", "level": "COMMUNITY"}]));
+
+        let made = manager.data(ASSIGN_AS, grant(helper, "grid_assistant", "420502003001001")).await;
+        assert_eq!(made["assignRole"]["roleAssignment"]["area"], "420502003001001", "{made}");
+        assert_eq!(grids().await, before.map(|n| n + 1), "the assistant sees the grid");
+
+        // Not in the next community, not a role no admin made delegable.
+        let body = manager.graphql(ASSIGN_AS, grant(helper, "grid_assistant", "420502003002002")).await;
+        assert_eq!(error_code(&body), Some("FORBIDDEN"), "{body}");
+        let body = manager.graphql(ASSIGN_AS, grant(helper, "police", "420502003001001")).await;
+        assert_eq!(user_error(&body), Some("INVALID"), "{body}");
+        assert_eq!(user_error_field(&body), Some("input.role".to_owned()));
+
+        // Made delegable, the worker's role is still more than the manager
+        // holds (it writes the record).
+        admin.data(APPLY, json!({"input": {"comment": "let managers hand out workers",
+            "changes": {"addDelegableRoles": [{"role": "grid_worker", "level": "COMMUNITY"}]}}})).await;
+        let body = manager.graphql(ASSIGN_AS, grant(helper, "grid_worker", "420502003001001")).await;
+        assert_eq!(user_error(&body), Some("INVALID"), "{body}");
+        assert!(user_message(&body).contains("write resident"), "{body}");
+
+        // A deny inside the manager's area is a right it lacks there.
+        admin.data(APPLY, json!({"input": {"comment": "no reports from grid 002 for now", "changes": {
+            "addPolicies": [{"role": "no_report", "object": "case", "action": "report", "effect": "DENY"}],
+            "assignRoles": [{"subject": gridgov_tests::subject("user:community-420502003001"), "role": "no_report", "area": "420502003001002"}],
+        }}})).await;
+        for area in ["420502003001002", "420502003001"] {
+            let body = manager.graphql(ASSIGN_AS, grant("user:analyst", "grid_assistant", area)).await;
+            assert_eq!(user_error(&body), Some("INVALID"), "{area}: {body}");
+            assert!(user_message(&body).contains("report case"), "{body}");
+        }
+
+        // Through a token narrower than itself: what the token lacks, the
+        // manager cannot hand out.
+        let token = admin.data(
+            "mutation($input: IssueApiTokenInput!) { issueApiToken(input: $input) { secret } }",
+            json!({"input": {"name": "roster app", "username": "community-420502003001",
+                "scopes": ["policy:delegate", "area:read"], "areas": ["420502003001"],
+                "expiresAt": (chrono::Utc::now() + chrono::Duration::days(1)).to_rfc3339()}}),
+        ).await["issueApiToken"]["secret"].as_str().expect("a secret").to_owned();
+        let app = server.with_bearer(&token);
+        let body = app.graphql(ASSIGN_AS, grant("user:analyst", "grid_assistant", "420502003001001")).await;
+        assert_eq!(user_error(&body), Some("INVALID"), "{body}");
+
+        // The manager lists the assignments inside its community only, and
+        // takes back what it gave; the history names it.
+        let listed = gridgov_tests::walk(&manager, "", "roleAssignments", "area").await;
+        assert!(listed.iter().all(|row| row["area"].as_str().is_some_and(|a| a.starts_with("420502003001"))), "{listed:?}");
+        assert!(listed.iter().any(|row| row["area"] == "420502003001001"));
+        let revoke = "mutation($input: RoleAssignmentInput!) { revokeRole(input: $input) { roleAssignment { id } userErrors { code } } }";
+        let taken = manager.data(revoke, grant(helper, "grid_assistant", "420502003001001")).await;
+        assert!(taken["revokeRole"]["roleAssignment"]["id"].is_string(), "{taken}");
+        assert_eq!(grids().await, before);
+        let newest = admin.data("{ policyHistory(first: 1) { nodes { actor comment } } }", json!({})).await;
+        assert_eq!(newest["policyHistory"]["nodes"][0]["actor"], "community-420502003001");
+
+        // Cover it holds for a while bounds what it hands out.
+        let end = chrono::Utc::now() + chrono::Duration::days(2);
+        admin.data(ASSIGN, json!({"input": {"comment": "cover", "subject": gridgov_tests::subject("user:community-420502003001"),
+            "role": "area_manager", "area": "420502003002", "validUntil": end.to_rfc3339()}})).await;
+        let body = manager.graphql(ASSIGN_AS, grant("user:analyst", "grid_assistant", "420502003001001")).await;
+        assert_eq!(user_error(&body), Some("INVALID"), "{body}");
+        assert_eq!(user_error_field(&body), Some("input.validUntil".to_owned()));
+        let mut within = grant("user:analyst", "grid_assistant", "420502003001001");
+        within["input"]["validUntil"] = json!((end - chrono::Duration::hours(1)).to_rfc3339());
+        let made = manager.data(ASSIGN_AS, within).await;
+        assert!(made["assignRole"]["roleAssignment"]["id"].is_string(), "{made}");
+
+        // Someone who may delegate nowhere is refused outright.
+        let worker = server.as_user("worker-420502003001001").await;
+        let body = worker.graphql(ASSIGN_AS, grant(helper, "grid_assistant", "420502003001001")).await;
+        assert_eq!(error_code(&body), Some("FORBIDDEN"), "{body}");
+        let body = worker.graphql("{ roleAssignments { totalCount } }", json!({})).await;
+        assert_eq!(error_code(&body), Some("FORBIDDEN"), "{body}");
+        server
+    })
+    .await;
+}
+
+/// Random managers and random attempted grants through the API, against
+/// the rule written out here over the model of the rules: a grant is made
+/// exactly when the manager may delegate throughout the place, holds that
+/// right at the role's level or wider, and holds every right of the role
+/// throughout the place; so nothing granted exceeds the granter.
+#[tokio::test]
+async fn random_grants_by_random_managers_never_exceed_the_granter() {
+    on_each_backend(|server| async move {
+        let admin = server.as_user("admin").await;
+        // Hard cases: a deny inside a manager's area, and more roles
+        // delegable at more levels.
+        admin.data(APPLY, json!({"input": {"comment": "setting up", "changes": {
+            "addPolicies": [{"role": "no_read", "object": "resident", "action": "read", "effect": "DENY"}],
+            "assignRoles": [{"subject": gridgov_tests::subject("user:street-420502003"), "role": "no_read", "area": "420502003001002"}],
+            "addDelegableRoles": [{"role": "grid_worker", "level": "COMMUNITY"}, {"role": "police", "level": "STREET"}],
+        }}})).await;
+        let db = server.db().await;
+        let rules = gridgov_tests::model::Rules::load(&db).await;
+        db.close().await.expect("close");
+        let levels = [("grid_assistant", 12), ("grid_worker", 12), ("police", 9)];
+        let catalogue: Vec<(&str, &str)> = policies::Object::ALL
+            .iter()
+            .flat_map(|o| policies::Action::ALL.iter().map(move |a| (o.as_str(), a.as_str())))
+            .collect();
+        let managers = ["community-420502003001", "street-420502003", "district-420502", "worker-420502003001001", "police-420502003001"];
+        let places = ["420502003001001", "420502003001002", "420502003001", "420502003002001", "420502003", "420502", "420503001001001"];
+        let roles = ["grid_assistant", "grid_worker", "police", "area_manager"];
+        let mut draw = Draw(0xde1e_9a7e);
+        let (mut made, mut refused) = (0, 0);
+        let mut clients = Vec::new();
+        for name in managers {
+            clients.push(server.as_user(name).await);
+        }
+        for round in 0..60 {
+            // Mostly a manager handing out the assistant's role, where the
+            // answer turns on place, level and holes; the rest anything.
+            let who_index = if draw.next(5) == 0 { draw.next(managers.len()) } else { draw.next(3) };
+            let name = managers[who_index];
+            let role = if draw.next(2) == 0 { "grid_assistant" } else { roles[draw.next(roles.len())] };
+            let place = places[draw.next(places.len())];
+            let who = gridgov_tests::model::Who { subject: format!("user:{name}"), token: None };
+            let held = rules.places_of(&who.subject);
+            // The manager's rights change only where it holds a role.
+            let throughout = |object: &str, action: &str| {
+                std::iter::once(place)
+                    .chain(held.iter().map(String::as_str).filter(|area| area.starts_with(place)))
+                    .all(|code| rules.allows(&who, Some(code), object, action))
+            };
+            let may_delegate = throughout("policy", "delegate");
+            let standing = levels.iter().find(|(r, _)| *r == role).is_some_and(|(_, width)| {
+                held.iter().any(|area| area.len() <= *width && place.starts_with(area.as_str())
+                    && rules.allows(&who, Some(area), "policy", "delegate"))
+            });
+            let within_rights = rules.grants(role, &catalogue).iter().all(|(o, a)| throughout(o, a));
+            let body = clients[who_index].graphql(ASSIGN_AS, grant("user:analyst", role, place)).await;
+            let granted = body["data"]["assignRole"]["roleAssignment"]["id"].is_string();
+            let context = format!("round {round}: {name} gives {role} at {place}: {body}");
+            assert_eq!(granted, may_delegate && standing && within_rights, "{context}");
+            if granted {
+                made += 1;
+                // Taken back at once, so that the model stays the rules.
+                let revoke = "mutation($input: RoleAssignmentInput!) { revokeRole(input: $input) { roleAssignment { id } } }";
+                admin.data(revoke, grant("user:analyst", role, place)).await;
+            } else {
+                refused += 1;
+                let expected = if may_delegate { "INVALID" } else { "FORBIDDEN" };
+                assert_eq!(user_error(&body).or(error_code(&body)), Some(expected), "{context}");
+            }
+        }
+        assert!(made >= 8 && refused >= 15, "both outcomes drawn: {made} made, {refused} refused");
         server
     })
     .await;

@@ -870,14 +870,14 @@ async fn a_policy_change_reaches_an_open_subscription() {
         let admin = server.as_user("admin").await;
         admin
             .data(
-                r#"mutation { addPolicy(input: {role: "no_case", object: "case", action: "read", effect: DENY}) { policy { id } } }"#,
+                r#"mutation { addPolicy(input: {comment: "test", role: "no_case", object: "case", action: "read", effect: DENY}) { policy { id } } }"#,
                 json!({}),
             )
             .await;
         admin
             .data(
                 "mutation($input: RoleAssignmentInput!) { assignRole(input: $input) { roleAssignment { id } } }",
-                json!({"input": {"subject": gridgov_tests::subject(&format!("user:worker-{GRID}")), "role": "no_case", "area": GRID}}),
+                json!({"input": {"comment": "test", "subject": gridgov_tests::subject(&format!("user:worker-{GRID}")), "role": "no_case", "area": GRID}}),
             )
             .await;
         // A case of the grid, reported by its community, is no longer heard of.

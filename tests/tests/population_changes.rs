@@ -334,7 +334,7 @@ async fn a_move_needs_rights_in_both_grids() {
         admin
             .data(
                 "mutation($input: RoleAssignmentInput!) { assignRole(input: $input) { roleAssignment { id } } }",
-                json!({"input": {"subject": gridgov_tests::subject(&format!("user:worker-{GRID}")), "role": "grid_worker", "area": NEIGHBOUR}}),
+                json!({"input": {"comment": "test", "subject": gridgov_tests::subject(&format!("user:worker-{GRID}")), "role": "grid_worker", "area": NEIGHBOUR}}),
             )
             .await;
         let body = worker

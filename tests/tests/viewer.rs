@@ -21,13 +21,13 @@ async fn deny(
     admin
         .data(
             "mutation($input: PolicyInput!) { addPolicy(input: $input) { policy { id } } }",
-            json!({"input": {"role": role, "object": object, "action": action, "effect": "DENY"}}),
+            json!({"input": {"comment": "test", "role": role, "object": object, "action": action, "effect": "DENY"}}),
         )
         .await;
     admin
         .data(
             "mutation($input: RoleAssignmentInput!) { assignRole(input: $input) { roleAssignment { id } } }",
-            json!({"input": {"subject": gridgov_tests::subject(subject), "role": role, "area": area}}),
+            json!({"input": {"comment": "test", "subject": gridgov_tests::subject(subject), "role": role, "area": area}}),
         )
         .await;
 }

@@ -278,7 +278,7 @@ async fn without_a_token_only_signing_in_answers() {
             "{ __schema { queryType { name } } }",
             r#"{ __type(name: "Resident") { fields { name } } }"#,
             "mutation M { logout(input: {refreshToken: \"x\"}) { signedOut } } query Q { me { username } }",
-            r#"mutation { assignRole(input: {subject: {kind: USER, name: "analyst"}, role: "admin", area: "*"}) { roleAssignment { id } } }"#,
+            r#"mutation { assignRole(input: {comment: "test", subject: {kind: USER, name: "analyst"}, role: "admin", area: "*"}) { roleAssignment { id } } }"#,
         ] {
             let (status, _, body) = send(&server, None, "application/json", None, query(text)).await;
             assert_eq!(status, StatusCode::UNAUTHORIZED, "{text}: {body}");
@@ -410,7 +410,7 @@ async fn a_forbidden_write_names_what_was_refused() {
     on_each_backend(|server| async move {
         let worker = server.as_user("worker-420502003001001").await;
         let body = worker
-            .graphql(r#"mutation { addPolicy(input: {role: "grid_worker", object: "case", action: "dispatch"}) { policy { id } } }"#, json!({}))
+            .graphql(r#"mutation { addPolicy(input: {comment: "test", role: "grid_worker", object: "case", action: "dispatch"}) { policy { id } } }"#, json!({}))
             .await;
         assert_eq!(error_code(&body), Some("FORBIDDEN"));
         let message = body["errors"][0]["message"].as_str().unwrap_or_default();

@@ -4,6 +4,7 @@
 pub mod api_tokens;
 pub mod jwt;
 pub mod passwords;
+pub mod policy_history;
 pub mod policy_store;
 pub mod secret;
 pub mod sessions;

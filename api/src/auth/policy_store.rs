@@ -13,6 +13,8 @@ use std::time::Duration;
 use std::time::SystemTime;
 
 use chrono::{DateTime, Utc};
+use entities::policy_change::ChangeOp;
+use entities::policy_version::VersionKind;
 use entities::{casbin_rule, policy_state};
 use policies::{Authorizer, DEFAULT_POLICY, Rule};
 use sea_orm::ActiveValue::{NotSet, Set};
@@ -24,6 +26,7 @@ use sea_orm::{
 use serde_json::json;
 use tokio::task::JoinHandle;
 
+use super::policy_history::{self, Change, Note};
 use crate::audit::{self, Actor, Entry, Seal};
 use crate::error::{ApiError, ApiResult};
 
@@ -126,7 +129,10 @@ pub async fn insert_rules<C: ConnectionTrait>(db: &C, rules: &[Rule]) -> Result<
 
 /// Marks the policy set changed, inside the caller's transaction; on
 /// PostgreSQL the notification goes out when that transaction commits.
-pub async fn bump_version<C: ConnectionTrait>(db: &C) -> Result<(), DbErr> {
+/// The new version: the update holds the row until commit, so concurrent
+/// bumps get distinct numbers. Callers record it in the history
+/// ([`super::policy_history::record`]).
+pub(super) async fn bump_version<C: ConnectionTrait>(db: &C) -> Result<i64, DbErr> {
     policy_state::Entity::update_many()
         .col_expr(
             policy_state::Column::Version,
@@ -139,7 +145,7 @@ pub async fn bump_version<C: ConnectionTrait>(db: &C) -> Result<(), DbErr> {
     if db.get_database_backend() == DbBackend::Postgres {
         db.execute_unprepared(&format!("NOTIFY {CHANNEL}")).await?;
     }
-    Ok(())
+    current_version(db).await
 }
 
 /// On first start (no policy rows at all), writes the default policies.
@@ -156,7 +162,13 @@ pub async fn install_defaults_if_empty(db: &DatabaseConnection, seal: &Seal) -> 
         ApiError::Internal(anyhow::anyhow!("default-policy.csv line {line}: {err}"))
     })?;
     insert_rules(&txn, &defaults).await?;
-    bump_version(&txn).await?;
+    policy_history::record_added(
+        &txn,
+        VersionKind::Defaults,
+        "the default policies, installed on first start",
+        &defaults,
+    )
+    .await?;
     audit::record(
         &txn,
         &Actor::system("system", seal),
@@ -224,7 +236,7 @@ pub async fn remove_lapsed(db: &DatabaseConnection, seal: &Seal) -> ApiResult<u6
         .order_by_asc(casbin_rule::Column::Id)
         .all(&txn)
         .await?;
-    let mut removed = 0;
+    let mut removed = Vec::new();
     for row in lapsed {
         let gone = casbin_rule::Entity::delete_many()
             .filter(casbin_rule::Column::Id.eq(row.id))
@@ -234,7 +246,7 @@ pub async fn remove_lapsed(db: &DatabaseConnection, seal: &Seal) -> ApiResult<u6
         if gone.rows_affected == 0 {
             continue;
         }
-        removed += 1;
+        removed.push(Change::of_row(ChangeOp::Remove, &row));
         let assignment = row.ptype == "g";
         audit::record(
             &txn,
@@ -258,11 +270,17 @@ pub async fn remove_lapsed(db: &DatabaseConnection, seal: &Seal) -> ApiResult<u6
         )
         .await?;
     }
-    if removed > 0 {
-        bump_version(&txn).await?;
+    if !removed.is_empty() {
+        let note = Note {
+            kind: VersionKind::Lapse,
+            actor: "system",
+            comment: "their window closed (validUntil)",
+            rolled_back_to: None,
+        };
+        policy_history::record(&txn, note, &removed).await?;
     }
     txn.commit().await?;
-    Ok(removed)
+    Ok(removed.len() as u64)
 }
 
 /// Keeps `authorizer` in step with the database until the process ends.

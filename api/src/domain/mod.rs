@@ -18,6 +18,7 @@ pub mod page;
 pub mod policy_admin;
 pub mod policy_dry_run;
 pub mod policy_explain;
+pub mod policy_history;
 pub mod privacy;
 pub mod registries;
 pub mod residents;

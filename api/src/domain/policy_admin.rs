@@ -2,9 +2,12 @@
 //! and a version bump in one transaction, then enforced.
 
 use chrono::{DateTime, Utc};
+use entities::policy_change::ChangeOp;
+use entities::policy_version::VersionKind;
 use entities::{area, casbin_rule, department, grid, user};
 use policies::{
-    Action, Authorizer, Domain, Object, PolicyRule, RoleAssignment, Rule, RuleError, Subject,
+    Action, Authorizer, Delegation, Domain, Object, PolicyRule, Refusal, RoleAssignment, Rule,
+    RuleError, Subject,
 };
 use sea_orm::sea_query::Expr;
 use sea_orm::{
@@ -13,10 +16,12 @@ use sea_orm::{
 use serde_json::json;
 
 use crate::audit::{self, Actor, Entry};
+use crate::auth::policy_history::{self, Change, Note};
 use crate::auth::policy_store;
 use crate::domain::access::Access;
 use crate::domain::page::{Listing, PageRequest};
 use crate::domain::scoped::{Order, keyset};
+use crate::domain::within::in_scope;
 use crate::error::{ApiError, ApiResult};
 
 pub const POLICY_CURSOR: &str = "policy";
@@ -79,6 +84,7 @@ pub fn field_error(err: RuleError) -> ApiError {
         RuleError::BadRole(_) => "role",
         RuleError::BadSubject(_) => "subject.name",
         RuleError::BadDomain(_) => "area",
+        RuleError::BadLevel(_) => "level",
         RuleError::UnknownType(_) | RuleError::StrayField(_) => "rule",
     };
     ApiError::bad_input(field, err.to_string())
@@ -110,6 +116,13 @@ pub fn assignment_rule([subject, role, area]: [&str; 3]) -> ApiResult<Rule> {
         .map_err(field_error)
 }
 
+/// A delegable role named by its fields, checked as an edit checks it.
+pub fn delegation_rule([role, level]: [&str; 2]) -> ApiResult<Rule> {
+    Delegation::new(role, level)
+        .map(Rule::Delegation)
+        .map_err(field_error)
+}
+
 /// Whether an edit adds or removes its rule.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Edit {
@@ -117,29 +130,57 @@ pub enum Edit {
     Remove,
 }
 
+/// One proposed edit: a rule to add (with its window) or to remove, and
+/// the input field that named it, for errors.
+pub struct Proposed {
+    pub field: String,
+    pub edit: Edit,
+    pub rule: Rule,
+    pub window: Window,
+}
+
+/// Why a set of edits is made: the comment every version carries, the
+/// version the editor saw (a stale one is `CONFLICT`), and for a rollback
+/// the version restored.
+pub struct Why<'a> {
+    pub comment: &'a str,
+    pub expected_version: Option<i64>,
+    pub rolled_back_to: Option<i64>,
+}
+
+impl<'a> Why<'a> {
+    /// An edit's reason, with no version expected.
+    pub fn edit(comment: &'a str) -> Why<'a> {
+        Why {
+            comment,
+            expected_version: None,
+            rolled_back_to: None,
+        }
+    }
+}
+
+/// A set of edits made: the version it became, and each rule's row id and
+/// window, in the order proposed.
+pub struct Applied {
+    pub version: i64,
+    pub rules: Vec<(i64, Window)>,
+}
+
+/// The longest comment a version keeps.
+pub const MAX_COMMENT: usize = 500;
+
 /// Adds or removes a policy: what `role` may (or may not) do.
 pub async fn edit_policy(
     access: &Access,
     edit: Edit,
     [role, object, action, effect]: [&str; 4],
     window: Window,
+    comment: &str,
 ) -> ApiResult<StoredRule<PolicyRule>> {
     access.require_city(Object::Policy, Action::Manage)?;
-    let (db, authorizer, actor) = (access.db(), access.authorizer(), access.actor()?);
     let policy = PolicyRule::new(role, object, action, effect).map_err(field_error)?;
-    let action = match edit {
-        Edit::Add => "policy.add",
-        Edit::Remove => "policy.remove",
-    };
-    let (id, window) = write(
-        db,
-        authorizer,
-        &actor,
-        action,
-        &Rule::Policy(policy.clone()),
-        (edit, window),
-    )
-    .await?;
+    let (id, window) =
+        edit_one(access, edit, Rule::Policy(policy.clone()), window, comment).await?;
     Ok(StoredRule {
         id,
         rule: policy,
@@ -147,22 +188,128 @@ pub async fn edit_policy(
     })
 }
 
-/// Adds or removes `rule` for the operator at a terminal, who holds the
-/// database itself: validated, audited and propagated as an admin's edit.
-pub async fn edit_as_operator(
-    db: &DatabaseConnection,
-    authorizer: &Authorizer,
-    actor: &Actor,
-    rule: &Rule,
-    (edit, window): (Edit, Window),
-) -> ApiResult<(i64, Window)> {
-    let action = match (rule, edit) {
-        (Rule::Policy(_), Edit::Add) => "policy.add",
-        (Rule::Policy(_), Edit::Remove) => "policy.remove",
-        (Rule::Assignment(_), Edit::Add) => "role.assign",
-        (Rule::Assignment(_), Edit::Remove) => "role.revoke",
+/// Gives or takes away a role in an area: an admin any role anywhere, a
+/// manager a delegable role inside its own area (see [`delegated`]).
+pub async fn edit_assignment(
+    access: &Access,
+    edit: Edit,
+    [subject, role, area]: [&str; 3],
+    window: Window,
+    comment: &str,
+) -> ApiResult<StoredRule<RoleAssignment>> {
+    let assignment = RoleAssignment::new(subject, role, area).map_err(field_error)?;
+    if access.require_city(Object::Policy, Action::Manage).is_err() {
+        delegated(access, &assignment)?;
+        if edit == Edit::Add {
+            within_own_time(access, window).await?;
+        }
+    }
+    let rule = Rule::Assignment(assignment.clone());
+    let (id, window) = edit_one(access, edit, rule, window, comment).await?;
+    Ok(StoredRule {
+        id,
+        rule: assignment,
+        window,
+    })
+}
+
+/// Whether a manager (no admin) may give or take away `assignment`: a role
+/// an admin made delegable to its level, inside the area where it may
+/// delegate, and no right of the role that is not its own throughout that
+/// area. Anyone who may delegate nowhere there is refused as for any
+/// forbidden write.
+fn delegated(access: &Access, assignment: &RoleAssignment) -> ApiResult<()> {
+    let principal = &access.caller()?.principal;
+    let role = &assignment.role;
+    let refusal = match access
+        .authorizer()
+        .may_delegate(principal, role, &assignment.domain)
+    {
+        Ok(()) => return Ok(()),
+        Err(refusal) => refusal,
     };
-    write(db, authorizer, actor, action, rule, (edit, window)).await
+    Err(match refusal {
+        Refusal::NoRight => ApiError::forbidden(Object::Policy, Action::Delegate),
+        Refusal::NotDelegable => {
+            ApiError::bad_input("role", format!("{role} is not a role managers hand out"))
+        }
+        Refusal::AboveLevel(level) => ApiError::bad_input(
+            "role",
+            format!("{role} is handed out by managers of a {level} or a wider area"),
+        ),
+        Refusal::Beyond(object, action) => ApiError::bad_input(
+            "role",
+            format!(
+                "{role} may {action} {object} in {}, which you may not: a role handed out is \
+                 never more than your own",
+                assignment.domain
+            ),
+        ),
+    })
+}
+
+/// When the caller's own rights start to lapse: the earliest end of its
+/// role assignments that have one. None when all of them run until
+/// revoked.
+pub async fn own_rights_end(access: &Access) -> ApiResult<Option<DateTime<Utc>>> {
+    use sea_orm::QueryOrder;
+    let subject = access.caller()?.principal.subject.casbin_name();
+    Ok(casbin_rule::Entity::find()
+        .filter(casbin_rule::Column::Ptype.eq("g"))
+        .filter(casbin_rule::Column::V0.eq(subject))
+        .filter(casbin_rule::Column::ValidUntil.is_not_null())
+        .order_by_asc(casbin_rule::Column::ValidUntil)
+        .one(access.db())
+        .await?
+        .and_then(|row| row.valid_until))
+}
+
+/// A role a manager hands out ends no later than the manager's own first
+/// lapsing role, so that cover cannot outlast the one who gave it.
+async fn within_own_time(access: &Access, window: Window) -> ApiResult<()> {
+    let Some(end) = own_rights_end(access).await? else {
+        return Ok(());
+    };
+    if window.until.is_none_or(|until| until > end) {
+        return Err(ApiError::bad_input(
+            "validUntil",
+            format!("your own role ends at {end}: what you hand out must end by then"),
+        ));
+    }
+    Ok(())
+}
+
+async fn edit_one(
+    access: &Access,
+    edit: Edit,
+    rule: Rule,
+    window: Window,
+    comment: &str,
+) -> ApiResult<(i64, Window)> {
+    let proposed = Proposed {
+        field: "input".to_owned(),
+        edit,
+        rule,
+        window,
+    };
+    let (db, authorizer, actor) = (access.db(), access.authorizer(), access.actor()?);
+    let applied = apply(db, authorizer, &actor, &[proposed], Why::edit(comment)).await?;
+    applied
+        .rules
+        .first()
+        .copied()
+        .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("an applied edit lost its rule")))
+}
+
+/// Makes a set of edits as one version, for those who may manage policies.
+pub async fn apply_changes(
+    access: &Access,
+    edits: &[Proposed],
+    why: Why<'_>,
+) -> ApiResult<Applied> {
+    access.require_city(Object::Policy, Action::Manage)?;
+    let (db, authorizer, actor) = (access.db(), access.authorizer(), access.actor()?);
+    apply(db, authorizer, &actor, edits, why).await
 }
 
 /// Every stored rule that parses, in the order written, for the operator.
@@ -184,58 +331,170 @@ pub async fn stored_rules(db: &DatabaseConnection) -> ApiResult<Vec<StoredRule<R
         .collect())
 }
 
-/// Gives or takes away a role in an area.
-pub async fn edit_assignment(
-    access: &Access,
-    edit: Edit,
-    [subject, role, area]: [&str; 3],
-    window: Window,
-) -> ApiResult<StoredRule<RoleAssignment>> {
-    access.require_city(Object::Policy, Action::Manage)?;
-    let (db, authorizer, actor) = (access.db(), access.authorizer(), access.actor()?);
-    let assignment = RoleAssignment::new(subject, role, area).map_err(field_error)?;
-    let action = match edit {
-        Edit::Add => "role.assign",
-        Edit::Remove => "role.revoke",
-    };
-    let rule = Rule::Assignment(assignment.clone());
-    let (id, window) = write(db, authorizer, &actor, action, &rule, (edit, window)).await?;
-    Ok(StoredRule {
-        id,
-        rule: assignment,
-        window,
-    })
+/// A version's comment, trimmed: required, and at most [`MAX_COMMENT`]
+/// characters.
+fn comment_of(comment: &str) -> ApiResult<&str> {
+    let comment = comment.trim();
+    if comment.is_empty() {
+        return Err(ApiError::required(
+            "comment",
+            "say why: every policy version carries its reason",
+        ));
+    }
+    if comment.chars().count() > MAX_COMMENT {
+        return Err(ApiError::bad_input(
+            "comment",
+            format!("at most {MAX_COMMENT} characters"),
+        ));
+    }
+    Ok(comment)
 }
 
-/// Adds (with its window) or removes `rule`; its id and window.
-async fn write(
+/// The audit action of an edit.
+fn action_of(rule: &Rule, edit: Edit) -> &'static str {
+    match (rule, edit) {
+        (Rule::Policy(_), Edit::Add) => "policy.add",
+        (Rule::Policy(_), Edit::Remove) => "policy.remove",
+        (Rule::Assignment(_), Edit::Add) => "role.assign",
+        (Rule::Assignment(_), Edit::Remove) => "role.revoke",
+        (Rule::Delegation(_), Edit::Add) => "role.delegable",
+        (Rule::Delegation(_), Edit::Remove) => "role.not_delegable",
+    }
+}
+
+/// Makes `edits` in order, in one transaction: each rule added (with its
+/// window) or removed, each with its audit row, and the whole as one
+/// numbered version with its reason; then enforced. Unchecked: callers
+/// decide who may (the operator at a terminal holds the database itself).
+pub async fn apply(
     db: &DatabaseConnection,
     authorizer: &Authorizer,
     actor: &Actor,
-    action: &str,
-    rule: &Rule,
-    (edit, window): (Edit, Window),
-) -> ApiResult<(i64, Window)> {
-    let window = window.stored();
+    edits: &[Proposed],
+    why: Why<'_>,
+) -> ApiResult<Applied> {
+    let comment = comment_of(why.comment)?;
+    if edits.is_empty() {
+        return Err(ApiError::required("input", "propose at least one change"));
+    }
     let txn = crate::db::begin_write(db).await?;
-    let existing = matching_row(rule).one(&txn).await?;
-    let (id, window) = match (edit, existing) {
-        (Edit::Add, Some(_)) => {
-            return Err(ApiError::taken("input", "this rule already exists"));
+    // Stale is stale whatever else is wrong with the set: said first, and
+    // again after the bump, which a concurrent edit may have beaten.
+    let stale = |version: i64, expected: i64| {
+        ApiError::conflict(format!(
+            "the policies changed since version {expected}: they are at version {version}"
+        ))
+    };
+    if let Some(expected) = why.expected_version {
+        let version = policy_store::current_version(&txn).await?;
+        if version != expected {
+            return Err(stale(version, expected));
         }
-        (Edit::Remove, None) => return Err(ApiError::not_found("rule", "input")),
+    }
+    let mut changes = Vec::with_capacity(edits.len());
+    let mut rules = Vec::with_capacity(edits.len());
+    for proposed in edits {
+        let (id, window) = write(&txn, proposed).await?;
+        let op = match proposed.edit {
+            Edit::Add => ChangeOp::Add,
+            Edit::Remove => ChangeOp::Remove,
+        };
+        changes.push(Change::of_rule(
+            op,
+            &proposed.rule,
+            [window.from, window.until],
+        ));
+        rules.push((id, window));
+    }
+    let note = Note {
+        kind: if why.rolled_back_to.is_some() {
+            VersionKind::Rollback
+        } else {
+            VersionKind::Edit
+        },
+        actor: &actor.name,
+        comment,
+        rolled_back_to: why.rolled_back_to,
+    };
+    let version = policy_history::record(&txn, note, &changes).await?;
+    if let Some(expected) = why.expected_version
+        && version != expected + 1
+    {
+        return Err(stale(version - 1, expected));
+    }
+    for (proposed, (id, window)) in edits.iter().zip(&rules) {
+        let (ptype, fields) = proposed.rule.to_row();
+        audit::record(
+            &txn,
+            actor,
+            Entry {
+                action: action_of(&proposed.rule, proposed.edit),
+                object_kind: "casbin_rule",
+                object_id: Some(id.to_string()),
+                area_code: match &proposed.rule {
+                    Rule::Assignment(assignment) => match &assignment.domain {
+                        Domain::Area(code) => Some(code.to_string()),
+                        Domain::City => None,
+                    },
+                    Rule::Policy(_) | Rule::Delegation(_) => None,
+                },
+                detail: json!({
+                    "ptype": ptype,
+                    "fields": fields,
+                    "validFrom": window.from,
+                    "validUntil": window.until,
+                    "version": version,
+                }),
+            },
+        )
+        .await?;
+    }
+    txn.commit().await?;
+    // This replica enforces the edit at once; the others within a second.
+    policy_store::refresh(db, authorizer)
+        .await
+        .map_err(ApiError::Internal)?;
+    Ok(Applied { version, rules })
+}
+
+/// Adds (with its window) or removes one proposed rule inside `txn`; its
+/// row id and window.
+async fn write(txn: &DatabaseTransaction, proposed: &Proposed) -> ApiResult<(i64, Window)> {
+    let Proposed {
+        field,
+        edit,
+        rule,
+        window,
+    } = proposed;
+    let window = window.stored();
+    let existing = matching_row(rule).one(txn).await?;
+    Ok(match (edit, existing) {
+        (Edit::Add, Some(_)) => {
+            return Err(ApiError::taken(field.clone(), "this rule already exists"));
+        }
+        (Edit::Remove, None) => return Err(ApiError::missing(field.clone(), "no such rule")),
         (Edit::Remove, Some(row)) => {
-            casbin_rule::Entity::delete_by_id(row.id).exec(&txn).await?;
+            // Someone else's removal (or a lapse) may have taken it since it
+            // was read: then this one removed nothing and says so.
+            let gone = casbin_rule::Entity::delete_by_id(row.id).exec(txn).await?;
+            if gone.rows_affected == 0 {
+                return Err(ApiError::missing(field.clone(), "no such rule"));
+            }
             (row.id, Window::of(&row))
         }
         (Edit::Add, None) => {
             window.check(Utc::now())?;
-            if let Rule::Assignment(assignment) = rule {
-                validate_assignment(&txn, assignment).await?;
+            match rule {
+                Rule::Assignment(assignment) => validate_assignment(txn, assignment).await?,
+                Rule::Delegation(delegation) => {
+                    role_defined(txn, &delegation.role).await?;
+                    one_level(txn, field, delegation).await?;
+                }
+                Rule::Policy(_) => {}
             }
-            policy_store::insert_rules(&txn, std::slice::from_ref(rule)).await?;
+            policy_store::insert_rules(txn, std::slice::from_ref(rule)).await?;
             let id = matching_row(rule)
-                .one(&txn)
+                .one(txn)
                 .await?
                 .map(|row| row.id)
                 .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("inserted rule not found")))?;
@@ -244,43 +503,12 @@ async fn write(
                     .col_expr(casbin_rule::Column::ValidFrom, Expr::value(window.from))
                     .col_expr(casbin_rule::Column::ValidUntil, Expr::value(window.until))
                     .filter(casbin_rule::Column::Id.eq(id))
-                    .exec(&txn)
+                    .exec(txn)
                     .await?;
             }
             (id, window)
         }
-    };
-    let (ptype, fields) = rule.to_row();
-    policy_store::bump_version(&txn).await?;
-    audit::record(
-        &txn,
-        actor,
-        Entry {
-            action,
-            object_kind: "casbin_rule",
-            object_id: Some(id.to_string()),
-            area_code: match rule {
-                Rule::Assignment(assignment) => match &assignment.domain {
-                    Domain::Area(code) => Some(code.to_string()),
-                    Domain::City => None,
-                },
-                Rule::Policy(_) => None,
-            },
-            detail: json!({
-                "ptype": ptype,
-                "fields": fields,
-                "validFrom": window.from,
-                "validUntil": window.until,
-            }),
-        },
-    )
-    .await?;
-    txn.commit().await?;
-    // This replica enforces the edit at once; the others within a second.
-    policy_store::refresh(db, authorizer)
-        .await
-        .map_err(ApiError::Internal)?;
-    Ok((id, window))
+    })
 }
 
 /// An assignment must name a role some policy defines, a subject that
@@ -289,16 +517,46 @@ async fn validate_assignment(
     txn: &DatabaseTransaction,
     assignment: &RoleAssignment,
 ) -> ApiResult<()> {
-    let role_defined = casbin_rule::Entity::find()
+    role_defined(txn, &assignment.role).await?;
+    validate_holder(txn, assignment).await
+}
+
+/// A role is delegable from one level at most: a second level would make
+/// the first meaningless or ambiguous.
+async fn one_level(
+    txn: &DatabaseTransaction,
+    field: &str,
+    delegation: &Delegation,
+) -> ApiResult<()> {
+    let marked = casbin_rule::Entity::find()
+        .filter(casbin_rule::Column::Ptype.eq("d"))
+        .filter(casbin_rule::Column::V0.eq(delegation.role.as_str()))
+        .one(txn)
+        .await?;
+    match marked {
+        Some(row) => Err(ApiError::taken(
+            field,
+            format!(
+                "{} is delegable from the {} level already: remove that first",
+                delegation.role, row.v1
+            ),
+        )),
+        None => Ok(()),
+    }
+}
+
+/// A role assigned or made delegable must be one some policy defines.
+async fn role_defined(txn: &DatabaseTransaction, role: &str) -> ApiResult<()> {
+    let defined = casbin_rule::Entity::find()
         .filter(casbin_rule::Column::Ptype.eq("p"))
-        .filter(casbin_rule::Column::V0.eq(assignment.role.as_str()))
+        .filter(casbin_rule::Column::V0.eq(role))
         .count(txn)
         .await?
         > 0;
-    if !role_defined {
+    if !defined {
         return Err(ApiError::bad_input("role", "no policy defines this role"));
     }
-    validate_holder(txn, assignment).await
+    Ok(())
 }
 
 /// An assignment's subject and area must exist.
@@ -353,10 +611,10 @@ pub async fn list_policies(
         .map(|role| (casbin_rule::Column::V0, role))
         .into_iter()
         .collect();
-    let listing = list_rows(access.db(), "p", &equal, order, request).await?;
+    let listing = list_rows(access.db(), ("p", None), &equal, order, request).await?;
     Ok(listing.filter_map(|(id, rule, window)| match rule {
         Rule::Policy(rule) => Some(StoredRule { id, rule, window }),
-        Rule::Assignment(_) => None,
+        Rule::Assignment(_) | Rule::Delegation(_) => None,
     }))
 }
 
@@ -369,7 +627,18 @@ pub async fn list_assignments(
     order: Order<casbin_rule::Column>,
     request: &PageRequest,
 ) -> ApiResult<Listing<StoredRule<RoleAssignment>>> {
-    access.require_city(Object::Policy, Action::Read)?;
+    // A manager sees the assignments inside the areas where it may
+    // delegate: those it may give and take away, and those beside them.
+    let within = match access.require_city(Object::Policy, Action::Read) {
+        Ok(()) => None,
+        Err(refused) => {
+            let scope = access.scope(Object::Policy, Action::Delegate);
+            if scope.is_nothing() {
+                return Err(refused);
+            }
+            Some(in_scope(casbin_rule::Column::V2, &scope))
+        }
+    };
     let equal: Vec<_> = [
         subject.map(|subject| (casbin_rule::Column::V0, subject)),
         role.map(|role| (casbin_rule::Column::V1, role)),
@@ -377,11 +646,33 @@ pub async fn list_assignments(
     .into_iter()
     .flatten()
     .collect();
-    let listing = list_rows(access.db(), "g", &equal, order, request).await?;
+    let listing = list_rows(access.db(), ("g", within), &equal, order, request).await?;
     Ok(listing.filter_map(|(id, rule, window)| match rule {
         Rule::Assignment(rule) => Some(StoredRule { id, rule, window }),
-        Rule::Policy(_) => None,
+        Rule::Policy(_) | Rule::Delegation(_) => None,
     }))
+}
+
+/// The roles managers may hand out and at which level, for admins and for
+/// those who may delegate somewhere.
+pub async fn delegable_roles(access: &Access) -> ApiResult<Vec<StoredRule<Delegation>>> {
+    if let Err(refused) = access.require_city(Object::Policy, Action::Read)
+        && access.scope(Object::Policy, Action::Delegate).is_nothing()
+    {
+        return Err(refused);
+    }
+    Ok(stored_rules(access.db())
+        .await?
+        .into_iter()
+        .filter_map(|stored| match stored.rule {
+            Rule::Delegation(rule) => Some(StoredRule {
+                id: stored.id,
+                rule,
+                window: stored.window,
+            }),
+            _ => None,
+        })
+        .collect())
 }
 
 /// One stored rule by id, for those who may read policies; None for anyone
@@ -400,16 +691,19 @@ pub async fn find_rule(access: &Access, id: i64) -> ApiResult<Option<StoredRule<
     }))
 }
 
-/// Rows of one type after the cursor, and the count of all of them;
-/// unreadable rows are shown to no one.
+/// Rows of one type (where a condition holds) after the cursor, and the
+/// count of all of them; unreadable rows are shown to no one.
 async fn list_rows(
     db: &DatabaseConnection,
-    ptype: &str,
+    (ptype, condition): (&str, Option<sea_orm::Condition>),
     equal: &[(casbin_rule::Column, &str)],
     order: Order<casbin_rule::Column>,
     request: &PageRequest,
 ) -> ApiResult<Listing<(i64, Rule, Window)>> {
     let mut select = casbin_rule::Entity::find().filter(casbin_rule::Column::Ptype.eq(ptype));
+    if let Some(condition) = condition {
+        select = select.filter(condition);
+    }
     for (column, value) in equal {
         select = select.filter(column.eq(*value));
     }

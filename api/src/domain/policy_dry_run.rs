@@ -217,6 +217,8 @@ fn touched(changes: &Changes, before: &[Rule], after: &[Rule]) -> BTreeSet<Subje
             Rule::Assignment(assignment) => {
                 subjects.insert(assignment.subject.clone());
             }
+            // Who may hand a role out changes nobody's access by itself.
+            Rule::Delegation(_) => {}
         }
     }
     for rule in before.iter().chain(after) {
@@ -242,6 +244,7 @@ fn pairs(changes: &Changes, before: &[Rule], after: &[Rule]) -> Vec<(Object, Act
                     _ => None,
                 }))
             }
+            Rule::Delegation(_) => {}
         }
     }
     Object::ALL

@@ -19,6 +19,7 @@ use crate::auth::api_tokens::PREFIX;
 use crate::auth::secret::{fingerprint, random_token};
 use crate::domain::access::Access;
 use crate::domain::page::{Listing, PageRequest};
+use crate::domain::policy_admin;
 use crate::domain::scoped::{Order, keyset};
 use crate::error::{ApiError, ApiResult};
 
@@ -91,14 +92,70 @@ fn validate(request: &IssueRequest) -> ApiResult<(Vec<TokenScope>, Vec<Domain>)>
 }
 
 /// Issues a token; returns its secret (shown this once) and its record.
-/// Issues a token for a caller who may manage tokens.
+/// An admin issues any token; a department officer who may `delegate`
+/// tokens issues its own department one no wider than its own rights (see
+/// [`within_own_rights`]).
 pub async fn issue(
     access: &Access,
     request: IssueRequest,
 ) -> ApiResult<(String, api_token::Model)> {
-    access.require_city(Object::Token, Action::Manage)?;
+    if let Err(refused) = access.require_city(Object::Token, Action::Manage) {
+        if access.scope(Object::Token, Action::Delegate).is_nothing() {
+            return Err(refused);
+        }
+        within_own_rights(access, &request).await?;
+    }
     let issuer = access.actor()?;
     issue_as_operator(access.db(), &issuer, request).await
+}
+
+/// A delegated token: for the caller's own department, in areas where the
+/// caller may delegate tokens, and every scope it names the caller's own
+/// right throughout every area it names. Its rights are its department's
+/// narrowed to those, so never more than the caller's.
+async fn within_own_rights(access: &Access, request: &IssueRequest) -> ApiResult<()> {
+    let (scopes, areas) = validate(request)?;
+    let own_department =
+        crate::domain::departments::department_of(access.db(), access.caller()?).await?;
+    let for_own = matches!(request.subject, TokenFor::Department(id) if own_department == Some(id));
+    if !for_own {
+        return Err(ApiError::bad_input(
+            "departmentId",
+            "an officer issues tokens for its own department only",
+        ));
+    }
+    let (authorizer, principal) = (access.authorizer(), &access.caller()?.principal);
+    let issuing = [(Object::Token, Action::Delegate)];
+    if let Some((_, _, area)) = authorizer.first_lacking(principal, issuing, &areas) {
+        return Err(ApiError::bad_input(
+            "areas",
+            format!("{area} is beyond where you may issue tokens"),
+        ));
+    }
+    let named = Object::ALL.iter().flat_map(|&object| {
+        Action::ALL
+            .iter()
+            .map(move |&action| (object, action))
+            .filter(|&(object, action)| scopes.iter().any(|scope| scope.allows(object, action)))
+    });
+    if let Some((object, action, area)) = authorizer.first_lacking(principal, named, &areas) {
+        return Err(ApiError::bad_input(
+            "scopes",
+            format!(
+                "{object}:{action} in {area} is beyond your own rights: a token you issue is \
+                 never more than you"
+            ),
+        ));
+    }
+    if let Some(end) = policy_admin::own_rights_end(access).await?
+        && request.expires_at > end
+    {
+        return Err(ApiError::bad_input(
+            "expiresAt",
+            format!("your own role ends at {end}: a token you issue must stop by then"),
+        ));
+    }
+    Ok(())
 }
 
 /// Issues a token on the command line: whoever runs it holds the
@@ -183,11 +240,29 @@ pub async fn issue_as_operator(
     Ok((secret, record))
 }
 
-/// Revokes a token for a caller who may manage tokens.
+/// Revokes a token: an admin any, an officer those it issued.
 pub async fn revoke(access: &Access, id: i64) -> ApiResult<api_token::Model> {
-    access.require_city(Object::Token, Action::Manage)?;
+    if let Err(refused) = access.require_city(Object::Token, Action::Manage) {
+        let issuer = issued_by(access).ok_or(refused)?;
+        let issued = api_token::Entity::find_by_id(id)
+            .filter(api_token::Column::CreatedBy.eq(issuer))
+            .one(access.db())
+            .await?;
+        if issued.is_none() {
+            return Err(ApiError::not_found("token", "id"));
+        }
+    }
     let actor = access.actor()?;
     revoke_as_operator(access.db(), &actor, id).await
+}
+
+/// The user whose own issued tokens a caller who is no admin may list and
+/// revoke: one who may delegate tokens somewhere.
+fn issued_by(access: &Access) -> Option<i64> {
+    if access.scope(Object::Token, Action::Delegate).is_nothing() {
+        return None;
+    }
+    access.caller().ok()?.user_id
 }
 
 /// Revokes a token on the command line.
@@ -240,6 +315,8 @@ pub struct TokenFilter {
     /// Only those still usable (neither revoked nor expired), or only the
     /// others.
     pub active: Option<bool>,
+    /// Only those this user issued.
+    pub issued_by: Option<i64>,
 }
 
 /// Tokens in `order`, for a caller who may read them; their secrets are
@@ -250,8 +327,11 @@ pub async fn list(
     order: Order<api_token::Column>,
     request: &PageRequest,
 ) -> ApiResult<Listing<api_token::Model>> {
-    access.require_city(Object::Token, Action::Read)?;
-    list_as_operator(access.db(), filter, order, request).await
+    let mut filter = filter.clone();
+    if let Err(refused) = access.require_city(Object::Token, Action::Read) {
+        filter.issued_by = Some(issued_by(access).ok_or(refused)?);
+    }
+    list_as_operator(access.db(), &filter, order, request).await
 }
 
 /// Tokens in `order` on the command line.
@@ -262,6 +342,9 @@ pub async fn list_as_operator(
     request: &PageRequest,
 ) -> ApiResult<Listing<api_token::Model>> {
     let mut select = api_token::Entity::find();
+    if let Some(user) = filter.issued_by {
+        select = select.filter(api_token::Column::CreatedBy.eq(user));
+    }
     if let Some(subject) = filter.subject {
         select = select.filter(api_token::Column::SubjectKind.eq(subject));
     }

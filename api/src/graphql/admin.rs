@@ -16,7 +16,7 @@ use super::scalars::DateTime;
 use crate::auth::api_tokens;
 use crate::domain::page::{PageRequest, Paging};
 use crate::domain::policy_admin::{
-    self, ASSIGNMENT_CURSOR, Edit, POLICY_CURSOR, StoredRule, Window,
+    self, ASSIGNMENT_CURSOR, Edit, POLICY_CURSOR, Proposed, StoredRule, Window,
 };
 use crate::domain::tokens::{self, IssueRequest, TOKEN_CURSOR, TokenFor};
 
@@ -185,6 +185,10 @@ pub struct PolicyInput {
     /// second and it is removed, audited. In force until removed when left
     /// out. Ignored when removing.
     valid_until: Option<DateTime>,
+    /// Why: `addPolicy` and `removePolicy` require it (the new policy
+    /// version carries it, see `policyHistory`). Ignored inside a change
+    /// set, which carries one comment for all its changes.
+    comment: Option<String>,
 }
 
 /// A role held by a subject in an area, named by its fields.
@@ -203,6 +207,10 @@ pub struct RoleAssignmentInput {
     /// every replica stops enforcing it within a second and it is removed,
     /// audited. Until revoked when left out. Ignored when revoking.
     valid_until: Option<DateTime>,
+    /// Why: `assignRole` and `revokeRole` require it (the new policy
+    /// version carries it, see `policyHistory`). Ignored inside a change
+    /// set, which carries one comment for all its changes.
+    comment: Option<String>,
 }
 
 impl PolicyInput {
@@ -215,6 +223,31 @@ impl PolicyInput {
             self.effect.as_str(),
         ])
     }
+
+    /// Its edit, as one of a set named by `field`.
+    pub(super) fn proposed(&self, field: String, edit: Edit) -> crate::error::ApiResult<Proposed> {
+        proposed(
+            field,
+            edit,
+            self.rule()?,
+            (self.valid_from, self.valid_until),
+        )
+    }
+}
+
+/// An edit of `rule` with its window, named by `field`.
+fn proposed(
+    field: String,
+    edit: Edit,
+    rule: policies::Rule,
+    (from, until): (Option<DateTime>, Option<DateTime>),
+) -> crate::error::ApiResult<Proposed> {
+    Ok(Proposed {
+        field,
+        edit,
+        rule,
+        window: window(from, until),
+    })
 }
 
 impl RoleAssignmentInput {
@@ -222,6 +255,16 @@ impl RoleAssignmentInput {
     pub(super) fn rule(&self) -> crate::error::ApiResult<policies::Rule> {
         let subject = self.subject.stored_name();
         policy_admin::assignment_rule([subject.as_str(), self.role.as_str(), self.area.as_str()])
+    }
+
+    /// Its edit, as one of a set named by `field`.
+    pub(super) fn proposed(&self, field: String, edit: Edit) -> crate::error::ApiResult<Proposed> {
+        proposed(
+            field,
+            edit,
+            self.rule()?,
+            (self.valid_from, self.valid_until),
+        )
     }
 }
 
@@ -362,6 +405,17 @@ pub struct IssueApiTokenInput {
     expires_at: DateTime,
 }
 
+/// A role managers may hand out (`assignRole`, `revokeRole`) inside their
+/// own area.
+#[derive(SimpleObject)]
+pub struct DelegableRole {
+    /// The role.
+    role: String,
+    /// The narrowest level of area whose managers hand it out; managers of
+    /// wider areas may too.
+    level: super::record::AreaLevel,
+}
+
 /// The policy set's version, which every edit bumps.
 #[derive(SimpleObject)]
 pub struct PolicyState {
@@ -413,7 +467,8 @@ impl AdminQuery {
     }
 
     /// Role assignments, in the order they were made unless `orderBy` says
-    /// otherwise. Admins only.
+    /// otherwise. Admins see all; a manager who may delegate sees those
+    /// inside the areas where it may.
     #[graphql(complexity = "super::relay::page_complexity(first, last, child_complexity)")]
     // Each parameter is one of the field's GraphQL arguments.
     #[allow(clippy::too_many_arguments)]
@@ -455,6 +510,20 @@ impl AdminQuery {
         Ok(connection(&kind, listing, RoleAssignmentRow::from))
     }
 
+    /// The roles managers may hand out inside their own area (never beyond
+    /// their own rights there), and from which level. For admins and for
+    /// managers who may delegate somewhere.
+    async fn delegable_roles(&self, ctx: &Context<'_>) -> Result<Vec<DelegableRole>> {
+        Ok(policy_admin::delegable_roles(ctx.access()?)
+            .await?
+            .into_iter()
+            .map(|stored| DelegableRole {
+                role: stored.rule.role,
+                level: stored.rule.level.into(),
+            })
+            .collect())
+    }
+
     /// The policy version this replica enforces. Admins only.
     async fn policy_state(&self, ctx: &Context<'_>) -> Result<PolicyState> {
         let (version, rules) = policy_admin::enforced(ctx.access()?)?;
@@ -465,7 +534,8 @@ impl AdminQuery {
     }
 
     /// Scoped API tokens, in the order they were issued unless `orderBy`
-    /// says otherwise. Admins only.
+    /// says otherwise. Admins see all; a department officer the ones it
+    /// issued.
     #[graphql(complexity = "super::relay::page_complexity(first, last, child_complexity)")]
     // Each parameter is one of the field's GraphQL arguments.
     #[allow(clippy::too_many_arguments)]
@@ -488,6 +558,7 @@ impl AdminQuery {
         let filter = tokens::TokenFilter {
             subject: filter.subject_kind.map(Into::into),
             active: filter.active,
+            issued_by: None,
         };
         let (order, kind) = order_by.resolve(TOKEN_CURSOR);
         let request = PageRequest::new(
@@ -583,8 +654,10 @@ async fn edit_policy(ctx: &Context<'_>, edit: Edit, input: PolicyInput) -> Resul
         input.effect.as_str(),
     ];
     let window = window(input.valid_from, input.valid_until);
+    let comment = input.comment.as_deref().unwrap_or_default();
     let outcome =
-        async { policy_admin::edit_policy(ctx.access()?, edit, fields, window).await }.await;
+        async { policy_admin::edit_policy(ctx.access()?, edit, fields, window, comment).await }
+            .await;
     Ok(PolicyPayload::of(outcome.map(Policy::from))?)
 }
 
@@ -596,8 +669,10 @@ async fn edit_assignment(
     let subject = input.subject.stored_name();
     let fields = [subject.as_str(), input.role.as_str(), input.area.as_str()];
     let window = window(input.valid_from, input.valid_until);
+    let comment = input.comment.as_deref().unwrap_or_default();
     let outcome =
-        async { policy_admin::edit_assignment(ctx.access()?, edit, fields, window).await }.await;
+        async { policy_admin::edit_assignment(ctx.access()?, edit, fields, window, comment).await }
+            .await;
     Ok(RoleAssignmentPayload::of(
         outcome.map(RoleAssignmentRow::from),
     )?)
@@ -608,10 +683,11 @@ pub struct AdminMutation;
 
 #[Object]
 impl AdminMutation {
-    /// Adds a policy. Every replica enforces it within a second.
+    /// Adds a policy, as a new policy version with `comment`. Every replica
+    /// enforces it within a second.
     ///
     /// User errors: `INVALID` (an unknown object or action, a malformed
-    /// role), `TAKEN` (the rule exists).
+    /// role), `REQUIRED` (no comment), `TAKEN` (the rule exists).
     async fn add_policy(
         &self,
         ctx: &Context<'_>,
@@ -620,9 +696,11 @@ impl AdminMutation {
         edit_policy(ctx, Edit::Add, input).await
     }
 
-    /// Removes a policy (named by its fields).
+    /// Removes a policy (named by its fields), as a new policy version with
+    /// `comment`.
     ///
-    /// User errors: `NOT_FOUND` (no such rule), `INVALID`.
+    /// User errors: `NOT_FOUND` (no such rule), `INVALID`, `REQUIRED` (no
+    /// comment).
     async fn remove_policy(
         &self,
         ctx: &Context<'_>,
@@ -632,11 +710,17 @@ impl AdminMutation {
     }
 
     /// Gives a subject a role in an area (and every area inside it), for
-    /// good or for a window (`validFrom`, `validUntil`).
+    /// good or for a window (`validFrom`, `validUntil`), as a new policy
+    /// version with `comment`. Admins give any role anywhere; a manager
+    /// who may `delegate` the `policy` gives a delegable role (see
+    /// `delegableRoles`) inside its own area, and only one whose every
+    /// right is its own throughout that area (`INVALID` on `role` says
+    /// which is not).
     ///
     /// User errors: `NOT_FOUND` (the subject or area), `INVALID` (a role no
     /// policy defines, a malformed subject, a window that has closed or
-    /// closes before it opens), `TAKEN` (already assigned).
+    /// closes before it opens), `REQUIRED` (no comment), `TAKEN` (already
+    /// assigned).
     async fn assign_role(
         &self,
         ctx: &Context<'_>,
@@ -645,9 +729,11 @@ impl AdminMutation {
         edit_assignment(ctx, Edit::Add, input).await
     }
 
-    /// Takes a role in an area away from a subject.
+    /// Takes a role in an area away from a subject, as a new policy version
+    /// with `comment`. A manager takes away what it could give.
     ///
-    /// User errors: `NOT_FOUND` (no such assignment), `INVALID`.
+    /// User errors: `NOT_FOUND` (no such assignment), `INVALID`, `REQUIRED`
+    /// (no comment).
     async fn revoke_role(
         &self,
         ctx: &Context<'_>,
@@ -656,7 +742,10 @@ impl AdminMutation {
         edit_assignment(ctx, Edit::Remove, input).await
     }
 
-    /// Issues a scoped API token for a department or an application.
+    /// Issues a scoped API token for a department or an application. A
+    /// department officer who may `delegate` tokens issues its own
+    /// department one whose every scope is its own right throughout every
+    /// area named (`INVALID` on `scopes` or `areas` names what is not).
     ///
     /// User errors: `INVALID` (both or neither of department and user,
     /// unknown scopes or areas, an expiry in the past or over a year away,
@@ -699,7 +788,7 @@ impl AdminMutation {
         })
     }
 
-    /// Revokes a token at once.
+    /// Revokes a token at once: admins any, an officer those it issued.
     ///
     /// User errors: `NOT_FOUND` (`id`), `INVALID` (an ID of another kind).
     async fn revoke_api_token(

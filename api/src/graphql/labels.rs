@@ -178,6 +178,7 @@ const ORDER_FIELDS: &[(&str, &str)] = &[
     ("RECORDED_AT", "按登记时间"),
     ("MOVED_ON", "按迁出日期"),
     ("VISITED_AT", "按走访时间"),
+    ("VERSION", "按版本号"),
 ];
 
 const LABELS: &[(&str, &str, &str)] = &[
@@ -253,6 +254,13 @@ const LABELS: &[(&str, &str, &str)] = &[
     ("CaseTransition", "ESCALATE", "上报上级"),
     ("CaseTransition", "SUPERVISE", "督办"),
     ("CaseTransition", "MARK_URGENT", "标记加急"),
+    ("PolicyVersionKind", "DEFAULTS", "默认策略"),
+    ("PolicyVersionKind", "SEED", "演示数据"),
+    ("PolicyVersionKind", "EDIT", "修改"),
+    ("PolicyVersionKind", "LAPSE", "到期失效"),
+    ("PolicyVersionKind", "ROLLBACK", "回滚"),
+    ("PolicyChangeOp", "ADD", "新增"),
+    ("PolicyChangeOp", "REMOVE", "删除"),
     ("Effect", "ALLOW", "允许"),
     ("Effect", "DENY", "禁止"),
     ("HeadRelation", "HEAD", "户主"),

@@ -25,6 +25,7 @@ mod ordering;
 mod payload;
 mod people;
 mod policy_dry_run;
+mod policy_history;
 mod record;
 mod registries;
 mod relay;
@@ -65,6 +66,7 @@ pub struct Query(
     admin::AdminQuery,
     explain::ExplainQuery,
     policy_dry_run::DryRunQuery,
+    policy_history::PolicyHistoryQuery,
     audit::AuditQuery,
     labels::LabelsQuery,
     transfers::TransfersQuery,
@@ -87,6 +89,7 @@ pub struct Mutation(
     case_changes::CaseChanges,
     tasks::TasksMutation,
     admin::AdminMutation,
+    policy_history::PolicyHistoryMutation,
     registries::RegistriesMutation,
     comparisons::ComparisonsMutation,
 );

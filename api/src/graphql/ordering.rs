@@ -5,8 +5,8 @@
 use async_graphql::{Enum, InputObject, InputType};
 use entities::{
     api_token, area, audit_log, building, casbin_rule, case, comparison_job, dwelling, finding,
-    grid, household, organisation, registry_snapshot, resident, task, task_assignment, transfer,
-    visit,
+    grid, household, organisation, policy_version, registry_snapshot, resident, task,
+    task_assignment, transfer, visit,
 };
 use sea_orm::Value;
 
@@ -55,6 +55,7 @@ pub trait OrderField: Copy + std::fmt::Debug {
 #[graphql(concrete(name = "RegistrySnapshotOrder", params(RegistrySnapshotOrderField)))]
 #[graphql(concrete(name = "ComparisonJobOrder", params(ComparisonJobOrderField)))]
 #[graphql(concrete(name = "FindingOrder", params(FindingOrderField)))]
+#[graphql(concrete(name = "PolicyVersionOrder", params(PolicyVersionOrderField)))]
 pub struct ListOrder<F: InputType + OrderField> {
     /// What to order by.
     pub field: F,
@@ -291,6 +292,14 @@ order_fields!(
 );
 
 order_fields!(
+    /// What policy versions can be ordered by.
+    PolicyVersionOrderField: policy_version::Column {
+        /// By number: the order they were made.
+        Version => policy_version::Column::Number,
+    }
+);
+
+order_fields!(
     /// What audit entries can be ordered by.
     AuditLogOrderField: audit_log::Column {
         /// In the order they were written (their `number`).
@@ -364,3 +373,4 @@ pub type VisitOrder = ListOrder<VisitOrderField>;
 pub type RegistrySnapshotOrder = ListOrder<RegistrySnapshotOrderField>;
 pub type ComparisonJobOrder = ListOrder<ComparisonJobOrderField>;
 pub type FindingOrder = ListOrder<FindingOrderField>;
+pub type PolicyVersionOrder = ListOrder<PolicyVersionOrderField>;

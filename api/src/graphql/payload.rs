@@ -180,10 +180,11 @@ error_family!(
     [Invalid, Required, NotFound, Conflict]
 );
 error_family!(
-    /// Why a policy or role assignment could not be added or removed.
+    /// Why a policy change (an edit, a set of them, a rollback) could not be
+    /// made.
     PolicyErrorCode,
     PolicyUserError,
-    [Invalid, Taken, NotFound]
+    [Invalid, Required, Taken, NotFound, Conflict]
 );
 error_family!(
     /// Why an API token could not be issued or revoked.
@@ -266,9 +267,12 @@ mod tests {
     #[test]
     fn a_fault_outside_a_family_is_invalid() {
         assert_eq!(
-            PolicyErrorCode::from(Fault::Conflict),
-            PolicyErrorCode::Invalid
+            ApiTokenErrorCode::from(Fault::Conflict),
+            ApiTokenErrorCode::Invalid
         );
-        assert_eq!(PolicyErrorCode::from(Fault::Taken), PolicyErrorCode::Taken);
+        assert_eq!(
+            ApiTokenErrorCode::from(Fault::NotFound),
+            ApiTokenErrorCode::NotFound
+        );
     }
 }

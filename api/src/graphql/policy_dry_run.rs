@@ -6,9 +6,13 @@ use async_graphql::{Context, InputObject, Object, Result, SimpleObject};
 use super::ContextExt;
 use super::admin::{PolicyInput, RoleAssignmentInput, RoleSubject};
 use super::explain::ListScope;
+use super::record::AreaLevel;
+use crate::domain::policy_admin::{self, Edit, Proposed, Window};
 use crate::domain::policy_dry_run::{self, AccessChange, Changes};
+use crate::error::ApiResult;
 
-/// Proposed edits, tried together as one change.
+/// Proposed edits, tried (`dryRunPolicyChange`) or made
+/// (`applyPolicyChange`) together as one change.
 #[derive(InputObject)]
 pub struct PolicyChangesInput {
     /// Policies to add.
@@ -23,6 +27,36 @@ pub struct PolicyChangesInput {
     /// Role assignments to take away.
     #[graphql(default)]
     revoke_roles: Vec<RoleAssignmentInput>,
+    /// Roles to make delegable: managers may then hand them out inside
+    /// their area, never beyond their own rights.
+    #[graphql(default)]
+    add_delegable_roles: Vec<DelegableRoleInput>,
+    /// Roles managers may no longer hand out (those handed out stay).
+    #[graphql(default)]
+    remove_delegable_roles: Vec<DelegableRoleInput>,
+}
+
+/// A role managers may hand out, and from which level.
+#[derive(InputObject)]
+pub struct DelegableRoleInput {
+    /// The role; some policy must define it.
+    role: String,
+    /// The narrowest level of area whose managers (those who may
+    /// `delegate` the `policy` there) hand it out; managers of wider areas
+    /// may too.
+    level: AreaLevel,
+}
+
+impl DelegableRoleInput {
+    fn proposed(&self, field: String, edit: Edit) -> ApiResult<Proposed> {
+        let level = policies::AreaLevel::from(self.level);
+        Ok(Proposed {
+            field,
+            edit,
+            rule: policy_admin::delegation_rule([self.role.as_str(), level.as_str()])?,
+            window: Window::default(),
+        })
+    }
 }
 
 /// Rows of one object a subject would gain and lose in one district.
@@ -54,6 +88,36 @@ pub struct AccessDelta {
     /// by district. Null for other pairs, and for subjects past the first
     /// ones counted (see `rowsTruncated`).
     rows: Option<Vec<RowCountChange>>,
+}
+
+impl PolicyChangesInput {
+    /// Its edits in the order they are made: removals, then policies and
+    /// delegable roles, then the assignments that may need their role
+    /// defined; each named by its field under `prefix`
+    /// (`changes.assignRoles.0`).
+    pub(super) fn edits(&self, prefix: &str) -> ApiResult<Vec<Proposed>> {
+        let field = |list: &str, index: usize| format!("{prefix}{list}.{index}");
+        let mut edits = Vec::new();
+        for (index, assignment) in self.revoke_roles.iter().enumerate() {
+            edits.push(assignment.proposed(field("revokeRoles", index), Edit::Remove)?);
+        }
+        for (index, policy) in self.remove_policies.iter().enumerate() {
+            edits.push(policy.proposed(field("removePolicies", index), Edit::Remove)?);
+        }
+        for (index, role) in self.remove_delegable_roles.iter().enumerate() {
+            edits.push(role.proposed(field("removeDelegableRoles", index), Edit::Remove)?);
+        }
+        for (index, policy) in self.add_policies.iter().enumerate() {
+            edits.push(policy.proposed(field("addPolicies", index), Edit::Add)?);
+        }
+        for (index, role) in self.add_delegable_roles.iter().enumerate() {
+            edits.push(role.proposed(field("addDelegableRoles", index), Edit::Add)?);
+        }
+        for (index, assignment) in self.assign_roles.iter().enumerate() {
+            edits.push(assignment.proposed(field("assignRoles", index), Edit::Add)?);
+        }
+        Ok(edits)
+    }
 }
 
 impl From<AccessChange> for AccessDelta {
@@ -112,20 +176,12 @@ impl DryRunQuery {
         ctx: &Context<'_>,
         #[graphql(desc = "The edits, tried together.")] input: PolicyChangesInput,
     ) -> Result<PolicyDryRun> {
-        let label = |list: &str, index: usize| format!("{list}.{index}");
-        let mut add = Vec::new();
-        for (index, policy) in input.add_policies.iter().enumerate() {
-            add.push((label("addPolicies", index), policy.rule()?));
-        }
-        for (index, assignment) in input.assign_roles.iter().enumerate() {
-            add.push((label("assignRoles", index), assignment.rule()?));
-        }
-        let mut remove = Vec::new();
-        for (index, policy) in input.remove_policies.iter().enumerate() {
-            remove.push((label("removePolicies", index), policy.rule()?));
-        }
-        for (index, assignment) in input.revoke_roles.iter().enumerate() {
-            remove.push((label("revokeRoles", index), assignment.rule()?));
+        let (mut add, mut remove) = (Vec::new(), Vec::new());
+        for edit in input.edits("")? {
+            match edit.edit {
+                Edit::Add => add.push((edit.field, edit.rule)),
+                Edit::Remove => remove.push((edit.field, edit.rule)),
+            }
         }
         let run = policy_dry_run::dry_run(ctx.access()?, Changes { add, remove }).await?;
         Ok(PolicyDryRun {

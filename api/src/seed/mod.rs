@@ -246,7 +246,13 @@ pub async fn run(
     insert_all(&txn, std::mem::take(&mut accounts.departments), batch).await?;
     insert_all(&txn, std::mem::take(&mut accounts.users), batch).await?;
     crate::auth::policy_store::insert_rules(&txn, &accounts.assignments).await?;
-    crate::auth::policy_store::bump_version(&txn).await?;
+    crate::auth::policy_history::record_added(
+        &txn,
+        entities::policy_version::VersionKind::Seed,
+        "the demo city's role assignments",
+        &accounts.assignments,
+    )
+    .await?;
     progress.line(&format!(
         "{} accounts (password \"{DEMO_PASSWORD}\"), {} departments, {} role assignments",
         report.users,
