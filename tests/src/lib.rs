@@ -141,14 +141,19 @@ impl TestDatabase {
         // still be reconnecting, and PostgreSQL's DROP DATABASE waits for
         // every backend to pass a barrier, which one still authenticating
         // does not until the client answers (or for a minute).
-        if let Cleanup::PostgresDatabase {
-            admin_url,
-            name,
-            dir,
-        } = std::mem::replace(&mut self.cleanup, Cleanup::Nothing)
-        {
-            let _ = std::fs::remove_dir_all(dir);
-            drop_postgres(&admin_url, &name).await;
+        match std::mem::replace(&mut self.cleanup, Cleanup::Nothing) {
+            Cleanup::Nothing => {}
+            Cleanup::Directory(dir) => {
+                let _ = std::fs::remove_dir_all(dir);
+            }
+            Cleanup::PostgresDatabase {
+                admin_url,
+                name,
+                dir,
+            } => {
+                let _ = std::fs::remove_dir_all(dir);
+                drop_postgres(&admin_url, &name).await;
+            }
         }
     }
 }
@@ -188,9 +193,12 @@ impl Drop for TestDatabase {
 /// Drops a test database, whoever is still connected to it.
 async fn drop_postgres(admin_url: &str, name: &str) {
     if let Ok(admin) = Database::connect(admin_url).await {
-        let _ = admin
+        if let Err(err) = admin
             .execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-            .await;
+            .await
+        {
+            eprintln!("DROPPING TEST DATABASE {name} FAILED: {err}");
+        }
         let _ = admin.close().await;
     }
 }

@@ -46,36 +46,34 @@ impl Change {
     }
 
     pub fn of_row(op: ChangeOp, row: &casbin_rule::Model) -> Change {
-        Change {
-            op,
-            ptype: row.ptype.clone(),
-            fields: [
-                row.v0.clone(),
-                row.v1.clone(),
-                row.v2.clone(),
-                row.v3.clone(),
-                row.v4.clone(),
-                row.v5.clone(),
-            ],
-            valid_from: row.valid_from,
-            valid_until: row.valid_until,
-        }
+        let fields = [&row.v0, &row.v1, &row.v2, &row.v3, &row.v4, &row.v5];
+        Change::stored(op, &row.ptype, fields, [row.valid_from, row.valid_until])
     }
 
     pub fn of_stored(row: &policy_change::Model) -> Change {
+        let fields = [&row.v0, &row.v1, &row.v2, &row.v3, &row.v4, &row.v5];
+        Change::stored(
+            row.op,
+            &row.ptype,
+            fields,
+            [row.valid_from, row.valid_until],
+        )
+    }
+
+    /// A change of a rule in the stored layout (a `casbin_rule` or
+    /// `policy_change` row's fields).
+    fn stored(
+        op: ChangeOp,
+        ptype: &str,
+        fields: [&String; 6],
+        [valid_from, valid_until]: [Option<DateTime<Utc>>; 2],
+    ) -> Change {
         Change {
-            op: row.op,
-            ptype: row.ptype.clone(),
-            fields: [
-                row.v0.clone(),
-                row.v1.clone(),
-                row.v2.clone(),
-                row.v3.clone(),
-                row.v4.clone(),
-                row.v5.clone(),
-            ],
-            valid_from: row.valid_from,
-            valid_until: row.valid_until,
+            op,
+            ptype: ptype.to_owned(),
+            fields: fields.map(Clone::clone),
+            valid_from,
+            valid_until,
         }
     }
 

@@ -305,14 +305,20 @@ fn report(edits: &[Proposed], applied: &policy_admin::Applied) {
     eprintln!("every running replica enforces it within a second");
 }
 
-/// One edit of a rule, with its window.
-fn one(rule: policies::Rule, edit: Edit, window: Window) -> [Proposed; 1] {
-    [Proposed {
+/// One edit of `rule` as the operator, as its own version.
+async fn operator_edit(
+    database: &DatabaseConfig,
+    rule: policies::Rule,
+    (edit, window): (Edit, Window),
+    why: &CommentArgs,
+) -> anyhow::Result<()> {
+    let edits = [Proposed {
         field: "rule".to_owned(),
         edit,
         rule,
         window,
-    }]
+    }];
+    operator_apply(database, &edits, Why::edit(&why.comment)).await
 }
 
 pub async fn run(command: PolicyCommand) -> anyhow::Result<()> {
@@ -358,16 +364,16 @@ pub async fn run(command: PolicyCommand) -> anyhow::Result<()> {
             why,
             database,
         } => {
-            let edit = one(policy_of(&rule)?, Edit::Add, window_of(window));
-            operator_apply(&database, &edit, Why::edit(&why.comment)).await?
+            let edit = (Edit::Add, window_of(window));
+            operator_edit(&database, policy_of(&rule)?, edit, &why).await?
         }
         PolicyCommand::Remove {
             rule,
             why,
             database,
         } => {
-            let edit = one(policy_of(&rule)?, Edit::Remove, Window::default());
-            operator_apply(&database, &edit, Why::edit(&why.comment)).await?
+            let edit = (Edit::Remove, Window::default());
+            operator_edit(&database, policy_of(&rule)?, edit, &why).await?
         }
         PolicyCommand::Assign {
             rule,
@@ -375,16 +381,16 @@ pub async fn run(command: PolicyCommand) -> anyhow::Result<()> {
             why,
             database,
         } => {
-            let edit = one(assignment_of(&rule)?, Edit::Add, window_of(window));
-            operator_apply(&database, &edit, Why::edit(&why.comment)).await?
+            let edit = (Edit::Add, window_of(window));
+            operator_edit(&database, assignment_of(&rule)?, edit, &why).await?
         }
         PolicyCommand::Revoke {
             rule,
             why,
             database,
         } => {
-            let edit = one(assignment_of(&rule)?, Edit::Remove, Window::default());
-            operator_apply(&database, &edit, Why::edit(&why.comment)).await?
+            let edit = (Edit::Remove, Window::default());
+            operator_edit(&database, assignment_of(&rule)?, edit, &why).await?
         }
         PolicyCommand::Apply {
             changes,
