@@ -190,16 +190,34 @@ impl Drop for TestDatabase {
     }
 }
 
-/// Drops a test database, whoever is still connected to it.
+/// Drops a test database, whoever is still connected to it. Tried a few
+/// times: a busy server may refuse a connection for a moment (its slots
+/// taken by the suite's pools), and a refusal left databases behind
+/// unseen. What still fails is said on stderr.
 async fn drop_postgres(admin_url: &str, name: &str) {
-    if let Ok(admin) = Database::connect(admin_url).await {
-        if let Err(err) = admin
-            .execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-            .await
-        {
-            eprintln!("DROPPING TEST DATABASE {name} FAILED: {err}");
+    let mut last = None;
+    for attempt in 0..5 {
+        if attempt > 0 {
+            tokio::time::sleep(std::time::Duration::from_millis(300)).await;
         }
+        let admin = match Database::connect(admin_url).await {
+            Ok(admin) => admin,
+            Err(err) => {
+                last = Some(err);
+                continue;
+            }
+        };
+        let dropped = admin
+            .execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+            .await;
         let _ = admin.close().await;
+        match dropped {
+            Ok(_) => return,
+            Err(err) => last = Some(err),
+        }
+    }
+    if let Some(err) = last {
+        eprintln!("DROPPING TEST DATABASE {name} FAILED: {err}");
     }
 }
 
