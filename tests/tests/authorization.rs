@@ -1028,6 +1028,14 @@ async fn a_manager_hands_out_delegable_roles_inside_its_area_only() {
         let listed = gridgov_tests::walk(&manager, "", "roleAssignments", "area").await;
         assert!(listed.iter().all(|row| row["area"].as_str().is_some_and(|a| a.starts_with("420502003001"))), "{listed:?}");
         assert!(listed.iter().any(|row| row["area"] == "420502003001001"));
+        // A listed assignment reads back by its id; one outside reads as none.
+        let node = "query($id: ID!) { node(id: $id) { ... on RoleAssignment { area } } }";
+        let own_id = gridgov_tests::walk(&manager, "", "roleAssignments", "id area").await;
+        let own_id = own_id.iter().find(|row| row["area"] == "420502003001001").expect("listed")["id"].clone();
+        assert_eq!(manager.data(node, json!({"id": own_id})).await["node"]["area"], "420502003001001");
+        let outside = gridgov_tests::walk(&admin, "", "roleAssignments", "id area").await;
+        let outside_id = outside.iter().find(|row| row["area"] == "420502003002001").expect("an assignment outside")["id"].clone();
+        assert_eq!(manager.data(node, json!({"id": outside_id})).await["node"], Value::Null);
         let revoke = "mutation($input: RoleAssignmentInput!) { revokeRole(input: $input) { roleAssignment { id } userErrors { code } } }";
         let taken = manager.data(revoke, grant(helper, "grid_assistant", "420502003001001")).await;
         assert!(taken["revokeRole"]["roleAssignment"]["id"].is_string(), "{taken}");

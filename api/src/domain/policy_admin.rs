@@ -7,7 +7,7 @@ use entities::policy_version::VersionKind;
 use entities::{area, casbin_rule, department, grid, user};
 use policies::{
     Action, Authorizer, Delegation, Domain, Object, PolicyRule, Refusal, RoleAssignment, Rule,
-    RuleError, Subject,
+    RuleError, Scope, Subject,
 };
 use sea_orm::sea_query::Expr;
 use sea_orm::{
@@ -627,18 +627,7 @@ pub async fn list_assignments(
     order: Order<casbin_rule::Column>,
     request: &PageRequest,
 ) -> ApiResult<Listing<StoredRule<RoleAssignment>>> {
-    // A manager sees the assignments inside the areas where it may
-    // delegate: those it may give and take away, and those beside them.
-    let within = match access.require_city(Object::Policy, Action::Read) {
-        Ok(()) => None,
-        Err(refused) => {
-            let scope = access.scope(Object::Policy, Action::Delegate);
-            if scope.is_nothing() {
-                return Err(refused);
-            }
-            Some(in_scope(casbin_rule::Column::V2, &scope))
-        }
-    };
+    let within = assignments_seen(access)?.map(|scope| in_scope(casbin_rule::Column::V2, &scope));
     let equal: Vec<_> = [
         subject.map(|subject| (casbin_rule::Column::V0, subject)),
         role.map(|role| (casbin_rule::Column::V1, role)),
@@ -675,13 +664,35 @@ pub async fn delegable_roles(access: &Access) -> ApiResult<Vec<StoredRule<Delega
         .collect())
 }
 
-/// One stored rule by id, for those who may read policies; None for anyone
-/// else, as for an id that names nothing.
-pub async fn find_rule(access: &Access, id: i64) -> ApiResult<Option<StoredRule<Rule>>> {
-    if access.require_city(Object::Policy, Action::Read).is_err() {
-        return Ok(None);
+/// Which role assignments a caller sees: all of them (None) for those who
+/// may read policies; for a manager, those inside the areas where it may
+/// delegate (those it may give and take away, and those beside them).
+/// Lists and single reads both ask here, so they agree.
+fn assignments_seen(access: &Access) -> ApiResult<Option<Scope>> {
+    match access.require_city(Object::Policy, Action::Read) {
+        Ok(()) => Ok(None),
+        Err(refused) => {
+            let scope = access.scope(Object::Policy, Action::Delegate);
+            if scope.is_nothing() {
+                return Err(refused);
+            }
+            Ok(Some(scope))
+        }
     }
+}
+
+/// One stored rule by id, for those who may read policies, and an
+/// assignment a manager sees in its list ([`assignments_seen`]); None for
+/// anything else, as for an id that names nothing.
+pub async fn find_rule(access: &Access, id: i64) -> ApiResult<Option<StoredRule<Rule>>> {
+    let Ok(seen) = assignments_seen(access) else {
+        return Ok(None);
+    };
     let row = casbin_rule::Entity::find_by_id(id).one(access.db()).await?;
+    let row = row.filter(|row| {
+        seen.as_ref()
+            .is_none_or(|scope| row.ptype == "g" && scope.contains(&row.v2))
+    });
     Ok(row.and_then(|row| {
         policy_store::rule_of(&row).ok().map(|rule| StoredRule {
             id: row.id,
