@@ -123,6 +123,11 @@ pub struct LimitsConfig {
     #[arg(long, env = "GRIDGOV_REQUEST_TIMEOUT_SECS", default_value_t = 30)]
     pub request_timeout_secs: u64,
 
+    /// Longest a request sending a file over 5 MiB (a registry's, read as
+    /// it arrives) may run, in seconds.
+    #[arg(long, env = "GRIDGOV_UPLOAD_TIMEOUT_SECS", default_value_t = 600)]
+    pub upload_timeout_secs: u64,
+
     /// Most aliased fields a query may use.
     #[arg(long, env = "GRIDGOV_MAX_ALIASES", default_value_t = 30)]
     pub max_aliases: usize,
@@ -359,14 +364,15 @@ impl ServeConfig {
             format!("tokens              {}", self.auth.describe()),
             format!("introspection       {}", on_off(limits.introspection)),
             format!(
-                "limits              depth {}, complexity {}, aliases {}, root fields {}, batch {}, body {} bytes, timeout {} s",
+                "limits              depth {}, complexity {}, aliases {}, root fields {}, batch {}, body {} bytes, timeout {} s ({} s sending a large file)",
                 limits.max_depth,
                 limits.max_complexity,
                 limits.max_aliases,
                 limits.max_root_fields,
                 limits.max_batch,
                 limits.max_body_bytes,
-                limits.request_timeout_secs
+                limits.request_timeout_secs,
+                limits.upload_timeout_secs
             ),
             format!(
                 "document bounds     {} tokens, nesting {}, {} directives, {} fields expanded",

@@ -336,7 +336,7 @@ async fn main() -> anyhow::Result<()> {
 }
 
 async fn registry_command(command: RegistryCommand) -> anyhow::Result<()> {
-    use gridgov::domain::registries::import::{self, Import, ImportError, Pass};
+    use gridgov::domain::registries::import::{self, Import, ImportError};
     use gridgov::domain::registries::matching;
     match command {
         RegistryCommand::Import {
@@ -356,22 +356,18 @@ async fn registry_command(command: RegistryCommand) -> anyhow::Result<()> {
             let size = std::fs::metadata(&file)
                 .with_context(|| format!("cannot read {}", file.display()))?
                 .len();
-            let bar = indicatif::ProgressBar::new(size * 2);
+            let bar = indicatif::ProgressBar::new(size);
             bar.set_style(
                 indicatif::ProgressStyle::with_template(
-                    "{msg:>9} [{bar:40}] {binary_bytes}/{binary_total_bytes} ({eta} left)",
+                    "importing [{bar:40}] {binary_bytes}/{binary_total_bytes} ({eta} left)",
                 )
                 .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
             );
             let shown = bar.clone();
-            let progress: import::Progress = std::sync::Arc::new(move |pass, read| {
-                let (message, done) = match pass {
-                    Pass::Checking => ("checking", read),
-                    Pass::Storing => ("storing", size + read),
-                };
-                shown.set_message(message);
-                shown.set_position(done);
-            });
+            let progress: import::Progress =
+                std::sync::Arc::new(move |read| shown.set_position(read));
+            let source = std::fs::File::open(&file)
+                .with_context(|| format!("cannot read {}", file.display()))?;
             let file_name = file
                 .file_name()
                 .map(|name| name.to_string_lossy().into_owned())
@@ -383,7 +379,7 @@ async fn registry_command(command: RegistryCommand) -> anyhow::Result<()> {
                 &key,
                 Import {
                     kind,
-                    source: import::Source::File(file),
+                    source: Box::new(source),
                     file_name,
                 },
                 progress,

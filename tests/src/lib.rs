@@ -288,6 +288,7 @@ pub fn test_serve_config(database: DatabaseConfig) -> ServeConfig {
             max_complexity: 5_000,
             max_body_bytes: 256 * 1024,
             request_timeout_secs: 30,
+            upload_timeout_secs: 600,
             introspection: true,
             max_aliases: 30,
             max_root_fields: 20,
@@ -757,6 +758,18 @@ pub async fn upload(
     (status, response.json().await.unwrap_or(Value::Null))
 }
 
+/// GB 11643's check character of an ID number's first 17 digits, written
+/// again here.
+pub fn check_character(first17: &str) -> char {
+    const WEIGHTS: [u32; 17] = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
+    let sum: u32 = first17
+        .chars()
+        .zip(WEIGHTS)
+        .map(|(c, w)| c.to_digit(10).unwrap_or(0) * w)
+        .sum();
+    ['1', '0', 'X', '9', '8', '7', '6', '5', '4', '3', '2'][(sum % 11) as usize]
+}
+
 /// The `extensions.code` of the first error of a response.
 pub fn error_code(body: &Value) -> Option<&str> {
     body["errors"][0]["extensions"]["code"].as_str()
@@ -845,6 +858,19 @@ impl Live {
                 _ => continue,
             }
         }
+    }
+
+    /// Starts a second subscription, `query`, on the same connection; its
+    /// events come through [`Live::next`] with the first's.
+    pub async fn also(&mut self, query: &str) {
+        use futures_util::SinkExt;
+        let subscribe = json!({"id": "2", "type": "subscribe", "payload": {"query": query}});
+        self.socket
+            .send(tokio_tungstenite::tungstenite::Message::Text(
+                subscribe.to_string().into(),
+            ))
+            .await
+            .expect("subscribe");
     }
 
     /// Waits until the server really listens: the subscribe message is

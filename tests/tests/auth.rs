@@ -504,6 +504,12 @@ async fn an_officer_issues_its_department_tokens_narrower_than_itself() {
         let listed = officer.data("{ apiTokens { totalCount nodes { id } } }", json!({})).await;
         assert_eq!(listed["apiTokens"]["totalCount"], 1, "{listed}");
         let own = listed["apiTokens"]["nodes"][0]["id"].clone();
+        // By id it reads back what it lists, and nothing else.
+        let node = "query($id: ID!) { node(id: $id) { ... on ApiToken { id } } }";
+        let body = officer.data(node, json!({"id": own})).await;
+        assert_eq!(body["node"]["id"], own, "{body}");
+        let body = officer.data(node, json!({"id": by_admin})).await;
+        assert_eq!(body["node"], Value::Null, "{body}");
         let revoke = "mutation($id: ID!) { revokeApiToken(input: {id: $id}) { apiToken { revokedAt } userErrors { code } } }";
         let body = officer.graphql(revoke, json!({"id": by_admin})).await;
         assert_eq!(user_error(&body), Some("NOT_FOUND"), "{body}");

@@ -13,8 +13,8 @@ use chrono::{NaiveDate, Utc};
 use entities::organisation::{self, OrganisationKind};
 use entities::resident::{self, DocumentType, ResidentStatus, Sex};
 use gridgov_tests::{
-    Client, TestDatabase, TestServer, UploadFile, error_code, on_each_backend, stored_key, upload,
-    user_error,
+    Client, TestDatabase, TestServer, UploadFile, check_character, error_code, on_each_backend,
+    stored_key, upload, user_error,
 };
 use sea_orm::{ConnectionTrait, EntityTrait, Statement};
 use serde_json::{Value, json};
@@ -825,6 +825,28 @@ async fn a_wanted_match_is_pushed_live_to_the_community_police_alone() {
         let mut polices = server
             .subscribe(&server.token_for(&police_name).await, RAISED, json!({}))
             .await;
+        // The worker will hear no finding, so its silence below means
+        // something only once its stream is known to be set up. The
+        // subscriptions of one connection are set up by one task in the order
+        // sent, each the same way (the caller's scope, then the event bus):
+        // once a second one on the same socket, to something the worker does
+        // hear (a resident it registers), has delivered, the first is set up.
+        workers.also("subscription { residentRegistered { id } }").await;
+        let worker = server.as_user(&format!("worker-{grid}")).await;
+        let newcomers = std::cell::Cell::new(0u32);
+        let newcomer = || async {
+            newcomers.set(newcomers.get() + 1);
+            let first17 = format!("{}19900101{:03}", &grid[..6], 500 + newcomers.get());
+            let number = format!("{first17}{}", check_character(&first17));
+            let body = worker
+                .graphql(
+                    "mutation($input: RegisterResidentInput!) { registerResident(input: $input) { resident { id } userErrors { message } } }",
+                    json!({"input": {"idNumber": number, "name": "新来者", "populationType": "REGISTERED", "gridCode": grid}}),
+                )
+                .await;
+            assert!(body["data"]["registerResident"]["resident"]["id"].is_string(), "{body}");
+        };
+        workers.until_live(newcomer).await;
         // Each poke closes the standing match and compares again, which
         // opens it anew.
         let poke = || async {

@@ -236,3 +236,99 @@ async fn a_registry_file_is_checked_whole_and_kept_as_keyed_hashes() {
     })
     .await;
 }
+
+/// A file over the 5 MiB read whole before an operation runs: the
+/// operation reads it as it arrives, and it is checked and kept like any
+/// other, or refused leaving nothing.
+#[tokio::test]
+async fn a_registry_file_larger_than_a_photo_is_read_as_it_arrives() {
+    on_each_backend_with(|config| config.seed.no_registries = true, |server| async move {
+        let db = server.db().await;
+        let people: Vec<resident::Model> = resident::Entity::find()
+            .order_by_asc(resident::Column::Id)
+            .all(&db)
+            .await
+            .expect("residents")
+            .into_iter()
+            .filter(|person| person.id_number.len() == 18 && !person.id_number[..17].contains(|c: char| !c.is_ascii_digit()))
+            .take(50)
+            .collect();
+        assert_eq!(people.len(), 50);
+        let rows = household_file(&people);
+        let (header, body) = rows.split_once('\n').expect("a header");
+        // About 7 MiB: the same people over and over (a registry may list a
+        // number twice; that is a finding of the comparison, not a fault).
+        let repeats = 7 * 1024 * 1024 / body.len() + 1;
+        let large = format!("{header}\n{}", body.repeat(repeats));
+        let large_rows = people.len() * repeats;
+        assert!(large.len() > 5 * 1024 * 1024 + 1024 * 1024);
+        let admin = server.token_for("admin").await;
+
+        // A bad row near the end refuses it all, and nothing is left.
+        let mut bad = large.clone();
+        bad.push_str("420502199001011239,末行,1,1990-01-01,地址\n");
+        let answer = send(&server, &admin, "hukou-bad.csv", &bad).await;
+        let answer = &answer["data"]["importRegistry"];
+        assert_eq!(answer["snapshot"], Value::Null, "{answer}");
+        assert_eq!(answer["faultCount"], 1, "{answer}");
+        assert_eq!(answer["faults"][0]["line"], large_rows + 2, "{answer}");
+        assert_eq!(answer["faults"][0]["column"], "id_number", "{answer}");
+        assert_eq!(registry_snapshot::Entity::find().count(&db).await.expect("count"), 0);
+        assert_eq!(registry_entry::Entity::find().count(&db).await.expect("count"), 0);
+
+        // A good one is kept whole.
+        let answer = send(&server, &admin, "hukou.csv", &large).await;
+        let snapshot = &answer["data"]["importRegistry"]["snapshot"];
+        assert_eq!(snapshot["state"], "CURRENT", "{answer}");
+        assert_eq!(snapshot["rows"], large_rows, "{answer}");
+        assert_eq!(snapshot["sha256"], sha256_hex(large.as_bytes()));
+        let stored = registry_entry::Entity::find().count(&db).await.expect("count");
+        assert_eq!(stored, large_rows as u64);
+
+        // Such a file must be the request's last part: one after it is
+        // found only once the import has read the file, which then fails.
+        let operations =
+            json!({"query": IMPORT, "variables": {"input": {"kind": "HOUSEHOLD", "file": null}}});
+        let file = |bytes: &'static [u8], path: &'static [&'static str]| UploadFile {
+            paths: path,
+            name: "hukou.csv",
+            kind: "text/csv",
+            bytes,
+        };
+        let large: &'static [u8] = Box::leak(large.into_bytes().into_boxed_slice());
+        let (status, answer) = upload(
+            &server,
+            Some(&admin),
+            &operations,
+            &[file(large, &["variables.input.file"]), file(b"x", &[])],
+        )
+        .await;
+        assert_eq!(status, 200, "{answer}");
+        let answer = &answer["data"]["importRegistry"];
+        assert_eq!(answer["snapshot"], Value::Null, "{answer}");
+        assert_eq!(answer["userErrors"][0]["code"], "INVALID", "{answer}");
+        assert!(
+            answer["userErrors"][0]["message"].as_str().is_some_and(|m| m.contains("last part")),
+            "{answer}"
+        );
+        // Listed as failed, its rows gone; the last good one stays current.
+        let states: Vec<registry_snapshot::SnapshotState> = registry_snapshot::Entity::find()
+            .order_by_asc(registry_snapshot::Column::Id)
+            .select_only()
+            .column(registry_snapshot::Column::State)
+            .into_tuple()
+            .all(&db)
+            .await
+            .expect("snapshots");
+        use registry_snapshot::SnapshotState::{Current, Failed};
+        assert_eq!(states, [Current, Failed]);
+        assert_eq!(
+            registry_entry::Entity::find().count(&db).await.expect("count"),
+            large_rows as u64
+        );
+
+        db.close().await.expect("close");
+        server
+    })
+    .await;
+}

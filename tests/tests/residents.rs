@@ -6,7 +6,7 @@ use std::collections::BTreeSet;
 
 use chrono::{Datelike, Utc};
 use entities::resident;
-use gridgov_tests::{Client, TestServer, error_code, on_each_backend};
+use gridgov_tests::{Client, TestServer, check_character, error_code, on_each_backend};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 use serde_json::{Value, json};
 
@@ -60,17 +60,6 @@ fn masked_id(text: &str) -> bool {
     chars.len() == 18
         && chars[..17].iter().all(|c| *c == '*')
         && (chars[17].is_ascii_digit() || chars[17] == 'X')
-}
-
-/// GB 11643's check character of the first 17 digits, written again here.
-fn check_character(first17: &str) -> char {
-    const WEIGHTS: [u32; 17] = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
-    let sum: u32 = first17
-        .chars()
-        .zip(WEIGHTS)
-        .map(|(c, w)| c.to_digit(10).unwrap_or(0) * w)
-        .sum();
-    ['1', '0', 'X', '9', '8', '7', '6', '5', '4', '3', '2'][(sum % 11) as usize]
 }
 
 /// The numbers an attacker who sees a masked number and what is shown

@@ -297,13 +297,29 @@ pub async fn revoke_as_operator(
     Ok(token)
 }
 
-/// One token by id, for those who may read tokens; None for anyone else,
-/// as for an id that names nothing.
+/// One token by id, for those who may read tokens and to an officer one it
+/// issued (as its list shows them); None for anyone else, as for an id that
+/// names nothing.
 pub async fn find(access: &Access, id: i64) -> ApiResult<Option<api_token::Model>> {
-    if access.require_city(Object::Token, Action::Read).is_err() {
+    let Ok(only_issued_by) = tokens_seen(access) else {
         return Ok(None);
+    };
+    let mut select = api_token::Entity::find_by_id(id);
+    if let Some(issuer) = only_issued_by {
+        select = select.filter(api_token::Column::CreatedBy.eq(issuer));
     }
-    Ok(api_token::Entity::find_by_id(id).one(access.db()).await?)
+    Ok(select.one(access.db()).await?)
+}
+
+/// Which tokens a caller sees, for lists and reads by id alike: every one
+/// (`None`) for those who may read tokens across the city, else those it
+/// issued itself (`Some(user)`) when it may delegate tokens; refused for
+/// anyone else.
+fn tokens_seen(access: &Access) -> ApiResult<Option<i64>> {
+    match access.require_city(Object::Token, Action::Read) {
+        Ok(()) => Ok(None),
+        Err(refused) => Ok(Some(issued_by(access).ok_or(refused)?)),
+    }
 }
 
 /// Which tokens to list.
@@ -328,8 +344,8 @@ pub async fn list(
     request: &PageRequest,
 ) -> ApiResult<Listing<api_token::Model>> {
     let mut filter = filter.clone();
-    if let Err(refused) = access.require_city(Object::Token, Action::Read) {
-        filter.issued_by = Some(issued_by(access).ok_or(refused)?);
+    if let Some(issuer) = tokens_seen(access)? {
+        filter.issued_by = Some(issuer);
     }
     list_as_operator(access.db(), &filter, order, request).await
 }

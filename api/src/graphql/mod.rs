@@ -38,6 +38,7 @@ mod stats;
 mod subjects;
 mod tasks;
 mod transfers;
+pub mod upload;
 mod verification;
 mod visits;
 

@@ -11,9 +11,10 @@ use super::ContextExt;
 use super::ordering::{RegistrySnapshotOrder, RegistrySnapshotOrderField};
 use super::payload::{RegistryUserError, settle};
 use super::relay::{Page, connection};
-use super::scalars::{DateTime, Upload};
+use super::scalars::DateTime;
+use super::upload::Upload;
 use crate::domain::page::{PageRequest, Paging};
-use crate::domain::registries::import::{Import, ImportError, RowFault, Source};
+use crate::domain::registries::import::{Import, ImportError, RowFault};
 use crate::domain::registries::{self, SNAPSHOT_CURSOR, SnapshotFilter};
 use crate::error::ApiError;
 
@@ -221,11 +222,13 @@ pub struct RegistriesMutation;
 #[Object]
 impl RegistriesMutation {
     /// Imports a registry file as the new snapshot of its kind; needs
-    /// `write` on `registry.KIND` at the city. Every row is checked first:
-    /// a file with any bad row is refused, with its first faults and their
-    /// count, and nothing of it is stored; the previous snapshot stays
-    /// current until the new one is stored whole. ID numbers are kept only
-    /// as their keyed hash.
+    /// `write` on `registry.KIND` at the city. The file is read once, as it
+    /// arrives (the full city's household registry included: send it as
+    /// the request's last part), and every row is checked: a file with any
+    /// bad row is refused, with its first faults and their count, and
+    /// nothing of it is kept; the previous snapshot stays current until the
+    /// new one is stored whole. ID numbers are kept only as their keyed
+    /// hash.
     ///
     /// User errors: `INVALID` (a refused file: see `faults`), `REQUIRED`
     /// (no file in the request).
@@ -241,7 +244,7 @@ impl RegistriesMutation {
             registries::object(input.kind.into()),
             policies::Action::Write,
         )?;
-        let Some(upload) = input.file.value(ctx) else {
+        let Some(upload) = input.file.reader(ctx, "file")? else {
             let (_, user_errors) = settle::<(), RegistryUserError>(Err(ApiError::required(
                 "file",
                 "send the file as a file of the multipart request",
@@ -255,11 +258,11 @@ impl RegistriesMutation {
         };
         let file = Import {
             kind: input.kind.into(),
-            source: Source::Bytes(Arc::new(upload.content.to_vec())),
-            file_name: upload.filename.clone(),
+            source: upload.bytes,
+            file_name: upload.file_name,
         };
         let outcome =
-            registries::import_as(access, &ctx.state().match_key, file, Arc::new(|_, _| {})).await;
+            registries::import_as(access, &ctx.state().match_key, file, Arc::new(|_| {})).await;
         match outcome {
             Ok(snapshot) => Ok(ImportRegistryPayload {
                 snapshot: Some(RegistrySnapshot(snapshot)),

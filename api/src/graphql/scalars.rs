@@ -1,7 +1,7 @@
-//! The schema's own scalars: dates, instants, URLs and uploaded files, each
-//! named and described for a client, with the standard it follows.
+//! The schema's own scalars: dates, instants and URLs, each named and
+//! described for a client, with the standard it follows (files: `upload`).
 
-use async_graphql::{Context, InputValueError, InputValueResult, Scalar, ScalarType, Value};
+use async_graphql::{InputValueError, InputValueResult, Scalar, ScalarType, Value};
 use chrono::{NaiveDate, SecondsFormat, Utc};
 
 /// The schema's `Date`.
@@ -134,48 +134,5 @@ mod tests {
             DateTime::parse(Value::String("2026-12-01T16:30:00+08:00".into())).expect("an instant");
         assert_eq!(at.to_value(), Value::String("2026-12-01T08:30:00Z".into()));
         assert!(DateTime::parse(Value::String("yesterday".into())).is_err());
-    }
-}
-
-/// Where the multipart reader puts a file in a request's variables.
-const FILE_MARKER: &str = "#__graphql_file__:";
-
-/// A file of a GraphQL multipart request. async-graphql's own `Upload`
-/// panics on a forged marker (a bad number, or one naming no file), on
-/// any transport, graphql-ws included; this one refuses it.
-#[derive(Debug, Clone, Copy)]
-pub struct Upload(usize);
-
-/// A file of a GraphQL multipart request (operations, map, files).
-#[Scalar(
-    name = "Upload",
-    specified_by_url = "https://github.com/jaydenseric/graphql-multipart-request-spec"
-)]
-impl ScalarType for Upload {
-    fn parse(value: Value) -> InputValueResult<Self> {
-        if let Value::String(text) = &value
-            && let Some(n) = text
-                .strip_prefix(FILE_MARKER)
-                .and_then(|n| n.parse::<usize>().ok())
-        {
-            return Ok(Upload(n));
-        }
-        Err(InputValueError::expected_type(value))
-    }
-
-    fn to_value(&self) -> Value {
-        Value::Null
-    }
-}
-
-impl Upload {
-    /// The file, if the request holds such a file.
-    pub fn value<'a>(self, ctx: &'a Context<'_>) -> Option<&'a async_graphql::UploadValue> {
-        ctx.query_env.uploads.get(self.0)
-    }
-
-    /// The file's bytes, if the request holds such a file.
-    pub fn bytes(self, ctx: &Context<'_>) -> Option<Vec<u8>> {
-        self.value(ctx).map(|file| file.content.to_vec())
     }
 }

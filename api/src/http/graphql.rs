@@ -127,21 +127,6 @@ pub fn is_multipart(headers: &HeaderMap) -> bool {
         .is_some_and(|kind| kind.trim().eq_ignore_ascii_case("multipart/form-data"))
 }
 
-/// A GraphQL multipart request (operations, map, files) as a request or
-/// batch whose uploads are the files, each within the photo limits.
-pub async fn parse_multipart(headers: &HeaderMap, bytes: &[u8]) -> Result<BatchRequest, String> {
-    use crate::domain::cases::photos::{MAX_BYTES, MAX_PER_REQUEST};
-    let content_type = headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|value| value.to_str().ok());
-    let options = async_graphql::http::MultipartOptions::default()
-        .max_file_size(MAX_BYTES)
-        .max_num_files(MAX_PER_REQUEST);
-    async_graphql::http::receive_batch_body(content_type, bytes, options)
-        .await
-        .map_err(|err| format!("not a GraphQL multipart request within the limits ({err})"))
-}
-
 /// Reads the body; `None` when it is larger than `limit` bytes (answered
 /// with [`too_large`]).
 pub async fn read_body(body: Body, limit: usize) -> Option<axum::body::Bytes> {

@@ -5,6 +5,7 @@
 mod assets;
 mod etag;
 pub mod graphql;
+mod multipart;
 mod photos;
 mod websocket;
 
@@ -28,7 +29,6 @@ use crate::admission::{Admission, CallerKey, Ticket};
 use crate::auth::api_tokens;
 use crate::caller::{Caller, ClientAddress};
 use crate::config::LimitsConfig;
-use crate::domain::cases::photos::{MAX_BYTES, MAX_PER_REQUEST};
 use crate::error::{ApiError, ApiResult, UNAVAILABLE_RETRY_SECS};
 use crate::graphql::bounds::Bounds;
 use crate::graphql::{AppState, GridgovSchema, PHOTO_PATH, attach};
@@ -44,6 +44,8 @@ pub(super) struct HttpState {
     max_batch: usize,
     max_body_bytes: usize,
     request_timeout: Duration,
+    /// For a request whose file is still arriving as it runs.
+    upload_timeout: Duration,
     bounds: Bounds,
     admission: Admission,
 }
@@ -62,6 +64,7 @@ pub fn router(
         max_batch: limits.max_batch,
         max_body_bytes: limits.max_body_bytes,
         request_timeout: Duration::from_secs(limits.request_timeout_secs),
+        upload_timeout: Duration::from_secs(limits.upload_timeout_secs),
         bounds: limits.bounds(),
         admission,
     };
@@ -82,7 +85,7 @@ pub fn router(
         // an answer of their own.
         .layer(TimeoutLayer::with_status_code(
             StatusCode::SERVICE_UNAVAILABLE,
-            Duration::from_secs(limits.request_timeout_secs + 5),
+            Duration::from_secs(limits.request_timeout_secs.max(limits.upload_timeout_secs) + 5),
         ))
         .with_state(state)
 }
@@ -170,7 +173,7 @@ fn invalid_token() -> Response {
 }
 
 /// A POST: JSON within the body limit, or a GraphQL multipart request
-/// carrying photos from a caller with a token (a form or `text/plain`
+/// carrying files (photos, registries) from a caller with a token (a form or `text/plain`
 /// body never runs, so no cross-site form can send a mutation: a form
 /// cannot send the `Authorization` header).
 async fn graphql_post(
@@ -188,43 +191,36 @@ async fn graphql_post(
                 media,
                 StatusCode::UNAUTHORIZED,
                 "UNAUTHENTICATED",
-                "sign in to send photos",
+                "sign in to send files",
             );
         }
-        // Admitted before the body is read: photos run to megabytes, and a
+        // Admitted before the body is read: files run to megabytes, and a
         // flood of them must wait (or be refused) before any of it is held.
         let ticket = match state.admission.admit(&key, 1).await {
             Ok(ticket) => ticket,
             Err(refusal) => return refused(media, &refusal),
         };
-        let limit = state.max_body_bytes + MAX_PER_REQUEST * MAX_BYTES;
-        let Some(bytes) = graphql::read_body(body, limit).await else {
-            return graphql::too_large(media, limit);
-        };
-        let request = match graphql::parse_multipart(&headers, &bytes).await {
-            Ok(BatchRequest::Single(request)) => request,
-            Ok(BatchRequest::Batch(_)) => {
-                return problem(
-                    media,
-                    StatusCode::BAD_REQUEST,
-                    "BAD_REQUEST",
-                    "send photos with one operation at a time, not a batch",
-                );
-            }
+        let received = match multipart::receive(&headers, body, state.max_body_bytes).await {
+            Ok(received) => received,
             Err(message) => {
                 return problem(media, StatusCode::BAD_REQUEST, "BAD_REQUEST", &message);
             }
         };
+        let timeout = if received.streamed {
+            state.upload_timeout
+        } else {
+            state.request_timeout
+        };
         let address = address_of(caller.as_ref(), &key);
-        let request = BatchRequest::Single(request);
-        return run(&state, caller, address, media, request, ticket).await;
+        let request = BatchRequest::Single(received.request);
+        return run(&state, caller, address, media, request, ticket, timeout).await;
     }
     if !graphql::is_json(&headers) {
         return problem(
             media,
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
             "BAD_REQUEST",
-            "send GraphQL requests as application/json (or multipart/form-data with photos)",
+            "send GraphQL requests as application/json (or multipart/form-data with files)",
         );
     }
     let Some(bytes) = graphql::read_body(body, state.max_body_bytes).await else {
@@ -317,7 +313,16 @@ async fn execute(
         Err(refusal) => return refused(media, &refusal),
     };
     let address = address_of(caller.as_ref(), &key);
-    run(state, caller, address, media, batch, ticket).await
+    run(
+        state,
+        caller,
+        address,
+        media,
+        batch,
+        ticket,
+        state.request_timeout,
+    )
+    .await
 }
 
 /// The address a request came from, for the audit rows of a sign-in (its
@@ -340,6 +345,7 @@ async fn run(
     media: Media,
     batch: BatchRequest,
     _ticket: Ticket,
+    timeout: Duration,
 ) -> Response {
     let access = state.app.access(caller);
     let prepare = |request: async_graphql::Request| {
@@ -351,8 +357,7 @@ async fn run(
             BatchRequest::Batch(requests.into_iter().map(prepare).collect())
         }
     };
-    let Ok(response) =
-        tokio::time::timeout(state.request_timeout, state.schema.execute_batch(batch)).await
+    let Ok(response) = tokio::time::timeout(timeout, state.schema.execute_batch(batch)).await
     else {
         // Over a limit like any other (a retry would take as long): the
         // status of a request that did not complete.
@@ -366,7 +371,7 @@ async fn run(
             "QUERY_TOO_COMPLEX",
             &format!(
                 "the request ran longer than {} s and was stopped",
-                state.request_timeout.as_secs()
+                timeout.as_secs()
             ),
         );
     };

@@ -415,16 +415,22 @@ pub async fn import_and_compare(
     for kind in registries::KINDS {
         let path = file(dir, kind);
         let file_name = format!("{}.csv", registries::name(kind));
+        let source = std::fs::File::open(&path).map_err(|err| {
+            crate::error::ApiError::Internal(anyhow::anyhow!(
+                "cannot read the demo's registry {}: {err}",
+                path.display()
+            ))
+        })?;
         let imported = import::import(
             db,
             &actor,
             key,
             Import {
                 kind,
-                source: import::Source::File(path),
+                source: Box::new(source),
                 file_name,
             },
-            std::sync::Arc::new(|_, _| {}),
+            std::sync::Arc::new(|_| {}),
         )
         .await;
         match imported {

@@ -1,12 +1,13 @@
-//! Importing a registry file: read twice, never held whole. The first pass
-//! checks every row and the file's SHA-256; a file with any bad row is
-//! refused with a report and nothing of it is stored. The second pass
-//! stores the rows in batches under a `loading` snapshot, and one last
-//! transaction makes it the kind's current snapshot (the previous one stays
-//! current until then) with its audit row.
+//! Importing a registry file: read once, as it arrives, never held whole
+//! (a file on disk or an upload still coming in alike). Every row is
+//! checked while the good ones are stored in batches under a `loading`
+//! snapshot, which nothing compares with; at the first bad row storing
+//! stops, the rest is still checked for the report, and the snapshot and
+//! its rows are deleted: a refused file leaves nothing. A file read whole
+//! becomes the kind's current snapshot in one last transaction with its
+//! audit row (the previous one stays current until then).
 
 use std::io::Read;
-use std::path::PathBuf;
 use std::sync::Arc;
 
 use chrono::{Duration, Utc};
@@ -66,38 +67,15 @@ impl From<sea_orm::DbErr> for ImportError {
     }
 }
 
-/// Told how many bytes of the file have been read, pass by pass.
-pub type Progress = Arc<dyn Fn(Pass, u64) + Send + Sync>;
-
-/// Which reading of the file progress is about.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Pass {
-    Checking,
-    Storing,
-}
-
-/// Where a file's bytes are read from, once per pass.
-#[derive(Clone)]
-pub enum Source {
-    /// A file on disk (the command line's).
-    File(PathBuf),
-    /// Bytes already received (an upload, within the request limits).
-    Bytes(Arc<Vec<u8>>),
-}
-
-impl Source {
-    fn open(&self) -> std::io::Result<Box<dyn Read + Send>> {
-        Ok(match self {
-            Source::File(path) => Box::new(std::fs::File::open(path)?),
-            Source::Bytes(bytes) => Box::new(std::io::Cursor::new(bytes.to_vec())),
-        })
-    }
-}
+/// Told how many bytes of the file have been read.
+pub type Progress = Arc<dyn Fn(u64) + Send + Sync>;
 
 /// A file to import.
 pub struct Import {
     pub kind: RegistryKind,
-    pub source: Source,
+    /// The file's bytes, read once: a file on disk, or an upload as it
+    /// arrives.
+    pub source: Box<dyn Read + Send>,
     /// The name it is known by (no directories).
     pub file_name: String,
 }
@@ -107,7 +85,6 @@ struct Counting<R> {
     inner: R,
     hash: Sha256,
     read: u64,
-    pass: Pass,
     progress: Progress,
 }
 
@@ -116,36 +93,16 @@ impl<R: Read> Read for Counting<R> {
         let n = self.inner.read(buf)?;
         self.hash.update(&buf[..n]);
         self.read += n as u64;
-        (self.progress)(self.pass, self.read);
+        (self.progress)(self.read);
         Ok(n)
     }
-}
-
-type Records = csv::Reader<Counting<Box<dyn Read + Send>>>;
-
-fn open(source: &Source, pass: Pass, progress: Progress) -> ApiResult<Records> {
-    let file = source
-        .open()
-        .map_err(|err| ApiError::bad_input("file", format!("cannot read the file: {err}")))?;
-    let counting = Counting {
-        inner: file,
-        hash: Sha256::new(),
-        read: 0,
-        pass,
-        progress,
-    };
-    Ok(csv::ReaderBuilder::new()
-        .has_headers(false)
-        .flexible(true)
-        .from_reader(counting))
 }
 
 fn line_of(record: &csv::StringRecord) -> u64 {
     record.position().map_or(0, csv::Position::line)
 }
 
-/// What a pass read: the rows after the header and the file's SHA-256.
-#[derive(PartialEq, Eq)]
+/// What was read: the rows after the header and the file's SHA-256.
 struct Checked {
     rows: u64,
     sha256: String,
@@ -175,16 +132,29 @@ impl FaultLog {
     }
 }
 
-/// The first pass, on a blocking thread: every row checked.
-fn check(
+/// Reads the file once, on a blocking thread: every row checked, and while
+/// none is bad the entries go to `batches` a batch at a time (the channel
+/// holds a few, so memory stays flat however long the file).
+fn read(
     kind: RegistryKind,
-    source: &Source,
+    source: Box<dyn Read + Send>,
     key: &MatchKey,
     progress: Progress,
+    batches: mpsc::Sender<Vec<registry_entry::ActiveModel>>,
 ) -> Result<Checked, ImportError> {
-    let mut reader = open(source, Pass::Checking, progress)?;
+    let counting = Counting {
+        inner: source,
+        hash: Sha256::new(),
+        read: 0,
+        progress,
+    };
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(counting);
     let mut log = FaultLog::default();
     let mut rows = 0u64;
+    let mut batch = Vec::with_capacity(BATCH);
     let mut record = csv::StringRecord::new();
     let mut header = true;
     loop {
@@ -199,9 +169,24 @@ fn check(
             }
             Ok(true) => {
                 rows += 1;
-                if let Err(row_faults) = layouts::entry(kind, &record, key) {
-                    for fault in row_faults {
-                        log.note(fault_at(line_of(&record), fault));
+                match layouts::entry(kind, &record, key) {
+                    Err(row_faults) => {
+                        for fault in row_faults {
+                            log.note(fault_at(line_of(&record), fault));
+                        }
+                        batch = Vec::new();
+                    }
+                    // Nothing more is stored once a row is bad.
+                    Ok(_) if log.count > 0 => {}
+                    Ok(mut entry) => {
+                        entry.line = Set(line_of(&record) as i64);
+                        batch.push(entry);
+                        if batch.len() == BATCH
+                            && batches.blocking_send(std::mem::take(&mut batch)).is_err()
+                        {
+                            // The storing side stopped, and says why.
+                            return Err(stopped().into());
+                        }
                     }
                 }
             }
@@ -209,6 +194,15 @@ fn check(
                 let line = err.position().map_or(0, csv::Position::line);
                 let reason = match err.kind() {
                     csv::ErrorKind::Utf8 { .. } => "not UTF-8".to_owned(),
+                    // The file itself could not be read (an upload cut
+                    // short or over its limit): no fault of a row.
+                    csv::ErrorKind::Io(io) => {
+                        return Err(ApiError::bad_input(
+                            "file",
+                            format!("cannot read the file: {io}"),
+                        )
+                        .into());
+                    }
                     _ => err.to_string(),
                 };
                 log.note(RowFault {
@@ -216,6 +210,7 @@ fn check(
                     column: "row".to_owned(),
                     reason,
                 });
+                batch = Vec::new();
                 if !matches!(err.kind(), csv::ErrorKind::Utf8 { .. }) {
                     break;
                 }
@@ -244,43 +239,8 @@ fn check(
             count: log.count,
         });
     }
-    Ok(Checked {
-        rows,
-        sha256: hex(reader.into_inner().hash),
-    })
-}
-
-/// The second pass, on a blocking thread: the entries, a batch at a time,
-/// to `batches` (which holds only a few, so memory stays flat); what it
-/// read, to compare with the first pass.
-fn read_entries(
-    kind: RegistryKind,
-    source: &Source,
-    key: &MatchKey,
-    progress: Progress,
-    batches: mpsc::Sender<Vec<registry_entry::ActiveModel>>,
-) -> ApiResult<Checked> {
-    let mut reader = open(source, Pass::Storing, progress)?;
-    let mut batch = Vec::with_capacity(BATCH);
-    let mut record = csv::StringRecord::new();
-    let mut header = true;
-    let mut rows = 0u64;
-    while reader.read_record(&mut record).map_err(|_| changed())? {
-        if header {
-            header = false;
-            continue;
-        }
-        rows += 1;
-        let mut entry = layouts::entry(kind, &record, key).map_err(|_| changed())?;
-        entry.line = Set(line_of(&record) as i64);
-        batch.push(entry);
-        if batch.len() == BATCH && batches.blocking_send(std::mem::take(&mut batch)).is_err() {
-            // The storing side stopped, and says why.
-            return Err(changed());
-        }
-    }
     if !batch.is_empty() && batches.blocking_send(batch).is_err() {
-        return Err(changed());
+        return Err(stopped().into());
     }
     Ok(Checked {
         rows,
@@ -288,8 +248,8 @@ fn read_entries(
     })
 }
 
-fn changed() -> ApiError {
-    ApiError::conflict("the file changed while it was imported; import it again")
+fn stopped() -> ApiError {
+    ApiError::Internal(anyhow::anyhow!("the registry's rows stopped being stored"))
 }
 
 fn hex(hash: Sha256) -> String {
@@ -310,12 +270,6 @@ pub async fn import(
         source,
         file_name,
     } = file;
-    let checked = {
-        let (source, key, progress) = (source.clone(), key.clone(), progress.clone());
-        tokio::task::spawn_blocking(move || check(kind, &source, &key, progress))
-            .await
-            .map_err(|err| ApiError::Internal(err.into()))??
-    };
     abandon_stale(db, kind).await?;
     let_go_of_leftovers(db).await?;
     let snapshot = registry_snapshot::ActiveModel {
@@ -323,8 +277,8 @@ pub async fn import(
         kind: Set(kind),
         state: Set(SnapshotState::Loading),
         file_name: Set(file_name.chars().take(200).collect()),
-        rows: Set(checked.rows as i64),
-        sha256: Set(checked.sha256.clone()),
+        rows: Set(0),
+        sha256: Set(String::new()),
         imported_by_user_id: Set(actor.user_id),
         imported_by_token_id: Set(actor.token_id),
         imported_by_name: Set(actor.name.chars().take(64).collect()),
@@ -333,20 +287,18 @@ pub async fn import(
     }
     .insert(db)
     .await?;
-    let stored = store(db, kind, &source, key, progress, snapshot.id)
-        .await
-        .and_then(|read| {
-            // The rows stored must be the rows checked.
-            if read == checked {
-                Ok(())
-            } else {
-                Err(changed())
-            }
-        });
-    if let Err(err) = stored {
-        discard(db, snapshot.id, SnapshotState::Failed).await?;
-        return Err(err.into());
-    }
+    let read = store(db, kind, source, key, progress, snapshot.id).await;
+    let checked = match read {
+        Ok(checked) => checked,
+        Err(ImportError::Refused { faults, count }) => {
+            forget(db, snapshot.id).await?;
+            return Err(ImportError::Refused { faults, count });
+        }
+        Err(err) => {
+            discard(db, snapshot.id, SnapshotState::Failed).await?;
+            return Err(err);
+        }
+    };
     match accept(db, actor, &snapshot, &checked).await {
         Ok(accepted) => Ok(accepted),
         Err(err) => {
@@ -356,30 +308,47 @@ pub async fn import(
     }
 }
 
+/// Reads the file and stores its rows under `snapshot_id` as they come;
+/// what was read, or why it is refused.
 async fn store(
     db: &DatabaseConnection,
     kind: RegistryKind,
-    source: &Source,
+    source: Box<dyn Read + Send>,
     key: &MatchKey,
     progress: Progress,
     snapshot_id: i64,
-) -> ApiResult<Checked> {
+) -> Result<Checked, ImportError> {
     let (sender, mut batches) = mpsc::channel(4);
     let reader = {
-        let (source, key) = (source.clone(), key.clone());
-        tokio::task::spawn_blocking(move || read_entries(kind, &source, &key, progress, sender))
+        let key = key.clone();
+        tokio::task::spawn_blocking(move || read(kind, source, &key, progress, sender))
     };
+    let mut failure = None;
     while let Some(mut batch) = batches.recv().await {
         for entry in &mut batch {
             entry.snapshot_id = Set(snapshot_id);
         }
-        let txn = crate::db::begin_write(db).await?;
-        registry_entry::Entity::insert_many(batch)
-            .exec_without_returning(&txn)
-            .await?;
-        txn.commit().await?;
+        if let Err(err) = insert(db, batch).await {
+            failure = Some(err);
+            break;
+        }
     }
-    reader.await.map_err(|err| ApiError::Internal(err.into()))?
+    // The reader stops at its next batch.
+    drop(batches);
+    let read = reader.await.map_err(|err| ApiError::Internal(err.into()))?;
+    match failure {
+        Some(err) => Err(err.into()),
+        None => read,
+    }
+}
+
+async fn insert(db: &DatabaseConnection, batch: Vec<registry_entry::ActiveModel>) -> ApiResult<()> {
+    let txn = crate::db::begin_write(db).await?;
+    registry_entry::Entity::insert_many(batch)
+        .exec_without_returning(&txn)
+        .await?;
+    txn.commit().await?;
+    Ok(())
 }
 
 /// Makes `snapshot` its kind's current one, in one transaction with its
@@ -420,6 +389,14 @@ async fn accept(
             registry_snapshot::Column::AcceptedAt,
             sea_orm::sea_query::Expr::val(now),
         )
+        .col_expr(
+            registry_snapshot::Column::Rows,
+            sea_orm::sea_query::Expr::val(checked.rows as i64),
+        )
+        .col_expr(
+            registry_snapshot::Column::Sha256,
+            sea_orm::sea_query::Expr::val(checked.sha256.clone()),
+        )
         .filter(registry_snapshot::Column::Id.eq(snapshot.id))
         .filter(registry_snapshot::Column::State.eq(SnapshotState::Loading))
         .exec(&txn)
@@ -432,6 +409,8 @@ async fn accept(
     let accepted = registry_snapshot::Model {
         state: SnapshotState::Current,
         accepted_at: Some(now),
+        rows: checked.rows as i64,
+        sha256: checked.sha256.clone(),
         ..snapshot.clone()
     };
     audit::record(
@@ -486,6 +465,15 @@ async fn let_go_of_leftovers(db: &DatabaseConnection) -> ApiResult<()> {
         .to_owned();
     registry_entry::Entity::delete_many()
         .filter(registry_entry::Column::SnapshotId.in_subquery(gone))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+/// Deletes a refused file's snapshot and its rows: it leaves nothing.
+async fn forget(db: &DatabaseConnection, snapshot_id: i64) -> ApiResult<()> {
+    delete_entries(db, snapshot_id).await?;
+    registry_snapshot::Entity::delete_by_id(snapshot_id)
         .exec(db)
         .await?;
     Ok(())
