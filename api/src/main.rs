@@ -112,10 +112,10 @@ enum CompareCommand {
 #[derive(Subcommand, Debug)]
 enum RegistryCommand {
     /// Import a registry file (CSV, UTF-8, a header row; the layouts are in
-    /// the README) as the new snapshot of its kind. Every row is checked
-    /// first: a file with a bad row is refused with a report (line, column,
-    /// reason) and nothing of it is stored; the previous snapshot stays
-    /// until the new one is stored whole. Exit status 1 when refused.
+    /// the README) as the new snapshot of its kind, reading it once. Every
+    /// row is checked: a file with a bad row is refused with a report (line,
+    /// column, reason) and nothing of it is kept; the previous snapshot
+    /// stays until the new one is stored whole. Exit status 1 when refused.
     Import {
         /// household, deaths, pensions, wanted, licences or food_permits.
         #[arg(long, value_parser = registry_kind)]

@@ -289,7 +289,8 @@ pub enum TokenSubjectKind {
 pub struct ApiToken(api_token::Model);
 
 impl ApiToken {
-    /// The token of a global ID's key, for those who may read tokens.
+    /// The token of a global ID's key, for those who may read tokens (an
+    /// officer: one it issued).
     pub async fn find(ctx: &Context<'_>, key: &str) -> Result<Option<ApiToken>> {
         let Ok(id) = key.parse::<i64>() else {
             return Ok(None);

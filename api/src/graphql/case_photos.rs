@@ -10,7 +10,7 @@ use entities::case_photo;
 use super::ContextExt;
 use super::scalars::DateTime;
 use super::upload::Upload;
-use crate::domain::cases::photos::{MAX_BYTES, MAX_PER_REQUEST, Photo};
+use crate::domain::cases::photos::{MAX_PER_REQUEST, Photo};
 use crate::error::{ApiError, ApiResult};
 use crate::photos::PhotoStore;
 
@@ -87,7 +87,7 @@ pub async fn received(ctx: &Context<'_>, uploads: Option<Vec<Upload>>) -> ApiRes
     }
     let mut received = Vec::with_capacity(uploads.len());
     for upload in &uploads {
-        let bytes = upload.bytes(ctx, MAX_BYTES, "photos")?.ok_or_else(|| {
+        let bytes = upload.bytes(ctx, "photos")?.ok_or_else(|| {
             ApiError::bad_input(
                 "photos",
                 "send each photo as a file of the multipart request",

@@ -78,13 +78,14 @@ impl RegistrySnapshot {
         &self.0.file_name
     }
 
-    /// Its rows (the header not counted).
+    /// Its rows (the header not counted); 0 while it loads, or when it
+    /// failed.
     async fn rows(&self) -> i64 {
         self.0.rows
     }
 
     /// SHA-256 of the file's bytes, in hex: which file it was, to compare
-    /// with the sender's copy.
+    /// with the sender's copy; empty while it loads, or when it failed.
     async fn sha256(&self) -> &str {
         &self.0.sha256
     }
@@ -133,8 +134,8 @@ pub struct ImportRegistryInput {
     /// Which registry the file is.
     kind: RegistryKind,
     /// The CSV file (UTF-8, a header row naming the kind's columns), as a
-    /// file of a GraphQL multipart request, at most 5 MiB; larger files go
-    /// through `gridgov registry import`, which streams them.
+    /// file of a GraphQL multipart request: up to 1 GiB, read as it
+    /// arrives; one over 5 MiB must be the request's last part.
     file: Upload,
 }
 
@@ -238,8 +239,8 @@ impl RegistriesMutation {
         #[graphql(desc = "The kind and the file.")] input: ImportRegistryInput,
     ) -> Result<ImportRegistryPayload> {
         let access = ctx.access()?;
-        // Refused before the upload is copied; `import_as` checks again, as
-        // every path into the domain does.
+        // Refused before any of the file is read; `import_as` checks again,
+        // as every path into the domain does.
         access.require_city(
             registries::object(input.kind.into()),
             policies::Action::Write,

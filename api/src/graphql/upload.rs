@@ -6,9 +6,10 @@
 
 use std::io::Read;
 use std::sync::Mutex;
+use std::time::Duration;
 
 use async_graphql::{Context, InputValueError, InputValueResult, Scalar, ScalarType, Value};
-use axum::body::Bytes;
+use bytes::Bytes;
 use futures_util::StreamExt;
 use futures_util::stream::BoxStream;
 
@@ -17,9 +18,14 @@ use crate::error::{ApiError, ApiResult};
 /// Where the multipart reader puts a file in a request's variables.
 pub const FILE_MARKER: &str = "#__graphql_file__:";
 
-/// The largest file read whole before the operation runs; a larger one is
-/// read as it arrives.
-pub const WHOLE_UP_TO: usize = 5 * 1024 * 1024;
+/// The largest file read whole before the operation runs: a photo, the
+/// largest file an operation takes whole. A larger one is read as it
+/// arrives.
+pub const WHOLE_UP_TO: usize = crate::domain::cases::photos::MAX_BYTES;
+
+/// How long a file being read may send nothing before the read fails: a
+/// sender that stalls must not hold a thread for the whole upload timeout.
+const IDLE_AT_MOST: Duration = Duration::from_secs(30);
 
 /// A file of a GraphQL multipart request. async-graphql's own `Upload`
 /// panics on a forged marker (a bad number, or one naming no file), on
@@ -70,19 +76,20 @@ impl Upload {
             .filter(|streamed| streamed.places.contains(&self.0))
     }
 
-    /// The file's bytes, if the request holds such a file read whole;
-    /// refused for a file over `limit` bytes (`field` names it).
-    pub fn bytes(self, ctx: &Context<'_>, limit: usize, field: &str) -> ApiResult<Option<Vec<u8>>> {
-        let too_large =
-            || ApiError::bad_input(field, format!("at most {} MiB a file", limit / 1024 / 1024));
+    /// The file's bytes, if the request holds such a file; refused for one
+    /// too large to be read whole (`field` names it).
+    pub fn bytes(self, ctx: &Context<'_>, field: &str) -> ApiResult<Option<Vec<u8>>> {
         if self.streamed(ctx).is_some() {
-            return Err(too_large());
+            return Err(ApiError::bad_input(
+                field,
+                format!("at most {} MiB a file", WHOLE_UP_TO / 1024 / 1024),
+            ));
         }
-        match ctx.query_env.uploads.get(self.0) {
-            None => Ok(None),
-            Some(file) if file.content.len() > limit => Err(too_large()),
-            Some(file) => Ok(Some(file.content.to_vec())),
-        }
+        Ok(ctx
+            .query_env
+            .uploads
+            .get(self.0)
+            .map(|file| file.content.to_vec()))
     }
 
     /// The file, to be read once as it arrives, if the request holds such
@@ -122,9 +129,18 @@ struct Arriving {
 impl Read for Arriving {
     fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
         while self.current.is_empty() {
-            match self.runtime.block_on(self.bytes.next()) {
-                Some(chunk) => self.current = chunk?,
-                None => return Ok(0),
+            let next = self
+                .runtime
+                .block_on(tokio::time::timeout(IDLE_AT_MOST, self.bytes.next()));
+            match next {
+                Ok(Some(chunk)) => self.current = chunk?,
+                Ok(None) => return Ok(0),
+                Err(_) => {
+                    return Err(std::io::Error::other(format!(
+                        "nothing arrived for {} s",
+                        IDLE_AT_MOST.as_secs()
+                    )));
+                }
             }
         }
         let n = buf.len().min(self.current.len());

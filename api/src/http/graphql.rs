@@ -133,6 +133,20 @@ pub async fn read_body(body: Body, limit: usize) -> Option<axum::body::Bytes> {
     axum::body::to_bytes(body, limit).await.ok()
 }
 
+/// A body that did not arrive within `limit`: 408, as a slow sender is
+/// told.
+pub fn too_slow(media: Media, limit: std::time::Duration) -> Response {
+    problem(
+        media,
+        StatusCode::REQUEST_TIMEOUT,
+        "BAD_REQUEST",
+        &format!(
+            "the request's body did not arrive within {} s",
+            limit.as_secs()
+        ),
+    )
+}
+
 pub fn too_large(media: Media, limit: usize) -> Response {
     problem(
         media,

@@ -68,10 +68,24 @@ pub fn router(
         bounds: limits.bounds(),
         admission,
     };
-    Router::new()
+    // A backstop for every route; GraphQL requests stop earlier, with an
+    // answer of their own, and may run longer only while a large file
+    // arrives.
+    let backstop = |secs: u64| {
+        TimeoutLayer::with_status_code(
+            StatusCode::SERVICE_UNAVAILABLE,
+            Duration::from_secs(secs + 5),
+        )
+    };
+    let graphql = Router::new()
         .route(GRAPHQL_PATH, get(graphql_get).post(graphql_post))
+        .layer(backstop(
+            limits.request_timeout_secs.max(limits.upload_timeout_secs),
+        ));
+    let photos = Router::new()
         .route(&format!("{PHOTO_PATH}/{{number}}"), get(photos::photo))
-        .route_layer(middleware::from_fn_with_state(state.clone(), authenticate))
+        .layer(backstop(limits.request_timeout_secs));
+    let public = Router::new()
         .route("/", get(|| async { Redirect::temporary(GRAPHQL_PATH) }))
         .route(
             &format!("{}/{{name}}", assets::ASSETS_PATH),
@@ -81,12 +95,11 @@ pub fn router(
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .route("/metrics", get(metrics))
-        // A backstop for every route; GraphQL requests stop earlier, with
-        // an answer of their own.
-        .layer(TimeoutLayer::with_status_code(
-            StatusCode::SERVICE_UNAVAILABLE,
-            Duration::from_secs(limits.request_timeout_secs.max(limits.upload_timeout_secs) + 5),
-        ))
+        .layer(backstop(limits.request_timeout_secs));
+    graphql
+        .merge(photos)
+        .route_layer(middleware::from_fn_with_state(state.clone(), authenticate))
+        .merge(public)
         .with_state(state)
 }
 
@@ -200,11 +213,15 @@ async fn graphql_post(
             Ok(ticket) => ticket,
             Err(refusal) => return refused(media, &refusal),
         };
-        let received = match multipart::receive(&headers, body, state.max_body_bytes).await {
-            Ok(received) => received,
-            Err(message) => {
+        // Everything but a large file comes within the usual time: a slow
+        // sender holds its slot no longer than a slow query.
+        let receiving = multipart::receive(&headers, body, state.max_body_bytes);
+        let received = match tokio::time::timeout(state.request_timeout, receiving).await {
+            Ok(Ok(received)) => received,
+            Ok(Err(message)) => {
                 return problem(media, StatusCode::BAD_REQUEST, "BAD_REQUEST", &message);
             }
+            Err(_) => return graphql::too_slow(media, state.request_timeout),
         };
         let timeout = if received.streamed {
             state.upload_timeout
@@ -223,8 +240,11 @@ async fn graphql_post(
             "send GraphQL requests as application/json (or multipart/form-data with files)",
         );
     }
-    let Some(bytes) = graphql::read_body(body, state.max_body_bytes).await else {
-        return graphql::too_large(media, state.max_body_bytes);
+    let reading = graphql::read_body(body, state.max_body_bytes);
+    let bytes = match tokio::time::timeout(state.request_timeout, reading).await {
+        Ok(Some(bytes)) => bytes,
+        Ok(None) => return graphql::too_large(media, state.max_body_bytes),
+        Err(_) => return graphql::too_slow(media, state.request_timeout),
     };
     let batch = match graphql::parse_body(&bytes) {
         Ok(batch) => batch,

@@ -31,7 +31,8 @@ use crate::error::{ApiError, ApiResult};
 pub const REPORTED_FAULTS: usize = 20;
 /// Entries stored per statement.
 const BATCH: usize = 1_000;
-/// A snapshot still loading after this long was interrupted.
+/// A snapshot still loading after this long was interrupted (no upload may
+/// run longer: `--upload-timeout-secs` is at most an hour).
 const ABANDONED_AFTER_HOURS: i64 = 1;
 
 /// One fault of a refused file: where, and what is wrong.
@@ -287,6 +288,29 @@ pub async fn import(
     }
     .insert(db)
     .await?;
+    // An import stopped half-way (its request timed out, or was dropped
+    // with its connection) lets its rows go all the same.
+    let mut unfinished = Unfinished {
+        db: db.clone(),
+        snapshot_id: snapshot.id,
+        ended: false,
+    };
+    let outcome = finish(db, actor, key, kind, source, progress, &snapshot).await;
+    unfinished.ended = true;
+    outcome
+}
+
+/// Stores the rows of `snapshot` as they are read, then makes it current;
+/// a refused file leaves nothing, a failed one a `failed` snapshot.
+async fn finish(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    key: &MatchKey,
+    kind: RegistryKind,
+    source: Box<dyn Read + Send>,
+    progress: Progress,
+    snapshot: &registry_snapshot::Model,
+) -> Result<registry_snapshot::Model, ImportError> {
     let read = store(db, kind, source, key, progress, snapshot.id).await;
     let checked = match read {
         Ok(checked) => checked,
@@ -299,13 +323,56 @@ pub async fn import(
             return Err(err);
         }
     };
-    match accept(db, actor, &snapshot, &checked).await {
+    match accept(db, actor, snapshot, &checked).await {
         Ok(accepted) => Ok(accepted),
         Err(err) => {
             discard(db, snapshot.id, SnapshotState::Failed).await?;
             Err(err.into())
         }
     }
+}
+
+/// A loading snapshot whose import was stopped before it ended: dropped,
+/// it marks the snapshot failed and lets its rows go, in the background,
+/// unless it is no longer loading.
+struct Unfinished {
+    db: DatabaseConnection,
+    snapshot_id: i64,
+    ended: bool,
+}
+
+impl Drop for Unfinished {
+    fn drop(&mut self) {
+        if self.ended {
+            return;
+        }
+        let (db, id) = (self.db.clone(), self.snapshot_id);
+        let Ok(runtime) = tokio::runtime::Handle::try_current() else {
+            return;
+        };
+        runtime.spawn(async move {
+            if let Err(err) = give_up(&db, id).await {
+                tracing::warn!(error = ?err, snapshot = id, "an interrupted import's rows stay until the next import of its kind");
+            }
+        });
+    }
+}
+
+/// Marks a snapshot still loading failed and lets its rows go.
+async fn give_up(db: &DatabaseConnection, snapshot_id: i64) -> ApiResult<()> {
+    let given_up = registry_snapshot::Entity::update_many()
+        .col_expr(
+            registry_snapshot::Column::State,
+            sea_orm::sea_query::Expr::val(SnapshotState::Failed),
+        )
+        .filter(registry_snapshot::Column::Id.eq(snapshot_id))
+        .filter(registry_snapshot::Column::State.eq(SnapshotState::Loading))
+        .exec(db)
+        .await?;
+    if given_up.rows_affected == 1 {
+        delete_entries(db, snapshot_id).await?;
+    }
+    Ok(())
 }
 
 /// Reads the file and stores its rows under `snapshot_id` as they come;
@@ -333,7 +400,8 @@ async fn store(
             break;
         }
     }
-    // The reader stops at its next batch.
+    // After a failed insert the reader stops at its next batch (after a bad
+    // row it sends none, and reads on only to count the faults).
     drop(batches);
     let read = reader.await.map_err(|err| ApiError::Internal(err.into()))?;
     match failure {
