@@ -3,8 +3,10 @@
 
 use async_graphql::{Context, Enum, ID, InputObject, Object, Result, SimpleObject};
 use entities::{case, case_step};
+use futures_util::future::try_join;
 
 use super::ContextExt;
+use super::asked::Asked;
 use super::case_links::{self, CaseParty, CaseSubject};
 use super::case_photos::{self, CasePhoto};
 use super::case_rules::{
@@ -12,6 +14,7 @@ use super::case_rules::{
 };
 use super::departments::{Department, department_key};
 use super::labels::{Locale, time_limit_text};
+use super::loaders::prime_if;
 use super::ordering::{CaseOrder, CaseOrderField};
 use super::record::{Area, Grid, load_area};
 use super::relay::{NodeKind, Page, connection, global_id, page_of_all, parse_global_id};
@@ -609,13 +612,24 @@ impl CasesQuery {
             &kind,
         )?;
         let listing = cases::list(ctx.access()?, &filter, order, &request).await?;
-        let node = ctx.look_ahead().field("edges").field("node");
-        if node.field("timeline").exists() {
-            // The page's timelines in one query up front: see `residents::prime`.
-            let ids: Vec<i64> = listing.page.rows.iter().map(|(_, row)| row.id).collect();
-            let loader = ctx.loaders()?.case_steps();
-            loader.load_many(ids).await?;
-        }
+        // The page's timelines and grids, each in one statement up front:
+        // see `residents::prime`.
+        let asked = Asked::rows(ctx);
+        let rows = &listing.page.rows;
+        let loaders = ctx.loaders()?;
+        try_join(
+            prime_if(
+                loaders.case_steps(),
+                asked.field("timeline").exists(),
+                rows.iter().map(|(_, row)| row.id),
+            ),
+            prime_if(
+                loaders.grids(),
+                asked.field("grid").exists(),
+                rows.iter().map(|(_, row)| row.grid_code.clone()),
+            ),
+        )
+        .await?;
         Ok(connection(&kind, listing, Case))
     }
 

@@ -61,14 +61,14 @@ pub struct Loaders {
     /// live connection's events must each read afresh.
     remember: bool,
     areas: OnceLock<Batched<String, area::Model>>,
-    grids: OnceLock<Batched<String, grid::Model>>,
+    grids: OnceLock<Cached<String, grid::Model>>,
     households: OnceLock<Cached<i64, household::Model>>,
     dwellings: OnceLock<Cached<i64, dwelling::Model>>,
     buildings: OnceLock<Cached<i64, building::Model>>,
     organisations: OnceLock<Cached<i64, entities::organisation::Model>>,
     residents: OnceLock<Cached<i64, resident::Model>>,
-    members: OnceLock<Batched<i64, Vec<resident::Model>>>,
-    occupants: OnceLock<Batched<i64, Vec<resident::Model>>>,
+    members: OnceLock<Cached<i64, Vec<resident::Model>>>,
+    occupants: OnceLock<Cached<i64, Vec<resident::Model>>>,
     building_dwellings: OnceLock<Batched<i64, Vec<dwelling::Model>>>,
     grid_buildings: OnceLock<Batched<String, Vec<building::Model>>>,
     people: OnceLock<Batched<i64, user::Model>>,
@@ -167,7 +167,7 @@ impl Loaders {
     );
     loader!(
         /// Grids by code.
-        grids, Batched, String, grid::Model, areas::grids_by_code
+        grids, Cached, String, grid::Model, areas::grids_by_code
     );
     loader!(
         households,
@@ -200,11 +200,11 @@ impl Loaders {
     loader!(residents, Cached, i64, resident::Model, residents::by_ids);
     loader!(
         /// A household's members.
-        members, Batched, i64, Vec<resident::Model>, residents::members_of
+        members, Cached, i64, Vec<resident::Model>, residents::members_of
     );
     loader!(
         /// A dwelling's occupants.
-        occupants, Batched, i64, Vec<resident::Model>, residents::occupants_of
+        occupants, Cached, i64, Vec<resident::Model>, residents::occupants_of
     );
     loader!(
         /// A building's dwellings.
@@ -289,4 +289,21 @@ where
         Some(key) => Ok(loader.load_one(key).await?),
         None => Ok(None),
     }
+}
+
+/// Loads `keys` through `loader` in one statement when the query asks for
+/// them (`asked`), so that the rows find them remembered; what it loaded.
+pub async fn prime_if<K, V>(
+    loader: &Cached<K, V>,
+    asked: bool,
+    keys: impl IntoIterator<Item = K>,
+) -> async_graphql::Result<HashMap<K, V>>
+where
+    K: Send + Sync + Hash + Eq + Clone + 'static,
+    V: Send + Sync + Clone + 'static,
+{
+    if !asked {
+        return Ok(HashMap::new());
+    }
+    loader.load_many(keys).await
 }

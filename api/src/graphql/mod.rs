@@ -2,6 +2,7 @@
 
 mod admin;
 mod areas;
+mod asked;
 mod audit;
 pub mod bounds;
 mod case_changes;

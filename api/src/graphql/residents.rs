@@ -3,8 +3,11 @@
 
 use async_graphql::{Context, ID, InputObject, Object, Result};
 use entities::resident;
+use futures_util::future::{try_join, try_join3};
 
 use super::ContextExt;
+use super::asked::Asked;
+use super::loaders::prime_if;
 use super::ordering::{ResidentOrder, ResidentOrderField};
 use super::record::{CareFlag, PopulationType, Resident, ResidentStatus, Sex, Verification};
 use super::relay::{NodeKind, Page, connection, key_of};
@@ -100,32 +103,79 @@ impl ResidentFilter {
     }
 }
 
-/// Loads the relations a page's query asks for, each level in one query,
-/// before the rows resolve: the rows then find them in the request's
-/// loaders at once, instead of each level waiting out a batching window
-/// (and, on a busy machine, splitting into several batches).
+/// Loads the relations a page's query asks for before the rows resolve,
+/// each level in one statement whatever the page's size or the server's
+/// load, levels that do not wait for each other sent together: the rows then
+/// find them in the request's loaders at once, instead of each level
+/// waiting out a batching window (and, on a busy machine, splitting into
+/// several batches). A dwelling reached from a row and one reached from its
+/// household are one level, as are their buildings and their occupants.
 async fn prime(ctx: &Context<'_>, rows: &[&resident::Model]) -> Result<()> {
-    let node = ctx.look_ahead().field("edges").field("node");
-    let household = node.field("household");
-    if household.exists() {
-        let ids: Vec<i64> = rows.iter().filter_map(|row| row.household_id).collect();
-        let households = ctx.loaders()?.households().load_many(ids).await?;
-        if household.field("head").exists() {
-            let heads: Vec<i64> = households
-                .values()
-                .filter_map(|household| household.head_resident_id)
-                .collect();
-            ctx.loaders()?.residents().load_many(heads).await?;
-        }
-    }
-    if node.field("dwelling").exists() {
-        let ids: Vec<i64> = rows.iter().filter_map(|row| row.dwelling_id).collect();
-        ctx.loaders()?.dwellings().load_many(ids).await?;
-    }
-    if node.field("verificationSteps").exists() {
-        let ids: Vec<i64> = rows.iter().map(|row| row.id).collect();
-        ctx.loaders()?.resident_reviews().load_many(ids).await?;
-    }
+    let asked = Asked::rows(ctx);
+    let loaders = ctx.loaders()?;
+    let household = asked.field("household");
+    let dwelling = asked.field("dwelling");
+    let households_dwelling = household.field("dwelling");
+    let (households, _, _) = try_join3(
+        prime_if(
+            loaders.households(),
+            household.exists(),
+            rows.iter().filter_map(|row| row.household_id),
+        ),
+        prime_if(
+            loaders.grids(),
+            asked.field("grid").exists(),
+            rows.iter().map(|row| row.grid_code.clone()),
+        ),
+        prime_if(
+            loaders.resident_reviews(),
+            asked.field("verificationSteps").exists(),
+            rows.iter().map(|row| row.id),
+        ),
+    )
+    .await?;
+    let rows_dwellings = rows.iter().filter_map(|row| row.dwelling_id);
+    let households_dwellings = households.values().filter_map(|h| h.dwelling_id);
+    let dwelling_ids: Vec<i64> = (dwelling
+        .exists()
+        .then_some(rows_dwellings)
+        .into_iter()
+        .flatten())
+    .chain(
+        households_dwelling
+            .exists()
+            .then_some(households_dwellings)
+            .into_iter()
+            .flatten(),
+    )
+    .collect();
+    let (dwellings, _, _) = try_join3(
+        prime_if(loaders.dwellings(), true, dwelling_ids),
+        prime_if(
+            loaders.residents(),
+            household.field("head").exists(),
+            households.values().filter_map(|h| h.head_resident_id),
+        ),
+        prime_if(
+            loaders.members(),
+            household.page("members").exists(),
+            households.keys().copied(),
+        ),
+    )
+    .await?;
+    let either =
+        |name: &str| dwelling.field(name).exists() || households_dwelling.field(name).exists();
+    let occupied =
+        dwelling.page("residents").exists() || households_dwelling.page("residents").exists();
+    try_join(
+        prime_if(
+            loaders.buildings(),
+            either("building"),
+            dwellings.values().map(|d| d.building_id),
+        ),
+        prime_if(loaders.occupants(), occupied, dwellings.keys().copied()),
+    )
+    .await?;
     Ok(())
 }
 
