@@ -123,9 +123,10 @@ pub struct LimitsConfig {
     #[arg(long, env = "GRIDGOV_REQUEST_TIMEOUT_SECS", default_value_t = 30)]
     pub request_timeout_secs: u64,
 
-    /// Longest a request sending a file over 5 MiB (a registry's, read as
-    /// it arrives) may run, in seconds; at most an hour, after which an
-    /// import still loading is taken for abandoned.
+    /// Longest a multipart request's files may take to arrive, and a
+    /// request sending a file over 5 MiB (a registry's, read as it arrives)
+    /// may run, in seconds; at most an hour, after which an import still
+    /// loading is taken for abandoned.
     #[arg(long, env = "GRIDGOV_UPLOAD_TIMEOUT_SECS", default_value_t = 600,
           value_parser = clap::value_parser!(u64).range(1..=3600))]
     pub upload_timeout_secs: u64,

@@ -146,6 +146,9 @@ async fn prepare(config: &ServeConfig) -> anyhow::Result<Prepared> {
             move |head| metrics.audit_chained(head),
         ))
     };
+    // So is the resumer's, which looks for interrupted comparisons every
+    // half minute.
+    let uncounted = db.clone();
     let mut db = db;
     metrics.sql.attach(&mut db, config.log_sql);
     let admission = crate::admission::Admission::new(
@@ -153,7 +156,7 @@ async fn prepare(config: &ServeConfig) -> anyhow::Result<Prepared> {
     );
     let events = crate::events::Events::new(db.clone());
     let listener_task = events.spawn_listener();
-    let resumer = crate::comparing::spawn_resumer(db.clone(), seal.clone(), events.clone());
+    let resumer = crate::comparing::spawn_resumer(uncounted, seal.clone(), events.clone());
     let state = AppState {
         passwords: PasswordChecker::start(PASSWORD_WORKERS, PASSWORD_QUEUE),
         events,

@@ -93,13 +93,7 @@ async fn a_registry_file_is_checked_whole_and_kept_as_keyed_hashes() {
                 person.id
             );
         }
-        let people: Vec<resident::Model> = residents
-            .iter()
-            .filter(|person| person.id_number.len() == 18 && !person.id_number[..17].contains(|c: char| !c.is_ascii_digit()))
-            .take(30)
-            .cloned()
-            .collect();
-        assert_eq!(people.len(), 30);
+        let people = numbered_people(&db, 30).await;
         let good = household_file(&people);
 
         let admin = server.token_for("admin").await;
@@ -244,16 +238,7 @@ async fn a_registry_file_is_checked_whole_and_kept_as_keyed_hashes() {
 async fn a_registry_file_larger_than_a_photo_is_read_as_it_arrives() {
     on_each_backend_with(|config| config.seed.no_registries = true, |server| async move {
         let db = server.db().await;
-        let people: Vec<resident::Model> = resident::Entity::find()
-            .order_by_asc(resident::Column::Id)
-            .all(&db)
-            .await
-            .expect("residents")
-            .into_iter()
-            .filter(|person| person.id_number.len() == 18 && !person.id_number[..17].contains(|c: char| !c.is_ascii_digit()))
-            .take(50)
-            .collect();
-        assert_eq!(people.len(), 50);
+        let people = numbered_people(&db, 50).await;
         let rows = household_file(&people);
         let (header, body) = rows.split_once('\n').expect("a header");
         // About 7 MiB: the same people over and over (a registry may list a
@@ -333,81 +318,128 @@ async fn a_registry_file_larger_than_a_photo_is_read_as_it_arrives() {
     .await;
 }
 
-/// A sender that stops half-way through a large file and hangs up leaves
-/// no loading snapshot and no rows behind.
+/// A sender that stops half-way through a large file leaves no loading
+/// snapshot and no rows behind, whether it hangs up or stalls until the
+/// upload times out.
 #[tokio::test]
 async fn an_upload_cut_off_half_way_leaves_nothing() {
-    use std::io::Write;
-    on_each_backend_with(|config| config.seed.no_registries = true, |server| async move {
-        let db = server.db().await;
-        let people: Vec<resident::Model> = resident::Entity::find()
-            .order_by_asc(resident::Column::Id)
-            .all(&db)
-            .await
-            .expect("residents")
-            .into_iter()
-            .filter(|person| person.id_number.len() == 18 && !person.id_number[..17].contains(|c: char| !c.is_ascii_digit()))
-            .take(50)
-            .collect();
-        let rows = household_file(&people);
-        let (header, body) = rows.split_once('\n').expect("a header");
-        let file = format!("{header}\n{}", body.repeat(20 * 1024 * 1024 / body.len()));
-        let admin = server.token_for("admin").await;
-        let operations =
-            json!({"query": IMPORT, "variables": {"input": {"kind": "HOUSEHOLD", "file": null}}});
-        let mut multipart = format!(
-            "--b\r\nContent-Disposition: form-data; name=\"operations\"\r\n\r\n{operations}\r\n\
-             --b\r\nContent-Disposition: form-data; name=\"map\"\r\n\r\n{{\"0\": [\"variables.input.file\"]}}\r\n\
-             --b\r\nContent-Disposition: form-data; name=\"0\"; filename=\"hukou.csv\"\r\n\r\n"
-        )
-        .into_bytes();
-        multipart.extend_from_slice(file.as_bytes());
-        multipart.extend_from_slice(b"\r\n--b--\r\n");
-        let address = server.url("").trim_start_matches("http://").trim_end_matches('/').to_owned();
-        let head = format!(
-            "POST /graphql HTTP/1.1\r\nHost: {address}\r\nAuthorization: Bearer {admin}\r\n\
-             Content-Type: multipart/form-data; boundary=b\r\nContent-Length: {}\r\n\r\n",
-            multipart.len()
-        );
-        // Half the file: well past the 5 MiB read whole, so the import runs.
-        // Written on a thread of its own: the server reads it as it imports.
-        let socket = tokio::task::spawn_blocking(move || {
-            let mut socket = std::net::TcpStream::connect(&address).expect("connects");
-            socket.write_all(head.as_bytes()).expect("the head");
-            socket.write_all(&multipart[..multipart.len() / 2]).expect("half the body");
-            socket.flush().expect("flushed");
-            socket
-        })
-        .await
-        .expect("sent");
-        let loading = || async {
-            registry_snapshot::Entity::find()
-                .filter(registry_snapshot::Column::State.eq(registry_snapshot::SnapshotState::Loading))
-                .count(&db)
-                .await
-                .expect("count")
-        };
-        let mut started = false;
-        for _ in 0..100 {
-            if loading().await == 1 {
-                started = true;
-                break;
+    on_each_backend_with(
+        |config| {
+            config.seed.no_registries = true;
+            config.limits.upload_timeout_secs = 3;
+        },
+        |server| async move {
+            let db = server.db().await;
+            let admin = server.token_for("admin").await;
+            for hang_up in [true, false] {
+                let socket = send_half(&server, &db, &admin).await;
+                if hang_up {
+                    drop(socket);
+                }
+                let mut left = (u64::MAX, u64::MAX);
+                for _ in 0..100 {
+                    left = (
+                        loading(&db).await,
+                        registry_entry::Entity::find()
+                            .count(&db)
+                            .await
+                            .expect("count"),
+                    );
+                    if left == (0, 0) {
+                        break;
+                    }
+                    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+                }
+                assert_eq!(
+                    left,
+                    (0, 0),
+                    "(loading snapshots, rows) left behind; hung up: {hang_up}"
+                );
             }
-            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-        }
-        assert!(started, "the import started on half a file");
-        drop(socket);
-        let mut left = (u64::MAX, u64::MAX);
-        for _ in 0..100 {
-            left = (loading().await, registry_entry::Entity::find().count(&db).await.expect("count"));
-            if left == (0, 0) {
-                break;
-            }
-            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-        }
-        assert_eq!(left, (0, 0), "(loading snapshots, rows) left behind");
-        db.close().await.expect("close");
-        server
-    })
+            db.close().await.expect("close");
+            server
+        },
+    )
     .await;
+}
+
+async fn loading(db: &sea_orm::DatabaseConnection) -> u64 {
+    registry_snapshot::Entity::find()
+        .filter(registry_snapshot::Column::State.eq(registry_snapshot::SnapshotState::Loading))
+        .count(db)
+        .await
+        .expect("count")
+}
+
+/// Sends the first half of a 20 MiB household registry as `admin`, then
+/// waits until its import has started; the socket, still open.
+async fn send_half(
+    server: &gridgov_tests::TestServer,
+    db: &sea_orm::DatabaseConnection,
+    admin: &str,
+) -> std::net::TcpStream {
+    use std::io::Write;
+    let people = numbered_people(db, 50).await;
+    let rows = household_file(&people);
+    let (header, body) = rows.split_once('\n').expect("a header");
+    let file = format!("{header}\n{}", body.repeat(20 * 1024 * 1024 / body.len()));
+    let operations =
+        json!({"query": IMPORT, "variables": {"input": {"kind": "HOUSEHOLD", "file": null}}});
+    let mut multipart = format!(
+        "--b\r\nContent-Disposition: form-data; name=\"operations\"\r\n\r\n{operations}\r\n\
+         --b\r\nContent-Disposition: form-data; name=\"map\"\r\n\r\n{{\"0\": [\"variables.input.file\"]}}\r\n\
+         --b\r\nContent-Disposition: form-data; name=\"0\"; filename=\"hukou.csv\"\r\n\r\n"
+    )
+    .into_bytes();
+    multipart.extend_from_slice(file.as_bytes());
+    multipart.extend_from_slice(b"\r\n--b--\r\n");
+    let address = server
+        .url("")
+        .trim_start_matches("http://")
+        .trim_end_matches('/')
+        .to_owned();
+    let head = format!(
+        "POST /graphql HTTP/1.1\r\nHost: {address}\r\nAuthorization: Bearer {admin}\r\n\
+         Content-Type: multipart/form-data; boundary=b\r\nContent-Length: {}\r\n\r\n",
+        multipart.len()
+    );
+    // Half the file: well past the 5 MiB read whole, so the import runs.
+    // Written on a thread of its own: the server reads it as it imports.
+    let socket = tokio::task::spawn_blocking(move || {
+        let mut socket = std::net::TcpStream::connect(&address).expect("connects");
+        socket.write_all(head.as_bytes()).expect("the head");
+        socket
+            .write_all(&multipart[..multipart.len() / 2])
+            .expect("half the body");
+        socket.flush().expect("flushed");
+        socket
+    })
+    .await
+    .expect("sent");
+    for _ in 0..100 {
+        if loading(db).await == 1 {
+            return socket;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    panic!("the import never started on half a file");
+}
+
+/// The first `n` residents whose ID numbers are 18 digits (a registry
+/// lists no passport).
+async fn numbered_people(db: &sea_orm::DatabaseConnection, n: usize) -> Vec<resident::Model> {
+    let people: Vec<resident::Model> = resident::Entity::find()
+        .order_by_asc(resident::Column::Id)
+        .all(db)
+        .await
+        .expect("residents")
+        .into_iter()
+        .filter(|person| {
+            person.id_number.len() == 18
+                && !person.id_number[..17].contains(|c: char| !c.is_ascii_digit())
+        })
+        .take(n)
+        .collect();
+    assert_eq!(people.len(), n);
+    people
 }

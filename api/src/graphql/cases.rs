@@ -574,6 +574,27 @@ pub struct CaseIndicators {
     reports_per_worker: Option<f64>,
 }
 
+/// The page's timelines and grids, each in one statement before the rows
+/// resolve: see `residents::prime`.
+async fn prime<C>(ctx: &Context<'_>, rows: &[(C, entities::case::Model)]) -> Result<()> {
+    let asked = Asked::rows(ctx);
+    let loaders = ctx.loaders()?;
+    try_join(
+        prime_if(
+            loaders.case_steps(),
+            asked.field("timeline").exists(),
+            rows.iter().map(|(_, row)| row.id),
+        ),
+        prime_if(
+            loaders.grids(),
+            asked.field("grid").exists(),
+            rows.iter().map(|(_, row)| row.grid_code.clone()),
+        ),
+    )
+    .await?;
+    Ok(())
+}
+
 #[derive(Default)]
 pub struct CasesQuery;
 
@@ -612,24 +633,7 @@ impl CasesQuery {
             &kind,
         )?;
         let listing = cases::list(ctx.access()?, &filter, order, &request).await?;
-        // The page's timelines and grids, each in one statement up front:
-        // see `residents::prime`.
-        let asked = Asked::rows(ctx);
-        let rows = &listing.page.rows;
-        let loaders = ctx.loaders()?;
-        try_join(
-            prime_if(
-                loaders.case_steps(),
-                asked.field("timeline").exists(),
-                rows.iter().map(|(_, row)| row.id),
-            ),
-            prime_if(
-                loaders.grids(),
-                asked.field("grid").exists(),
-                rows.iter().map(|(_, row)| row.grid_code.clone()),
-            ),
-        )
-        .await?;
+        prime(ctx, &listing.page.rows).await?;
         Ok(connection(&kind, listing, Case))
     }
 

@@ -4,7 +4,9 @@
 //! show is decided where every other read is, and each request has its own.
 
 use std::collections::HashMap;
+use std::future::Future;
 use std::hash::Hash;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, OnceLock};
 
 use async_graphql::dataloader::{DataLoader, HashMapCache, Loader};
@@ -46,12 +48,101 @@ where
     }
 }
 
-/// A by-key loader that remembers what it loaded for the rest of the
-/// request, so that a list can load its rows' relations in one query up
-/// front and each row then finds its own without waiting (see
-/// `residents::prime`).
-pub type Cached<K, V> = DataLoader<Through<K, V>, HashMapCache>;
+/// Keys to a domain function, each key it did not answer (a row the
+/// caller may not see, a household with no members it may see) answered
+/// `None`, so that a remembering loader remembers misses too and asks for
+/// a key once per request.
+pub struct Remembered<K, V>(Through<K, V>);
+
+impl<K, V> Loader<K> for Remembered<K, V>
+where
+    K: Send + Sync + Hash + Eq + Clone + 'static,
+    V: Send + Sync + Clone + 'static,
+{
+    type Value = Option<V>;
+    type Error = async_graphql::Error;
+
+    async fn load(&self, keys: &[K]) -> Result<HashMap<K, Option<V>>, Self::Error> {
+        let mut found = self.0.load(keys).await?;
+        Ok(keys
+            .iter()
+            .map(|key| (key.clone(), found.remove(key)))
+            .collect())
+    }
+}
+
+/// A by-key loader that remembers what it loaded, and what it did not find,
+/// for the rest of the request, so that a list can load its rows' relations
+/// in one statement up front and each row then finds its own without
+/// waiting or asking again (see `residents::prime`).
+pub struct Cached<K, V>
+where
+    K: Send + Sync + Hash + Eq + Clone + 'static,
+    V: Send + Sync + Clone + 'static,
+{
+    loader: DataLoader<Remembered<K, V>, HashMapCache>,
+    remembers: AtomicBool,
+}
+
 pub type Batched<K, V> = DataLoader<Through<K, V>>;
+
+/// A loader's answer for one key, whichever kind of loader it is.
+pub trait ByKey<K, V> {
+    fn load_one(&self, key: K) -> impl Future<Output = async_graphql::Result<Option<V>>> + Send;
+}
+
+impl<K, V> ByKey<K, V> for Cached<K, V>
+where
+    K: Send + Sync + Hash + Eq + Clone + 'static,
+    V: Send + Sync + Clone + 'static,
+{
+    async fn load_one(&self, key: K) -> async_graphql::Result<Option<V>> {
+        Cached::load_one(self, key).await
+    }
+}
+
+impl<K, V> ByKey<K, V> for Batched<K, V>
+where
+    K: Send + Sync + Hash + Eq + Clone + 'static,
+    V: Send + Sync + Clone + 'static,
+{
+    async fn load_one(&self, key: K) -> async_graphql::Result<Option<V>> {
+        DataLoader::load_one(self, key).await
+    }
+}
+
+impl<K, V> Cached<K, V>
+where
+    K: Send + Sync + Hash + Eq + Clone + 'static,
+    V: Send + Sync + Clone + 'static,
+{
+    /// The row of `key`, if found (remembered, or one statement).
+    pub async fn load_one(&self, key: K) -> async_graphql::Result<Option<V>> {
+        Ok(self.loader.load_one(key).await?.flatten())
+    }
+
+    /// The rows of `keys` it found (one statement for those not remembered).
+    pub async fn load_many(
+        &self,
+        keys: impl IntoIterator<Item = K>,
+    ) -> async_graphql::Result<HashMap<K, V>> {
+        let loaded = self.loader.load_many(keys).await?;
+        Ok(loaded
+            .into_iter()
+            .filter_map(|(key, value)| Some((key, value?)))
+            .collect())
+    }
+
+    fn enable_all_cache(&self, enable: bool) {
+        self.loader.enable_all_cache(enable);
+        self.remembers.store(enable, Ordering::Relaxed);
+    }
+
+    /// Whether it remembers (for a request, not for a live connection).
+    fn remembers(&self) -> bool {
+        self.remembers.load(Ordering::Relaxed)
+    }
+}
 
 /// The loaders of one request (or live connection), each made when first
 /// needed.
@@ -109,7 +200,15 @@ where
     V: Send + Sync + Clone + 'static,
 {
     fn make(loader: Through<K, V>) -> Self {
-        DataLoader::with_cache(loader, tokio::spawn, HashMapCache::default()).delay(BATCH_WINDOW)
+        Cached {
+            loader: DataLoader::with_cache(
+                Remembered(loader),
+                tokio::spawn,
+                HashMapCache::default(),
+            )
+            .delay(BATCH_WINDOW),
+            remembers: AtomicBool::new(true),
+        }
     }
 }
 
@@ -276,23 +375,19 @@ impl Loaders {
 }
 
 /// One key through a loader, or `None` for no key.
-pub async fn load_one<K, L, C>(
-    loader: &DataLoader<L, C>,
+pub async fn load_one<K, V>(
+    loader: &impl ByKey<K, V>,
     key: Option<K>,
-) -> async_graphql::Result<Option<L::Value>>
-where
-    K: Send + Sync + Hash + Eq + Clone + 'static,
-    L: Loader<K, Error = async_graphql::Error>,
-    C: async_graphql::dataloader::CacheFactory,
-{
+) -> async_graphql::Result<Option<V>> {
     match key {
-        Some(key) => Ok(loader.load_one(key).await?),
+        Some(key) => loader.load_one(key).await,
         None => Ok(None),
     }
 }
 
 /// Loads `keys` through `loader` in one statement when the query asks for
-/// them (`asked`), so that the rows find them remembered; what it loaded.
+/// them (`asked`) and the loader remembers them for the rows (not over a
+/// live connection, whose loaders read afresh); what it loaded.
 pub async fn prime_if<K, V>(
     loader: &Cached<K, V>,
     asked: bool,
@@ -302,7 +397,7 @@ where
     K: Send + Sync + Hash + Eq + Clone + 'static,
     V: Send + Sync + Clone + 'static,
 {
-    if !asked {
+    if !asked || !loader.remembers() {
         return Ok(HashMap::new());
     }
     loader.load_many(keys).await

@@ -274,7 +274,7 @@ impl RegistriesMutation {
             Err(ImportError::Refused { faults, count }) => {
                 let (_, user_errors) = settle::<(), RegistryUserError>(Err(ApiError::bad_input(
                     "file",
-                    format!("the file has {count} faults (see `faults`); nothing was stored"),
+                    format!("the file has {count} faults (see `faults`); nothing of it was kept"),
                 )))?;
                 Ok(ImportRegistryPayload {
                     snapshot: None,

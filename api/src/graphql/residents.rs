@@ -110,6 +110,8 @@ impl ResidentFilter {
 /// waiting out a batching window (and, on a busy machine, splitting into
 /// several batches). A dwelling reached from a row and one reached from its
 /// household are one level, as are their buildings and their occupants.
+/// What the caller may not see is remembered as missing, so it is not asked
+/// for again either.
 async fn prime(ctx: &Context<'_>, rows: &[&resident::Model]) -> Result<()> {
     let asked = Asked::rows(ctx);
     let loaders = ctx.loaders()?;
@@ -135,7 +137,9 @@ async fn prime(ctx: &Context<'_>, rows: &[&resident::Model]) -> Result<()> {
     )
     .await?;
     let rows_dwellings = rows.iter().filter_map(|row| row.dwelling_id);
-    let households_dwellings = households.values().filter_map(|h| h.dwelling_id);
+    let households_dwellings = households
+        .values()
+        .filter_map(|household| household.dwelling_id);
     let dwelling_ids: Vec<i64> = (dwelling
         .exists()
         .then_some(rows_dwellings)
@@ -154,7 +158,9 @@ async fn prime(ctx: &Context<'_>, rows: &[&resident::Model]) -> Result<()> {
         prime_if(
             loaders.residents(),
             household.field("head").exists(),
-            households.values().filter_map(|h| h.head_resident_id),
+            households
+                .values()
+                .filter_map(|household| household.head_resident_id),
         ),
         prime_if(
             loaders.members(),
@@ -171,7 +177,7 @@ async fn prime(ctx: &Context<'_>, rows: &[&resident::Model]) -> Result<()> {
         prime_if(
             loaders.buildings(),
             either("building"),
-            dwellings.values().map(|d| d.building_id),
+            dwellings.values().map(|dwelling| dwelling.building_id),
         ),
         prime_if(loaders.occupants(), occupied, dwellings.keys().copied()),
     )

@@ -18,10 +18,9 @@ use crate::error::{ApiError, ApiResult};
 /// Where the multipart reader puts a file in a request's variables.
 pub const FILE_MARKER: &str = "#__graphql_file__:";
 
-/// The largest file read whole before the operation runs: a photo, the
-/// largest file an operation takes whole. A larger one is read as it
-/// arrives.
-pub const WHOLE_UP_TO: usize = crate::domain::cases::photos::MAX_BYTES;
+/// The largest file read whole before the operation runs (a phone's photo
+/// fits); a larger one is read as it arrives.
+pub const WHOLE_UP_TO: usize = 5 * 1024 * 1024;
 
 /// How long a file being read may send nothing before the read fails: a
 /// sender that stalls must not hold a thread for the whole upload timeout.

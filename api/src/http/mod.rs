@@ -77,13 +77,16 @@ pub fn router(
             Duration::from_secs(secs + 5),
         )
     };
+    let authenticated = middleware::from_fn_with_state(state.clone(), authenticate);
     let graphql = Router::new()
         .route(GRAPHQL_PATH, get(graphql_get).post(graphql_post))
+        .route_layer(authenticated.clone())
         .layer(backstop(
             limits.request_timeout_secs.max(limits.upload_timeout_secs),
         ));
     let photos = Router::new()
         .route(&format!("{PHOTO_PATH}/{{number}}"), get(photos::photo))
+        .route_layer(authenticated)
         .layer(backstop(limits.request_timeout_secs));
     let public = Router::new()
         .route("/", get(|| async { Redirect::temporary(GRAPHQL_PATH) }))
@@ -96,11 +99,7 @@ pub fn router(
         .route("/readyz", get(readyz))
         .route("/metrics", get(metrics))
         .layer(backstop(limits.request_timeout_secs));
-    graphql
-        .merge(photos)
-        .route_layer(middleware::from_fn_with_state(state.clone(), authenticate))
-        .merge(public)
-        .with_state(state)
+    graphql.merge(photos).merge(public).with_state(state)
 }
 
 /// Establishes the caller from `Authorization: Bearer …`: an access token
@@ -213,15 +212,16 @@ async fn graphql_post(
             Ok(ticket) => ticket,
             Err(refusal) => return refused(media, &refusal),
         };
-        // Everything but a large file comes within the usual time: a slow
-        // sender holds its slot no longer than a slow query.
+        // The operation and its photos come within the upload timeout (a
+        // grid worker's phone may send six photos slowly); a large file
+        // goes on arriving while the operation runs.
         let receiving = multipart::receive(&headers, body, state.max_body_bytes);
-        let received = match tokio::time::timeout(state.request_timeout, receiving).await {
+        let received = match tokio::time::timeout(state.upload_timeout, receiving).await {
             Ok(Ok(received)) => received,
             Ok(Err(message)) => {
                 return problem(media, StatusCode::BAD_REQUEST, "BAD_REQUEST", &message);
             }
-            Err(_) => return graphql::too_slow(media, state.request_timeout),
+            Err(_) => return graphql::too_slow(media, state.upload_timeout),
         };
         let timeout = if received.streamed {
             state.upload_timeout

@@ -31,8 +31,9 @@ use crate::error::{ApiError, ApiResult};
 pub const REPORTED_FAULTS: usize = 20;
 /// Entries stored per statement.
 const BATCH: usize = 1_000;
-/// A snapshot still loading after this long was interrupted (no upload may
-/// run longer: `--upload-timeout-secs` is at most an hour).
+/// A snapshot still loading after this long was interrupted: an upload may
+/// run an hour at most (`--upload-timeout-secs`), and the command line
+/// imports the full city's household registry in under a minute.
 const ABANDONED_AFTER_HOURS: i64 = 1;
 
 /// One fault of a refused file: where, and what is wrong.
