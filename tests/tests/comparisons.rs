@@ -905,3 +905,55 @@ async fn a_wanted_match_is_pushed_live_to_the_community_police_alone() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn a_resident_who_moves_takes_their_open_findings_along() {
+    on_each_backend(|server| async move {
+        let admin = server.as_user("admin").await;
+        // A resident the household registry does not list (the demo compared
+        // on its first start).
+        let open = listed(&admin, "{kinds: [NOT_IN_REGISTRY], states: [OPEN]}").await;
+        let finding = open.first().expect("an open finding").clone();
+        let resident = finding["resident"]["id"].clone();
+        let from = finding["gridCode"].as_str().expect("a grid").to_owned();
+        // A grid of another district.
+        let district = if from.starts_with("420502") { "420503" } else { "420502" };
+        let there = admin
+            .data(
+                "query($within: String!) { residents(first: 1, filter: {within: $within}) { nodes { gridCode } } }",
+                json!({"within": district}),
+            )
+            .await;
+        let to = there["residents"]["nodes"][0]["gridCode"].as_str().expect("a grid").to_owned();
+        let read = admin
+            .data("query($id: ID!) { resident(id: $id) { version } }", json!({"id": resident}))
+            .await;
+        let moved = admin
+            .graphql(
+                "mutation($input: MoveResidentInput!) { moveResident(input: $input) { resident { gridCode } userErrors { message } } }",
+                json!({"input": {"id": resident, "version": read["resident"]["version"], "toGridCode": to}}),
+            )
+            .await;
+        assert_eq!(moved["data"]["moveResident"]["resident"]["gridCode"], json!(to), "{moved}");
+        // Compared again, the new street and then the old one: the finding is
+        // the same one, now in the new grid, neither opened twice nor cleared.
+        for area in [&to[..9], &from[..9]] {
+            let started = admin
+                .graphql(
+                    "mutation($input: StartComparisonInput!) { startComparison(input: $input) { comparison { id } userErrors { message } } }",
+                    json!({"input": {"registry": "HOUSEHOLD", "area": area}}),
+                )
+                .await;
+            let id = started["data"]["startComparison"]["comparison"]["id"].clone();
+            assert!(id.is_string(), "{started}");
+            finished(&admin, &id).await;
+            let filter = format!("{{resident: {resident}, kinds: [NOT_IN_REGISTRY], states: [OPEN]}}");
+            let now = listed(&admin, &filter).await;
+            assert_eq!(now.len(), 1, "after comparing {area}: {now:?}");
+            assert_eq!(now[0]["id"], finding["id"], "after comparing {area}");
+            assert_eq!(now[0]["gridCode"], json!(to), "after comparing {area}");
+        }
+        server
+    })
+    .await;
+}

@@ -3,6 +3,7 @@
 //! `transfers`'.
 
 use chrono::{Duration, NaiveDate, Utc};
+use entities::finding::{self, FindingState};
 use entities::household;
 use entities::resident::{
     self, CareFlag, DocumentType, HeadRelation, PopulationType, ResidenceReason, ResidentStatus,
@@ -11,6 +12,7 @@ use entities::resident::{
 use entities::resident_review::ReviewAction;
 use policies::{Action, Object};
 use sea_orm::ActiveValue::{NotSet, Set};
+use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{ActiveModelTrait, ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter};
 use serde_json::json;
 
@@ -711,6 +713,7 @@ pub async fn relocate(
         ..Default::default()
     };
     let row = save::<resident::Entity>(&txn, id, version, changes).await?;
+    carry_findings(&txn, id, &row.grid_code).await?;
     w.audit(
         &txn,
         "resident.move",
@@ -725,6 +728,30 @@ pub async fn relocate(
     .await?;
     txn.commit().await?;
     Ok(row)
+}
+
+/// A person's findings not yet resolved (worked on, or dismissed) move with
+/// them to their new grid, where its police and worker take them up: a
+/// comparison of either grid's area then neither opens them again nor
+/// clears them.
+pub(super) async fn carry_findings(
+    txn: &DatabaseTransaction,
+    resident_id: i64,
+    grid_code: &str,
+) -> ApiResult<()> {
+    finding::Entity::update_many()
+        .col_expr(finding::Column::GridCode, Expr::val(grid_code))
+        .col_expr(
+            finding::Column::Version,
+            Expr::col(finding::Column::Version).add(1),
+        )
+        .col_expr(finding::Column::UpdatedAt, Expr::val(Utc::now()))
+        .filter(finding::Column::ResidentId.eq(resident_id))
+        .filter(finding::Column::State.ne(FindingState::Resolved))
+        .filter(finding::Column::GridCode.ne(grid_code))
+        .exec(txn)
+        .await?;
+    Ok(())
 }
 
 pub(super) fn require_active(row: &resident::Model) -> ApiResult<()> {

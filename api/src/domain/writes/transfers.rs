@@ -18,7 +18,7 @@ use sea_orm::{
 use serde_json::{Value, json};
 
 use super::fields::text;
-use super::residents::{Entry, join_household, refuse_headless, require_active};
+use super::residents::{Entry, carry_findings, join_household, refuse_headless, require_active};
 use super::{PlaceFields, save};
 use crate::db::serialise;
 use crate::domain::access::Access;
@@ -336,6 +336,7 @@ pub async fn take_in(
     let row = save::<resident::Entity>(&txn, person.id, person.version, changes)
         .await
         .map_err(|err| err.conflict_on("id", "resident"))?;
+    carry_findings(&txn, row.id, &row.grid_code).await?;
     if let Some(household) = &household
         && relation == Some(HeadRelation::Head)
     {
