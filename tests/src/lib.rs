@@ -58,6 +58,28 @@ enum Cleanup {
     },
 }
 
+impl Cleanup {
+    /// Removes the test's directory now, leaving nothing to clean up; the
+    /// PostgreSQL database still to drop (its server, its name), if any.
+    fn take_directory(&mut self) -> Option<(String, String)> {
+        match std::mem::replace(self, Cleanup::Nothing) {
+            Cleanup::Nothing => None,
+            Cleanup::Directory(dir) => {
+                let _ = std::fs::remove_dir_all(dir);
+                None
+            }
+            Cleanup::PostgresDatabase {
+                admin_url,
+                name,
+                dir,
+            } => {
+                let _ = std::fs::remove_dir_all(dir);
+                Some((admin_url, name))
+            }
+        }
+    }
+}
+
 impl TestDatabase {
     /// A fresh, empty database; `None` when the backend is PostgreSQL and no
     /// server answers (and none is required).
@@ -141,19 +163,8 @@ impl TestDatabase {
         // still be reconnecting, and PostgreSQL's DROP DATABASE waits for
         // every backend to pass a barrier, which one still authenticating
         // does not until the client answers (or for a minute).
-        match std::mem::replace(&mut self.cleanup, Cleanup::Nothing) {
-            Cleanup::Nothing => {}
-            Cleanup::Directory(dir) => {
-                let _ = std::fs::remove_dir_all(dir);
-            }
-            Cleanup::PostgresDatabase {
-                admin_url,
-                name,
-                dir,
-            } => {
-                let _ = std::fs::remove_dir_all(dir);
-                drop_postgres(&admin_url, &name).await;
-            }
+        if let Some((admin_url, name)) = self.cleanup.take_directory() {
+            drop_postgres(&admin_url, &name).await;
         }
     }
 }
@@ -164,28 +175,17 @@ impl Drop for TestDatabase {
     /// databases on the server. On a thread of its own, since the test's
     /// runtime may be the one unwinding.
     fn drop(&mut self) {
-        match std::mem::replace(&mut self.cleanup, Cleanup::Nothing) {
-            Cleanup::Nothing => {}
-            Cleanup::Directory(dir) => {
-                let _ = std::fs::remove_dir_all(dir);
-            }
-            Cleanup::PostgresDatabase {
-                admin_url,
-                name,
-                dir,
-            } => {
-                let _ = std::fs::remove_dir_all(dir);
-                let _ = std::thread::spawn(move || {
-                    let Ok(runtime) = tokio::runtime::Builder::new_current_thread()
-                        .enable_all()
-                        .build()
-                    else {
-                        return;
-                    };
-                    runtime.block_on(drop_postgres(&admin_url, &name));
-                })
-                .join();
-            }
+        if let Some((admin_url, name)) = self.cleanup.take_directory() {
+            let _ = std::thread::spawn(move || {
+                let Ok(runtime) = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                else {
+                    return;
+                };
+                runtime.block_on(drop_postgres(&admin_url, &name));
+            })
+            .join();
         }
     }
 }

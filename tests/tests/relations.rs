@@ -33,12 +33,12 @@ async fn statements(server: &TestServer) -> u64 {
         .expect("the statement counter")
 }
 
-async fn statements_for(server: &TestServer, client: &Client<'_>, first: i32) -> (u64, Value) {
-    let before = statements(server).await;
-    let data = client
-        .data(NESTED, json!({"first": first, "within": "420502"}))
+/// The first request of a caller computes its scopes: made once before
+/// counting.
+async fn warm_up(client: &Client<'_>) {
+    client
+        .data(NESTED, json!({"first": 1, "within": "420502"}))
         .await;
-    (statements(server).await - before, data)
 }
 
 /// The statements `NESTED` costs the admin, level by level, whatever the
@@ -105,8 +105,7 @@ async fn a_nested_page_costs_the_statements_its_shape_fixes_under_load() {
             ),
         ];
         for (who, caller, levels, shown) in cases {
-            // Warm up: the first request of a caller computes its scopes.
-            statements_for(&server, caller, 1).await;
+            warm_up(caller).await;
             for (query, first) in [(NESTED, 5), (NESTED, 100), (NESTED_AS_NODES, 100)] {
                 const CLIENTS: u64 = 8;
                 let before = statements(&server).await;
