@@ -24,6 +24,7 @@ pub mod dwelling;
 pub mod finding;
 pub mod finding_step;
 pub mod grid;
+pub mod grid_count;
 pub mod household;
 pub mod match_key;
 pub mod organisation;

@@ -5,6 +5,7 @@
 pub use sea_orm_migration::prelude::*;
 
 mod columns;
+pub mod counting;
 mod m20261126_000001_places_and_people;
 mod m20261126_000002_population;
 mod m20261126_000003_cases;
@@ -29,6 +30,7 @@ mod m20261202_000021_registries;
 mod m20261203_000022_comparisons;
 mod m20261203_000023_rule_windows;
 mod m20261203_000024_policy_history;
+mod m20261203_000025_grid_counts;
 
 pub struct Migrator;
 
@@ -60,6 +62,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000022_comparisons::Migration),
             Box::new(m20261203_000023_rule_windows::Migration),
             Box::new(m20261203_000024_policy_history::Migration),
+            Box::new(m20261203_000025_grid_counts::Migration),
         ]
     }
 }

@@ -6,32 +6,41 @@
 //! themselves (an analyst's residents, a token's dwellings) never show a
 //! small group, nor one that subtraction could recover ([`suppression`]).
 
+mod clock;
 pub mod suppression;
+
+pub use clock::recount;
 
 use std::collections::{BTreeMap, HashMap};
 
-use chrono::{Months, NaiveDate, Utc};
+use chrono::Utc;
 use entities::resident::CareFlag;
-use entities::{area, dwelling, grid, organisation, resident};
+use entities::{area, grid, grid_count};
+use migration::counting::BAND_STARTS;
 use policies::{Action, Allow, AreaCode, AreaLevel, Object, Scope};
-use sea_orm::sea_query::{Alias, Condition, Expr, ExprTrait, Func, Query, SelectStatement};
-use sea_orm::{
-    ColumnTrait, DatabaseConnection, EntityTrait, FromQueryResult, QueryFilter, StatementBuilder,
-};
+use sea_orm::sea_query::{Alias, Condition, Expr, ExprTrait, Func, Query};
+use sea_orm::{ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter};
 
 use crate::domain::access::Access;
 use crate::domain::within::{in_scope, within};
 use crate::error::{ApiError, ApiResult};
 
-/// The age bands of the screen: 0-6, 7-17, 18-34, 35-59, 60-79, 80+.
-pub const AGE_BANDS: [(u32, Option<u32>); 6] = [
-    (0, Some(6)),
-    (7, Some(17)),
-    (18, Some(34)),
-    (35, Some(59)),
-    (60, Some(79)),
-    (80, None),
-];
+/// The age bands of the screen: 0-6, 7-17, 18-34, 35-59, 60-79, 80+, as
+/// the per-grid counts keep them.
+pub const AGE_BANDS: [(u32, Option<u32>); BAND_STARTS.len()] = {
+    let mut bands = [(0, None); BAND_STARTS.len()];
+    let mut band = 0;
+    while band < BAND_STARTS.len() {
+        let until = if band + 1 < BAND_STARTS.len() {
+            Some(BAND_STARTS[band + 1] - 1)
+        } else {
+            None
+        };
+        bands[band] = (BAND_STARTS[band], until);
+        band += 1;
+    }
+    bands
+};
 
 /// Counts of one area. `None` is a suppressed group.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -92,234 +101,87 @@ struct Computed {
     pub children: Vec<(String, Counts)>,
 }
 
-fn case_sum(condition: Condition, alias: &str, select: &mut SelectStatement) {
-    select.expr_as(
-        Expr::case(condition, Expr::val(1))
-            .finally(Expr::val(0))
-            .sum(),
-        Alias::new(alias),
-    );
-}
-
-#[derive(Debug, FromQueryResult)]
-struct ResidentRow {
-    area: String,
-    total: Option<i64>,
-    men: Option<i64>,
-    women: Option<i64>,
-    men0: Option<i64>,
-    men1: Option<i64>,
-    men2: Option<i64>,
-    men3: Option<i64>,
-    men4: Option<i64>,
-    men5: Option<i64>,
-    women0: Option<i64>,
-    women1: Option<i64>,
-    women2: Option<i64>,
-    women3: Option<i64>,
-    women4: Option<i64>,
-    women5: Option<i64>,
-    registered: Option<i64>,
-    floating: Option<i64>,
-    foreign: Option<i64>,
-    flag0: Option<i64>,
-    flag1: Option<i64>,
-    flag2: Option<i64>,
-    flag3: Option<i64>,
-    flag4: Option<i64>,
-    flag5: Option<i64>,
-    flag6: Option<i64>,
-    flag7: Option<i64>,
-}
-
-#[derive(Debug, FromQueryResult)]
-struct DwellingRow {
-    area: String,
-    owner_occupied: Option<i64>,
-    rented: Option<i64>,
-    office: Option<i64>,
-    vacant: Option<i64>,
-}
-
-#[derive(Debug, FromQueryResult)]
-struct OrganisationRow {
-    area: String,
-    valid: Option<i64>,
-    expired: Option<i64>,
-    none: Option<i64>,
-}
-
-/// The birth dates of someone aged from `years_min` to `years_max` (or
-/// more, when there is no top) on `today`.
-fn born(years_min: u32, years_max: Option<u32>, today: NaiveDate) -> Condition {
-    let birth = Expr::col(Alias::new("birth_date"));
-    let mut condition = Condition::all();
-    if let Some(latest) = today.checked_sub_months(Months::new(years_min * 12)) {
-        condition = condition.add(birth.clone().lte(latest));
-    }
-    if let Some(max) = years_max
-        && let Some(earliest) = today.checked_sub_months(Months::new((max + 1) * 12))
-    {
-        condition = condition.add(birth.gt(earliest));
-    }
-    condition
-}
-
-fn grouped<C: ColumnTrait + Copy>(
-    table: &str,
-    grid_column: C,
-    width: usize,
-    scope: &Scope,
-    area: Option<&AreaCode>,
-) -> SelectStatement {
-    let grid = Alias::new("grid_code");
-    let mut select = Query::select();
-    select
-        .from(Alias::new(table))
-        .expr_as(
-            Func::cust(Alias::new("SUBSTR")).args([
-                Expr::col(grid.clone()),
-                Expr::val(1),
-                Expr::val(width as i32),
-            ]),
-            Alias::new("area"),
-        )
-        .cond_where(in_scope(grid_column, scope))
-        .add_group_by([Expr::cust("1")]);
-    if let Some(area) = area {
-        select.cond_where(within(grid_column, area));
-    }
-    select
-}
-
 /// The counts of the areas of code width `width` inside `area` (or inside
-/// everything the scope covers), under the scope.
+/// everything the scope covers), under the scope: a sum over the grids'
+/// counts, brought forward to today first.
 async fn counts_by(
     db: &DatabaseConnection,
     scope: &Scope,
     area: Option<&AreaCode>,
     width: usize,
 ) -> ApiResult<BTreeMap<String, Counts>> {
-    let today = Utc::now().date_naive();
-    let backend = db.get_database_backend();
-
-    let mut residents = grouped("residents", resident::Column::GridCode, width, scope, area);
-    residents.and_where(Expr::col(Alias::new("status")).eq("active"));
-    residents.expr_as(Expr::col(Alias::new("id")).count(), Alias::new("total"));
-    let column = |name: &str| Expr::col(Alias::new(name));
-    case_sum(
-        Condition::all().add(column("sex").eq("male")),
-        "men",
-        &mut residents,
-    );
-    case_sum(
-        Condition::all().add(column("sex").eq("female")),
-        "women",
-        &mut residents,
-    );
-    for (index, (min, max)) in AGE_BANDS.iter().enumerate() {
-        for (sex, alias) in [("male", "men"), ("female", "women")] {
-            case_sum(
-                born(*min, *max, today).add(column("sex").eq(sex)),
-                &format!("{alias}{index}"),
-                &mut residents,
-            );
-        }
+    clock::bring_forward(db, Utc::now().date_naive()).await?;
+    let column = grid_count::Column::GridCode;
+    let mut select = Query::select();
+    select
+        .from(grid_count::Entity)
+        .expr_as(
+            Func::cust(Alias::new("SUBSTR")).args([
+                Expr::col(column),
+                Expr::val(1),
+                Expr::val(width as i32),
+            ]),
+            Alias::new("area"),
+        )
+        .cond_where(in_scope(column, scope))
+        // A grid whose last resident, dwelling and organisation went is not
+        // an area with counts, as it was not before they were kept.
+        .cond_where(
+            Condition::any()
+                .add(Expr::col(grid_count::Column::Residents).ne(0))
+                .add(Expr::col(grid_count::Column::Dwellings).ne(0))
+                .add(Expr::col(grid_count::Column::Organisations).ne(0)),
+        )
+        .add_group_by([Expr::cust("1")]);
+    if let Some(area) = area {
+        select.cond_where(within(column, area));
     }
-    for kind in ["registered", "floating", "foreign"] {
-        case_sum(
-            Condition::all().add(column("population_type").eq(kind)),
-            kind,
-            &mut residents,
+    let columns = migration::counting::columns();
+    for name in &columns {
+        select.expr_as(
+            Expr::col(Alias::new(name.as_str())).sum(),
+            Alias::new(name.as_str()),
         );
     }
-    for (index, flag) in CareFlag::ALL.iter().enumerate() {
-        let has = Expr::col(Alias::new("care_flags"))
-            .bit_and(flag.bit())
-            .ne(0);
-        case_sum(
-            Condition::all().add(has),
-            &format!("flag{index}"),
-            &mut residents,
-        );
-    }
-    let rows = ResidentRow::find_by_statement(StatementBuilder::build(&residents, &backend))
-        .all(db)
+    let rows = db
+        .query_all_raw(db.get_database_backend().build(&select))
         .await?;
-
-    let mut by_area: BTreeMap<String, Counts> = BTreeMap::new();
-    let n = |value: Option<i64>| value.unwrap_or(0);
+    let mut by_area = BTreeMap::new();
     for row in rows {
-        let counts = by_area.entry(row.area).or_default();
-        counts.residents = n(row.total);
-        counts.men = n(row.men);
-        counts.women = n(row.women);
-        let men = [row.men0, row.men1, row.men2, row.men3, row.men4, row.men5];
-        let women = [
-            row.women0, row.women1, row.women2, row.women3, row.women4, row.women5,
-        ];
-        counts.age_bands = std::array::from_fn(|band| [n(men[band]), n(women[band])]);
-        counts.registered = n(row.registered);
-        counts.floating = n(row.floating);
-        counts.foreign = n(row.foreign);
-        let flags = [
-            row.flag0, row.flag1, row.flag2, row.flag3, row.flag4, row.flag5, row.flag6, row.flag7,
-        ];
-        counts.care_flags = CareFlag::ALL.iter().copied().zip(flags.map(n)).collect();
-    }
-
-    let mut dwellings = grouped("dwellings", dwelling::Column::GridCode, width, scope, area);
-    for kind in ["owner_occupied", "rented", "office", "vacant"] {
-        case_sum(
-            Condition::all().add(column("occupancy").eq(kind)),
-            kind,
-            &mut dwellings,
+        let area: String = row.try_get("", "area")?;
+        let mut sums = HashMap::new();
+        for name in &columns {
+            let sum: Option<i64> = row.try_get("", name)?;
+            sums.insert(name.as_str(), sum.unwrap_or(0));
+        }
+        let n = |name: &str| sums.get(name).copied().unwrap_or(0);
+        by_area.insert(
+            area,
+            Counts {
+                residents: n("residents"),
+                men: n("men"),
+                women: n("women"),
+                age_bands: std::array::from_fn(|band| {
+                    [n(&format!("men_{band}")), n(&format!("women_{band}"))]
+                }),
+                registered: n("registered"),
+                floating: n("floating"),
+                foreign: n("foreign"),
+                care_flags: CareFlag::ALL
+                    .iter()
+                    .enumerate()
+                    .map(|(index, flag)| (*flag, n(&format!("flag_{index}"))))
+                    .collect(),
+                owner_occupied: n("owner_occupied"),
+                rented: n("rented"),
+                office: n("office"),
+                vacant: n("vacant"),
+                licence_valid: n("licence_valid"),
+                licence_expired: n("licence_expired"),
+                licence_none: n("licence_none"),
+            },
         );
     }
-    for row in DwellingRow::find_by_statement(StatementBuilder::build(&dwellings, &backend))
-        .all(db)
-        .await?
-    {
-        let counts = by_area.entry(row.area).or_default();
-        counts.owner_occupied = n(row.owner_occupied);
-        counts.rented = n(row.rented);
-        counts.office = n(row.office);
-        counts.vacant = n(row.vacant);
-    }
-
-    let mut organisations = grouped(
-        "organisations",
-        organisation::Column::GridCode,
-        width,
-        scope,
-        area,
-    );
-    let licensed = || Condition::all().add(column("licence_number").is_not_null());
-    case_sum(
-        licensed().add(column("licence_expires_on").gte(today)),
-        "valid",
-        &mut organisations,
-    );
-    case_sum(
-        licensed().add(column("licence_expires_on").lt(today)),
-        "expired",
-        &mut organisations,
-    );
-    case_sum(
-        Condition::all().add(column("licence_number").is_null()),
-        "none",
-        &mut organisations,
-    );
-    for row in OrganisationRow::find_by_statement(StatementBuilder::build(&organisations, &backend))
-        .all(db)
-        .await?
-    {
-        let counts = by_area.entry(row.area).or_default();
-        counts.licence_valid = n(row.valid);
-        counts.licence_expired = n(row.expired);
-        counts.licence_none = n(row.none);
-    }
-
     Ok(by_area)
 }
 
