@@ -49,6 +49,9 @@ pub enum ApiError {
     /// Every slot is taken and the wait for one ran out: the same request
     /// may succeed in a moment.
     Busy,
+    /// A live subscriber fell this many events behind the channel and the
+    /// stream ends: subscribe again and re-read what it was following.
+    MissedEvents(u64),
     Internal(anyhow::Error),
 }
 
@@ -223,6 +226,9 @@ impl ApiError {
                 "the database cannot be reached; try again in a moment".to_owned()
             }
             ApiError::Busy => "the server is busy; try again in a moment".to_owned(),
+            ApiError::MissedEvents(missed) => format!(
+                "this stream fell behind and missed {missed} events; subscribe again and re-read"
+            ),
             ApiError::Internal(_) => "internal error".to_owned(),
         }
     }
@@ -238,7 +244,7 @@ impl ApiError {
             ApiError::InvalidState(_) => "INVALID_STATE",
             ApiError::RateLimited { .. } => "RATE_LIMITED",
             ApiError::QueryTooComplex(_) => "QUERY_TOO_COMPLEX",
-            ApiError::Unavailable | ApiError::Busy => "UNAVAILABLE",
+            ApiError::Unavailable | ApiError::Busy | ApiError::MissedEvents(_) => "UNAVAILABLE",
             ApiError::Internal(_) => "INTERNAL",
         }
     }
@@ -248,7 +254,9 @@ impl ApiError {
     pub fn retry_after(&self) -> Option<u64> {
         match self {
             ApiError::RateLimited { retry_after_secs } => Some(*retry_after_secs),
-            ApiError::Unavailable | ApiError::Busy => Some(UNAVAILABLE_RETRY_SECS),
+            ApiError::Unavailable | ApiError::Busy | ApiError::MissedEvents(_) => {
+                Some(UNAVAILABLE_RETRY_SECS)
+            }
             _ => None,
         }
     }

@@ -160,6 +160,7 @@ async fn prepare(config: &ServeConfig) -> anyhow::Result<Prepared> {
     let state = AppState {
         passwords: PasswordChecker::start(PASSWORD_WORKERS, PASSWORD_QUEUE),
         events,
+        sent_tasks: Default::default(),
         db,
         metrics,
         admission: admission.clone(),

@@ -433,6 +433,16 @@ impl TestServer {
             .expect("text")
     }
 
+    /// SQL statements the server has sent, from /metrics.
+    pub async fn statements(&self) -> u64 {
+        self.metrics()
+            .await
+            .lines()
+            .find_map(|line| line.strip_prefix("gridgov_sql_statements_total "))
+            .and_then(|n| n.trim().parse().ok())
+            .expect("the statement counter")
+    }
+
     /// Like [`TestServer::subscribe`], but `None` when the server refuses
     /// the connection.
     pub async fn try_subscribe(&self, token: &str, query: &str, variables: Value) -> Option<Live> {

@@ -3,7 +3,7 @@
 //! else, and planned: the statements a nested page costs are fixed by the
 //! query's shape, not by the page's size or the server's load.
 
-use gridgov_tests::{Client, TestServer, on_each_backend};
+use gridgov_tests::{Client, on_each_backend};
 use serde_json::{Value, json};
 
 /// Seven relation levels under a page of residents.
@@ -21,17 +21,6 @@ const NESTED_AS_NODES: &str = "query($first: Int!, $within: String!) {
     household { id number head { name relationToHead } members { nodes { id name } } dwelling { id } }
     dwelling { id room occupancy building { code name } residents { nodes { id } } }
   } } }";
-
-/// SQL statements the server has sent, from /metrics.
-async fn statements(server: &TestServer) -> u64 {
-    server
-        .metrics()
-        .await
-        .lines()
-        .find_map(|line| line.strip_prefix("gridgov_sql_statements_total "))
-        .and_then(|n| n.trim().parse().ok())
-        .expect("the statement counter")
-}
 
 /// The first request of a caller computes its scopes: made once before
 /// counting.
@@ -108,13 +97,13 @@ async fn a_nested_page_costs_the_statements_its_shape_fixes_under_load() {
             warm_up(caller).await;
             for (query, first) in [(NESTED, 5), (NESTED, 100), (NESTED_AS_NODES, 100)] {
                 const CLIENTS: u64 = 8;
-                let before = statements(&server).await;
+                let before = server.statements().await;
                 let answers = futures_util::future::join_all(
                     (0..CLIENTS)
                         .map(|_| caller.data(query, json!({"first": first, "within": "420502"}))),
                 )
                 .await;
-                let sent = statements(&server).await - before;
+                let sent = server.statements().await - before;
                 // Every level had rows to load.
                 for answer in &answers {
                     let text = answer.to_string();

@@ -417,3 +417,90 @@ async fn live_events_reach_a_token_only_within_its_scopes_and_areas() {
     })
     .await;
 }
+
+/// Listens as the worker of `grid`, live once a probe sent to them alone
+/// has come through.
+async fn listening_worker(
+    server: &TestServer,
+    operator: &Client<'_>,
+    grid: &str,
+) -> gridgov_tests::Live {
+    let token = server.token_for(&format!("worker-{grid}")).await;
+    let mut live = server
+        .subscribe(
+            &token,
+            "subscription { taskAssigned { id areaCode } }",
+            json!({}),
+        )
+        .await;
+    live.until_live(|| async {
+        operator
+            .data(
+                SEND,
+                json!({"input": {"title": "探测", "body": "x", "kind": "INSTRUCTION",
+                    "deadlineAt": (Utc::now() + chrono::Duration::days(1)).to_rfc3339(),
+                    "targets": {"workers": [format!("worker-{grid}")]}}}),
+            )
+            .await;
+    })
+    .await;
+    live
+}
+
+#[tokio::test]
+async fn a_campaign_reaches_every_listening_worker_for_the_statements_of_one() {
+    on_each_backend(|server| async move {
+        let db = server.db().await;
+        let grids: Vec<String> = grid::Entity::find()
+            .filter(grid::Column::Code.starts_with(STREET))
+            .all(&db)
+            .await
+            .expect("grids")
+            .into_iter()
+            .take(6)
+            .map(|g| g.code)
+            .collect();
+        db.close().await.expect("close");
+        let operator = server.as_user("operator").await;
+        let campaign = || Campaign::input(json!({"areas": grids.clone()}), Some(3));
+
+        // What a campaign to six grids costs with one of their workers
+        // listening, and then with all six: the same, because the task's
+        // assignments are read once for every subscriber.
+        let mut lives = vec![listening_worker(&server, &operator, &grids[0]).await];
+        let before = server.statements().await;
+        operator.data(SEND, campaign()).await;
+        let heard = lives[0].next(Duration::from_secs(10)).await.expect("heard");
+        assert_eq!(heard["taskAssigned"]["areaCode"], grids[0].as_str());
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        let one_listening = server.statements().await - before;
+
+        for grid in &grids[1..] {
+            lives.push(listening_worker(&server, &operator, grid).await);
+        }
+        let before = server.statements().await;
+        operator.data(SEND, campaign()).await;
+        for (live, grid) in lives.iter_mut().zip(&grids) {
+            let heard = live.next(Duration::from_secs(10)).await.expect("heard");
+            assert_eq!(
+                heard["taskAssigned"]["areaCode"],
+                grid.as_str(),
+                "each their own"
+            );
+        }
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        let six_listening = server.statements().await - before;
+        assert_eq!(
+            six_listening, one_listening,
+            "statements of a campaign to six grids"
+        );
+        for live in &mut lives {
+            assert!(
+                live.next(Duration::from_millis(200)).await.is_none(),
+                "one each"
+            );
+        }
+        server
+    })
+    .await;
+}

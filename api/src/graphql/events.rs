@@ -6,6 +6,7 @@ use async_graphql::{Context, Result, Subscription};
 use chrono::Utc;
 use futures_util::{Stream, StreamExt};
 use tokio_stream::wrappers::BroadcastStream;
+use tokio_stream::wrappers::errors::BroadcastStreamRecvError;
 
 use super::ContextExt;
 use super::cases::Case;
@@ -18,7 +19,7 @@ use crate::domain::areas::parse_code;
 use crate::domain::cases;
 use crate::domain::comparisons::findings;
 use crate::domain::residents;
-use crate::domain::tasks;
+use crate::domain::tasks::{self, TaskViewer};
 use crate::error::{ApiError, ApiResult};
 use crate::events::Event;
 use policies::AreaCode;
@@ -45,29 +46,55 @@ pub fn until_expiry<S: Stream + Send + 'static>(
     stream.take_until(tokio::time::sleep(left))
 }
 
-/// What a subscriber hears, and what happens when a delivery fails: it is
-/// logged, and the subscriber's stream goes on.
-fn delivered<T>(what: &str, outcome: crate::error::ApiResult<T>) -> Option<T> {
-    match outcome {
-        Ok(found) => Some(found),
-        Err(err) => {
-            tracing::warn!(error = ?err, "a live {what} event could not be delivered");
-            None
+/// What a subscriber hears of one event: nothing (not theirs to see), the
+/// row, or why the row could not be read.
+type Heard<T> = Option<ApiResult<T>>;
+
+/// An event the subscriber's stream could not take in time: the channel
+/// had moved on by `missed` events. Logged, and said to the subscriber.
+fn missed(what: &str, missed: u64) -> ApiError {
+    tracing::warn!(
+        missed,
+        "a live {what} subscriber fell behind and missed events"
+    );
+    ApiError::MissedEvents(missed)
+}
+
+/// Ends `stream` after its first error, which the subscriber is sent: an
+/// event lost (fallen behind, or a read that failed) is never lost
+/// silently, and a client that resubscribes and re-reads misses nothing.
+fn until_error<T, S>(stream: S, what: &'static str) -> impl Stream<Item = Result<T>> + use<T, S>
+where
+    S: Stream<Item = ApiResult<T>>,
+{
+    stream.scan(false, move |failed, item| {
+        if *failed {
+            return futures_util::future::ready(None);
         }
-    }
+        if let Err(err) = &item {
+            tracing::warn!(error = ?err, "a live {what} stream ends on an event it could not deliver");
+            *failed = true;
+        }
+        futures_util::future::ready(Some(item.map_err(Into::into)))
+    })
+}
+
+/// The channel's next event for this subscriber, or why it missed some.
+fn received(what: &str, event: Result<Event, BroadcastStreamRecvError>) -> ApiResult<Event> {
+    event.map_err(|BroadcastStreamRecvError::Lagged(n)| missed(what, n))
 }
 
 /// The rows named by the events `pick` takes (an id and its grid), each
 /// read by `read` as the subscriber would read it inside `within`, until
-/// the subscriber's credentials expire: the one shape of every scoped
-/// subscription.
+/// the subscriber's credentials expire or an event cannot be delivered:
+/// the one shape of every scoped subscription.
 fn scoped_events<T, Fut>(
     ctx: &Context<'_>,
     within: Option<String>,
     what: &'static str,
     pick: fn(Event) -> Option<(i64, String)>,
     read: fn(Arc<Access>, i64, String, Option<AreaCode>) -> Fut,
-) -> Result<impl Stream<Item = T> + use<T, Fut>>
+) -> Result<impl Stream<Item = Result<T>> + use<T, Fut>>
 where
     T: Send + 'static,
     Fut: Future<Output = ApiResult<Option<T>>> + Send + 'static,
@@ -77,14 +104,19 @@ where
     let area = within.map(|code| parse_code("within", &code)).transpose()?;
     let events = BroadcastStream::new(ctx.state().events.subscribe());
     let stream = events.filter_map(move |event| {
-        let picked = event.ok().and_then(pick);
         let (access, area) = (access.clone(), area.clone());
         async move {
-            let (id, grid) = picked?;
-            delivered(what, read(access, id, grid, area).await)?
+            let heard: Heard<T> = match received(what, event) {
+                Err(err) => Some(Err(err)),
+                Ok(event) => {
+                    let (id, grid) = pick(event)?;
+                    read(access, id, grid, area).await.transpose()
+                }
+            };
+            heard
         }
     });
-    Ok(until_expiry(stream, &caller))
+    Ok(until_expiry(until_error(stream, what), &caller))
 }
 
 /// The residents named by the events `pick` takes, as the subscriber would
@@ -93,11 +125,11 @@ fn resident_events(
     ctx: &Context<'_>,
     within: Option<String>,
     pick: fn(Event) -> Option<(i64, String)>,
-) -> Result<impl Stream<Item = Resident> + use<>> {
+) -> Result<impl Stream<Item = Result<Resident>> + use<>> {
     let read = |access: Arc<Access>, id, grid: String, area: Option<AreaCode>| async move {
         residents::heard(&access, id, &grid, area.as_ref()).await
     };
-    Ok(scoped_events(ctx, within, "resident", pick, read)?.map(Resident))
+    Ok(scoped_events(ctx, within, "resident", pick, read)?.map(|heard| heard.map(Resident)))
 }
 
 /// Live updates: every subscription of the schema.
@@ -113,7 +145,7 @@ impl LiveUpdates {
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "Only cases in this area or grid.")] within: Option<String>,
-    ) -> Result<impl Stream<Item = Case> + use<>> {
+    ) -> Result<impl Stream<Item = Result<Case>> + use<>> {
         let pick = |event| match event {
             Event::CaseChanged { case_id, grid_code } => Some((case_id, grid_code)),
             _ => None,
@@ -121,7 +153,7 @@ impl LiveUpdates {
         let read = |access: Arc<Access>, id, grid: String, area: Option<AreaCode>| async move {
             cases::changed(&access, id, &grid, area.as_ref()).await
         };
-        Ok(scoped_events(ctx, within, "case", pick, read)?.map(Case))
+        Ok(scoped_events(ctx, within, "case", pick, read)?.map(|heard| heard.map(Case)))
     }
 
     /// Records as the police sign them off or return them and their grid
@@ -133,7 +165,7 @@ impl LiveUpdates {
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "Only records in this area or grid.")] within: Option<String>,
-    ) -> Result<impl Stream<Item = Resident> + use<>> {
+    ) -> Result<impl Stream<Item = Result<Resident>> + use<>> {
         let pick = |event| match event {
             Event::ResidentReviewed {
                 resident_id,
@@ -152,7 +184,7 @@ impl LiveUpdates {
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "Only findings in this area or grid.")] within: Option<String>,
-    ) -> Result<impl Stream<Item = Finding> + use<>> {
+    ) -> Result<impl Stream<Item = Result<Finding>> + use<>> {
         let pick = |event| match event {
             Event::FindingRaised {
                 finding_id,
@@ -163,7 +195,7 @@ impl LiveUpdates {
         let read = |access: Arc<Access>, id, grid: String, area: Option<AreaCode>| async move {
             findings::raised(&access, id, &grid, area.as_ref()).await
         };
-        Ok(scoped_events(ctx, within, "finding", pick, read)?.map(Finding))
+        Ok(scoped_events(ctx, within, "finding", pick, read)?.map(|heard| heard.map(Finding)))
     }
 
     /// People as they join the record, registered by their grid or born
@@ -174,7 +206,7 @@ impl LiveUpdates {
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "Only people in this area or grid.")] within: Option<String>,
-    ) -> Result<impl Stream<Item = Resident> + use<>> {
+    ) -> Result<impl Stream<Item = Result<Resident>> + use<>> {
         let pick = |event| match event {
             Event::ResidentRegistered {
                 resident_id,
@@ -195,7 +227,7 @@ impl LiveUpdates {
         #[graphql(desc = "Only assignments to this area or grid, or inside it.")] within: Option<
             String,
         >,
-    ) -> Result<impl Stream<Item = Assignment> + use<>> {
+    ) -> Result<impl Stream<Item = Result<Assignment>> + use<>> {
         let pick = |event| match event {
             Event::AssignmentAnswered {
                 assignment_id,
@@ -206,30 +238,47 @@ impl LiveUpdates {
         let read = |access: Arc<Access>, id, area_code: String, area: Option<AreaCode>| async move {
             tasks::answered(&access, id, &area_code, area.as_ref()).await
         };
-        Ok(scoped_events(ctx, within, "assignment", pick, read)?.map(Assignment))
+        Ok(
+            scoped_events(ctx, within, "assignment", pick, read)?
+                .map(|heard| heard.map(Assignment)),
+        )
     }
 
     /// Your new assignments (or your department's) as tasks are sent, on
-    /// whichever replica; the stream ends when your token expires.
+    /// whichever replica; the stream ends when your token expires, or with
+    /// an error after an event it could not deliver (subscribe again and
+    /// re-read your assignments).
     async fn task_assigned(
         &self,
         ctx: &Context<'_>,
-    ) -> Result<impl Stream<Item = Assignment> + use<>> {
+    ) -> Result<impl Stream<Item = Result<Assignment>> + use<>> {
         let caller = live_caller(ctx)?;
         let access = ctx.access()?.clone();
+        // Who the subscriber is, read once now, not once per event.
+        TaskViewer::of(&access).await?;
+        let sent = ctx.state().sent_tasks.clone();
         let events = BroadcastStream::new(ctx.state().events.subscribe());
         let stream = events
             .filter_map(move |event| {
-                let access = access.clone();
+                let (access, sent) = (access.clone(), sent.clone());
                 async move {
-                    let Ok(Event::TaskSent { task_id }) = event else {
-                        return None;
+                    let mine = match received("task", event) {
+                        Err(err) => vec![Err(err)],
+                        Ok(Event::TaskSent { task_id }) => {
+                            match tasks::live::addressed(&access, &sent, task_id).await {
+                                Ok(mine) => mine.into_iter().map(Ok).collect(),
+                                Err(err) => vec![Err(err)],
+                            }
+                        }
+                        Ok(_) => return None,
                     };
-                    let mine = delivered("task", tasks::addressed(&access, task_id).await)?;
-                    Some(futures_util::stream::iter(mine.into_iter().map(Assignment)))
+                    Some(futures_util::stream::iter(mine))
                 }
             })
             .flatten();
-        Ok(until_expiry(stream, &caller))
+        Ok(until_expiry(
+            until_error(stream, "task").map(|heard| heard.map(Assignment)),
+            &caller,
+        ))
     }
 }

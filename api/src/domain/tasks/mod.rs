@@ -3,6 +3,7 @@
 //! their tasks and every assignment of them; an assignee sees their own
 //! assignments; `task read` in an area shows the tasks and assignments there.
 
+pub mod live;
 pub mod respond;
 pub mod rounds;
 pub mod send;
@@ -346,15 +347,4 @@ pub async fn progress(
         .into_iter()
         .filter(|row| level.is_none() || row.assignments > 0)
         .collect())
-}
-
-/// The assignments of a task that are addressed to the caller (or its
-/// department) and stay its to see: what a live subscriber is told of.
-pub async fn addressed(access: &Access, task_id: i64) -> ApiResult<Vec<task_assignment::Model>> {
-    let viewer = TaskViewer::of(access).await?;
-    Ok(task_assignment::Entity::find()
-        .filter(task_assignment::Column::TaskId.eq(task_id))
-        .filter(viewer.own())
-        .all(access.db())
-        .await?)
 }
