@@ -281,6 +281,26 @@ pub fn triggers(backend: DbBackend) -> Vec<String> {
     statements
 }
 
+/// The statements that stop the counting, for a bulk load into an empty
+/// city that counts once at the end ([`recount`], then [`triggers`]) in the
+/// same transaction.
+pub fn drop_triggers(backend: DbBackend) -> Vec<String> {
+    let mut statements = Vec::new();
+    for source in sources() {
+        let table = source.table;
+        match backend {
+            DbBackend::Postgres => {
+                statements.push(format!("DROP TRIGGER IF EXISTS {table}_counted ON {table}"))
+            }
+            _ => statements.extend(
+                ["insert", "delete", "update"]
+                    .map(|event| format!("DROP TRIGGER IF EXISTS {table}_counted_{event}")),
+            ),
+        }
+    }
+    statements
+}
+
 /// The statements that count every grid afresh, as of the clock's day: for
 /// the first migration, and for an operator who changed rows with the
 /// triggers off.

@@ -89,27 +89,15 @@ impl MigrationTrait for Migration {
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         let connection = manager.get_connection();
-        match manager.get_database_backend() {
-            DbBackend::Postgres => {
-                for table in ["residents", "dwellings", "organisations"] {
-                    connection
-                        .execute_unprepared(&format!(
-                            "DROP TRIGGER IF EXISTS {table}_counted ON {table}; \
-                             DROP FUNCTION IF EXISTS count_{table}()"
-                        ))
-                        .await?;
-                }
-            }
-            _ => {
-                for table in ["residents", "dwellings", "organisations"] {
-                    for event in ["insert", "delete", "update"] {
-                        connection
-                            .execute_unprepared(&format!(
-                                "DROP TRIGGER IF EXISTS {table}_counted_{event}"
-                            ))
-                            .await?;
-                    }
-                }
+        let backend = manager.get_database_backend();
+        for statement in counting::drop_triggers(backend) {
+            connection.execute_unprepared(&statement).await?;
+        }
+        if backend == DbBackend::Postgres {
+            for table in ["residents", "dwellings", "organisations"] {
+                connection
+                    .execute_unprepared(&format!("DROP FUNCTION IF EXISTS count_{table}()"))
+                    .await?;
             }
         }
         manager
