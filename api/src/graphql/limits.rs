@@ -17,6 +17,7 @@ use futures_util::stream::BoxStream;
 
 use super::AppState;
 use super::bounds::{self, Bounds};
+use super::documents::{Documents, Refused};
 use crate::admission::{CallerKey, Ticket};
 use crate::domain::access::Access;
 
@@ -24,6 +25,8 @@ use crate::domain::access::Access;
 pub struct QueryLimits {
     bounds: Bounds,
     max_complexity: usize,
+    /// Documents already parsed and bounded, shared by every operation.
+    documents: Arc<Documents>,
     /// The slot an operation over a live connection holds while it runs.
     ticket: Mutex<Option<Ticket>>,
     /// `query:residents` once the document is known, kept as a label only
@@ -33,9 +36,14 @@ pub struct QueryLimits {
 
 impl QueryLimits {
     pub fn new(bounds: Bounds, max_complexity: usize) -> QueryLimits {
+        QueryLimits::sharing(bounds, max_complexity, Arc::default())
+    }
+
+    fn sharing(bounds: Bounds, max_complexity: usize, documents: Arc<Documents>) -> QueryLimits {
         QueryLimits {
             bounds,
             max_complexity,
+            documents,
             ticket: Mutex::new(None),
             operation: Mutex::new((None, false)),
         }
@@ -44,7 +52,11 @@ impl QueryLimits {
 
 impl ExtensionFactory for QueryLimits {
     fn create(&self) -> Arc<dyn Extension> {
-        Arc::new(QueryLimits::new(self.bounds, self.max_complexity))
+        Arc::new(QueryLimits::sharing(
+            self.bounds,
+            self.max_complexity,
+            self.documents.clone(),
+        ))
     }
 }
 
@@ -268,14 +280,18 @@ impl Extension for QueryLimits {
         mut request: Request,
         next: NextPrepareRequest<'_>,
     ) -> ServerResult<Request> {
-        bounds::scan(&request.query, &self.bounds).map_err(|err| too_complex(err.0))?;
-        let document = async_graphql::parser::parse_query(&request.query).map_err(|err| {
-            let mut error = ServerError::from(err);
-            set_code(&mut error, "GRAPHQL_PARSE_FAILED");
-            error
-        })?;
-        bounds::expand(&document, &self.bounds).map_err(|err| too_complex(err.0))?;
-        let roots = bounds::root_names(&document);
+        let parsed = self
+            .documents
+            .parse(&request.query, &self.bounds)
+            .map_err(|refused| match refused {
+                Refused::TooBig(message) => too_complex(message),
+                Refused::Parse(mut error) => {
+                    set_code(&mut error, "GRAPHQL_PARSE_FAILED");
+                    error
+                }
+            })?;
+        let document = &parsed.document;
+        let roots = &parsed.roots;
         if let Some((kind, names)) = roots.first() {
             let kind = match kind {
                 OperationType::Query => "query",
@@ -290,7 +306,7 @@ impl Extension for QueryLimits {
                 let only_signing_in = names
                     .iter()
                     .all(|name| ANONYMOUS_FIELDS.contains(&name.as_str()))
-                    && (kind == OperationType::Mutation
+                    && (*kind == OperationType::Mutation
                         || names.iter().all(|name| name == "__typename"));
                 if !only_signing_in {
                     return Err(coded(
@@ -300,9 +316,9 @@ impl Extension for QueryLimits {
                 }
             }
         }
-        missing_variables(&document, &request)?;
-        self.admit_live(ctx, &document, &request).await?;
-        request.set_parsed_query(document);
+        missing_variables(document, &request)?;
+        self.admit_live(ctx, document, &request).await?;
+        request.set_parsed_query(document.clone());
         next.run(ctx, request).await
     }
 

@@ -13,6 +13,7 @@ mod cases;
 mod comparisons;
 mod context;
 mod departments;
+pub mod documents;
 mod events;
 mod explain;
 mod home_changes;
