@@ -293,11 +293,32 @@ fn sqlx_unreachable(err: &sea_orm::sqlx::Error) -> bool {
     }
 }
 
+/// Whether PostgreSQL gave the transaction up to let others through (a
+/// deadlock broken, or a serialisation failure): nothing is wrong with the
+/// request, and the same one run again will most likely pass.
+fn is_given_up(err: &DbErr) -> bool {
+    match err {
+        DbErr::Exec(RuntimeErr::SqlxError(inner)) | DbErr::Query(RuntimeErr::SqlxError(inner)) => {
+            match &**inner {
+                sea_orm::sqlx::Error::Database(db) => db
+                    .code()
+                    .is_some_and(|code| matches!(&*code, "40P01" | "40001")),
+                _ => false,
+            }
+        }
+        _ => false,
+    }
+}
+
 impl From<DbErr> for ApiError {
     fn from(err: DbErr) -> ApiError {
         if is_unreachable(&err) {
             tracing::warn!(error = %err, "the database is out of reach");
             return ApiError::Unavailable;
+        }
+        if is_given_up(&err) {
+            tracing::warn!(error = %err, "the database gave a transaction up");
+            return ApiError::Busy;
         }
         ApiError::Internal(err.into())
     }

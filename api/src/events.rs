@@ -12,7 +12,8 @@ use tokio::sync::broadcast;
 use tokio::task::JoinHandle;
 
 const CHANNEL: &str = "gridgov_events";
-/// Events a slow subscriber may fall behind by before it skips some.
+/// Events a slow subscriber may fall behind by before its stream ends
+/// with an error (it would otherwise skip some unseen).
 const BUFFER: usize = 1024;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -12,6 +12,12 @@
 //! changed in between, and nothing twice. On PostgreSQL a trigger holds the
 //! clock row shared while it counts, so the clock cannot move between a
 //! write's counting and its commit.
+//!
+//! Migration 25 and the seed build their SQL from this module as it is. A
+//! change to the columns or the bands therefore needs a migration of its
+//! own that drops the triggers, reshapes `grid_counts`, recounts and
+//! creates the triggers again: a database migrated from scratch then ends
+//! in the same shape as one migrated step by step.
 
 use sea_orm_migration::sea_orm::DbBackend;
 
@@ -239,11 +245,31 @@ pub fn triggers(backend: DbBackend) -> Vec<String> {
         match backend {
             DbBackend::Postgres => {
                 let day = "counted_day";
+                // Only rows counted by the day hold the clock, so that the
+                // rest never wait while it moves.
+                let uses_day = source.banded
+                    || source
+                        .measures
+                        .iter()
+                        .any(|(_, expression)| expression.contains("{d}"));
+                let clock = if uses_day {
+                    "SELECT counted_on INTO counted_day FROM statistics_clock WHERE id = 1 FOR SHARE;"
+                } else {
+                    ""
+                };
+                // A move takes both grids' rows in code order first: two
+                // moves the opposite way would otherwise each hold one and
+                // wait for the other.
                 statements.push(format!(
                     "CREATE OR REPLACE FUNCTION count_{table}() RETURNS trigger LANGUAGE plpgsql AS $$ \
                      DECLARE counted_day date; \
                      BEGIN \
-                       SELECT counted_on INTO counted_day FROM statistics_clock WHERE id = 1 FOR SHARE; \
+                       {clock} \
+                       IF TG_OP = 'UPDATE' AND OLD.grid_code <> NEW.grid_code THEN \
+                         INSERT INTO grid_counts (grid_code) VALUES (NEW.grid_code) ON CONFLICT DO NOTHING; \
+                         PERFORM 1 FROM grid_counts WHERE grid_code IN (OLD.grid_code, NEW.grid_code) \
+                           ORDER BY grid_code FOR UPDATE; \
+                       END IF; \
                        IF TG_OP <> 'INSERT' THEN {}; END IF; \
                        IF TG_OP <> 'DELETE' THEN {}; END IF; \
                        RETURN NULL; \

@@ -57,7 +57,11 @@ impl Documents {
             roots: bounds::root_names(&document),
             document,
         });
-        if text.len() <= LONGEST_KEPT {
+        // A text with a string in it may carry an ID number or a name
+        // written in place of a variable: such a text is not held, nor
+        // does its being held or not tell one caller what another sent.
+        // Frontends send variables, so their texts have none and repeat.
+        if text.len() <= LONGEST_KEPT && !text.contains('"') {
             self.keep(text, parsed.clone());
         }
         Ok(parsed)
@@ -120,44 +124,34 @@ mod tests {
         }
     }
 
-    #[test]
-    fn a_text_is_parsed_once_and_the_least_recently_used_goes_first() {
-        let documents = Documents::default();
-        let first = documents
-            .parse("{ me { id } }", &limits())
-            .ok()
-            .expect("parses");
-        let again = documents
-            .parse("{ me { id } }", &limits())
-            .ok()
-            .expect("parses");
-        assert!(Arc::ptr_eq(&first, &again));
-        for n in 0..KEPT {
-            documents
-                .parse(&format!("{{ a{n}: me {{ id }} }}"), &limits())
-                .ok()
-                .expect("parses");
-            // The first is used all along, so it stays.
-            documents
-                .parse("{ me { id } }", &limits())
-                .ok()
-                .expect("parses");
-        }
-        assert_eq!(documents.len(), KEPT);
-        let still = documents
-            .parse("{ me { id } }", &limits())
-            .ok()
-            .expect("parses");
-        assert!(Arc::ptr_eq(&first, &still));
-        let evicted = documents
-            .parse("{ a0: me { id } }", &limits())
-            .ok()
-            .expect("parses");
-        assert_eq!(evicted.roots.len(), 1);
+    fn parsed(documents: &Documents, text: &str) -> Arc<Parsed> {
+        documents.parse(text, &limits()).ok().expect("parses")
     }
 
     #[test]
-    fn refusals_are_not_kept() {
+    fn a_text_is_parsed_once_and_the_least_recently_used_goes_first() {
+        let documents = Documents::default();
+        let first = parsed(&documents, "{ me { id } }");
+        assert!(Arc::ptr_eq(&first, &parsed(&documents, "{ me { id } }")));
+        let mut oldest = None;
+        for n in 0..KEPT {
+            let one = parsed(&documents, &format!("{{ a{n}: me {{ id }} }}"));
+            oldest.get_or_insert(one);
+            // The first is used all along, so it stays.
+            parsed(&documents, "{ me { id } }");
+        }
+        assert_eq!(documents.len(), KEPT);
+        assert!(Arc::ptr_eq(&first, &parsed(&documents, "{ me { id } }")));
+        // Sent once and not since: it went, and is parsed anew.
+        let oldest = oldest.expect("one kept");
+        assert!(!Arc::ptr_eq(
+            &oldest,
+            &parsed(&documents, "{ a0: me { id } }")
+        ));
+    }
+
+    #[test]
+    fn refusals_and_texts_with_strings_are_not_kept() {
         let documents = Documents::default();
         assert!(matches!(
             documents.parse("{ me { ", &limits()),
@@ -165,5 +159,10 @@ mod tests {
         ));
         assert!(documents.parse(&"{ a }".repeat(300), &limits()).is_err());
         assert_eq!(documents.len(), 0);
+        parsed(
+            &documents,
+            r#"{ resident(idNumber: "42050219900101001X") { id } }"#,
+        );
+        assert_eq!(documents.len(), 0, "a text with a string is not held");
     }
 }

@@ -50,16 +50,6 @@ pub fn until_expiry<S: Stream + Send + 'static>(
 /// row, or why the row could not be read.
 type Heard<T> = Option<ApiResult<T>>;
 
-/// An event the subscriber's stream could not take in time: the channel
-/// had moved on by `missed` events. Logged, and said to the subscriber.
-fn missed(what: &str, missed: u64) -> ApiError {
-    tracing::warn!(
-        missed,
-        "a live {what} subscriber fell behind and missed events"
-    );
-    ApiError::MissedEvents(missed)
-}
-
 /// Ends `stream` after its first error, which the subscriber is sent: an
 /// event lost (fallen behind, or a read that failed) is never lost
 /// silently, and a client that resubscribes and re-reads misses nothing.
@@ -80,8 +70,9 @@ where
 }
 
 /// The channel's next event for this subscriber, or why it missed some.
-fn received(what: &str, event: Result<Event, BroadcastStreamRecvError>) -> ApiResult<Event> {
-    event.map_err(|BroadcastStreamRecvError::Lagged(n)| missed(what, n))
+fn received(event: Result<Event, BroadcastStreamRecvError>) -> ApiResult<Event> {
+    // Logged by `until_error` as the stream ends.
+    event.map_err(|BroadcastStreamRecvError::Lagged(missed)| ApiError::MissedEvents(missed))
 }
 
 /// The rows named by the events `pick` takes (an id and its grid), each
@@ -106,7 +97,7 @@ where
     let stream = events.filter_map(move |event| {
         let (access, area) = (access.clone(), area.clone());
         async move {
-            let heard: Heard<T> = match received(what, event) {
+            let heard: Heard<T> = match received(event) {
                 Err(err) => Some(Err(err)),
                 Ok(event) => {
                     let (id, grid) = pick(event)?;
@@ -254,7 +245,8 @@ impl LiveUpdates {
     ) -> Result<impl Stream<Item = Result<Assignment>> + use<>> {
         let caller = live_caller(ctx)?;
         let access = ctx.access()?.clone();
-        // Who the subscriber is, read once now, not once per event.
+        // Who the subscriber is, read now rather than by the first event
+        // (and again only after a policy change clears it).
         TaskViewer::of(&access).await?;
         let sent = ctx.state().sent_tasks.clone();
         let events = BroadcastStream::new(ctx.state().events.subscribe());
@@ -262,7 +254,7 @@ impl LiveUpdates {
             .filter_map(move |event| {
                 let (access, sent) = (access.clone(), sent.clone());
                 async move {
-                    let mine = match received("task", event) {
+                    let mine = match received(event) {
                         Err(err) => vec![Err(err)],
                         Ok(Event::TaskSent { task_id }) => {
                             match tasks::live::addressed(&access, &sent, task_id).await {
