@@ -7,6 +7,8 @@ use sea_orm::entity::prelude::*;
 pub struct Model {
     #[sea_orm(primary_key)]
     pub id: i64,
+    /// The keyed hash of the name typed (64 hex digits), never the name:
+    /// what is typed there may be a password or someone else's name.
     pub username: String,
     pub attempted_at: DateTimeUtc,
 }

@@ -521,3 +521,36 @@ async fn an_officer_issues_its_department_tokens_narrower_than_itself() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn the_throttle_keeps_no_name_typed_at_sign_in() {
+    on_each_backend(|server| async move {
+        // A password typed into the name field, and a real name mistyped.
+        for (name, password) in [("Tr0ub4dor&3-secret", "x"), ("admin", "wrong")] {
+            let body = server
+                .graphql(LOGIN, json!({"u": name, "p": password}))
+                .await;
+            assert!(body["data"]["login"]["session"].is_null(), "{body}");
+        }
+        use sea_orm::EntityTrait;
+        let db = server.db().await;
+        let kept: Vec<String> = entities::sign_in_attempt::Entity::find()
+            .all(&db)
+            .await
+            .expect("attempts")
+            .into_iter()
+            .map(|attempt| attempt.username)
+            .collect();
+        db.close().await.expect("close");
+        assert_eq!(kept.len(), 2, "both failures count: {kept:?}");
+        for name in &kept {
+            assert!(
+                name.len() == 64 && name.chars().all(|c| c.is_ascii_hexdigit()),
+                "a keyed hash, not {name}"
+            );
+        }
+        assert_ne!(kept[0], kept[1]);
+        server
+    })
+    .await;
+}

@@ -505,3 +505,51 @@ async fn a_birthday_or_an_expiry_since_the_counts_day_moves_the_count_once() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn moves_the_opposite_way_at_once_both_pass_and_keep_the_counts() {
+    on_each_backend(|server| async move {
+        let db = server.db().await;
+        let admin = server.as_user("admin").await;
+        let mut draw = Draw(0x5eed_0002);
+        let first = any_active(&db, &mut draw).await;
+        let mut second = any_active(&db, &mut draw).await;
+        while second.grid_code == first.grid_code {
+            second = any_active(&db, &mut draw).await;
+        }
+        let (one, other) = (first.grid_code.clone(), second.grid_code.clone());
+        // Each round swaps the two people's grids, both moves sent at once:
+        // each takes a count off one grid and adds it to the other, in the
+        // opposite order of the other move.
+        for round in 0..12 {
+            let (to_first, to_second) = if round % 2 == 0 {
+                (&other, &one)
+            } else {
+                (&one, &other)
+            };
+            let version = |id| {
+                let db = &db;
+                async move {
+                    resident::Entity::find_by_id(id)
+                        .one(db)
+                        .await
+                        .expect("read")
+                        .expect("there")
+                        .version
+                }
+            };
+            let move_to = |id: i64, version: i32, grid: &String| {
+                json!({"id": global_key("Resident", id), "version": version, "toGridCode": grid})
+            };
+            let (a, b) = (version(first.id).await, version(second.id).await);
+            tokio::join!(
+                mutate(&admin, "moveResident", "MoveResidentInput", move_to(first.id, a, to_first)),
+                mutate(&admin, "moveResident", "MoveResidentInput", move_to(second.id, b, to_second)),
+            );
+        }
+        assert_same(&shown_by_grid(&admin).await, &expected(&db).await);
+        db.close().await.expect("close");
+        server
+    })
+    .await;
+}

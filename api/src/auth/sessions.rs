@@ -78,7 +78,7 @@ pub async fn login(
         return Err(ApiError::required("password", "give your password"));
     }
     let username: String = username.chars().take(64).collect();
-    let reservation = throttle::reserve(db, &username).await?;
+    let reservation = throttle::reserve(db, seal, &username).await?;
     let found = user::Entity::find()
         .filter(user::Column::Username.eq(username.as_str()))
         .one(db)

@@ -14,6 +14,7 @@ use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter,
 };
 
+use crate::audit::Seal;
 use crate::error::{ApiError, ApiResult};
 
 pub const MAX_ATTEMPTS: u64 = 10;
@@ -23,8 +24,21 @@ pub const WINDOW_MINUTES: i64 = 5;
 /// checks out.
 pub struct Reservation(i64);
 
+/// What the throttle keeps of a name typed at sign-in: its keyed hash, so
+/// that a password typed into the name field (or a person's name tried by
+/// someone else) is never stored, and counts still add up per name.
+fn kept_name(seal: &Seal, username: &str) -> String {
+    seal.over(&[b"sign-in attempt", username.as_bytes()])
+}
+
 /// Reserves one attempt for `username`, or RATE_LIMITED when the window is full.
-pub async fn reserve(db: &DatabaseConnection, username: &str) -> ApiResult<Reservation> {
+pub async fn reserve(
+    db: &DatabaseConnection,
+    seal: &Seal,
+    username: &str,
+) -> ApiResult<Reservation> {
+    let username = kept_name(seal, username);
+    let username = username.as_str();
     let txn = crate::db::begin_write(db).await?;
     crate::db::serialise(&txn, &format!("sign-in:{username}")).await?;
     let now = Utc::now();
