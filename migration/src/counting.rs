@@ -328,8 +328,7 @@ pub fn drop_triggers(backend: DbBackend) -> Vec<String> {
 }
 
 /// The statements that count every grid afresh, as of the clock's day: for
-/// the first migration, and for an operator who changed rows with the
-/// triggers off.
+/// the migration that adds the counts and the seed's bulk load.
 pub fn recount(backend: DbBackend) -> Vec<String> {
     let mut statements = vec!["DELETE FROM grid_counts".to_owned()];
     statements.extend(sources().iter().map(|source| count_table(source, backend)));

@@ -169,8 +169,8 @@ pub async fn bring_forward(db: &DatabaseConnection, today: NaiveDate) -> ApiResu
     Ok(())
 }
 
-/// Counts every grid afresh as of the clock's day: for an operator who
-/// changed rows with the triggers off, and for tests that set the clock.
+/// Counts every grid afresh as of the clock's day, in one transaction. No
+/// command calls it yet; tests use it to set the counts to a day they chose.
 pub async fn recount(db: &DatabaseConnection) -> ApiResult<()> {
     let txn = db.begin().await?;
     for statement in migration::counting::recount(txn.get_database_backend()) {
