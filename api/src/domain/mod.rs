@@ -21,6 +21,7 @@ pub mod policy_explain;
 pub mod policy_history;
 pub mod privacy;
 pub mod registries;
+pub mod resident_columns;
 pub mod residents;
 pub mod scoped;
 pub mod stats;

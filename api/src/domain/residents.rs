@@ -13,7 +13,8 @@ use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use crate::domain::access::Access;
 use crate::domain::documents;
 use crate::domain::page::{Listing, PageRequest};
-use crate::domain::scoped;
+use crate::domain::resident_columns::{self, ResidentColumns};
+use crate::domain::scoped::{self, Fetch};
 use crate::domain::within::{in_scope, within};
 use crate::error::{ApiError, ApiResult};
 
@@ -60,12 +61,14 @@ fn birth_date_range(
     (earliest_exclusive, latest)
 }
 
-/// A page of the residents the caller may see.
+/// A page of the residents the caller may see, each row read for
+/// `columns` only.
 pub async fn list(
     access: &Access,
     filter: &ResidentFilter,
     order: scoped::Order<resident::Column>,
     request: &PageRequest,
+    columns: ResidentColumns,
 ) -> ApiResult<Listing<resident::Model>> {
     access.caller()?;
     let scopes = access.residents();
@@ -141,7 +144,12 @@ pub async fn list(
             condition.add(resident::Column::Verification.is_in(filter.verifications.clone()));
     }
 
-    scoped::page_by::<resident::Entity>(
+    let columns = columns.with(order.column);
+    let fetch = match &columns {
+        ResidentColumns::All => Fetch::Whole,
+        ResidentColumns::Only(columns) => Fetch::Columns(columns, resident_columns::decode),
+    };
+    scoped::page_fetching::<resident::Entity>(
         access.db(),
         &scopes.read,
         resident::Column::GridCode,
@@ -149,6 +157,7 @@ pub async fn list(
         order,
         condition,
         request,
+        fetch,
     )
     .await
 }

@@ -8,8 +8,8 @@ use std::collections::HashMap;
 use policies::Scope;
 use sea_orm::sea_query::{Condition, Expr, ExprTrait, Func};
 use sea_orm::{
-    ColumnTrait, DatabaseConnection, EntityTrait, ModelTrait, QueryFilter, QueryOrder, QuerySelect,
-    Select, Value,
+    ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, ModelTrait, QueryFilter,
+    QueryOrder, QueryResult, QuerySelect, QueryTrait, Select, Value,
 };
 
 use crate::domain::count::LazyCount;
@@ -129,8 +129,17 @@ where
     E::Model: Sync,
     E::Column: Copy,
 {
-    let select = E::find().filter(in_scope(grid, scope)).filter(condition);
-    keyset(db, select, id, order, request).await
+    page_fetching(
+        db,
+        scope,
+        grid,
+        id,
+        order,
+        condition,
+        request,
+        Fetch::<E>::Whole,
+    )
+    .await
 }
 
 /// A keyset page of `select` ordered by (`order.column`, `tie`), `tie`
@@ -145,6 +154,56 @@ pub async fn keyset<E>(
     tie: E::Column,
     order: Order<E::Column>,
     request: &PageRequest,
+) -> ApiResult<Listing<E::Model>>
+where
+    E: EntityTrait,
+    E::Model: Sync,
+    E::Column: Copy,
+{
+    keyset_of(db, select, tie, order, request, Fetch::Whole).await
+}
+
+/// What of each row a page reads: whole rows, or only some columns, read
+/// into a row by a decoder that leaves the others blank. The columns must
+/// hold the page's order and tie columns, which its cursors are made of.
+pub enum Fetch<'a, E: EntityTrait> {
+    Whole,
+    Columns(&'a [E::Column], Decode<E>),
+}
+
+/// Reads a row of `columns` (in that order) into a model.
+pub type Decode<E> =
+    fn(&[<E as EntityTrait>::Column], &QueryResult) -> Result<<E as EntityTrait>::Model, DbErr>;
+
+/// A scoped keyset page (see [`page_by`]) reading only what `fetch` says.
+// Each parameter is one of page_by's, and the fetch.
+#[allow(clippy::too_many_arguments)]
+pub async fn page_fetching<E>(
+    db: &DatabaseConnection,
+    scope: &Scope,
+    grid: E::Column,
+    id: E::Column,
+    order: Order<E::Column>,
+    condition: Condition,
+    request: &PageRequest,
+    fetch: Fetch<'_, E>,
+) -> ApiResult<Listing<E::Model>>
+where
+    E: EntityTrait,
+    E::Model: Sync,
+    E::Column: Copy,
+{
+    let select = E::find().filter(in_scope(grid, scope)).filter(condition);
+    keyset_of(db, select, id, order, request, fetch).await
+}
+
+async fn keyset_of<E>(
+    db: &DatabaseConnection,
+    select: Select<E>,
+    tie: E::Column,
+    order: Order<E::Column>,
+    request: &PageRequest,
+    fetch: Fetch<'_, E>,
 ) -> ApiResult<Listing<E::Model>>
 where
     E: EntityTrait,
@@ -176,12 +235,21 @@ where
     } else {
         sea_orm::Order::Asc
     };
-    let rows = select
+    let select = select
         .order_by(sort, direction.clone())
         .order_by(tie, direction)
-        .limit(request.fetch_limit())
-        .all(db)
-        .await?;
+        .limit(request.fetch_limit());
+    let rows = match fetch {
+        Fetch::Whole => select.all(db).await?,
+        Fetch::Columns(columns, decode) => {
+            let select = select.select_only().columns(columns.iter().copied());
+            db.query_all_raw(select.build(db.get_database_backend()))
+                .await?
+                .iter()
+                .map(|row| decode(columns, row))
+                .collect::<Result<Vec<_>, _>>()?
+        }
+    };
     let key = |row: &E::Model| {
         let value = match (row.get(order.column), &order.when_empty) {
             (value, Some(empty)) if is_empty(&value) => empty.clone(),

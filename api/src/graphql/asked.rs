@@ -34,6 +34,20 @@ impl<'a> Asked<'a> {
         )
     }
 
+    /// The names of the fields asked of these rows, fragments followed
+    /// (a field under `@skip` or `@include` counts as asked).
+    pub fn names(&self) -> impl Iterator<Item = &'a str> + '_ {
+        self.0
+            .iter()
+            .flat_map(Lookahead::selection_fields)
+            .flat_map(|field| {
+                field
+                    .selection_set()
+                    .map(|asked| asked.name())
+                    .collect::<Vec<_>>()
+            })
+    }
+
     /// Whether the query asks for it at all.
     pub fn exists(&self) -> bool {
         self.0.iter().any(Lookahead::exists)

@@ -9,12 +9,15 @@ use super::ContextExt;
 use super::asked::Asked;
 use super::loaders::prime_if;
 use super::ordering::{ResidentOrder, ResidentOrderField};
-use super::record::{CareFlag, PopulationType, Resident, ResidentStatus, Sex, Verification};
+use super::record::{
+    CareFlag, PopulationType, Resident, ResidentStatus, Sex, Verification, columns_read_by,
+};
 use super::relay::{NodeKind, Page, connection, key_of};
 use super::scalars::Date;
 use crate::domain::areas::parse_code;
 use crate::domain::documents;
 use crate::domain::page::{PageRequest, Paging};
+use crate::domain::resident_columns::ResidentColumns;
 use crate::domain::residents::{self, RESIDENT_CURSOR, ResidentFilter as Filter};
 
 /// Which residents to list.
@@ -223,7 +226,10 @@ impl ResidentsQuery {
             },
             &kind,
         )?;
-        let listing = residents::list(ctx.access()?, &filter, order, &request).await?;
+        let wanted: Option<Vec<&[resident::Column]>> =
+            Asked::rows(ctx).names().map(columns_read_by).collect();
+        let columns = ResidentColumns::of(wanted.map(|wanted| wanted.concat()));
+        let listing = residents::list(ctx.access()?, &filter, order, &request, columns).await?;
         let rows: Vec<&resident::Model> = listing.page.rows.iter().map(|(_, row)| row).collect();
         prime(ctx, &rows).await?;
         Ok(connection(&kind, listing, Resident))

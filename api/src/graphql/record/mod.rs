@@ -14,6 +14,6 @@ pub use homes::{
 };
 pub use people::{
     CareFlag, DocumentType, HeadRelation, PopulationType, ResidenceReason, Resident,
-    ResidentStatus, Sex, Verification,
+    ResidentStatus, Sex, Verification, columns_read_by,
 };
 pub use places::{Area, AreaLevel, Grid, load_area, place_name};

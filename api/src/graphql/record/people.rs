@@ -170,6 +170,46 @@ impl From<Visibility> for Shown {
 /// A resident (实有人口).
 pub struct Resident(pub resident::Model);
 
+/// The columns a field of [`Resident`] reads, or `None` for a field that
+/// reads the whole row (a rule about the record, a masked value, an audited
+/// read, a field not named here): a page asking only for named fields
+/// reads only their columns (see `ResidentColumns`). A field whose
+/// resolver comes to read another column must say so here.
+pub fn columns_read_by(field: &str) -> Option<&'static [resident::Column]> {
+    use resident::Column as C;
+    Some(match field {
+        "__typename" => &[],
+        "id" | "verificationSteps" => &[C::Id],
+        "name" => &[C::Name],
+        "sex" => &[C::Sex],
+        "birthDate" | "age" => &[C::BirthDate],
+        "ethnicity" => &[C::Ethnicity],
+        "documentType" => &[C::DocumentType],
+        "nationality" => &[C::Nationality],
+        "hukouPlace" => &[C::HukouPlace],
+        "arrivedOn" => &[C::ArrivedOn],
+        "residenceReason" => &[C::ResidenceReason],
+        "permitExpiresOn" => &[C::PermitExpiresOn],
+        "populationType" => &[C::PopulationType],
+        "gridCode"
+        | "grid"
+        | "idNumberShown"
+        | "viewerCanUpdate"
+        | "viewerCanSeeFullIdNumber"
+        | "viewerCanSeeFullPhone"
+        | "viewerCanSeeCareFlags" => &[C::GridCode],
+        "household" => &[C::HouseholdId],
+        "dwelling" => &[C::DwellingId],
+        "relationToHead" => &[C::RelationToHead],
+        "status" => &[C::Status],
+        "statusDate" => &[C::StatusDate],
+        "verification" => &[C::Verification],
+        "version" => &[C::Version],
+        "updatedAt" => &[C::UpdatedAt],
+        _ => return None,
+    })
+}
+
 impl Resident {
     pub async fn find(ctx: &Context<'_>, id: &str) -> Result<Option<Resident>> {
         let Ok(id) = id.parse::<i64>() else {
