@@ -8,6 +8,7 @@ use async_graphql::{BatchRequest, BatchResponse, Request, Variables};
 use axum::body::Body;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use serde::Serialize;
 use serde_json::{Map, Value, json};
 
 /// The two answers a client may accept.
@@ -92,8 +93,18 @@ pub fn retry_later(
     respond(media, status, &body, Some(retry_after))
 }
 
-fn respond(media: Media, status: StatusCode, body: &Value, retry_after: Option<u64>) -> Response {
-    let mut response = (status, body.to_string()).into_response();
+fn respond(
+    media: Media,
+    status: StatusCode,
+    body: &impl Serialize,
+    retry_after: Option<u64>,
+) -> Response {
+    // Only a map with keys that are not text fails to serialise, and no
+    // answer holds one.
+    let text = serde_json::to_string(body).unwrap_or_else(|_| {
+        r#"{"errors":[{"message":"internal error","extensions":{"code":"INTERNAL"}}]}"#.to_owned()
+    });
+    let mut response = (status, text).into_response();
     let headers = response.headers_mut();
     headers.insert(
         header::CONTENT_TYPE,
@@ -293,27 +304,26 @@ fn status_of(media: Media, response: &async_graphql::Response) -> (StatusCode, O
 
 /// One response as JSON: no `data` for a request error or a whole failure
 /// (the request did not run), `data` otherwise.
-fn body_of(response: async_graphql::Response, status: StatusCode) -> Value {
-    let mut body = Map::new();
-    if !is_request_error(&response) && status.is_success() {
-        body.insert(
-            "data".to_owned(),
-            serde_json::to_value(&response.data).unwrap_or(Value::Null),
-        );
+/// An answer as it is written out: straight from the executed response,
+/// its fields in the order the query asked for them (no intermediate JSON
+/// tree: on a page of 50 rows that copy was a twentieth of the work).
+#[derive(Serialize)]
+struct Answer<'a> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    data: Option<&'a async_graphql::Value>,
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    errors: &'a [async_graphql::ServerError],
+    #[serde(skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    extensions: &'a std::collections::BTreeMap<String, async_graphql::Value>,
+}
+
+fn body_of(response: &async_graphql::Response, status: StatusCode) -> Answer<'_> {
+    let shows_data = !is_request_error(response) && status.is_success();
+    Answer {
+        data: shows_data.then_some(&response.data),
+        errors: &response.errors,
+        extensions: &response.extensions,
     }
-    if !response.errors.is_empty() {
-        body.insert(
-            "errors".to_owned(),
-            serde_json::to_value(&response.errors).unwrap_or(Value::Null),
-        );
-    }
-    if !response.extensions.is_empty() {
-        body.insert(
-            "extensions".to_owned(),
-            serde_json::to_value(&response.extensions).unwrap_or(Value::Null),
-        );
-    }
-    Value::Object(body)
 }
 
 /// The HTTP answer to an executed request or batch. A batch's status is
@@ -322,8 +332,7 @@ pub fn render(media: Media, response: BatchResponse) -> Response {
     match response {
         BatchResponse::Single(response) => {
             let (status, retry_after) = status_of(media, &response);
-            let body = body_of(response, status);
-            respond(media, status, &body, retry_after)
+            respond(media, status, &body_of(&response, status), retry_after)
         }
         BatchResponse::Batch(responses) => {
             let statuses: Vec<_> = responses.iter().map(|r| status_of(media, r)).collect();
@@ -331,12 +340,12 @@ pub fn render(media: Media, response: BatchResponse) -> Response {
                 Some(first) if statuses.iter().all(|s| s.0 == first.0) => *first,
                 _ => (StatusCode::OK, None),
             };
-            let bodies: Vec<Value> = responses
-                .into_iter()
+            let bodies: Vec<Answer<'_>> = responses
+                .iter()
                 .zip(statuses)
                 .map(|(response, (own, _))| body_of(response, own))
                 .collect();
-            respond(media, status, &Value::Array(bodies), retry_after)
+            respond(media, status, &bodies, retry_after)
         }
     }
 }
