@@ -82,6 +82,12 @@ async fn open(
         .min_connections(1)
         .connect_timeout(Duration::from_millis(config.db_acquire_timeout_ms))
         .acquire_timeout(Duration::from_millis(config.db_acquire_timeout_ms))
+        // A connection is tried before use only when it has been idle a
+        // while (a database restarted, a firewall's timeout): tried before
+        // every use, a page with its relations paid a round trip per
+        // statement for it. One dropped while busy fails its request with
+        // the retryable UNAVAILABLE and leaves the pool.
+        .test_before_acquire_if_idle_for(Duration::from_secs(1))
         .sqlx_logging(false)
         .map_sqlx_sqlite_opts(move |sqlite| {
             sqlite
