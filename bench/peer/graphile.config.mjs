@@ -10,7 +10,8 @@ import { PostGraphileAmberPreset } from "postgraphile/presets/amber";
 // Every code is at most 15 digits: 19 nines sort after all of them.
 const EVERYWHERE = "9".repeat(19);
 
-/** The range of grid codes under `area` (digits), as [lo, hi). */
+/** The range of grid codes under `area` (digits), as [lo, hi). An area
+ * of all nines would overflow its width; no code is one. */
 function range(area) {
   if (area === "") return ["", EVERYWHERE];
   const next = (BigInt(area) + 1n).toString().padStart(area.length, "0");

@@ -2,9 +2,10 @@
 // questions over the same database, each as the same principal, timed by
 // one neutral load generator (autocannon) alternating the two servers.
 //
-// First it checks that both servers return the same rows, in the same
-// order, for every rung; a rung whose rows differ stops the run, since a
-// ratio between different answers means nothing. Then, for each rung, it
+// First it checks that each principal sees as many residents, households,
+// dwellings and buildings on both servers, and that both return the same
+// rows, in the same order, for every rung; a difference stops the run,
+// since a ratio between different answers means nothing. Then, for each rung, it
 // counts gridgov's SQL statements for one request and for eight at once
 // (from /metrics: the count is fixed by the query's shape, so eight cost
 // eight times one). Then ROUNDS rounds, each running every rung on both
@@ -156,6 +157,26 @@ const headersOf = {
 };
 const first = await post(PEER, headersOf.peer("worker"), peerPage(1, "rowId"));
 const ladder = rungs(first.allResidents.nodes[0].rowId);
+
+// Each principal sees as many rows of each table on both servers: the
+// rungs compare first pages only, and a scope that differed beyond them
+// would pass unseen.
+console.log("== as many rows of each table for each principal");
+const TABLES = [
+  ["residents", "allResidents"], ["households", "allHouseholds"],
+  ["dwellings", "allDwellings"], ["buildings", "allBuildings"],
+];
+for (const as of Object.keys(PRINCIPALS)) {
+  for (const [ours, theirs] of TABLES) {
+    const mine = await post(GRIDGOV, headersOf.gridgov(as), `{ ${ours}(first: 1) { totalCount } }`);
+    const peer = await post(PEER, headersOf.peer(as), `{ ${theirs} { totalCount } }`);
+    if (mine[ours].totalCount !== peer[theirs].totalCount) {
+      console.error(`${as}: ${ours} ${mine[ours].totalCount} against ${peer[theirs].totalCount}`);
+      process.exit(1);
+    }
+    console.log(`${as}: ${mine[ours].totalCount} ${ours} on both`);
+  }
+}
 
 console.log("== the same rows from both servers");
 for (const r of ladder) {

@@ -37,21 +37,9 @@ impl ResidentColumns {
         }
         ResidentColumns::Only(columns)
     }
-
-    /// These columns with `column` too (the column a page is ordered by).
-    pub fn with(self, column: Column) -> ResidentColumns {
-        match self {
-            ResidentColumns::Only(mut columns) => {
-                if !columns.iter().any(|have| same(*have, column)) {
-                    columns.push(column);
-                }
-                ResidentColumns::Only(columns)
-            }
-            ResidentColumns::All => ResidentColumns::All,
-        }
-    }
 }
 
+// sea-orm's columns do not compare; a column is its variant.
 fn same(one: Column, other: Column) -> bool {
     std::mem::discriminant(&one) == std::mem::discriminant(&other)
 }
@@ -136,16 +124,20 @@ mod tests {
 
     #[test]
     fn a_narrow_read_keeps_the_id_and_grid_first_and_names_each_column_once() {
-        let columns = ResidentColumns::of(Some([Column::Name, Column::GridCode, Column::Name]))
-            .with(Column::Id)
-            .with(Column::BirthDate);
+        let columns = ResidentColumns::of(Some([
+            Column::Name,
+            Column::GridCode,
+            Column::Name,
+            Column::Id,
+            Column::BirthDate,
+        ]));
         let ResidentColumns::Only(columns) = columns else {
             panic!("named columns read all of them");
         };
         let names: Vec<&str> = columns.iter().map(|column| column.as_str()).collect();
         assert_eq!(names, ["id", "grid_code", "name", "birth_date"]);
         assert!(matches!(
-            ResidentColumns::of(None::<Vec<Column>>).with(Column::Name),
+            ResidentColumns::of(None::<Vec<Column>>),
             ResidentColumns::All
         ));
     }

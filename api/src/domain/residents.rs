@@ -144,7 +144,6 @@ pub async fn list(
             condition.add(resident::Column::Verification.is_in(filter.verifications.clone()));
     }
 
-    let columns = columns.with(order.column);
     let fetch = match &columns {
         ResidentColumns::All => Fetch::Whole,
         ResidentColumns::Only(columns) => Fetch::Columns(columns, resident_columns::decode),

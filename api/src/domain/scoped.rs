@@ -8,8 +8,8 @@ use std::collections::HashMap;
 use policies::Scope;
 use sea_orm::sea_query::{Condition, Expr, ExprTrait, Func};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, ModelTrait, QueryFilter,
-    QueryOrder, QueryResult, QuerySelect, QueryTrait, Select, Value,
+    ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, IdenStatic, ModelTrait,
+    QueryFilter, QueryOrder, QueryResult, QuerySelect, QueryTrait, Select, Value,
 };
 
 use crate::domain::count::LazyCount;
@@ -164,8 +164,8 @@ where
 }
 
 /// What of each row a page reads: whole rows, or only some columns, read
-/// into a row by a decoder that leaves the others blank. The columns must
-/// hold the page's order and tie columns, which its cursors are made of.
+/// into a row by a decoder that leaves the others blank (the page adds its
+/// order and tie columns, which its cursors are made of).
 pub enum Fetch<'a, E: EntityTrait> {
     Whole,
     Columns(&'a [E::Column], Decode<E>),
@@ -242,11 +242,19 @@ where
     let rows = match fetch {
         Fetch::Whole => select.all(db).await?,
         Fetch::Columns(columns, decode) => {
+            // The cursor is made of the order and tie columns: read them
+            // whatever the caller named.
+            let mut columns = columns.to_vec();
+            for needed in [order.column, tie] {
+                if !columns.iter().any(|have| have.as_str() == needed.as_str()) {
+                    columns.push(needed);
+                }
+            }
             let select = select.select_only().columns(columns.iter().copied());
             db.query_all_raw(select.build(db.get_database_backend()))
                 .await?
                 .iter()
-                .map(|row| decode(columns, row))
+                .map(|row| decode(&columns, row))
                 .collect::<Result<Vec<_>, _>>()?
         }
     };

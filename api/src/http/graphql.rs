@@ -100,10 +100,18 @@ fn respond(
     retry_after: Option<u64>,
 ) -> Response {
     // Only a map with keys that are not text fails to serialise, and no
-    // answer holds one.
-    let text = serde_json::to_string(body).unwrap_or_else(|_| {
-        r#"{"errors":[{"message":"internal error","extensions":{"code":"INTERNAL"}}]}"#.to_owned()
-    });
+    // answer holds one; should one, it is an internal error, not a lost one.
+    let (status, text) = match serde_json::to_string(body) {
+        Ok(text) => (status, text),
+        Err(err) => {
+            tracing::error!(error = %err, "an answer that does not serialise");
+            (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                r#"{"errors":[{"message":"internal error","extensions":{"code":"INTERNAL"}}]}"#
+                    .to_owned(),
+            )
+        }
+    };
     let mut response = (status, text).into_response();
     let headers = response.headers_mut();
     headers.insert(
@@ -302,8 +310,6 @@ fn status_of(media: Media, response: &async_graphql::Response) -> (StatusCode, O
     (StatusCode::OK, None)
 }
 
-/// One response as JSON: no `data` for a request error or a whole failure
-/// (the request did not run), `data` otherwise.
 /// An answer as it is written out: straight from the executed response,
 /// its fields in the order the query asked for them (no intermediate JSON
 /// tree: on a page of 50 rows that copy was a twentieth of the work).
@@ -317,6 +323,8 @@ struct Answer<'a> {
     extensions: &'a std::collections::BTreeMap<String, async_graphql::Value>,
 }
 
+/// One response as JSON: no `data` for a request error or a whole failure
+/// (the request did not run), `data` otherwise.
 fn body_of(response: &async_graphql::Response, status: StatusCode) -> Answer<'_> {
     let shows_data = !is_request_error(response) && status.is_success();
     Answer {
