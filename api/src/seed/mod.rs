@@ -6,6 +6,7 @@
 //! whatever the number of residents.
 
 mod accounts;
+mod bulk;
 mod geography;
 mod names;
 mod population;
@@ -18,10 +19,7 @@ use std::time::{Duration, Instant};
 
 use chrono::{NaiveDate, Utc};
 use indicatif::{ProgressBar, ProgressStyle};
-use sea_orm::{
-    ActiveModelTrait, ConnectionTrait, DatabaseConnection, DbBackend, DbErr, EntityTrait,
-    TransactionTrait,
-};
+use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, DbErr, TransactionTrait};
 
 pub use accounts::{DEMO_PASSWORD, DEPARTMENT_KINDS};
 pub use geography::{COMMUNITY_COUNT, DISTRICTS, GRID_COUNT};
@@ -57,6 +55,8 @@ pub enum SeedError {
     Registries(#[from] registries::WriteError),
     #[error("comparing the demo registries: {0}")]
     Comparison(String),
+    #[error("making the people: {0}")]
+    Maker(String),
 }
 
 /// What the seed wrote.
@@ -211,6 +211,7 @@ pub async fn run(
     for statement in migration::counting::drop_triggers(backend) {
         txn.execute_unprepared(&statement).await?;
     }
+    let deferred = bulk::defer(&txn, BULK_TABLES).await?;
 
     progress.line(&format!(
         "{} districts, {} communities, {} grids",
@@ -233,7 +234,7 @@ pub async fn run(
         sea_orm::ActiveValue::Set(code) => (code.len(), code.clone()),
         _ => (0, String::new()),
     });
-    insert_all(&txn, area_rows, batch).await?;
+    bulk::insert(&txn, area_rows, batch).await?;
 
     let mut accounts = accounts::accounts(&mut root.fork(1), &map, now)?;
     report.users = accounts.users.len();
@@ -249,8 +250,8 @@ pub async fn run(
             _ => None,
         })
         .collect();
-    insert_all(&txn, std::mem::take(&mut accounts.departments), batch).await?;
-    insert_all(&txn, std::mem::take(&mut accounts.users), batch).await?;
+    bulk::insert(&txn, std::mem::take(&mut accounts.departments), batch).await?;
+    bulk::insert(&txn, std::mem::take(&mut accounts.users), batch).await?;
     crate::auth::policy_store::insert_rules(&txn, &accounts.assignments).await?;
     crate::auth::policy_history::record_added(
         &txn,
@@ -277,42 +278,51 @@ pub async fn run(
             worker_id: sea_orm::ActiveValue::Set(accounts.worker_of_grid.get(&grid.code).copied()),
         })
         .collect();
-    insert_all(&txn, grid_rows, batch).await?;
+    bulk::insert(&txn, grid_rows, batch).await?;
 
     let catalogue = work::catalogue();
-    insert_all(&txn, catalogue.categories.clone(), batch).await?;
-    insert_all(&txn, catalogue.limits.clone(), batch).await?;
-    insert_all(&txn, catalogue.calendar_days.clone(), batch).await?;
+    bulk::insert(&txn, catalogue.categories.clone(), batch).await?;
+    bulk::insert(&txn, catalogue.limits.clone(), batch).await?;
+    bulk::insert(&txn, catalogue.calendar_days.clone(), batch).await?;
 
     // Residents per grid: the total shared out by a weight per grid.
     let residents_per_grid = share_out(&mut root.fork(2), config.residents, map.grids.len());
     let bar = progress.residents_bar(u64::from(config.residents));
     progress.line(&format!("{} residents", config.residents));
-    let mut ids = NextIds::default();
-    let mut id_sequences = IdSequences::default();
-    let mut rows = Rows::default();
+    // The people are made on a thread of their own while the database
+    // writes the grids made before: making them is a third of the work.
+    let (sender, mut made) = tokio::sync::mpsc::channel::<Rows>(1);
+    let maker = {
+        let (root, key) = (root.clone(), key.clone());
+        let residents_per_grid = residents_per_grid.clone();
+        tokio::task::spawn_blocking(move || {
+            let ids = make_people(
+                &map,
+                &residents_per_grid,
+                &root,
+                census_date,
+                now,
+                &key,
+                &sender,
+            );
+            (map, ids)
+        })
+    };
+    let mut written = 0;
     let mut reported_tenths = 0;
-    for (index, (grid, residents)) in map.grids.iter().zip(&residents_per_grid).enumerate() {
-        let mut rng = root.fork(1_000 + index as u64);
-        let mut context = Context {
-            census_date,
-            now,
-            ids: &mut ids,
-            id_sequences: &mut id_sequences,
-        };
-        population::populate_grid(&mut rng, grid, *residents, &mut context, &mut rows);
-        if rows.residents.len() >= FLUSH_EVERY {
-            bar.inc(rows.residents.len() as u64);
-            flush(&txn, &mut rows, batch, key).await?;
-            let tenths = ids.resident * 10 / i64::from(config.residents.max(1));
-            if matches!(progress, Progress::Lines) && tenths > reported_tenths {
-                reported_tenths = tenths;
-                progress.line(&format!("{} residents written", ids.resident));
-            }
+    while let Some(mut rows) = made.recv().await {
+        written += rows.residents.len();
+        bar.inc(rows.residents.len() as u64);
+        flush(&txn, &mut rows, batch).await?;
+        let tenths = written * 10 / (config.residents.max(1) as usize);
+        if matches!(progress, Progress::Lines) && tenths > reported_tenths {
+            reported_tenths = tenths;
+            progress.line(&format!("{written} residents written"));
         }
     }
-    bar.inc(rows.residents.len() as u64);
-    flush(&txn, &mut rows, batch, key).await?;
+    let (map, ids) = maker
+        .await
+        .map_err(|err| SeedError::Maker(err.to_string()))?;
     bar.finish_and_clear();
 
     let mut case_ids = work::CaseIds::default();
@@ -334,8 +344,8 @@ pub async fn run(
         );
     }
     progress.line(&format!("{} cases", case_ids.case));
-    insert_all(&txn, std::mem::take(&mut case_rows.cases), batch).await?;
-    insert_all(&txn, std::mem::take(&mut case_rows.steps), batch).await?;
+    bulk::insert(&txn, std::mem::take(&mut case_rows.cases), batch).await?;
+    bulk::insert(&txn, std::mem::take(&mut case_rows.steps), batch).await?;
 
     let grids_with_residents: Vec<(&geography::GridRow, u32)> = map
         .grids
@@ -350,13 +360,15 @@ pub async fn run(
         now,
     );
     report.tasks = task_rows.tasks.len();
-    insert_all(&txn, task_rows.tasks, batch).await?;
-    insert_all(&txn, task_rows.assignments, batch).await?;
-    insert_all(&txn, task_rows.feedback, batch).await?;
+    bulk::insert(&txn, task_rows.tasks, batch).await?;
+    bulk::insert(&txn, task_rows.assignments, batch).await?;
+    bulk::insert(&txn, task_rows.feedback, batch).await?;
 
     if !is_sqlite {
         restart_sequences(&txn).await?;
     }
+    progress.line("building the indexes");
+    deferred.restore(&txn).await?;
     progress.line("counting the grids' statistics");
     for statement in migration::counting::recount(backend)
         .into_iter()
@@ -410,38 +422,52 @@ fn share_out(rng: &mut Rng, total: u32, parts: usize) -> Vec<u32> {
     shares
 }
 
-async fn flush<C: ConnectionTrait>(
-    db: &C,
-    rows: &mut Rows,
-    batch: usize,
+/// Makes every grid's people and homes, hashes their ID numbers under
+/// `key`, and hands them on `FLUSH_EVERY` residents or so at a time. Stops
+/// early when the writer has stopped listening (it failed). Returns the
+/// last id of each table.
+fn make_people(
+    map: &geography::CityMap,
+    residents_per_grid: &[u32],
+    root: &Rng,
+    census_date: NaiveDate,
+    now: chrono::DateTime<Utc>,
     key: &MatchKey,
-) -> Result<(), DbErr> {
-    for resident in &mut rows.residents {
-        if let sea_orm::ActiveValue::Set(number) = &resident.id_number {
-            resident.id_hash = sea_orm::ActiveValue::Set(Some(key.of(number)));
+    sender: &tokio::sync::mpsc::Sender<Rows>,
+) -> NextIds {
+    let mut ids = NextIds::default();
+    let mut id_sequences = IdSequences::default();
+    let mut rows = Rows::default();
+    for (index, (grid, residents)) in map.grids.iter().zip(residents_per_grid).enumerate() {
+        let mut rng = root.fork(1_000 + index as u64);
+        let mut context = Context {
+            census_date,
+            now,
+            ids: &mut ids,
+            id_sequences: &mut id_sequences,
+        };
+        population::populate_grid(&mut rng, grid, *residents, &mut context, &mut rows);
+        let last = index + 1 == map.grids.len();
+        if rows.residents.len() >= FLUSH_EVERY || last {
+            for resident in &mut rows.residents {
+                if let sea_orm::ActiveValue::Set(number) = &resident.id_number {
+                    resident.id_hash = sea_orm::ActiveValue::Set(Some(key.of(number)));
+                }
+            }
+            if sender.blocking_send(std::mem::take(&mut rows)).is_err() {
+                break;
+            }
         }
     }
-    insert_all(db, std::mem::take(&mut rows.buildings), batch).await?;
-    insert_all(db, std::mem::take(&mut rows.dwellings), batch).await?;
-    insert_all(db, std::mem::take(&mut rows.households), batch).await?;
-    insert_all(db, std::mem::take(&mut rows.residents), batch).await?;
-    insert_all(db, std::mem::take(&mut rows.organisations), batch).await?;
-    Ok(())
+    ids
 }
 
-/// Writes `rows` in multi-row INSERTs of `batch` rows.
-async fn insert_all<C, A>(db: &C, rows: Vec<A>, batch: usize) -> Result<(), DbErr>
-where
-    C: ConnectionTrait,
-    A: ActiveModelTrait + Send,
-{
-    let mut rows = rows.into_iter().peekable();
-    while rows.peek().is_some() {
-        let chunk: Vec<A> = rows.by_ref().take(batch).collect();
-        A::Entity::insert_many(chunk)
-            .exec_without_returning(db)
-            .await?;
-    }
+async fn flush<C: ConnectionTrait>(db: &C, rows: &mut Rows, batch: usize) -> Result<(), DbErr> {
+    bulk::insert(db, std::mem::take(&mut rows.buildings), batch).await?;
+    bulk::insert(db, std::mem::take(&mut rows.dwellings), batch).await?;
+    bulk::insert(db, std::mem::take(&mut rows.households), batch).await?;
+    bulk::insert(db, std::mem::take(&mut rows.residents), batch).await?;
+    bulk::insert(db, std::mem::take(&mut rows.organisations), batch).await?;
     Ok(())
 }
 
@@ -469,6 +495,17 @@ async fn restart_sequences<C: ConnectionTrait>(db: &C) -> Result<(), DbErr> {
     }
     Ok(())
 }
+
+/// The tables loaded by the ten thousand, whose indexes are built after.
+const BULK_TABLES: &[&str] = &[
+    "buildings",
+    "dwellings",
+    "households",
+    "residents",
+    "organisations",
+    "cases",
+    "case_steps",
+];
 
 /// The tables the seed fills.
 const CITY_TABLES: &[&str] = &[
