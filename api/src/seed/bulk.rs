@@ -16,7 +16,7 @@ use std::collections::HashMap;
 
 use sea_orm::{
     ActiveModelTrait, ActiveValue, ConnectionTrait, DbBackend, DbErr, EntityName, EntityTrait,
-    IdenStatic, Iterable, Statement, Value,
+    IdenStatic, Iterable, QueryTrait, Statement, Value,
 };
 
 /// Rows one statement of column arrays carries on PostgreSQL.
@@ -118,68 +118,87 @@ async fn rows<C: ConnectionTrait>(db: &C, sql: &str) -> Result<Vec<(String, Stri
         .collect()
 }
 
-/// Writes `rows`, which set the same columns, into their table: on SQLite
-/// (or with a value PostgreSQL's arrays are not given here) in multi-row
-/// INSERTs of `batch` rows.
-pub async fn insert<C, A>(db: &C, rows: Vec<A>, batch: usize) -> Result<(), DbErr>
-where
-    C: ConnectionTrait,
-    A: ActiveModelTrait + Send,
-{
-    if rows.is_empty() {
-        return Ok(());
-    }
-    if db.get_database_backend() == DbBackend::Postgres {
-        let types = column_types(db, A::Entity::default().table_name()).await?;
-        let statements: Option<Vec<Statement>> = rows
-            .chunks(ROWS_PER_ARRAY)
-            .map(|chunk| as_arrays(chunk, &types))
-            .collect();
-        if let Some(statements) = statements {
-            for statement in statements {
-                db.execute_raw(statement).await?;
-            }
-            return Ok(());
-        }
-    }
-    insert_lists(db, rows.into_iter(), batch).await
+/// How rows are written: the backend, the rows a multi-row INSERT carries,
+/// and on PostgreSQL each table's column types, read once so that the
+/// statements can be made away from the connection (on the thread that
+/// makes the rows).
+pub struct Writer {
+    backend: DbBackend,
+    batch: usize,
+    types: HashMap<String, HashMap<String, String>>,
 }
 
-/// Multi-row INSERTs of `batch` rows.
-async fn insert_lists<C, A>(
-    db: &C,
-    rows: impl Iterator<Item = A>,
-    batch: usize,
-) -> Result<(), DbErr>
-where
-    C: ConnectionTrait,
-    A: ActiveModelTrait + Send,
-{
-    let mut rows = rows.peekable();
-    while rows.peek().is_some() {
-        let chunk: Vec<A> = rows.by_ref().take(batch).collect();
-        A::Entity::insert_many(chunk)
-            .exec_without_returning(db)
-            .await?;
+impl Writer {
+    pub async fn new<C: ConnectionTrait>(db: &C, batch: usize) -> Result<Writer, DbErr> {
+        let backend = db.get_database_backend();
+        let mut types: HashMap<String, HashMap<String, String>> = HashMap::new();
+        if backend == DbBackend::Postgres {
+            let columns = db
+                .query_all_raw(Statement::from_string(
+                    backend,
+                    "SELECT c.relname::text, a.attname::text, format_type(a.atttypid, a.atttypmod) \
+                     FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid \
+                     WHERE c.relnamespace = current_schema()::regnamespace AND c.relkind = 'r' \
+                     AND a.attnum > 0 AND NOT a.attisdropped",
+                ))
+                .await?;
+            for row in columns {
+                let (table, column, kind): (String, String, String) = (
+                    row.try_get_by_index(0)?,
+                    row.try_get_by_index(1)?,
+                    row.try_get_by_index(2)?,
+                );
+                types.entry(table).or_default().insert(column, kind);
+            }
+        }
+        Ok(Writer {
+            backend,
+            batch: batch.max(1),
+            types,
+        })
+    }
+
+    /// The statements that write `rows`, which set the same columns, into
+    /// their table: on PostgreSQL one array per column, on SQLite (or with
+    /// a value the arrays are not given here) multi-row INSERTs.
+    pub fn statements<A: ActiveModelTrait>(&self, rows: Vec<A>) -> Vec<Statement> {
+        if rows.is_empty() {
+            return Vec::new();
+        }
+        if self.backend == DbBackend::Postgres
+            && let Some(types) = self.types.get(A::Entity::default().table_name())
+            && let Some(statements) = rows
+                .chunks(ROWS_PER_ARRAY)
+                .map(|chunk| as_arrays(chunk, types))
+                .collect::<Option<Vec<Statement>>>()
+        {
+            return statements;
+        }
+        let mut statements = Vec::new();
+        let mut rows = rows.into_iter().peekable();
+        while rows.peek().is_some() {
+            let chunk: Vec<A> = rows.by_ref().take(self.batch).collect();
+            statements.push(A::Entity::insert_many(chunk).build(self.backend));
+        }
+        statements
+    }
+
+    /// Writes `rows` (see `statements`).
+    pub async fn insert<C, A>(&self, db: &C, rows: Vec<A>) -> Result<(), DbErr>
+    where
+        C: ConnectionTrait,
+        A: ActiveModelTrait,
+    {
+        execute(db, self.statements(rows)).await
+    }
+}
+
+/// Runs `statements` in order.
+pub async fn execute<C: ConnectionTrait>(db: &C, statements: Vec<Statement>) -> Result<(), DbErr> {
+    for statement in statements {
+        db.execute_raw(statement).await?;
     }
     Ok(())
-}
-
-/// Each column's SQL type, by name.
-async fn column_types<C: ConnectionTrait>(
-    db: &C,
-    table: &str,
-) -> Result<HashMap<String, String>, DbErr> {
-    Ok(rows(
-        db,
-        &format!(
-            "SELECT a.attname::text, format_type(a.atttypid, a.atttypmod) FROM pg_attribute a \
-             WHERE a.attrelid = '{table}'::regclass AND a.attnum > 0 AND NOT a.attisdropped"
-        ),
-    )
-    .await?
-    .into_iter()
-    .collect())
 }
 
 /// `INSERT INTO table (columns) SELECT * FROM unnest($1::text::type[], ...)`
@@ -211,7 +230,15 @@ fn as_arrays<A: ActiveModelTrait>(
     for (at, column) in columns.iter().enumerate() {
         let name = column.as_str();
         names.push(format!("\"{name}\""));
-        unnested.push(format!("${}::text::{}[]", at + 1, types.get(name)?));
+        // A bounded text column takes a text array: the insert checks the
+        // bound, and casting each element to it first costs a second pass.
+        let kind = types.get(name)?;
+        let kind = if kind.starts_with("character varying") {
+            "text"
+        } else {
+            kind
+        };
+        unnested.push(format!("${}::text::{kind}[]", at + 1));
     }
     for array in &mut arrays {
         array.push('}');

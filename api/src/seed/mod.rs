@@ -1,9 +1,9 @@
 //! `gridgov seed`: builds the deterministic demo city, modelled on Yichang.
 //!
 //! The whole city is written in one transaction, so an interrupted seed
-//! leaves the database as it was. Rows are generated grid by grid and
-//! written in multi-row INSERTs as they accumulate, so memory stays flat
-//! whatever the number of residents.
+//! leaves the database as it was. Rows are generated grid by grid on a
+//! thread of their own and written in bulk (`bulk`) as they accumulate,
+//! so memory stays flat whatever the number of residents.
 
 mod accounts;
 mod bulk;
@@ -212,6 +212,7 @@ pub async fn run(
         txn.execute_unprepared(&statement).await?;
     }
     let deferred = bulk::defer(&txn, BULK_TABLES).await?;
+    let writer = std::sync::Arc::new(bulk::Writer::new(&txn, batch).await?);
 
     progress.line(&format!(
         "{} districts, {} communities, {} grids",
@@ -234,7 +235,7 @@ pub async fn run(
         sea_orm::ActiveValue::Set(code) => (code.len(), code.clone()),
         _ => (0, String::new()),
     });
-    bulk::insert(&txn, area_rows, batch).await?;
+    writer.insert(&txn, area_rows).await?;
 
     let mut accounts = accounts::accounts(&mut root.fork(1), &map, now)?;
     report.users = accounts.users.len();
@@ -250,8 +251,12 @@ pub async fn run(
             _ => None,
         })
         .collect();
-    bulk::insert(&txn, std::mem::take(&mut accounts.departments), batch).await?;
-    bulk::insert(&txn, std::mem::take(&mut accounts.users), batch).await?;
+    writer
+        .insert(&txn, std::mem::take(&mut accounts.departments))
+        .await?;
+    writer
+        .insert(&txn, std::mem::take(&mut accounts.users))
+        .await?;
     crate::auth::policy_store::insert_rules(&txn, &accounts.assignments).await?;
     crate::auth::policy_history::record_added(
         &txn,
@@ -278,42 +283,36 @@ pub async fn run(
             worker_id: sea_orm::ActiveValue::Set(accounts.worker_of_grid.get(&grid.code).copied()),
         })
         .collect();
-    bulk::insert(&txn, grid_rows, batch).await?;
+    writer.insert(&txn, grid_rows).await?;
 
     let catalogue = work::catalogue();
-    bulk::insert(&txn, catalogue.categories.clone(), batch).await?;
-    bulk::insert(&txn, catalogue.limits.clone(), batch).await?;
-    bulk::insert(&txn, catalogue.calendar_days.clone(), batch).await?;
+    writer.insert(&txn, catalogue.categories.clone()).await?;
+    writer.insert(&txn, catalogue.limits.clone()).await?;
+    writer.insert(&txn, catalogue.calendar_days.clone()).await?;
 
     // Residents per grid: the total shared out by a weight per grid.
     let residents_per_grid = share_out(&mut root.fork(2), config.residents, map.grids.len());
     let bar = progress.residents_bar(u64::from(config.residents));
     progress.line(&format!("{} residents", config.residents));
-    // The people are made on a thread of their own while the database
-    // writes the grids made before: making them is a third of the work.
-    let (sender, mut made) = tokio::sync::mpsc::channel::<Rows>(1);
-    let maker = {
-        let (root, key) = (root.clone(), key.clone());
-        let residents_per_grid = residents_per_grid.clone();
-        tokio::task::spawn_blocking(move || {
-            let ids = make_people(
-                &map,
-                &residents_per_grid,
-                &root,
-                census_date,
-                now,
-                &key,
-                &sender,
-            );
-            (map, ids)
-        })
+    // The people, and the statements that write them, are made on a thread
+    // of their own while the database writes the grids made before.
+    let (sender, mut made) = tokio::sync::mpsc::channel::<(usize, Vec<sea_orm::Statement>)>(1);
+    let maker = Maker {
+        map,
+        residents_per_grid: residents_per_grid.clone(),
+        root: root.clone(),
+        census_date,
+        now,
+        key: key.clone(),
+        writer: writer.clone(),
     };
+    let maker = tokio::task::spawn_blocking(move || maker.run(&sender));
     let mut written = 0;
     let mut reported_tenths = 0;
-    while let Some(mut rows) = made.recv().await {
-        written += rows.residents.len();
-        bar.inc(rows.residents.len() as u64);
-        flush(&txn, &mut rows, batch).await?;
+    while let Some((residents, statements)) = made.recv().await {
+        written += residents;
+        bar.inc(residents as u64);
+        bulk::execute(&txn, statements).await?;
         let tenths = written * 10 / (config.residents.max(1) as usize);
         if matches!(progress, Progress::Lines) && tenths > reported_tenths {
             reported_tenths = tenths;
@@ -344,8 +343,12 @@ pub async fn run(
         );
     }
     progress.line(&format!("{} cases", case_ids.case));
-    bulk::insert(&txn, std::mem::take(&mut case_rows.cases), batch).await?;
-    bulk::insert(&txn, std::mem::take(&mut case_rows.steps), batch).await?;
+    writer
+        .insert(&txn, std::mem::take(&mut case_rows.cases))
+        .await?;
+    writer
+        .insert(&txn, std::mem::take(&mut case_rows.steps))
+        .await?;
 
     let grids_with_residents: Vec<(&geography::GridRow, u32)> = map
         .grids
@@ -360,9 +363,9 @@ pub async fn run(
         now,
     );
     report.tasks = task_rows.tasks.len();
-    bulk::insert(&txn, task_rows.tasks, batch).await?;
-    bulk::insert(&txn, task_rows.assignments, batch).await?;
-    bulk::insert(&txn, task_rows.feedback, batch).await?;
+    writer.insert(&txn, task_rows.tasks).await?;
+    writer.insert(&txn, task_rows.assignments).await?;
+    writer.insert(&txn, task_rows.feedback).await?;
 
     if !is_sqlite {
         restart_sequences(&txn).await?;
@@ -422,53 +425,75 @@ fn share_out(rng: &mut Rng, total: u32, parts: usize) -> Vec<u32> {
     shares
 }
 
-/// Makes every grid's people and homes, hashes their ID numbers under
-/// `key`, and hands them on `FLUSH_EVERY` residents or so at a time. Stops
-/// early when the writer has stopped listening (it failed). Returns the
-/// last id of each table.
-fn make_people(
-    map: &geography::CityMap,
-    residents_per_grid: &[u32],
-    root: &Rng,
+/// What the people are made from, on their own thread.
+struct Maker {
+    map: geography::CityMap,
+    residents_per_grid: Vec<u32>,
+    root: Rng,
     census_date: NaiveDate,
     now: chrono::DateTime<Utc>,
-    key: &MatchKey,
-    sender: &tokio::sync::mpsc::Sender<Rows>,
-) -> NextIds {
-    let mut ids = NextIds::default();
-    let mut id_sequences = IdSequences::default();
-    let mut rows = Rows::default();
-    for (index, (grid, residents)) in map.grids.iter().zip(residents_per_grid).enumerate() {
-        let mut rng = root.fork(1_000 + index as u64);
-        let mut context = Context {
-            census_date,
-            now,
-            ids: &mut ids,
-            id_sequences: &mut id_sequences,
-        };
-        population::populate_grid(&mut rng, grid, *residents, &mut context, &mut rows);
-        let last = index + 1 == map.grids.len();
-        if rows.residents.len() >= FLUSH_EVERY || last {
-            for resident in &mut rows.residents {
-                if let sea_orm::ActiveValue::Set(number) = &resident.id_number {
-                    resident.id_hash = sea_orm::ActiveValue::Set(Some(key.of(number)));
-                }
-            }
-            if sender.blocking_send(std::mem::take(&mut rows)).is_err() {
-                break;
-            }
-        }
-    }
-    ids
+    key: MatchKey,
+    writer: std::sync::Arc<bulk::Writer>,
 }
 
-async fn flush<C: ConnectionTrait>(db: &C, rows: &mut Rows, batch: usize) -> Result<(), DbErr> {
-    bulk::insert(db, std::mem::take(&mut rows.buildings), batch).await?;
-    bulk::insert(db, std::mem::take(&mut rows.dwellings), batch).await?;
-    bulk::insert(db, std::mem::take(&mut rows.households), batch).await?;
-    bulk::insert(db, std::mem::take(&mut rows.residents), batch).await?;
-    bulk::insert(db, std::mem::take(&mut rows.organisations), batch).await?;
-    Ok(())
+impl Maker {
+    /// Makes every grid's people and homes, hashes their ID numbers, and hands
+    /// on the statements that write them (with the number of residents they
+    /// hold) `FLUSH_EVERY` residents or so at a time. Stops early when the
+    /// writer has stopped listening (it failed). Gives back the map and the
+    /// last id of each table.
+    fn run(
+        self,
+        sender: &tokio::sync::mpsc::Sender<(usize, Vec<sea_orm::Statement>)>,
+    ) -> (geography::CityMap, NextIds) {
+        let Maker {
+            map,
+            residents_per_grid,
+            root,
+            census_date,
+            now,
+            key,
+            writer,
+        } = self;
+        let mut ids = NextIds::default();
+        let mut id_sequences = IdSequences::default();
+        let mut rows = Rows::default();
+        for (index, (grid, residents)) in map.grids.iter().zip(&residents_per_grid).enumerate() {
+            let mut rng = root.fork(1_000 + index as u64);
+            let mut context = Context {
+                census_date,
+                now,
+                ids: &mut ids,
+                id_sequences: &mut id_sequences,
+            };
+            population::populate_grid(&mut rng, grid, *residents, &mut context, &mut rows);
+            let last = index + 1 == map.grids.len();
+            if rows.residents.len() >= FLUSH_EVERY || last {
+                for resident in &mut rows.residents {
+                    if let sea_orm::ActiveValue::Set(number) = &resident.id_number {
+                        resident.id_hash = sea_orm::ActiveValue::Set(Some(key.of(number)));
+                    }
+                }
+                let Rows {
+                    buildings,
+                    dwellings,
+                    households,
+                    residents,
+                    organisations,
+                } = std::mem::take(&mut rows);
+                let count = residents.len();
+                let mut statements = writer.statements(buildings);
+                statements.extend(writer.statements(dwellings));
+                statements.extend(writer.statements(households));
+                statements.extend(writer.statements(residents));
+                statements.extend(writer.statements(organisations));
+                if sender.blocking_send((count, statements)).is_err() {
+                    break;
+                }
+            }
+        }
+        (map, ids)
+    }
 }
 
 /// The seed gives ids itself; PostgreSQL's sequences must then start after them.
