@@ -4,8 +4,10 @@
 //! them, once the rows are in. One sort per index is far cheaper than
 //! inserting 600,000 rows into a dozen B-trees in random order, and a
 //! foreign key added to a full table is checked in one join instead of a
-//! lookup per row. Primary keys and unique constraints stay: they guard
-//! the load itself. An interrupted seed rolls all of it back.
+//! lookup per row. Primary keys and unique indexes stay: they guard the
+//! load itself. An interrupted seed rolls all of it back. Dropping an index
+//! locks its table until the seed commits, which is only ever into an empty
+//! database before anything serves it.
 //!
 //! On PostgreSQL the rows themselves go in as one array per column,
 //! unnested by a statement of a few dozen parameters: a multi-row INSERT
@@ -29,7 +31,8 @@ pub struct Deferred {
     foreign_keys: Vec<String>,
 }
 
-/// Drops the secondary indexes and foreign keys of `tables`.
+/// Drops the secondary (not unique) indexes and, on PostgreSQL, the foreign
+/// keys of `tables`.
 pub async fn defer<C: ConnectionTrait>(db: &C, tables: &[&str]) -> Result<Deferred, DbErr> {
     let backend = db.get_database_backend();
     let names = tables
@@ -43,7 +46,8 @@ pub async fn defer<C: ConnectionTrait>(db: &C, tables: &[&str]) -> Result<Deferr
                 db,
                 &format!(
                     "SELECT name, sql FROM sqlite_master \
-                     WHERE type = 'index' AND sql IS NOT NULL AND tbl_name IN ({names})"
+                     WHERE type = 'index' AND sql IS NOT NULL AND sql NOT LIKE 'CREATE UNIQUE%' \
+                     AND tbl_name IN ({names})"
                 ),
             )
             .await?,
@@ -53,22 +57,22 @@ pub async fn defer<C: ConnectionTrait>(db: &C, tables: &[&str]) -> Result<Deferr
             Vec::new(),
         ),
         _ => (
-            // Indexes that back a constraint (primary keys, UNIQUE) stay.
             rows(
                 db,
                 &format!(
-                    "SELECT i.indexname, i.indexdef FROM pg_indexes i \
-                     WHERE i.schemaname = current_schema() AND i.tablename IN ({names}) \
-                     AND NOT EXISTS (SELECT 1 FROM pg_constraint c \
-                                     WHERE c.conindid = (quote_ident(i.schemaname) || '.' \
-                                                         || quote_ident(i.indexname))::regclass)"
+                    "SELECT i.relname::text, pg_get_indexdef(x.indexrelid) FROM pg_index x \
+                     JOIN pg_class i ON i.oid = x.indexrelid JOIN pg_class t ON t.oid = x.indrelid \
+                     WHERE t.relnamespace = current_schema()::regnamespace AND t.relname IN ({names}) \
+                     AND NOT x.indisunique \
+                     AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = x.indexrelid)"
                 ),
             )
             .await?,
             rows(
                 db,
                 &format!(
-                    "SELECT quote_ident(t.relname) || ' ' || quote_ident(c.conname), \
+                    "SELECT 'ALTER TABLE ' || quote_ident(t.relname) || ' DROP CONSTRAINT ' \
+                            || quote_ident(c.conname), \
                             'ALTER TABLE ' || quote_ident(t.relname) || ' ADD CONSTRAINT ' \
                             || quote_ident(c.conname) || ' ' || pg_get_constraintdef(c.oid) \
                      FROM pg_constraint c JOIN pg_class t ON t.oid = c.conrelid \
@@ -79,10 +83,8 @@ pub async fn defer<C: ConnectionTrait>(db: &C, tables: &[&str]) -> Result<Deferr
             .await?,
         ),
     };
-    for (table_and_name, _) in &foreign_keys {
-        let (table, name) = table_and_name.split_once(' ').unwrap_or_default();
-        db.execute_unprepared(&format!("ALTER TABLE {table} DROP CONSTRAINT {name}"))
-            .await?;
+    for (drop, _) in &foreign_keys {
+        db.execute_unprepared(drop).await?;
     }
     for (name, _) in &indexes {
         db.execute_unprepared(&format!("DROP INDEX \"{name}\""))
@@ -122,14 +124,14 @@ async fn rows<C: ConnectionTrait>(db: &C, sql: &str) -> Result<Vec<(String, Stri
 /// and on PostgreSQL each table's column types, read once so that the
 /// statements can be made away from the connection (on the thread that
 /// makes the rows).
-pub struct Writer {
+pub struct BulkWriter {
     backend: DbBackend,
     batch: usize,
     types: HashMap<String, HashMap<String, String>>,
 }
 
-impl Writer {
-    pub async fn new<C: ConnectionTrait>(db: &C, batch: usize) -> Result<Writer, DbErr> {
+impl BulkWriter {
+    pub async fn new<C: ConnectionTrait>(db: &C, batch: usize) -> Result<BulkWriter, DbErr> {
         let backend = db.get_database_backend();
         let mut types: HashMap<String, HashMap<String, String>> = HashMap::new();
         if backend == DbBackend::Postgres {
@@ -151,7 +153,7 @@ impl Writer {
                 types.entry(table).or_default().insert(column, kind);
             }
         }
-        Ok(Writer {
+        Ok(BulkWriter {
             backend,
             batch: batch.max(1),
             types,
@@ -159,8 +161,8 @@ impl Writer {
     }
 
     /// The statements that write `rows`, which set the same columns, into
-    /// their table: on PostgreSQL one array per column, on SQLite (or with
-    /// a value the arrays are not given here) multi-row INSERTs.
+    /// their table: on PostgreSQL one array per column, on SQLite (or when
+    /// a value has no array rendering) multi-row INSERTs.
     pub fn statements<A: ActiveModelTrait>(&self, rows: Vec<A>) -> Vec<Statement> {
         if rows.is_empty() {
             return Vec::new();
@@ -202,16 +204,22 @@ pub async fn execute<C: ConnectionTrait>(db: &C, statements: Vec<Statement>) -> 
 }
 
 /// `INSERT INTO table (columns) SELECT * FROM unnest($1::text::type[], ...)`
-/// with one array literal per column; `None` when a row leaves out a
-/// column the first sets, or holds a value not rendered here.
+/// with one array literal per column; `None` when the rows do not all set
+/// the same columns, or a value has no array rendering here.
 fn as_arrays<A: ActiveModelTrait>(
     rows: &[A],
     types: &HashMap<String, String>,
 ) -> Option<Statement> {
     let first = rows.first()?;
-    let columns: Vec<_> = <A::Entity as EntityTrait>::Column::iter()
-        .filter(|column| first.get(*column).is_set())
-        .collect();
+    let (columns, left_out): (Vec<_>, Vec<_>) = <A::Entity as EntityTrait>::Column::iter()
+        .partition(|column| !matches!(first.get(*column), ActiveValue::NotSet));
+    if rows.iter().any(|row| {
+        left_out
+            .iter()
+            .any(|column| !matches!(row.get(*column), ActiveValue::NotSet))
+    }) {
+        return None;
+    }
     let mut arrays: Vec<String> = vec![String::from("{"); columns.len()];
     for (index, row) in rows.iter().enumerate() {
         for (column, array) in columns.iter().zip(&mut arrays) {
@@ -280,7 +288,10 @@ fn push_element(array: &mut String, value: &Value) -> Option<()> {
         Value::Json(Some(value)) => value.to_string(),
         Value::ChronoDate(Some(value)) => value.format("%Y-%m-%d").to_string(),
         Value::ChronoDateTimeUtc(Some(value)) => {
-            value.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true)
+            // Microseconds, cut as the driver cuts a bound timestamp: PostgreSQL
+            // would round more digits, and a row could land 1 µs after a `now`
+            // bound elsewhere.
+            value.to_rfc3339_opts(chrono::SecondsFormat::Micros, true)
         }
         _ => return None,
     };

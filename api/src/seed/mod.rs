@@ -202,8 +202,9 @@ pub async fn run(
     };
 
     let txn = db.begin().await?;
-    // Parents are always written before the rows that point at them, so no
-    // constraint needs deferring.
+    // Parents are always written before the rows that point at them; the
+    // large tables' foreign keys are in any case dropped while they load
+    // and checked whole when added back (`bulk`).
     let is_sqlite = db.get_database_backend() == DbBackend::Sqlite;
     // The grids' statistics are counted once at the end, not row by row
     // (which made the full city's seed four times slower on PostgreSQL).
@@ -212,7 +213,7 @@ pub async fn run(
         txn.execute_unprepared(&statement).await?;
     }
     let deferred = bulk::defer(&txn, BULK_TABLES).await?;
-    let writer = std::sync::Arc::new(bulk::Writer::new(&txn, batch).await?);
+    let writer = std::sync::Arc::new(bulk::BulkWriter::new(&txn, batch).await?);
 
     progress.line(&format!(
         "{} districts, {} communities, {} grids",
@@ -433,14 +434,14 @@ struct Maker {
     census_date: NaiveDate,
     now: chrono::DateTime<Utc>,
     key: MatchKey,
-    writer: std::sync::Arc<bulk::Writer>,
+    writer: std::sync::Arc<bulk::BulkWriter>,
 }
 
 impl Maker {
     /// Makes every grid's people and homes, hashes their ID numbers, and hands
     /// on the statements that write them (with the number of residents they
     /// hold) `FLUSH_EVERY` residents or so at a time. Stops early when the
-    /// writer has stopped listening (it failed). Gives back the map and the
+    /// receiving loop is gone (a write failed). Gives back the map and the
     /// last id of each table.
     fn run(
         self,
@@ -521,7 +522,8 @@ async fn restart_sequences<C: ConnectionTrait>(db: &C) -> Result<(), DbErr> {
     Ok(())
 }
 
-/// The tables loaded by the ten thousand, whose indexes are built after.
+/// The tables written tens of thousands of rows at a time, whose indexes
+/// are built after.
 const BULK_TABLES: &[&str] = &[
     "buildings",
     "dwellings",
