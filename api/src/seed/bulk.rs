@@ -152,6 +152,13 @@ impl BulkWriter {
                 );
                 types.entry(table).or_default().insert(column, kind);
             }
+            // A custom plan folds the bound arrays into constants, and the
+            // planner then parses each whole array to guess how many rows
+            // `unnest` gives (`array_unnest_support`): every array read
+            // twice. A generic plan leaves them to the executor. For this
+            // transaction only.
+            db.execute_unprepared("SET LOCAL plan_cache_mode = force_generic_plan")
+                .await?;
         }
         Ok(BulkWriter {
             backend,
