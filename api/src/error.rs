@@ -49,9 +49,10 @@ pub enum ApiError {
     /// Every slot is taken and the wait for one ran out: the same request
     /// may succeed in a moment.
     Busy,
-    /// A live subscriber fell this many events behind the channel and the
-    /// stream ends: subscribe again and re-read what it was following.
-    MissedEvents(u64),
+    /// A live subscriber fell this many events behind the channel, or (no
+    /// count) events were lost on their way to this replica, and the stream
+    /// ends: subscribe again and re-read what it was following.
+    MissedEvents(Option<u64>),
     Internal(anyhow::Error),
 }
 
@@ -226,9 +227,13 @@ impl ApiError {
                 "the database cannot be reached; try again in a moment".to_owned()
             }
             ApiError::Busy => "the server is busy; try again in a moment".to_owned(),
-            ApiError::MissedEvents(missed) => format!(
+            ApiError::MissedEvents(Some(missed)) => format!(
                 "this stream fell behind and missed {missed} events; subscribe again and re-read"
             ),
+            ApiError::MissedEvents(None) => {
+                "events may have been lost on their way to this server; subscribe again and re-read"
+                    .to_owned()
+            }
             ApiError::Internal(_) => "internal error".to_owned(),
         }
     }

@@ -906,9 +906,28 @@ impl Live {
     /// socket closes, or nothing comes within `wait`. An error message is a
     /// panic.
     pub async fn next(&mut self, wait: Duration) -> Option<Value> {
+        Some(self.next_payload(wait).await?["data"].clone())
+    }
+
+    /// Whether the server completes the stream (or closes the socket)
+    /// within `wait`, before any other message.
+    pub async fn completes(&mut self, wait: Duration) -> bool {
+        use futures_util::StreamExt;
+        use tokio_tungstenite::tungstenite::Message;
+        match tokio::time::timeout(wait, self.socket.next()).await {
+            Ok(Some(Ok(Message::Text(text)))) => serde_json::from_str::<Value>(&text)
+                .is_ok_and(|message| message["type"] == "complete"),
+            Ok(Some(Ok(Message::Close(_))) | None) => true,
+            _ => false,
+        }
+    }
+
+    /// The next event whole (`data` and `errors`), or `None` when the
+    /// stream completes, the socket closes, or nothing comes within `wait`.
+    pub async fn next_payload(&mut self, wait: Duration) -> Option<Value> {
         let message = self.message(wait).await?;
         match message["type"].as_str() {
-            Some("next") => Some(message["payload"]["data"].clone()),
+            Some("next") => Some(message["payload"].clone()),
             Some("complete") => None,
             _ => panic!("unexpected subscription message: {message}"),
         }

@@ -21,7 +21,7 @@ use crate::domain::comparisons::findings;
 use crate::domain::residents;
 use crate::domain::tasks::{self, TaskViewer};
 use crate::error::{ApiError, ApiResult};
-use crate::events::Event;
+use crate::events::{Event, Heard};
 use policies::AreaCode;
 use std::future::Future;
 use std::sync::Arc;
@@ -48,31 +48,40 @@ pub fn until_expiry<S: Stream + Send + 'static>(
 
 /// What a subscriber hears of one event: nothing (not theirs to see), the
 /// row, or why the row could not be read.
-type Heard<T> = Option<ApiResult<T>>;
+type Told<T> = Option<ApiResult<T>>;
 
 /// Ends `stream` after its first error, which the subscriber is sent: an
 /// event lost (fallen behind, or a read that failed) is never lost
 /// silently, and a client that resubscribes and re-reads misses nothing.
+/// The stream completes as soon as the error is sent, not at the next event.
 fn until_error<T, S>(stream: S, what: &'static str) -> impl Stream<Item = Result<T>> + use<T, S>
 where
     S: Stream<Item = ApiResult<T>>,
 {
-    stream.scan(false, move |failed, item| {
-        if *failed {
-            return futures_util::future::ready(None);
-        }
-        if let Err(err) = &item {
-            tracing::warn!(error = ?err, "a live {what} stream ends on an event it could not deliver");
-            *failed = true;
-        }
-        futures_util::future::ready(Some(item.map_err(Into::into)))
-    })
+    futures_util::stream::unfold(
+        (Box::pin(stream), false),
+        move |(mut stream, failed)| async move {
+            if failed {
+                return None;
+            }
+            let item = stream.next().await?;
+            if let Err(err) = &item {
+                tracing::warn!(error = ?err, "a live {what} stream ends on an event it could not deliver");
+            }
+            let failed = item.is_err();
+            Some((item.map_err(Into::into), (stream, failed)))
+        },
+    )
 }
 
 /// The channel's next event for this subscriber, or why it missed some.
-fn received(event: Result<Event, BroadcastStreamRecvError>) -> ApiResult<Event> {
+fn received(heard: Result<Heard, BroadcastStreamRecvError>) -> ApiResult<Event> {
     // Logged by `until_error` as the stream ends.
-    event.map_err(|BroadcastStreamRecvError::Lagged(missed)| ApiError::MissedEvents(missed))
+    match heard {
+        Ok(Heard::Event(event)) => Ok(event),
+        Ok(Heard::Lost) => Err(ApiError::MissedEvents(None)),
+        Err(BroadcastStreamRecvError::Lagged(missed)) => Err(ApiError::MissedEvents(Some(missed))),
+    }
 }
 
 /// The rows named by the events `pick` takes (an id and its grid), each
@@ -97,14 +106,14 @@ where
     let stream = events.filter_map(move |event| {
         let (access, area) = (access.clone(), area.clone());
         async move {
-            let heard: Heard<T> = match received(event) {
+            let told: Told<T> = match received(event) {
                 Err(err) => Some(Err(err)),
                 Ok(event) => {
                     let (id, grid) = pick(event)?;
                     read(access, id, grid, area).await.transpose()
                 }
             };
-            heard
+            told
         }
     });
     Ok(until_expiry(until_error(stream, what), &caller))
