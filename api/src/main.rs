@@ -60,6 +60,17 @@ enum Command {
         #[command(flatten)]
         seed: SeedConfig,
     },
+    /// Count every grid's statistics afresh from the record, in one
+    /// transaction, and name the grids whose kept counts differed (after a
+    /// backup is restored or the database edited by hand).
+    Recount {
+        /// Compare only, change nothing; exit with status 1 when any grid
+        /// differs.
+        #[arg(long)]
+        check: bool,
+        #[command(flatten)]
+        database: DatabaseConfig,
+    },
     /// Print the GraphQL schema (SDL), as committed in schema.graphql.
     Schema,
     /// Issue, list and revoke scoped API tokens.
@@ -326,6 +337,7 @@ async fn main() -> anyhow::Result<()> {
             );
             Ok(())
         }
+        Some(Command::Recount { check, database }) => recount(check, &database).await,
         Some(Command::Schema) => {
             print!("{}", graphql::sdl());
             Ok(())
@@ -336,6 +348,35 @@ async fn main() -> anyhow::Result<()> {
         Some(Command::Registry(command)) => registry_command(command).await,
         Some(Command::Compare(command)) => compare_command(command).await,
     }
+}
+
+async fn recount(check: bool, database: &DatabaseConfig) -> anyhow::Result<()> {
+    let db = db::connect_current(database).await?;
+    let found = gridgov::domain::stats::recount(&db, !check)
+        .await
+        .map_err(|err| anyhow::anyhow!("recounting: {}", err.message()))?;
+    let day = found
+        .counted_on
+        .map_or_else(|| "today".to_owned(), |day| day.to_string());
+    let verb = if check {
+        "differ"
+    } else {
+        "differed and were corrected"
+    };
+    println!(
+        "{} grids counted as of {day}; {} {verb}{}",
+        found.grids,
+        found.differed.len(),
+        if found.differed.is_empty() {
+            String::new()
+        } else {
+            format!(": {}", found.differed.join(" "))
+        }
+    );
+    if check && !found.differed.is_empty() {
+        std::process::exit(1);
+    }
+    Ok(())
 }
 
 async fn registry_command(command: RegistryCommand) -> anyhow::Result<()> {

@@ -20,6 +20,7 @@ fn help_lists_the_commands_and_settings() {
         "serve",
         "migrate",
         "seed",
+        "recount",
         "schema",
         "policy",
         "--database-url",
@@ -249,6 +250,7 @@ fn serve_creates_seeds_answers_and_stops_on_sigterm() {
     audit_from_the_command_line(&data_dir);
     registry_from_the_command_line(&data_dir);
     policy_from_the_command_line(&data_dir);
+    recount_from_the_command_line(&data_dir);
     let _ = std::fs::remove_dir_all(&data_dir);
 }
 
@@ -751,4 +753,70 @@ fn registry_from_the_command_line(data_dir: &std::path::Path) {
     );
     assert!(!unknown.status.success());
     assert!(String::from_utf8_lossy(&unknown.stderr).contains("household, deaths"));
+}
+
+/// `recount`: a grid's kept count altered by hand is named by `--check`
+/// (exit status 1, nothing changed) and put back by a recount to what the
+/// record holds: its active residents.
+fn recount_from_the_command_line(data_dir: &std::path::Path) {
+    use entities::{grid_count, resident};
+    use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder};
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("a runtime");
+    // The first grid's kept count of residents, and what the record says.
+    let read = || {
+        runtime.block_on(async {
+            let db = city_db(data_dir).await;
+            let row = grid_count::Entity::find()
+                .order_by_asc(grid_count::Column::GridCode)
+                .one(&db)
+                .await
+                .expect("grid counts")
+                .expect("a grid");
+            let active = resident::Entity::find()
+                .filter(resident::Column::GridCode.eq(row.grid_code.as_str()))
+                .filter(resident::Column::Status.eq(resident::ResidentStatus::Active))
+                .count(&db)
+                .await
+                .expect("residents");
+            (row.grid_code, i64::from(row.residents), active as i64)
+        })
+    };
+    let clean = gridgov(&["recount", "--check"], data_dir);
+    let said = String::from_utf8_lossy(&clean.stdout).into_owned();
+    assert!(
+        clean.status.success(),
+        "{said}{}",
+        String::from_utf8_lossy(&clean.stderr)
+    );
+    assert!(said.contains("; 0 differ"), "{said}");
+    let (grid, kept, active) = read();
+    assert_eq!(kept, active);
+
+    runtime.block_on(async {
+        use sea_orm::ConnectionTrait;
+        let db = city_db(data_dir).await;
+        db.execute_unprepared(&format!(
+            "UPDATE grid_counts SET residents = residents + 3 WHERE grid_code = '{grid}'"
+        ))
+        .await
+        .expect("a count altered by hand");
+    });
+    let checked = gridgov(&["recount", "--check"], data_dir);
+    let said = String::from_utf8_lossy(&checked.stdout).into_owned();
+    assert_eq!(checked.status.code(), Some(1), "{said}");
+    assert!(said.contains(&format!("; 1 differ: {grid}")), "{said}");
+    assert_eq!(read().1, active + 3, "a check changes nothing");
+
+    let fixed = gridgov(&["recount"], data_dir);
+    let said = String::from_utf8_lossy(&fixed.stdout).into_owned();
+    assert!(fixed.status.success(), "{said}");
+    assert!(
+        said.contains(&format!("1 differed and were corrected: {grid}")),
+        "{said}"
+    );
+    assert_eq!(read().1, active);
+    assert!(gridgov(&["recount", "--check"], data_dir).status.success());
 }

@@ -443,7 +443,9 @@ async fn a_birthday_or_an_expiry_since_the_counts_day_moves_the_count_once() {
         ))
         .await
         .expect("clock set back");
-        gridgov::domain::stats::recount(&db).await.expect("recount");
+        gridgov::domain::stats::recount(&db, true)
+            .await
+            .expect("recount");
 
         // People whose band starts today, one day either side, and a
         // licence that lapsed yesterday night.

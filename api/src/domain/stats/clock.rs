@@ -169,15 +169,56 @@ pub async fn bring_forward(db: &DatabaseConnection, today: NaiveDate) -> ApiResu
     Ok(())
 }
 
-/// Counts every grid afresh as of the clock's day, in one transaction. No
-/// command calls it yet; tests use it to set the counts to a day they chose.
-pub async fn recount(db: &DatabaseConnection) -> ApiResult<()> {
+/// What a recount found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Recounted {
+    /// Grids counted.
+    pub grids: usize,
+    /// The day the counts are as of.
+    pub counted_on: Option<NaiveDate>,
+    /// Grids whose kept counts were not those of the record, by code.
+    pub differed: Vec<String>,
+}
+
+/// Counts every grid afresh from the record as of the clock's day, in one
+/// transaction, and names the grids whose kept counts differed: for after a
+/// backup is restored or the database edited by hand. With `keep` false
+/// nothing is changed (the transaction is rolled back): a check.
+pub async fn recount(db: &DatabaseConnection, keep: bool) -> ApiResult<Recounted> {
     let txn = db.begin().await?;
+    let kept: BTreeMap<String, grid_count::Model> = grid_count::Entity::find()
+        .all(&txn)
+        .await?
+        .into_iter()
+        .map(|row| (row.grid_code.clone(), row))
+        .collect();
     for statement in migration::counting::recount(txn.get_database_backend()) {
         txn.execute_unprepared(&statement).await?;
     }
-    txn.commit().await?;
-    Ok(())
+    let counted = grid_count::Entity::find().all(&txn).await?;
+    let mut differed: Vec<String> = counted
+        .iter()
+        .filter(|row| kept.get(&row.grid_code) != Some(*row))
+        .map(|row| row.grid_code.clone())
+        .collect();
+    // A grid kept that the record no longer counts.
+    differed.extend(
+        kept.keys()
+            .filter(|code| !counted.iter().any(|row| &row.grid_code == *code))
+            .cloned(),
+    );
+    differed.sort();
+    let counted_on = counted_on(&txn).await?;
+    if keep {
+        txn.commit().await?;
+    } else {
+        txn.rollback().await?;
+    }
+    Ok(Recounted {
+        grids: counted.len(),
+        counted_on,
+        differed,
+    })
 }
 
 #[cfg(test)]

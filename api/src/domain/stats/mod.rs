@@ -9,7 +9,7 @@
 mod clock;
 pub mod suppression;
 
-pub use clock::recount;
+pub use clock::{Recounted, recount};
 
 use std::collections::{BTreeMap, HashMap};
 
