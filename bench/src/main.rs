@@ -3,6 +3,7 @@
 //! `bench/run.sh` does all of it on a fresh machine.
 
 mod client;
+mod fanout;
 mod floor;
 mod load;
 mod scenarios;
@@ -85,6 +86,30 @@ enum Command {
         /// Where pgbench's scripts and logs go.
         #[arg(long, default_value = "target/bench/floor")]
         workdir: PathBuf,
+        #[arg(long)]
+        json: Option<PathBuf>,
+    },
+    /// Subscribes grid workers to `taskAssigned` (several connections each
+    /// when there are more subscribers than workers), sends campaigns to
+    /// the whole city, and times each subscriber's event from the request
+    /// and from its answer.
+    Fanout {
+        /// The server's base URL.
+        #[arg(long, default_value = "http://127.0.0.1:8080")]
+        url: String,
+        /// Live subscriptions to open, one connection each.
+        #[arg(long, default_value_t = 1_120)]
+        subscribers: usize,
+        /// Campaigns timed, after one that is not.
+        #[arg(long, default_value_t = 3)]
+        rounds: usize,
+        /// Who sends the campaigns (a demo account allowed to send to
+        /// every grid).
+        #[arg(long, default_value = "operator")]
+        sender: String,
+        /// What each subscriber asks of its assignment.
+        #[arg(long, default_value = "id state task { id title }")]
+        selection: String,
         #[arg(long)]
         json: Option<PathBuf>,
     },
@@ -348,6 +373,19 @@ async fn main() -> anyhow::Result<()> {
                         &json!({"clients": target.clients, "floors": floors}),
                     )?,
                 )?;
+            }
+        }
+        Command::Fanout {
+            url,
+            subscribers,
+            rounds,
+            sender,
+            selection,
+            json,
+        } => {
+            let results = fanout::run(&url, subscribers, rounds, &sender, &selection).await?;
+            if let Some(path) = json {
+                std::fs::write(&path, serde_json::to_string_pretty(&results)?)?;
             }
         }
         Command::Budget {

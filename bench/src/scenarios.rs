@@ -177,7 +177,7 @@ async fn assignments_to_acknowledge(
 }
 
 /// A deadline a week ahead, in RFC 3339, without a date library.
-fn chrono_like_deadline() -> String {
+pub fn chrono_like_deadline() -> String {
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_secs())

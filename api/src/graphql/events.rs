@@ -238,10 +238,8 @@ impl LiveUpdates {
         let read = |access: Arc<Access>, id, area_code: String, area: Option<AreaCode>| async move {
             tasks::answered(&access, id, &area_code, area.as_ref()).await
         };
-        Ok(
-            scoped_events(ctx, within, "assignment", pick, read)?
-                .map(|heard| heard.map(Assignment)),
-        )
+        Ok(scoped_events(ctx, within, "assignment", pick, read)?
+            .map(|heard| heard.map(Assignment::of)))
     }
 
     /// Your new assignments (or your department's) as tasks are sent, on
@@ -278,7 +276,7 @@ impl LiveUpdates {
             })
             .flatten();
         Ok(until_expiry(
-            until_error(stream, "task").map(|heard| heard.map(Assignment)),
+            until_error(stream, "task").map(|heard| heard.map(Assignment::with_task)),
             &caller,
         ))
     }

@@ -268,17 +268,35 @@ impl Task {
     }
 }
 
-/// One target's part of a task.
-pub struct Assignment(pub task_assignment::Model);
+/// One target's part of a task, with the task when it is already known to
+/// be the caller's to see (a live event's).
+pub struct Assignment(
+    pub task_assignment::Model,
+    Option<std::sync::Arc<entities::task::Model>>,
+);
 
 impl Assignment {
+    pub fn of(row: task_assignment::Model) -> Assignment {
+        Assignment(row, None)
+    }
+
+    /// An assignment with its task, which the caller is known to see.
+    pub fn with_task(
+        (row, task): (
+            task_assignment::Model,
+            Option<std::sync::Arc<entities::task::Model>>,
+        ),
+    ) -> Assignment {
+        Assignment(row, task)
+    }
+
     pub async fn find(ctx: &Context<'_>, key: &str) -> Result<Option<Assignment>> {
         let Ok(id) = key.parse::<i64>() else {
             return Ok(None);
         };
         Ok(tasks::find_assignment(ctx.access()?, id)
             .await?
-            .map(Assignment))
+            .map(Assignment::of))
     }
 }
 
@@ -305,6 +323,9 @@ impl Assignment {
 
     /// The task it belongs to.
     async fn task(&self, ctx: &Context<'_>) -> Result<Option<Task>> {
+        if let Some(task) = &self.1 {
+            return Ok(Some(Task(task.as_ref().clone())));
+        }
         Task::find(ctx, &self.0.task_id.to_string()).await
     }
 
@@ -487,7 +508,7 @@ async fn assignment_page(
     let (order, kind) = order_by.resolve(ASSIGNMENT_CURSOR);
     let request = PageRequest::new(paging, &kind)?;
     let listing = tasks::assignments(ctx.access()?, filter, order, &request).await?;
-    Ok(connection(&kind, listing, Assignment))
+    Ok(connection(&kind, listing, Assignment::of))
 }
 
 /// Which tasks to list.
@@ -639,7 +660,7 @@ impl TasksMutation {
                 })
                 .await;
         }
-        Ok(AssignmentPayload::of(outcome.map(Assignment))?)
+        Ok(AssignmentPayload::of(outcome.map(Assignment::of))?)
     }
 }
 

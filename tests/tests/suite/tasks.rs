@@ -429,7 +429,7 @@ async fn listening_worker(
     let mut live = server
         .subscribe(
             &token,
-            "subscription { taskAssigned { id areaCode } }",
+            "subscription { taskAssigned { id areaCode task { id title } } }",
             json!({}),
         )
         .await;
@@ -465,8 +465,9 @@ async fn a_campaign_reaches_every_listening_worker_for_the_statements_of_one() {
         let campaign = || Campaign::input(json!({"areas": grids.clone()}), Some(3));
 
         // What a campaign to six grids costs with one of their workers
-        // listening, and then with all six: the same, because the task's
-        // assignments are read once for every subscriber.
+        // listening, and then with all six: the same, because the task and
+        // its assignments are read once for every subscriber (who asks for
+        // the task too).
         let mut lives = vec![listening_worker(&server, &operator, &grids[0]).await];
         let before = server.statements().await;
         operator.data(SEND, campaign()).await;
@@ -487,6 +488,7 @@ async fn a_campaign_reaches_every_listening_worker_for_the_statements_of_one() {
                 grid.as_str(),
                 "each their own"
             );
+            assert_eq!(heard["taskAssigned"]["task"]["title"], "入户调查");
         }
         tokio::time::sleep(Duration::from_millis(300)).await;
         let six_listening = server.statements().await - before;

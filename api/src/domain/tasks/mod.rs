@@ -121,6 +121,17 @@ impl TaskViewer {
             .add(in_scope(task_assignment::Column::AreaCode, &self.read))
     }
 
+    /// Whether the viewer sees `task` as the addressee of one of its
+    /// assignments (the last way of [`TaskViewer::tasks`]), given that they
+    /// own one ([`TaskViewer::owns`]): decided in memory for live events.
+    /// `false` says only that this way does not show it; the others may.
+    pub fn sees_as_addressee(&self, task: &task::Model) -> bool {
+        match &task.area_code {
+            Some(code) => self.own.contains(code),
+            None => self.own.allow == policies::Allow::Everywhere,
+        }
+    }
+
     /// Whether `row` is addressed to the viewer and stays theirs here.
     pub fn owns(&self, row: &task_assignment::Model) -> bool {
         let addressed = (self.user_id.is_some() && row.assignee_user_id == self.user_id)
