@@ -4,6 +4,7 @@
 pub mod admission;
 pub mod audit;
 pub mod auth;
+pub mod bulk_writer;
 pub mod caller;
 pub mod comparing;
 pub mod config;

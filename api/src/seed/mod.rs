@@ -24,6 +24,7 @@ use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, DbErr, Transaction
 pub use accounts::{DEMO_PASSWORD, DEPARTMENT_KINDS};
 pub use geography::{COMMUNITY_COUNT, DISTRICTS, GRID_COUNT};
 
+use crate::bulk_writer::BulkWriter;
 use crate::config::SeedConfig;
 use crate::domain::registries::matching::{self, MatchKey};
 use population::{Context, IdSequences, NextIds, Rows};
@@ -213,7 +214,8 @@ pub async fn run(
         txn.execute_unprepared(&statement).await?;
     }
     let deferred = bulk::defer(&txn, BULK_TABLES).await?;
-    let writer = std::sync::Arc::new(bulk::BulkWriter::new(&txn, batch).await?);
+    let writer = std::sync::Arc::new(BulkWriter::new(&txn, batch).await?);
+    writer.plan_generically(&txn).await?;
 
     progress.line(&format!(
         "{} districts, {} communities, {} grids",
@@ -313,7 +315,7 @@ pub async fn run(
     while let Some((residents, statements)) = made.recv().await {
         written += residents;
         bar.inc(residents as u64);
-        bulk::execute(&txn, statements).await?;
+        crate::bulk_writer::execute(&txn, statements).await?;
         let tenths = written * 10 / (config.residents.max(1) as usize);
         if matches!(progress, Progress::Lines) && tenths > reported_tenths {
             reported_tenths = tenths;
@@ -434,7 +436,7 @@ struct Maker {
     census_date: NaiveDate,
     now: chrono::DateTime<Utc>,
     key: MatchKey,
-    writer: std::sync::Arc<bulk::BulkWriter>,
+    writer: std::sync::Arc<BulkWriter>,
 }
 
 impl Maker {

@@ -25,6 +25,7 @@ use tokio::sync::mpsc;
 use super::layouts::{self, Fault};
 use super::matching::MatchKey;
 use crate::audit::{self, Actor, Entry};
+use crate::bulk_writer::BulkWriter;
 use crate::error::{ApiError, ApiResult};
 
 /// Bad rows a refusal reports one by one; the rest are counted.
@@ -386,6 +387,7 @@ async fn store(
     progress: Progress,
     snapshot_id: i64,
 ) -> Result<Checked, ImportError> {
+    let writer = BulkWriter::new(db, BATCH).await?;
     let (sender, mut batches) = mpsc::channel(4);
     let reader = {
         let key = key.clone();
@@ -396,7 +398,7 @@ async fn store(
         for entry in &mut batch {
             entry.snapshot_id = Set(snapshot_id);
         }
-        if let Err(err) = insert(db, batch).await {
+        if let Err(err) = insert(db, &writer, batch).await {
             failure = Some(err);
             break;
         }
@@ -411,11 +413,14 @@ async fn store(
     }
 }
 
-async fn insert(db: &DatabaseConnection, batch: Vec<registry_entry::ActiveModel>) -> ApiResult<()> {
+/// Stores one batch of entries in a transaction of its own.
+async fn insert(
+    db: &DatabaseConnection,
+    writer: &BulkWriter,
+    batch: Vec<registry_entry::ActiveModel>,
+) -> ApiResult<()> {
     let txn = crate::db::begin_write(db).await?;
-    registry_entry::Entity::insert_many(batch)
-        .exec_without_returning(&txn)
-        .await?;
+    writer.insert(&txn, batch).await?;
     txn.commit().await?;
     Ok(())
 }
