@@ -354,7 +354,8 @@ async fn recount(check: bool, database: &DatabaseConfig) -> anyhow::Result<()> {
     let db = db::connect_current(database).await?;
     let found = gridgov::domain::stats::recount(&db, !check)
         .await
-        .map_err(|err| anyhow::anyhow!("recounting: {}", err.message()))?;
+        .map_err(failed)
+        .context("recounting")?;
     let day = found
         .counted_on
         .map_or_else(|| "today".to_owned(), |day| day.to_string());
@@ -517,6 +518,9 @@ async fn compare_command(command: CompareCommand) -> anyhow::Result<()> {
                 .map_err(failed)?;
             bar.finish_and_clear();
             let events = gridgov::events::Events::new(db.clone());
+            // Announced before and after, so that listeners miss none of
+            // this process's events unawares.
+            events.announce().await;
             let found = raised
                 .lock()
                 .map(|mut r| std::mem::take(&mut *r))
@@ -529,6 +533,7 @@ async fn compare_command(command: CompareCommand) -> anyhow::Result<()> {
                     })
                     .await;
             }
+            events.announce().await;
             println!("{}", jobs::describe(&job));
             if job.state != entities::comparison_job::JobState::Finished {
                 std::process::exit(1);

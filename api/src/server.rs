@@ -155,7 +155,8 @@ async fn prepare(config: &ServeConfig) -> anyhow::Result<Prepared> {
         config.admission.limits(config.database.db_max_connections),
     );
     let events = crate::events::Events::new(db.clone());
-    let listener_task = events.spawn_listener();
+    // The listener's announcements are its own statements too.
+    let listener_task = events.spawn_listener(uncounted.clone()).await;
     let resumer = crate::comparing::spawn_resumer(uncounted, seal.clone(), events.clone());
     let state = AppState {
         passwords: PasswordChecker::start(PASSWORD_WORKERS, PASSWORD_QUEUE),

@@ -304,5 +304,11 @@ pub async fn run(
         );
         results.push(result);
     }
+    if let Some(short) = results.iter().find(|round| round.delivered < subscribers) {
+        bail!(
+            "a campaign reached {} of {subscribers} subscribers within a minute",
+            short.delivered
+        );
+    }
     Ok(results)
 }

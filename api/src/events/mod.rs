@@ -17,7 +17,7 @@ use std::time::{Duration, Instant};
 
 use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, Statement};
 use serde::{Deserialize, Serialize};
-use tokio::sync::{broadcast, mpsc};
+use tokio::sync::{broadcast, mpsc, oneshot};
 use tokio::task::JoinHandle;
 
 use sequence::Sequences;
@@ -56,15 +56,26 @@ pub enum Heard {
     Lost,
 }
 
-/// An event as it travels between replicas: numbered by its sender, so
-/// that a listener notices one that never arrived.
+/// What travels between replicas on the channel: numbered events, and
+/// each sender's word of how many it has numbered, so that a listener
+/// notices one that never arrived (even the last one sent).
 #[derive(Debug, Serialize, Deserialize)]
-struct Numbered {
-    /// The sending process, drawn at random when it starts.
-    from: u64,
-    seq: u64,
-    event: Event,
+#[serde(tag = "type", rename_all = "snake_case")]
+enum Wire {
+    Event {
+        /// The sending process, drawn at random when it starts.
+        from: u64,
+        seq: u64,
+        event: Event,
+    },
+    /// Every number below `next` has been used by `from`.
+    Numbered { from: u64, next: u64 },
 }
+
+/// How long a starting server waits for its event listener.
+const FIRST_LISTEN: Duration = Duration::from_secs(5);
+/// How often a replica says how many events it has numbered.
+const ANNOUNCE_EVERY: Duration = Duration::from_secs(1);
 
 #[derive(Clone)]
 pub struct Events {
@@ -74,17 +85,28 @@ pub struct Events {
     next_seq: Arc<AtomicU64>,
 }
 
+/// A number for this sending process that another is unlikely to draw: two
+/// senders with the same one would only make listeners see holes that are
+/// not there, and say so.
+fn sender_number() -> u64 {
+    let mut drawn = [0u8; 8];
+    if let Err(err) = getrandom::fill(&mut drawn) {
+        tracing::warn!(error = %err, "no random number for the event sender; using the time and process id");
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |since| since.as_nanos() as u64);
+        return nanos ^ (u64::from(std::process::id()) << 32);
+    }
+    u64::from_le_bytes(drawn)
+}
+
 impl Events {
     pub fn new(db: DatabaseConnection) -> Events {
         let (sender, _) = broadcast::channel(BUFFER);
-        let mut from = [0u8; 8];
-        // Two senders drawing the same number would only make a listener
-        // see holes that are not there, and say so.
-        let _ = getrandom::fill(&mut from);
         Events {
             sender,
             db,
-            from: u64::from_le_bytes(from),
+            from: sender_number(),
             next_seq: Arc::new(AtomicU64::new(0)),
         }
     }
@@ -100,7 +122,7 @@ impl Events {
 
     /// Sends `event` to every subscriber on every replica. Called after the
     /// change committed; a lost event is logged and ends this replica's
-    /// streams (the others notice the skipped number), never an error for
+    /// streams (the others notice the number missing), never an error for
     /// the change itself.
     pub async fn publish(&self, event: Event) {
         if self.db.get_database_backend() != DbBackend::Postgres {
@@ -108,35 +130,52 @@ impl Events {
             let _ = self.sender.send(Heard::Event(event));
             return;
         }
-        let numbered = Numbered {
+        let wire = Wire::Event {
             from: self.from,
             seq: self.next_seq.fetch_add(1, Ordering::Relaxed),
             event,
         };
-        let payload = match serde_json::to_string(&numbered) {
-            Ok(payload) => payload,
-            Err(err) => {
-                tracing::warn!(error = %err, "cannot encode an event");
-                self.lost();
-                return;
-            }
-        };
-        let notify = Statement::from_sql_and_values(
-            DbBackend::Postgres,
-            "SELECT pg_notify($1, $2)",
-            [CHANNEL.into(), payload.into()],
-        );
-        if let Err(err) = self.db.execute_raw(notify).await {
+        if let Err(err) = self.notify(&wire).await {
             tracing::warn!(error = %err, "cannot publish an event; live streams end");
             self.lost();
         }
     }
 
+    /// Tells every replica how many events this one has numbered: a
+    /// sender's first and last events are checked too. A process that
+    /// publishes and exits (a command) announces before and after.
+    pub async fn announce(&self) {
+        self.announce_on(&self.db).await;
+    }
+
+    async fn announce_on(&self, db: &DatabaseConnection) {
+        if db.get_database_backend() != DbBackend::Postgres {
+            return;
+        }
+        let wire = Wire::Numbered {
+            from: self.from,
+            next: self.next_seq.load(Ordering::Relaxed),
+        };
+        if let Err(err) = notify(db, &wire).await {
+            tracing::warn!(error = %err, "cannot announce the events numbered");
+        }
+    }
+
+    async fn notify(&self, wire: &Wire) -> anyhow::Result<()> {
+        notify(&self.db, wire).await
+    }
+
     /// On PostgreSQL, forwards every replica's events to this one's
-    /// subscribers until the process ends, reconnecting after a failure;
-    /// a lost connection, and a number that never arrives, are heard as
-    /// [`Heard::Lost`].
-    pub fn spawn_listener(&self) -> Option<JoinHandle<()>> {
+    /// subscribers until the process ends, reconnecting after a failure,
+    /// and announces this replica's numbering every second (through
+    /// `background`). A lost connection, and a number that never arrives,
+    /// are heard as [`Heard::Lost`].
+    ///
+    /// Returns once the listener first listens (or after [`FIRST_LISTEN`],
+    /// should the database be slow), so that a server serves no subscriber
+    /// before its events can be heard; a first listen later than that is a
+    /// gap like any reconnection.
+    pub async fn spawn_listener(&self, background: DatabaseConnection) -> Option<JoinHandle<()>> {
         if self.db.get_database_backend() != DbBackend::Postgres {
             return None;
         }
@@ -144,10 +183,21 @@ impl Events {
         let events = self.clone();
         let (notifications, received) = mpsc::channel(BUFFER);
         let ordering = tokio::spawn(events.clone().order(received));
-        Some(tokio::spawn(async move {
-            let mut connected_before = false;
+        let announcing = tokio::spawn({
+            let events = events.clone();
+            async move {
+                let mut every = tokio::time::interval(ANNOUNCE_EVERY);
+                loop {
+                    every.tick().await;
+                    events.announce_on(&background).await;
+                }
+            }
+        });
+        let (listening, first) = oneshot::channel();
+        let mut listening = Some(listening);
+        let task = tokio::spawn(async move {
             loop {
-                if let Err(err) = listen(&pool, &notifications, &mut connected_before).await {
+                if let Err(err) = listen(&pool, &notifications, &mut listening).await {
                     tracing::warn!(error = %err, "event listener failed; live streams end; reconnecting");
                     events.lost();
                 }
@@ -157,14 +207,19 @@ impl Events {
                 tokio::time::sleep(Duration::from_secs(1)).await;
             }
             ordering.abort();
-        }))
+            announcing.abort();
+        });
+        if tokio::time::timeout(FIRST_LISTEN, first).await.is_err() {
+            tracing::warn!("the event listener is not listening yet; serving without it");
+        }
+        Some(task)
     }
 
     /// Hands what the listener receives to the subscribers, checking each
     /// sender's numbering as it goes and every so often while it is quiet.
     async fn order(self, mut received: mpsc::Receiver<Received>) {
         let mut sequences = Sequences::default();
-        let mut tick = tokio::time::interval(sequence::REORDER / 2);
+        let mut tick = tokio::time::interval(sequence::REORDER / 4);
         loop {
             let received = tokio::select! {
                 received = received.recv() => match received {
@@ -175,23 +230,23 @@ impl Events {
             };
             let now = Instant::now();
             match received {
-                Some(Received::Payload(payload)) => {
-                    match serde_json::from_str::<Numbered>(&payload) {
-                        Ok(numbered) => {
-                            sequences.heard(numbered.from, numbered.seq, now);
-                            let _ = self.sender.send(Heard::Event(numbered.event));
-                        }
-                        Err(err) => {
-                            tracing::warn!(error = %err, "an event that does not parse; live streams end");
-                            self.lost();
-                        }
+                Some(Received::Payload(payload)) => match serde_json::from_str::<Wire>(&payload) {
+                    Ok(Wire::Event { from, seq, event }) => {
+                        sequences.heard(from, seq, now);
+                        let _ = self.sender.send(Heard::Event(event));
                     }
-                }
-                Some(Received::Reconnected) => {
-                    tracing::warn!(
-                        "event listener lost its connection and reconnected; live streams end"
-                    );
+                    Ok(Wire::Numbered { from, next }) => sequences.announced(from, next, now),
+                    Err(err) => {
+                        tracing::warn!(error = %err, "an event that does not parse; live streams end");
+                        self.lost();
+                    }
+                },
+                Some(Received::Gap) => {
+                    tracing::warn!("event listener lost its connection; live streams end");
                     self.lost();
+                    // What went missing in the gap is said once, here; the
+                    // numbering is learnt afresh.
+                    sequences = Sequences::default();
                 }
                 None => {}
             }
@@ -203,29 +258,50 @@ impl Events {
     }
 }
 
+async fn notify(db: &DatabaseConnection, wire: &Wire) -> anyhow::Result<()> {
+    let payload = serde_json::to_string(wire)?;
+    let notify = Statement::from_sql_and_values(
+        DbBackend::Postgres,
+        "SELECT pg_notify($1, $2)",
+        [CHANNEL.into(), payload.into()],
+    );
+    db.execute_raw(notify).await?;
+    Ok(())
+}
+
 /// What the listener passes on.
 enum Received {
     Payload(String),
-    /// The connection was lost and made again: whatever was sent between is
-    /// gone.
-    Reconnected,
+    /// The connection was lost, or was just made again: whatever was sent
+    /// in between is gone, and whoever subscribed in between was not told.
+    Gap,
 }
 
+/// Listens until the connection is lost or fails. The first listen tells
+/// `first`, while the server waits to serve; any later one (or one the
+/// server stopped waiting for) is a gap: what was sent before it is not
+/// heard.
 async fn listen(
     pool: &sea_orm::sqlx::PgPool,
     notifications: &mpsc::Sender<Received>,
-    connected_before: &mut bool,
+    first: &mut Option<oneshot::Sender<()>>,
 ) -> Result<(), sea_orm::sqlx::Error> {
     let mut listener = sea_orm::sqlx::postgres::PgListener::connect_with(pool).await?;
+    // A lost connection comes back through the outer loop, which says so
+    // once it listens again.
+    listener.eager_reconnect(false);
     listener.listen(CHANNEL).await?;
-    if std::mem::replace(connected_before, true) {
-        // Subscribers who came while it was away heard nothing of the gap.
-        let _ = notifications.send(Received::Reconnected).await;
+    let waited_for = first.take().is_some_and(|first| first.send(()).is_ok());
+    if !waited_for && notifications.send(Received::Gap).await.is_err() {
+        return Ok(());
     }
     loop {
         let received = match listener.try_recv().await? {
             Some(notification) => Received::Payload(notification.payload().to_owned()),
-            None => Received::Reconnected,
+            None => {
+                let _ = notifications.send(Received::Gap).await;
+                return Ok(());
+            }
         };
         if notifications.send(received).await.is_err() {
             return Ok(());

@@ -265,6 +265,40 @@ fn occupied(draw: &mut Draw, input: &mut Value) {
 }
 
 /// One random write of the kind `kind`.
+#[tokio::test]
+async fn a_recount_beside_writes_leaves_the_counts_those_of_the_record() {
+    on_each_backend(|server| async move {
+        let db = server.db().await;
+        let admin = server.as_user("admin").await;
+        let mut draw = Draw(0x5eed_0002);
+        // Writes of every kind while recounts run, as `gridgov recount`
+        // beside a serving replica.
+        let writes = async {
+            for serial in 100..128 {
+                write(&server, &db, &mut draw, serial as usize % 7, serial).await;
+            }
+        };
+        let recounts = async {
+            let own = server.db().await;
+            for _ in 0..6 {
+                gridgov::domain::stats::recount(&own, true)
+                    .await
+                    .expect("a recount beside writes");
+            }
+            own.close().await.expect("close");
+        };
+        tokio::join!(writes, recounts);
+        assert_same(&shown_by_grid(&admin).await, &expected(&db).await);
+        let checked = gridgov::domain::stats::recount(&db, false)
+            .await
+            .expect("a check");
+        assert_eq!(checked.differed, Vec::<String>::new());
+        db.close().await.expect("close");
+        server
+    })
+    .await;
+}
+
 async fn write(
     server: &TestServer,
     db: &DatabaseConnection,

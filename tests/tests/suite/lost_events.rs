@@ -1,7 +1,8 @@
 //! Events lost on their way between replicas (PostgreSQL's NOTIFY) are
 //! never skipped quietly: a listener that loses its connection, a replica's
-//! numbering that skips, a subscriber that falls behind — each ends the
-//! streams concerned with `UNAVAILABLE`, and a new subscription works.
+//! numbering that skips (or its word of a number never heard), a
+//! subscriber that falls behind — each ends the streams concerned with
+//! `UNAVAILABLE`, and a new subscription works.
 //! PostgreSQL only: the embedded SQLite is one process with no link to
 //! lose.
 
@@ -71,13 +72,27 @@ async fn notify(db: &DatabaseConnection, payload: &Value) {
 
 /// A numbered case event from the replica `from`, naming the case `id`.
 fn numbered(from: u64, seq: u64, case_id: i64) -> Value {
-    json!({"from": from, "seq": seq,
+    json!({"type": "event", "from": from, "seq": seq,
         "event": {"kind": "case_changed", "case_id": case_id, "grid_code": GRID}})
 }
 
 /// The stored key of a case's global id.
 fn case_key(id: &str) -> i64 {
     gridgov_tests::stored_key(&json!(id))
+}
+
+/// The server's event listeners connected to its database.
+async fn listeners(db: &DatabaseConnection) -> i64 {
+    db.query_one_raw(Statement::from_string(
+        DbBackend::Postgres,
+        "SELECT count(*) FROM pg_stat_activity \
+         WHERE datname = current_database() AND query LIKE 'LISTEN \"gridgov_events\"%'",
+    ))
+    .await
+    .expect("pg_stat_activity")
+    .expect("a row")
+    .try_get_by_index::<i64>(0)
+    .expect("a count")
 }
 
 #[tokio::test]
@@ -103,7 +118,15 @@ async fn a_listener_that_loses_its_connection_ends_every_stream_and_comes_back()
     let (code, _, completed) = ending(&mut live, Duration::from_secs(10)).await;
     assert_eq!(code.as_deref(), Some("UNAVAILABLE"));
     assert!(completed, "the stream ends after its error");
-    // The listener is back: a new subscription hears the next case.
+    // The listener is back (it listens again, and has told the streams
+    // opened meanwhile): a new subscription hears the next case.
+    for _ in 0..50 {
+        if listeners(&db).await == 1 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    tokio::time::sleep(Duration::from_millis(300)).await;
     let mut again = listening(&server, &worker).await;
     let id = report(&worker).await;
     let event = again.next(Duration::from_secs(10)).await.expect("an event");
@@ -148,15 +171,36 @@ async fn a_number_that_never_arrives_ends_the_stream_and_one_late_does_not() {
     assert!(message.is_some_and(|message| message.contains("lost")));
     assert!(completed);
     assert!(started.elapsed() < Duration::from_secs(8));
+    // A replica's word that it used a number never heard (its last event
+    // lost, with nothing after it) is a loss too.
+    let mut again = listening(&server, &worker).await;
+    notify(&db, &json!({"type": "numbered", "from": 9, "next": 0})).await;
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    let still = report(&worker).await;
+    let event = again
+        .next_payload(Duration::from_secs(10))
+        .await
+        .expect("an event");
+    assert_eq!(
+        event["data"]["caseChanged"]["id"],
+        still.as_str(),
+        "{event}"
+    );
+    notify(&db, &json!({"type": "numbered", "from": 9, "next": 1})).await;
+    let started = std::time::Instant::now();
+    let (code, _, completed) = ending(&mut again, Duration::from_secs(10)).await;
+    assert_eq!(code.as_deref(), Some("UNAVAILABLE"));
+    assert!(completed);
+    assert!(started.elapsed() < Duration::from_secs(8));
     // Something on the channel that is not a numbered event is no less a
     // loss.
-    let mut again = listening(&server, &worker).await;
+    let mut third = listening(&server, &worker).await;
     notify(
         &db,
         &json!({"kind": "case_changed", "case_id": key, "grid_code": GRID}),
     )
     .await;
-    let (code, _, _) = ending(&mut again, Duration::from_secs(10)).await;
+    let (code, _, _) = ending(&mut third, Duration::from_secs(10)).await;
     assert_eq!(code.as_deref(), Some("UNAVAILABLE"));
     server.stop().await;
 }
@@ -175,7 +219,7 @@ async fn a_subscriber_that_falls_behind_is_told_how_many_it_missed() {
     let db = server.db().await;
     db.execute_raw(Statement::from_sql_and_values(
         DbBackend::Postgres,
-        "SELECT count(pg_notify('gridgov_events', json_build_object('from', 8, 'seq', g, \
+        "SELECT count(pg_notify('gridgov_events', json_build_object('type', 'event', 'from', 8, 'seq', g, \
          'event', json_build_object('kind', 'case_changed', 'case_id', $1::bigint, \
          'grid_code', $2::text))::text)) FROM generate_series(0, 2999) g",
         [key.into(), GRID.into()],

@@ -14,8 +14,8 @@ use entities::{grid_count, organisation, resident};
 use migration::counting::BAND_STARTS;
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, FromQueryResult, QueryFilter,
-    QuerySelect, Statement, TransactionTrait,
+    ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait, FromQueryResult,
+    IsolationLevel, QueryFilter, QuerySelect, Statement, TransactionOptions, TransactionTrait,
 };
 
 use crate::domain::residents::age;
@@ -184,8 +184,30 @@ pub struct Recounted {
 /// transaction, and names the grids whose kept counts differed: for after a
 /// backup is restored or the database edited by hand. With `keep` false
 /// nothing is changed (the transaction is rolled back): a check.
+///
+/// Safe beside a running server: the counts are locked against writers
+/// first (SQLite's write lock; on PostgreSQL an exclusive lock on
+/// `grid_counts`, which every change's trigger and the clock's move must
+/// wait for), and only then is the record read, in one snapshot. A change
+/// not yet committed is in neither the recount nor the kept counts, and
+/// moves the recounted ones once it commits.
 pub async fn recount(db: &DatabaseConnection, keep: bool) -> ApiResult<Recounted> {
-    let txn = db.begin().await?;
+    let backend = db.get_database_backend();
+    let txn = match backend {
+        DbBackend::Postgres => {
+            db.begin_with_options(TransactionOptions {
+                isolation_level: Some(IsolationLevel::RepeatableRead),
+                ..TransactionOptions::default()
+            })
+            .await?
+        }
+        _ => crate::db::begin_write(db).await?,
+    };
+    if backend == DbBackend::Postgres {
+        // Before anything reads: the snapshot is taken after the lock.
+        txn.execute_unprepared("LOCK TABLE grid_counts IN EXCLUSIVE MODE")
+            .await?;
+    }
     let kept: BTreeMap<String, grid_count::Model> = grid_count::Entity::find()
         .all(&txn)
         .await?
