@@ -57,6 +57,12 @@ const STATISTICS: &str = "query($area: String) { statistics(area: $area) {
   organisations { valid expired none }
   children { area name residents men women } } }";
 
+/// The screen's map of a district: its streets' counts with their open
+/// cases by light.
+const STATISTICS_LIGHTS: &str = "query($area: String) { statistics(area: $area) {
+  residents openCases { open green yellow red }
+  children { area residents openCases { open green yellow red } } } }";
+
 const ACKNOWLEDGE: &str = "mutation($id: ID!) {
   acknowledgeAssignment(input: {id: $id, version: 1}) { assignment { id state } userErrors { field message code } } }";
 
@@ -324,6 +330,15 @@ pub async fn all(api: &Api, acknowledgements: usize) -> anyhow::Result<Vec<Arc<S
             account: "district manager",
             token: tokens.district.clone(),
             query: STATISTICS.to_owned(),
+            vars: Vars::Fixed(json!({"area": DISTRICT})),
+            list: false,
+            twin: None,
+        },
+        Scenario {
+            name: "district_open_cases_by_light",
+            account: "district manager",
+            token: tokens.district.clone(),
+            query: STATISTICS_LIGHTS.to_owned(),
             vars: Vars::Fixed(json!({"area": DISTRICT})),
             list: false,
             twin: None,
