@@ -156,7 +156,7 @@ async fn prepare(config: &ServeConfig) -> anyhow::Result<Prepared> {
     );
     let events = crate::events::Events::new(db.clone());
     // The listener's announcements are its own statements too.
-    let listener_task = events.spawn_listener(uncounted.clone()).await;
+    let listener_tasks = events.spawn_listener(uncounted.clone()).await;
     let resumer = crate::comparing::spawn_resumer(uncounted, seal.clone(), events.clone());
     let state = AppState {
         passwords: PasswordChecker::start(PASSWORD_WORKERS, PASSWORD_QUEUE),
@@ -187,7 +187,7 @@ async fn prepare(config: &ServeConfig) -> anyhow::Result<Prepared> {
         watcher: Background(
             [watcher, chainer, resumer]
                 .into_iter()
-                .chain(listener_task)
+                .chain(listener_tasks)
                 .collect(),
         ),
         seeded,

@@ -175,9 +175,11 @@ impl Events {
     /// should the database be slow), so that a server serves no subscriber
     /// before its events can be heard; a first listen later than that is a
     /// gap like any reconnection.
-    pub async fn spawn_listener(&self, background: DatabaseConnection) -> Option<JoinHandle<()>> {
+    ///
+    /// The tasks come back to be aborted together when the server stops.
+    pub async fn spawn_listener(&self, background: DatabaseConnection) -> Vec<JoinHandle<()>> {
         if self.db.get_database_backend() != DbBackend::Postgres {
-            return None;
+            return Vec::new();
         }
         let pool = self.db.get_postgres_connection_pool().clone();
         let events = self.clone();
@@ -195,7 +197,8 @@ impl Events {
         });
         let (listening, first) = oneshot::channel();
         let mut listening = Some(listening);
-        let task = tokio::spawn(async move {
+        let (stop_ordering, stop_announcing) = (ordering.abort_handle(), announcing.abort_handle());
+        let listener = tokio::spawn(async move {
             loop {
                 if let Err(err) = listen(&pool, &notifications, &mut listening).await {
                     tracing::warn!(error = %err, "event listener failed; live streams end; reconnecting");
@@ -206,13 +209,13 @@ impl Events {
                 }
                 tokio::time::sleep(Duration::from_secs(1)).await;
             }
-            ordering.abort();
-            announcing.abort();
+            stop_ordering.abort();
+            stop_announcing.abort();
         });
         if tokio::time::timeout(FIRST_LISTEN, first).await.is_err() {
             tracing::warn!("the event listener is not listening yet; serving without it");
         }
-        Some(task)
+        vec![listener, ordering, announcing]
     }
 
     /// Hands what the listener receives to the subscribers, checking each
