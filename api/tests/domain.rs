@@ -339,3 +339,28 @@ async fn a_case_moves_only_along_the_table_and_only_by_whom_it_names() {
     assert!(filed.deadline_at.is_some(), "filing starts the clock");
     city.close().await;
 }
+
+/// The partial index of open cases (a migration, written once) names
+/// exactly the states the case machine calls open: a state added to one
+/// and not the other would leave its cases out of the index's reads.
+#[tokio::test]
+async fn the_open_cases_index_holds_the_states_the_machine_calls_open() {
+    use sea_orm::{ActiveEnum, ConnectionTrait, Iterable, Statement};
+    let city = City::build("open-index").await;
+    let row = city
+        .db
+        .query_one_raw(Statement::from_string(
+            city.db.get_database_backend(),
+            "SELECT sql FROM sqlite_master WHERE name = 'ix_cases_open_grid_code'",
+        ))
+        .await
+        .expect("sqlite_master")
+        .expect("the index");
+    let sql: String = row.try_get_by_index(0).expect("its definition");
+    let open = gridgov::domain::cases::machine::OPEN;
+    for state in entities::case::CaseState::iter() {
+        let named = sql.contains(&format!("'{}'", state.to_value()));
+        assert_eq!(named, open.contains(&state), "{state:?} in {sql}");
+    }
+    city.close().await;
+}

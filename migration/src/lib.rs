@@ -31,6 +31,7 @@ mod m20261203_000022_comparisons;
 mod m20261203_000023_rule_windows;
 mod m20261203_000024_policy_history;
 mod m20261203_000025_grid_counts;
+mod m20261204_000026_open_cases_index;
 
 pub struct Migrator;
 
@@ -63,6 +64,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000023_rule_windows::Migration),
             Box::new(m20261203_000024_policy_history::Migration),
             Box::new(m20261203_000025_grid_counts::Migration),
+            Box::new(m20261204_000026_open_cases_index::Migration),
         ]
     }
 }
