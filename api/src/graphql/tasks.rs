@@ -272,6 +272,9 @@ impl Task {
 /// be the caller's to see (a live event's).
 pub struct Assignment(
     pub task_assignment::Model,
+    /// Its task, read once for a live event's every subscriber, when the
+    /// caller is known to see it ([`Assignment::with_task`]); otherwise
+    /// `task` reads it as any other read would.
     Option<std::sync::Arc<entities::task::Model>>,
 );
 
