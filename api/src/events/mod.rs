@@ -135,7 +135,7 @@ impl Events {
             seq: self.next_seq.fetch_add(1, Ordering::Relaxed),
             event,
         };
-        if let Err(err) = self.notify(&wire).await {
+        if let Err(err) = notify(&self.db, &wire).await {
             tracing::warn!(error = %err, "cannot publish an event; live streams end");
             self.lost();
         }
@@ -159,10 +159,6 @@ impl Events {
         if let Err(err) = notify(db, &wire).await {
             tracing::warn!(error = %err, "cannot announce the events numbered");
         }
-    }
-
-    async fn notify(&self, wire: &Wire) -> anyhow::Result<()> {
-        notify(&self.db, wire).await
     }
 
     /// On PostgreSQL, forwards every replica's events to this one's
