@@ -32,6 +32,7 @@ mod m20261203_000023_rule_windows;
 mod m20261203_000024_policy_history;
 mod m20261203_000025_grid_counts;
 mod m20261204_000026_open_cases_index;
+mod m20261204_000027_audit_subjects_gin;
 
 pub struct Migrator;
 
@@ -65,6 +66,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000024_policy_history::Migration),
             Box::new(m20261203_000025_grid_counts::Migration),
             Box::new(m20261204_000026_open_cases_index::Migration),
+            Box::new(m20261204_000027_audit_subjects_gin::Migration),
         ]
     }
 }

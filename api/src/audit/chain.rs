@@ -12,9 +12,9 @@
 use std::collections::{BTreeSet, HashMap, HashSet};
 
 use chrono::{DateTime, Duration, Utc};
-use entities::{audit_chain, audit_chain_genesis, audit_log, audit_subject};
+use entities::{audit_chain, audit_chain_genesis, audit_log};
 use sea_orm::ActiveValue::Set;
-use sea_orm::sea_query::{Expr, ExprTrait, Query};
+use sea_orm::sea_query::{Expr, ExprTrait, Query, SimpleExpr};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder,
     QuerySelect, Select,
@@ -23,6 +23,20 @@ use sea_orm::{
 use super::archive::{ARCHIVED, start_of};
 use super::seal::{Seal, Sealed};
 use crate::error::{ApiError, ApiResult};
+
+/// How far back a chainer's round looks for rows to link.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Look {
+    /// For rows numbered after the newest link (and, when there are some,
+    /// links those within the margin below it with them): a cheap look,
+    /// where the margin's anti-join reads thousands of rows.
+    New,
+    /// For rows within the margin below the newest link too, even with
+    /// nothing newer: one that committed late in a quiet log.
+    Margin,
+    /// For every row.
+    All,
+}
 
 /// The most rows linked in one transaction.
 const BATCH: u64 = 2000;
@@ -33,6 +47,8 @@ const ID_MARGIN: i64 = 10_000;
 /// Every this many rounds a chainer looks at every row, so that none is
 /// left behind whatever happened (a transaction that outlived the margin).
 const SWEEP_EVERY: u32 = 1200;
+/// Every this many rounds it looks within the margin.
+const MARGIN_EVERY: u32 = 10;
 
 /// The end of the chain.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -122,16 +138,34 @@ fn unlinked(
     full: bool,
     refused: &HashSet<i64>,
 ) -> Select<audit_log::Entity> {
-    let mut unlinked = audit_log::Entity::find().filter(
-        Expr::col((audit_log::Entity, audit_log::Column::Id)).not_in_subquery(linked_ids()),
-    );
-    if let (Some(max), false) = (max_linked, full) {
-        unlinked = unlinked.filter(audit_log::Column::Id.gt(max - ID_MARGIN));
+    let above = max_linked.filter(|_| !full).map(|max| max - ID_MARGIN);
+    let mut unlinked = audit_log::Entity::find().filter(not_linked(above));
+    if let Some(above) = above {
+        unlinked = unlinked.filter(audit_log::Column::Id.gt(above));
     }
     if !refused.is_empty() {
         unlinked = unlinked.filter(audit_log::Column::Id.is_not_in(refused.iter().copied()));
     }
     unlinked
+}
+
+/// Rows of `audit_log` with no link, as an anti-join: `NOT IN` a subquery
+/// hashes every link of the chain each time (and past `work_mem`, looks
+/// each row up by a scan). With `above`, both sides are read only above
+/// that row number, so a chainer's round costs the margin, not the chain.
+fn not_linked(above: Option<i64>) -> SimpleExpr {
+    let mut links = Query::select()
+        .expr(Expr::val(1))
+        .from(audit_chain::Entity)
+        .and_where(
+            Expr::col((audit_chain::Entity, audit_chain::Column::AuditId))
+                .equals((audit_log::Entity, audit_log::Column::Id)),
+        )
+        .to_owned();
+    if let Some(above) = above {
+        links.and_where(Expr::col((audit_chain::Entity, audit_chain::Column::AuditId)).gt(above));
+    }
+    Expr::exists(links).not()
 }
 
 /// The newest row the chain holds.
@@ -163,15 +197,31 @@ pub async fn extend(
     db: &DatabaseConnection,
     seal: &Seal,
     refused: &mut HashSet<i64>,
-    full: bool,
+    look: Look,
 ) -> ApiResult<Head> {
+    let full = look == Look::All;
     // Looked for first without the write lock, which SQLite's writers
     // share: most rounds find nothing to do.
-    let waiting = unlinked(max_linked(db).await?, full, refused)
+    let max = max_linked(db).await?;
+    let probe = match (look, max) {
+        // Nothing above the newest link is linked: no anti-join to make.
+        (Look::New, Some(max)) => {
+            let mut newer = audit_log::Entity::find().filter(audit_log::Column::Id.gt(max));
+            if !refused.is_empty() {
+                newer = newer.filter(audit_log::Column::Id.is_not_in(refused.iter().copied()));
+            }
+            newer
+        }
+        _ => unlinked(max, full, refused),
+    };
+    let waiting: Option<i64> = probe
+        .select_only()
+        .column(audit_log::Column::Id)
         .limit(1)
-        .all(db)
+        .into_tuple()
+        .one(db)
         .await?;
-    if waiting.is_empty() {
+    if waiting.is_none() {
         return head(db, seal).await;
     }
     let txn = crate::db::begin_write(db).await?;
@@ -256,38 +306,12 @@ pub async fn same_key(db: &DatabaseConnection, seal: &Seal) -> ApiResult<bool> {
     Ok(newest.is_none_or(|row| sealed(seal, &row, 0)))
 }
 
-/// The rows a sealed read names (`detail.ids`), as its index should hold
-/// them; nothing for any other entry.
+/// The rows a sealed entry names (`detail.ids`), as the index of named
+/// rows should hold them.
 fn named(row: &audit_log::Model) -> BTreeSet<(String, i64)> {
-    if !row.action.ends_with(".read_unmasked") {
-        return BTreeSet::new();
-    }
-    row.detail["ids"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .filter_map(serde_json::Value::as_i64)
+    super::ids_named(&row.detail)
         .map(|id| (row.object_kind.clone(), id))
         .collect()
-}
-
-/// What the index of named rows holds for the rows of these links.
-async fn subjects_of(
-    db: &DatabaseConnection,
-    links: &[audit_chain::Model],
-) -> ApiResult<HashMap<i64, BTreeSet<(String, i64)>>> {
-    let mut indexed: HashMap<i64, BTreeSet<(String, i64)>> = HashMap::new();
-    for subject in audit_subject::Entity::find()
-        .filter(audit_subject::Column::AuditId.is_in(links.iter().map(|link| link.audit_id)))
-        .all(db)
-        .await?
-    {
-        indexed
-            .entry(subject.audit_id)
-            .or_default()
-            .insert((subject.kind, subject.subject_id));
-    }
-    Ok(indexed)
 }
 
 /// The first thing found wrong with the log, naming the row.
@@ -396,13 +420,13 @@ pub async fn verify(
         }
         let ids: Vec<i64> = links.iter().map(|link| link.audit_id).collect();
         let rows: HashMap<i64, audit_log::Model> = audit_log::Entity::find()
-            .filter(audit_log::Column::Id.is_in(ids))
+            .filter(audit_log::Column::Id.is_in(ids.iter().copied()))
             .all(db)
             .await?
             .into_iter()
             .map(|row| (row.id, row))
             .collect();
-        let indexed = subjects_of(db, &links).await?;
+        let indexed = super::subjects::indexed(db, &ids).await?;
         for stored in &links {
             let fail = |problem| {
                 Ok(Verification {
@@ -457,7 +481,7 @@ pub async fn verify(
     };
     // The rows outside the chain: forged, copied, late, or just written.
     let outside = audit_log::Entity::find()
-        .filter(Expr::col((audit_log::Entity, audit_log::Column::Id)).not_in_subquery(linked_ids()))
+        .filter(not_linked(None))
         .order_by_asc(audit_log::Column::Id)
         .all(db)
         .await?;
@@ -530,9 +554,15 @@ pub async fn run(
     let mut logged_at = std::time::Instant::now() - LOG_EVERY;
     let mut round: u32 = 0;
     loop {
-        let full = round.is_multiple_of(SWEEP_EVERY);
+        let look = if round.is_multiple_of(SWEEP_EVERY) {
+            Look::All
+        } else if round.is_multiple_of(MARGIN_EVERY) {
+            Look::Margin
+        } else {
+            Look::New
+        };
         round = round.wrapping_add(1);
-        match extend(&db, &seal, &mut refused, full).await {
+        match extend(&db, &seal, &mut refused, look).await {
             Ok(head) => {
                 if published.as_ref() != Some(&head) {
                     publish(&head);

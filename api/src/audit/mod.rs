@@ -6,11 +6,12 @@ pub mod archive;
 pub mod chain;
 pub mod report;
 pub mod seal;
+pub mod subjects;
 
 use chrono::{SubsecRound, Utc};
-use entities::{audit_log, audit_subject};
+use entities::audit_log;
 use sea_orm::ActiveValue::{NotSet, Set};
-use sea_orm::{ConnectionTrait, EntityTrait};
+use sea_orm::ConnectionTrait;
 use serde_json::Value;
 
 pub use self::seal::Seal;
@@ -66,8 +67,17 @@ pub struct Entry<'a> {
     pub detail: Value,
 }
 
+/// The rows a full read names, as its sealed `detail` lists them.
+pub fn ids_named(detail: &Value) -> impl Iterator<Item = i64> + '_ {
+    detail["ids"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(Value::as_i64)
+}
+
 pub async fn record<C: ConnectionTrait>(db: &C, actor: &Actor, entry: Entry<'_>) -> ApiResult<()> {
-    record_naming(db, actor, entry, &[]).await
+    record_all(db, actor, vec![(entry, Vec::new())]).await
 }
 
 /// Records `entry`, naming `subjects` (ids of rows of its object kind) so
@@ -78,65 +88,87 @@ pub async fn record_naming<C: ConnectionTrait>(
     entry: Entry<'_>,
     subjects: &[i64],
 ) -> ApiResult<()> {
-    // Stored to the microsecond on both backends, and sealed as stored.
-    let at = Utc::now().trunc_subsecs(6);
-    let actor_name: String = actor.name.chars().take(64).collect();
-    let salt = random_token(24)
-        .map_err(|err| ApiError::Internal(err.into()))?
-        .chars()
-        .take(32)
-        .collect::<String>();
-    let sealed = Sealed {
-        at,
-        actor_user_id: actor.user_id,
-        actor_token_id: actor.token_id,
-        actor_name: &actor_name,
-        address: actor.address.as_deref(),
-        session: actor.session.as_deref(),
-        action: entry.action,
-        object_kind: entry.object_kind,
-        object_id: entry.object_id.as_deref(),
-        area_code: entry.area_code.as_deref(),
-        detail: &entry.detail,
-    }
-    .seal(&actor.seal, &salt);
-    let row = audit_log::ActiveModel {
-        id: NotSet,
-        at: Set(at),
-        actor_user_id: Set(actor.user_id),
-        actor_token_id: Set(actor.token_id),
-        actor_name: Set(actor_name),
-        action: Set(entry.action.to_owned()),
-        object_kind: Set(entry.object_kind.to_owned()),
-        object_id: Set(entry.object_id),
-        area_code: Set(entry.area_code),
-        detail: Set(entry.detail),
-        request_id: Set(None),
-        address: Set(actor.address.clone()),
-        session: Set(actor.session.clone()),
-        seal: Set(Some(format!("{salt}{sealed}"))),
-    };
-    if subjects.is_empty() {
-        audit_log::Entity::insert(row)
-            .exec_without_returning(db)
-            .await?;
-        return Ok(());
-    }
-    let id = audit_log::Entity::insert(row)
-        .exec(db)
-        .await?
-        .last_insert_id;
-    let mut named: Vec<i64> = subjects.to_vec();
-    named.sort_unstable();
-    named.dedup();
-    audit_subject::Entity::insert_many(named.into_iter().map(|subject| {
-        audit_subject::ActiveModel {
-            kind: Set(entry.object_kind.to_owned()),
-            subject_id: Set(subject),
-            audit_id: Set(id),
+    record_all(db, actor, vec![(entry, subjects.to_vec())]).await
+}
+
+/// Records each entry with the rows it names. On PostgreSQL that is one
+/// statement, all or nothing without a transaction of its own; SQLite
+/// needs `db` to be a transaction when there is more than one entry or a
+/// named row (see [`subjects`] for where each backend keeps them).
+pub async fn record_all<C: ConnectionTrait>(
+    db: &C,
+    actor: &Actor,
+    entries: Vec<(Entry<'_>, Vec<i64>)>,
+) -> ApiResult<()> {
+    let rows = entries
+        .into_iter()
+        .map(|(entry, named)| Row::sealed(actor, entry, named))
+        .collect::<ApiResult<Vec<_>>>()?;
+    subjects::insert(db, rows).await
+}
+
+/// An audit row as written, sealed, with the rows it names.
+pub struct Row {
+    model: audit_log::ActiveModel,
+    object_kind: String,
+    /// Sorted, each once; also listed in the sealed `detail.ids`.
+    named: Vec<i64>,
+}
+
+impl Row {
+    /// The row recording `entry`, with the rows it names listed in its
+    /// `detail.ids` under the seal, so that the index of named rows can be
+    /// checked against what the row says.
+    fn sealed(actor: &Actor, mut entry: Entry<'_>, mut named: Vec<i64>) -> ApiResult<Row> {
+        named.sort_unstable();
+        named.dedup();
+        if !named.is_empty()
+            && let Value::Object(detail) = &mut entry.detail
+        {
+            detail.insert("ids".to_owned(), Value::from(named.clone()));
         }
-    }))
-    .exec_without_returning(db)
-    .await?;
-    Ok(())
+        // Stored to the microsecond on both backends, and sealed as stored.
+        let at = Utc::now().trunc_subsecs(6);
+        let actor_name: String = actor.name.chars().take(64).collect();
+        let salt = random_token(24)
+            .map_err(|err| ApiError::Internal(err.into()))?
+            .chars()
+            .take(32)
+            .collect::<String>();
+        let sealed = Sealed {
+            at,
+            actor_user_id: actor.user_id,
+            actor_token_id: actor.token_id,
+            actor_name: &actor_name,
+            address: actor.address.as_deref(),
+            session: actor.session.as_deref(),
+            action: entry.action,
+            object_kind: entry.object_kind,
+            object_id: entry.object_id.as_deref(),
+            area_code: entry.area_code.as_deref(),
+            detail: &entry.detail,
+        }
+        .seal(&actor.seal, &salt);
+        let model = audit_log::ActiveModel {
+            id: NotSet,
+            at: Set(at),
+            actor_user_id: Set(actor.user_id),
+            actor_token_id: Set(actor.token_id),
+            actor_name: Set(actor_name),
+            action: Set(entry.action.to_owned()),
+            object_kind: Set(entry.object_kind.to_owned()),
+            object_id: Set(entry.object_id),
+            area_code: Set(entry.area_code),
+            detail: Set(entry.detail),
+            request_id: Set(None),
+            address: Set(actor.address.clone()),
+            session: Set(actor.session.clone()),
+            seal: Set(Some(format!("{salt}{sealed}"))),
+        };
+        Ok(Row {
+            model,
+            object_kind: entry.object_kind.to_owned(),
+            named,
+        })
+    }
 }

@@ -16,7 +16,7 @@ use std::sync::{Arc, Mutex};
 
 use entities::resident;
 use policies::{Action, Authorizer, Domain, Object, Scope};
-use sea_orm::DatabaseConnection;
+use sea_orm::{DatabaseConnection, DbBackend};
 use serde_json::json;
 
 use crate::audit::{self, Actor, Entry, Seal};
@@ -416,27 +416,34 @@ impl Access {
             entry.1.extend(fields);
             entry.2.push(grid);
         }
-        // One commit (one flush) for the request's rows, however many kinds.
-        let txn = crate::db::begin_write(db).await?;
-        for (kind, (ids, fields, grids)) in by_kind {
-            let action = format!("{kind}.read_unmasked");
-            audit::record_naming(
-                &txn,
-                &actor,
-                Entry {
-                    action: &action,
-                    object_kind: kind,
-                    object_id: None,
-                    // The entry belongs where everything it showed lies, so
-                    // that a district's supervisor reads the reads of its
-                    // district.
-                    area_code: common_area(grids.iter().map(String::as_str)),
-                    detail: json!({"ids": ids, "fields": fields}),
-                },
-                &ids,
-            )
-            .await?;
+        let actions: Vec<(&str, String, Kind<'_>)> = by_kind
+            .into_iter()
+            .map(|(kind, read)| (kind, format!("{kind}.read_unmasked"), read))
+            .collect();
+        let entries = actions
+            .iter()
+            .map(|(kind, action, (ids, fields, grids))| {
+                (
+                    Entry {
+                        action,
+                        object_kind: kind,
+                        object_id: None,
+                        // The entry belongs where everything it showed
+                        // lies, so that a district's supervisor reads the
+                        // reads of its district.
+                        area_code: common_area(grids.iter().map(String::as_str)),
+                        detail: json!({ "fields": fields }),
+                    },
+                    ids.clone(),
+                )
+            })
+            .collect();
+        // One statement on PostgreSQL; one commit (one flush) on SQLite.
+        if db.get_database_backend() == DbBackend::Postgres {
+            return audit::record_all(db, &actor, entries).await;
         }
+        let txn = crate::db::begin_write(db).await?;
+        audit::record_all(&txn, &actor, entries).await?;
         txn.commit().await?;
         Ok(())
     }

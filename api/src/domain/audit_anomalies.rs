@@ -7,7 +7,7 @@
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 use chrono::{DateTime, Duration, Utc};
-use entities::{audit_log, audit_subject, resident, user};
+use entities::{audit_log, resident, user};
 use policies::{Action, Object};
 use sea_orm::sea_query::Condition;
 use sea_orm::{
@@ -102,24 +102,12 @@ async fn resident_reads(
         .order_by_asc(audit_log::Column::Id)
         .all(db)
         .await?;
-    let mut named: HashMap<i64, Vec<i64>> = HashMap::new();
-    for chunk in rows.chunks(500) {
-        let subjects = audit_subject::Entity::find()
-            .filter(audit_subject::Column::Kind.eq("resident"))
-            .filter(audit_subject::Column::AuditId.is_in(chunk.iter().map(|row| row.id)))
-            .all(db)
-            .await?;
-        for subject in subjects {
-            named
-                .entry(subject.audit_id)
-                .or_default()
-                .push(subject.subject_id);
-        }
-    }
+    // The ids a read named are in its own sealed content; the index of
+    // named rows is for finding reads by resident, not the other way.
     Ok(rows
         .into_iter()
         .map(|row| {
-            let ids = named.remove(&row.id).unwrap_or_default();
+            let ids = audit::ids_named(&row.detail).collect();
             (row, ids)
         })
         .collect())

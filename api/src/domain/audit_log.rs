@@ -6,13 +6,15 @@
 //! reading of the log is itself an entry.
 
 use chrono::{DateTime, Utc};
-use entities::{api_token, audit_log, audit_subject, resident, user};
+use entities::{api_token, audit_log, resident, user};
 use policies::{Action, AreaCode, Object};
-use sea_orm::sea_query::{Condition, Expr, ExprTrait, Query};
-use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QuerySelect, Select};
+use sea_orm::sea_query::{Condition, Expr, Query};
+use sea_orm::{
+    ColumnTrait, DatabaseConnection, DbBackend, EntityTrait, QueryFilter, QuerySelect, Select,
+};
 use serde_json::json;
 
-use crate::audit::{self, Entry};
+use crate::audit::{self, Entry, subjects};
 use crate::domain::access::Access;
 use crate::domain::documents;
 use crate::domain::page::{Listing, PageRequest};
@@ -51,23 +53,14 @@ pub struct AuditFilter {
 
 /// Entries naming row `id` of `kind`: its changes (the row the entry is
 /// about) and the reads that named it.
-fn naming(kind: &str, id: i64) -> Condition {
+fn naming(backend: DbBackend, kind: &str, id: i64) -> Condition {
     Condition::any()
         .add(
             Condition::all()
                 .add(audit_log::Column::ObjectKind.eq(kind))
                 .add(audit_log::Column::ObjectId.eq(id.to_string())),
         )
-        .add(
-            Expr::col((audit_log::Entity, audit_log::Column::Id)).in_subquery(
-                Query::select()
-                    .column(audit_subject::Column::AuditId)
-                    .from(audit_subject::Entity)
-                    .and_where(audit_subject::Column::Kind.eq(kind))
-                    .and_where(audit_subject::Column::SubjectId.eq(id))
-                    .to_owned(),
-            ),
-        )
+        .add(subjects::naming(backend, kind, id))
 }
 
 fn action_condition(actions: &[String]) -> ApiResult<Condition> {
@@ -174,6 +167,7 @@ pub async fn selection(
     filter: &AuditFilter,
     visible: Condition,
 ) -> ApiResult<Select<audit_log::Entity>> {
+    let backend = db.get_database_backend();
     let mut select = audit_log::Entity::find().filter(visible);
     if let Some(username) = &filter.username {
         select = select.filter(
@@ -217,7 +211,7 @@ pub async fn selection(
     }
     if let Some(kind) = &filter.object_kind {
         match filter.object_id {
-            Some(id) => select = select.filter(naming(kind, id)),
+            Some(id) => select = select.filter(naming(backend, kind, id)),
             None => select = select.filter(audit_log::Column::ObjectKind.eq(kind.as_str())),
         }
     } else if filter.object_id.is_some() {
@@ -227,14 +221,14 @@ pub async fn selection(
         ));
     }
     if let Some(resident) = filter.resident {
-        select = select.filter(naming("resident", resident));
+        select = select.filter(naming(backend, "resident", resident));
     }
     if let Some(number) = &filter.resident_id_number {
         let ids = numbered(db, number).await?;
         select = select.filter(
             ids.iter()
                 .fold(Condition::any().add(Expr::cust("1 = 0")), |any, id| {
-                    any.add(naming("resident", *id))
+                    any.add(naming(backend, "resident", *id))
                 }),
         );
     }

@@ -11,8 +11,8 @@ use entities::audit_log;
 use gridgov::audit::chain::{self, Problem};
 use gridgov_tests::{Backend, TestServer, on_each_backend, stored_key};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait,
-    IntoActiveModel, PaginatorTrait, QueryFilter, QueryOrder,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait,
+    IntoActiveModel, PaginatorTrait, QueryFilter, QueryOrder, Statement,
 };
 use serde_json::{Value, json};
 
@@ -228,19 +228,68 @@ async fn unlock(db: &DatabaseConnection, backend: Backend) {
     }
 }
 
+/// Takes one of the rows read `read` names out of the index "who looked at
+/// this person" searches, as each backend keeps it; answers the statement
+/// that puts it back.
+async fn take_out_one_named(db: &DatabaseConnection, backend: Backend, read: i64) -> String {
+    match backend {
+        Backend::Postgres => {
+            let row = db
+                .query_one_raw(Statement::from_string(
+                    DbBackend::Postgres,
+                    format!("SELECT array_to_string(subjects, ',') AS named FROM audit_log WHERE id = {read}"),
+                ))
+                .await
+                .expect("read")
+                .expect("the row");
+            let named: String = row.try_get("", "named").expect("named rows");
+            assert!(named.contains(','), "a page names several: {named}");
+            db.execute_unprepared(&format!(
+                "UPDATE audit_log SET subjects = subjects[2:] WHERE id = {read}"
+            ))
+            .await
+            .expect("taken out");
+            format!("UPDATE audit_log SET subjects = '{{{named}}}' WHERE id = {read}")
+        }
+        Backend::Sqlite => {
+            let named = entities::audit_subject::Entity::find()
+                .filter(entities::audit_subject::Column::AuditId.eq(read))
+                .one(db)
+                .await
+                .expect("read")
+                .expect("a named row");
+            entities::audit_subject::Entity::delete_many()
+                .filter(entities::audit_subject::Column::AuditId.eq(read))
+                .filter(entities::audit_subject::Column::SubjectId.eq(named.subject_id))
+                .exec(db)
+                .await
+                .expect("taken out");
+            format!(
+                "INSERT INTO audit_subjects (kind, subject_id, audit_id) VALUES ('{}', {}, {read})",
+                named.kind, named.subject_id
+            )
+        }
+    }
+}
+
 #[tokio::test]
 async fn verify_names_each_row_tampered_with() {
     on_each_backend(|server| async move {
         // A few dozen entries of different kinds.
         let police = server.as_user("police-420502003001").await;
+        let mut shown = Vec::new();
         for grid in ["420502003001001", "420502003001002", "420502003001003"] {
-            police
+            let page = police
                 .data(
-                    &format!("{{ residents(filter: {{within: \"{grid}\"}}, first: 5) {{ nodes {{ idNumber }} }} }}"),
+                    &format!("{{ residents(filter: {{within: \"{grid}\"}}, first: 5) {{ nodes {{ id idNumber }} }} }}"),
                     json!({}),
                 )
                 .await;
+            shown.push(page["residents"]["nodes"][0]["id"].clone());
         }
+        // The auditor's own reading of one person's entries names them too.
+        let auditor = server.as_user("auditor").await;
+        read_log(&auditor, json!({"resident": shown[0]})).await.expect("the auditor reads");
         let db = server.db().await;
         let found = settled(&server, &db).await;
         assert_eq!(found.problem, None);
@@ -297,20 +346,9 @@ async fn verify_names_each_row_tampered_with() {
             .find(|row| row.action == "resident.read_unmasked")
             .expect("a full read")
             .clone();
-        let named = entities::audit_subject::Entity::find()
-            .filter(entities::audit_subject::Column::AuditId.eq(read.id))
-            .one(&db)
-            .await
-            .expect("read")
-            .expect("a named row");
-        entities::audit_subject::Entity::delete_many()
-            .filter(entities::audit_subject::Column::AuditId.eq(read.id))
-            .filter(entities::audit_subject::Column::SubjectId.eq(named.subject_id))
-            .exec(&db)
-            .await
-            .expect("taken out");
+        let put_back = take_out_one_named(&db, server.backend, read.id).await;
         assert_eq!(verify().await, Some(Problem::SubjectsAltered { row: read.id }));
-        named.into_active_model().reset_all().insert(&db).await.expect("put back");
+        db.execute_unprepared(&put_back).await.expect("put back");
         assert_eq!(verify().await, None, "put back");
 
         // Reordered: two rows swapped, each keeping its own seal.
