@@ -15,7 +15,7 @@ use sea_orm::{DbErr, QueryResult};
 #[derive(Clone, Debug)]
 pub enum ResidentColumns {
     /// Every column: what a read that shows or decides on anything beyond
-    /// plain fields (an ID number, a phone, a rule about the record) needs.
+    /// single columns and the grid (a rule about the whole record) needs.
     All,
     /// These columns (in this order), which always hold the id and the grid
     /// that scope, cursors and the viewer's rules read.

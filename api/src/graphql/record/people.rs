@@ -184,6 +184,9 @@ pub fn columns_read_by(field: &str) -> Option<&'static [resident::Column]> {
         "sex" => &[C::Sex],
         "birthDate" | "age" => &[C::BirthDate],
         "ethnicity" => &[C::Ethnicity],
+        // Shown in full, masked or not at all by the row's grid alone.
+        "idNumber" => &[C::IdNumber],
+        "phone" => &[C::Phone],
         "documentType" => &[C::DocumentType],
         "nationality" => &[C::Nationality],
         "hukouPlace" => &[C::HukouPlace],
