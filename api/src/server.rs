@@ -161,7 +161,6 @@ async fn prepare(config: &ServeConfig) -> anyhow::Result<Prepared> {
     let state = AppState {
         passwords: PasswordChecker::start(PASSWORD_WORKERS, PASSWORD_QUEUE),
         events,
-        sent_tasks: Default::default(),
         db,
         metrics,
         admission: admission.clone(),

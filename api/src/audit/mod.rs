@@ -11,7 +11,7 @@ pub mod subjects;
 use chrono::{SubsecRound, Utc};
 use entities::audit_log;
 use sea_orm::ActiveValue::{NotSet, Set};
-use sea_orm::ConnectionTrait;
+use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend};
 use serde_json::Value;
 
 pub use self::seal::Seal;
@@ -80,17 +80,6 @@ pub async fn record<C: ConnectionTrait>(db: &C, actor: &Actor, entry: Entry<'_>)
     record_all(db, actor, vec![(entry, Vec::new())]).await
 }
 
-/// Records `entry`, naming `subjects` (ids of rows of its object kind) so
-/// that a search by any of them finds it.
-pub async fn record_naming<C: ConnectionTrait>(
-    db: &C,
-    actor: &Actor,
-    entry: Entry<'_>,
-    subjects: &[i64],
-) -> ApiResult<()> {
-    record_all(db, actor, vec![(entry, subjects.to_vec())]).await
-}
-
 /// Records each entry with the rows it names. On PostgreSQL that is one
 /// statement, all or nothing without a transaction of its own; SQLite
 /// needs `db` to be a transaction when there is more than one entry or a
@@ -105,6 +94,22 @@ pub async fn record_all<C: ConnectionTrait>(
         .map(|(entry, named)| Row::sealed(actor, entry, named))
         .collect::<ApiResult<Vec<_>>>()?;
     subjects::insert(db, rows).await
+}
+
+/// Records `entries` on their own, all or nothing: one statement on
+/// PostgreSQL, one write transaction (one flush) on SQLite.
+pub async fn record_alone(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    entries: Vec<(Entry<'_>, Vec<i64>)>,
+) -> ApiResult<()> {
+    if db.get_database_backend() == DbBackend::Postgres {
+        return record_all(db, actor, entries).await;
+    }
+    let txn = crate::db::begin_write(db).await?;
+    record_all(&txn, actor, entries).await?;
+    txn.commit().await?;
+    Ok(())
 }
 
 /// An audit row as written, sealed, with the rows it names.

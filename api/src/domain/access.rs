@@ -16,7 +16,7 @@ use std::sync::{Arc, Mutex};
 
 use entities::resident;
 use policies::{Action, Authorizer, Domain, Object, Scope};
-use sea_orm::{DatabaseConnection, DbBackend};
+use sea_orm::DatabaseConnection;
 use serde_json::json;
 
 use crate::audit::{self, Actor, Entry, Seal};
@@ -438,14 +438,7 @@ impl Access {
                 )
             })
             .collect();
-        // One statement on PostgreSQL; one commit (one flush) on SQLite.
-        if db.get_database_backend() == DbBackend::Postgres {
-            return audit::record_all(db, &actor, entries).await;
-        }
-        let txn = crate::db::begin_write(db).await?;
-        audit::record_all(&txn, &actor, entries).await?;
-        txn.commit().await?;
-        Ok(())
+        audit::record_alone(db, &actor, entries).await
     }
 }
 

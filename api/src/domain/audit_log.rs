@@ -118,21 +118,23 @@ pub async fn list(
     if let Some(number) = &filter.resident_id_number {
         named.extend(numbered(access.db(), number).await?);
     }
-    audit::record_naming(
+    audit::record_alone(
         access.db(),
         &access.actor()?,
-        Entry {
-            action: "audit_log.read",
-            object_kind: if named.is_empty() {
-                "audit_log"
-            } else {
-                "resident"
+        vec![(
+            Entry {
+                action: "audit_log.read",
+                object_kind: if named.is_empty() {
+                    "audit_log"
+                } else {
+                    "resident"
+                },
+                object_id: named.first().map(ToString::to_string),
+                area_code: None,
+                detail: asked(filter),
             },
-            object_id: named.first().map(ToString::to_string),
-            area_code: None,
-            detail: asked(filter),
-        },
-        &named,
+            named,
+        )],
     )
     .await?;
     Ok(listing)

@@ -17,6 +17,7 @@ use crate::domain::resident_columns::{self, ResidentColumns};
 use crate::domain::scoped::{self, Fetch};
 use crate::domain::within::{in_scope, within};
 use crate::error::{ApiError, ApiResult};
+use crate::events::SharedRead;
 
 pub const RESIDENT_CURSOR: &str = "resident";
 
@@ -162,18 +163,28 @@ pub async fn list(
 }
 
 /// The resident a live event names (moved in the verification loop, or
-/// joined the record), for a subscriber who may read them inside `within`.
+/// joined the record), for a subscriber who may read them inside `within`:
+/// read once for every subscriber of the replica (`shared`), each checking
+/// it against their own scope in memory.
 pub async fn heard(
     access: &Access,
+    shared: &SharedRead,
     id: i64,
     grid: &str,
     within: Option<&AreaCode>,
 ) -> ApiResult<Option<resident::Model>> {
+    let scopes = access.residents();
     let inside = within.is_none_or(|area| area.contains_raw(grid));
-    if !inside || !access.residents().read.contains(grid) {
+    if !inside || !scopes.read.contains(grid) {
         return Ok(None);
     }
-    find(access, id).await
+    let row = shared
+        .get_or_read(|| async { Ok(resident::Entity::find_by_id(id).one(access.db()).await?) })
+        .await?;
+    // What `find` asks of the row in SQL, asked of the row as read.
+    Ok(row
+        .filter(|row| scopes.read.contains(&row.grid_code))
+        .map(|row| (*row).clone()))
 }
 
 /// One resident, if the caller may see them.

@@ -2,7 +2,9 @@
 //! `pg_notify` and every replica (the sender's included) hears it through
 //! LISTEN, so a subscriber on one replica sees what another replica did; on
 //! the embedded SQLite there is one process and events go straight to it.
-//! Events carry only ids and places: each subscriber loads what it may see.
+//! Events carry only ids and places: what one names is read once per
+//! replica ([`SharedRead`]), and each subscriber keeps it only where its
+//! own scope, checked in memory, lets it see it.
 //!
 //! An event lost on the way (a NOTIFY that failed, a listener that lost its
 //! connection, a replica's numbering that skipped) is never skipped quietly:
@@ -10,6 +12,7 @@
 //! ends with an error, so that it subscribes again and re-reads.
 
 mod sequence;
+mod shared;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -21,6 +24,7 @@ use tokio::sync::{broadcast, mpsc, oneshot};
 use tokio::task::JoinHandle;
 
 use sequence::Sequences;
+pub use shared::SharedRead;
 
 const CHANNEL: &str = "gridgov_events";
 /// Events a slow subscriber may fall behind by before its stream ends
@@ -48,12 +52,29 @@ pub enum Event {
     },
 }
 
+/// An event as this replica's subscribers hear it: every one of them gets
+/// the same, with the one read of what it names that they share.
+#[derive(Debug)]
+pub struct Arrived {
+    pub event: Event,
+    pub read: SharedRead,
+}
+
 /// What a replica's subscribers hear.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub enum Heard {
-    Event(Event),
+    Event(Arc<Arrived>),
     /// Events may have been lost before this replica heard them.
     Lost,
+}
+
+impl Heard {
+    fn arrived(event: Event) -> Heard {
+        Heard::Event(Arc::new(Arrived {
+            event,
+            read: SharedRead::default(),
+        }))
+    }
 }
 
 /// What travels between replicas on the channel: numbered events, and
@@ -127,7 +148,7 @@ impl Events {
     pub async fn publish(&self, event: Event) {
         if self.db.get_database_backend() != DbBackend::Postgres {
             // No receivers is fine: nobody is subscribed.
-            let _ = self.sender.send(Heard::Event(event));
+            let _ = self.sender.send(Heard::arrived(event));
             return;
         }
         let wire = Wire::Event {
@@ -232,7 +253,7 @@ impl Events {
                 Some(Received::Payload(payload)) => match serde_json::from_str::<Wire>(&payload) {
                     Ok(Wire::Event { from, seq, event }) => {
                         sequences.heard(from, seq, now);
-                        let _ = self.sender.send(Heard::Event(event));
+                        let _ = self.sender.send(Heard::arrived(event));
                     }
                     Ok(Wire::Numbered { from, next }) => sequences.announced(from, next, now),
                     Err(err) => {

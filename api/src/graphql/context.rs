@@ -24,8 +24,6 @@ pub struct AppState {
     /// not list the rows behind them.
     pub suppress_below: u32,
     pub events: crate::events::Events,
-    /// Recently sent tasks' assignments, read once for all subscribers.
-    pub sent_tasks: Arc<crate::domain::tasks::live::SentTasks>,
     /// The pool that checks passwords, with its memory kept for reuse.
     pub passwords: crate::auth::passwords::PasswordChecker,
     /// Where case photos are kept.

@@ -21,7 +21,7 @@ use crate::domain::comparisons::findings;
 use crate::domain::residents;
 use crate::domain::tasks::{self, TaskViewer};
 use crate::error::{ApiError, ApiResult};
-use crate::events::{Event, Heard};
+use crate::events::{Arrived, Event, Heard};
 use policies::AreaCode;
 use std::future::Future;
 use std::sync::Arc;
@@ -75,25 +75,30 @@ where
 }
 
 /// The channel's next event for this subscriber, or why it missed some.
-fn received(heard: Result<Heard, BroadcastStreamRecvError>) -> ApiResult<Event> {
+fn received(heard: Result<Heard, BroadcastStreamRecvError>) -> ApiResult<Arc<Arrived>> {
     // Logged by `until_error` as the stream ends.
     match heard {
-        Ok(Heard::Event(event)) => Ok(event),
+        Ok(Heard::Event(arrived)) => Ok(arrived),
         Ok(Heard::Lost) => Err(ApiError::MissedEvents(None)),
         Err(BroadcastStreamRecvError::Lagged(missed)) => Err(ApiError::MissedEvents(Some(missed))),
     }
 }
 
+/// How a subscription reads the row an event names (its id and grid), as
+/// the subscriber would inside `within`.
+type ReadHeard<Fut> = fn(Arc<Access>, Arc<Arrived>, i64, String, Option<AreaCode>) -> Fut;
+
 /// The rows named by the events `pick` takes (an id and its grid), each
-/// read by `read` as the subscriber would read it inside `within`, until
+/// read by `read` as the subscriber would read it inside `within` (sharing
+/// the event's one read with the replica's other subscribers), until
 /// the subscriber's credentials expire or an event cannot be delivered:
 /// the one shape of every scoped subscription.
 fn scoped_events<T, Fut>(
     ctx: &Context<'_>,
     within: Option<String>,
     what: &'static str,
-    pick: fn(Event) -> Option<(i64, String)>,
-    read: fn(Arc<Access>, i64, String, Option<AreaCode>) -> Fut,
+    pick: fn(&Event) -> Option<(i64, String)>,
+    read: ReadHeard<Fut>,
 ) -> Result<impl Stream<Item = Result<T>> + use<T, Fut>>
 where
     T: Send + 'static,
@@ -108,9 +113,9 @@ where
         async move {
             let told: Told<T> = match received(event) {
                 Err(err) => Some(Err(err)),
-                Ok(event) => {
-                    let (id, grid) = pick(event)?;
-                    read(access, id, grid, area).await.transpose()
+                Ok(arrived) => {
+                    let (id, grid) = pick(&arrived.event)?;
+                    read(access, arrived, id, grid, area).await.transpose()
                 }
             };
             told
@@ -124,10 +129,14 @@ where
 fn resident_events(
     ctx: &Context<'_>,
     within: Option<String>,
-    pick: fn(Event) -> Option<(i64, String)>,
+    pick: fn(&Event) -> Option<(i64, String)>,
 ) -> Result<impl Stream<Item = Result<Resident>> + use<>> {
-    let read = |access: Arc<Access>, id, grid: String, area: Option<AreaCode>| async move {
-        residents::heard(&access, id, &grid, area.as_ref()).await
+    let read = |access: Arc<Access>,
+                arrived: Arc<Arrived>,
+                id,
+                grid: String,
+                area: Option<AreaCode>| async move {
+        residents::heard(&access, &arrived.read, id, &grid, area.as_ref()).await
     };
     Ok(scoped_events(ctx, within, "resident", pick, read)?.map(|heard| heard.map(Resident)))
 }
@@ -146,13 +155,20 @@ impl LiveUpdates {
         ctx: &Context<'_>,
         #[graphql(desc = "Only cases in this area or grid.")] within: Option<String>,
     ) -> Result<impl Stream<Item = Result<Case>> + use<>> {
-        let pick = |event| match event {
-            Event::CaseChanged { case_id, grid_code } => Some((case_id, grid_code)),
+        let pick = |event: &Event| match event {
+            Event::CaseChanged { case_id, grid_code } => Some((*case_id, grid_code.clone())),
             _ => None,
         };
-        let read = |access: Arc<Access>, id, grid: String, area: Option<AreaCode>| async move {
-            cases::changed(&access, id, &grid, area.as_ref()).await
+        let read = |access: Arc<Access>,
+                    arrived: Arc<Arrived>,
+                    id,
+                    grid: String,
+                    area: Option<AreaCode>| async move {
+            cases::changed(&access, &arrived.read, id, &grid, area.as_ref()).await
         };
+        // Which cases the subscriber sees, read now rather than by the
+        // first event (and again only after a policy change clears it).
+        cases::CaseScope::of(ctx.access()?).await?;
         Ok(scoped_events(ctx, within, "case", pick, read)?.map(|heard| heard.map(Case)))
     }
 
@@ -166,11 +182,11 @@ impl LiveUpdates {
         ctx: &Context<'_>,
         #[graphql(desc = "Only records in this area or grid.")] within: Option<String>,
     ) -> Result<impl Stream<Item = Result<Resident>> + use<>> {
-        let pick = |event| match event {
+        let pick = |event: &Event| match event {
             Event::ResidentReviewed {
                 resident_id,
                 grid_code,
-            } => Some((resident_id, grid_code)),
+            } => Some((*resident_id, grid_code.clone())),
             _ => None,
         };
         resident_events(ctx, within, pick)
@@ -185,15 +201,19 @@ impl LiveUpdates {
         ctx: &Context<'_>,
         #[graphql(desc = "Only findings in this area or grid.")] within: Option<String>,
     ) -> Result<impl Stream<Item = Result<Finding>> + use<>> {
-        let pick = |event| match event {
+        let pick = |event: &Event| match event {
             Event::FindingRaised {
                 finding_id,
                 grid_code,
-            } => Some((finding_id, grid_code)),
+            } => Some((*finding_id, grid_code.clone())),
             _ => None,
         };
-        let read = |access: Arc<Access>, id, grid: String, area: Option<AreaCode>| async move {
-            findings::raised(&access, id, &grid, area.as_ref()).await
+        let read = |access: Arc<Access>,
+                    arrived: Arc<Arrived>,
+                    id,
+                    grid: String,
+                    area: Option<AreaCode>| async move {
+            findings::raised(&access, &arrived.read, id, &grid, area.as_ref()).await
         };
         Ok(scoped_events(ctx, within, "finding", pick, read)?.map(|heard| heard.map(Finding)))
     }
@@ -207,11 +227,11 @@ impl LiveUpdates {
         ctx: &Context<'_>,
         #[graphql(desc = "Only people in this area or grid.")] within: Option<String>,
     ) -> Result<impl Stream<Item = Result<Resident>> + use<>> {
-        let pick = |event| match event {
+        let pick = |event: &Event| match event {
             Event::ResidentRegistered {
                 resident_id,
                 grid_code,
-            } => Some((resident_id, grid_code)),
+            } => Some((*resident_id, grid_code.clone())),
             _ => None,
         };
         resident_events(ctx, within, pick)
@@ -228,14 +248,18 @@ impl LiveUpdates {
             String,
         >,
     ) -> Result<impl Stream<Item = Result<Assignment>> + use<>> {
-        let pick = |event| match event {
+        let pick = |event: &Event| match event {
             Event::AssignmentAnswered {
                 assignment_id,
                 area_code,
-            } => Some((assignment_id, area_code)),
+            } => Some((*assignment_id, area_code.clone())),
             _ => None,
         };
-        let read = |access: Arc<Access>, id, area_code: String, area: Option<AreaCode>| async move {
+        let read = |access: Arc<Access>,
+                    _: Arc<Arrived>,
+                    id,
+                    area_code: String,
+                    area: Option<AreaCode>| async move {
             tasks::answered(&access, id, &area_code, area.as_ref()).await
         };
         Ok(scoped_events(ctx, within, "assignment", pick, read)?
@@ -255,21 +279,22 @@ impl LiveUpdates {
         // Who the subscriber is, read now rather than by the first event
         // (and again only after a policy change clears it).
         TaskViewer::of(&access).await?;
-        let sent = ctx.state().sent_tasks.clone();
         let events = BroadcastStream::new(ctx.state().events.subscribe());
         let stream = events
             .filter_map(move |event| {
-                let (access, sent) = (access.clone(), sent.clone());
+                let access = access.clone();
                 async move {
                     let mine = match received(event) {
                         Err(err) => vec![Err(err)],
-                        Ok(Event::TaskSent { task_id }) => {
-                            match tasks::live::addressed(&access, &sent, task_id).await {
+                        Ok(arrived) => {
+                            let Event::TaskSent { task_id } = arrived.event else {
+                                return None;
+                            };
+                            match tasks::live::addressed(&access, &arrived.read, task_id).await {
                                 Ok(mine) => mine.into_iter().map(Ok).collect(),
                                 Err(err) => vec![Err(err)],
                             }
                         }
-                        Ok(_) => return None,
                     };
                     Some(futures_util::stream::iter(mine))
                 }

@@ -1,6 +1,7 @@
 //! What the command centre's screen listens to: people joining the record
 //! (newborns among them) and feedback on tasks, each heard by those who see
-//! its grid and by nobody else.
+//! its grid and by nobody else, for the statements of one however many
+//! listen.
 
 use std::sync::atomic::{AtomicU16, Ordering};
 use std::time::Duration;
@@ -187,6 +188,155 @@ async fn task_feedback_is_heard_by_those_who_see_the_task() {
             .await
             .expect("its own receipt");
         assert_eq!(next["assignmentAnswered"]["id"], own);
+        server
+    })
+    .await;
+}
+
+/// Reports a case in `grid`.
+async fn report(client: &Client<'_>, grid: &str) {
+    let body = client
+        .data(
+            "mutation($input: ReportCaseInput!) { reportCase(input: $input) { case { id } } }",
+            json!({"input": {"title": "占道经营", "description": "x", "gridCode": grid, "location": "x"}}),
+        )
+        .await;
+    assert!(body["reportCase"]["case"]["id"].is_string(), "{body:#}");
+}
+
+/// Subscribes each of `users` to `query` (on `grid`'s events), each waiting
+/// until it hears `poke`'s; then drains every stream of what the others'
+/// pokes told it.
+async fn listening<F, Fut>(
+    server: &gridgov_tests::TestServer,
+    users: &[String],
+    query: &str,
+    poke: F,
+) -> Vec<Live>
+where
+    F: Fn() -> Fut,
+    Fut: std::future::Future<Output = ()>,
+{
+    let mut lives = Vec::new();
+    for user in users {
+        let mut live = server
+            .subscribe(&server.token_for(user).await, query, json!({}))
+            .await;
+        live.until_live(&poke).await;
+        lives.push(live);
+    }
+    for live in &mut lives {
+        while live.next(Duration::from_millis(300)).await.is_some() {}
+    }
+    lives
+}
+
+/// What `change` costs (statements, on the server's counter) with `lives`
+/// listening, each of which must hear `field` in GRID once, and `deaf`
+/// nothing.
+async fn cost_heard<F, Fut>(
+    server: &gridgov_tests::TestServer,
+    lives: &mut [Live],
+    deaf: &mut [Live],
+    field: &str,
+    change: F,
+) -> u64
+where
+    F: FnOnce() -> Fut,
+    Fut: std::future::Future<Output = ()>,
+{
+    let before = server.statements().await;
+    change().await;
+    for live in lives.iter_mut() {
+        assert_eq!(
+            next_grid(live, field).await.as_deref(),
+            Some(GRID),
+            "heard by each"
+        );
+    }
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let cost = server.statements().await - before;
+    for live in lives.iter_mut().chain(deaf.iter_mut()) {
+        assert!(
+            live.next(Duration::from_millis(200)).await.is_none(),
+            "once, and only by those who see it"
+        );
+    }
+    cost
+}
+
+/// A change many screens watch is read once per replica, whoever listens:
+/// with four subscribers who may see it (each checking its own scope in
+/// memory) it costs the statements it costs with one, and a subscriber who
+/// may not see its grid is told nothing.
+#[tokio::test]
+async fn a_change_heard_by_many_screens_costs_the_statements_of_one() {
+    on_each_backend(|server| async move {
+        let worker = server.as_user(&format!("worker-{GRID}")).await;
+        let neighbour = server.as_user(&format!("worker-{OTHER}")).await;
+        let watchers = [
+            format!("community-{COMMUNITY}"),
+            format!("worker-{GRID}"),
+            "district-420502".to_owned(),
+            format!("police-{COMMUNITY}"),
+        ];
+        let outsider = [format!("worker-{OTHER}")];
+
+        // People joining the record.
+        let query = "subscription { residentRegistered { gridCode name } }";
+        let poke = || async {
+            register(&worker, GRID).await;
+        };
+        let mut one = listening(&server, &watchers[..1], query, poke).await;
+        let alone = cost_heard(&server, &mut one, &mut [], "residentRegistered", poke).await;
+        let mut rest = listening(&server, &watchers[1..], query, poke).await;
+        let mut deaf = listening(&server, &outsider, query, || async {
+            register(&neighbour, OTHER).await;
+        })
+        .await;
+        rest.append(&mut one);
+        for live in &mut rest {
+            while live.next(Duration::from_millis(300)).await.is_some() {}
+        }
+        let together = cost_heard(&server, &mut rest, &mut deaf, "residentRegistered", poke).await;
+        assert_eq!(
+            together, alone,
+            "a registration's statements, heard by four and by one"
+        );
+
+        // Cases reported.
+        let query = "subscription { caseChanged { gridCode state } }";
+        let case_watchers = [
+            format!("community-{COMMUNITY}"),
+            format!("worker-{GRID}"),
+            "district-420502".to_owned(),
+            "operator".to_owned(),
+        ];
+        let mut one = listening(&server, &case_watchers[..1], query, || {
+            report(&worker, GRID)
+        })
+        .await;
+        let alone = cost_heard(&server, &mut one, &mut [], "caseChanged", || {
+            report(&worker, GRID)
+        })
+        .await;
+        let mut rest = listening(&server, &case_watchers[1..], query, || {
+            report(&worker, GRID)
+        })
+        .await;
+        let mut deaf = listening(&server, &outsider, query, || report(&neighbour, OTHER)).await;
+        rest.append(&mut one);
+        for live in &mut rest {
+            while live.next(Duration::from_millis(300)).await.is_some() {}
+        }
+        let together = cost_heard(&server, &mut rest, &mut deaf, "caseChanged", || {
+            report(&worker, GRID)
+        })
+        .await;
+        assert_eq!(
+            together, alone,
+            "a report's statements, heard by four and by one"
+        );
         server
     })
     .await;

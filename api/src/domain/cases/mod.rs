@@ -26,6 +26,7 @@ use crate::domain::page::{Listing, PageRequest};
 use crate::domain::scoped::{self, Order};
 use crate::domain::within::{in_scope, within};
 use crate::error::ApiResult;
+use crate::events::SharedRead;
 
 pub const CASE_CURSOR: &str = "case";
 
@@ -273,11 +274,13 @@ pub async fn by_ids(access: &Access, ids: &[i64]) -> ApiResult<HashMap<i64, case
 }
 
 /// A case that changed in `grid` (as an event says), if the caller sees it
-/// and it lies inside `within`: what a live subscriber is sent. The
-/// caller's view is taken afresh for each event, so a policy change reaches
-/// open subscriptions.
+/// and it lies inside `within`: what a live subscriber is sent. The case is
+/// read once for every subscriber of the replica (`shared`), each checking
+/// it against their own view in memory. The caller's view is taken afresh
+/// for each event, so a policy change reaches open subscriptions.
 pub async fn changed(
     access: &Access,
+    shared: &SharedRead,
     id: i64,
     grid: &str,
     within: Option<&AreaCode>,
@@ -287,7 +290,20 @@ pub async fn changed(
     if !inside || !scope.read.contains(grid) {
         return Ok(None);
     }
-    find(access, id).await
+    let db = access.db();
+    let read = shared
+        .get_or_read(|| async {
+            let Some(row) = case::Entity::find_by_id(id).one(db).await? else {
+                return Ok(None);
+            };
+            let duty = duty_of(db, &row).await?;
+            Ok(Some((row, duty)))
+        })
+        .await?;
+    // What `find` asks of the row in SQL, asked of the row as read.
+    Ok(read
+        .filter(|read| scope.admits(&read.0, read.1.as_deref()))
+        .map(|read| read.0.clone()))
 }
 
 /// The ids of those of `cases` that `scope` sees, as a subquery.

@@ -33,6 +33,7 @@ use crate::domain::within::{in_scope, within};
 use crate::domain::writes::Writer;
 use crate::domain::writes::fields::{optional_text, text};
 use crate::error::{ApiError, ApiResult};
+use crate::events::SharedRead;
 
 pub const FINDING_CURSOR: &str = "finding";
 
@@ -146,13 +147,16 @@ pub async fn find(access: &Access, id: i64) -> ApiResult<Option<finding::Model>>
 
 /// The urgent finding a live event names, as the caller would read it:
 /// `None` outside `within` or the caller's sight, found without a
-/// statement for a subscriber who may read no finding in its grid.
+/// statement for a subscriber who may read no finding in its grid, and
+/// read once for every other subscriber of the replica (`shared`).
 pub async fn raised(
     access: &Access,
+    shared: &SharedRead,
     id: i64,
     grid: &str,
     within: Option<&AreaCode>,
 ) -> ApiResult<Option<finding::Model>> {
+    access.caller()?;
     let inside = within.is_none_or(|area| area.contains_raw(grid));
     let may = KINDS
         .iter()
@@ -160,7 +164,16 @@ pub async fn raised(
     if !inside || !may {
         return Ok(None);
     }
-    find(access, id).await
+    let row = shared
+        .get_or_read(|| async { Ok(finding::Entity::find_by_id(id).one(access.db()).await?) })
+        .await?;
+    // What `visible` asks of the row in SQL, asked of the row as read.
+    Ok(row
+        .filter(|row| {
+            KINDS.contains(&row.registry)
+                && access.may_in(&row.grid_code, object(row.registry), Action::Read)
+        })
+        .map(|row| (*row).clone()))
 }
 
 /// Findings still being worked, counted by area and kind.
