@@ -256,11 +256,11 @@ impl LiveUpdates {
             _ => None,
         };
         let read = |access: Arc<Access>,
-                    _: Arc<Arrived>,
+                    arrived: Arc<Arrived>,
                     id,
                     area_code: String,
                     area: Option<AreaCode>| async move {
-            tasks::answered(&access, id, &area_code, area.as_ref()).await
+            tasks::answered(&access, &arrived.read, id, &area_code, area.as_ref()).await
         };
         Ok(scoped_events(ctx, within, "assignment", pick, read)?
             .map(|heard| heard.map(Assignment::of)))

@@ -248,11 +248,13 @@ where
     let before = server.statements().await;
     change().await;
     for live in lives.iter_mut() {
-        assert_eq!(
-            next_grid(live, field).await.as_deref(),
-            Some(GRID),
-            "heard by each"
-        );
+        let heard = live
+            .next(Duration::from_secs(5))
+            .await
+            .expect("heard by each");
+        let place = &heard[field];
+        let place = place["gridCode"].as_str().or(place["areaCode"].as_str());
+        assert_eq!(place, Some(GRID), "{heard}");
     }
     tokio::time::sleep(Duration::from_millis(300)).await;
     let cost = server.statements().await - before;
@@ -336,6 +338,46 @@ async fn a_change_heard_by_many_screens_costs_the_statements_of_one() {
         assert_eq!(
             together, alone,
             "a report's statements, heard by four and by one"
+        );
+
+        // Assignments answered.
+        let operator = server.as_user("operator").await;
+        let query = "subscription { assignmentAnswered { areaCode state } }";
+        let answer = |worker: &'static str, grid: &'static str| {
+            let (operator, server) = (&operator, &server);
+            async move {
+                let worker = server.as_user(worker).await;
+                let (id, version) = instruct(operator, &worker, grid).await;
+                worker
+                    .data(ACKNOWLEDGE, json!({"id": id, "v": version}))
+                    .await;
+            }
+        };
+        let mine: &'static str = format!("worker-{GRID}").leak();
+        let theirs: &'static str = format!("worker-{OTHER}").leak();
+        let task_watchers = [
+            "operator".to_owned(),
+            format!("community-{COMMUNITY}"),
+            format!("worker-{GRID}"),
+        ];
+        let mut one = listening(&server, &task_watchers[..1], query, || answer(mine, GRID)).await;
+        let alone = cost_heard(&server, &mut one, &mut [], "assignmentAnswered", || {
+            answer(mine, GRID)
+        })
+        .await;
+        let mut rest = listening(&server, &task_watchers[1..], query, || answer(mine, GRID)).await;
+        let mut deaf = listening(&server, &outsider, query, || answer(theirs, OTHER)).await;
+        rest.append(&mut one);
+        for live in &mut rest {
+            while live.next(Duration::from_millis(300)).await.is_some() {}
+        }
+        let together = cost_heard(&server, &mut rest, &mut deaf, "assignmentAnswered", || {
+            answer(mine, GRID)
+        })
+        .await;
+        assert_eq!(
+            together, alone,
+            "an answer's statements, heard by three and by one"
         );
         server
     })

@@ -24,6 +24,7 @@ use crate::domain::page::{Listing, PageRequest};
 use crate::domain::scoped::{self, Order};
 use crate::domain::within::{in_scope, in_scope_or_city, never};
 use crate::error::ApiResult;
+use crate::events::SharedRead;
 
 pub const TASK_CURSOR: &str = "task";
 pub const ASSIGNMENT_CURSOR: &str = "assignment";
@@ -126,10 +127,30 @@ impl TaskViewer {
     /// own one ([`TaskViewer::owns`]): decided in memory for live events.
     /// `false` says only that this way does not show it; the others may.
     pub fn sees_as_addressee(&self, task: &task::Model) -> bool {
+        self.keeps(task)
+    }
+
+    /// Whether `task`'s area is one where tasks that are the viewer's stay
+    /// visible: `in_scope_or_city` on `own`, in memory.
+    fn keeps(&self, task: &task::Model) -> bool {
         match &task.area_code {
             Some(code) => self.own.contains(code),
             None => self.own.allow == policies::Allow::Everywhere,
         }
+    }
+
+    /// Whether the viewer sees assignment `row` of `task`: [`TaskViewer::assignments`]
+    /// decided in memory for live events, way by way.
+    pub fn sees_assignment(
+        &self,
+        row: &task_assignment::Model,
+        task: Option<&task::Model>,
+    ) -> bool {
+        let sent_by_me =
+            task.is_some_and(|task| self.user_id == Some(task.created_by) && self.keeps(task));
+        self.owns(row)
+            || (sent_by_me && self.own.contains(&row.area_code))
+            || self.read.contains(&row.area_code)
     }
 
     /// Whether `row` is addressed to the viewer and stays theirs here.
@@ -251,9 +272,11 @@ pub async fn find_assignment(
 }
 
 /// An assignment just answered, for a subscriber who sees it (its sender's
-/// command centre, its assignee) inside `within`.
+/// command centre, its assignee) inside `within`: read with its task once
+/// for every subscriber of the replica (`shared`), each deciding in memory.
 pub async fn answered(
     access: &Access,
+    shared: &SharedRead,
     id: i64,
     area_code: &str,
     within: Option<&AreaCode>,
@@ -261,7 +284,20 @@ pub async fn answered(
     if within.is_some_and(|area| !area.contains_raw(area_code)) {
         return Ok(None);
     }
-    find_assignment(access, id).await
+    let viewer = TaskViewer::of(access).await?;
+    let db = access.db();
+    let read = shared
+        .get_or_read(|| async {
+            let Some(row) = task_assignment::Entity::find_by_id(id).one(db).await? else {
+                return Ok(None);
+            };
+            let task = task::Entity::find_by_id(row.task_id).one(db).await?;
+            Ok(Some((row, task)))
+        })
+        .await?;
+    Ok(read
+        .filter(|read| viewer.sees_assignment(&read.0, read.1.as_ref()))
+        .map(|read| read.0.clone()))
 }
 
 /// The feedback on an assignment the caller sees, oldest first.
