@@ -307,11 +307,23 @@ pub async fn same_key(db: &DatabaseConnection, seal: &Seal) -> ApiResult<bool> {
 }
 
 /// The rows a sealed entry names (`detail.ids`), as the index of named
-/// rows should hold them.
-fn named(row: &audit_log::Model) -> BTreeSet<(String, i64)> {
-    super::ids_named(&row.detail)
-        .map(|id| (row.object_kind.clone(), id))
-        .collect()
+/// rows should hold them; `None` when the entry does not say. A reading of
+/// the log written before entries listed the rows they name says only the
+/// resident looked up by id (`detail.resident`), not those a lookup by ID
+/// number found.
+fn named(row: &audit_log::Model) -> Option<BTreeSet<(String, i64)>> {
+    let listed = row.detail.get("ids").is_some();
+    let by_number = row.detail["byIdNumber"] == serde_json::Value::Bool(true);
+    let ids: Vec<i64> = match (row.action.as_str(), listed) {
+        ("audit_log.read", false) if by_number => return None,
+        ("audit_log.read", false) => row.detail["resident"].as_i64().into_iter().collect(),
+        _ => super::ids_named(&row.detail).collect(),
+    };
+    Some(
+        ids.into_iter()
+            .map(|id| (row.object_kind.clone(), id))
+            .collect(),
+    )
 }
 
 /// The first thing found wrong with the log, naming the row.
@@ -460,7 +472,9 @@ pub async fn verify(
             {
                 return fail(altered);
             }
-            if named(row) != indexed.get(&row.id).cloned().unwrap_or_default() {
+            if named(row)
+                .is_some_and(|named| named != indexed.get(&row.id).cloned().unwrap_or_default())
+            {
                 return fail(Problem::SubjectsAltered { row: row.id });
             }
             // Legacy rows come before every sealed row: an unsealed row
@@ -595,3 +609,78 @@ fn is_race(err: &anyhow::Error) -> bool {
 
 /// How often the head is written to the log while it moves.
 const LOG_EVERY: std::time::Duration = std::time::Duration::from_secs(600);
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::named;
+
+    fn entry(action: &str, kind: &str, detail: serde_json::Value) -> entities::audit_log::Model {
+        entities::audit_log::Model {
+            id: 1,
+            at: chrono::Utc::now(),
+            actor_user_id: None,
+            actor_token_id: None,
+            actor_name: "auditor".to_owned(),
+            action: action.to_owned(),
+            object_kind: kind.to_owned(),
+            object_id: None,
+            area_code: None,
+            detail,
+            request_id: None,
+            address: None,
+            session: None,
+            seal: None,
+        }
+    }
+
+    fn ids(pairs: &[i64]) -> Option<std::collections::BTreeSet<(String, i64)>> {
+        Some(
+            pairs
+                .iter()
+                .map(|id| ("resident".to_owned(), *id))
+                .collect(),
+        )
+    }
+
+    #[test]
+    fn an_entry_names_what_its_sealed_detail_lists() {
+        let read = entry(
+            "resident.read_unmasked",
+            "resident",
+            json!({"ids": [3, 5], "fields": ["phone"]}),
+        );
+        assert_eq!(named(&read), ids(&[3, 5]));
+        let lookup = entry(
+            "audit_log.read",
+            "resident",
+            json!({"resident": 7, "byIdNumber": false, "ids": [7]}),
+        );
+        assert_eq!(named(&lookup), ids(&[7]));
+        let change = entry("resident.update", "resident", json!({"fields": ["phone"]}));
+        assert_eq!(named(&change), ids(&[]));
+    }
+
+    #[test]
+    fn an_older_reading_of_the_log_names_the_resident_it_asked_for_or_says_nothing() {
+        let by_id = entry(
+            "audit_log.read",
+            "resident",
+            json!({"resident": 7, "byIdNumber": false}),
+        );
+        assert_eq!(named(&by_id), ids(&[7]));
+        let by_number = entry(
+            "audit_log.read",
+            "resident",
+            json!({"resident": null, "byIdNumber": true}),
+        );
+        assert_eq!(named(&by_number), None);
+        let of_nobody = entry(
+            "audit_log.read",
+            "audit_log",
+            json!({"resident": null, "byIdNumber": false}),
+        );
+        assert_eq!(named(&of_nobody).map(|set| set.len()), Some(0));
+    }
+}

@@ -84,7 +84,7 @@ pub async fn record<C: ConnectionTrait>(db: &C, actor: &Actor, entry: Entry<'_>)
 /// statement, all or nothing without a transaction of its own; SQLite
 /// needs `db` to be a transaction when there is more than one entry or a
 /// named row (see [`subjects`] for where each backend keeps them).
-pub async fn record_all<C: ConnectionTrait>(
+async fn record_all<C: ConnectionTrait>(
     db: &C,
     actor: &Actor,
     entries: Vec<(Entry<'_>, Vec<i64>)>,
@@ -127,9 +127,14 @@ impl Row {
     fn sealed(actor: &Actor, mut entry: Entry<'_>, mut named: Vec<i64>) -> ApiResult<Row> {
         named.sort_unstable();
         named.dedup();
-        if !named.is_empty()
-            && let Value::Object(detail) = &mut entry.detail
-        {
+        if !named.is_empty() {
+            // Without the list under the seal, verify could not hold the
+            // index to the entry.
+            let Value::Object(detail) = &mut entry.detail else {
+                return Err(ApiError::Internal(anyhow::anyhow!(
+                    "an entry naming rows has a detail that is not an object"
+                )));
+            };
             detail.insert("ids".to_owned(), Value::from(named.clone()));
         }
         // Stored to the microsecond on both backends, and sealed as stored.

@@ -103,26 +103,31 @@ fn array_text(ids: &[i64]) -> String {
     format!("{{{}}}", listed.join(","))
 }
 
-/// Rows of `kind` whose entry names row `id`.
+/// Rows of `kind` whose entry names row `id`. On PostgreSQL the table is
+/// searched too: a replica not yet upgraded still writes there while the
+/// first upgraded one has moved the rest into the arrays.
 pub fn naming(backend: DbBackend, kind: &str, id: i64) -> Condition {
-    if backend == DbBackend::Postgres {
-        return Condition::all()
-            .add(audit_log::Column::ObjectKind.eq(kind))
-            .add(Expr::cust_with_values(
-                "\"audit_log\".\"subjects\" @> CAST($1 AS bigint[])",
-                [array_text(&[id])],
-            ));
+    let in_table = Expr::col((audit_log::Entity, audit_log::Column::Id)).in_subquery(
+        Query::select()
+            .column(audit_subject::Column::AuditId)
+            .from(audit_subject::Entity)
+            .and_where(audit_subject::Column::Kind.eq(kind))
+            .and_where(audit_subject::Column::SubjectId.eq(id))
+            .to_owned(),
+    );
+    if backend != DbBackend::Postgres {
+        return Condition::all().add(in_table);
     }
-    Condition::all().add(
-        Expr::col((audit_log::Entity, audit_log::Column::Id)).in_subquery(
-            Query::select()
-                .column(audit_subject::Column::AuditId)
-                .from(audit_subject::Entity)
-                .and_where(audit_subject::Column::Kind.eq(kind))
-                .and_where(audit_subject::Column::SubjectId.eq(id))
-                .to_owned(),
-        ),
-    )
+    Condition::any()
+        .add(
+            Condition::all()
+                .add(audit_log::Column::ObjectKind.eq(kind))
+                .add(Expr::cust_with_values(
+                    "\"audit_log\".\"subjects\" @> CAST($1 AS bigint[])",
+                    [array_text(&[id])],
+                )),
+        )
+        .add(in_table)
 }
 
 #[derive(FromQueryResult)]
@@ -165,8 +170,8 @@ pub async fn indexed<C: ConnectionTrait>(
                     .insert((row.object_kind.clone(), id));
             }
         }
-        return Ok(indexed);
     }
+    // Also on PostgreSQL: see `naming`.
     for subject in audit_subject::Entity::find()
         .filter(audit_subject::Column::AuditId.is_in(ids.iter().copied()))
         .all(db)

@@ -1,9 +1,12 @@
 //! One read per event per replica. Every subscriber of a replica hears the
-//! same [`Arrived`] event; the first of them that may see what it names
-//! reads the row, unscoped, and the others wait for that read and check
-//! the row against their own scope in memory, by the same rule their
-//! query would have applied. A change seen by a thousand screens costs
-//! one statement, not a thousand.
+//! same [`Arrived`](super::Arrived) event; the first of them to read what
+//! it names (after a check of the event's grid, where the subscription
+//! has one) reads the row, unscoped, and the others wait for that read and
+//! check the row against their own scope in memory, by the same rule their
+//! query would have applied. A change seen by a thousand screens costs one
+//! statement, not a thousand. The row lives as long as the event does in
+//! the channel's buffer: a subscriber far behind is told of it as it was
+//! read, and checked against its scope as it stands.
 
 use std::any::Any;
 use std::future::Future;

@@ -149,7 +149,8 @@ impl AuditEntry {
         self.0.object_id.as_deref()
     }
 
-    /// The rows a read showed in full (their database ids).
+    /// The rows the entry names (their database ids): those a read showed
+    /// in full, or the residents a reading of the log looked up.
     async fn object_ids(&self) -> Vec<i64> {
         self.0.detail["ids"]
             .as_array()

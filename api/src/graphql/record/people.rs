@@ -171,8 +171,8 @@ impl From<Visibility> for Shown {
 pub struct Resident(pub resident::Model);
 
 /// The columns a field of [`Resident`] reads, or `None` for a field that
-/// reads the whole row (a rule about the record, a masked value, an audited
-/// read, a field not named here): a page asking only for named fields
+/// reads the whole row (a rule about the record, a field not named here):
+/// a page asking only for named fields
 /// reads only their columns (see `ResidentColumns`). A field whose
 /// resolver comes to read another column must say so here.
 pub fn columns_read_by(field: &str) -> Option<&'static [resident::Column]> {
