@@ -364,3 +364,101 @@ async fn the_open_cases_index_holds_the_states_the_machine_calls_open() {
     }
     city.close().await;
 }
+
+/// The anomalies walk a period in batches, and a batch may end inside a
+/// run of entries of one instant (several replicas write at once): every
+/// entry is weighed once, however the batches fall. A worker has 2,345
+/// reads of one row each at one instant, in a grid it never read in
+/// before; two peers read one row each.
+#[tokio::test]
+async fn the_anomalies_weigh_every_read_of_a_long_period_once() {
+    use entities::audit_log;
+    use gridgov::domain::audit_anomalies::{self, ActorKey};
+    use sea_orm::{NotSet, Set};
+    use serde_json::json;
+
+    let city = City::build("anomalies").await;
+    let user_id = |name: &'static str| {
+        let db = city.db.clone();
+        async move {
+            entities::user::Entity::find()
+                .filter(entities::user::Column::Username.eq(name))
+                .one(&db)
+                .await
+                .expect("lookup")
+                .expect("a demo account")
+                .id
+        }
+    };
+    let read = |user: i64, grid: &str, id: i64, at| audit_log::ActiveModel {
+        id: NotSet,
+        at: Set(at),
+        actor_user_id: Set(Some(user)),
+        actor_token_id: Set(None),
+        actor_name: Set(format!("user {user}")),
+        action: Set("resident.read_unmasked".to_owned()),
+        object_kind: Set("resident".to_owned()),
+        object_id: Set(None),
+        area_code: Set(Some(grid.to_owned())),
+        detail: Set(json!({"fields": ["phone"], "grids": [grid], "ids": [id]})),
+        request_id: Set(None),
+        address: Set(None),
+        session: Set(None),
+        seal: Set(None),
+    };
+    const ELSEWHERE: &str = "420502003001002";
+    let busy = user_id("worker-420502003001001").await;
+    let from = chrono::Utc::now() - chrono::Duration::hours(1);
+    let earlier = from - chrono::Duration::days(1);
+    let instant = from + chrono::Duration::minutes(1);
+    let mut rows = vec![read(busy, GRID, 0, earlier)];
+    rows.extend((1..2346).map(|id| read(busy, ELSEWHERE, id, instant)));
+    for peer in ["worker-420502003001002", "worker-420502003001003"] {
+        rows.push(read(user_id(peer).await, ELSEWHERE, 0, instant));
+    }
+    for chunk in rows.chunks(500) {
+        audit_log::Entity::insert_many(chunk.to_vec())
+            .exec(&city.db)
+            .await
+            .expect("written");
+    }
+
+    let auditor = city.access("auditor").await;
+    let found = audit_anomalies::find(&auditor, from, chrono::Utc::now())
+        .await
+        .expect("anomalies");
+    let heavy: Vec<(ActorKey, u64, f64)> = found
+        .heavy_readers
+        .iter()
+        .map(|reader| (reader.actor, reader.rows, reader.peers_median))
+        .collect();
+    assert_eq!(heavy, vec![(ActorKey::User(busy), 2345, 1.0)]);
+    // At most 500 are listed, the newest first; the peers had no earlier
+    // reads, so no usual grids to leave.
+    let unusual: Vec<i64> = found
+        .outside_usual_grids
+        .iter()
+        .map(|read| read.entry.id)
+        .collect();
+    assert_eq!(unusual.len(), 500);
+    assert!(
+        unusual.windows(2).all(|pair| pair[0] > pair[1]),
+        "newest first"
+    );
+    let newest_of_busy = audit_log::Entity::find()
+        .filter(audit_log::Column::ActorUserId.eq(busy))
+        .all(&city.db)
+        .await
+        .expect("rows")
+        .into_iter()
+        .map(|row| row.id)
+        .max();
+    assert_eq!(unusual.first().copied(), newest_of_busy);
+    assert!(
+        found
+            .outside_usual_grids
+            .iter()
+            .all(|read| read.grids == [ELSEWHERE] && read.entry.actor_user_id == Some(busy))
+    );
+    city.close().await;
+}

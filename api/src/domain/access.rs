@@ -432,7 +432,13 @@ impl Access {
                         // lies, so that a district's supervisor reads the
                         // reads of its district.
                         area_code: common_area(grids.iter().map(String::as_str)),
-                        detail: json!({ "fields": fields }),
+                        // The grids it showed, as they were then: a
+                        // caller's usual grids are learnt from these, and a
+                        // person who moves later must not move the reads.
+                        detail: json!({
+                            "fields": fields,
+                            "grids": grids.iter().collect::<BTreeSet<_>>(),
+                        }),
                     },
                     ids.clone(),
                 )

@@ -2,9 +2,11 @@
 //! far above their peers', full reads outside office hours, and reads of
 //! residents outside the grids a caller usually reads in (possible for the
 //! police and departments, whose scopes are wide). Each is a query over the
-//! period, within the caller's scope of the log, like `auditLog`.
+//! period, within the caller's scope of the log, like `auditLog`; the
+//! period is walked in batches, so that a month of a city's reads costs
+//! the server what a batch and a count per caller cost.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet, VecDeque};
 
 use chrono::{DateTime, Duration, Utc};
 use entities::{audit_log, resident, user};
@@ -31,6 +33,8 @@ pub const FACTOR: f64 = 3.0;
 pub const AT_LEAST: u64 = 50;
 /// The most entries a list of anomalies holds.
 const MOST: u64 = 500;
+/// The action of a full read of residents.
+const RESIDENTS_READ: &str = "resident.read_unmasked";
 
 /// Who acted: a user, or an API token.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -54,7 +58,7 @@ pub struct HeavyReader {
 }
 
 /// Reads of residents outside the grids a caller read in during the 30
-/// days before the period.
+/// days before the period, each grid as it was when the read was made.
 #[derive(Debug, Clone)]
 pub struct UnusualRead {
     pub entry: audit_log::Model,
@@ -88,47 +92,150 @@ fn median(mut values: Vec<u64>) -> f64 {
     }
 }
 
-/// Full reads of residents, with the ids they named.
-async fn resident_reads(
-    db: &DatabaseConnection,
-    visible: Condition,
-    (from, before): (DateTime<Utc>, DateTime<Utc>),
-) -> ApiResult<Vec<(audit_log::Model, Vec<i64>)>> {
-    let rows = audit_log::Entity::find()
-        .filter(visible)
-        .filter(audit_log::Column::Action.eq("resident.read_unmasked"))
-        .filter(audit_log::Column::At.gte(from))
-        .filter(audit_log::Column::At.lt(before))
-        .order_by_asc(audit_log::Column::Id)
-        .all(db)
-        .await?;
-    // The ids a read named are in its own sealed content; the index of
-    // named rows is for finding reads by resident, not the other way.
-    Ok(rows
-        .into_iter()
-        .map(|row| {
-            let ids = audit::ids_named(&row.detail).collect();
-            (row, ids)
-        })
-        .collect())
+/// Entries are read this many at a time: a month of a city's reads is
+/// walked, never held.
+const BATCH: u64 = 1_000;
+
+/// The most recent `MOST` of what was pushed, oldest dropped first.
+struct Newest<T>(VecDeque<T>);
+
+impl<T> Newest<T> {
+    fn new() -> Self {
+        Self(VecDeque::new())
+    }
+
+    fn push(&mut self, item: T) {
+        if self.0.len() == MOST as usize {
+            self.0.pop_front();
+        }
+        self.0.push_back(item);
+    }
+
+    /// Newest first.
+    fn into_vec(self) -> Vec<T> {
+        self.0.into_iter().rev().collect()
+    }
 }
 
-/// The grids of these residents.
-async fn grids_of(db: &DatabaseConnection, ids: &HashSet<i64>) -> ApiResult<HashMap<i64, String>> {
-    let ids: Vec<i64> = ids.iter().copied().collect();
-    let mut grids = HashMap::new();
-    for chunk in ids.chunks(500) {
-        let found: Vec<(i64, String)> = resident::Entity::find()
-            .select_only()
-            .column(resident::Column::Id)
-            .column(resident::Column::GridCode)
-            .filter(resident::Column::Id.is_in(chunk.iter().copied()))
-            .into_tuple()
+/// A full read, as the anomalies weigh it.
+struct Read {
+    entry: audit_log::Model,
+    /// Whether it read residents (the reads weighed and placed).
+    residents: bool,
+    /// How many rows it showed in full.
+    rows: u64,
+    /// The grids of what it showed, as they were when it was read.
+    grids: Vec<String>,
+}
+
+/// The grids an entry says it showed. Entries written before they said
+/// so have `None`.
+fn grids_recorded(detail: &serde_json::Value) -> Option<Vec<String>> {
+    detail.get("grids")?.as_array().map(|grids| {
+        grids
+            .iter()
+            .filter_map(|grid| grid.as_str().map(str::to_owned))
+            .collect()
+    })
+}
+
+/// Where residents live now, learnt as entries from before reads named
+/// their grids ask for them, each resident once (the same pages are read
+/// over and over): at most one grid per resident of the city.
+#[derive(Default)]
+struct LivesNow(HashMap<i64, String>);
+
+impl LivesNow {
+    async fn learn(&mut self, db: &DatabaseConnection, ids: HashSet<i64>) -> ApiResult<()> {
+        let unknown: Vec<i64> = ids
+            .into_iter()
+            .filter(|id| !self.0.contains_key(id))
+            .collect();
+        for chunk in unknown.chunks(500) {
+            let found: Vec<(i64, String)> = resident::Entity::find()
+                .select_only()
+                .column(resident::Column::Id)
+                .column(resident::Column::GridCode)
+                .filter(resident::Column::Id.is_in(chunk.iter().copied()))
+                .into_tuple()
+                .all(db)
+                .await?;
+            self.0.extend(found);
+        }
+        Ok(())
+    }
+
+    /// The grids `ids` live in, each once, in order.
+    fn grids(&self, ids: &[i64]) -> Vec<String> {
+        let grids: BTreeSet<&String> = ids.iter().filter_map(|id| self.0.get(id)).collect();
+        grids.into_iter().cloned().collect()
+    }
+}
+
+/// Hands `visit` every full read of `[from, before)` among the entries
+/// `visible` admits, oldest first, a batch at a time (pages of `(at, id)`
+/// on the log's index by time); only residents' reads when `residents_only`.
+async fn each_read(
+    db: &DatabaseConnection,
+    visible: &Condition,
+    (from, before): (DateTime<Utc>, DateTime<Utc>),
+    residents_only: bool,
+    lives_now: &mut LivesNow,
+    mut visit: impl FnMut(Read),
+) -> ApiResult<()> {
+    let mut after: Option<(DateTime<Utc>, i64)> = None;
+    loop {
+        let mut batch = audit_log::Entity::find()
+            .filter(visible.clone())
+            .filter(if residents_only {
+                audit_log::Column::Action.eq(RESIDENTS_READ)
+            } else {
+                audit_log::Column::Action.like("%.read_unmasked")
+            })
+            .filter(audit_log::Column::At.lt(before));
+        batch = match after {
+            None => batch.filter(audit_log::Column::At.gte(from)),
+            // `at >= ` alone is what the index starts from; the rest
+            // steps over the rows of that instant already seen.
+            Some((at, id)) => batch.filter(audit_log::Column::At.gte(at)).filter(
+                Condition::any()
+                    .add(audit_log::Column::At.gt(at))
+                    .add(audit_log::Column::Id.gt(id)),
+            ),
+        };
+        let rows = batch
+            .order_by_asc(audit_log::Column::At)
+            .order_by_asc(audit_log::Column::Id)
+            .limit(BATCH)
             .all(db)
             .await?;
-        grids.extend(found);
+        let Some(last) = rows.last() else {
+            return Ok(());
+        };
+        after = Some((last.at, last.id));
+        let last_batch = (rows.len() as u64) < BATCH;
+        // An entry from before reads named their grids is placed by
+        // where its residents live now: the best there is.
+        let unplaced: HashSet<i64> = rows
+            .iter()
+            .filter(|row| row.action == RESIDENTS_READ && grids_recorded(&row.detail).is_none())
+            .flat_map(|row| audit::ids_named(&row.detail))
+            .collect();
+        lives_now.learn(db, unplaced).await?;
+        for entry in rows {
+            let ids: Vec<i64> = audit::ids_named(&entry.detail).collect();
+            let grids = grids_recorded(&entry.detail).unwrap_or_else(|| lives_now.grids(&ids));
+            visit(Read {
+                residents: entry.action == RESIDENTS_READ,
+                rows: ids.len() as u64,
+                grids,
+                entry,
+            });
+        }
+        if last_batch {
+            return Ok(());
+        }
     }
-    Ok(grids)
 }
 
 /// The anomalies of `[from, before)` among the entries the caller may read.
@@ -148,20 +255,72 @@ pub async fn find(
         ));
     }
     let db = access.db();
-    let visible = || in_scope_or_city(audit_log::Column::AreaCode, &scope);
-    let reads = resident_reads(db, visible(), (from, before)).await?;
+    let visible = in_scope_or_city(audit_log::Column::AreaCode, &scope);
+
+    // The grids each caller read residents in during the 30 days before.
+    let mut usual: HashMap<ActorKey, HashSet<String>> = HashMap::new();
+    let mut lives_now = LivesNow::default();
+    each_read(
+        db,
+        &visible,
+        (from - BASELINE, from),
+        true,
+        &mut lives_now,
+        |read| {
+            if let Some(actor) = actor_of(&read.entry) {
+                usual.entry(actor).or_default().extend(read.grids);
+            }
+        },
+    )
+    .await?;
+
+    // The period: rows read in full per caller; reads out of office hours;
+    // reads of residents in grids their caller had not read in before.
+    let calendar = clock::calendar(db).await?;
+    let mut counts: BTreeMap<ActorKey, (String, u64)> = BTreeMap::new();
+    let mut after_hours = Newest::new();
+    let mut outside_usual_grids = Newest::new();
+    each_read(
+        db,
+        &visible,
+        (from, before),
+        false,
+        &mut lives_now,
+        |read| {
+            if !calendar.is_office_hours(read.entry.at) {
+                after_hours.push(read.entry.clone());
+            }
+            if !read.residents {
+                return;
+            }
+            let Some(actor) = actor_of(&read.entry) else {
+                return;
+            };
+            counts
+                .entry(actor)
+                .or_insert_with(|| (read.entry.actor_name.clone(), 0))
+                .1 += read.rows;
+            // A caller with no earlier reads has no usual grids to leave.
+            let Some(known) = usual.get(&actor) else {
+                return;
+            };
+            let strange: Vec<String> = read
+                .grids
+                .into_iter()
+                .filter(|grid| !known.contains(grid))
+                .collect();
+            if !strange.is_empty() {
+                outside_usual_grids.push(UnusualRead {
+                    entry: read.entry,
+                    grids: strange,
+                });
+            }
+        },
+    )
+    .await?;
 
     // Heavy readers: rows read in full per caller, against the median of
     // callers of the same kind.
-    let mut counts: BTreeMap<ActorKey, (String, u64)> = BTreeMap::new();
-    for (row, ids) in &reads {
-        if let Some(actor) = actor_of(row) {
-            let entry = counts
-                .entry(actor)
-                .or_insert_with(|| (row.actor_name.clone(), 0));
-            entry.1 += ids.len() as u64;
-        }
-    }
     let users: Vec<i64> = counts
         .keys()
         .filter_map(|actor| match actor {
@@ -169,13 +328,17 @@ pub async fn find(
             ActorKey::Token(_) => None,
         })
         .collect();
-    let kinds: HashMap<i64, String> = user::Entity::find()
-        .filter(user::Column::Id.is_in(users))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|row| (row.id, row.kind.to_value()))
-        .collect();
+    let mut kinds: HashMap<i64, String> = HashMap::new();
+    for chunk in users.chunks(500) {
+        kinds.extend(
+            user::Entity::find()
+                .filter(user::Column::Id.is_in(chunk.iter().copied()))
+                .all(db)
+                .await?
+                .into_iter()
+                .map(|row| (row.id, row.kind.to_value())),
+        );
+    }
     let peers_of = |actor: &ActorKey| match actor {
         ActorKey::User(id) => kinds.get(id).cloned().unwrap_or_else(|| "user".to_owned()),
         ActorKey::Token(_) => "token".to_owned(),
@@ -204,62 +367,6 @@ pub async fn find(
         .collect();
     heavy_readers.sort_by_key(|reader| std::cmp::Reverse(reader.rows));
 
-    // Full reads outside office hours on working days.
-    let calendar = clock::calendar(db).await?;
-    let after_hours: Vec<audit_log::Model> = audit_log::Entity::find()
-        .filter(visible())
-        .filter(audit_log::Column::Action.like("%.read_unmasked"))
-        .filter(audit_log::Column::At.gte(from))
-        .filter(audit_log::Column::At.lt(before))
-        .order_by_desc(audit_log::Column::Id)
-        .all(db)
-        .await?
-        .into_iter()
-        .filter(|row| !calendar.is_office_hours(row.at))
-        .take(MOST as usize)
-        .collect();
-
-    // Outside the usual grids: the grids each caller read residents in
-    // during the 30 days before, against the grids of what it read now.
-    let earlier = resident_reads(db, visible(), (from - BASELINE, from)).await?;
-    let mut everyone: HashSet<i64> = HashSet::new();
-    for (_, ids) in earlier.iter().chain(reads.iter()) {
-        everyone.extend(ids);
-    }
-    let grids = grids_of(db, &everyone).await?;
-    let mut usual: HashMap<ActorKey, HashSet<&str>> = HashMap::new();
-    for (row, ids) in &earlier {
-        if let Some(actor) = actor_of(row) {
-            usual.entry(actor).or_default().extend(
-                ids.iter()
-                    .filter_map(|id| grids.get(id).map(String::as_str)),
-            );
-        }
-    }
-    let mut outside_usual_grids = Vec::new();
-    for (row, ids) in &reads {
-        // A caller with no earlier reads has no usual grids to leave.
-        let Some(known) = actor_of(row).and_then(|actor| usual.get(&actor)) else {
-            continue;
-        };
-        let mut strange: Vec<String> = ids
-            .iter()
-            .filter_map(|id| grids.get(id))
-            .filter(|grid| !known.contains(grid.as_str()))
-            .cloned()
-            .collect();
-        strange.sort();
-        strange.dedup();
-        if !strange.is_empty() {
-            outside_usual_grids.push(UnusualRead {
-                entry: row.clone(),
-                grids: strange,
-            });
-        }
-    }
-    outside_usual_grids.reverse();
-    outside_usual_grids.truncate(MOST as usize);
-
     audit::record(
         db,
         &access.actor()?,
@@ -274,8 +381,8 @@ pub async fn find(
     .await?;
     Ok(Anomalies {
         heavy_readers,
-        after_hours,
-        outside_usual_grids,
+        after_hours: after_hours.into_vec(),
+        outside_usual_grids: outside_usual_grids.into_vec(),
     })
 }
 

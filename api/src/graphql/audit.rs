@@ -242,7 +242,9 @@ impl UnusualRead {
         AuditEntry(self.0.entry.clone())
     }
 
-    /// The grids it reached that the caller had not read in before.
+    /// The grids it reached that the caller had not read in before, each
+    /// as the residents' grid stood when they were read (a person who has
+    /// moved since moves neither this read nor the earlier ones).
     async fn grids(&self) -> &[String] {
         &self.0.grids
     }

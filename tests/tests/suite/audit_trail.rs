@@ -398,6 +398,28 @@ async fn the_auditor_is_shown_heavy_readers_reads_after_hours_and_outside_usual_
         // The community police read one grid; later, another.
         let police = server.as_user("police-420502003001").await;
         police.data(&page("420502003001001", 5), json!({})).await;
+        // One of the people they read then has since moved to the other
+        // grid: the grid they read in stays the one the person was in.
+        let db = server.db().await;
+        let earlier = audit_log::Entity::find()
+            .filter(audit_log::Column::Action.eq("resident.read_unmasked"))
+            .filter(audit_log::Column::ActorName.eq("police-420502003001"))
+            .one(&db)
+            .await
+            .expect("read")
+            .expect("the police's read is logged");
+        let moved = earlier.detail["ids"][0].as_i64().expect("the rows it names");
+        let update = entities::resident::Entity::update_many()
+            .col_expr(
+                entities::resident::Column::GridCode,
+                sea_orm::sea_query::Expr::value("420502003001002"),
+            )
+            .filter(entities::resident::Column::Id.eq(moved))
+            .exec(&db)
+            .await
+            .expect("moved");
+        assert_eq!(update.rows_affected, 1);
+        db.close().await.expect("close");
         tokio::time::sleep(Duration::from_millis(50)).await;
         let from = chrono::Utc::now();
         tokio::time::sleep(Duration::from_millis(50)).await;
