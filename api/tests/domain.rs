@@ -462,3 +462,64 @@ async fn the_anomalies_weigh_every_read_of_a_long_period_once() {
     );
     city.close().await;
 }
+
+/// The access report lists a person's entries a page at a time: one read
+/// 1,234 times (more than a page) is listed 1,234 times, and the count in
+/// its header is the number of lines below it.
+#[tokio::test]
+async fn the_access_report_lists_every_entry_across_its_pages() {
+    use gridgov::audit::{self, Entry, report};
+    use serde_json::json;
+
+    let city = City::build("access-report").await;
+    let person = entities::resident::Entity::find()
+        .filter(entities::resident::Column::GridCode.eq(GRID))
+        .one(&city.db)
+        .await
+        .expect("lookup")
+        .expect("a resident of the grid");
+    let reader = city.access("worker-420502003001001").await;
+    let entries = (0..1234)
+        .map(|_| {
+            (
+                Entry {
+                    action: "resident.read_unmasked",
+                    object_kind: "resident",
+                    object_id: None,
+                    area_code: Some(GRID.to_owned()),
+                    detail: json!({"fields": ["phone"], "grids": [GRID]}),
+                },
+                vec![person.id],
+            )
+        })
+        .collect();
+    audit::record_alone(&city.db, &reader.actor().expect("actor"), entries)
+        .await
+        .expect("written");
+
+    let auditor = city.access("auditor").await;
+    let mut out = Vec::new();
+    let listed = report::access_report(
+        &city.db,
+        &auditor.actor().expect("actor"),
+        &person.id_number,
+        &mut out,
+    )
+    .await
+    .expect("the report");
+    let text = String::from_utf8(out).expect("text");
+    let (head, lines) = text.split_once("\n\n").expect("a header, then the table");
+    assert!(
+        head.contains(&format!("Entries: {listed}\n"))
+            || head.ends_with(&format!("Entries: {listed}")),
+        "{head}"
+    );
+    let rows: Vec<&str> = lines.lines().skip(1).collect();
+    assert_eq!(rows.len() as u64, listed);
+    let by_reader = rows
+        .iter()
+        .filter(|line| line.split('\t').nth(1) == Some("worker-420502003001001"))
+        .count();
+    assert_eq!(by_reader, 1234);
+    city.close().await;
+}

@@ -9,7 +9,10 @@ use std::io::Write;
 use chrono::{DateTime, FixedOffset, Offset, Utc};
 use entities::{audit_log, resident};
 use sea_orm::sea_query::Condition;
-use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use sea_orm::{
+    ColumnTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
+    QuerySelect,
+};
 use serde_json::json;
 
 use super::{Actor, Entry, record};
@@ -18,7 +21,7 @@ use crate::domain::documents;
 use crate::domain::privacy::mask_id_number;
 use crate::error::ApiError;
 
-/// Rows read per statement while exporting.
+/// Rows read per statement while exporting or reporting.
 const PAGE: u64 = 1000;
 
 /// A failure of the export or report: the database's, or the output's.
@@ -143,11 +146,25 @@ pub async fn access_report(
         resident_id_number: Some(number.clone()),
         ..AuditFilter::default()
     };
-    let rows = selection(db, &filter, Condition::all())
+    // The report lists the entries up to the newest there is now, a page
+    // at a time: a person on every page of their grid is in more entries
+    // than fit in memory at once.
+    let newest: Option<i64> = selection(db, &filter, Condition::all())
         .await?
-        .order_by_asc(audit_log::Column::Id)
-        .all(db)
-        .await?;
+        .select_only()
+        .expr(audit_log::Column::Id.max())
+        .into_tuple()
+        .one(db)
+        .await?
+        .flatten();
+    let listed = || async {
+        Ok::<_, ApiError>(
+            selection(db, &filter, Condition::all())
+                .await?
+                .filter(audit_log::Column::Id.lte(newest.unwrap_or(0))),
+        )
+    };
+    let entries = listed().await?.count(db).await?;
     record(
         db,
         actor,
@@ -156,7 +173,7 @@ pub async fn access_report(
             object_kind: "resident",
             object_id: people.first().map(|person| person.id.to_string()),
             area_code: None,
-            detail: json!({"entries": rows.len()}),
+            detail: json!({"entries": entries}),
         },
     )
     .await?;
@@ -171,39 +188,59 @@ pub async fn access_report(
             .with_timezone(&beijing())
             .format("%Y-%m-%d %H:%M:%S %:z")
     )?;
-    writeln!(out, "条目 / Entries: {}", rows.len())?;
+    writeln!(out, "条目 / Entries: {entries}")?;
     writeln!(out)?;
     writeln!(
         out,
         "时间 (UTC+8)\t操作人 / Who\t会话或令牌 / Session or token\t来源地址 / From\t操作 / What\t字段 / Fields"
     )?;
-    for row in &rows {
-        let through = match (&row.session, row.actor_token_id) {
-            (_, Some(token)) => format!("token #{token}"),
-            (Some(session), None) => {
-                format!("session {}", session.chars().take(8).collect::<String>())
-            }
-            (None, None) => "-".to_owned(),
+    let mut after = 0;
+    loop {
+        let rows = listed()
+            .await?
+            .filter(audit_log::Column::Id.gt(after))
+            .order_by_asc(audit_log::Column::Id)
+            .limit(PAGE)
+            .all(db)
+            .await?;
+        let Some(last) = rows.last().map(|row| row.id) else {
+            break;
         };
-        let fields: Vec<&str> = row.detail["fields"]
-            .as_array()
-            .map(|fields| fields.iter().filter_map(|f| f.as_str()).collect())
-            .unwrap_or_default();
-        writeln!(
-            out,
-            "{}\t{}\t{}\t{}\t{}\t{}",
-            row.at.with_timezone(&beijing()).format("%Y-%m-%d %H:%M:%S"),
-            row.actor_name,
-            through,
-            row.address.as_deref().unwrap_or("-"),
-            row.action,
-            if fields.is_empty() {
-                "-".to_owned()
-            } else {
-                fields.join(", ")
-            },
-        )?;
+        after = last;
+        for row in &rows {
+            write_line(out, row)?;
+        }
     }
     out.flush()?;
-    Ok(rows.len() as u64)
+    Ok(entries)
+}
+
+/// One line of the access report.
+fn write_line(out: &mut impl Write, row: &audit_log::Model) -> std::io::Result<()> {
+    let through = match (&row.session, row.actor_token_id) {
+        (_, Some(token)) => format!("token #{token}"),
+        (Some(session), None) => {
+            format!("session {}", session.chars().take(8).collect::<String>())
+        }
+        (None, None) => "-".to_owned(),
+    };
+    let fields: Vec<&str> = row.detail["fields"]
+        .as_array()
+        .map(|fields| fields.iter().filter_map(|f| f.as_str()).collect())
+        .unwrap_or_default();
+    writeln!(
+        out,
+        "{}\t{}\t{}\t{}\t{}\t{}",
+        row.at.with_timezone(&beijing()).format("%Y-%m-%d %H:%M:%S"),
+        row.actor_name,
+        through,
+        row.address.as_deref().unwrap_or("-"),
+        row.action,
+        if fields.is_empty() {
+            "-".to_owned()
+        } else {
+            fields.join(", ")
+        },
+    )?;
+    Ok(())
 }

@@ -9,7 +9,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use gridgov_tests::model::{Rules, TokenLimits, Who, inside};
-use gridgov_tests::{Client, TestServer, department_id, global_key, on_each_backend, walk};
+use gridgov_tests::{Client, Draw, TestServer, department_id, global_key, on_each_backend, walk};
 use sea_orm::{DatabaseConnection, EntityTrait};
 use serde_json::{Value, json};
 
@@ -855,22 +855,6 @@ async fn a_deny_inside_a_wider_allow_narrows_it_at_every_level() {
     .await;
 }
 
-struct Draw(u64);
-
-impl Draw {
-    fn next(&mut self, n: usize) -> usize {
-        self.0 = self
-            .0
-            .wrapping_mul(6364136223846793005)
-            .wrapping_add(1442695040888963407);
-        ((self.0 >> 33) as usize) % n.max(1)
-    }
-
-    fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
-        &items[self.next(items.len())]
-    }
-}
-
 /// An area strictly inside `area` (a random descendant), from the city's codes.
 fn inner_area(draw: &mut Draw, world: &World, area: &str) -> Option<String> {
     let inner: Vec<&String> = world
@@ -932,7 +916,7 @@ async fn random_denies_inside_callers_areas_agree_with_the_rule() {
             // Denies inside the caller's own area (a carve-out from the
             // allow), and sometimes equal to it or around it.
             for _ in 0..2 {
-                let place = match draw.next(5) {
+                let place = match draw.below(5) {
                     0 => Some(area.clone()),
                     _ if area == "*" => Some(draw.pick(&districts).to_string()),
                     _ => inner_area(&mut draw, &world, area),
@@ -948,7 +932,7 @@ async fn random_denies_inside_callers_areas_agree_with_the_rule() {
                 }
             }
             // And now and then an extra role somewhere, with a deny inside it.
-            if draw.next(3) == 0 {
+            if draw.below(3) == 0 {
                 let place = draw.pick(&communities).to_string();
                 assign(
                     &admin,
@@ -989,10 +973,10 @@ async fn random_denies_inside_callers_areas_agree_with_the_rule() {
         ];
         for _ in 0..4 {
             let (username, area) = draw.pick(&usernames).clone();
-            let scopes: Vec<String> = (0..1 + draw.next(4))
+            let scopes: Vec<String> = (0..1 + draw.below(4))
                 .map(|_| format!("{}:read", draw.pick(&objects)))
                 .collect();
-            let areas: Vec<String> = match draw.next(3) {
+            let areas: Vec<String> = match draw.below(3) {
                 0 => vec!["*".into()],
                 1 => vec![
                     inner_area(

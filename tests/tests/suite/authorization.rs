@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 use gridgov::auth::{api_tokens, policy_history, policy_store};
 use gridgov::domain::within::in_scope;
 use gridgov_tests::{
-    Client, TestServer, by_department_id, error_code, on_each_backend, user_error,
+    Client, Draw, TestServer, by_department_id, error_code, on_each_backend, user_error,
     user_error_field, user_message,
 };
 use policies::{Action, Object, Principal};
@@ -24,18 +24,6 @@ async fn walk(client: &Client<'_>, field: &str) -> BTreeSet<String> {
         .iter()
         .map(|node| node["code"].as_str().expect("code").to_owned())
         .collect()
-}
-
-struct Draw(u64);
-
-impl Draw {
-    fn next(&mut self, n: usize) -> usize {
-        self.0 = self
-            .0
-            .wrapping_mul(6364136223846793005)
-            .wrapping_add(1442695040888963407);
-        ((self.0 >> 33) as usize) % n.max(1)
-    }
 }
 
 async fn codes_of(server: &TestServer, table: &str) -> Vec<String> {
@@ -82,13 +70,13 @@ async fn lists_agree_with_check_for_random_callers() {
             "officer-market-420502".to_owned(),
         ];
         for _ in 0..4 {
-            let grid = &grid_codes[draw.next(grid_codes.len())];
+            let grid = &grid_codes[draw.below(grid_codes.len())];
             usernames.push(format!("worker-{grid}"));
         }
         for (index, username) in usernames.clone().iter().enumerate().skip(3) {
-            if draw.next(2) == 0 {
-                let all = &all_codes[draw.next(all_codes.len())];
-                let role = ["no_map", "grid_worker", "police", "area_manager"][draw.next(4)];
+            if draw.below(2) == 0 {
+                let all = &all_codes[draw.below(all_codes.len())];
+                let role = ["no_map", "grid_worker", "police", "area_manager"][draw.below(4)];
                 admin
                     .data(
                         "mutation($input: RoleAssignmentInput!) { assignRole(input: $input) { roleAssignment { id } } }",
@@ -1102,10 +1090,10 @@ async fn random_grants_by_random_managers_never_exceed_the_granter() {
         for round in 0..60 {
             // Mostly a manager handing out the assistant's role, where the
             // answer turns on place, level and holes; the rest anything.
-            let who_index = if draw.next(5) == 0 { draw.next(managers.len()) } else { draw.next(3) };
+            let who_index = if draw.below(5) == 0 { draw.below(managers.len()) } else { draw.below(3) };
             let name = managers[who_index];
-            let role = if draw.next(2) == 0 { "grid_assistant" } else { roles[draw.next(roles.len())] };
-            let place = places[draw.next(places.len())];
+            let role = if draw.below(2) == 0 { "grid_assistant" } else { roles[draw.below(roles.len())] };
+            let place = places[draw.below(places.len())];
             let who = gridgov_tests::model::Who { subject: format!("user:{name}"), token: None };
             let held = rules.places_of(&who.subject);
             // The manager's rights change only where it holds a role.

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use chrono::{Datelike, Duration, Months, NaiveDate, Utc};
 use entities::{building, dwelling, grid, household, organisation, resident};
-use gridgov_tests::{Client, TestServer, check_character, global_key, on_each_backend};
+use gridgov_tests::{Client, Draw, TestServer, check_character, global_key, on_each_backend};
 use sea_orm::{ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter};
 use serde_json::{Value, json};
 
@@ -167,22 +167,13 @@ fn assert_same(shown: &BTreeMap<String, Row>, recounted: &BTreeMap<String, Row>)
     assert_eq!(shown.len(), recounted.len());
 }
 
-/// A small deterministic generator, so that a failure can be replayed.
-struct Draw(u64);
+/// What the random writes draw beyond a pick.
+trait Drawn {
+    fn birth(&mut self, today: NaiveDate) -> NaiveDate;
+    fn flags(&mut self) -> Vec<&'static str>;
+}
 
-impl Draw {
-    fn below(&mut self, n: usize) -> usize {
-        self.0 = self
-            .0
-            .wrapping_mul(6_364_136_223_846_793_005)
-            .wrapping_add(1_442_695_040_888_963_407);
-        ((self.0 >> 33) % n as u64) as usize
-    }
-
-    fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
-        &items[self.below(items.len())]
-    }
-
+impl Drawn for Draw {
     /// A birth date, often exactly on a band's first birthday (or the day
     /// before or after it), where a count is easiest to get wrong.
     fn birth(&mut self, today: NaiveDate) -> NaiveDate {

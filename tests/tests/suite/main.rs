@@ -23,6 +23,7 @@ mod grid_counts;
 mod homes;
 mod lists;
 mod live_feed;
+mod live_scope;
 mod lost_events;
 mod outage;
 mod pages;
