@@ -365,6 +365,82 @@ async fn verify_names_each_row_tampered_with() {
     .await;
 }
 
+/// During a rolling upgrade a replica not yet upgraded still writes the
+/// rows a read names into `audit_subjects`, not into the entry's own
+/// `subjects` array (PostgreSQL). "Who looked at this person" finds such a
+/// read, `verify` holds the table to the sealed list as it does the
+/// array, and a row taken out of the table is named.
+#[tokio::test]
+async fn a_read_written_by_a_replica_not_yet_upgraded_is_found_and_checked() {
+    on_each_backend(|server| async move {
+        if server.backend != Backend::Postgres {
+            // SQLite keeps audit_subjects, before and after the upgrade.
+            return server;
+        }
+        let police = server.as_user("police-420502003001").await;
+        let page = police
+            .data(
+                &format!("{{ residents(filter: {{within: \"{GRID}\"}}, first: 5) {{ nodes {{ id idNumber }} }} }}"),
+                json!({}),
+            )
+            .await;
+        let person = page["residents"]["nodes"][0]["id"].clone();
+        let db = server.db().await;
+        let read = audit_log::Entity::find()
+            .filter(audit_log::Column::Action.eq("resident.read_unmasked"))
+            .order_by_desc(audit_log::Column::Id)
+            .one(&db)
+            .await
+            .expect("read")
+            .expect("the police's read");
+        // As the old replica wrote it: the array empty, the table filled.
+        for statement in [
+            "ALTER TABLE audit_log DISABLE TRIGGER USER".to_owned(),
+            format!(
+                "INSERT INTO audit_subjects (kind, subject_id, audit_id) \
+                 SELECT object_kind, unnest(subjects), id FROM audit_log WHERE id = {}",
+                read.id
+            ),
+            format!("UPDATE audit_log SET subjects = NULL WHERE id = {}", read.id),
+            "ALTER TABLE audit_log ENABLE TRIGGER USER".to_owned(),
+        ] {
+            db.execute_unprepared(&statement).await.expect("written as before");
+        }
+        let in_table = entities::audit_subject::Entity::find()
+            .filter(entities::audit_subject::Column::AuditId.eq(read.id))
+            .count(&db)
+            .await
+            .expect("count");
+        let listed = read.detail["ids"].as_array().map_or(0, Vec::len) as u64;
+        assert!(listed > 1, "{:?}", read.detail);
+        assert_eq!(in_table, listed);
+
+        let auditor = server.as_user("auditor").await;
+        let theirs = read_log(&auditor, json!({"resident": person})).await.expect("reads");
+        assert!(numbers(&theirs).contains(&read.id), "found by the person: {theirs:?}");
+        assert_eq!(settled(&server, &db).await.problem, None);
+
+        // One of its rows taken out of the table is an altered index.
+        db.execute_unprepared("ALTER TABLE audit_subjects DISABLE TRIGGER USER")
+            .await
+            .expect("unlocked");
+        db.execute_unprepared(&format!(
+            "DELETE FROM audit_subjects WHERE audit_id = {0} AND subject_id = \
+             (SELECT min(subject_id) FROM audit_subjects WHERE audit_id = {0})",
+            read.id
+        ))
+        .await
+        .expect("taken out");
+        let found = chain::verify(&db, &server.seal(), chrono::Utc::now(), chrono::Duration::zero(), |_| {})
+            .await
+            .expect("verify runs");
+        assert_eq!(found.problem, Some(Problem::SubjectsAltered { row: read.id }));
+        db.close().await.expect("close");
+        server
+    })
+    .await;
+}
+
 const ANOMALIES: &str = "query($from: DateTime!, $before: DateTime!) {
     auditAnomalies(from: $from, before: $before) {
         heavyReaders { actorName actor { username } peers rows peersMedian }
