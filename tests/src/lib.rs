@@ -9,6 +9,8 @@
 //! fails the test instead of skipping its PostgreSQL half.
 
 pub mod browser;
+mod draw;
+pub use draw::Draw;
 pub mod model;
 
 use std::future::Future;
@@ -931,25 +933,6 @@ impl Live {
             Some("complete") => None,
             _ => panic!("unexpected subscription message: {message}"),
         }
-    }
-}
-
-/// A small deterministic generator (a linear congruential one), so that a
-/// failing draw can be replayed from its seed.
-pub struct Draw(pub u64);
-
-impl Draw {
-    /// A number below `n` (0 when `n` is 0).
-    pub fn below(&mut self, n: usize) -> usize {
-        self.0 = self
-            .0
-            .wrapping_mul(6_364_136_223_846_793_005)
-            .wrapping_add(1_442_695_040_888_963_407);
-        ((self.0 >> 33) as usize) % n.max(1)
-    }
-
-    pub fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
-        &items[self.below(items.len())]
     }
 }
 

@@ -9,10 +9,7 @@ use std::io::Write;
 use chrono::{DateTime, FixedOffset, Offset, Utc};
 use entities::{audit_log, resident};
 use sea_orm::sea_query::Condition;
-use sea_orm::{
-    ColumnTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
-    QuerySelect,
-};
+use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use serde_json::json;
 
 use super::{Actor, Entry, record};
@@ -146,9 +143,11 @@ pub async fn access_report(
         resident_id_number: Some(number.clone()),
         ..AuditFilter::default()
     };
-    // The report lists the entries up to the newest there is now, a page
-    // at a time: a person on every page of their grid is in more entries
-    // than fit in memory at once.
+    // The report covers the entries up to the newest there is now, read a
+    // page at a time (a person on every page of their grid is in more
+    // entries than fit in memory at once), and counts them as it writes
+    // them: a count asked first could differ from the lines that follow
+    // while others write or the archive runs.
     let newest: Option<i64> = selection(db, &filter, Condition::all())
         .await?
         .select_only()
@@ -157,14 +156,13 @@ pub async fn access_report(
         .one(db)
         .await?
         .flatten();
-    let listed = || async {
+    let covered = || async {
         Ok::<_, ApiError>(
             selection(db, &filter, Condition::all())
                 .await?
                 .filter(audit_log::Column::Id.lte(newest.unwrap_or(0))),
         )
     };
-    let entries = listed().await?.count(db).await?;
     record(
         db,
         actor,
@@ -173,7 +171,7 @@ pub async fn access_report(
             object_kind: "resident",
             object_id: people.first().map(|person| person.id.to_string()),
             area_code: None,
-            detail: json!({"entries": entries}),
+            detail: json!({"upTo": newest}),
         },
     )
     .await?;
@@ -188,15 +186,15 @@ pub async fn access_report(
             .with_timezone(&beijing())
             .format("%Y-%m-%d %H:%M:%S %:z")
     )?;
-    writeln!(out, "条目 / Entries: {entries}")?;
     writeln!(out)?;
     writeln!(
         out,
         "时间 (UTC+8)\t操作人 / Who\t会话或令牌 / Session or token\t来源地址 / From\t操作 / What\t字段 / Fields"
     )?;
     let mut after = 0;
+    let mut entries = 0;
     loop {
-        let rows = listed()
+        let rows = covered()
             .await?
             .filter(audit_log::Column::Id.gt(after))
             .order_by_asc(audit_log::Column::Id)
@@ -210,7 +208,10 @@ pub async fn access_report(
         for row in &rows {
             write_line(out, row)?;
         }
+        entries += rows.len() as u64;
     }
+    writeln!(out)?;
+    writeln!(out, "共 {entries} 条 / Entries: {entries}")?;
     out.flush()?;
     Ok(entries)
 }

@@ -2,9 +2,14 @@
 //! far above their peers', full reads outside office hours, and reads of
 //! residents outside the grids a caller usually reads in (possible for the
 //! police and departments, whose scopes are wide). Each is a query over the
-//! period, within the caller's scope of the log, like `auditLog`; the
-//! period is walked in batches, so that a month of a city's reads costs
-//! the server what a batch and a count per caller cost.
+//! period, within the caller's scope of the log, like `auditLog`. The
+//! period is walked in batches: the server holds a batch, a tally per
+//! caller and the grids each caller read in, never the period's entries.
+//!
+//! A read names the grids of what it showed, as they were then. Entries
+//! written before reads named them (by an earlier version, or a replica
+//! not yet upgraded) are placed by where their residents live now; a
+//! resident deleted since places nothing.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet, VecDeque};
 
@@ -58,7 +63,8 @@ pub struct HeavyReader {
 }
 
 /// Reads of residents outside the grids a caller read in during the 30
-/// days before the period, each grid as it was when the read was made.
+/// days before the period, each grid as it was when the read was made
+/// (for entries that recorded it; see the module's note).
 #[derive(Debug, Clone)]
 pub struct UnusualRead {
     pub entry: audit_log::Model,
@@ -174,7 +180,7 @@ impl LivesNow {
 
 /// Hands `visit` every full read of `[from, before)` among the entries
 /// `visible` admits, oldest first, a batch at a time (pages of `(at, id)`
-/// on the log's index by time); only residents' reads when `residents_only`.
+/// on the log's index by `at`); only residents' reads when `residents_only`.
 async fn each_read(
     db: &DatabaseConnection,
     visible: &Condition,
@@ -224,9 +230,16 @@ async fn each_read(
         lives_now.learn(db, unplaced).await?;
         for entry in rows {
             let ids: Vec<i64> = audit::ids_named(&entry.detail).collect();
-            let grids = grids_recorded(&entry.detail).unwrap_or_else(|| lives_now.grids(&ids));
+            let residents = entry.action == RESIDENTS_READ;
+            // Only residents' reads are placed; the ids of other kinds
+            // are not residents.
+            let grids = match grids_recorded(&entry.detail) {
+                Some(grids) => grids,
+                None if residents => lives_now.grids(&ids),
+                None => Vec::new(),
+            };
             visit(Read {
-                residents: entry.action == RESIDENTS_READ,
+                residents,
                 rows: ids.len() as u64,
                 grids,
                 entry,
@@ -257,7 +270,8 @@ pub async fn find(
     let db = access.db();
     let visible = in_scope_or_city(audit_log::Column::AreaCode, &scope);
 
-    // The grids each caller read residents in during the 30 days before.
+    // Learnt before the period is walked, so that each read of it can be
+    // judged as it passes.
     let mut usual: HashMap<ActorKey, HashSet<String>> = HashMap::new();
     let mut lives_now = LivesNow::default();
     each_read(
@@ -274,8 +288,6 @@ pub async fn find(
     )
     .await?;
 
-    // The period: rows read in full per caller; reads out of office hours;
-    // reads of residents in grids their caller had not read in before.
     let calendar = clock::calendar(db).await?;
     let mut counts: BTreeMap<ActorKey, (String, u64)> = BTreeMap::new();
     let mut after_hours = Newest::new();

@@ -244,7 +244,9 @@ impl UnusualRead {
 
     /// The grids it reached that the caller had not read in before, each
     /// as the residents' grid stood when they were read (a person who has
-    /// moved since moves neither this read nor the earlier ones).
+    /// moved since moves neither this read nor the earlier ones). Entries
+    /// written before reads recorded their grids are placed by where
+    /// their residents live now.
     async fn grids(&self) -> &[String] {
         &self.0.grids
     }

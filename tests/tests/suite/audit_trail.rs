@@ -384,10 +384,11 @@ async fn a_read_written_by_a_replica_not_yet_upgraded_is_found_and_checked() {
                 json!({}),
             )
             .await;
-        let person = page["residents"]["nodes"][0]["id"].clone();
+        assert!(page["residents"]["nodes"][0]["idNumber"].is_string(), "{page}");
         let db = server.db().await;
         let read = audit_log::Entity::find()
             .filter(audit_log::Column::Action.eq("resident.read_unmasked"))
+            .filter(audit_log::Column::ActorName.eq("police-420502003001"))
             .order_by_desc(audit_log::Column::Id)
             .one(&db)
             .await
@@ -415,6 +416,9 @@ async fn a_read_written_by_a_replica_not_yet_upgraded_is_found_and_checked() {
         assert!(listed > 1, "{:?}", read.detail);
         assert_eq!(in_table, listed);
 
+        // A person it names, by the global id a client holds.
+        let person = read.detail["ids"][0].as_i64().expect("a named row");
+        let person = gridgov_tests::global_key("Resident", person);
         let auditor = server.as_user("auditor").await;
         let theirs = read_log(&auditor, json!({"resident": person})).await.expect("reads");
         assert!(numbers(&theirs).contains(&read.id), "found by the person: {theirs:?}");

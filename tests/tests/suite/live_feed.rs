@@ -265,8 +265,9 @@ where
     }
     tokio::time::sleep(Duration::from_millis(300)).await;
     let cost = server.statements().await - before;
-    // The change was answered and heard 300 ms ago: anything more it
-    // sent is here by now.
+    // The change was answered and heard half a second ago: anything more
+    // it sent is here by now, for every stream at once.
+    tokio::time::sleep(Duration::from_millis(200)).await;
     for live in lives.iter_mut().chain(deaf.iter_mut()) {
         assert!(
             live.next(Duration::from_millis(20)).await.is_none(),
