@@ -300,15 +300,17 @@ pub fn test_serve_config(database: DatabaseConfig) -> ServeConfig {
             max_directives: 50,
             max_fields: 2_000,
         },
-        // The defaults, but for the rate: tests walk hundreds of pages as
-        // one user as fast as the server answers.
+        // The defaults, but for the rate (tests walk hundreds of pages as
+        // one user as fast as the server answers) and the wait: with four
+        // tests on two cores a slot can take longer to free than a user
+        // would wait for it. The fairness tests set their own.
         admission: AdmissionConfig {
             caller_rate: 0.0,
             caller_burst: 100.0,
             caller_concurrency: 8,
             max_running: None,
             max_scans: None,
-            queue_wait_ms: 2_000,
+            queue_wait_ms: 10_000,
         },
         auth: AuthConfig {
             jwt_secret: Some("a test secret of at least thirty-two bytes".to_owned()),
