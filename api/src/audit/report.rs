@@ -148,21 +148,16 @@ pub async fn access_report(
     // entries than fit in memory at once), and counts them as it writes
     // them: a count asked first could differ from the lines that follow
     // while others write or the archive runs.
-    let newest: Option<i64> = selection(db, &filter, Condition::all())
-        .await?
+    let theirs = selection(db, &filter, Condition::all()).await?;
+    let newest: Option<i64> = theirs
+        .clone()
         .select_only()
         .expr(audit_log::Column::Id.max())
         .into_tuple()
         .one(db)
         .await?
         .flatten();
-    let covered = || async {
-        Ok::<_, ApiError>(
-            selection(db, &filter, Condition::all())
-                .await?
-                .filter(audit_log::Column::Id.lte(newest.unwrap_or(0))),
-        )
-    };
+    let covered = theirs.filter(audit_log::Column::Id.lte(newest.unwrap_or(0)));
     record(
         db,
         actor,
@@ -194,8 +189,8 @@ pub async fn access_report(
     let mut after = 0;
     let mut entries = 0;
     loop {
-        let rows = covered()
-            .await?
+        let rows = covered
+            .clone()
             .filter(audit_log::Column::Id.gt(after))
             .order_by_asc(audit_log::Column::Id)
             .limit(PAGE)
