@@ -11,6 +11,7 @@ use std::time::Duration;
 use sea_orm::DatabaseConnection;
 
 use crate::admission::Admission;
+use crate::audit::batch::Batches;
 use crate::audit::chain::Head;
 
 /// SQL statements sent for requests, and the time they took.
@@ -132,6 +133,7 @@ impl Metrics {
         db: &DatabaseConnection,
         policy_version: i64,
         admission: &Admission,
+        audit_batches: &Batches,
     ) -> String {
         let mut out = String::new();
         self.sql.render(&mut out);
@@ -200,6 +202,16 @@ impl Metrics {
              gridgov_policy_version {policy_version}\n",
             size.saturating_sub(idle),
             self.subscriptions.load(Ordering::Relaxed),
+        );
+        let (answers, writes) = audit_batches.written();
+        let _ = write!(
+            out,
+            "# HELP gridgov_audit_read_answers_total Answers whose full reads' audit rows were written.\n\
+             # TYPE gridgov_audit_read_answers_total counter\n\
+             gridgov_audit_read_answers_total {answers}\n\
+             # HELP gridgov_audit_read_writes_total Writes (statements or transactions) that took them: answers waiting at the same moment share one.\n\
+             # TYPE gridgov_audit_read_writes_total counter\n\
+             gridgov_audit_read_writes_total {writes}\n"
         );
         let head = match self.audit_head.lock() {
             Ok(head) => head.clone(),

@@ -161,6 +161,7 @@ async fn prepare(config: &ServeConfig) -> anyhow::Result<Prepared> {
     let state = AppState {
         passwords: PasswordChecker::start(PASSWORD_WORKERS, PASSWORD_QUEUE),
         events,
+        audit_batches: crate::audit::batch::Batches::new(db.clone()),
         db,
         metrics,
         admission: admission.clone(),

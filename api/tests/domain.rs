@@ -6,6 +6,7 @@
 use std::sync::Arc;
 
 use entities::building;
+use gridgov::audit::batch::Batches;
 use gridgov::caller::Caller;
 use gridgov::config::{DatabaseConfig, SeedConfig};
 use gridgov::domain::access::Access;
@@ -96,6 +97,7 @@ impl City {
             Some(caller),
             5,
             seal(),
+            Batches::new(self.db.clone()),
             match_key(),
         )
     }
@@ -265,6 +267,7 @@ async fn an_anonymous_access_reaches_nothing() {
         None,
         5,
         seal(),
+        Batches::new(city.db.clone()),
         match_key(),
     );
     let row = city.a_building().await;
@@ -550,4 +553,128 @@ async fn the_access_report_lists_every_entry_across_its_pages() {
         .count();
     assert_eq!(by_reader, 1234);
     city.close().await;
+}
+
+/// Answers whose audit rows wait at the same moment share one write, each
+/// still learns whether its own rows were written, and a row that cannot
+/// be written fails only its own answer.
+#[tokio::test]
+async fn audit_rows_waiting_together_are_written_together_and_fail_alone() {
+    use gridgov::audit::{self, Actor, Entry};
+    use sea_orm::{ConnectionTrait, PaginatorTrait};
+    use serde_json::json;
+
+    let dir = std::env::temp_dir().join(format!("gridgov-domain-batches-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let config = DatabaseConfig {
+        database_url: None,
+        data_dir: dir.clone(),
+        db_max_connections: 4,
+        db_acquire_timeout_ms: 5_000,
+        audit_key: None,
+        match_key: None,
+    };
+    let db = gridgov::db::connect(&config).await.expect("a SQLite file");
+    gridgov::db::migrate(&db).await.expect("migrated");
+    // The database refuses rows of one kind, as it would a row it cannot take.
+    db.execute_unprepared(
+        "CREATE TRIGGER refuse_poison BEFORE INSERT ON audit_log \
+         WHEN NEW.object_kind = 'poison' BEGIN SELECT RAISE(ABORT, 'refused'); END",
+    )
+    .await
+    .expect("the trigger");
+    let batches = Batches::new(db.clone());
+    let actor = Arc::new(Actor::system("batch-test", &seal()));
+    let logged = || async {
+        entities::audit_log::Entity::find()
+            .count(&db)
+            .await
+            .expect("counted")
+    };
+    let before = logged().await;
+
+    // `count` answers, those whose number `poisoned` picks of the refused
+    // kind, all sent while another transaction holds the write lock, so
+    // that they queue behind the writer's first write.
+    let send = |first: i64, count: i64, poisoned: fn(i64) -> bool| {
+        let handles: Vec<_> = (first..first + count)
+            .map(|n| {
+                let (batches, actor) = (batches.clone(), actor.clone());
+                tokio::spawn(async move {
+                    let kind = if poisoned(n) { "poison" } else { "resident" };
+                    let entry = Entry {
+                        action: "resident.read_unmasked",
+                        object_kind: kind,
+                        object_id: None,
+                        area_code: Some(GRID.to_owned()),
+                        detail: json!({"fields": ["phone"], "grids": [GRID]}),
+                    };
+                    (
+                        n,
+                        audit::record_batched(&batches, &actor, vec![(entry, vec![n])]).await,
+                    )
+                })
+            })
+            .collect();
+        handles
+    };
+    let outcomes = |handles: Vec<tokio::task::JoinHandle<(i64, Result<(), ApiError>)>>| async {
+        let mut outcomes = Vec::new();
+        for handle in handles {
+            outcomes.push(handle.await.expect("the answer's task"));
+        }
+        outcomes
+    };
+    let named = |n: i64| {
+        let db = db.clone();
+        async move {
+            entities::audit_subject::Entity::find()
+                .filter(entities::audit_subject::Column::SubjectId.eq(n))
+                .count(&db)
+                .await
+                .expect("counted")
+        }
+    };
+
+    let lock = gridgov::db::begin_write(&db).await.expect("the write lock");
+    let handles = send(1, 30, |_| false);
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    lock.rollback().await.expect("released");
+    for (n, outcome) in outcomes(handles).await {
+        assert!(outcome.is_ok(), "answer {n}: {outcome:?}");
+        assert_eq!(named(n).await, 1, "answer {n}'s row");
+    }
+    let (answers, writes) = batches.written();
+    assert_eq!(answers, 30);
+    // The first write may hold only the first answer; the rest waited
+    // behind it and went in one.
+    assert!(writes <= 2, "30 answers took {writes} writes");
+
+    let lock = gridgov::db::begin_write(&db).await.expect("the write lock");
+    let handles = send(101, 10, |n| n % 4 == 0);
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    lock.rollback().await.expect("released");
+    for (n, outcome) in outcomes(handles).await {
+        if n % 4 == 0 {
+            assert!(
+                outcome.is_err(),
+                "answer {n}'s refused row was reported written"
+            );
+            assert_eq!(named(n).await, 0, "answer {n}'s refused row");
+        } else {
+            assert!(
+                outcome.is_ok(),
+                "answer {n} failed with a row it waited with: {outcome:?}"
+            );
+            assert_eq!(named(n).await, 1, "answer {n}'s row");
+        }
+    }
+    assert_eq!(batches.written().0, 30 + 8);
+
+    // The writer is not left stranded by the failure.
+    let (n, outcome) = outcomes(send(201, 1, |_| false)).await.remove(0);
+    assert!(outcome.is_ok(), "answer {n} after a failure: {outcome:?}");
+    assert_eq!(logged().await - before, 30 + 8 + 1);
+    let _ = db.close().await;
+    let _ = std::fs::remove_dir_all(&dir);
 }

@@ -3,6 +3,7 @@
 //! ([`seal`]) and linked into one chain behind the writers ([`chain`]).
 
 pub mod archive;
+pub mod batch;
 pub mod chain;
 pub mod report;
 pub mod seal;
@@ -11,7 +12,7 @@ pub mod subjects;
 use chrono::{SubsecRound, Utc};
 use entities::audit_log;
 use sea_orm::ActiveValue::{NotSet, Set};
-use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend};
+use sea_orm::{ConnectionTrait, DatabaseConnection};
 use serde_json::Value;
 
 pub use self::seal::Seal;
@@ -89,11 +90,7 @@ async fn record_all<C: ConnectionTrait>(
     actor: &Actor,
     entries: Vec<(Entry<'_>, Vec<i64>)>,
 ) -> ApiResult<()> {
-    let rows = entries
-        .into_iter()
-        .map(|(entry, named)| Row::sealed(actor, entry, named))
-        .collect::<ApiResult<Vec<_>>>()?;
-    subjects::insert(db, rows).await
+    subjects::insert(db, &sealed(actor, entries)?).await
 }
 
 /// Records `entries` on their own, all or nothing: one statement on
@@ -103,13 +100,24 @@ pub async fn record_alone(
     actor: &Actor,
     entries: Vec<(Entry<'_>, Vec<i64>)>,
 ) -> ApiResult<()> {
-    if db.get_database_backend() == DbBackend::Postgres {
-        return record_all(db, actor, entries).await;
-    }
-    let txn = crate::db::begin_write(db).await?;
-    record_all(&txn, actor, entries).await?;
-    txn.commit().await?;
-    Ok(())
+    batch::insert_alone(db, &sealed(actor, entries)?).await
+}
+
+/// Records `entries` on their own, all or nothing, with the rows of
+/// whichever other answers are waiting at the same moment ([`batch`]).
+pub async fn record_batched(
+    batches: &std::sync::Arc<batch::Batches>,
+    actor: &Actor,
+    entries: Vec<(Entry<'_>, Vec<i64>)>,
+) -> ApiResult<()> {
+    batches.write(sealed(actor, entries)?).await
+}
+
+fn sealed(actor: &Actor, entries: Vec<(Entry<'_>, Vec<i64>)>) -> ApiResult<Vec<Row>> {
+    entries
+        .into_iter()
+        .map(|(entry, named)| Row::sealed(actor, entry, named))
+        .collect()
 }
 
 /// An audit row as written, sealed, with the rows it names.

@@ -24,7 +24,7 @@ use crate::error::{ApiError, ApiResult};
 const SUBJECTS: &str = "subjects";
 
 /// Writes `rows` with the rows they name.
-pub(super) async fn insert<C: ConnectionTrait>(db: &C, rows: Vec<Row>) -> ApiResult<()> {
+pub(super) async fn insert<C: ConnectionTrait>(db: &C, rows: &[Row]) -> ApiResult<()> {
     if rows.is_empty() {
         return Ok(());
     }
@@ -33,26 +33,21 @@ pub(super) async fn insert<C: ConnectionTrait>(db: &C, rows: Vec<Row>) -> ApiRes
         db.execute_raw(with_subjects(rows, backend)?).await?;
         return Ok(());
     }
-    for Row {
-        model,
-        object_kind,
-        named,
-    } in rows
-    {
-        if named.is_empty() {
-            audit_log::Entity::insert(model)
+    for row in rows {
+        if row.named.is_empty() {
+            audit_log::Entity::insert(row.model.clone())
                 .exec_without_returning(db)
                 .await?;
             continue;
         }
-        let id = audit_log::Entity::insert(model)
+        let id = audit_log::Entity::insert(row.model.clone())
             .exec(db)
             .await?
             .last_insert_id;
-        audit_subject::Entity::insert_many(named.into_iter().map(|subject| {
+        audit_subject::Entity::insert_many(row.named.iter().map(|subject| {
             audit_subject::ActiveModel {
-                kind: Set(object_kind.clone()),
-                subject_id: Set(subject),
+                kind: Set(row.object_kind.clone()),
+                subject_id: Set(*subject),
                 audit_id: Set(id),
             }
         }))
@@ -63,7 +58,7 @@ pub(super) async fn insert<C: ConnectionTrait>(db: &C, rows: Vec<Row>) -> ApiRes
 }
 
 /// One INSERT of every row, each with its `subjects` array.
-fn with_subjects(rows: Vec<Row>, backend: DbBackend) -> ApiResult<Statement> {
+fn with_subjects(rows: &[Row], backend: DbBackend) -> ApiResult<Statement> {
     let columns: Vec<audit_log::Column> = audit_log::Column::iter()
         .filter(|column| !matches!(column, audit_log::Column::Id))
         .collect();

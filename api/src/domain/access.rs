@@ -19,6 +19,7 @@ use policies::{Action, Authorizer, Domain, Object, Scope};
 use sea_orm::DatabaseConnection;
 use serde_json::json;
 
+use crate::audit::batch::Batches;
 use crate::audit::{self, Actor, Entry, Seal};
 use crate::caller::Caller;
 use crate::domain::privacy::{ResidentScopes, Visibility, mask_id_number, mask_phone, visibility};
@@ -38,6 +39,8 @@ pub struct Access {
     reads: FullReads,
     /// The key this access's audit rows are sealed with.
     seal: Seal,
+    /// Where its full reads' rows join those of other answers.
+    batches: Arc<Batches>,
     /// The key ID numbers are hashed under for matching registries.
     match_key: MatchKey,
     /// One writer of the trail at a time, so that what one answer took is
@@ -120,6 +123,7 @@ impl Access {
         caller: Option<Caller>,
         suppress_below: u32,
         seal: Seal,
+        batches: Arc<Batches>,
         match_key: MatchKey,
     ) -> Access {
         Access {
@@ -128,6 +132,7 @@ impl Access {
             caller,
             suppress_below,
             seal,
+            batches,
             match_key,
             compiled: Mutex::new(Compiled::default()),
             reads: FullReads::default(),
@@ -398,7 +403,7 @@ impl Access {
     /// Writes what was read in full since the last call — one audit row
     /// per kind of row, naming the rows and the fields — before it leaves.
     /// A failure here must withhold the answer.
-    pub async fn record_reads(&self, db: &DatabaseConnection) -> ApiResult<()> {
+    pub async fn record_reads(&self) -> ApiResult<()> {
         let _one_at_a_time = self.writing.lock().await;
         let reads = self.reads.take();
         if reads.is_empty() {
@@ -444,7 +449,7 @@ impl Access {
                 )
             })
             .collect();
-        audit::record_alone(db, &actor, entries).await
+        audit::record_batched(&self.batches, &actor, entries).await
     }
 }
 

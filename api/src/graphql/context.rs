@@ -30,6 +30,8 @@ pub struct AppState {
     pub photos: crate::photos::PhotoStore,
     /// The key audit rows are sealed with.
     pub seal: crate::audit::Seal,
+    /// Where full reads' audit rows are written, together under load.
+    pub audit_batches: Arc<crate::audit::batch::Batches>,
     /// The key ID numbers are hashed under to match registries.
     pub match_key: crate::domain::registries::matching::MatchKey,
 }
@@ -43,6 +45,7 @@ impl AppState {
             caller,
             self.suppress_below,
             self.seal.clone(),
+            self.audit_batches.clone(),
             self.match_key.clone(),
         ))
     }

@@ -260,7 +260,7 @@ impl Extension for QueryLimits {
                 async move {
                     response.errors.iter_mut().for_each(classify);
                     if let Some(access) = access
-                        && let Err(err) = access.record_reads(access.db()).await
+                        && let Err(err) = access.record_reads().await
                     {
                         tracing::error!(error = ?err, "cannot audit a live event's full reads; withholding it");
                         return Response::from_errors(vec![coded("internal error", "INTERNAL")]);

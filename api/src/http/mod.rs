@@ -396,7 +396,7 @@ async fn run(
         );
     };
     // Personal data read in full leaves only with its audit row written.
-    if let Err(err) = access.record_reads(access.db()).await {
+    if let Err(err) = access.record_reads().await {
         tracing::error!(error = ?err, "cannot audit unmasked reads; withholding the response");
         return match err {
             ApiError::Unavailable => refused(media, &err),
@@ -434,6 +434,7 @@ async fn metrics(State(state): State<HttpState>) -> Response {
         &state.app.db,
         state.app.authorizer.version(),
         &state.admission,
+        &state.app.audit_batches,
     );
     (
         [(

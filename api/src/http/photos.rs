@@ -79,7 +79,7 @@ pub(super) async fn photo(
             }
         }
     };
-    if let Err(err) = access.record_reads(access.db()).await {
+    if let Err(err) = access.record_reads().await {
         tracing::error!(error = ?err, "cannot audit a photo read; withholding it");
         return match err {
             ApiError::Unavailable => refused(Media::Json, &err),

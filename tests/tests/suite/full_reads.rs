@@ -176,3 +176,66 @@ async fn every_full_read_leaves_its_audit_row_on_every_path() {
     })
     .await;
 }
+
+/// The number a `/metrics` counter shows.
+fn counter(metrics: &str, name: &str) -> u64 {
+    metrics
+        .lines()
+        .find_map(|line| line.strip_prefix(name)?.strip_prefix(' ')?.parse().ok())
+        .unwrap_or_else(|| panic!("{name} in /metrics"))
+}
+
+/// Answers leaving at the same moment have their audit rows written
+/// together, and still each its own: every row names the one resident its
+/// answer showed, none is missing, none is written twice.
+#[tokio::test]
+async fn answers_read_at_the_same_moment_each_leave_their_own_row() {
+    on_each_backend(|server| async move {
+        let police_name = format!("police-{COMMUNITY}");
+        let police_token = server.token_for(&police_name).await;
+        let police = server.with_bearer(&police_token);
+        let page = police
+            .data(
+                "query($c: String) { residents(first: 40, filter: {within: $c}) { edges { node { id } } } }",
+                json!({"c": COMMUNITY}),
+            )
+            .await;
+        let ids: Vec<Value> = page["residents"]["edges"]
+            .as_array()
+            .expect("edges")
+            .iter()
+            .map(|edge| edge["node"]["id"].clone())
+            .collect();
+        assert!(ids.len() >= 20, "the community's residents: {}", ids.len());
+        let before = full_reads(&server, &police_name, "resident").await.len();
+        let metrics = server.metrics().await;
+        let (answers, writes) = (
+            counter(&metrics, "gridgov_audit_read_answers_total"),
+            counter(&metrics, "gridgov_audit_read_writes_total"),
+        );
+
+        let reads = ids.iter().map(|id| {
+            police.data("query($id: ID!) { resident(id: $id) { idNumber } }", json!({"id": id}))
+        });
+        for read in futures_util::future::join_all(reads).await {
+            assert_eq!(read["resident"]["idNumber"].as_str().map(str::len), Some(18));
+        }
+
+        let rows = full_reads(&server, &police_name, "resident").await;
+        let mut named: Vec<Vec<i64>> = rows[before..]
+            .iter()
+            .map(|row| gridgov::audit::ids_named(&row.detail).collect())
+            .collect();
+        named.sort();
+        let mut expected: Vec<Vec<i64>> = ids.iter().map(|id| vec![stored_key(id)]).collect();
+        expected.sort();
+        assert_eq!(named, expected, "one row per answer, naming what it showed");
+        let metrics = server.metrics().await;
+        let answered = counter(&metrics, "gridgov_audit_read_answers_total") - answers;
+        let written = counter(&metrics, "gridgov_audit_read_writes_total") - writes;
+        assert_eq!(answered, ids.len() as u64);
+        assert!((1..=answered).contains(&written), "{answered} answers in {written} writes");
+        server
+    })
+    .await;
+}
