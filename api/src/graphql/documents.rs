@@ -1,20 +1,27 @@
-//! Documents parsed and bounded once, kept by their text: a frontend sends
-//! the same few queries all day, and parsing each again (with the bounds'
-//! walk over every fragment spread) is work that only grows with traffic.
+//! Documents parsed, bounded and validated once: a frontend sends the same
+//! few queries all day, and parsing each again (with the bounds' walk over
+//! every fragment spread) and validating it again are work that only grows
+//! with traffic.
 
+use std::borrow::Borrow;
 use std::collections::HashMap;
+use std::hash::{Hash, Hasher};
 use std::sync::{Arc, Mutex};
 
-use async_graphql::ServerError;
 use async_graphql::parser::types::{ExecutableDocument, OperationType};
+use async_graphql::{ServerError, ValidationResult, Variables};
 
 use super::bounds::{self, Bounds};
+use crate::admission::CallerKey;
 
-/// Documents kept at once; the least recently used goes first.
+/// Documents kept at once, and validations; the least recently used goes
+/// first.
 const KEPT: usize = 512;
 /// Longer texts are parsed every time rather than held: the cache's memory
 /// stays under `KEPT` times this.
 const LONGEST_KEPT: usize = 16 * 1024;
+/// Validations with longer variables (in JSON) are not held.
+const LONGEST_VARIABLES: usize = 1024;
 
 /// A document that passed the text and expansion bounds, with the names of
 /// its operations' root fields.
@@ -31,22 +38,104 @@ pub enum Refused {
     Parse(ServerError),
 }
 
-struct Kept {
+/// One caller's operation as validation sees it: a kept document (by
+/// identity: it is held here, so its address names no other text), the
+/// operation chosen and the variables' values, which the validation reads
+/// (their types, and the page sizes the cost is counted with). Keyed by
+/// the caller too, so that a validation found kept says nothing about what
+/// anyone else sent.
+#[derive(Clone)]
+pub struct Asked {
     parsed: Arc<Parsed>,
-    used: u64,
+    operation: Option<String>,
+    variables: String,
+    caller: CallerKey,
+}
+
+impl PartialEq for Asked {
+    fn eq(&self, other: &Asked) -> bool {
+        Arc::ptr_eq(&self.parsed, &other.parsed)
+            && self.operation == other.operation
+            && self.variables == other.variables
+            && self.caller == other.caller
+    }
+}
+
+impl Eq for Asked {}
+
+impl Hash for Asked {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        Arc::as_ptr(&self.parsed).hash(state);
+        self.operation.hash(state);
+        self.variables.hash(state);
+        self.caller.hash(state);
+    }
+}
+
+/// The most recently used `KEPT` values, by key.
+struct Recent<K, V>(Mutex<Stamped<K, V>>);
+
+/// Each value with the tick it was last used at, and the clock.
+type Stamped<K, V> = (HashMap<K, (V, u64)>, u64);
+
+impl<K, V> Default for Recent<K, V> {
+    fn default() -> Self {
+        Recent(Mutex::new((HashMap::new(), 0)))
+    }
+}
+
+impl<K: Hash + Eq + Clone, V: Clone> Recent<K, V> {
+    fn locked(&self) -> std::sync::MutexGuard<'_, Stamped<K, V>> {
+        self.0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    fn get<Q: Hash + Eq + ?Sized>(&self, key: &Q) -> Option<V>
+    where
+        K: Borrow<Q>,
+    {
+        let mut kept = self.locked();
+        let (values, clock) = &mut *kept;
+        *clock += 1;
+        let (value, used) = values.get_mut(key)?;
+        *used = *clock;
+        Some(value.clone())
+    }
+
+    fn put(&self, key: K, value: V) {
+        let mut kept = self.locked();
+        let (values, clock) = &mut *kept;
+        if values.len() >= KEPT
+            && let Some(oldest) = values
+                .iter()
+                .min_by_key(|(_, (_, used))| *used)
+                .map(|(key, _)| key.clone())
+        {
+            values.remove(&oldest);
+        }
+        *clock += 1;
+        values.insert(key, (value, *clock));
+    }
+
+    #[cfg(test)]
+    fn len(&self) -> usize {
+        self.locked().0.len()
+    }
 }
 
 /// The documents of one server, shared by every request.
 #[derive(Default)]
 pub struct Documents {
-    kept: Mutex<(HashMap<String, Kept>, u64)>,
+    parsed: Recent<String, Arc<Parsed>>,
+    validated: Recent<Asked, ValidationResult>,
 }
 
 impl Documents {
     /// `text` bounded and parsed, from the cache when it was seen before.
     /// Refusals are not kept: they cost the sender, not the server.
     pub fn parse(&self, text: &str, limits: &Bounds) -> Result<Arc<Parsed>, Refused> {
-        if let Some(parsed) = self.kept(text) {
+        if let Some(parsed) = self.parsed.get(text) {
             return Ok(parsed);
         }
         bounds::scan(text, limits).map_err(|err| Refused::TooBig(err.0))?;
@@ -57,56 +146,51 @@ impl Documents {
             roots: bounds::root_names(&document),
             document,
         });
-        // A text with a string in it may carry an ID number or a name
-        // written in place of a variable: such a text is not held, nor
-        // does its being held or not tell one caller what another sent.
-        // Frontends send variables, so their texts have none and repeat.
-        if text.len() <= LONGEST_KEPT && !text.contains('"') {
-            self.keep(text, parsed.clone());
+        if keeps(text) {
+            self.parsed.put(text.to_owned(), parsed.clone());
         }
         Ok(parsed)
     }
 
-    fn locked(&self) -> std::sync::MutexGuard<'_, (HashMap<String, Kept>, u64)> {
-        self.kept
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-    }
-
-    fn kept(&self, text: &str) -> Option<Arc<Parsed>> {
-        let mut kept = self.locked();
-        let (documents, clock) = &mut *kept;
-        *clock += 1;
-        let entry = documents.get_mut(text)?;
-        entry.used = *clock;
-        Some(entry.parsed.clone())
-    }
-
-    fn keep(&self, text: &str, parsed: Arc<Parsed>) {
-        let mut kept = self.locked();
-        let (documents, clock) = &mut *kept;
-        if documents.len() >= KEPT
-            && let Some(oldest) = documents
-                .iter()
-                .min_by_key(|(_, entry)| entry.used)
-                .map(|(text, _)| text.clone())
-        {
-            documents.remove(&oldest);
+    /// How `caller`'s operation would be known again, if it is worth
+    /// keeping: its text is kept, and its variables are short.
+    pub fn asked(
+        &self,
+        text: &str,
+        parsed: &Arc<Parsed>,
+        operation: Option<&str>,
+        variables: &Variables,
+        caller: CallerKey,
+    ) -> Option<Asked> {
+        if !keeps(text) {
+            return None;
         }
-        *clock += 1;
-        documents.insert(
-            text.to_owned(),
-            Kept {
-                parsed,
-                used: *clock,
-            },
-        );
+        let variables = serde_json::to_string(variables).ok()?;
+        (variables.len() <= LONGEST_VARIABLES).then(|| Asked {
+            parsed: parsed.clone(),
+            operation: operation.map(str::to_owned),
+            variables,
+            caller,
+        })
     }
 
-    #[cfg(test)]
-    fn len(&self) -> usize {
-        self.locked().0.len()
+    /// What validating `asked` gave the last time it passed.
+    pub fn validated(&self, asked: &Asked) -> Option<ValidationResult> {
+        self.validated.get(asked)
     }
+
+    /// Keeps what validating `asked` gave; only a pass is worth keeping.
+    pub fn passed(&self, asked: Asked, result: ValidationResult) {
+        self.validated.put(asked, result);
+    }
+}
+
+/// Whether a text is held. A text with a string in it may carry an ID
+/// number or a name written in place of a variable: such a text is not
+/// held, nor does its being held or not tell one caller what another sent.
+/// Frontends send variables, so their texts have none and repeat.
+fn keeps(text: &str) -> bool {
+    text.len() <= LONGEST_KEPT && !text.contains('"')
 }
 
 #[cfg(test)]
@@ -140,7 +224,7 @@ mod tests {
             // The first is used all along, so it stays.
             parsed(&documents, "{ me { id } }");
         }
-        assert_eq!(documents.len(), KEPT);
+        assert_eq!(documents.parsed.len(), KEPT);
         assert!(Arc::ptr_eq(&first, &parsed(&documents, "{ me { id } }")));
         // Sent once and not since: it went, and is parsed anew.
         let oldest = oldest.expect("one kept");
@@ -158,11 +242,83 @@ mod tests {
             Err(Refused::Parse(_))
         ));
         assert!(documents.parse(&"{ a }".repeat(300), &limits()).is_err());
-        assert_eq!(documents.len(), 0);
+        assert_eq!(documents.parsed.len(), 0);
         parsed(
             &documents,
             r#"{ resident(idNumber: "42050219900101001X") { id } }"#,
         );
-        assert_eq!(documents.len(), 0, "a text with a string is not held");
+        assert_eq!(
+            documents.parsed.len(),
+            0,
+            "a text with a string is not held"
+        );
+    }
+
+    #[test]
+    fn a_validation_is_found_again_only_by_the_same_caller_with_the_same_values() {
+        let documents = Documents::default();
+        let text = "query($c: String) { residents(filter: {within: $c}) { totalCount } }";
+        let doc = parsed(&documents, text);
+        let variables = |code: &str| Variables::from_json(serde_json::json!({ "c": code }));
+        let asked = |code: &str, caller: i64| {
+            documents
+                .asked(text, &doc, None, &variables(code), CallerKey::User(caller))
+                .expect("worth keeping")
+        };
+        let result = ValidationResult {
+            cache_control: Default::default(),
+            complexity: 7,
+            depth: 3,
+        };
+        assert!(documents.validated(&asked("420502", 1)).is_none());
+        documents.passed(asked("420502", 1), result);
+        let found = documents.validated(&asked("420502", 1)).expect("kept");
+        assert_eq!((found.complexity, found.depth), (7, 3));
+        assert!(
+            documents.validated(&asked("420503", 1)).is_none(),
+            "other values"
+        );
+        assert!(
+            documents.validated(&asked("420502", 2)).is_none(),
+            "another caller"
+        );
+        let other = parsed(&documents, "{ me { id } }");
+        assert!(
+            documents
+                .validated(
+                    &documents
+                        .asked(
+                            "{ me { id } }",
+                            &other,
+                            None,
+                            &variables("420502"),
+                            CallerKey::User(1)
+                        )
+                        .expect("worth keeping")
+                )
+                .is_none(),
+            "another document"
+        );
+        let long = "4".repeat(LONGEST_VARIABLES);
+        assert!(
+            documents
+                .asked(text, &doc, None, &variables(&long), CallerKey::User(1))
+                .is_none(),
+            "long variables are not held"
+        );
+        let quoted = r#"{ resident(idNumber: "42050219900101001X") { id } }"#;
+        let with_string = parsed(&documents, quoted);
+        assert!(
+            documents
+                .asked(
+                    quoted,
+                    &with_string,
+                    None,
+                    &Variables::default(),
+                    CallerKey::User(1)
+                )
+                .is_none(),
+            "a text with a string is not held"
+        );
     }
 }

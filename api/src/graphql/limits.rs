@@ -17,7 +17,7 @@ use futures_util::stream::BoxStream;
 
 use super::AppState;
 use super::bounds::{self, Bounds};
-use super::documents::{Documents, Refused};
+use super::documents::{Asked, Documents, Refused};
 use crate::admission::{CallerKey, Ticket};
 use crate::domain::access::Access;
 
@@ -32,6 +32,8 @@ pub struct QueryLimits {
     /// `query:residents` once the document is known, kept as a label only
     /// if it validates (so that made-up field names add no labels).
     operation: Mutex<(Option<String>, bool)>,
+    /// The operation as its validation is kept, when it is worth keeping.
+    asked: Mutex<Option<Asked>>,
 }
 
 impl QueryLimits {
@@ -46,6 +48,7 @@ impl QueryLimits {
             documents,
             ticket: Mutex::new(None),
             operation: Mutex::new((None, false)),
+            asked: Mutex::new(None),
         }
     }
 }
@@ -107,14 +110,16 @@ fn set_code(error: &mut ServerError, code: &str) {
 /// type name of the root.
 const ANONYMOUS_FIELDS: [&str; 4] = ["login", "refresh", "logout", "__typename"];
 
-fn is_anonymous(request: &Request, ctx: &ExtensionContext<'_>) -> bool {
+/// The request's caller, over HTTP or a live connection; none when
+/// anonymous.
+fn caller_of(request: &Request, ctx: &ExtensionContext<'_>) -> Option<CallerKey> {
     let key = std::any::TypeId::of::<Arc<Access>>();
     let access = request
         .data
         .get(&key)
         .or_else(|| ctx.session_data.get(&key))
-        .and_then(|data| data.downcast_ref::<Arc<Access>>());
-    access.is_none_or(|access| access.caller().is_err())
+        .and_then(|data| data.downcast_ref::<Arc<Access>>())?;
+    access.caller().ok().map(CallerKey::of)
 }
 
 /// Gives every error without a code the one that fits, so that no answer
@@ -301,7 +306,8 @@ impl Extension for QueryLimits {
             let first = names.first().map_or("-", String::as_str);
             locked(&self.operation).0 = Some(format!("{kind}:{first}"));
         }
-        if is_anonymous(&request, ctx) {
+        let caller = caller_of(&request, ctx);
+        if caller.is_none() {
             for (kind, names) in roots {
                 let only_signing_in = names
                     .iter()
@@ -318,6 +324,15 @@ impl Extension for QueryLimits {
         }
         missing_variables(document, &request)?;
         self.admit_live(ctx, document, &request).await?;
+        *locked(&self.asked) = caller.and_then(|caller| {
+            self.documents.asked(
+                &request.query,
+                &parsed,
+                request.operation_name.as_deref(),
+                &request.variables,
+                caller,
+            )
+        });
         request.set_parsed_query(document.clone());
         next.run(ctx, request).await
     }
@@ -327,8 +342,19 @@ impl Extension for QueryLimits {
         ctx: &ExtensionContext<'_>,
         next: NextValidation<'_>,
     ) -> Result<ValidationResult, Vec<ServerError>> {
+        let asked = locked(&self.asked).take();
+        if let Some(result) = asked
+            .as_ref()
+            .and_then(|asked| self.documents.validated(asked))
+        {
+            locked(&self.operation).1 = true;
+            return Ok(result);
+        }
         let result = next.run(ctx).await;
         locked(&self.operation).1 = result.is_ok();
+        if let (Some(asked), Ok(result)) = (asked, &result) {
+            self.documents.passed(asked, *result);
+        }
         result.map_err(|errors| {
             errors
                 .into_iter()

@@ -549,6 +549,19 @@ async fn query_limits_answer_with_query_too_complex() {
             .await;
         assert_eq!(error_code(&body), Some("QUERY_TOO_COMPLEX"), "{body}");
 
+        // A validation kept for a document is not one for other values:
+        // the page sizes are variables here, passed twice (kept), then
+        // over the cost.
+        let nested = "query($a: Int, $g: Int) { areas(first: $a) { edges { node { grids(first: $g) { edges { node { code } } } } } } }";
+        for _ in 0..2 {
+            let body = admin.graphql(nested, json!({"a": 2, "g": 2})).await;
+            assert!(body.get("errors").is_none(), "{body}");
+        }
+        let body = admin.graphql(nested, json!({"a": 100, "g": 100})).await;
+        assert_eq!(error_code(&body), Some("QUERY_TOO_COMPLEX"), "{body}");
+        let body = admin.graphql(nested, json!({"a": "two", "g": 2})).await;
+        assert_eq!(error_code(&body), Some("BAD_USER_INPUT"), "{body}");
+
         // Batches: up to ten operations.
         let batch: Vec<Value> = (0..11).map(|_| json!({"query": "{ me { username } }"})).collect();
         let (status, body) = admin.post(&Value::Array(batch)).await;
