@@ -33,21 +33,26 @@ struct City {
     dir: std::path::PathBuf,
 }
 
+/// A new SQLite database in a directory of its own, migrated and empty.
+async fn migrated(name: &str) -> (DatabaseConnection, std::path::PathBuf) {
+    let dir = std::env::temp_dir().join(format!("gridgov-domain-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let config = DatabaseConfig {
+        database_url: None,
+        data_dir: dir.clone(),
+        db_max_connections: 4,
+        db_acquire_timeout_ms: 5_000,
+        audit_key: None,
+        match_key: None,
+    };
+    let db = gridgov::db::connect(&config).await.expect("a SQLite file");
+    gridgov::db::migrate(&db).await.expect("migrated");
+    (db, dir)
+}
+
 impl City {
     async fn build(name: &str) -> City {
-        let dir =
-            std::env::temp_dir().join(format!("gridgov-domain-{name}-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        let config = DatabaseConfig {
-            database_url: None,
-            data_dir: dir.clone(),
-            db_max_connections: 4,
-            db_acquire_timeout_ms: 2_000,
-            audit_key: None,
-            match_key: None,
-        };
-        let db = gridgov::db::connect(&config).await.expect("a SQLite file");
-        gridgov::db::migrate(&db).await.expect("migrated");
+        let (db, dir) = migrated(name).await;
         gridgov::auth::policy_store::install_defaults_if_empty(&db, &seal())
             .await
             .map_err(|err| err.message())
@@ -564,18 +569,7 @@ async fn audit_rows_waiting_together_are_written_together_and_fail_alone() {
     use sea_orm::{ConnectionTrait, PaginatorTrait};
     use serde_json::json;
 
-    let dir = std::env::temp_dir().join(format!("gridgov-domain-batches-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    let config = DatabaseConfig {
-        database_url: None,
-        data_dir: dir.clone(),
-        db_max_connections: 4,
-        db_acquire_timeout_ms: 5_000,
-        audit_key: None,
-        match_key: None,
-    };
-    let db = gridgov::db::connect(&config).await.expect("a SQLite file");
-    gridgov::db::migrate(&db).await.expect("migrated");
+    let (db, dir) = migrated("batches").await;
     // The database refuses rows of one kind, as it would a row it cannot take.
     db.execute_unprepared(
         "CREATE TRIGGER refuse_poison BEFORE INSERT ON audit_log \
