@@ -90,6 +90,7 @@ pub struct Metrics {
     operations: Arc<Mutex<Operations>>,
     subscriptions: Arc<AtomicI64>,
     audit_head: Arc<Mutex<Option<Head>>>,
+    plain_lists: Arc<AtomicU64>,
 }
 
 impl Metrics {
@@ -120,6 +121,11 @@ impl Metrics {
         }
         histogram.count += 1;
         histogram.sum += seconds;
+    }
+
+    /// A list answered in one pass (`graphql::plain`).
+    pub fn plain_list(&self) {
+        self.plain_lists.fetch_add(1, Ordering::Relaxed);
     }
 
     /// A live connection opened; the guard counts it closed when dropped.
@@ -199,9 +205,13 @@ impl Metrics {
              gridgov_subscriptions_open {}\n\
              # HELP gridgov_policy_version The policy version this replica enforces.\n\
              # TYPE gridgov_policy_version gauge\n\
-             gridgov_policy_version {policy_version}\n",
+             gridgov_policy_version {policy_version}\n\
+             # HELP gridgov_graphql_plain_lists_total Lists of nodes answered in one pass, every field asked of them plain.\n\
+             # TYPE gridgov_graphql_plain_lists_total counter\n\
+             gridgov_graphql_plain_lists_total {}\n",
             size.saturating_sub(idle),
             self.subscriptions.load(Ordering::Relaxed),
+            self.plain_lists.load(Ordering::Relaxed),
         );
         let (answers, writes) = audit_batches.written();
         let _ = write!(

@@ -40,6 +40,9 @@ pub struct Policy {
     valid_until: Option<DateTime>,
 }
 
+// No fast path: every field through async-graphql.
+impl crate::graphql::plain::Plain for Policy {}
+
 impl From<StoredRule<PolicyRule>> for Policy {
     fn from(stored: StoredRule<PolicyRule>) -> Policy {
         Policy {
@@ -73,6 +76,9 @@ pub struct RoleAssignmentRow {
     /// until Friday 18:00"; null: until revoked.
     valid_until: Option<DateTime>,
 }
+
+// No fast path: every field through async-graphql.
+impl crate::graphql::plain::Plain for RoleAssignmentRow {}
 
 /// What kind of subject holds a role.
 #[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
@@ -287,6 +293,9 @@ pub enum TokenSubjectKind {
 
 /// A scoped API token, as listed; its secret is never shown again.
 pub struct ApiToken(api_token::Model);
+
+// No fast path: every field through async-graphql.
+impl crate::graphql::plain::Plain for ApiToken {}
 
 impl ApiToken {
     /// The token of a global ID's key, for those who may read tokens (an

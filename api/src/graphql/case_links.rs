@@ -44,9 +44,9 @@ pub async fn subjects(ctx: &Context<'_>, case_id: i64) -> Result<Vec<CaseSubject
             StoredSubject::Resident => load_one(loaders.residents(), id)
                 .await?
                 .map(|row| CaseSubject::Resident(Resident(row))),
-            StoredSubject::Household => household(ctx, id).await?.map(CaseSubject::Household),
-            StoredSubject::Dwelling => dwelling(ctx, id).await?.map(CaseSubject::Dwelling),
-            StoredSubject::Building => building(ctx, id).await?.map(CaseSubject::Building),
+            StoredSubject::Household => household(loaders, id).await?.map(CaseSubject::Household),
+            StoredSubject::Dwelling => dwelling(loaders, id).await?.map(CaseSubject::Dwelling),
+            StoredSubject::Building => building(loaders, id).await?.map(CaseSubject::Building),
             StoredSubject::Organisation => {
                 organisation(ctx, id).await?.map(CaseSubject::Organisation)
             }

@@ -28,6 +28,9 @@ use crate::domain::page::{PageRequest, Paging};
 /// A case (案件).
 pub struct Case(pub case::Model);
 
+// No fast path: every field through async-graphql.
+impl crate::graphql::plain::Plain for Case {}
+
 impl Case {
     pub async fn find(ctx: &Context<'_>, key: &str) -> Result<Option<Case>> {
         let Ok(id) = key.parse::<i64>() else {
@@ -307,6 +310,9 @@ const TIMELINE_CURSOR: &str = "case.step";
 
 /// One entry of a case's timeline.
 pub struct CaseStep(case_step::Model);
+
+// No fast path: every field through async-graphql.
+impl crate::graphql::plain::Plain for CaseStep {}
 
 /// One entry of a case's timeline.
 #[Object]

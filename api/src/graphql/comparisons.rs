@@ -136,6 +136,9 @@ pub struct ComparisonCount {
 /// One comparison of an area's record with a registry.
 pub struct ComparisonJob(comparison_job::Model);
 
+// No fast path: every field through async-graphql.
+impl crate::graphql::plain::Plain for ComparisonJob {}
+
 /// One comparison of an area's record with a registry's current snapshot,
 /// run in the background: poll it (`node`, `comparisonJobs`) for its
 /// progress.
@@ -312,6 +315,9 @@ impl FindingStep {
 
 /// A discrepancy between the record and a registry.
 pub struct Finding(pub finding::Model);
+
+// No fast path: every field through async-graphql.
+impl crate::graphql::plain::Plain for Finding {}
 
 impl Finding {
     pub async fn find(ctx: &Context<'_>, key: &str) -> Result<Option<Finding>> {

@@ -26,6 +26,7 @@ mod node;
 mod ordering;
 mod payload;
 mod people;
+mod plain;
 mod policy_dry_run;
 mod policy_history;
 mod record;

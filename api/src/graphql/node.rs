@@ -4,6 +4,7 @@
 
 use async_graphql::{Context, ID, Interface, Object, Result};
 
+use super::ContextExt;
 use super::record::{self, Building, Dwelling, Household, Organisation, Resident};
 use super::record::{Area, Grid};
 use super::relay::{NodeKind, parse_global_id};
@@ -43,13 +44,13 @@ async fn node_of(ctx: &Context<'_>, id: &ID) -> Result<Option<Node>> {
         NodeKind::Area => Area::find(ctx, &key).await?.map(Node::Area),
         NodeKind::Grid => Grid::find(ctx, &key).await?.map(Node::Grid),
         NodeKind::Resident => Resident::find(ctx, &key).await?.map(Node::Resident),
-        NodeKind::Household => record::household(ctx, key.parse().ok())
+        NodeKind::Household => record::household(ctx.loaders()?, key.parse().ok())
             .await?
             .map(Node::Household),
-        NodeKind::Dwelling => record::dwelling(ctx, key.parse().ok())
+        NodeKind::Dwelling => record::dwelling(ctx.loaders()?, key.parse().ok())
             .await?
             .map(Node::Dwelling),
-        NodeKind::Building => record::building(ctx, key.parse().ok())
+        NodeKind::Building => record::building(ctx.loaders()?, key.parse().ok())
             .await?
             .map(Node::Building),
         NodeKind::Organisation => record::organisation(ctx, key.parse().ok())

@@ -48,6 +48,9 @@ pub enum PolicyChangeOp {
 /// A version as the history keeps it.
 pub struct PolicyVersion(policy_version::Model);
 
+// No fast path: every field through async-graphql.
+impl crate::graphql::plain::Plain for PolicyVersion {}
+
 /// One numbered version of the policy set: who made it, when, why, and
 /// the rules it added and removed.
 #[Object]
@@ -146,6 +149,9 @@ pub struct PolicyChange {
     /// When it lapsed or lapses; null: until removed.
     valid_until: Option<DateTime>,
 }
+
+// No fast path: every field through async-graphql.
+impl crate::graphql::plain::Plain for PolicyChange {}
 
 impl From<Change> for PolicyChange {
     fn from(change: Change) -> PolicyChange {

@@ -7,6 +7,7 @@ use async_graphql::{ID, Object, OutputType, Result, TypeName};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 
+use super::plain::{Nodes, Plain};
 use crate::domain::count::LazyCount;
 use crate::domain::page::{Listing, PageRequest, Paging, encode_cursor};
 use crate::error::ApiError;
@@ -99,7 +100,7 @@ pub fn parse_global_id(id: &ID) -> Option<(NodeKind, String)> {
 
 /// A page of a list (a Relay connection): its edges, its nodes, where it
 /// stands in the whole list, and how long the whole list is.
-pub struct Page<N: OutputType> {
+pub struct Page<N: OutputType + Plain> {
     edges: Vec<Edge<String, N, EmptyFields>>,
     page_info: PageInfo,
     total: LazyCount,
@@ -109,7 +110,7 @@ pub struct Page<N: OutputType> {
 /// items with their cursors, where it stands in the whole list, and the
 /// whole list's length.
 #[Object(name_type)]
-impl<N: OutputType> Page<N> {
+impl<N: OutputType + Plain> Page<N> {
     /// Where this page stands in the whole list, and the cursors to page on.
     async fn page_info(&self) -> &PageInfo {
         &self.page_info
@@ -124,8 +125,8 @@ impl<N: OutputType> Page<N> {
 
     /// The items of this page, without cursors.
     #[graphql(complexity = "child_complexity")]
-    async fn nodes(&self) -> Vec<&N> {
-        self.edges.iter().map(|edge| &edge.node).collect()
+    async fn nodes(&self) -> Nodes<'_, N> {
+        Nodes(self.edges.iter().map(|edge| &edge.node).collect())
     }
 
     /// The number of items in the whole list (not just this page), counted
@@ -135,7 +136,7 @@ impl<N: OutputType> Page<N> {
     }
 }
 
-impl<N: OutputType> TypeName for Page<N> {
+impl<N: OutputType + Plain> TypeName for Page<N> {
     fn type_name() -> Cow<'static, str> {
         format!("{}Connection", N::type_name()).into()
     }
@@ -144,7 +145,7 @@ impl<N: OutputType> TypeName for Page<N> {
 /// Turns a listing into a Relay connection, wrapping each row as a node.
 pub fn connection<T, N>(kind: &str, listing: Listing<T>, node: impl Fn(T) -> N) -> Page<N>
 where
-    N: OutputType,
+    N: OutputType + Plain,
 {
     let edges = listing
         .page
@@ -213,7 +214,7 @@ pub fn page_of_all<T, N, K>(
     node: impl Fn(T) -> N,
 ) -> crate::error::ApiResult<Page<N>>
 where
-    N: OutputType,
+    N: OutputType + Plain,
     K: Ord + ToString + std::str::FromStr,
 {
     let request = PageRequest::new(paging, kind)?;

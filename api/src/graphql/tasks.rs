@@ -121,6 +121,9 @@ impl From<Progress> for TaskProgress {
 /// An instruction or campaign (任务).
 pub struct Task(pub task::Model);
 
+// No fast path: every field through async-graphql.
+impl crate::graphql::plain::Plain for Task {}
+
 impl Task {
     pub async fn find(ctx: &Context<'_>, key: &str) -> Result<Option<Task>> {
         let Ok(id) = key.parse::<i64>() else {
@@ -277,6 +280,9 @@ pub struct Assignment(
     /// `task` reads it as any other read would.
     Option<std::sync::Arc<entities::task::Model>>,
 );
+
+// No fast path: every field through async-graphql.
+impl crate::graphql::plain::Plain for Assignment {}
 
 impl Assignment {
     pub fn of(row: task_assignment::Model) -> Assignment {

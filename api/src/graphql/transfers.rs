@@ -40,6 +40,9 @@ pub enum TransferState {
 /// Neither side sees the other's dwelling or household.
 pub struct Transfer(pub Moving);
 
+// No fast path: every field through async-graphql.
+impl crate::graphql::plain::Plain for Transfer {}
+
 impl Transfer {
     pub async fn find(ctx: &Context<'_>, key: &str) -> Result<Option<Transfer>> {
         let Ok(id) = key.parse::<i64>() else {

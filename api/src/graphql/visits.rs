@@ -39,6 +39,9 @@ pub enum VisitKind {
 /// go again.
 pub struct Visit(pub visit::Model);
 
+// No fast path: every field through async-graphql.
+impl crate::graphql::plain::Plain for Visit {}
+
 impl Visit {
     pub async fn find(ctx: &Context<'_>, key: &str) -> Result<Option<Visit>> {
         let Ok(id) = key.parse::<i64>() else {

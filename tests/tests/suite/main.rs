@@ -27,6 +27,7 @@ mod live_scope;
 mod lost_events;
 mod outage;
 mod pages;
+mod plain_nodes;
 mod population_changes;
 mod registries;
 mod relations;

@@ -2,14 +2,16 @@
 //! population record, reached from residents and from each other, each
 //! batch-loaded through the request's access.
 
-use async_graphql::{Context, Enum, ID, Object, Result};
+use async_graphql::{Context, Enum, ID, InputType, Object, Result, Value};
 use entities::{building, dwelling, household};
 
 use super::people::Resident;
+use crate::domain::access::Access;
 use crate::domain::page::Paging;
 use crate::domain::viewer::{self, RecordRow};
 use crate::graphql::ContextExt;
-use crate::graphql::loaders::load_one;
+use crate::graphql::loaders::{Loaders, load_one};
+use crate::graphql::plain::{Plain, Related};
 use crate::graphql::relay::{
     NodeKind, Page, global_id, held_page_complexity, page_complexity, page_of_all,
 };
@@ -21,22 +23,23 @@ const MEMBER_CURSOR: &str = "household.member";
 const OCCUPANT_CURSOR: &str = "dwelling.resident";
 const BUILDING_DWELLING_CURSOR: &str = "building.dwelling";
 
-pub async fn household(ctx: &Context<'_>, id: Option<i64>) -> Result<Option<Household>> {
-    Ok(load_one(ctx.loaders()?.households(), id)
-        .await?
-        .map(Household))
+pub async fn household(loaders: &Loaders, id: Option<i64>) -> Result<Option<Household>> {
+    Ok(load_one(loaders.households(), id).await?.map(Household))
 }
 
-pub async fn dwelling(ctx: &Context<'_>, id: Option<i64>) -> Result<Option<Dwelling>> {
-    Ok(load_one(ctx.loaders()?.dwellings(), id)
-        .await?
-        .map(Dwelling))
+pub async fn dwelling(loaders: &Loaders, id: Option<i64>) -> Result<Option<Dwelling>> {
+    Ok(load_one(loaders.dwellings(), id).await?.map(Dwelling))
 }
 
-pub async fn building(ctx: &Context<'_>, id: Option<i64>) -> Result<Option<Building>> {
-    Ok(load_one(ctx.loaders()?.buildings(), id)
+pub async fn building(loaders: &Loaders, id: Option<i64>) -> Result<Option<Building>> {
+    Ok(load_one(loaders.buildings(), id).await?.map(Building))
+}
+
+/// A household's head, if the caller may see them.
+async fn head(loaders: &Loaders, household: &household::Model) -> Result<Option<Resident>> {
+    Ok(load_one(loaders.residents(), household.head_resident_id)
         .await?
-        .map(Building))
+        .map(Resident))
 }
 
 /// One organisation by id, if the caller may see it.
@@ -71,6 +74,39 @@ pub enum BuildingUse {
 /// A household (户): a registration unit with a head and members.
 pub struct Household(pub household::Model);
 
+/// The plain fields of a household (see `graphql::plain`), each as its
+/// resolver below computes it.
+impl Plain for Household {
+    fn plain(&self, name: &str, _access: &Access) -> Option<Value> {
+        let row = &self.0;
+        Some(match name {
+            "id" => Value::String(global_id(NodeKind::Household, &row.id.to_string()).0),
+            "number" => Value::String(row.number.clone()),
+            "gridCode" => Value::String(row.grid_code.clone()),
+            "kind" => HouseholdKind::from(row.kind).to_value(),
+            "address" => Value::String(row.address.clone()),
+            "version" => row.version.into(),
+            _ => return None,
+        })
+    }
+
+    fn related<'a>(&'a self, name: &str, loaders: &'a Loaders) -> Option<Related<'a>> {
+        match name {
+            "head" => Some(Box::pin(async move {
+                Ok(head(loaders, &self.0)
+                    .await?
+                    .map(|head| Box::new(head) as _))
+            })),
+            "dwelling" => Some(Box::pin(async move {
+                Ok(dwelling(loaders, self.0.dwelling_id)
+                    .await?
+                    .map(|dwelling| Box::new(dwelling) as _))
+            })),
+            _ => None,
+        }
+    }
+}
+
 /// A household (户): a registration unit with a head and members.
 #[Object]
 impl Household {
@@ -101,11 +137,7 @@ impl Household {
 
     /// The head of the household, if you may see them.
     async fn head(&self, ctx: &Context<'_>) -> Result<Option<Resident>> {
-        Ok(
-            load_one(ctx.loaders()?.residents(), self.0.head_resident_id)
-                .await?
-                .map(Resident),
-        )
+        head(ctx.loaders()?, &self.0).await
     }
 
     /// The members you may see, each with their relation to the head.
@@ -142,7 +174,7 @@ impl Household {
 
     /// The dwelling registered for the household.
     async fn dwelling(&self, ctx: &Context<'_>) -> Result<Option<Dwelling>> {
-        dwelling(ctx, self.0.dwelling_id).await
+        dwelling(ctx.loaders()?, self.0.dwelling_id).await
     }
 
     /// Send it back with a change, to detect a concurrent one.
@@ -177,6 +209,38 @@ pub enum Occupancy {
 
 /// A dwelling (房屋) inside a building.
 pub struct Dwelling(pub dwelling::Model);
+
+/// The plain fields of a dwelling (see `graphql::plain`), each as its
+/// resolver below computes it.
+impl Plain for Dwelling {
+    fn plain(&self, name: &str, access: &Access) -> Option<Value> {
+        let row = &self.0;
+        Some(match name {
+            "id" => Value::String(global_id(NodeKind::Dwelling, &row.id.to_string()).0),
+            "gridCode" => Value::String(row.grid_code.clone()),
+            "unit" => row.unit.into(),
+            "floor" => row.floor.into(),
+            "room" => Value::String(row.room.clone()),
+            "areaSqm" => row.area_sqm.into(),
+            "occupancy" => Occupancy::from(row.occupancy).to_value(),
+            "lessorName" => row.lessor_name.as_deref().into(),
+            "lessorPhone" => access.lessor_phone(row).into(),
+            "version" => row.version.into(),
+            _ => return None,
+        })
+    }
+
+    fn related<'a>(&'a self, name: &str, loaders: &'a Loaders) -> Option<Related<'a>> {
+        match name {
+            "building" => Some(Box::pin(async move {
+                Ok(building(loaders, Some(self.0.building_id))
+                    .await?
+                    .map(|building| Box::new(building) as _))
+            })),
+            _ => None,
+        }
+    }
+}
 
 /// A dwelling (房屋) inside a building.
 #[Object]
@@ -229,7 +293,7 @@ impl Dwelling {
 
     /// The building it is in.
     async fn building(&self, ctx: &Context<'_>) -> Result<Option<Building>> {
-        building(ctx, Some(self.0.building_id)).await
+        building(ctx.loaders()?, Some(self.0.building_id)).await
     }
 
     /// The residents you may see who live here.
@@ -282,6 +346,26 @@ impl Dwelling {
 
 /// A building (楼栋): its code is its grid's code and a 5-digit number.
 pub struct Building(pub building::Model);
+
+/// The plain fields of a building (see `graphql::plain`), each as its
+/// resolver below computes it.
+impl Plain for Building {
+    fn plain(&self, name: &str, _access: &Access) -> Option<Value> {
+        let row = &self.0;
+        Some(match name {
+            "id" => Value::String(global_id(NodeKind::Building, &row.id.to_string()).0),
+            "code" => Value::String(row.code.clone()),
+            "gridCode" => Value::String(row.grid_code.clone()),
+            "name" => Value::String(row.name.clone()),
+            "address" => Value::String(row.address.clone()),
+            "useKind" => BuildingUse::from(row.use_kind).to_value(),
+            "floors" => row.floors.into(),
+            "units" => row.units.into(),
+            "version" => row.version.into(),
+            _ => return None,
+        })
+    }
+}
 
 /// A building (楼栋): its code is its grid's code and a 5-digit number.
 #[Object]
@@ -403,6 +487,9 @@ pub enum OrganisationKind {
 /// An organisation (实有单位): a shop, restaurant or company in a grid.
 pub struct Organisation(pub entities::organisation::Model);
 
+// No fast path: every field through async-graphql.
+impl crate::graphql::plain::Plain for Organisation {}
+
 /// An organisation (实有单位): a shop, restaurant or company in a grid.
 #[Object]
 impl Organisation {
@@ -458,7 +545,7 @@ impl Organisation {
 
     /// The building it is in, if recorded.
     async fn building(&self, ctx: &Context<'_>) -> Result<Option<Building>> {
-        building(ctx, self.0.building_id).await
+        building(ctx.loaders()?, self.0.building_id).await
     }
 
     /// Send it back with a change, to detect a concurrent one.

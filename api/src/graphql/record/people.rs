@@ -2,17 +2,20 @@
 //! numbers and phones shown in full, masked or not at all as the request's
 //! access decides.
 
-use async_graphql::{Context, Enum, ID, Object, Result};
+use async_graphql::{Context, Enum, ID, InputType, Object, Result, Value};
 use entities::resident;
 
 use super::homes::{Dwelling, Household, dwelling, household};
 use super::places::Grid;
 use super::reviews::VerificationStep;
+use crate::domain::access::Access;
 use crate::domain::privacy::Visibility;
 use crate::domain::residents;
 use crate::domain::verification;
 use crate::domain::viewer::{self, RecordRow};
 use crate::graphql::ContextExt;
+use crate::graphql::loaders::Loaders;
+use crate::graphql::plain::{Plain, Related};
 use crate::graphql::relay::{NodeKind, global_id};
 use crate::graphql::scalars::{Date, DateTime};
 
@@ -222,6 +225,59 @@ impl Resident {
     }
 }
 
+/// The fields of a resident that are plain (see `graphql::plain`), each
+/// as its resolver below computes it: a page of residents asking only for
+/// these is answered in one pass. A field added below is answered through
+/// the resolver until it is added here too.
+impl Plain for Resident {
+    fn plain(&self, name: &str, access: &Access) -> Option<Value> {
+        let row = &self.0;
+        Some(match name {
+            "id" => Value::String(global_id(NodeKind::Resident, &row.id.to_string()).0),
+            "name" => Value::String(row.name.clone()),
+            "sex" => Sex::from(row.sex).to_value(),
+            "birthDate" => Date::from(row.birth_date).to_value(),
+            "age" => residents::age(row.birth_date, chrono::Utc::now().date_naive()).into(),
+            "ethnicity" => Some(row.ethnicity.as_str())
+                .filter(|ethnicity| !ethnicity.is_empty())
+                .into(),
+            "documentType" => DocumentType::from(row.document_type).to_value(),
+            "nationality" => Value::String(row.nationality.clone()),
+            "hukouPlace" => row.hukou_place.as_deref().into(),
+            "arrivedOn" => row.arrived_on.map(Date::from).to_value(),
+            "residenceReason" => row.residence_reason.map(ResidenceReason::from).to_value(),
+            "permitExpiresOn" => row.permit_expires_on.map(Date::from).to_value(),
+            "idNumber" => access.id_number(row).into(),
+            "phone" => access.phone(row).into(),
+            "populationType" => PopulationType::from(row.population_type).to_value(),
+            "gridCode" => Value::String(row.grid_code.clone()),
+            "relationToHead" => row.relation_to_head.map(HeadRelation::from).to_value(),
+            "status" => ResidentStatus::from(row.status).to_value(),
+            "statusDate" => row.status_date.map(Date::from).to_value(),
+            "verification" => Verification::from(row.verification).to_value(),
+            "version" => row.version.into(),
+            "updatedAt" => DateTime::from(row.updated_at).to_value(),
+            _ => return None,
+        })
+    }
+
+    fn related<'a>(&'a self, name: &str, loaders: &'a Loaders) -> Option<Related<'a>> {
+        match name {
+            "household" => Some(Box::pin(async move {
+                Ok(household(loaders, self.0.household_id)
+                    .await?
+                    .map(|household| Box::new(household) as _))
+            })),
+            "dwelling" => Some(Box::pin(async move {
+                Ok(dwelling(loaders, self.0.dwelling_id)
+                    .await?
+                    .map(|dwelling| Box::new(dwelling) as _))
+            })),
+            _ => None,
+        }
+    }
+}
+
 /// A resident (实有人口).
 #[Object]
 impl Resident {
@@ -324,13 +380,13 @@ impl Resident {
 
     /// The household the resident is registered in, if you may see it.
     async fn household(&self, ctx: &Context<'_>) -> Result<Option<Household>> {
-        household(ctx, self.0.household_id).await
+        household(ctx.loaders()?, self.0.household_id).await
     }
 
     /// The dwelling the resident lives in (which may differ from the
     /// household's: 人户分离), if you may see it.
     async fn dwelling(&self, ctx: &Context<'_>) -> Result<Option<Dwelling>> {
-        dwelling(ctx, self.0.dwelling_id).await
+        dwelling(ctx.loaders()?, self.0.dwelling_id).await
     }
 
     /// Their relation to their household's head.

@@ -34,6 +34,9 @@ pub enum AreaLevel {
 /// A district, street or community.
 pub struct Area(pub area::Model);
 
+// No fast path: every field through async-graphql.
+impl crate::graphql::plain::Plain for Area {}
+
 impl Area {
     /// The area, or None when it does not exist or the caller may not see
     /// it: the two look the same from outside.
@@ -148,6 +151,9 @@ impl Area {
 
 /// A grid (网格): a few hundred households in the care of one grid worker.
 pub struct Grid(pub grid::Model);
+
+// No fast path: every field through async-graphql.
+impl crate::graphql::plain::Plain for Grid {}
 
 impl Grid {
     /// The grid, or None when it does not exist or the caller may not see it.
