@@ -12,6 +12,7 @@
 use std::borrow::Cow;
 use std::sync::Arc;
 
+use async_graphql::connection::{Edge, EmptyFields};
 use async_graphql::indexmap::IndexMap;
 use async_graphql::parser::types::{Field, Selection};
 use async_graphql::registry::Registry;
@@ -72,6 +73,73 @@ impl<N: OutputType + Plain> OutputType for Nodes<'_, N> {
     }
 }
 
+/// A page's edges, in the schema exactly as a list of them: answered in one
+/// pass when only their `cursor`, `__typename` and a `node` of plain fields
+/// are asked.
+pub struct Edges<'a, N: OutputType>(pub &'a [Edge<String, N, EmptyFields>]);
+
+impl<N: OutputType + Plain> OutputType for Edges<'_, N> {
+    fn type_name() -> Cow<'static, str> {
+        <&[Edge<String, N, EmptyFields>] as OutputType>::type_name()
+    }
+
+    fn qualified_type_name() -> String {
+        <&[Edge<String, N, EmptyFields>] as OutputType>::qualified_type_name()
+    }
+
+    fn create_type_info(registry: &mut Registry) -> String {
+        <&[Edge<String, N, EmptyFields>] as OutputType>::create_type_info(registry)
+    }
+
+    async fn resolve(
+        &self,
+        ctx: &ContextSelectionSet<'_>,
+        field: &Positioned<Field>,
+    ) -> ServerResult<Value> {
+        if let Some(list) = edges_plainly(self.0, ctx).await {
+            if let Some(state) = ctx.data_opt::<AppState>() {
+                state.metrics.plain_list();
+            }
+            return Ok(list);
+        }
+        OutputType::resolve(&self.0, ctx, field).await
+    }
+}
+
+/// The edges, when only plain fields are asked of them and their nodes.
+async fn edges_plainly<N: OutputType + Plain>(
+    edges: &[Edge<String, N, EmptyFields>],
+    ctx: &ContextSelectionSet<'_>,
+) -> Option<Value> {
+    let access = ctx.data_opt::<Arc<Access>>()?;
+    let loaders = ctx.data_opt::<Loaders>()?;
+    let asked = asked(&ctx.item.node.items)?;
+    let typename = Edge::<String, N, EmptyFields>::type_name();
+    let mut built: Vec<IndexMap<Name, Value>> = edges
+        .iter()
+        .map(|_| IndexMap::with_capacity(asked.len()))
+        .collect();
+    for field in &asked {
+        let values = match (&field.fields, field.name) {
+            (None, "__typename") => vec![Value::String(typename.to_string()); edges.len()],
+            (None, "cursor") => edges
+                .iter()
+                .map(|edge| Value::String(edge.cursor.clone()))
+                .collect(),
+            (Some(fields), "node") => {
+                let nodes: Vec<&dyn Plain> =
+                    edges.iter().map(|edge| &edge.node as &dyn Plain).collect();
+                objects(&nodes, fields, &N::type_name(), access, loaders).await?
+            }
+            _ => return None,
+        };
+        for (object, value) in built.iter_mut().zip(values) {
+            object.insert(field.key.clone(), value);
+        }
+    }
+    Some(Value::List(built.into_iter().map(Value::Object).collect()))
+}
+
 /// The list, when every field asked is plain for every node.
 async fn plainly<N: OutputType + Plain>(
     nodes: &[&N],
@@ -79,7 +147,7 @@ async fn plainly<N: OutputType + Plain>(
 ) -> Option<Value> {
     let access = ctx.data_opt::<Arc<Access>>()?;
     let loaders = ctx.data_opt::<Loaders>()?;
-    let asked = asked(&ctx.item.node.items, true)?;
+    let asked = asked(&ctx.item.node.items)?;
     let typename = N::type_name();
     let nodes: Vec<&dyn Plain> = nodes.iter().map(|node| *node as &dyn Plain).collect();
     let objects = objects(&nodes, &asked, &typename, access, loaders).await?;
@@ -94,9 +162,8 @@ struct Asked<'d> {
     fields: Option<Vec<Asked<'d>>>,
 }
 
-/// The fields asked, when all are plain in form. `__typename` is answered
-/// at the top only, where the node's type is known without asking it.
-fn asked(items: &[Positioned<Selection>], top: bool) -> Option<Vec<Asked<'_>>> {
+/// The fields asked, when all are plain in form.
+fn asked(items: &[Positioned<Selection>]) -> Option<Vec<Asked<'_>>> {
     items
         .iter()
         .map(|item| {
@@ -108,16 +175,13 @@ fn asked(items: &[Positioned<Selection>], top: bool) -> Option<Vec<Asked<'_>>> {
                 return None;
             }
             let name = field.name.node.as_str();
-            if name == "__typename" && !top {
-                return None;
-            }
             let items = &field.selection_set.node.items;
             Some(Asked {
                 key: field.response_key().node.clone(),
                 name,
                 fields: match items.is_empty() {
                     true => None,
-                    false => Some(asked(items, false)?),
+                    false => Some(asked(items)?),
                 },
             })
         })
@@ -147,7 +211,11 @@ fn objects<'a>(
             .collect();
         for field in asked {
             let values = match (&field.fields, field.name) {
-                (None, "__typename") => vec![Value::String(typename.to_owned()); nodes.len()],
+                // Known of a page's own nodes; of a node a relation reached,
+                // only to the general path.
+                (None, "__typename") if !typename.is_empty() => {
+                    vec![Value::String(typename.to_owned()); nodes.len()]
+                }
                 (None, name) => nodes
                     .iter()
                     .map(|node| node.plain(name, access))
@@ -160,7 +228,6 @@ fn objects<'a>(
                     let related = futures_util::future::try_join_all(loads).await.ok()?;
                     let found: Vec<&dyn Plain> =
                         related.iter().flatten().map(|node| &**node).collect();
-                    // `asked` refuses `__typename` below the top: no type name needed.
                     let mut shown = objects(&found, fields, "", access, loaders)
                         .await?
                         .into_iter();

@@ -7,7 +7,7 @@ use async_graphql::{ID, Object, OutputType, Result, TypeName};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 
-use super::plain::{Nodes, Plain};
+use super::plain::{Edges, Nodes, Plain};
 use crate::domain::count::LazyCount;
 use crate::domain::page::{Listing, PageRequest, Paging, encode_cursor};
 use crate::error::ApiError;
@@ -119,8 +119,8 @@ impl<N: OutputType + Plain> Page<N> {
     /// The items of this page, each with its cursor.
     // The wrappers cost nothing of their own: a page costs its items.
     #[graphql(complexity = "child_complexity")]
-    async fn edges(&self) -> &[Edge<String, N, EmptyFields>] {
-        &self.edges
+    async fn edges(&self) -> Edges<'_, N> {
+        Edges(&self.edges)
     }
 
     /// The items of this page, without cursors.

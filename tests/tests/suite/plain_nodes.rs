@@ -1,6 +1,6 @@
-//! A page's nodes are answered in one pass when every field asked of them
-//! is plain, and through async-graphql field by field otherwise (an inline
-//! fragment is never plain). Both must answer alike: every field without
+//! A page's nodes (and its edges) are answered in one pass when every
+//! field asked of them is plain, and through async-graphql field by field
+//! otherwise (an inline fragment is never plain). Both must answer alike: every field without
 //! arguments of a resident, and of the household, head, dwelling and
 //! building reached from one, is asked both ways by callers who see ID
 //! numbers and phones in full, masked and not at all. The one-pass path
@@ -178,6 +178,26 @@ async fn pages_answered_in_one_pass_answer_as_field_by_field() {
                     "the page reaches heads and buildings"
                 );
             }
+
+            // The same through edges, as Relay clients ask.
+            let lists = one_pass_lists(&server).await;
+            let edges = |inner: &str| {
+                format!(
+                    "query($c: String) {{ residents(first: 40, filter: {{within: $c}}) {{ edges {{ {inner} }} }} }}"
+                )
+            };
+            let fast = client
+                .data(&edges(&format!("cursor __typename node {{ {ONE_PASS} }}")), variables.clone())
+                .await;
+            assert_eq!(one_pass_lists(&server).await, lists + 1, "{caller}: edges in one pass");
+            let general = client
+                .data(
+                    &edges(&format!("... on ResidentEdge {{ cursor __typename node {{ {ONE_PASS} }} }}")),
+                    variables.clone(),
+                )
+                .await;
+            assert_eq!(one_pass_lists(&server).await, lists + 1, "{caller}: edges by fragment");
+            alike(&json!({"data": fast}), &json!({"data": general}), &format!("{caller}: edges"));
 
             // Every field, one at a time, both ways.
             for selection in &selections {
