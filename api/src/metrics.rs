@@ -206,7 +206,7 @@ impl Metrics {
              # HELP gridgov_policy_version The policy version this replica enforces.\n\
              # TYPE gridgov_policy_version gauge\n\
              gridgov_policy_version {policy_version}\n\
-             # HELP gridgov_graphql_plain_lists_total Lists of nodes answered in one pass, every field asked of them plain.\n\
+             # HELP gridgov_graphql_plain_lists_total Lists of nodes or edges answered in one pass (their fields all plain).\n\
              # TYPE gridgov_graphql_plain_lists_total counter\n\
              gridgov_graphql_plain_lists_total {}\n",
             size.saturating_sub(idle),

@@ -40,7 +40,6 @@ pub struct Policy {
     valid_until: Option<DateTime>,
 }
 
-// No fast path: every field through async-graphql.
 impl crate::graphql::plain::Plain for Policy {}
 
 impl From<StoredRule<PolicyRule>> for Policy {
@@ -77,7 +76,6 @@ pub struct RoleAssignmentRow {
     valid_until: Option<DateTime>,
 }
 
-// No fast path: every field through async-graphql.
 impl crate::graphql::plain::Plain for RoleAssignmentRow {}
 
 /// What kind of subject holds a role.
@@ -294,7 +292,6 @@ pub enum TokenSubjectKind {
 /// A scoped API token, as listed; its secret is never shown again.
 pub struct ApiToken(api_token::Model);
 
-// No fast path: every field through async-graphql.
 impl crate::graphql::plain::Plain for ApiToken {}
 
 impl ApiToken {

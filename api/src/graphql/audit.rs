@@ -90,7 +90,6 @@ impl AuditLogFilter {
 /// values themselves).
 pub struct AuditEntry(audit_log::Model);
 
-// No fast path: every field through async-graphql.
 impl crate::graphql::plain::Plain for AuditEntry {}
 
 /// One entry of the audit log: who did what, to what, where, when — and,

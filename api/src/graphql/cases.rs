@@ -28,7 +28,6 @@ use crate::domain::page::{PageRequest, Paging};
 /// A case (案件).
 pub struct Case(pub case::Model);
 
-// No fast path: every field through async-graphql.
 impl crate::graphql::plain::Plain for Case {}
 
 impl Case {
@@ -311,7 +310,6 @@ const TIMELINE_CURSOR: &str = "case.step";
 /// One entry of a case's timeline.
 pub struct CaseStep(case_step::Model);
 
-// No fast path: every field through async-graphql.
 impl crate::graphql::plain::Plain for CaseStep {}
 
 /// One entry of a case's timeline.

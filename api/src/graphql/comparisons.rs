@@ -136,7 +136,6 @@ pub struct ComparisonCount {
 /// One comparison of an area's record with a registry.
 pub struct ComparisonJob(comparison_job::Model);
 
-// No fast path: every field through async-graphql.
 impl crate::graphql::plain::Plain for ComparisonJob {}
 
 /// One comparison of an area's record with a registry's current snapshot,
@@ -316,7 +315,6 @@ impl FindingStep {
 /// A discrepancy between the record and a registry.
 pub struct Finding(pub finding::Model);
 
-// No fast path: every field through async-graphql.
 impl crate::graphql::plain::Plain for Finding {}
 
 impl Finding {

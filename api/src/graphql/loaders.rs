@@ -121,32 +121,12 @@ where
         Ok(self.loader.load_one(key).await?.flatten())
     }
 
-    /// Reads the rows of `keys` in one statement, now, and remembers them
-    /// (and the keys not found) for the rest of the request; the rows it
-    /// found. A list that knows all its rows' keys reads them straight away
-    /// instead of through the batching window: the window's timer and the
-    /// task it runs in cost a wake-up on another thread per level of every
-    /// request, for keys that arrive all at once anyway.
-    pub async fn prime(
+    /// The rows of `keys` it found (one statement for those not remembered).
+    pub async fn load_many(
         &self,
         keys: impl IntoIterator<Item = K>,
     ) -> async_graphql::Result<HashMap<K, V>> {
-        let keys: Vec<K> = keys
-            .into_iter()
-            .collect::<std::collections::HashSet<K>>()
-            .into_iter()
-            .collect();
-        if keys.is_empty() {
-            return Ok(HashMap::new());
-        }
-        let loaded = self.loader.loader().load(&keys).await?;
-        self.loader
-            .feed_many(
-                loaded
-                    .iter()
-                    .map(|(key, value)| (key.clone(), value.clone())),
-            )
-            .await;
+        let loaded = self.loader.load_many(keys).await?;
         Ok(loaded
             .into_iter()
             .filter_map(|(key, value)| Some((key, value?)))
@@ -251,6 +231,12 @@ impl Loaders {
     /// The loaders of a live connection: every event reads afresh.
     pub fn for_connection(access: Arc<Access>) -> Loaders {
         Self::new(access, false)
+    }
+
+    /// Whether what they load is remembered for the rest of the request
+    /// (not over a live connection, whose events each read afresh).
+    pub fn remember(&self) -> bool {
+        self.remember
     }
 
     fn new(access: Arc<Access>, remember: bool) -> Loaders {
@@ -405,9 +391,9 @@ pub async fn load_one<K, V>(
     }
 }
 
-/// Reads `keys` through `loader` in one statement when the query asks for
+/// Loads `keys` through `loader` in one statement when the query asks for
 /// them (`asked`) and the loader remembers them for the rows (not over a
-/// live connection, whose loaders read afresh); what it read.
+/// live connection, whose loaders read afresh); what it loaded.
 pub async fn prime_if<K, V>(
     loader: &Cached<K, V>,
     asked: bool,
@@ -420,5 +406,5 @@ where
     if !asked || !loader.remembers() {
         return Ok(HashMap::new());
     }
-    loader.prime(keys).await
+    loader.load_many(keys).await
 }

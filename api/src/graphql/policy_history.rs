@@ -48,7 +48,6 @@ pub enum PolicyChangeOp {
 /// A version as the history keeps it.
 pub struct PolicyVersion(policy_version::Model);
 
-// No fast path: every field through async-graphql.
 impl crate::graphql::plain::Plain for PolicyVersion {}
 
 /// One numbered version of the policy set: who made it, when, why, and
@@ -150,7 +149,6 @@ pub struct PolicyChange {
     valid_until: Option<DateTime>,
 }
 
-// No fast path: every field through async-graphql.
 impl crate::graphql::plain::Plain for PolicyChange {}
 
 impl From<Change> for PolicyChange {

@@ -54,7 +54,6 @@ pub enum SnapshotState {
 /// One import of an outside registry.
 pub struct RegistrySnapshot(registry_snapshot::Model);
 
-// No fast path: every field through async-graphql.
 impl crate::graphql::plain::Plain for RegistrySnapshot {}
 
 /// One import of an outside registry: what, from which file, by whom, and

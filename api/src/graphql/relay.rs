@@ -7,7 +7,7 @@ use async_graphql::{ID, Object, OutputType, Result, TypeName};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 
-use super::plain::{Edges, Nodes, Plain};
+use super::plain::{OnePass, Plain};
 use crate::domain::count::LazyCount;
 use crate::domain::page::{Listing, PageRequest, Paging, encode_cursor};
 use crate::error::ApiError;
@@ -100,7 +100,7 @@ pub fn parse_global_id(id: &ID) -> Option<(NodeKind, String)> {
 
 /// A page of a list (a Relay connection): its edges, its nodes, where it
 /// stands in the whole list, and how long the whole list is.
-pub struct Page<N: OutputType + Plain> {
+pub struct Page<N: OutputType + Plain + 'static> {
     edges: Vec<Edge<String, N, EmptyFields>>,
     page_info: PageInfo,
     total: LazyCount,
@@ -110,7 +110,7 @@ pub struct Page<N: OutputType + Plain> {
 /// items with their cursors, where it stands in the whole list, and the
 /// whole list's length.
 #[Object(name_type)]
-impl<N: OutputType + Plain> Page<N> {
+impl<N: OutputType + Plain + 'static> Page<N> {
     /// Where this page stands in the whole list, and the cursors to page on.
     async fn page_info(&self) -> &PageInfo {
         &self.page_info
@@ -119,14 +119,17 @@ impl<N: OutputType + Plain> Page<N> {
     /// The items of this page, each with its cursor.
     // The wrappers cost nothing of their own: a page costs its items.
     #[graphql(complexity = "child_complexity")]
-    async fn edges(&self) -> Edges<'_, N> {
-        Edges(&self.edges)
+    async fn edges(&self) -> OnePass<'_, &[Edge<String, N, EmptyFields>]> {
+        let items = self.edges.iter().map(|edge| edge as &dyn Plain).collect();
+        OnePass::new(self.edges.as_slice(), items)
     }
 
     /// The items of this page, without cursors.
     #[graphql(complexity = "child_complexity")]
-    async fn nodes(&self) -> Nodes<'_, N> {
-        Nodes(self.edges.iter().map(|edge| &edge.node).collect())
+    async fn nodes(&self) -> OnePass<'_, Vec<&N>> {
+        let nodes: Vec<&N> = self.edges.iter().map(|edge| &edge.node).collect();
+        let items = nodes.iter().map(|node| *node as &dyn Plain).collect();
+        OnePass::new(nodes, items)
     }
 
     /// The number of items in the whole list (not just this page), counted
@@ -136,7 +139,7 @@ impl<N: OutputType + Plain> Page<N> {
     }
 }
 
-impl<N: OutputType + Plain> TypeName for Page<N> {
+impl<N: OutputType + Plain + 'static> TypeName for Page<N> {
     fn type_name() -> Cow<'static, str> {
         format!("{}Connection", N::type_name()).into()
     }
@@ -145,7 +148,7 @@ impl<N: OutputType + Plain> TypeName for Page<N> {
 /// Turns a listing into a Relay connection, wrapping each row as a node.
 pub fn connection<T, N>(kind: &str, listing: Listing<T>, node: impl Fn(T) -> N) -> Page<N>
 where
-    N: OutputType + Plain,
+    N: OutputType + Plain + 'static,
 {
     let edges = listing
         .page
@@ -214,7 +217,7 @@ pub fn page_of_all<T, N, K>(
     node: impl Fn(T) -> N,
 ) -> crate::error::ApiResult<Page<N>>
 where
-    N: OutputType + Plain,
+    N: OutputType + Plain + 'static,
     K: Ord + ToString + std::str::FromStr,
 {
     let request = PageRequest::new(paging, kind)?;

@@ -17,7 +17,6 @@ use crate::domain::visits;
 /// names.
 pub struct TaskSubject(pub task_subject::Model);
 
-// No fast path: every field through async-graphql.
 impl crate::graphql::plain::Plain for TaskSubject {}
 
 /// One resident, household, dwelling, building or organisation a round of visits

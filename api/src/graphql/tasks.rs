@@ -121,7 +121,6 @@ impl From<Progress> for TaskProgress {
 /// An instruction or campaign (任务).
 pub struct Task(pub task::Model);
 
-// No fast path: every field through async-graphql.
 impl crate::graphql::plain::Plain for Task {}
 
 impl Task {
@@ -281,7 +280,6 @@ pub struct Assignment(
     Option<std::sync::Arc<entities::task::Model>>,
 );
 
-// No fast path: every field through async-graphql.
 impl crate::graphql::plain::Plain for Assignment {}
 
 impl Assignment {

@@ -40,7 +40,6 @@ pub enum TransferState {
 /// Neither side sees the other's dwelling or household.
 pub struct Transfer(pub Moving);
 
-// No fast path: every field through async-graphql.
 impl crate::graphql::plain::Plain for Transfer {}
 
 impl Transfer {

@@ -39,7 +39,6 @@ pub enum VisitKind {
 /// go again.
 pub struct Visit(pub visit::Model);
 
-// No fast path: every field through async-graphql.
 impl crate::graphql::plain::Plain for Visit {}
 
 impl Visit {

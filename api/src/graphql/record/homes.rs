@@ -2,7 +2,9 @@
 //! population record, reached from residents and from each other, each
 //! batch-loaded through the request's access.
 
-use async_graphql::{Context, Enum, ID, InputType, Object, Result, Value};
+use std::borrow::Cow;
+
+use async_graphql::{Context, Enum, ID, InputType, Object, OutputType, Result, Value};
 use entities::{building, dwelling, household};
 
 use super::people::Resident;
@@ -77,6 +79,10 @@ pub struct Household(pub household::Model);
 /// The plain fields of a household (see `graphql::plain`), each as its
 /// resolver below computes it.
 impl Plain for Household {
+    fn typename(&self) -> Option<Cow<'static, str>> {
+        Some(<Self as OutputType>::type_name())
+    }
+
     fn plain(&self, name: &str, _access: &Access) -> Option<Value> {
         let row = &self.0;
         Some(match name {
@@ -213,6 +219,10 @@ pub struct Dwelling(pub dwelling::Model);
 /// The plain fields of a dwelling (see `graphql::plain`), each as its
 /// resolver below computes it.
 impl Plain for Dwelling {
+    fn typename(&self) -> Option<Cow<'static, str>> {
+        Some(<Self as OutputType>::type_name())
+    }
+
     fn plain(&self, name: &str, access: &Access) -> Option<Value> {
         let row = &self.0;
         Some(match name {
@@ -350,6 +360,10 @@ pub struct Building(pub building::Model);
 /// The plain fields of a building (see `graphql::plain`), each as its
 /// resolver below computes it.
 impl Plain for Building {
+    fn typename(&self) -> Option<Cow<'static, str>> {
+        Some(<Self as OutputType>::type_name())
+    }
+
     fn plain(&self, name: &str, _access: &Access) -> Option<Value> {
         let row = &self.0;
         Some(match name {
@@ -487,8 +501,7 @@ pub enum OrganisationKind {
 /// An organisation (实有单位): a shop, restaurant or company in a grid.
 pub struct Organisation(pub entities::organisation::Model);
 
-// No fast path: every field through async-graphql.
-impl crate::graphql::plain::Plain for Organisation {}
+impl Plain for Organisation {}
 
 /// An organisation (实有单位): a shop, restaurant or company in a grid.
 #[Object]

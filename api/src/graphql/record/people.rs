@@ -2,7 +2,9 @@
 //! numbers and phones shown in full, masked or not at all as the request's
 //! access decides.
 
-use async_graphql::{Context, Enum, ID, InputType, Object, Result, Value};
+use std::borrow::Cow;
+
+use async_graphql::{Context, Enum, ID, InputType, Object, OutputType, Result, Value};
 use entities::resident;
 
 use super::homes::{Dwelling, Household, dwelling, household};
@@ -230,6 +232,10 @@ impl Resident {
 /// these is answered in one pass. A field added below is answered through
 /// the resolver until it is added here too.
 impl Plain for Resident {
+    fn typename(&self) -> Option<Cow<'static, str>> {
+        Some(<Self as OutputType>::type_name())
+    }
+
     fn plain(&self, name: &str, access: &Access) -> Option<Value> {
         let row = &self.0;
         Some(match name {

@@ -34,7 +34,6 @@ pub enum AreaLevel {
 /// A district, street or community.
 pub struct Area(pub area::Model);
 
-// No fast path: every field through async-graphql.
 impl crate::graphql::plain::Plain for Area {}
 
 impl Area {
@@ -152,7 +151,6 @@ impl Area {
 /// A grid (网格): a few hundred households in the care of one grid worker.
 pub struct Grid(pub grid::Model);
 
-// No fast path: every field through async-graphql.
 impl crate::graphql::plain::Plain for Grid {}
 
 impl Grid {
