@@ -12,6 +12,7 @@
 
 use std::borrow::Cow;
 use std::collections::HashSet;
+use std::future::Future;
 use std::sync::Arc;
 
 use async_graphql::connection::{Edge, EmptyFields};
@@ -64,6 +65,17 @@ impl<T: Plain + ?Sized> Plain for &T {
     }
 }
 
+/// The relation `load` reads: one node of a plain type, or none.
+pub fn one<'a, T: Plain + 'a>(
+    load: impl Future<Output = async_graphql::Result<Option<T>>> + Send + 'a,
+) -> Option<Related<'a>> {
+    Some(Box::pin(async move {
+        Ok(load
+            .await?
+            .map(|node| Box::new(node) as Box<dyn Plain + 'a>))
+    }))
+}
+
 /// An edge: its cursor, and its node as a relation already loaded.
 impl<N: OutputType + Plain> Plain for Edge<String, N, EmptyFields> {
     fn typename(&self) -> Option<Cow<'static, str>> {
@@ -75,8 +87,10 @@ impl<N: OutputType + Plain> Plain for Edge<String, N, EmptyFields> {
     }
 
     fn related<'a>(&'a self, name: &str, _loaders: &'a Loaders) -> Option<Related<'a>> {
-        let node: Box<dyn Plain + 'a> = Box::new(&self.node);
-        (name == "node").then(|| -> Related<'a> { Box::pin(async move { Ok(Some(node)) }) })
+        match name {
+            "node" => one(async move { Ok(Some(&self.node)) }),
+            _ => None,
+        }
     }
 }
 

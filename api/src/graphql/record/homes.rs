@@ -13,7 +13,7 @@ use crate::domain::page::Paging;
 use crate::domain::viewer::{self, RecordRow};
 use crate::graphql::ContextExt;
 use crate::graphql::loaders::{Loaders, load_one};
-use crate::graphql::plain::{Plain, Related};
+use crate::graphql::plain::{Plain, Related, one};
 use crate::graphql::relay::{
     NodeKind, Page, global_id, held_page_complexity, page_complexity, page_of_all,
 };
@@ -98,16 +98,8 @@ impl Plain for Household {
 
     fn related<'a>(&'a self, name: &str, loaders: &'a Loaders) -> Option<Related<'a>> {
         match name {
-            "head" => Some(Box::pin(async move {
-                Ok(head(loaders, &self.0)
-                    .await?
-                    .map(|head| Box::new(head) as _))
-            })),
-            "dwelling" => Some(Box::pin(async move {
-                Ok(dwelling(loaders, self.0.dwelling_id)
-                    .await?
-                    .map(|dwelling| Box::new(dwelling) as _))
-            })),
+            "head" => one(head(loaders, &self.0)),
+            "dwelling" => one(dwelling(loaders, self.0.dwelling_id)),
             _ => None,
         }
     }
@@ -242,11 +234,7 @@ impl Plain for Dwelling {
 
     fn related<'a>(&'a self, name: &str, loaders: &'a Loaders) -> Option<Related<'a>> {
         match name {
-            "building" => Some(Box::pin(async move {
-                Ok(building(loaders, Some(self.0.building_id))
-                    .await?
-                    .map(|building| Box::new(building) as _))
-            })),
+            "building" => one(building(loaders, Some(self.0.building_id))),
             _ => None,
         }
     }

@@ -17,7 +17,7 @@ use crate::domain::verification;
 use crate::domain::viewer::{self, RecordRow};
 use crate::graphql::ContextExt;
 use crate::graphql::loaders::Loaders;
-use crate::graphql::plain::{Plain, Related};
+use crate::graphql::plain::{Plain, Related, one};
 use crate::graphql::relay::{NodeKind, global_id};
 use crate::graphql::scalars::{Date, DateTime};
 
@@ -269,16 +269,8 @@ impl Plain for Resident {
 
     fn related<'a>(&'a self, name: &str, loaders: &'a Loaders) -> Option<Related<'a>> {
         match name {
-            "household" => Some(Box::pin(async move {
-                Ok(household(loaders, self.0.household_id)
-                    .await?
-                    .map(|household| Box::new(household) as _))
-            })),
-            "dwelling" => Some(Box::pin(async move {
-                Ok(dwelling(loaders, self.0.dwelling_id)
-                    .await?
-                    .map(|dwelling| Box::new(dwelling) as _))
-            })),
+            "household" => one(household(loaders, self.0.household_id)),
+            "dwelling" => one(dwelling(loaders, self.0.dwelling_id)),
             _ => None,
         }
     }
