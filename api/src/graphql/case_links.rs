@@ -47,9 +47,9 @@ pub async fn subjects(ctx: &Context<'_>, case_id: i64) -> Result<Vec<CaseSubject
             StoredSubject::Household => household(loaders, id).await?.map(CaseSubject::Household),
             StoredSubject::Dwelling => dwelling(loaders, id).await?.map(CaseSubject::Dwelling),
             StoredSubject::Building => building(loaders, id).await?.map(CaseSubject::Building),
-            StoredSubject::Organisation => {
-                organisation(ctx, id).await?.map(CaseSubject::Organisation)
-            }
+            StoredSubject::Organisation => organisation(loaders, id)
+                .await?
+                .map(CaseSubject::Organisation),
         })
     }))
     .await?;

@@ -386,7 +386,7 @@ impl Finding {
 
     /// The organisation it is about, where you may read it.
     async fn organisation(&self, ctx: &Context<'_>) -> Result<Option<Organisation>> {
-        organisation(ctx, self.0.organisation_id).await
+        organisation(ctx.loaders()?, self.0.organisation_id).await
     }
 
     /// Who acts on it.

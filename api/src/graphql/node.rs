@@ -53,7 +53,7 @@ async fn node_of(ctx: &Context<'_>, id: &ID) -> Result<Option<Node>> {
         NodeKind::Building => record::building(ctx.loaders()?, key.parse().ok())
             .await?
             .map(Node::Building),
-        NodeKind::Organisation => record::organisation(ctx, key.parse().ok())
+        NodeKind::Organisation => record::organisation(ctx.loaders()?, key.parse().ok())
             .await?
             .map(Node::Organisation),
         NodeKind::Case => super::cases::Case::find(ctx, &key).await?.map(Node::Case),

@@ -45,8 +45,8 @@ async fn head(loaders: &Loaders, household: &household::Model) -> Result<Option<
 }
 
 /// One organisation by id, if the caller may see it.
-pub async fn organisation(ctx: &Context<'_>, id: Option<i64>) -> Result<Option<Organisation>> {
-    Ok(load_one(ctx.loaders()?.organisations(), id)
+pub async fn organisation(loaders: &Loaders, id: Option<i64>) -> Result<Option<Organisation>> {
+    Ok(load_one(loaders.organisations(), id)
         .await?
         .map(Organisation))
 }
