@@ -18,7 +18,9 @@ pub struct DatabaseConfig {
     #[arg(long, env = "GRIDGOV_DATA_DIR", default_value = "./data")]
     pub data_dir: PathBuf,
 
-    /// Largest number of pooled database connections.
+    /// Largest number of pooled database connections. On PostgreSQL a
+    /// second pool, half this size, serves reads by key (rows by id), whose
+    /// plans it keeps.
     #[arg(long, env = "GRIDGOV_DB_MAX_CONNECTIONS", default_value_t = 16)]
     pub db_max_connections: u32,
 

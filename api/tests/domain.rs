@@ -9,6 +9,7 @@ use entities::building;
 use gridgov::audit::batch::Batches;
 use gridgov::caller::Caller;
 use gridgov::config::{DatabaseConfig, SeedConfig};
+use gridgov::db::Pools;
 use gridgov::domain::access::Access;
 use gridgov::domain::writes::homes::{self, BuildingFields};
 use gridgov::domain::writes::residents::{self, Arrival, Entry};
@@ -97,7 +98,7 @@ impl City {
             address: None,
         };
         Access::new(
-            self.db.clone(),
+            Pools::single(self.db.clone()),
             self.authorizer.clone(),
             Some(caller),
             5,
@@ -267,7 +268,7 @@ async fn registering_checks_the_number_and_names_the_field() {
 async fn an_anonymous_access_reaches_nothing() {
     let city = City::build("anonymous").await;
     let nobody = Access::new(
-        city.db.clone(),
+        Pools::single(city.db.clone()),
         city.authorizer.clone(),
         None,
         5,

@@ -22,6 +22,7 @@ use serde_json::json;
 use crate::audit::batch::Batches;
 use crate::audit::{self, Actor, Entry, Seal};
 use crate::caller::Caller;
+use crate::db::Pools;
 use crate::domain::privacy::{ResidentScopes, Visibility, mask_id_number, mask_phone, visibility};
 use crate::domain::registries::matching::MatchKey;
 use crate::domain::writes::Writer;
@@ -30,6 +31,8 @@ use crate::error::{ApiError, ApiResult};
 /// Who calls, and what they may see and do.
 pub struct Access {
     db: DatabaseConnection,
+    /// For reads by key, whose plans PostgreSQL keeps (`db::connect_keyed`).
+    keyed: DatabaseConnection,
     authorizer: Arc<Authorizer>,
     caller: Option<Caller>,
     /// Groups of counts smaller than this are withheld from a caller who may
@@ -118,7 +121,7 @@ struct Protected<'a> {
 
 impl Access {
     pub fn new(
-        db: DatabaseConnection,
+        pools: Pools,
         authorizer: Arc<Authorizer>,
         caller: Option<Caller>,
         suppress_below: u32,
@@ -127,7 +130,8 @@ impl Access {
         match_key: MatchKey,
     ) -> Access {
         Access {
-            db,
+            db: pools.general,
+            keyed: pools.keyed,
             authorizer,
             caller,
             suppress_below,
@@ -161,6 +165,13 @@ impl Access {
 
     pub fn db(&self) -> &DatabaseConnection {
         &self.db
+    }
+
+    /// The pool for reads by key: rows by id, by parent id or by grid code,
+    /// in the caller's scope. Anything else (a page, a count, a filter)
+    /// goes through [`Access::db`], planned for its caller's scope.
+    pub fn keyed(&self) -> &DatabaseConnection {
+        &self.keyed
     }
 
     pub fn authorizer(&self) -> &Authorizer {

@@ -194,14 +194,14 @@ pub async fn find(access: &Access, id: i64) -> ApiResult<Option<resident::Model>
             resident::Column::GridCode,
             &access.residents().read,
         ))
-        .one(access.db())
+        .one(access.keyed())
         .await?)
 }
 
 /// The residents with these ids the caller may see.
 pub async fn by_ids(access: &Access, ids: &[i64]) -> ApiResult<HashMap<i64, resident::Model>> {
     scoped::by_ids::<resident::Entity>(
-        access.db(),
+        access.keyed(),
         &access.residents().read,
         resident::Column::Id,
         resident::Column::GridCode,
@@ -232,7 +232,7 @@ async fn grouped_by(
     parents: &[i64],
 ) -> ApiResult<HashMap<i64, Vec<resident::Model>>> {
     scoped::by_parents::<resident::Entity>(
-        access.db(),
+        access.keyed(),
         &access.residents().read,
         parent,
         resident::Column::GridCode,

@@ -15,6 +15,8 @@ use crate::error::{ApiError, ApiResult};
 #[derive(Clone)]
 pub struct AppState {
     pub db: sea_orm::DatabaseConnection,
+    /// The pool for reads by key (`db::connect_keyed`); `db` on SQLite.
+    pub keyed: sea_orm::DatabaseConnection,
     pub authorizer: Arc<policies::Authorizer>,
     pub keys: crate::auth::jwt::JwtKeys,
     pub lifetimes: crate::auth::sessions::Lifetimes,
@@ -40,7 +42,10 @@ impl AppState {
     /// The door for one request or one live connection of `caller`.
     pub fn access(&self, caller: Option<Caller>) -> Arc<Access> {
         Arc::new(Access::new(
-            self.db.clone(),
+            crate::db::Pools {
+                general: self.db.clone(),
+                keyed: self.keyed.clone(),
+            },
             self.authorizer.clone(),
             caller,
             self.suppress_below,
