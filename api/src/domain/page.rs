@@ -49,6 +49,9 @@ pub struct PageRequest {
     pub cursor: Option<String>,
     /// A page counted back from its end (`last`/`before`).
     pub backward: bool,
+    /// Whether the list's total is asked for too: a keyset page then
+    /// counts it in its own statement (see `scoped::keyset_of`).
+    pub counted: bool,
 }
 
 impl PageRequest {
@@ -118,7 +121,13 @@ impl PageRequest {
             size,
             cursor,
             backward,
+            counted: false,
         })
+    }
+
+    /// The same request, with the list's total asked for or not.
+    pub fn counting(self, counted: bool) -> PageRequest {
+        PageRequest { counted, ..self }
     }
 
     /// The number of rows to fetch: one more than asked tells whether there

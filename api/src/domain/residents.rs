@@ -5,10 +5,11 @@
 use std::collections::HashMap;
 
 use chrono::{Datelike, Months, NaiveDate, Utc};
+use entities::household;
 use entities::resident::{self, CareFlag, PopulationType, ResidentStatus, Sex, Verification};
-use policies::AreaCode;
-use sea_orm::sea_query::{Condition, Expr, ExprTrait};
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+use policies::{Action, AreaCode, Object};
+use sea_orm::sea_query::{Condition, Expr, ExprTrait, JoinType, SelectStatement};
+use sea_orm::{ColumnTrait, EntityTrait, FromQueryResult, IdenStatic, Iterable, QueryFilter};
 
 use crate::domain::access::Access;
 use crate::domain::documents;
@@ -62,15 +63,29 @@ fn birth_date_range(
     (earliest_exclusive, latest)
 }
 
+/// A page of residents, and the households read with it.
+pub struct ResidentPage {
+    pub listing: Listing<resident::Model>,
+    /// When asked for: each row's household by id, `None` for one the
+    /// caller may not see.
+    pub households: HashMap<i64, Option<household::Model>>,
+}
+
+/// How the columns a page's statement reads of each row's household are
+/// named: `household__id` beside the row's own `household_id`.
+const HOUSEHOLD: &str = "household__";
+
 /// A page of the residents the caller may see, each row read for
-/// `columns` only.
+/// `columns` only; with `households`, each row's household (in the
+/// caller's scope for households) is read by the same statement.
 pub async fn list(
     access: &Access,
     filter: &ResidentFilter,
     order: scoped::Order<resident::Column>,
     request: &PageRequest,
     columns: ResidentColumns,
-) -> ApiResult<Listing<resident::Model>> {
+    with_households: bool,
+) -> ApiResult<ResidentPage> {
     access.caller()?;
     let scopes = access.residents();
     let mut condition = Condition::all();
@@ -80,7 +95,7 @@ pub async fn list(
             .replace('%', "\\%")
             .replace('_', "\\_");
         condition = condition.add(
-            Expr::col(resident::Column::Name)
+            Expr::col(resident::Column::Name.as_column_ref())
                 .like(sea_orm::sea_query::LikeExpr::new(format!("{escaped}%")).escape('\\')),
         );
     }
@@ -121,7 +136,11 @@ pub async fn list(
             .iter()
             .fold(0, |bits, flag| bits | flag.bit());
         condition = condition
-            .add(Expr::col(resident::Column::CareFlags).bit_and(bits).ne(0))
+            .add(
+                Expr::col(resident::Column::CareFlags.as_column_ref())
+                    .bit_and(bits)
+                    .ne(0),
+            )
             // No oracle: only where the caller may see care flags.
             .add(in_scope(resident::Column::GridCode, &scopes.care_flags));
     }
@@ -149,7 +168,8 @@ pub async fn list(
         ResidentColumns::All => Fetch::Whole,
         ResidentColumns::Only(columns) => Fetch::Columns(columns, resident_columns::decode),
     };
-    scoped::page_fetching::<resident::Entity>(
+    let join = with_households.then(|| joined_households(access));
+    let read = scoped::page_fetching::<resident::Entity>(
         access.db(),
         &scopes.read,
         resident::Column::GridCode,
@@ -158,8 +178,49 @@ pub async fn list(
         condition,
         request,
         fetch,
+        join,
     )
-    .await
+    .await?;
+    let mut households = HashMap::new();
+    if with_households {
+        for row in &read.rows {
+            if let Some(id) =
+                row.try_get::<Option<i64>>("", resident::Column::HouseholdId.as_str())?
+            {
+                households.insert(
+                    id,
+                    household::Model::from_query_result_optional(row, HOUSEHOLD)?,
+                );
+            }
+        }
+    }
+    Ok(ResidentPage {
+        listing: read.listing,
+        households,
+    })
+}
+
+/// Each row's household, joined where the caller may see households: a
+/// row whose household lies outside that scope gets none.
+fn joined_households(access: &Access) -> scoped::Join {
+    let on = Condition::all()
+        .add(
+            Expr::col((household::Entity, household::Column::Id))
+                .equals((resident::Entity, resident::Column::HouseholdId)),
+        )
+        .add(in_scope(
+            household::Column::GridCode,
+            &access.scope(Object::Household, Action::Read),
+        ));
+    Box::new(move |statement: &mut SelectStatement| {
+        statement.join(JoinType::LeftJoin, household::Entity, on);
+        for column in household::Column::iter() {
+            statement.expr_as(
+                Expr::col((household::Entity, column)),
+                format!("{HOUSEHOLD}{}", column.as_str()),
+            );
+        }
+    })
 }
 
 /// The resident a live event names (moved in the verification loop, or

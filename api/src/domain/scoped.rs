@@ -6,10 +6,11 @@
 use std::collections::HashMap;
 
 use policies::Scope;
-use sea_orm::sea_query::{Condition, Expr, ExprTrait, Func};
+use sea_orm::sea_query::{Condition, Expr, ExprTrait, Func, Query, SelectStatement};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, IdenStatic, ModelTrait,
-    QueryFilter, QueryOrder, QueryResult, QuerySelect, QueryTrait, Select, Value,
+    ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, FromQueryResult,
+    IdenStatic, ModelTrait, QueryFilter, QueryOrder, QueryResult, QuerySelect, QueryTrait, Select,
+    Value,
 };
 
 use crate::domain::count::LazyCount;
@@ -138,8 +139,10 @@ where
         condition,
         request,
         Fetch::<E>::Whole,
+        None,
     )
     .await
+    .map(|read| read.listing)
 }
 
 /// A keyset page of `select` ordered by (`order.column`, `tie`), `tie`
@@ -160,7 +163,11 @@ where
     E::Model: Sync,
     E::Column: Copy,
 {
-    keyset_of(db, select, tie, order, request, Fetch::Whole).await
+    Ok(
+        keyset_of(db, select, tie, order, request, Fetch::Whole, None)
+            .await?
+            .listing,
+    )
 }
 
 /// What of each row a page reads: whole rows, or only some columns, read
@@ -175,8 +182,21 @@ pub enum Fetch<'a, E: EntityTrait> {
 pub type Decode<E> =
     fn(&[<E as EntityTrait>::Column], &QueryResult) -> Result<<E as EntityTrait>::Model, DbErr>;
 
-/// A scoped keyset page (see [`page_by`]) reading only what `fetch` says.
-// Each parameter is one of page_by's, and the fetch.
+/// A table the page's statement joins to its rows, and the columns it
+/// adds to them: applied to the statement that reads the page (not to its
+/// count), its columns read back from [`Read::rows`] by the caller, who
+/// names them so that they do not clash with the page's own.
+pub type Join = Box<dyn FnOnce(&mut SelectStatement) + Send>;
+
+/// A page, and the rows its statement returned (for a join's columns).
+pub struct Read<T> {
+    pub listing: Listing<T>,
+    pub rows: Vec<QueryResult>,
+}
+
+/// A scoped keyset page (see [`page_by`]) reading only what `fetch` says,
+/// with `join` in its statement.
+// Each parameter is one of page_by's, and the fetch and the join.
 #[allow(clippy::too_many_arguments)]
 pub async fn page_fetching<E>(
     db: &DatabaseConnection,
@@ -187,15 +207,19 @@ pub async fn page_fetching<E>(
     condition: Condition,
     request: &PageRequest,
     fetch: Fetch<'_, E>,
-) -> ApiResult<Listing<E::Model>>
+    join: Option<Join>,
+) -> ApiResult<Read<E::Model>>
 where
     E: EntityTrait,
     E::Model: Sync,
     E::Column: Copy,
 {
     let select = E::find().filter(in_scope(grid, scope)).filter(condition);
-    keyset_of(db, select, id, order, request, fetch).await
+    keyset_of(db, select, id, order, request, fetch, join).await
 }
+
+/// The column a counted page's total comes back in.
+const PAGE_TOTAL: &str = "page_total";
 
 async fn keyset_of<E>(
     db: &DatabaseConnection,
@@ -204,23 +228,40 @@ async fn keyset_of<E>(
     order: Order<E::Column>,
     request: &PageRequest,
     fetch: Fetch<'_, E>,
-) -> ApiResult<Listing<E::Model>>
+    join: Option<Join>,
+) -> ApiResult<Read<E::Model>>
 where
     E: EntityTrait,
     E::Model: Sync,
     E::Column: Copy,
 {
     let total = LazyCount::of(db, select.clone());
+    // The total, when asked for, is counted by the page's own statement
+    // (one round trip, one snapshot): a subquery over the same rows that
+    // PostgreSQL and SQLite run once per statement.
+    let counting = request.counted.then(|| {
+        Expr::from(
+            Query::select()
+                .expr(Expr::cust("COUNT(*)"))
+                .from_subquery(select.clone().into_query(), "counted")
+                .to_owned(),
+        )
+    });
     // Walking backward is walking the reversed order forward.
     let descending = order.descending != request.backward;
+    // Named with their table: a join's table has columns of the same names.
     let sort: Expr = match &order.when_empty {
-        Some(value) => Func::coalesce([Expr::col(order.column), Expr::val(value.clone())]).into(),
-        None => Expr::col(order.column),
+        Some(value) => Func::coalesce([
+            Expr::col(order.column.as_column_ref()),
+            Expr::val(value.clone()),
+        ])
+        .into(),
+        None => Expr::col(order.column.as_column_ref()),
     };
     let select = match &request.cursor {
         Some(key) => {
             let (value, tie_value) = parse_key(key, &order.column.def(), &tie.def(), request)?;
-            let row = Expr::tuple([sort.clone(), Expr::col(tie)]);
+            let row = Expr::tuple([sort.clone(), Expr::col(tie.as_column_ref())]);
             let cursor = Expr::tuple([Expr::val(value), Expr::val(tie_value)]);
             select.filter(if descending {
                 row.lt(cursor)
@@ -239,8 +280,8 @@ where
         .order_by(sort, direction.clone())
         .order_by(tie, direction)
         .limit(request.fetch_limit());
-    let rows = match fetch {
-        Fetch::Whole => select.all(db).await?,
+    let (select, decoder) = match fetch {
+        Fetch::Whole => (select, None),
         Fetch::Columns(columns, decode) => {
             // The cursor is made of the order and tie columns: read them
             // whatever the caller named.
@@ -251,12 +292,34 @@ where
                 }
             }
             let select = select.select_only().columns(columns.iter().copied());
-            db.query_all_raw(select.build(db.get_database_backend()))
-                .await?
-                .iter()
-                .map(|row| decode(&columns, row))
-                .collect::<Result<Vec<_>, _>>()?
+            (select, Some((columns, decode)))
         }
+    };
+    let mut select = match counting {
+        Some(count) => select.expr_as(count, PAGE_TOTAL),
+        None => select,
+    };
+    if let Some(join) = join {
+        join(QueryTrait::query(&mut select));
+    }
+    let read = db
+        .query_all_raw(select.build(db.get_database_backend()))
+        .await?;
+    let rows = read
+        .iter()
+        .map(|row| match &decoder {
+            None => E::Model::from_query_result(row, ""),
+            Some((columns, decode)) => decode(columns, row),
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    let total = match read.first() {
+        Some(row) if request.counted => {
+            LazyCount::known(u64::try_from(row.try_get::<i64>("", PAGE_TOTAL)?).unwrap_or(0))
+        }
+        // No row from the start: there are none. An empty page after a
+        // cursor says nothing of the rows before it, counted on demand.
+        None if request.counted && request.cursor.is_none() => LazyCount::zero(),
+        _ => total,
     };
     let key = |row: &E::Model| {
         let value = match (row.get(order.column), &order.when_empty) {
@@ -265,9 +328,12 @@ where
         };
         format!("{}:{}", key_text(value), key_text(row.get(tie)))
     };
-    Ok(Listing {
-        page: Page::from_rows(rows, request, key),
-        total,
+    Ok(Read {
+        listing: Listing {
+            page: Page::from_rows(rows, request, key),
+            total,
+        },
+        rows: read,
     })
 }
 

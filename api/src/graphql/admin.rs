@@ -14,7 +14,7 @@ use super::payload::{ApiTokenUserError, PolicyUserError, payload, settle};
 use super::relay::{NodeKind, Page, connection, global_id, key_of};
 use super::scalars::DateTime;
 use crate::auth::api_tokens;
-use crate::domain::page::{PageRequest, Paging};
+use crate::domain::page::Paging;
 use crate::domain::policy_admin::{
     self, ASSIGNMENT_CURSOR, Edit, POLICY_CURSOR, Proposed, StoredRule, Window,
 };
@@ -459,7 +459,8 @@ impl AdminQuery {
     ) -> Result<Page<Policy>> {
         let role = filter.and_then(|filter| filter.role);
         let (order, kind) = order_by.resolve(POLICY_CURSOR);
-        let request = PageRequest::new(
+        let request = super::relay::page_request(
+            ctx,
             Paging {
                 first,
                 after,
@@ -497,7 +498,8 @@ impl AdminQuery {
         let filter = filter.unwrap_or_default();
         let subject = filter.subject.as_ref().map(RoleSubjectInput::stored_name);
         let (order, kind) = order_by.resolve(ASSIGNMENT_CURSOR);
-        let request = PageRequest::new(
+        let request = super::relay::page_request(
+            ctx,
             Paging {
                 first,
                 after,
@@ -568,7 +570,8 @@ impl AdminQuery {
             issued_by: None,
         };
         let (order, kind) = order_by.resolve(TOKEN_CURSOR);
-        let request = PageRequest::new(
+        let request = super::relay::page_request(
+            ctx,
             Paging {
                 first,
                 after,

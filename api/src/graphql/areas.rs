@@ -7,7 +7,7 @@ use super::ordering::{AreaOrder, AreaOrderField, GridOrder, GridOrderField};
 use super::record::{Area, AreaLevel, Grid};
 use super::relay::{Page, connection, page_complexity};
 use crate::domain::areas::{self, AREA_CURSOR, AreaFilter, GRID_CURSOR, parse_code};
-use crate::domain::page::{PageRequest, Paging};
+use crate::domain::page::Paging;
 
 #[derive(Default)]
 pub struct AreasQuery;
@@ -45,7 +45,8 @@ impl AreasQuery {
     ) -> Result<Page<Area>> {
         let filter = filter.unwrap_or_default().validate()?;
         let (order, kind) = order_by.resolve(AREA_CURSOR);
-        let request = PageRequest::new(
+        let request = super::relay::page_request(
+            ctx,
             Paging {
                 first,
                 after,
@@ -92,7 +93,8 @@ impl AreasQuery {
             .map(|code| parse_code("within", &code))
             .transpose()?;
         let (order, kind) = order_by.resolve(GRID_CURSOR);
-        let request = PageRequest::new(
+        let request = super::relay::page_request(
+            ctx,
             Paging {
                 first,
                 after,

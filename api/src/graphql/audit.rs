@@ -12,7 +12,7 @@ use super::scalars::DateTime;
 use crate::domain::areas::parse_code;
 use crate::domain::audit_anomalies::{self as anomalies, ActorKey};
 use crate::domain::audit_log::{self as log, AUDIT_CURSOR, AuditFilter};
-use crate::domain::page::{PageRequest, Paging};
+use crate::domain::page::Paging;
 use crate::error::ApiError;
 
 /// Which audit entries to read; every part given must hold.
@@ -317,7 +317,8 @@ impl AuditQuery {
     ) -> Result<Page<AuditEntry>> {
         let filter = filter.unwrap_or_default().resolve()?;
         let (order, kind) = order_by.resolve(AUDIT_CURSOR);
-        let request = PageRequest::new(
+        let request = super::relay::page_request(
+            ctx,
             Paging {
                 first,
                 after,

@@ -23,7 +23,7 @@ use super::subjects::subject_of;
 use crate::domain::areas::parse_code;
 use crate::domain::cases::indicators::{self, Subject};
 use crate::domain::cases::{self, CASE_CURSOR, CaseFilter as Filter};
-use crate::domain::page::{PageRequest, Paging};
+use crate::domain::page::Paging;
 
 /// A case (案件).
 pub struct Case(pub case::Model);
@@ -627,7 +627,8 @@ impl CasesQuery {
     ) -> Result<Page<Case>> {
         let filter = filter.unwrap_or_default().validate(ctx).await?;
         let (order, kind) = order_by.resolve(CASE_CURSOR);
-        let request = PageRequest::new(
+        let request = super::relay::page_request(
+            ctx,
             Paging {
                 first,
                 after,

@@ -20,7 +20,7 @@ use super::scalars::{Date, DateTime};
 use crate::domain::areas::parse_code;
 use crate::domain::comparisons::findings::{self as domain, FINDING_CURSOR, FindingFilter, Step};
 use crate::domain::comparisons::{self, JOB_CURSOR, JobFilter, jobs, rules};
-use crate::domain::page::{PageRequest, Paging};
+use crate::domain::page::Paging;
 
 /// What a comparison found: one rule of the rules table each.
 #[derive(Enum, Copy, Clone, Eq, PartialEq)]
@@ -570,7 +570,8 @@ impl ComparisonsQuery {
             states: into_all(filter.states),
         };
         let (order, kind) = order_by.resolve(JOB_CURSOR);
-        let request = PageRequest::new(
+        let request = super::relay::page_request(
+            ctx,
             Paging {
                 first,
                 after,
@@ -627,7 +628,8 @@ impl ComparisonsQuery {
                 .transpose()?,
         };
         let (order, kind) = order_by.resolve(FINDING_CURSOR);
-        let request = PageRequest::new(
+        let request = super::relay::page_request(
+            ctx,
             Paging {
                 first,
                 after,

@@ -17,7 +17,7 @@ use crate::domain::areas::parse_code;
 use crate::domain::homes::{
     self, BUILDING_CURSOR, DWELLING_CURSOR, HOUSEHOLD_CURSOR, ORGANISATION_CURSOR,
 };
-use crate::domain::page::{PageRequest, Paging};
+use crate::domain::page::Paging;
 use crate::error::ApiResult;
 
 fn area_arg(within: Option<String>) -> ApiResult<Option<policies::AreaCode>> {
@@ -132,7 +132,8 @@ impl HomesQuery {
     ) -> Result<Page<Household>> {
         let filter = filter.unwrap_or_default().validate()?;
         let (order, kind) = order_by.resolve(HOUSEHOLD_CURSOR);
-        let request = PageRequest::new(
+        let request = super::relay::page_request(
+            ctx,
             Paging {
                 first,
                 after,
@@ -167,7 +168,8 @@ impl HomesQuery {
     ) -> Result<Page<Dwelling>> {
         let filter = filter.unwrap_or_default().validate()?;
         let (order, kind) = order_by.resolve(DWELLING_CURSOR);
-        let request = PageRequest::new(
+        let request = super::relay::page_request(
+            ctx,
             Paging {
                 first,
                 after,
@@ -201,7 +203,8 @@ impl HomesQuery {
     ) -> Result<Page<Building>> {
         let filter = filter.unwrap_or_default().validate()?;
         let (order, kind) = order_by.resolve(BUILDING_CURSOR);
-        let request = PageRequest::new(
+        let request = super::relay::page_request(
+            ctx,
             Paging {
                 first,
                 after,
@@ -236,7 +239,8 @@ impl HomesQuery {
     ) -> Result<Page<Organisation>> {
         let filter = filter.unwrap_or_default().validate()?;
         let (order, kind) = order_by.resolve(ORGANISATION_CURSOR);
-        let request = PageRequest::new(
+        let request = super::relay::page_request(
+            ctx,
             Paging {
                 first,
                 after,

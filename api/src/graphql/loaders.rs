@@ -133,13 +133,21 @@ where
             .collect())
     }
 
+    /// Remembers rows read another way (a page's join), and keys found
+    /// missing (`None`), as if loaded; nothing when it does not remember.
+    pub async fn feed(&self, values: HashMap<K, Option<V>>) {
+        if self.remembers() && !values.is_empty() {
+            self.loader.feed_many(values).await;
+        }
+    }
+
     fn enable_all_cache(&self, enable: bool) {
         self.loader.enable_all_cache(enable);
         self.remembers.store(enable, Ordering::Relaxed);
     }
 
     /// Whether it remembers (for a request, not for a live connection).
-    fn remembers(&self) -> bool {
+    pub fn remembers(&self) -> bool {
         self.remembers.load(Ordering::Relaxed)
     }
 }

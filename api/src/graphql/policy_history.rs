@@ -15,7 +15,7 @@ use super::record::AreaLevel;
 use super::relay::{Page, connection};
 use super::scalars::DateTime;
 use crate::auth::policy_history::Change;
-use crate::domain::page::{PageRequest, Paging};
+use crate::domain::page::Paging;
 use crate::domain::policy_admin::{self, Why};
 use crate::domain::policy_history::{self, CHANGE_CURSOR, VERSION_CURSOR, VersionFilter};
 
@@ -101,7 +101,8 @@ impl PolicyVersion {
         #[graphql(desc = "At most this many items from the end (at most 100).")] last: Option<i32>,
         #[graphql(desc = "The `startCursor` of the page after.")] before: Option<String>,
     ) -> Result<Page<PolicyChange>> {
-        let request = PageRequest::new(
+        let request = super::relay::page_request(
+            ctx,
             Paging {
                 first,
                 after,
@@ -226,7 +227,8 @@ impl PolicyHistoryQuery {
             actor: filter.actor,
         };
         let (order, kind) = order_by.resolve(VERSION_CURSOR);
-        let request = PageRequest::new(
+        let request = super::relay::page_request(
+            ctx,
             Paging {
                 first,
                 after,

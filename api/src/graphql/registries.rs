@@ -13,7 +13,7 @@ use super::payload::{RegistryUserError, settle};
 use super::relay::{Page, connection};
 use super::scalars::DateTime;
 use super::upload::Upload;
-use crate::domain::page::{PageRequest, Paging};
+use crate::domain::page::Paging;
 use crate::domain::registries::import::{Import, ImportError, RowFault};
 use crate::domain::registries::{self, SNAPSHOT_CURSOR, SnapshotFilter};
 use crate::error::ApiError;
@@ -205,7 +205,8 @@ impl RegistriesQuery {
                 .collect(),
         };
         let (order, kind) = order_by.resolve(SNAPSHOT_CURSOR);
-        let request = PageRequest::new(
+        let request = super::relay::page_request(
+            ctx,
             Paging {
                 first,
                 after,

@@ -145,6 +145,16 @@ impl<N: OutputType + Plain + 'static> TypeName for Page<N> {
     }
 }
 
+/// The page a connection field asks for, with its total asked for or
+/// not (a keyset page then counts it in the same statement).
+pub fn page_request(
+    ctx: &async_graphql::Context<'_>,
+    paging: Paging,
+    kind: &str,
+) -> crate::error::ApiResult<PageRequest> {
+    Ok(PageRequest::new(paging, kind)?.counting(ctx.look_ahead().field("totalCount").exists()))
+}
+
 /// Turns a listing into a Relay connection, wrapping each row as a node.
 pub fn connection<T, N>(kind: &str, listing: Listing<T>, node: impl Fn(T) -> N) -> Page<N>
 where

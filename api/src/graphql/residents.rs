@@ -16,7 +16,7 @@ use super::relay::{NodeKind, Page, connection, key_of};
 use super::scalars::Date;
 use crate::domain::areas::parse_code;
 use crate::domain::documents;
-use crate::domain::page::{PageRequest, Paging};
+use crate::domain::page::Paging;
 use crate::domain::resident_columns::ResidentColumns;
 use crate::domain::residents::{self, RESIDENT_CURSOR, ResidentFilter as Filter};
 
@@ -217,7 +217,8 @@ impl ResidentsQuery {
     ) -> Result<Page<Resident>> {
         let filter = filter.unwrap_or_default().validate()?;
         let (order, kind) = order_by.resolve(RESIDENT_CURSOR);
-        let request = PageRequest::new(
+        let request = super::relay::page_request(
+            ctx,
             Paging {
                 first,
                 after,
@@ -229,7 +230,14 @@ impl ResidentsQuery {
         let wanted: Option<Vec<&[resident::Column]>> =
             Asked::rows(ctx).names().map(columns_read_by).collect();
         let columns = ResidentColumns::of(wanted.map(|wanted| wanted.concat()));
-        let listing = residents::list(ctx.access()?, &filter, order, &request, columns).await?;
+        // The households are read by the page's own statement when the
+        // request remembers what it loaded (a live connection reads afresh).
+        let households = ctx.loaders()?.households();
+        let joined = Asked::rows(ctx).field("household").exists() && households.remembers();
+        let read =
+            residents::list(ctx.access()?, &filter, order, &request, columns, joined).await?;
+        households.feed(read.households).await;
+        let listing = read.listing;
         let rows: Vec<&resident::Model> = listing.page.rows.iter().map(|(_, row)| row).collect();
         prime(ctx, &rows).await?;
         Ok(connection(&kind, listing, Resident))

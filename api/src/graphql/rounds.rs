@@ -9,7 +9,7 @@ use super::relay::{NodeKind, Page, connection, global_id};
 use super::scalars::DateTime;
 use super::subjects::{VisitSubject, node_kind};
 use super::visits::Visit;
-use crate::domain::page::{PageRequest, Paging};
+use crate::domain::page::Paging;
 use crate::domain::tasks::rounds::{self, SUBJECT_CURSOR, SubjectFilter};
 use crate::domain::visits;
 
@@ -67,7 +67,7 @@ pub async fn subjects_page(
     visited: Option<bool>,
     paging: Paging,
 ) -> Result<Page<TaskSubject>> {
-    let request = PageRequest::new(paging, SUBJECT_CURSOR)?;
+    let request = super::relay::page_request(ctx, paging, SUBJECT_CURSOR)?;
     let listing =
         rounds::subjects(ctx.access()?, task_id, &SubjectFilter { visited }, &request).await?;
     Ok(connection(SUBJECT_CURSOR, listing, TaskSubject))

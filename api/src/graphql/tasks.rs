@@ -12,7 +12,7 @@ use super::people::{Person, person};
 use super::record::{Area, Grid, load_area, place_name};
 use super::relay::{NodeKind, Page, connection, global_id, key_of, parse_global_id};
 use super::scalars::DateTime;
-use crate::domain::page::{PageRequest, Paging};
+use crate::domain::page::Paging;
 use crate::domain::tasks::respond::{self, Answer};
 use crate::domain::tasks::send::{self, NewTask, Targets};
 use crate::domain::tasks::{self, ASSIGNMENT_CURSOR, AssignmentFilter, Progress, TASK_CURSOR};
@@ -448,7 +448,8 @@ impl TasksQuery {
             before: filter.before.map(Into::into),
         };
         let (order, kind) = order_by.resolve(TASK_CURSOR);
-        let request = PageRequest::new(
+        let request = super::relay::page_request(
+            ctx,
             Paging {
                 first,
                 after,
@@ -513,7 +514,7 @@ async fn assignment_page(
     paging: Paging,
 ) -> Result<Page<Assignment>> {
     let (order, kind) = order_by.resolve(ASSIGNMENT_CURSOR);
-    let request = PageRequest::new(paging, &kind)?;
+    let request = super::relay::page_request(ctx, paging, &kind)?;
     let listing = tasks::assignments(ctx.access()?, filter, order, &request).await?;
     Ok(connection(&kind, listing, Assignment::of))
 }

@@ -14,7 +14,7 @@ use super::record::{Grid, HeadRelation, Resident, Sex};
 use super::relay::{NodeKind, Page, connection, global_id, key_of, page_complexity};
 use super::scalars::Date;
 use crate::domain::areas::parse_code;
-use crate::domain::page::{PageRequest, Paging};
+use crate::domain::page::Paging;
 use crate::domain::transfers::{
     self, ARRIVAL_CURSOR, DEPARTURE_CURSOR, Moving, Side, TransferFilter as Filter,
 };
@@ -180,7 +180,7 @@ async fn moves_page(
         Side::Leaving => DEPARTURE_CURSOR,
     };
     let (order, kind) = order_by.resolve(list);
-    let request = PageRequest::new(paging, &kind)?;
+    let request = super::relay::page_request(ctx, paging, &kind)?;
     let listing = transfers::list(ctx.access()?, side, &filter, order, &request).await?;
     Ok(connection(&kind, listing, Transfer))
 }

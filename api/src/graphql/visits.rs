@@ -12,7 +12,7 @@ use super::relay::{NodeKind, Page, connection, global_id, page_complexity};
 use super::scalars::{Date, DateTime};
 use super::subjects::{VisitSubject, node_kind, subject_of};
 use crate::domain::areas::parse_code;
-use crate::domain::page::{PageRequest, Paging};
+use crate::domain::page::Paging;
 use crate::domain::residents::RESIDENT_CURSOR;
 use crate::domain::visits::{self, DUE_CURSOR, DueFilter, NewVisit, VISIT_CURSOR};
 use crate::error::ApiResult;
@@ -177,7 +177,8 @@ impl VisitsQuery {
     ) -> Result<Page<Visit>> {
         let filter = filter.unwrap_or_default().validate()?;
         let (order, kind) = order_by.resolve(VISIT_CURSOR);
-        let request = PageRequest::new(
+        let request = super::relay::page_request(
+            ctx,
             Paging {
                 first,
                 after,
@@ -261,7 +262,8 @@ impl VisitsQuery {
                 .collect(),
         };
         let (order, kind) = order_by.resolve(&format!("{DUE_CURSOR}.{RESIDENT_CURSOR}"));
-        let request = PageRequest::new(
+        let request = super::relay::page_request(
+            ctx,
             Paging {
                 first,
                 after,

@@ -412,6 +412,27 @@ async fn check_caller(rules: &Rules, world: &World, caller: &Caller<'_>) {
         }
     }
 
+    // A page's households (read by the page's own statement) are the
+    // model's: shown exactly where the caller sees the household.
+    let page = caller
+        .client
+        .data(
+            "{ residents(first: 100) { nodes { id household { id } } } }",
+            json!({}),
+        )
+        .await;
+    for row in page["residents"]["nodes"].as_array().expect("nodes") {
+        let (_, id) = decode(row["id"].as_str().expect("id"));
+        let expected = world.resident_household[&id]
+            .filter(|h| caller.sees(rules, world, "Household", *h))
+            .map(|h| global_key("Household", h));
+        assert_eq!(
+            row["household"]["id"].as_str(),
+            expected.as_deref(),
+            "{name}: the household of resident {id} on a page"
+        );
+    }
+
     // Relations from visible rows lead only to visible rows.
     let sample: Vec<i64> = visible["Resident"]
         .iter()

@@ -196,9 +196,14 @@ async fn walk(
     );
     let mut pages: Vec<Vec<Value>> = Vec::new();
     let mut cursor = Value::Null;
+    let mut totals = BTreeSet::new();
     loop {
         let data = client.data(&query, json!({"cursor": cursor})).await;
         let list = &data["list"];
+        // Every page, first or after a cursor, either way, counts the
+        // whole list.
+        totals.insert(list["totalCount"].as_u64().expect("totalCount"));
+        assert_eq!(totals.len(), 1, "{field}({args}): totalCount page by page");
         let edges = list["edges"].as_array().expect("edges");
         assert!(
             edges.len() <= size,
@@ -506,6 +511,81 @@ async fn paging_one_way_at_a_time_within_its_bounds() {
             )
             .await;
         assert_eq!(error_code(&body), Some("BAD_USER_INPUT"), "{body:#}");
+        server
+    })
+    .await;
+}
+
+/// A caller's residents as the test sees them: every row, walked in
+/// pages that do not ask for the total, and the cursor after the last.
+async fn every_resident(client: &Client<'_>, filter: &str) -> (usize, Value) {
+    let query = format!(
+        "query($cursor: String) {{ residents(first: 100, after: $cursor{filter}) {{
+            pageInfo {{ hasNextPage endCursor }} nodes {{ id }} }} }}"
+    );
+    let mut seen = BTreeSet::new();
+    let mut cursor = Value::Null;
+    loop {
+        let data = client.data(&query, json!({"cursor": cursor})).await;
+        let list = &data["residents"];
+        for row in list["nodes"].as_array().expect("nodes") {
+            assert!(seen.insert(row["id"].clone().to_string()), "a row twice");
+        }
+        if !list["pageInfo"]["endCursor"].is_null() {
+            cursor = list["pageInfo"]["endCursor"].clone();
+        }
+        if list["pageInfo"]["hasNextPage"] != true {
+            return (seen.len(), cursor);
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_page_asked_for_its_total_counts_it_in_the_same_statement() {
+    on_each_backend(|server| async move {
+        for caller in ["worker-420502003001001", "community-420502003001", "admin"] {
+            let client = server.as_user(caller).await;
+            for filter in ["", r#", filter: {sex: FEMALE}"#, r#", filter: {namePrefix: "无此姓"}"#] {
+                let (all, last) = every_resident(&client, filter).await;
+                let all = Some(all as u64);
+                let context = format!("{caller}{filter}");
+                let page = |asked: &str| format!("{{ residents(first: 5{filter}) {{ {asked} }} }}");
+                // The scopes are worked out on a caller's first request.
+                client.data(&page("nodes { id }"), json!({})).await;
+                let mut cost = Vec::new();
+                for asked in ["nodes { id }", "totalCount nodes { id }"] {
+                    let before = server.statements().await;
+                    let data = client.data(&page(asked), json!({})).await;
+                    cost.push(server.statements().await - before);
+                    if asked.starts_with("totalCount") {
+                        assert_eq!(
+                            data["residents"]["totalCount"].as_u64(),
+                            all,
+                            "{context}: the first page's total"
+                        );
+                    }
+                }
+                assert_eq!(cost[0], cost[1], "{context}: statements without and with the total");
+                let only = client.data(&page("totalCount"), json!({})).await;
+                assert_eq!(only["residents"]["totalCount"].as_u64(), all, "{context}: the total alone");
+                // After the last row: an empty page that still knows it.
+                if last.is_null() {
+                    continue;
+                }
+                let data = client
+                    .data(
+                        &format!("query($c: String) {{ residents(first: 5, after: $c{filter}) {{ totalCount nodes {{ id }} }} }}"),
+                        json!({"c": last}),
+                    )
+                    .await;
+                assert_eq!(data["residents"]["nodes"], json!([]), "{context}: after the last row");
+                assert_eq!(
+                    data["residents"]["totalCount"].as_u64(),
+                    all,
+                    "{context}: the total after the last row"
+                );
+            }
+        }
         server
     })
     .await;
