@@ -19,8 +19,8 @@ pub struct DatabaseConfig {
     pub data_dir: PathBuf,
 
     /// Largest number of pooled database connections. On PostgreSQL a
-    /// second pool, half this size, serves reads by key (rows by id), whose
-    /// plans it keeps.
+    /// second pool of this size serves statements planned once (rows by
+    /// id, unfiltered pages).
     #[arg(long, env = "GRIDGOV_DB_MAX_CONNECTIONS", default_value_t = 16)]
     pub db_max_connections: u32,
 

@@ -35,39 +35,39 @@ pub async fn connect(config: &DatabaseConfig) -> Result<DatabaseConnection, DbSe
     open(config, config.db_max_connections, true, Plans::PerExecution).await
 }
 
-/// The pool for reads by key (ids, parent ids, grid codes), beside the
-/// one [`connect`] opened. Such a read has one right plan whatever the
-/// caller's scope (the key's index, the scope a filter on the few rows it
-/// finds), so on PostgreSQL its connections keep each statement's plan
-/// instead of planning every execution, which cost more than running a
-/// lookup by id (0.10 ms against 0.01 ms, measured under load). SQLite
-/// keeps its prepared statements anyway: there it is the same pool.
-/// Half the size of the other: every request that reads by key reads a
-/// page or a row first.
-pub async fn connect_keyed(
+/// The pool for statements whose best plan is the same whatever the
+/// caller's scope, beside the one [`connect`] opened: reads by key (ids,
+/// parent ids, grid codes: the key's index, the scope a filter on the few
+/// rows found) and pages with no filter in the order of the index their
+/// scope is a range of. On PostgreSQL its connections keep each
+/// statement's plan instead of planning every execution, which cost more
+/// than running a lookup by id (0.10 ms against 0.01 ms, measured under
+/// load). SQLite keeps its prepared statements anyway: there it is the
+/// same pool. The same size as the other, since a request may use either
+/// alone.
+pub async fn connect_planned_once(
     config: &DatabaseConfig,
     general: &DatabaseConnection,
 ) -> Result<DatabaseConnection, DbSetupError> {
     if general.get_database_backend() != DbBackend::Postgres {
         return Ok(general.clone());
     }
-    let size = (config.db_max_connections / 2).max(2);
-    open(config, size, true, Plans::Kept).await
+    open(config, config.db_max_connections, true, Plans::Kept).await
 }
 
 /// A request's two pools on one database: the general one, and the one
-/// for reads by key (see [`connect_keyed`]).
+/// whose plans are made once (see [`connect_planned_once`]).
 #[derive(Clone)]
 pub struct Pools {
     pub general: DatabaseConnection,
-    pub keyed: DatabaseConnection,
+    pub planned_once: DatabaseConnection,
 }
 
 impl Pools {
     /// Both on one pool, as on SQLite.
     pub fn single(db: DatabaseConnection) -> Pools {
         Pools {
-            keyed: db.clone(),
+            planned_once: db.clone(),
             general: db,
         }
     }
@@ -146,7 +146,8 @@ async fn open(
         // One statement text serves callers whose scopes differ a
         // thousandfold in size (a grid, a district, the city): a plan cached
         // for one is wrong for another, so PostgreSQL plans each execution,
-        // except on the pool for reads by key (see `connect_keyed`).
+        // except on the pool for statements with one plan for every scope
+        // (see `connect_planned_once`).
         .map_sqlx_postgres_opts(move |postgres| {
             postgres.options([(
                 "plan_cache_mode",

@@ -151,8 +151,8 @@ async fn prepare(config: &ServeConfig) -> anyhow::Result<Prepared> {
     let uncounted = db.clone();
     let mut db = db;
     metrics.sql.attach(&mut db, config.log_sql);
-    let mut keyed = db::connect_keyed(&config.database, &db).await?;
-    metrics.sql.attach(&mut keyed, config.log_sql);
+    let mut planned_once = db::connect_planned_once(&config.database, &db).await?;
+    metrics.sql.attach(&mut planned_once, config.log_sql);
     let admission = crate::admission::Admission::new(
         config.admission.limits(config.database.db_max_connections),
     );
@@ -165,7 +165,7 @@ async fn prepare(config: &ServeConfig) -> anyhow::Result<Prepared> {
         events,
         audit_batches: crate::audit::batch::Batches::new(db.clone()),
         db,
-        keyed,
+        planned_once,
         metrics,
         admission: admission.clone(),
         suppress_below: config.suppress_below,

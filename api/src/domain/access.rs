@@ -31,8 +31,8 @@ use crate::error::{ApiError, ApiResult};
 /// Who calls, and what they may see and do.
 pub struct Access {
     db: DatabaseConnection,
-    /// For reads by key, whose plans PostgreSQL keeps (`db::connect_keyed`).
-    keyed: DatabaseConnection,
+    /// For statements with one plan for every scope (`db::connect_planned_once`).
+    planned_once: DatabaseConnection,
     authorizer: Arc<Authorizer>,
     caller: Option<Caller>,
     /// Groups of counts smaller than this are withheld from a caller who may
@@ -131,7 +131,7 @@ impl Access {
     ) -> Access {
         Access {
             db: pools.general,
-            keyed: pools.keyed,
+            planned_once: pools.planned_once,
             authorizer,
             caller,
             suppress_below,
@@ -167,11 +167,13 @@ impl Access {
         &self.db
     }
 
-    /// The pool for reads by key: rows by id, by parent id or by grid code,
-    /// in the caller's scope. Anything else (a page, a count, a filter)
-    /// goes through [`Access::db`], planned for its caller's scope.
-    pub fn keyed(&self) -> &DatabaseConnection {
-        &self.keyed
+    /// The pool for statements whose best plan is the same for every
+    /// caller: rows by id, by parent id or by grid code in the caller's
+    /// scope, and a page with no filter in its scope's index order.
+    /// Anything else (a filter, another order) goes through
+    /// [`Access::db`], planned for its caller's scope.
+    pub fn planned_once(&self) -> &DatabaseConnection {
+        &self.planned_once
     }
 
     pub fn authorizer(&self) -> &Authorizer {

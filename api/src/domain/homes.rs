@@ -205,7 +205,7 @@ where
     E::Column: Copy,
 {
     scoped::by_ids::<E>(
-        access.keyed(),
+        access.planned_once(),
         &access.scope(object, Action::Read),
         id,
         grid,
@@ -276,7 +276,7 @@ pub async fn dwellings_of(
     buildings: &[i64],
 ) -> ApiResult<HashMap<i64, Vec<dwelling::Model>>> {
     scoped::by_parents::<dwelling::Entity>(
-        access.keyed(),
+        access.planned_once(),
         &access.scope(Object::Dwelling, Action::Read),
         dwelling::Column::BuildingId,
         dwelling::Column::GridCode,
@@ -292,7 +292,7 @@ pub async fn buildings_of(
     grids: &[String],
 ) -> ApiResult<HashMap<String, Vec<building::Model>>> {
     scoped::by_grids::<building::Entity>(
-        access.keyed(),
+        access.planned_once(),
         &access.scope(Object::Building, Action::Read),
         building::Column::GridCode,
         building::Column::Code,

@@ -22,6 +22,7 @@ pub mod policy_history;
 pub mod privacy;
 pub mod registries;
 pub mod resident_columns;
+pub mod resident_joins;
 pub mod residents;
 pub mod scoped;
 pub mod stats;

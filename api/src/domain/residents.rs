@@ -5,16 +5,16 @@
 use std::collections::HashMap;
 
 use chrono::{Datelike, Months, NaiveDate, Utc};
-use entities::household;
 use entities::resident::{self, CareFlag, PopulationType, ResidentStatus, Sex, Verification};
-use policies::{Action, AreaCode, Object};
-use sea_orm::sea_query::{Condition, Expr, ExprTrait, JoinType, SelectStatement};
-use sea_orm::{ColumnTrait, EntityTrait, FromQueryResult, IdenStatic, Iterable, QueryFilter};
+use policies::{Allow, AreaCode};
+use sea_orm::sea_query::{Condition, Expr, ExprTrait};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 
 use crate::domain::access::Access;
 use crate::domain::documents;
 use crate::domain::page::{Listing, PageRequest};
 use crate::domain::resident_columns::{self, ResidentColumns};
+use crate::domain::resident_joins::{Joined, Joins};
 use crate::domain::scoped::{self, Fetch};
 use crate::domain::within::{in_scope, within};
 use crate::error::{ApiError, ApiResult};
@@ -63,28 +63,22 @@ fn birth_date_range(
     (earliest_exclusive, latest)
 }
 
-/// A page of residents, and the households read with it.
+/// A page of residents, and the relations read with it.
 pub struct ResidentPage {
     pub listing: Listing<resident::Model>,
-    /// When asked for: each row's household by id, `None` for one the
-    /// caller may not see.
-    pub households: HashMap<i64, Option<household::Model>>,
+    pub joined: Joined,
 }
 
-/// How the columns a page's statement reads of each row's household are
-/// named: `household__id` beside the row's own `household_id`.
-const HOUSEHOLD: &str = "household__";
-
 /// A page of the residents the caller may see, each row read for
-/// `columns` only; with `households`, each row's household (in the
-/// caller's scope for households) is read by the same statement.
+/// `columns` only, with the relations `joins` names read by the same
+/// statement.
 pub async fn list(
     access: &Access,
     filter: &ResidentFilter,
     order: scoped::Order<resident::Column>,
     request: &PageRequest,
     columns: ResidentColumns,
-    with_households: bool,
+    joins: Joins,
 ) -> ApiResult<ResidentPage> {
     access.caller()?;
     let scopes = access.residents();
@@ -168,9 +162,27 @@ pub async fn list(
         ResidentColumns::All => Fetch::Whole,
         ResidentColumns::Only(columns) => Fetch::Columns(columns, resident_columns::decode),
     };
-    let join = with_households.then(|| joined_households(access));
+    let join = joins.any().then(|| joins.join(access));
+    // With no filter, in grid order, and a scope of one range (the city,
+    // or one area with or without carve-outs), the page is a walk of the
+    // index on (grid, id) from where the range starts, whatever its size:
+    // one plan serves every caller. A filter, another order or a scope of
+    // several areas may want another plan for a grid than for the city.
+    let one_range = match &scopes.read.allow {
+        Allow::Everywhere => true,
+        Allow::Within(areas) => areas.len() == 1,
+        Allow::Nowhere => false,
+    };
+    let db = if one_range
+        && condition.is_empty()
+        && matches!(order.column, resident::Column::GridCode)
+    {
+        access.planned_once()
+    } else {
+        access.db()
+    };
     let read = scoped::page_fetching::<resident::Entity>(
-        access.db(),
+        db,
         &scopes.read,
         resident::Column::GridCode,
         resident::Column::Id,
@@ -181,45 +193,9 @@ pub async fn list(
         join,
     )
     .await?;
-    let mut households = HashMap::new();
-    if with_households {
-        for row in &read.rows {
-            if let Some(id) =
-                row.try_get::<Option<i64>>("", resident::Column::HouseholdId.as_str())?
-            {
-                households.insert(
-                    id,
-                    household::Model::from_query_result_optional(row, HOUSEHOLD)?,
-                );
-            }
-        }
-    }
     Ok(ResidentPage {
+        joined: joins.read(&read.rows)?,
         listing: read.listing,
-        households,
-    })
-}
-
-/// Each row's household, joined where the caller may see households: a
-/// row whose household lies outside that scope gets none.
-fn joined_households(access: &Access) -> scoped::Join {
-    let on = Condition::all()
-        .add(
-            Expr::col((household::Entity, household::Column::Id))
-                .equals((resident::Entity, resident::Column::HouseholdId)),
-        )
-        .add(in_scope(
-            household::Column::GridCode,
-            &access.scope(Object::Household, Action::Read),
-        ));
-    Box::new(move |statement: &mut SelectStatement| {
-        statement.join(JoinType::LeftJoin, household::Entity, on);
-        for column in household::Column::iter() {
-            statement.expr_as(
-                Expr::col((household::Entity, column)),
-                format!("{HOUSEHOLD}{}", column.as_str()),
-            );
-        }
     })
 }
 
@@ -255,14 +231,14 @@ pub async fn find(access: &Access, id: i64) -> ApiResult<Option<resident::Model>
             resident::Column::GridCode,
             &access.residents().read,
         ))
-        .one(access.keyed())
+        .one(access.planned_once())
         .await?)
 }
 
 /// The residents with these ids the caller may see.
 pub async fn by_ids(access: &Access, ids: &[i64]) -> ApiResult<HashMap<i64, resident::Model>> {
     scoped::by_ids::<resident::Entity>(
-        access.keyed(),
+        access.planned_once(),
         &access.residents().read,
         resident::Column::Id,
         resident::Column::GridCode,
@@ -293,7 +269,7 @@ async fn grouped_by(
     parents: &[i64],
 ) -> ApiResult<HashMap<i64, Vec<resident::Model>>> {
     scoped::by_parents::<resident::Entity>(
-        access.keyed(),
+        access.planned_once(),
         &access.residents().read,
         parent,
         resident::Column::GridCode,

@@ -3,15 +3,19 @@
 
 use policies::{Allow, AreaCode, Scope};
 use sea_orm::ColumnTrait;
-use sea_orm::sea_query::{Condition, Expr};
+use sea_orm::sea_query::{Condition, Expr, ExprTrait};
 
 /// `column` holds a code inside `area` (or `area` itself): a half-open range
 /// on level boundaries.
 pub fn within<C: ColumnTrait>(column: C, area: &AreaCode) -> Condition {
+    within_at(&|| column.into_expr(), area)
+}
+
+fn within_at(column: &dyn Fn() -> Expr, area: &AreaCode) -> Condition {
     let range = area.range();
-    let mut condition = Condition::all().add(column.gte(range.start));
+    let mut condition = Condition::all().add(column().gte(range.start));
     if let Some(end) = range.end {
-        condition = condition.add(column.lt(end));
+        condition = condition.add(column().lt(end));
     }
     condition
 }
@@ -19,12 +23,18 @@ pub fn within<C: ColumnTrait>(column: C, area: &AreaCode) -> Condition {
 /// `column` holds a code the scope covers: one condition, OR-ed over the
 /// scope's areas, with its carve-outs excluded.
 pub fn in_scope<C: ColumnTrait + Copy>(column: C, scope: &Scope) -> Condition {
+    in_scope_at(&|| column.into_expr(), scope)
+}
+
+/// [`in_scope`] for a code column named some other way: a joined table's,
+/// under its alias.
+pub fn in_scope_at(column: &dyn Fn() -> Expr, scope: &Scope) -> Condition {
     let allowed = match &scope.allow {
         Allow::Nowhere => return never(),
         Allow::Everywhere => Condition::all(),
-        Allow::Within(areas) => areas
-            .iter()
-            .fold(Condition::any(), |any, area| any.add(within(column, area))),
+        Allow::Within(areas) => areas.iter().fold(Condition::any(), |any, area| {
+            any.add(within_at(column, area))
+        }),
     };
     // The carve-outs narrow the allowed areas: AND-ed with them, never added
     // to their OR (which would widen a deny into the whole city).
@@ -32,7 +42,7 @@ pub fn in_scope<C: ColumnTrait + Copy>(column: C, scope: &Scope) -> Condition {
         .except
         .iter()
         .fold(Condition::all().add(allowed), |all, area| {
-            all.add(within(column, area).not())
+            all.add(within_at(column, area).not())
         })
 }
 

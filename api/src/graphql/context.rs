@@ -15,8 +15,9 @@ use crate::error::{ApiError, ApiResult};
 #[derive(Clone)]
 pub struct AppState {
     pub db: sea_orm::DatabaseConnection,
-    /// The pool for reads by key (`db::connect_keyed`); `db` on SQLite.
-    pub keyed: sea_orm::DatabaseConnection,
+    /// The pool whose plans are made once (`db::connect_planned_once`);
+    /// `db` on SQLite.
+    pub planned_once: sea_orm::DatabaseConnection,
     pub authorizer: Arc<policies::Authorizer>,
     pub keys: crate::auth::jwt::JwtKeys,
     pub lifetimes: crate::auth::sessions::Lifetimes,
@@ -44,7 +45,7 @@ impl AppState {
         Arc::new(Access::new(
             crate::db::Pools {
                 general: self.db.clone(),
-                keyed: self.keyed.clone(),
+                planned_once: self.planned_once.clone(),
             },
             self.authorizer.clone(),
             caller,

@@ -7,7 +7,7 @@ use futures_util::future::{try_join, try_join3};
 
 use super::ContextExt;
 use super::asked::Asked;
-use super::loaders::prime_if;
+use super::loaders::{Loaders, prime_if};
 use super::ordering::{ResidentOrder, ResidentOrderField};
 use super::record::{
     CareFlag, PopulationType, Resident, ResidentStatus, Sex, Verification, columns_read_by,
@@ -18,6 +18,7 @@ use crate::domain::areas::parse_code;
 use crate::domain::documents;
 use crate::domain::page::Paging;
 use crate::domain::resident_columns::ResidentColumns;
+use crate::domain::resident_joins::{Joined, Joins};
 use crate::domain::residents::{self, RESIDENT_CURSOR, ResidentFilter as Filter};
 
 /// Which residents to list.
@@ -115,6 +116,28 @@ impl ResidentFilter {
 /// household are one level, as are their buildings and their occupants.
 /// What the caller may not see is remembered as missing, so it is not asked
 /// for again either.
+/// The relations the page's own statement reads, as asked for: only for
+/// a request, whose loaders remember them (a live connection's read
+/// afresh for every event).
+fn joins(ctx: &Context<'_>, loaders: &Loaders) -> Joins {
+    if !loaders.remember() {
+        return Joins::default();
+    }
+    let asked = Asked::rows(ctx);
+    let household = asked.field("household");
+    let dwelling = asked.field("dwelling");
+    // The households' dwellings are read with the rows' in one statement
+    // (see `prime`): joining the rows' would leave that statement to
+    // depend on whether the page's data shares them, not on its shape.
+    let dwellings = dwelling.exists() && !household.field("dwelling").exists();
+    Joins {
+        households: household.exists(),
+        heads: household.field("head").exists(),
+        dwellings,
+        buildings: dwellings && dwelling.field("building").exists(),
+    }
+}
+
 async fn prime(ctx: &Context<'_>, rows: &[&resident::Model]) -> Result<()> {
     let asked = Asked::rows(ctx);
     let loaders = ctx.loaders()?;
@@ -230,13 +253,19 @@ impl ResidentsQuery {
         let wanted: Option<Vec<&[resident::Column]>> =
             Asked::rows(ctx).names().map(columns_read_by).collect();
         let columns = ResidentColumns::of(wanted.map(|wanted| wanted.concat()));
-        // The households are read by the page's own statement when the
-        // request remembers what it loaded (a live connection reads afresh).
-        let households = ctx.loaders()?.households();
-        let joined = Asked::rows(ctx).field("household").exists() && households.remembers();
-        let read =
-            residents::list(ctx.access()?, &filter, order, &request, columns, joined).await?;
-        households.feed(read.households).await;
+        let loaders = ctx.loaders()?;
+        let joins = joins(ctx, loaders);
+        let read = residents::list(ctx.access()?, &filter, order, &request, columns, joins).await?;
+        let Joined {
+            households,
+            heads,
+            dwellings,
+            buildings,
+        } = read.joined;
+        loaders.households().feed(households).await;
+        loaders.residents().feed(heads).await;
+        loaders.dwellings().feed(dwellings).await;
+        loaders.buildings().feed(buildings).await;
         let listing = read.listing;
         let rows: Vec<&resident::Model> = listing.page.rows.iter().map(|(_, row)| row).collect();
         prime(ctx, &rows).await?;

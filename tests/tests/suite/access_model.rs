@@ -22,6 +22,7 @@ struct World {
     active_residents: Vec<String>,
     resident_household: BTreeMap<i64, Option<i64>>,
     resident_dwelling: BTreeMap<i64, Option<i64>>,
+    household_head: BTreeMap<i64, Option<i64>>,
     dwelling_building: BTreeMap<i64, i64>,
     case_department: BTreeMap<i64, Option<i64>>,
     case_duty: BTreeMap<i64, Option<String>>,
@@ -138,6 +139,10 @@ impl World {
                 .collect(),
             resident_household: residents.iter().map(|r| (r.id, r.household_id)).collect(),
             resident_dwelling: residents.iter().map(|r| (r.id, r.dwelling_id)).collect(),
+            household_head: households
+                .iter()
+                .map(|h| (h.id, h.head_resident_id))
+                .collect(),
             dwelling_building: dwellings.iter().map(|d| (d.id, d.building_id)).collect(),
             case_department: cases.iter().map(|c| (c.id, c.department_id)).collect(),
             case_duty: cases
@@ -412,25 +417,42 @@ async fn check_caller(rules: &Rules, world: &World, caller: &Caller<'_>) {
         }
     }
 
-    // A page's households (read by the page's own statement) are the
-    // model's: shown exactly where the caller sees the household.
+    // A page's households and their heads, dwellings and their buildings
+    // (read by the page's own statement) are the model's: each shown
+    // exactly where the caller sees it.
     let page = caller
         .client
         .data(
-            "{ residents(first: 100) { nodes { id household { id } } } }",
+            "{ residents(first: 100) { nodes { id household { id head { id } } dwelling { id building { id } } } } }",
             json!({}),
         )
         .await;
+    let shown = |kind: &str, id: Option<i64>| {
+        id.filter(|id| caller.sees(rules, world, kind, *id))
+            .map(|id| global_key(kind, id))
+    };
     for row in page["residents"]["nodes"].as_array().expect("nodes") {
         let (_, id) = decode(row["id"].as_str().expect("id"));
-        let expected = world.resident_household[&id]
-            .filter(|h| caller.sees(rules, world, "Household", *h))
-            .map(|h| global_key("Household", h));
-        assert_eq!(
-            row["household"]["id"].as_str(),
-            expected.as_deref(),
-            "{name}: the household of resident {id} on a page"
-        );
+        let household = shown("Household", world.resident_household[&id]);
+        let head = world.resident_household[&id]
+            .filter(|_| household.is_some())
+            .and_then(|h| shown("Resident", world.household_head[&h]));
+        let dwelling = shown("Dwelling", world.resident_dwelling[&id]);
+        let building = world.resident_dwelling[&id]
+            .filter(|_| dwelling.is_some())
+            .and_then(|d| shown("Building", Some(world.dwelling_building[&d])));
+        for (what, got, expected) in [
+            ("household", &row["household"]["id"], household),
+            ("head", &row["household"]["head"]["id"], head),
+            ("dwelling", &row["dwelling"]["id"], dwelling),
+            ("building", &row["dwelling"]["building"]["id"], building),
+        ] {
+            assert_eq!(
+                got.as_str(),
+                expected.as_deref(),
+                "{name}: the {what} of resident {id} on a page"
+            );
+        }
     }
 
     // Relations from visible rows lead only to visible rows.

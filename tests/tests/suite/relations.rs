@@ -32,13 +32,12 @@ async fn warm_up(client: &Client<'_>) {
 
 /// The statements `NESTED` costs the admin, level by level, whatever the
 /// page's size or the server's load: the page with the rows' households
-/// (read by one statement); the dwellings (the rows' and their
-/// households' together), the households' heads and their members; the
+/// and their heads (read by one statement); the dwellings (the rows' and
+/// their households' together) and the households' members; the
 /// dwellings' buildings and occupants.
 const ADMIN_LEVELS: &[&str] = &[
-    "residents and their households",
+    "residents with their households and heads",
     "dwellings",
-    "heads",
     "members",
     "buildings",
     "occupants",
@@ -51,8 +50,7 @@ const ADMIN_LEVELS: &[&str] = &[
 const NO_DWELLING_LEVELS: &[&str] = &[
     "the token",
     "its user",
-    "residents and their households",
-    "heads",
+    "residents with their households and heads",
     "members",
 ];
 
@@ -117,6 +115,47 @@ async fn a_nested_page_costs_the_statements_its_shape_fixes_under_load() {
                     sent,
                     CLIENTS * levels.len() as u64,
                     "{who}: {CLIENTS} requests at once for {first} rows ({levels:?} each)"
+                );
+            }
+        }
+        server
+    })
+    .await;
+}
+
+/// What a list screen of people and their homes asks: each row's
+/// household and its head, dwelling and its building.
+const HOMES: &str = "query($first: Int!, $within: String!) {
+  residents(first: $first, filter: {within: $within}) { nodes {
+    id name household { number head { name } } dwelling { room building { code } }
+  } } }";
+
+#[tokio::test]
+async fn a_page_with_its_rows_homes_is_one_statement_under_load() {
+    on_each_backend(|server| async move {
+        for who in ["admin", "worker-420502003001001", "police-420502003001"] {
+            let caller = server.as_user(who).await;
+            caller
+                .data(HOMES, json!({"first": 1, "within": "420502"}))
+                .await;
+            for first in [5, 100] {
+                const CLIENTS: u64 = 8;
+                let before = server.statements().await;
+                let answers = futures_util::future::join_all(
+                    (0..CLIENTS)
+                        .map(|_| caller.data(HOMES, json!({"first": first, "within": "420502"}))),
+                )
+                .await;
+                let sent = server.statements().await - before;
+                for answer in &answers {
+                    let text = answer.to_string();
+                    for field in ["\"head\":{", "\"building\":{"] {
+                        assert!(text.contains(field), "{who}: {field} in {text}");
+                    }
+                }
+                assert_eq!(
+                    sent, CLIENTS,
+                    "{who}: {CLIENTS} requests at once for {first} rows, one statement each"
                 );
             }
         }

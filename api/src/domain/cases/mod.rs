@@ -258,7 +258,7 @@ pub async fn find(access: &Access, id: i64) -> ApiResult<Option<case::Model>> {
     let scope = CaseScope::of(access).await?;
     Ok(case::Entity::find_by_id(id)
         .filter(scope.condition())
-        .one(access.keyed())
+        .one(access.planned_once())
         .await?)
 }
 
@@ -268,7 +268,7 @@ pub async fn by_ids(access: &Access, ids: &[i64]) -> ApiResult<HashMap<i64, case
     let rows = case::Entity::find()
         .filter(case::Column::Id.is_in(ids.iter().copied()))
         .filter(scope.condition())
-        .all(access.keyed())
+        .all(access.planned_once())
         .await?;
     Ok(rows.into_iter().map(|row| (row.id, row)).collect())
 }

@@ -256,7 +256,7 @@ pub async fn find_task(access: &Access, id: i64) -> ApiResult<Option<task::Model
     let viewer = TaskViewer::of(access).await?;
     Ok(task::Entity::find_by_id(id)
         .filter(viewer.tasks())
-        .one(access.keyed())
+        .one(access.planned_once())
         .await?)
 }
 
@@ -267,7 +267,7 @@ pub async fn find_assignment(
     let viewer = TaskViewer::of(access).await?;
     Ok(task_assignment::Entity::find_by_id(id)
         .filter(viewer.assignments())
-        .one(access.keyed())
+        .one(access.planned_once())
         .await?)
 }
 
