@@ -169,7 +169,8 @@ impl Access {
 
     /// The pool for statements whose best plan is the same for every
     /// caller: rows by id, by parent id or by grid code in the caller's
-    /// scope, and a page with no filter in its scope's index order.
+    /// scope, and a page of residents with no filter, in grid order, whose
+    /// scope is one range.
     /// Anything else (a filter, another order) goes through
     /// [`Access::db`], planned for its caller's scope.
     pub fn planned_once(&self) -> &DatabaseConnection {

@@ -43,11 +43,11 @@ const DWELLING: &str = "dwelling__";
 const BUILDING: &str = "building__";
 
 impl Joins {
-    fn heads(&self) -> bool {
+    fn joins_heads(&self) -> bool {
         self.households && self.heads
     }
 
-    fn buildings(&self) -> bool {
+    fn joins_buildings(&self) -> bool {
         self.dwellings && self.buildings
     }
 
@@ -70,7 +70,7 @@ impl Joins {
                 household::Column::GridCode,
             ));
         }
-        if self.heads() {
+        if self.joins_heads() {
             tables.push(table::<resident::Entity>(
                 access,
                 Object::Resident,
@@ -94,7 +94,7 @@ impl Joins {
                 dwelling::Column::GridCode,
             ));
         }
-        if self.buildings() {
+        if self.joins_buildings() {
             tables.push(table::<building::Entity>(
                 access,
                 Object::Building,
@@ -126,7 +126,7 @@ impl Joins {
                     &mut joined.households,
                 )?;
                 // A household the caller may not see shows no head.
-                if self.heads() && household {
+                if self.joins_heads() && household {
                     found(
                         row,
                         HOUSEHOLD,
@@ -144,7 +144,7 @@ impl Joins {
                     DWELLING,
                     &mut joined.dwellings,
                 )?;
-                if self.buildings() && dwelling {
+                if self.joins_buildings() && dwelling {
                     found(
                         row,
                         DWELLING,
@@ -212,7 +212,13 @@ where
     let Some(id) = row.try_get::<Option<i64>>(prefix, key.as_str())? else {
         return Ok(false);
     };
-    let joined = M::from_query_result_optional(row, alias)?;
+    // A joined row's id is never empty: an empty one is a row the caller
+    // may not see. Anything else that fails to read is an error, not a
+    // miss to remember.
+    let joined = match row.try_get::<Option<i64>>(alias, "id")? {
+        Some(_) => Some(M::from_query_result(row, alias)?),
+        None => None,
+    };
     let found = joined.is_some();
     into.insert(id, joined);
     Ok(found)

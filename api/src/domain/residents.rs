@@ -165,9 +165,12 @@ pub async fn list(
     let join = joins.any().then(|| joins.join(access));
     // With no filter, in grid order, and a scope of one range (the city,
     // or one area with or without carve-outs), the page is a walk of the
-    // index on (grid, id) from where the range starts, whatever its size:
-    // one plan serves every caller. A filter, another order or a scope of
-    // several areas may want another plan for a grid than for the city.
+    // index on (grid, id) from where the range starts, whatever its size;
+    // its joins are lookups by id, and its count (when asked) an
+    // index-only scan of the range: one plan serves every caller (the
+    // generic plans are `EXPLAIN`ed in BENCHMARKS.md). A filter, another
+    // order or a scope of several areas may want another plan for a grid
+    // than for the city.
     let one_range = match &scopes.read.allow {
         Allow::Everywhere => true,
         Allow::Within(areas) => areas.len() == 1,

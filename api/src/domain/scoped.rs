@@ -6,7 +6,9 @@
 use std::collections::HashMap;
 
 use policies::Scope;
-use sea_orm::sea_query::{Condition, Expr, ExprTrait, Func, Query, SelectStatement};
+use sea_orm::sea_query::{
+    Alias, Asterisk, Condition, Expr, ExprTrait, Func, IntoIden, JoinType, Query, SelectStatement,
+};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, FromQueryResult,
     IdenStatic, ModelTrait, QueryFilter, QueryOrder, QueryResult, QuerySelect, QueryTrait, Select,
@@ -218,8 +220,13 @@ where
     keyset_of(db, select, id, order, request, fetch, join).await
 }
 
-/// The column a counted page's total comes back in.
+/// How a counted page's statement names its count (a row source of its
+/// own, `counted`, with the total in `page_total`) and its page (`page`,
+/// each of whose rows carries `page_row`).
+const COUNTED: &str = "counted";
 const PAGE_TOTAL: &str = "page_total";
+const PAGE: &str = "page";
+const PAGE_ROW: &str = "page_row";
 
 async fn keyset_of<E>(
     db: &DatabaseConnection,
@@ -237,15 +244,13 @@ where
 {
     let total = LazyCount::of(db, select.clone());
     // The total, when asked for, is counted by the page's own statement
-    // (one round trip, one snapshot): a subquery over the same rows that
-    // PostgreSQL and SQLite run once per statement.
+    // (one round trip, one snapshot), as the row the page is joined to:
+    // an empty page still brings it back.
     let counting = request.counted.then(|| {
-        Expr::from(
-            Query::select()
-                .expr(Expr::cust("COUNT(*)"))
-                .from_subquery(select.clone().into_query(), "counted")
-                .to_owned(),
-        )
+        Query::select()
+            .expr_as(Expr::cust("COUNT(*)"), PAGE_TOTAL)
+            .from_subquery(select.clone().into_query(), COUNTED)
+            .to_owned()
     });
     // Walking backward is walking the reversed order forward.
     let descending = order.descending != request.backward;
@@ -278,7 +283,7 @@ where
     };
     let select = select
         .order_by(sort, direction.clone())
-        .order_by(tie, direction)
+        .order_by(tie, direction.clone())
         .limit(request.fetch_limit());
     let (select, decoder) = match fetch {
         Fetch::Whole => (select, None),
@@ -295,16 +300,53 @@ where
             (select, Some((columns, decode)))
         }
     };
-    let mut select = match counting {
-        Some(count) => select.expr_as(count, PAGE_TOTAL),
-        None => select,
-    };
+    let mut select = select;
     if let Some(join) = join {
         join(QueryTrait::query(&mut select));
     }
-    let read = db
-        .query_all_raw(select.build(db.get_database_backend()))
-        .await?;
+    let backend = db.get_database_backend();
+    let statement = match counting {
+        None => select.build(backend),
+        Some(count) => {
+            // The page under its alias, ordered again outside (a subquery's
+            // order is not its reader's), marked so that the one row an
+            // empty page leaves is told from a page's.
+            let page = select.expr_as(Expr::cust("1"), PAGE_ROW).into_query();
+            let outer_sort: Expr = match &order.when_empty {
+                Some(value) => Func::coalesce([
+                    Expr::col((Alias::new(PAGE), order.column.into_iden())),
+                    Expr::val(value.clone()),
+                ])
+                .into(),
+                None => Expr::col((Alias::new(PAGE), order.column.into_iden())),
+            };
+            backend.build(
+                Query::select()
+                    // The page's columns first: a decoder may read them by
+                    // position.
+                    .column((Alias::new(PAGE), Asterisk))
+                    .column((Alias::new(COUNTED), Alias::new(PAGE_TOTAL)))
+                    .from_subquery(count, COUNTED)
+                    .join_subquery(
+                        JoinType::LeftJoin,
+                        page,
+                        PAGE,
+                        Condition::all().add(Expr::cust("1 = 1")),
+                    )
+                    .order_by_expr(outer_sort, direction.clone())
+                    .order_by((Alias::new(PAGE), tie.into_iden()), direction),
+            )
+        }
+    };
+    let mut read = db.query_all_raw(statement).await?;
+    let mut total = total;
+    if request.counted {
+        if let Some(row) = read.first() {
+            total =
+                LazyCount::known(u64::try_from(row.try_get::<i64>("", PAGE_TOTAL)?).unwrap_or(0));
+        }
+        read.retain(|row| matches!(row.try_get::<Option<i32>>("", PAGE_ROW), Ok(Some(_))));
+    }
     let rows = read
         .iter()
         .map(|row| match &decoder {
@@ -312,15 +354,6 @@ where
             Some((columns, decode)) => decode(columns, row),
         })
         .collect::<Result<Vec<_>, _>>()?;
-    let total = match read.first() {
-        Some(row) if request.counted => {
-            LazyCount::known(u64::try_from(row.try_get::<i64>("", PAGE_TOTAL)?).unwrap_or(0))
-        }
-        // No row from the start: there are none. An empty page after a
-        // cursor says nothing of the rows before it, counted on demand.
-        None if request.counted && request.cursor.is_none() => LazyCount::zero(),
-        _ => total,
-    };
     let key = |row: &E::Model| {
         let value = match (row.get(order.column), &order.when_empty) {
             (value, Some(empty)) if is_empty(&value) => empty.clone(),

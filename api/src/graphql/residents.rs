@@ -107,15 +107,6 @@ impl ResidentFilter {
     }
 }
 
-/// Loads the relations a page's query asks for before the rows resolve,
-/// each level in one statement whatever the page's size or the server's
-/// load, levels that do not wait for each other sent together: the rows then
-/// find them in the request's loaders at once, instead of each level
-/// waiting out a batching window (and, on a busy machine, splitting into
-/// several batches). A dwelling reached from a row and one reached from its
-/// household are one level, as are their buildings and their occupants.
-/// What the caller may not see is remembered as missing, so it is not asked
-/// for again either.
 /// The relations the page's own statement reads, as asked for: only for
 /// a request, whose loaders remember them (a live connection's read
 /// afresh for every event).
@@ -129,15 +120,23 @@ fn joins(ctx: &Context<'_>, loaders: &Loaders) -> Joins {
     // The households' dwellings are read with the rows' in one statement
     // (see `prime`): joining the rows' would leave that statement to
     // depend on whether the page's data shares them, not on its shape.
-    let dwellings = dwelling.exists() && !household.field("dwelling").exists();
     Joins {
         households: household.exists(),
         heads: household.field("head").exists(),
-        dwellings,
-        buildings: dwellings && dwelling.field("building").exists(),
+        dwellings: dwelling.exists() && !household.field("dwelling").exists(),
+        buildings: dwelling.field("building").exists(),
     }
 }
 
+/// Loads the relations a page's query asks for before the rows resolve,
+/// each level in one statement whatever the page's size or the server's
+/// load, levels that do not wait for each other sent together: the rows then
+/// find them in the request's loaders at once, instead of each level
+/// waiting out a batching window (and, on a busy machine, splitting into
+/// several batches). A dwelling reached from a row and one reached from its
+/// household are one level, as are their buildings and their occupants.
+/// What the caller may not see is remembered as missing, so it is not asked
+/// for again either.
 async fn prime(ctx: &Context<'_>, rows: &[&resident::Model]) -> Result<()> {
     let asked = Asked::rows(ctx);
     let loaders = ctx.loaders()?;

@@ -6,6 +6,8 @@
 //! and asks again each time (an `ETag` makes that cheap), so that losing
 //! sight of a case also loses its photos.
 
+use std::sync::Arc;
+
 use axum::Extension;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
@@ -36,7 +38,7 @@ fn internal() -> Response {
 }
 
 pub(super) async fn photo(
-    State(state): State<HttpState>,
+    State(state): State<Arc<HttpState>>,
     Extension(AuthenticatedCaller(caller, key)): Extension<AuthenticatedCaller>,
     Path(number): Path<String>,
     headers: HeaderMap,

@@ -420,18 +420,33 @@ async fn check_caller(rules: &Rules, world: &World, caller: &Caller<'_>) {
     // A page's households and their heads, dwellings and their buildings
     // (read by the page's own statement) are the model's: each shown
     // exactly where the caller sees it.
-    let page = caller
-        .client
-        .data(
-            "{ residents(first: 100) { nodes { id household { id head { id } } dwelling { id building { id } } } } }",
-            json!({}),
-        )
-        .await;
+    let mut rows = Vec::new();
+    let mut cursor = Value::Null;
+    loop {
+        let page = caller
+            .client
+            .data(
+                "query($c: String) { residents(first: 100, after: $c) { pageInfo { hasNextPage endCursor }
+                    nodes { id household { id head { id } } dwelling { id building { id } } } } }",
+                json!({"c": cursor}),
+            )
+            .await;
+        rows.extend(
+            page["residents"]["nodes"]
+                .as_array()
+                .expect("nodes")
+                .clone(),
+        );
+        if page["residents"]["pageInfo"]["hasNextPage"] != true {
+            break;
+        }
+        cursor = page["residents"]["pageInfo"]["endCursor"].clone();
+    }
     let shown = |kind: &str, id: Option<i64>| {
         id.filter(|id| caller.sees(rules, world, kind, *id))
             .map(|id| global_key(kind, id))
     };
-    for row in page["residents"]["nodes"].as_array().expect("nodes") {
+    for row in &rows {
         let (_, id) = decode(row["id"].as_str().expect("id"));
         let household = shown("Household", world.resident_household[&id]);
         let head = world.resident_household[&id]

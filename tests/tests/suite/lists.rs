@@ -568,16 +568,23 @@ async fn a_page_asked_for_its_total_counts_it_in_the_same_statement() {
                 assert_eq!(cost[0], cost[1], "{context}: statements without and with the total");
                 let only = client.data(&page("totalCount"), json!({})).await;
                 assert_eq!(only["residents"]["totalCount"].as_u64(), all, "{context}: the total alone");
-                // After the last row: an empty page that still knows it.
+                // After the last row: an empty page that still knows it,
+                // for as many statements as any other page.
                 if last.is_null() {
                     continue;
                 }
+                let before = server.statements().await;
                 let data = client
                     .data(
                         &format!("query($c: String) {{ residents(first: 5, after: $c{filter}) {{ totalCount nodes {{ id }} }} }}"),
                         json!({"c": last}),
                     )
                     .await;
+                assert_eq!(
+                    server.statements().await - before,
+                    cost[1],
+                    "{context}: statements after the last row"
+                );
                 assert_eq!(data["residents"]["nodes"], json!([]), "{context}: after the last row");
                 assert_eq!(
                     data["residents"]["totalCount"].as_u64(),

@@ -130,6 +130,12 @@ const HOMES: &str = "query($first: Int!, $within: String!) {
     id name household { number head { name } } dwelling { room building { code } }
   } } }";
 
+/// The same without a filter (a page whose plan is made once).
+const HOMES_UNFILTERED: &str = "query($first: Int!) {
+  residents(first: $first) { nodes {
+    id name household { number head { name } } dwelling { room building { code } }
+  } } }";
+
 #[tokio::test]
 async fn a_page_with_its_rows_homes_is_one_statement_under_load() {
     on_each_backend(|server| async move {
@@ -138,12 +144,17 @@ async fn a_page_with_its_rows_homes_is_one_statement_under_load() {
             caller
                 .data(HOMES, json!({"first": 1, "within": "420502"}))
                 .await;
-            for first in [5, 100] {
+            for (query, first) in [
+                (HOMES, 5),
+                (HOMES, 100),
+                (HOMES_UNFILTERED, 5),
+                (HOMES_UNFILTERED, 100),
+            ] {
                 const CLIENTS: u64 = 8;
                 let before = server.statements().await;
                 let answers = futures_util::future::join_all(
                     (0..CLIENTS)
-                        .map(|_| caller.data(HOMES, json!({"first": first, "within": "420502"}))),
+                        .map(|_| caller.data(query, json!({"first": first, "within": "420502"}))),
                 )
                 .await;
                 let sent = server.statements().await - before;

@@ -7,12 +7,14 @@ use policies::AreaCode;
 
 use super::homes::Building;
 use crate::domain::areas::{self, AREA_CURSOR, AreaFilter, GRID_CURSOR, parse_code};
-use crate::domain::page::{PageRequest, Paging};
+use crate::domain::page::Paging;
 use crate::domain::viewer;
 use crate::graphql::ContextExt;
 use crate::graphql::loaders::load_one;
 use crate::graphql::ordering::{AreaOrder, AreaOrderField, GridOrder, GridOrderField};
-use crate::graphql::relay::{NodeKind, Page, connection, global_id, page_complexity, page_of_all};
+use crate::graphql::relay::{
+    NodeKind, Page, connection, global_id, page_complexity, page_of_all, page_request,
+};
 
 /// The cursor kind of a grid's buildings.
 const GRID_BUILDING_CURSOR: &str = "grid.building";
@@ -99,7 +101,8 @@ impl Area {
         #[graphql(desc = "The `startCursor` of the page after.")] before: Option<String>,
     ) -> Result<Page<Area>> {
         let (order, kind) = order_by.resolve(AREA_CURSOR);
-        let request = PageRequest::new(
+        let request = page_request(
+            ctx,
             Paging {
                 first,
                 after,
@@ -133,7 +136,8 @@ impl Area {
         #[graphql(desc = "The `startCursor` of the page after.")] before: Option<String>,
     ) -> Result<Page<Grid>> {
         let (order, kind) = order_by.resolve(GRID_CURSOR);
-        let request = PageRequest::new(
+        let request = page_request(
+            ctx,
             Paging {
                 first,
                 after,
