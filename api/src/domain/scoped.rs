@@ -7,12 +7,13 @@ use std::collections::HashMap;
 
 use policies::Scope;
 use sea_orm::sea_query::{
-    Alias, Asterisk, Condition, Expr, ExprTrait, Func, IntoIden, JoinType, Query, SelectStatement,
+    Alias, Asterisk, Condition, Expr, ExprTrait, Func, IntoCondition, IntoIden, JoinType, Query,
+    SelectStatement,
 };
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, FromQueryResult,
-    IdenStatic, ModelTrait, QueryFilter, QueryOrder, QueryResult, QuerySelect, QueryTrait, Select,
-    Value,
+    ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, DbErr, EntityTrait,
+    FromQueryResult, IdenStatic, ModelTrait, QueryFilter, QueryOrder, QueryResult, QuerySelect,
+    QueryTrait, Select, Value,
 };
 
 use crate::domain::count::LazyCount;
@@ -26,6 +27,29 @@ fn as_i64(value: Value) -> Option<i64> {
         Value::Int(Some(v)) => Some(i64::from(v)),
         _ => None,
     }
+}
+
+/// `E`'s rows that `keys` picks, as a table for the caller to narrow by
+/// scope. On PostgreSQL the pick is a subquery the planner may not flatten
+/// (`OFFSET 0`), so the plan starts from the keys' index whatever the scope.
+/// Reads by key go through the pool whose plans are made once for every
+/// caller (`Access::planned_once`), and such a plan cannot know how wide a
+/// scope's range is: taking it for narrow, it read a district's buildings
+/// (or cases, or a page's timelines) through the range to keep the fifty
+/// asked for. SQLite makes no plan without the values.
+pub fn picked<E>(backend: DbBackend, keys: impl IntoCondition) -> Select<E>
+where
+    E: EntityTrait,
+{
+    let mut pick = E::find().filter(keys).into_query();
+    if backend == DbBackend::Postgres {
+        pick.offset(0);
+    }
+    let mut picked = E::find();
+    QuerySelect::query(&mut picked)
+        .from_clear()
+        .from_subquery(pick, E::default());
+    picked
 }
 
 /// The rows with these ids that lie in `scope` (by their `grid` column).
@@ -43,8 +67,7 @@ where
     if ids.is_empty() || scope.is_nothing() {
         return Ok(HashMap::new());
     }
-    let rows = E::find()
-        .filter(id.is_in(ids.iter().copied()))
+    let rows = picked::<E>(db.get_database_backend(), id.is_in(ids.iter().copied()))
         .filter(in_scope(grid, scope))
         .all(db)
         .await?;
@@ -71,12 +94,14 @@ where
     if parents.is_empty() || scope.is_nothing() {
         return Ok(HashMap::new());
     }
-    let rows = E::find()
-        .filter(parent.is_in(parents.iter().copied()))
-        .filter(in_scope(grid, scope))
-        .order_by_asc(order)
-        .all(db)
-        .await?;
+    let rows = picked::<E>(
+        db.get_database_backend(),
+        parent.is_in(parents.iter().copied()),
+    )
+    .filter(in_scope(grid, scope))
+    .order_by_asc(order)
+    .all(db)
+    .await?;
     let mut groups: HashMap<i64, Vec<E::Model>> = HashMap::new();
     for row in rows {
         if let Some(key) = as_i64(row.get(parent)) {

@@ -15,10 +15,10 @@ use entities::{case, case_subject, resident};
 use sea_orm::ActiveValue::{NotSet, Set};
 use sea_orm::sea_query::{Condition, Expr, ExprTrait, Query};
 use sea_orm::{
-    ActiveEnum, ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+    ActiveEnum, ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter, QuerySelect,
 };
 
-use super::{CaseScope, by_case, seen};
+use super::rows_about;
 use crate::domain::access::Access;
 use crate::domain::subjects::{self, Subject};
 use crate::domain::writes::fields::{optional_phone, text};
@@ -248,13 +248,14 @@ pub async fn subjects_of(
     access: &Access,
     cases: &[i64],
 ) -> ApiResult<HashMap<i64, Vec<case_subject::Model>>> {
-    let scope = CaseScope::of(access).await?;
-    let rows = case_subject::Entity::find()
-        .filter(Expr::col(case_subject::Column::CaseId).in_subquery(seen(&scope, cases)))
-        .order_by_asc(case_subject::Column::Id)
-        .all(access.db())
-        .await?;
-    Ok(by_case(rows, |row| row.case_id))
+    rows_about::<case_subject::Entity>(
+        access,
+        cases,
+        case_subject::Column::CaseId,
+        case_subject::Column::Id,
+        |row| row.case_id,
+    )
+    .await
 }
 
 /// The parties of these cases, for those of them the caller sees.
@@ -262,13 +263,14 @@ pub async fn parties_of(
     access: &Access,
     cases: &[i64],
 ) -> ApiResult<HashMap<i64, Vec<case_party::Model>>> {
-    let scope = CaseScope::of(access).await?;
-    let rows = case_party::Entity::find()
-        .filter(Expr::col(case_party::Column::CaseId).in_subquery(seen(&scope, cases)))
-        .order_by_asc(case_party::Column::Id)
-        .all(access.db())
-        .await?;
-    Ok(by_case(rows, |row| row.case_id))
+    rows_about::<case_party::Entity>(
+        access,
+        cases,
+        case_party::Column::CaseId,
+        case_party::Column::Id,
+        |row| row.case_id,
+    )
+    .await
 }
 
 /// The cases about `subject` (for a resident, also those they are a party

@@ -17,8 +17,10 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use policies::{Action, AreaCode, AreaLevel, Object, Scope};
-use sea_orm::sea_query::{Condition, Expr, ExprTrait, Func, Query, SelectStatement};
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
+use sea_orm::sea_query::{Condition, Expr, ExprTrait, Func, Query};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait,
+};
 
 use crate::domain::access::Access;
 use crate::domain::departments;
@@ -117,7 +119,7 @@ impl CaseScope {
             .remember(|| async {
                 let caller = access.caller()?;
                 let read = access.scope(Object::Case, Action::Read);
-                let department = departments::acting_for(access.db(), caller)
+                let department = departments::acting_for(access.planned_once(), caller)
                     .await?
                     .map(|row| DepartmentView {
                         id: row.id,
@@ -265,11 +267,14 @@ pub async fn find(access: &Access, id: i64) -> ApiResult<Option<case::Model>> {
 /// Those of these cases the caller sees, by id.
 pub async fn by_ids(access: &Access, ids: &[i64]) -> ApiResult<HashMap<i64, case::Model>> {
     let scope = CaseScope::of(access).await?;
-    let rows = case::Entity::find()
-        .filter(case::Column::Id.is_in(ids.iter().copied()))
-        .filter(scope.condition())
-        .all(access.planned_once())
-        .await?;
+    let db = access.planned_once();
+    let rows = scoped::picked::<case::Entity>(
+        db.get_database_backend(),
+        case::Column::Id.is_in(ids.iter().copied()),
+    )
+    .filter(scope.condition())
+    .all(db)
+    .await?;
     Ok(rows.into_iter().map(|row| (row.id, row)).collect())
 }
 
@@ -306,26 +311,39 @@ pub async fn changed(
         .map(|read| read.0.clone()))
 }
 
-/// The ids of those of `cases` that `scope` sees, as a subquery.
-fn seen(scope: &CaseScope, cases: &[i64]) -> SelectStatement {
-    Query::select()
-        .column(case::Column::Id)
-        .from(case::Entity)
-        .cond_where(
-            Condition::all()
-                .add(case::Column::Id.is_in(cases.iter().copied()))
-                .add(scope.condition()),
-        )
-        .to_owned()
-}
-
-/// Rows about cases, grouped by their case, each group in the rows' order.
-fn by_case<T>(rows: Vec<T>, case_of: impl Fn(&T) -> i64) -> HashMap<i64, Vec<T>> {
-    let mut grouped: HashMap<i64, Vec<T>> = HashMap::new();
+/// Rows about cases (steps, photos, subjects, parties) of those of `cases`
+/// the caller sees, grouped by case, each group in id order. A read by key:
+/// its plan is the same for every caller, so it is made once.
+pub(super) async fn rows_about<E>(
+    access: &Access,
+    cases: &[i64],
+    case_column: E::Column,
+    id: E::Column,
+    case_of: impl Fn(&E::Model) -> i64,
+) -> ApiResult<HashMap<i64, Vec<E::Model>>>
+where
+    E: EntityTrait,
+{
+    let scope = CaseScope::of(access).await?;
+    let db = access.planned_once();
+    let seen = scoped::picked::<case::Entity>(
+        db.get_database_backend(),
+        case::Column::Id.is_in(cases.iter().copied()),
+    )
+    .filter(scope.condition())
+    .select_only()
+    .column(case::Column::Id)
+    .into_query();
+    let rows = E::find()
+        .filter(Expr::col(case_column).in_subquery(seen))
+        .order_by_asc(id)
+        .all(db)
+        .await?;
+    let mut grouped: HashMap<i64, Vec<E::Model>> = HashMap::new();
     for row in rows {
         grouped.entry(case_of(&row)).or_default().push(row);
     }
-    grouped
+    Ok(grouped)
 }
 
 /// The timelines of these cases, those the caller sees, each in order.
@@ -334,13 +352,14 @@ pub async fn steps_of(
     cases: &[i64],
 ) -> ApiResult<HashMap<i64, Vec<entities::case_step::Model>>> {
     use entities::case_step;
-    let scope = CaseScope::of(access).await?;
-    let rows = case_step::Entity::find()
-        .filter(Expr::col(case_step::Column::CaseId).in_subquery(seen(&scope, cases)))
-        .order_by_asc(case_step::Column::Id)
-        .all(access.db())
-        .await?;
-    Ok(by_case(rows, |row| row.case_id))
+    rows_about::<case_step::Entity>(
+        access,
+        cases,
+        case_step::Column::CaseId,
+        case_step::Column::Id,
+        |row| row.case_id,
+    )
+    .await
 }
 
 /// The id of the account called `username`; BAD_USER_INPUT naming `field`

@@ -8,11 +8,9 @@ use std::collections::HashMap;
 use entities::{case, case_photo};
 use sea_orm::ActiveValue::{NotSet, Set};
 use sea_orm::sea_query::{Expr, ExprTrait};
-use sea_orm::{
-    ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
-};
+use sea_orm::{ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter, QuerySelect};
 
-use super::{CaseScope, by_case, seen};
+use super::{CaseScope, rows_about};
 use crate::domain::access::Access;
 use crate::error::{ApiError, ApiResult};
 
@@ -116,13 +114,14 @@ pub async fn photos_of(
     access: &Access,
     cases: &[i64],
 ) -> ApiResult<HashMap<i64, Vec<case_photo::Model>>> {
-    let scope = CaseScope::of(access).await?;
-    let rows = case_photo::Entity::find()
-        .filter(Expr::col(case_photo::Column::CaseId).in_subquery(seen(&scope, cases)))
-        .order_by_asc(case_photo::Column::Id)
-        .all(access.db())
-        .await?;
-    Ok(by_case(rows, |row| row.case_id))
+    rows_about::<case_photo::Entity>(
+        access,
+        cases,
+        case_photo::Column::CaseId,
+        case_photo::Column::Id,
+        |row| row.case_id,
+    )
+    .await
 }
 
 /// One photo, if the caller sees its case (its handing over then goes to
