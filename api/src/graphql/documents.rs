@@ -28,6 +28,8 @@ const LONGEST_VARIABLES: usize = 1024;
 pub struct Parsed {
     pub document: ExecutableDocument,
     pub roots: Vec<(OperationType, Vec<String>)>,
+    /// Whether it is held here (so that its validations may be too).
+    kept: bool,
 }
 
 /// Why a text is refused before validation.
@@ -127,42 +129,98 @@ impl<K: Hash + Eq + Clone, V: Clone> Recent<K, V> {
 /// The documents of one server, shared by every request.
 #[derive(Default)]
 pub struct Documents {
+    /// Texts without a string: a frontend's, shared by every caller.
     parsed: Recent<String, Arc<Parsed>>,
+    /// Queries with a string, each held for its sender only, apart from
+    /// the shared texts so that they cannot push those out.
+    own: Recent<(CallerKey, String), Arc<Parsed>>,
     validated: Recent<Asked, ValidationResult>,
 }
 
+/// Where a text is held, if anywhere.
+enum Held {
+    Shared,
+    /// For this caller only, if it holds nothing but queries.
+    Own(CallerKey),
+    Not,
+}
+
+impl Held {
+    /// A text with a string in it may carry an ID number or a name written
+    /// in place of a variable. It is held only for a signed-in sender, so
+    /// that its being held or not tells no one what anyone else sent, and
+    /// only when every operation in it is a query: a mutation's strings may
+    /// be a password or the values it writes, held nowhere longer than the
+    /// request. Frontends send variables, so their texts have none, repeat
+    /// and are shared; a script or a screen that writes its arguments in
+    /// place repeats its own.
+    fn of(text: &str, caller: Option<CallerKey>) -> Held {
+        if text.len() > LONGEST_KEPT {
+            Held::Not
+        } else if !text.contains('"') {
+            Held::Shared
+        } else {
+            match caller {
+                Some(CallerKey::Address(_)) | None => Held::Not,
+                Some(caller) => Held::Own(caller),
+            }
+        }
+    }
+}
+
 impl Documents {
-    /// `text` bounded and parsed, from the cache when it was seen before.
-    /// Refusals are not kept: they cost the sender, not the server.
-    pub fn parse(&self, text: &str, limits: &Bounds) -> Result<Arc<Parsed>, Refused> {
-        if let Some(parsed) = self.parsed.get(text) {
+    /// `text` bounded and parsed, from the cache when `caller` (or, for a
+    /// text without strings, anyone) sent it before. Refusals are not
+    /// kept: they cost the sender, not the server.
+    pub fn parse(
+        &self,
+        text: &str,
+        limits: &Bounds,
+        caller: Option<CallerKey>,
+    ) -> Result<Arc<Parsed>, Refused> {
+        let held = Held::of(text, caller);
+        let found = match &held {
+            Held::Shared => self.parsed.get(text),
+            Held::Own(caller) => self.own.get(&(caller.clone(), text.to_owned())),
+            Held::Not => None,
+        };
+        if let Some(parsed) = found {
             return Ok(parsed);
         }
         bounds::scan(text, limits).map_err(|err| Refused::TooBig(err.0))?;
         let document =
             async_graphql::parser::parse_query(text).map_err(|err| Refused::Parse(err.into()))?;
         bounds::expand(&document, limits).map_err(|err| Refused::TooBig(err.0))?;
+        let roots = bounds::root_names(&document);
+        let only_queries = roots.iter().all(|(kind, _)| *kind == OperationType::Query);
+        let kept = match held {
+            Held::Shared => true,
+            Held::Own(_) => only_queries,
+            Held::Not => false,
+        };
         let parsed = Arc::new(Parsed {
-            roots: bounds::root_names(&document),
+            roots,
             document,
+            kept,
         });
-        if keeps(text) {
-            self.parsed.put(text.to_owned(), parsed.clone());
+        match held {
+            Held::Shared => self.parsed.put(text.to_owned(), parsed.clone()),
+            Held::Own(caller) if kept => self.own.put((caller, text.to_owned()), parsed.clone()),
+            _ => {}
         }
         Ok(parsed)
     }
 
     /// How `caller`'s operation would be known again, if it is worth
-    /// keeping: its text is kept, and its variables are short.
+    /// keeping: its document is kept, and its variables are short.
     pub fn asked(
         &self,
-        text: &str,
         parsed: &Arc<Parsed>,
         operation: Option<&str>,
         variables: &Variables,
         caller: CallerKey,
     ) -> Option<Asked> {
-        if !keeps(text) {
+        if !parsed.kept {
             return None;
         }
         let variables = serde_json::to_string(variables).ok()?;
@@ -185,14 +243,6 @@ impl Documents {
     }
 }
 
-/// Whether a text is held. A text with a string in it may carry an ID
-/// number or a name written in place of a variable: such a text is not
-/// held, nor does its being held or not tell one caller what another sent.
-/// Frontends send variables, so their texts have none and repeat.
-fn keeps(text: &str) -> bool {
-    text.len() <= LONGEST_KEPT && !text.contains('"')
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -209,7 +259,14 @@ mod tests {
     }
 
     fn parsed(documents: &Documents, text: &str) -> Arc<Parsed> {
-        documents.parse(text, &limits()).ok().expect("parses")
+        sent_by(documents, text, None)
+    }
+
+    fn sent_by(documents: &Documents, text: &str, caller: Option<CallerKey>) -> Arc<Parsed> {
+        documents
+            .parse(text, &limits(), caller)
+            .ok()
+            .expect("parses")
     }
 
     #[test]
@@ -235,23 +292,62 @@ mod tests {
     }
 
     #[test]
-    fn refusals_and_texts_with_strings_are_not_kept() {
+    fn refusals_are_not_kept() {
         let documents = Documents::default();
         assert!(matches!(
-            documents.parse("{ me { ", &limits()),
+            documents.parse("{ me { ", &limits(), Some(CallerKey::User(1))),
             Err(Refused::Parse(_))
         ));
-        assert!(documents.parse(&"{ a }".repeat(300), &limits()).is_err());
-        assert_eq!(documents.parsed.len(), 0);
-        parsed(
-            &documents,
-            r#"{ resident(idNumber: "42050219900101001X") { id } }"#,
+        assert!(
+            documents
+                .parse(&"{ a }".repeat(300), &limits(), None)
+                .is_err()
         );
+        assert_eq!((documents.parsed.len(), documents.own.len()), (0, 0));
+    }
+
+    #[test]
+    fn a_query_with_a_string_is_kept_for_its_sender_only() {
+        let documents = Documents::default();
+        let text = r#"{ resident(idNumber: "42050219900101001X") { id } }"#;
+        let first = sent_by(&documents, text, Some(CallerKey::User(1)));
+        assert!(Arc::ptr_eq(
+            &first,
+            &sent_by(&documents, text, Some(CallerKey::User(1)))
+        ));
+        assert_eq!((documents.parsed.len(), documents.own.len()), (0, 1));
+        for other in [
+            Some(CallerKey::User(2)),
+            Some(CallerKey::Token(1)),
+            Some(CallerKey::Address(None)),
+            None,
+        ] {
+            assert!(
+                !Arc::ptr_eq(&first, &sent_by(&documents, text, other.clone())),
+                "{other:?} is not given what user 1 sent"
+            );
+        }
         assert_eq!(
-            documents.parsed.len(),
-            0,
-            "a text with a string is not held"
+            documents.own.len(),
+            3,
+            "kept for each signed-in sender, for no one signed out"
         );
+    }
+
+    #[test]
+    fn a_mutation_with_a_string_is_never_kept() {
+        let documents = Documents::default();
+        for text in [
+            r#"mutation { login(input: {username: "admin", password: "secret"}) { session { accessToken } } }"#,
+            r#"query Me { me { id } } mutation Out { logout(input: {refreshToken: "r"}) { ok } }"#,
+        ] {
+            let first = sent_by(&documents, text, Some(CallerKey::User(1)));
+            assert!(!Arc::ptr_eq(
+                &first,
+                &sent_by(&documents, text, Some(CallerKey::User(1)))
+            ));
+        }
+        assert_eq!((documents.parsed.len(), documents.own.len()), (0, 0));
     }
 
     #[test]
@@ -262,7 +358,7 @@ mod tests {
         let variables = |code: &str| Variables::from_json(serde_json::json!({ "c": code }));
         let asked = |code: &str, caller: i64| {
             documents
-                .asked(text, &doc, None, &variables(code), CallerKey::User(caller))
+                .asked(&doc, None, &variables(code), CallerKey::User(caller))
                 .expect("worth keeping")
         };
         let result = ValidationResult {
@@ -287,13 +383,7 @@ mod tests {
             documents
                 .validated(
                     &documents
-                        .asked(
-                            "{ me { id } }",
-                            &other,
-                            None,
-                            &variables("420502"),
-                            CallerKey::User(1)
-                        )
+                        .asked(&other, None, &variables("420502"), CallerKey::User(1))
                         .expect("worth keeping")
                 )
                 .is_none(),
@@ -302,23 +392,24 @@ mod tests {
         let long = "4".repeat(LONGEST_VARIABLES);
         assert!(
             documents
-                .asked(text, &doc, None, &variables(&long), CallerKey::User(1))
+                .asked(&doc, None, &variables(&long), CallerKey::User(1))
                 .is_none(),
             "long variables are not held"
         );
         let quoted = r#"{ resident(idNumber: "42050219900101001X") { id } }"#;
-        let with_string = parsed(&documents, quoted);
+        let signed_out = parsed(&documents, quoted);
         assert!(
             documents
-                .asked(
-                    quoted,
-                    &with_string,
-                    None,
-                    &Variables::default(),
-                    CallerKey::User(1)
-                )
+                .asked(&signed_out, None, &Variables::default(), CallerKey::User(1))
                 .is_none(),
-            "a text with a string is not held"
+            "a text with a string parsed for no one is not held"
+        );
+        let own = sent_by(&documents, quoted, Some(CallerKey::User(1)));
+        assert!(
+            documents
+                .asked(&own, None, &Variables::default(), CallerKey::User(1))
+                .is_some(),
+            "its sender's is"
         );
     }
 }

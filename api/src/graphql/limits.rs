@@ -285,9 +285,10 @@ impl Extension for QueryLimits {
         mut request: Request,
         next: NextPrepareRequest<'_>,
     ) -> ServerResult<Request> {
+        let caller = caller_of(&request, ctx);
         let parsed = self
             .documents
-            .parse(&request.query, &self.bounds)
+            .parse(&request.query, &self.bounds, caller.clone())
             .map_err(|refused| match refused {
                 Refused::TooBig(message) => too_complex(message),
                 Refused::Parse(mut error) => {
@@ -306,7 +307,6 @@ impl Extension for QueryLimits {
             let first = names.first().map_or("-", String::as_str);
             locked(&self.operation).0 = Some(format!("{kind}:{first}"));
         }
-        let caller = caller_of(&request, ctx);
         if caller.is_none() {
             for (kind, names) in roots {
                 let only_signing_in = names
@@ -326,7 +326,6 @@ impl Extension for QueryLimits {
         self.admit_live(ctx, document, &request).await?;
         *locked(&self.asked) = caller.and_then(|caller| {
             self.documents.asked(
-                &request.query,
                 &parsed,
                 request.operation_name.as_deref(),
                 &request.variables,
