@@ -168,9 +168,10 @@ impl Access {
     }
 
     /// The pool for statements whose best plan is the same for every
-    /// caller: rows by id, by parent id or by grid code in the caller's
-    /// scope, and a page of residents with no filter, in grid order, whose
-    /// scope is one range.
+    /// caller: rows by id or by parent id in the caller's scope (picked by
+    /// key first, `scoped::picked`, or the kept plan may start from the
+    /// scope's range), rows by grid code, and a page of residents with no
+    /// filter, in grid order, whose scope is one range.
     /// Anything else (a filter, another order) goes through
     /// [`Access::db`], planned for its caller's scope.
     pub fn planned_once(&self) -> &DatabaseConnection {

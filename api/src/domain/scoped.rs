@@ -29,27 +29,31 @@ fn as_i64(value: Value) -> Option<i64> {
     }
 }
 
-/// `E`'s rows that `keys` picks, as a table for the caller to narrow by
-/// scope. On PostgreSQL the pick is a subquery the planner may not flatten
-/// (`OFFSET 0`), so the plan starts from the keys' index whatever the scope.
-/// Reads by key go through the pool whose plans are made once for every
-/// caller (`Access::planned_once`), and such a plan cannot know how wide a
+/// `E`'s rows that `keys` picks and `scope` admits. On PostgreSQL the
+/// pick is a subquery the planner may not flatten (`OFFSET` a bound 0), so
+/// the plan starts from the keys' index whatever the scope. Reads by key go
+/// through the pool whose plans are made once for every caller
+/// (`Access::planned_once`), and such a plan cannot know how wide a
 /// scope's range is: taking it for narrow, it read a district's buildings
 /// (or cases, or a page's timelines) through the range to keep the fifty
-/// asked for. SQLite makes no plan without the values.
-pub fn picked<E>(backend: DbBackend, keys: impl IntoCondition) -> Select<E>
+/// asked for. SQLite makes no plan without the values. The scope is applied
+/// to the subquery's columns, which bear the table's name: a column read
+/// through an expression (a PostgreSQL enum cast to text) would compare
+/// the expression's type with the scope's values.
+pub fn picked<E, C>(db: &C, keys: impl IntoCondition, scope: Condition) -> Select<E>
 where
     E: EntityTrait,
+    C: ConnectionTrait,
 {
     let mut pick = E::find().filter(keys).into_query();
-    if backend == DbBackend::Postgres {
+    if db.get_database_backend() == DbBackend::Postgres {
         pick.offset(0);
     }
     let mut picked = E::find();
     QuerySelect::query(&mut picked)
         .from_clear()
         .from_subquery(pick, E::default());
-    picked
+    picked.filter(scope)
 }
 
 /// The rows with these ids that lie in `scope` (by their `grid` column).
@@ -67,8 +71,7 @@ where
     if ids.is_empty() || scope.is_nothing() {
         return Ok(HashMap::new());
     }
-    let rows = picked::<E>(db.get_database_backend(), id.is_in(ids.iter().copied()))
-        .filter(in_scope(grid, scope))
+    let rows = picked::<E, _>(db, id.is_in(ids.iter().copied()), in_scope(grid, scope))
         .all(db)
         .await?;
     Ok(rows
@@ -94,11 +97,11 @@ where
     if parents.is_empty() || scope.is_nothing() {
         return Ok(HashMap::new());
     }
-    let rows = picked::<E>(
-        db.get_database_backend(),
+    let rows = picked::<E, _>(
+        db,
         parent.is_in(parents.iter().copied()),
+        in_scope(grid, scope),
     )
-    .filter(in_scope(grid, scope))
     .order_by_asc(order)
     .all(db)
     .await?;

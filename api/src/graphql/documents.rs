@@ -14,11 +14,13 @@ use async_graphql::{ServerError, ValidationResult, Variables};
 use super::bounds::{self, Bounds};
 use crate::admission::CallerKey;
 
-/// Documents kept at once, and validations; the least recently used goes
-/// first.
+/// Documents kept at once in each of the two caches (shared texts, and
+/// texts kept for their sender), and validations; the least recently used
+/// goes first.
 const KEPT: usize = 512;
-/// Longer texts are parsed every time rather than held: the cache's memory
-/// stays under `KEPT` times this.
+/// Longer texts are parsed every time rather than held: the caches' memory
+/// stays under three times `KEPT` times this (a kept validation holds its
+/// document after the document's own cache let it go).
 const LONGEST_KEPT: usize = 16 * 1024;
 /// Validations with longer variables (in JSON) are not held.
 const LONGEST_VARIABLES: usize = 1024;
@@ -28,8 +30,10 @@ const LONGEST_VARIABLES: usize = 1024;
 pub struct Parsed {
     pub document: ExecutableDocument,
     pub roots: Vec<(OperationType, Vec<String>)>,
-    /// Whether it is held here (so that its validations may be too).
+    /// Whether it is held here, for anyone or for its sender.
     kept: bool,
+    /// Whether every operation in it is a query.
+    only_queries: bool,
 }
 
 /// Why a text is refused before validation.
@@ -132,7 +136,8 @@ pub struct Documents {
     /// Texts without a string: a frontend's, shared by every caller.
     parsed: Recent<String, Arc<Parsed>>,
     /// Queries with a string, each held for its sender only, apart from
-    /// the shared texts so that they cannot push those out.
+    /// the shared texts so that they cannot push those out (their
+    /// validations share `validated` with everyone's).
     own: Recent<(CallerKey, String), Arc<Parsed>>,
     validated: Recent<Asked, ValidationResult>,
 }
@@ -140,20 +145,19 @@ pub struct Documents {
 /// Where a text is held, if anywhere.
 enum Held {
     Shared,
-    /// For this caller only, if it holds nothing but queries.
+    /// For this caller only.
     Own(CallerKey),
     Not,
 }
 
 impl Held {
-    /// A text with a string in it may carry an ID number or a name written
-    /// in place of a variable. It is held only for a signed-in sender, so
-    /// that its being held or not tells no one what anyone else sent, and
-    /// only when every operation in it is a query: a mutation's strings may
-    /// be a password or the values it writes, held nowhere longer than the
-    /// request. Frontends send variables, so their texts have none, repeat
-    /// and are shared; a script or a screen that writes its arguments in
-    /// place repeats its own.
+    /// Where a text would be held, before it is parsed. A text with a
+    /// string in it may carry an ID number or a name written in place of a
+    /// variable: it is held only for a signed-in sender, so that its being
+    /// held or not tells no one what anyone else sent (and only when it is
+    /// nothing but queries: `keeps`). Frontends send variables, so their
+    /// texts have none, repeat and are shared; a script or a screen that
+    /// writes its arguments in place repeats its own.
     fn of(text: &str, caller: Option<CallerKey>) -> Held {
         if text.len() > LONGEST_KEPT {
             Held::Not
@@ -164,6 +168,17 @@ impl Held {
                 Some(CallerKey::Address(_)) | None => Held::Not,
                 Some(caller) => Held::Own(caller),
             }
+        }
+    }
+
+    /// Whether a parsed text is held where `of` placed it. A mutation's or
+    /// a subscription's strings may be a password or the values it writes:
+    /// they are held nowhere longer than the request.
+    fn keeps(&self, only_queries: bool) -> bool {
+        match self {
+            Held::Shared => true,
+            Held::Own(_) => only_queries,
+            Held::Not => false,
         }
     }
 }
@@ -193,15 +208,12 @@ impl Documents {
         bounds::expand(&document, limits).map_err(|err| Refused::TooBig(err.0))?;
         let roots = bounds::root_names(&document);
         let only_queries = roots.iter().all(|(kind, _)| *kind == OperationType::Query);
-        let kept = match held {
-            Held::Shared => true,
-            Held::Own(_) => only_queries,
-            Held::Not => false,
-        };
+        let kept = held.keeps(only_queries);
         let parsed = Arc::new(Parsed {
             roots,
             document,
             kept,
+            only_queries,
         });
         match held {
             Held::Shared => self.parsed.put(text.to_owned(), parsed.clone()),
@@ -212,7 +224,9 @@ impl Documents {
     }
 
     /// How `caller`'s operation would be known again, if it is worth
-    /// keeping: its document is kept, and its variables are short.
+    /// keeping: its document is kept, it holds nothing but queries (a
+    /// mutation's variables may be a password, and the validation's key
+    /// holds them), and its variables are short.
     pub fn asked(
         &self,
         parsed: &Arc<Parsed>,
@@ -220,7 +234,7 @@ impl Documents {
         variables: &Variables,
         caller: CallerKey,
     ) -> Option<Asked> {
-        if !parsed.kept {
+        if !parsed.kept || !parsed.only_queries {
             return None;
         }
         let variables = serde_json::to_string(variables).ok()?;
@@ -335,10 +349,11 @@ mod tests {
     }
 
     #[test]
-    fn a_mutation_with_a_string_is_never_kept() {
+    fn a_mutation_or_subscription_with_a_string_is_never_kept() {
         let documents = Documents::default();
         for text in [
             r#"mutation { login(input: {username: "admin", password: "secret"}) { session { accessToken } } }"#,
+            r#"subscription { caseChanged(area: "420502") { id } }"#,
             r#"query Me { me { id } } mutation Out { logout(input: {refreshToken: "r"}) { ok } }"#,
         ] {
             let first = sent_by(&documents, text, Some(CallerKey::User(1)));
@@ -395,6 +410,15 @@ mod tests {
                 .asked(&doc, None, &variables(&long), CallerKey::User(1))
                 .is_none(),
             "long variables are not held"
+        );
+        let signing_in = "mutation($u: String!, $p: String!) { login(input: {username: $u, password: $p}) { session { accessToken } } }";
+        let login = parsed(&documents, signing_in);
+        let password = Variables::from_json(serde_json::json!({ "u": "admin", "p": "secret" }));
+        assert!(
+            documents
+                .asked(&login, None, &password, CallerKey::User(1))
+                .is_none(),
+            "a mutation's variables are not held"
         );
         let quoted = r#"{ resident(idNumber: "42050219900101001X") { id } }"#;
         let signed_out = parsed(&documents, quoted);

@@ -268,11 +268,11 @@ pub async fn find(access: &Access, id: i64) -> ApiResult<Option<case::Model>> {
 pub async fn by_ids(access: &Access, ids: &[i64]) -> ApiResult<HashMap<i64, case::Model>> {
     let scope = CaseScope::of(access).await?;
     let db = access.planned_once();
-    let rows = scoped::picked::<case::Entity>(
-        db.get_database_backend(),
+    let rows = scoped::picked::<case::Entity, _>(
+        db,
         case::Column::Id.is_in(ids.iter().copied()),
+        scope.condition(),
     )
-    .filter(scope.condition())
     .all(db)
     .await?;
     Ok(rows.into_iter().map(|row| (row.id, row)).collect())
@@ -314,11 +314,11 @@ pub async fn changed(
 /// Rows about cases (steps, photos, subjects, parties) of those of `cases`
 /// the caller sees, grouped by case, each group in id order. A read by key:
 /// its plan is the same for every caller, so it is made once.
-pub(super) async fn rows_about<E>(
+async fn rows_about<E>(
     access: &Access,
     cases: &[i64],
     case_column: E::Column,
-    id: E::Column,
+    order: E::Column,
     case_of: impl Fn(&E::Model) -> i64,
 ) -> ApiResult<HashMap<i64, Vec<E::Model>>>
 where
@@ -326,17 +326,17 @@ where
 {
     let scope = CaseScope::of(access).await?;
     let db = access.planned_once();
-    let seen = scoped::picked::<case::Entity>(
-        db.get_database_backend(),
+    let seen = scoped::picked::<case::Entity, _>(
+        db,
         case::Column::Id.is_in(cases.iter().copied()),
+        scope.condition(),
     )
-    .filter(scope.condition())
     .select_only()
     .column(case::Column::Id)
     .into_query();
     let rows = E::find()
         .filter(Expr::col(case_column).in_subquery(seen))
-        .order_by_asc(id)
+        .order_by_asc(order)
         .all(db)
         .await?;
     let mut grouped: HashMap<i64, Vec<E::Model>> = HashMap::new();
