@@ -3,7 +3,7 @@
 //! else, and planned: the statements a nested page costs are fixed by the
 //! query's shape, not by the page's size or the server's load.
 
-use gridgov_tests::{Client, on_each_backend};
+use gridgov_tests::{Client, TestServer, on_each_backend};
 use serde_json::{Value, json};
 
 /// Seven relation levels under a page of residents.
@@ -21,6 +21,24 @@ const NESTED_AS_NODES: &str = "query($first: Int!, $within: String!) {
     household { id number head { name relationToHead } members { nodes { id name } } dwelling { id } }
     dwelling { id room occupancy building { code name } residents { nodes { id } } }
   } } }";
+
+/// Requests sent at once by `caller`: the answers, and the SQL
+/// statements the server sent for all of them.
+const CLIENTS: u64 = 8;
+
+async fn at_once(
+    server: &TestServer,
+    caller: &Client<'_>,
+    query: &str,
+    first: i64,
+) -> (Vec<Value>, u64) {
+    let before = server.statements().await;
+    let answers = futures_util::future::join_all(
+        (0..CLIENTS).map(|_| caller.data(query, json!({"first": first, "within": "420502"}))),
+    )
+    .await;
+    (answers, server.statements().await - before)
+}
 
 /// The first request of a caller computes its scopes: made once before
 /// counting.
@@ -93,14 +111,7 @@ async fn a_nested_page_costs_the_statements_its_shape_fixes_under_load() {
         for (who, caller, levels, shown) in cases {
             warm_up(caller).await;
             for (query, first) in [(NESTED, 5), (NESTED, 100), (NESTED_AS_NODES, 100)] {
-                const CLIENTS: u64 = 8;
-                let before = server.statements().await;
-                let answers = futures_util::future::join_all(
-                    (0..CLIENTS)
-                        .map(|_| caller.data(query, json!({"first": first, "within": "420502"}))),
-                )
-                .await;
-                let sent = server.statements().await - before;
+                let (answers, sent) = at_once(&server, caller, query, first).await;
                 // Every level had rows to load.
                 for answer in &answers {
                     let text = answer.to_string();
@@ -150,14 +161,7 @@ async fn a_page_with_its_rows_homes_is_one_statement_under_load() {
                 (HOMES_UNFILTERED, 5),
                 (HOMES_UNFILTERED, 100),
             ] {
-                const CLIENTS: u64 = 8;
-                let before = server.statements().await;
-                let answers = futures_util::future::join_all(
-                    (0..CLIENTS)
-                        .map(|_| caller.data(query, json!({"first": first, "within": "420502"}))),
-                )
-                .await;
-                let sent = server.statements().await - before;
+                let (answers, sent) = at_once(&server, &caller, query, first).await;
                 for answer in &answers {
                     let text = answer.to_string();
                     for field in ["\"head\":{", "\"building\":{"] {
