@@ -18,9 +18,11 @@ pub struct DatabaseConfig {
     #[arg(long, env = "GRIDGOV_DATA_DIR", default_value = "./data")]
     pub data_dir: PathBuf,
 
-    /// Largest number of pooled database connections. On PostgreSQL a
-    /// second pool of this size serves statements planned once (rows by
-    /// id, unfiltered pages).
+    /// Largest number of pooled database connections for requests. On
+    /// PostgreSQL a second pool of this size serves statements planned once
+    /// (rows by id, unfiltered pages). The server's own work (the audit
+    /// chain, policy reloads, live events' listener) has four more of its
+    /// own.
     #[arg(long, env = "GRIDGOV_DB_MAX_CONNECTIONS", default_value_t = 16)]
     pub db_max_connections: u32,
 

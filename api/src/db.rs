@@ -55,6 +55,24 @@ pub async fn connect_planned_once(
     open(config, config.db_max_connections, true, Plans::Kept).await
 }
 
+/// Connections of the work that runs beside requests: the two listeners
+/// (events, policy changes) each hold one for good, and the audit chainer,
+/// the policy reloads, the event announcer and the resumer of comparisons
+/// share the rest.
+const BACKGROUND_CONNECTIONS: u32 = 4;
+
+/// A pool for the server's own work, apart from the requests' pools: a
+/// request never waits behind the chainer or a listener for a connection,
+/// and the chainer and the announcer are not starved by a burst of
+/// requests (an announcement that cannot be made in time is a gap every
+/// subscriber sees). `--db-max-connections` counts requests' connections
+/// only, so even 1 serves.
+pub async fn connect_background(
+    config: &DatabaseConfig,
+) -> Result<DatabaseConnection, DbSetupError> {
+    open(config, BACKGROUND_CONNECTIONS, true, Plans::PerExecution).await
+}
+
 /// A request's two pools on one database: the general one, and the one
 /// whose plans are made once (see [`connect_planned_once`]).
 #[derive(Clone)]

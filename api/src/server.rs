@@ -133,22 +133,20 @@ async fn prepare(config: &ServeConfig) -> anyhow::Result<Prepared> {
         rules = authorizer.rule_count(),
         "policies loaded"
     );
-    let watcher = policy_store::spawn_watcher(db.clone(), authorizer.clone(), seal.clone());
+    // The server's own work runs on its own connections, which the
+    // statement counter (requests' statements) does not see.
+    let background = db::connect_background(&config.database).await?;
+    let watcher = policy_store::spawn_watcher(background.clone(), authorizer.clone(), seal.clone());
     let metrics = crate::metrics::Metrics::default();
-    // The chainer's statements are its own, not a request's: it links with
-    // a connection the statement counter does not see.
     let chainer = {
         let metrics = metrics.clone();
         tokio::spawn(crate::audit::chain::run(
-            db.clone(),
+            background.clone(),
             seal.clone(),
             CHAIN_EVERY,
             move |head| metrics.audit_chained(head),
         ))
     };
-    // So is the resumer's, which looks for interrupted comparisons every
-    // half minute.
-    let uncounted = db.clone();
     let mut db = db;
     metrics.sql.attach(&mut db, config.log_sql);
     let mut planned_once = db::connect_planned_once(&config.database, &db).await?;
@@ -157,9 +155,8 @@ async fn prepare(config: &ServeConfig) -> anyhow::Result<Prepared> {
         config.admission.limits(config.database.db_max_connections),
     );
     let events = crate::events::Events::new(db.clone());
-    // The listener's announcements are its own statements too.
-    let listener_tasks = events.spawn_listener(uncounted.clone()).await;
-    let resumer = crate::comparing::spawn_resumer(uncounted, seal.clone(), events.clone());
+    let listener_tasks = events.spawn_listener(background.clone()).await;
+    let resumer = crate::comparing::spawn_resumer(background, seal.clone(), events.clone());
     let state = AppState {
         passwords: PasswordChecker::start(PASSWORD_WORKERS, PASSWORD_QUEUE),
         events,

@@ -243,11 +243,24 @@ fn postgres_required() -> bool {
     std::env::var("GRIDGOV_TEST_REQUIRE_POSTGRES").is_ok_and(|v| v == "1" || v == "true")
 }
 
+/// Requests' connections of a test server on SQLite, where every read and
+/// write shares one pool: with one, a request that holds a connection (a
+/// transaction) and asks the pool for another waits for itself and fails
+/// as UNAVAILABLE in every run, not only when a busy server's pool runs
+/// dry. PostgreSQL's servers keep several, so that concurrent writers
+/// really race in the database.
+pub const SQLITE_POOL: u32 = 1;
+pub const POSTGRES_POOL: u32 = 5;
+
 fn database_config(url: Option<String>, data_dir: PathBuf) -> DatabaseConfig {
     DatabaseConfig {
+        db_max_connections: if url.is_some() {
+            POSTGRES_POOL
+        } else {
+            SQLITE_POOL
+        },
         database_url: url,
         data_dir,
-        db_max_connections: 5,
         db_acquire_timeout_ms: 2_000,
         audit_key: None,
         match_key: None,

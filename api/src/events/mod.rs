@@ -184,8 +184,8 @@ impl Events {
 
     /// On PostgreSQL, forwards every replica's events to this one's
     /// subscribers until the process ends, reconnecting after a failure,
-    /// and announces this replica's numbering every second (through
-    /// `background`). A lost connection, and a number that never arrives,
+    /// and announces this replica's numbering every second, both on
+    /// `background`, the server's own pool. A lost connection, and a number that never arrives,
     /// are heard as [`Heard::Lost`].
     ///
     /// Returns once the listener first listens (or after [`FIRST_LISTEN`],
@@ -198,7 +198,7 @@ impl Events {
         if self.db.get_database_backend() != DbBackend::Postgres {
             return Vec::new();
         }
-        let pool = self.db.get_postgres_connection_pool().clone();
+        let pool = background.get_postgres_connection_pool().clone();
         let events = self.clone();
         let (notifications, received) = mpsc::channel(BUFFER);
         let ordering = tokio::spawn(events.clone().order(received));

@@ -219,7 +219,13 @@ async fn metrics_tell_an_operator_what_the_server_is_doing() {
             "gridgov_operation_seconds_count{operation=\"query:me\"} ",
             "gridgov_db_pool_connections ",
             "gridgov_db_pool_in_use ",
-            "gridgov_db_pool_max 5",
+            &format!(
+                "gridgov_db_pool_max {}",
+                match server.backend {
+                    Backend::Sqlite => gridgov_tests::SQLITE_POOL,
+                    Backend::Postgres => gridgov_tests::POSTGRES_POOL,
+                }
+            ),
             "gridgov_operations_running ",
             "gridgov_operations_waiting ",
             "gridgov_scans_running ",
@@ -235,5 +241,61 @@ async fn metrics_tell_an_operator_what_the_server_is_doing() {
         }
         server
     })
+    .await;
+}
+
+/// Requests' pool at its smallest: the listeners hold, and the audit
+/// chainer and the announcer of events use, connections of their own, so
+/// one connection serves requests, writes included, and their live events
+/// still arrive.
+#[tokio::test]
+async fn one_connection_for_requests_serves_reads_writes_and_live_events() {
+    const GRID: &str = "420502003001001";
+    const REPORT: &str = "mutation($t: String!) { reportCase(input: {title: $t, \
+        description: \"路面破损\", gridCode: \"420502003001001\", location: \"西陵一路\"}) \
+        { case { id } userErrors { code } } }";
+    gridgov_tests::on_each_backend_with(
+        |config| config.database.db_max_connections = 1,
+        |server| async move {
+            let ready = server
+                .client
+                .get(server.url("/readyz"))
+                .send()
+                .await
+                .expect("readyz");
+            assert_eq!(ready.status(), StatusCode::OK);
+            let token = server.token_for(&format!("worker-{GRID}")).await;
+            let worker = server.with_bearer(&token);
+            let mut live = server
+                .subscribe(
+                    &token,
+                    "subscription($g: String) { caseChanged(within: $g) { id } }",
+                    serde_json::json!({"g": GRID}),
+                )
+                .await;
+            live.until_live(|| async {
+                worker.data(REPORT, serde_json::json!({"t": "探测"})).await;
+            })
+            .await;
+            let reported = worker
+                .data(REPORT, serde_json::json!({"t": "井盖缺失"}))
+                .await;
+            let id = reported["reportCase"]["case"]["id"].clone();
+            assert!(id.is_string(), "{reported}");
+            let event = live
+                .next(std::time::Duration::from_secs(5))
+                .await
+                .expect("the report's event arrives");
+            assert_eq!(event["caseChanged"]["id"], id);
+            let page = worker
+                .data(
+                    "query($g: String) { cases(filter: {within: $g}) { totalCount } }",
+                    serde_json::json!({"g": GRID}),
+                )
+                .await;
+            assert!(page["cases"]["totalCount"].as_i64() >= Some(2), "{page}");
+            server
+        },
+    )
     .await;
 }

@@ -283,6 +283,9 @@ pub async fn take(
     let scope = CaseScope::of(access).await?;
     let transition = transition(name)
         .ok_or_else(|| ApiError::bad_input("transition", format!("unknown; one of {}", known())))?;
+    // Read before the transaction: it holds one connection of the pool,
+    // and a read through the pool inside it would wait for a second.
+    let acting_for = acting_for(access).await?;
     let txn = w.begin().await?;
     let current = case::Entity::find_by_id(id)
         .one(&txn)
@@ -299,7 +302,6 @@ pub async fn take(
             current.version
         )));
     }
-    let acting_for = acting_for(access).await?;
     // The move itself is checked by Casbin; the list of moves on offer
     // reads the same rule off the compiled scopes.
     let may = |area: &str, action| w.may(area, Object::Case, action);

@@ -8,7 +8,7 @@ use entities::task_assignment::{self, AssignmentState};
 use entities::task_feedback;
 use policies::{Action, Object};
 use sea_orm::ActiveValue::{NotSet, Set};
-use sea_orm::{ActiveModelTrait, EntityTrait};
+use sea_orm::{ActiveModelTrait, EntityTrait, QueryFilter};
 use serde_json::json;
 
 use super::TaskViewer;
@@ -71,16 +71,17 @@ pub async fn answer(
         .ok_or(ApiError::not_found("assignment", "id"))?;
     if !viewer.owns(&current) {
         // Someone else's assignment: visible to its sender, but theirs to
-        // answer only.
-        return Err(
-            if super::find_assignment(access, current.id).await?.is_some() {
-                ApiError::Forbidden(
-                    "not allowed: only its assignee answers an assignment".to_owned(),
-                )
-            } else {
-                ApiError::not_found("assignment", "id")
-            },
-        );
+        // answer only. Read on the transaction's own connection: one from
+        // the pool would be a second while this one is held.
+        let seen = task_assignment::Entity::find_by_id(current.id)
+            .filter(viewer.assignments())
+            .one(&txn)
+            .await?;
+        return Err(if seen.is_some() {
+            ApiError::Forbidden("not allowed: only its assignee answers an assignment".to_owned())
+        } else {
+            ApiError::not_found("assignment", "id")
+        });
     }
     w.require(&current.area_code, Object::Task, Action::Respond)?;
     if current.version != version {
