@@ -18,7 +18,7 @@ pub struct DatabaseConfig {
     #[arg(long, env = "GRIDGOV_DATA_DIR", default_value = "./data")]
     pub data_dir: PathBuf,
 
-    /// Largest number of pooled database connections for requests. On
+    /// Database connections for requests, opened at start and kept. On
     /// PostgreSQL a second pool of this size serves statements planned once
     /// (rows by id, unfiltered pages). The server's own work (the audit
     /// chain, policy reloads, live events' listener) has four more of its

@@ -1,6 +1,8 @@
 //! Connecting to the database and bringing its schema up to date.
 
-use std::time::Duration;
+use std::sync::OnceLock;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
 
 use migration::{Migrator, MigratorTrait};
 use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
@@ -127,6 +129,35 @@ pub async fn connect_current(config: &DatabaseConfig) -> Result<DatabaseConnecti
     Ok(db)
 }
 
+/// A pooled connection idle this long is tried before use.
+const PING_IF_IDLE_FOR: Duration = Duration::from_secs(1);
+/// How long after a connection was found lost every pooled connection is
+/// tried before use.
+const SUSPECT_FOR: Duration = Duration::from_secs(10);
+
+/// When a connection to the database was last found lost, in milliseconds
+/// since [`CLOCK`]'s start; 0 for never.
+static LOST_AT: AtomicU64 = AtomicU64::new(0);
+static CLOCK: OnceLock<Instant> = OnceLock::new();
+
+fn since_start() -> u64 {
+    let started = CLOCK.get_or_init(Instant::now);
+    u64::try_from(started.elapsed().as_millis())
+        .unwrap_or(u64::MAX)
+        .max(1)
+}
+
+/// Says that a connection was found lost (not a pool merely busy): for
+/// [`SUSPECT_FOR`], the pools try each connection before handing it out.
+pub fn connection_lost() {
+    LOST_AT.store(since_start(), Ordering::Relaxed);
+}
+
+fn lost_lately() -> bool {
+    let lost = LOST_AT.load(Ordering::Relaxed);
+    lost != 0 && since_start().saturating_sub(lost) < SUSPECT_FOR.as_millis() as u64
+}
+
 /// A pool of `max_connections`, with SQLite's foreign keys enforced or not.
 async fn open(
     config: &DatabaseConfig,
@@ -152,7 +183,11 @@ async fn open(
         // every use, a page with its relations paid a round trip per
         // statement for it. One dropped while busy fails its request with
         // the retryable UNAVAILABLE and leaves the pool.
-        .test_before_acquire_if_idle_for(Duration::from_secs(1))
+        .test_before_acquire_if_idle_for(PING_IF_IDLE_FOR)
+        // Connections stay open once made (see [`warm`]): closed when idle
+        // or old, each would be opened again for a waiting request.
+        .idle_timeout(None)
+        .max_lifetime(None)
         .sqlx_logging(false)
         .map_sqlx_sqlite_opts(move |sqlite| {
             sqlite
@@ -166,6 +201,20 @@ async fn open(
         // for one is wrong for another, so PostgreSQL plans each execution,
         // except on the pool for statements with one plan for every scope
         // (see `connect_planned_once`).
+        // A connection lost on one request says the others idle beside it
+        // may be lost too (a restarted database, a cut network): for a
+        // while every one is tried before use, not only those idle a
+        // second, so that once the database is back no request is handed
+        // one that died a moment ago.
+        .map_sqlx_postgres_before_acquire(|connection, meta| {
+            Box::pin(async move {
+                if meta.idle_for < PING_IF_IDLE_FOR && lost_lately() {
+                    use sea_orm::sqlx::Connection;
+                    connection.ping().await?;
+                }
+                Ok(true)
+            })
+        })
         .map_sqlx_postgres_opts(move |postgres| {
             postgres.options([(
                 "plan_cache_mode",
@@ -181,6 +230,35 @@ async fn open(
             url: config.url_for_display(),
             source,
         })
+}
+
+/// Opens `connections` of `db`'s pool at once, before any request: the
+/// pool otherwise grows while the first burst waits, and a connection
+/// opened for a waiting request (sqlx opens it inside the waiter's
+/// acquire) on a saturated machine could outlast the waiter's timeout, be
+/// dropped with it, and leave the next waiter to try again. The mixed
+/// workload at 64 clients had a refusal every two seconds from a pool still
+/// growing, none from a full one. Not fatal: a pool that could not open
+/// them all grows on demand, as before.
+pub async fn warm(db: &DatabaseConnection, connections: u32) {
+    let opened = match db.get_database_backend() {
+        DbBackend::Postgres => {
+            let pool = db.get_postgres_connection_pool();
+            futures_util::future::try_join_all((0..connections).map(|_| pool.acquire()))
+                .await
+                .map(|held| held.len())
+        }
+        DbBackend::Sqlite => {
+            let pool = db.get_sqlite_connection_pool();
+            futures_util::future::try_join_all((0..connections).map(|_| pool.acquire()))
+                .await
+                .map(|held| held.len())
+        }
+        _ => Ok(0),
+    };
+    if let Err(err) = opened {
+        tracing::warn!(error = %err, "cannot open the pool's connections at start; opening them as needed");
+    }
 }
 
 /// Starts the transaction of one mutation. SQLite takes its write lock at

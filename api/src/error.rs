@@ -282,18 +282,32 @@ pub fn is_unreachable(err: &DbErr) -> bool {
 
 fn sqlx_unreachable(err: &sea_orm::sqlx::Error) -> bool {
     use sea_orm::sqlx::Error;
+    matches!(err, Error::PoolTimedOut | Error::PoolClosed) || sqlx_lost(err)
+}
+
+/// Whether a connection was lost under a statement (not a pool too busy to
+/// lend one).
+fn sqlx_lost(err: &sea_orm::sqlx::Error) -> bool {
+    use sea_orm::sqlx::Error;
     match err {
-        Error::Io(_)
-        | Error::Tls(_)
-        | Error::PoolTimedOut
-        | Error::PoolClosed
-        | Error::WorkerCrashed
-        | Error::Protocol(_) => true,
+        Error::Io(_) | Error::Tls(_) | Error::WorkerCrashed | Error::Protocol(_) => true,
         // SQLSTATE class 08 is a connection exception; 57P01..57P03 are an
         // administrator's shutdown, a crash shutdown and "cannot connect now".
         Error::Database(db) => db.code().is_some_and(|code| {
             code.starts_with("08") || matches!(&*code, "57P01" | "57P02" | "57P03")
         }),
+        _ => false,
+    }
+}
+
+/// Whether `err` says a connection was lost, which makes the pools try
+/// theirs before use for a while ([`crate::db::connection_lost`]).
+fn is_lost(err: &DbErr) -> bool {
+    match err {
+        DbErr::Conn(_) => true,
+        DbErr::Exec(RuntimeErr::SqlxError(inner)) | DbErr::Query(RuntimeErr::SqlxError(inner)) => {
+            sqlx_lost(inner)
+        }
         _ => false,
     }
 }
@@ -318,6 +332,9 @@ fn is_given_up(err: &DbErr) -> bool {
 impl From<DbErr> for ApiError {
     fn from(err: DbErr) -> ApiError {
         if is_unreachable(&err) {
+            if is_lost(&err) {
+                crate::db::connection_lost();
+            }
             tracing::warn!(error = %err, "the database is out of reach");
             return ApiError::Unavailable;
         }

@@ -151,6 +151,11 @@ async fn prepare(config: &ServeConfig) -> anyhow::Result<Prepared> {
     metrics.sql.attach(&mut db, config.log_sql);
     let mut planned_once = db::connect_planned_once(&config.database, &db).await?;
     metrics.sql.attach(&mut planned_once, config.log_sql);
+    db::warm(&db, config.database.db_max_connections).await;
+    // On SQLite the kept-plan pool is the same pool.
+    if planned_once.get_database_backend() == sea_orm::DbBackend::Postgres {
+        db::warm(&planned_once, config.database.db_max_connections).await;
+    }
     let admission = crate::admission::Admission::new(
         config.admission.limits(config.database.db_max_connections),
     );

@@ -181,13 +181,10 @@ pub async fn list(
         Allow::Within(areas) => areas.len() == 1,
         Allow::Nowhere => false,
     };
-    let by_key = filter.id_number.is_some()
-        || filter.household_id.is_some()
-        || filter.dwelling_id.is_some();
+    let by_key =
+        filter.id_number.is_some() || filter.household_id.is_some() || filter.dwelling_id.is_some();
     let db = if by_key
-        || (one_range
-            && condition.is_empty()
-            && matches!(order.column, resident::Column::GridCode))
+        || (one_range && condition.is_empty() && matches!(order.column, resident::Column::GridCode))
     {
         access.planned_once()
     } else {
