@@ -4,22 +4,20 @@ use gridgov_tests::{Backend, TestServer, on_each_backend};
 use reqwest::StatusCode;
 use reqwest::header::ACCEPT;
 
+async fn get(server: &TestServer, path: &str) -> reqwest::Response {
+    server
+        .client
+        .get(server.url(path))
+        .send()
+        .await
+        .expect(path)
+}
+
 #[tokio::test]
 async fn probes_answer() {
     on_each_backend(|server| async move {
-        let health = server
-            .client
-            .get(server.url("/healthz"))
-            .send()
-            .await
-            .expect("healthz");
-        assert_eq!(health.status(), StatusCode::OK);
-        let ready = server
-            .client
-            .get(server.url("/readyz"))
-            .send()
-            .await
-            .expect("readyz");
+        assert_eq!(get(&server, "/healthz").await.status(), StatusCode::OK);
+        let ready = get(&server, "/readyz").await;
         assert_eq!(ready.status(), StatusCode::OK);
         let body: serde_json::Value = ready.json().await.expect("json");
         assert_eq!(body["status"], "ready");
@@ -257,13 +255,7 @@ async fn one_connection_for_requests_serves_reads_writes_and_live_events() {
     gridgov_tests::on_each_backend_with(
         |config| config.database.db_max_connections = 1,
         |server| async move {
-            let ready = server
-                .client
-                .get(server.url("/readyz"))
-                .send()
-                .await
-                .expect("readyz");
-            assert_eq!(ready.status(), StatusCode::OK);
+            assert_eq!(get(&server, "/readyz").await.status(), StatusCode::OK);
             let token = server.token_for(&format!("worker-{GRID}")).await;
             let worker = server.with_bearer(&token);
             let mut live = server
