@@ -20,9 +20,9 @@ pub struct DatabaseConfig {
 
     /// Database connections for requests, opened at start and kept. On
     /// PostgreSQL a second pool of this size serves statements planned once
-    /// (rows by id, unfiltered pages). The server's own work (the audit
-    /// chain, policy reloads, live events' listener) has four more of its
-    /// own.
+    /// (rows by id, unfiltered pages, residents by a key). The server's own work (the audit
+    /// chain, policy reloads, the listeners for live events and policy
+    /// changes) has four more of its own.
     #[arg(long, env = "GRIDGOV_DB_MAX_CONNECTIONS", default_value_t = 16)]
     pub db_max_connections: u32,
 

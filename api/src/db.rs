@@ -131,9 +131,6 @@ pub async fn connect_current(config: &DatabaseConfig) -> Result<DatabaseConnecti
 
 /// A pooled connection idle this long is tried before use.
 const PING_IF_IDLE_FOR: Duration = Duration::from_secs(1);
-/// How long after a connection was found lost every pooled connection is
-/// tried before use.
-const SUSPECT_FOR: Duration = Duration::from_secs(10);
 
 /// When a connection to the database was last found lost, in milliseconds
 /// since [`CLOCK`]'s start; 0 for never.
@@ -147,15 +144,19 @@ fn since_start() -> u64 {
         .max(1)
 }
 
-/// Says that a connection was found lost (not a pool merely busy): for
-/// [`SUSPECT_FOR`], the pools try each connection before handing it out.
+/// Says that a connection was found lost (not a pool merely busy): the
+/// PostgreSQL pools try each connection idle since then before handing it
+/// out. Process-wide: every pool of the process is told, which for
+/// several servers on one database (tests) costs at most a round trip per
+/// connection.
 pub fn connection_lost() {
     LOST_AT.store(since_start(), Ordering::Relaxed);
 }
 
-fn lost_lately() -> bool {
+/// How long ago a connection was last found lost, if ever.
+fn lost_ago() -> Option<Duration> {
     let lost = LOST_AT.load(Ordering::Relaxed);
-    lost != 0 && since_start().saturating_sub(lost) < SUSPECT_FOR.as_millis() as u64
+    (lost != 0).then(|| Duration::from_millis(since_start().saturating_sub(lost)))
 }
 
 /// A pool of `max_connections`, with SQLite's foreign keys enforced or not.
@@ -196,25 +197,28 @@ async fn open(
                 .busy_timeout(Duration::from_secs(10))
                 .foreign_keys(foreign_keys)
         })
-        // One statement text serves callers whose scopes differ a
-        // thousandfold in size (a grid, a district, the city): a plan cached
-        // for one is wrong for another, so PostgreSQL plans each execution,
-        // except on the pool for statements with one plan for every scope
-        // (see `connect_planned_once`).
         // A connection lost on one request says the others idle beside it
-        // may be lost too (a restarted database, a cut network): for a
-        // while every one is tried before use, not only those idle a
-        // second, so that once the database is back no request is handed
-        // one that died a moment ago.
+        // may be lost too (a restarted database, a cut network): each one
+        // idle since before the loss is tried before use, not only those
+        // idle a second, so that once the database is back no request is
+        // handed one that died a moment ago. Once per connection and loss:
+        // a connection used since is idle for less than that.
         .map_sqlx_postgres_before_acquire(|connection, meta| {
             Box::pin(async move {
-                if meta.idle_for < PING_IF_IDLE_FOR && lost_lately() {
+                if meta.idle_for < PING_IF_IDLE_FOR
+                    && lost_ago().is_some_and(|ago| meta.idle_for >= ago)
+                {
                     use sea_orm::sqlx::Connection;
                     connection.ping().await?;
                 }
                 Ok(true)
             })
         })
+        // One statement text serves callers whose scopes differ a
+        // thousandfold in size (a grid, a district, the city): a plan cached
+        // for one is wrong for another, so PostgreSQL plans each execution,
+        // except on the pool for statements with one plan for every scope
+        // (see `connect_planned_once`).
         .map_sqlx_postgres_opts(move |postgres| {
             postgres.options([(
                 "plan_cache_mode",

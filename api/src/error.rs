@@ -304,10 +304,9 @@ fn sqlx_lost(err: &sea_orm::sqlx::Error) -> bool {
 /// theirs before use for a while ([`crate::db::connection_lost`]).
 fn is_lost(err: &DbErr) -> bool {
     match err {
-        DbErr::Conn(_) => true,
-        DbErr::Exec(RuntimeErr::SqlxError(inner)) | DbErr::Query(RuntimeErr::SqlxError(inner)) => {
-            sqlx_lost(inner)
-        }
+        DbErr::Conn(RuntimeErr::SqlxError(inner))
+        | DbErr::Exec(RuntimeErr::SqlxError(inner))
+        | DbErr::Query(RuntimeErr::SqlxError(inner)) => sqlx_lost(inner),
         _ => false,
     }
 }
@@ -329,6 +328,8 @@ fn is_given_up(err: &DbErr) -> bool {
     }
 }
 
+/// A lost connection found here, on whichever path, also tells the pools
+/// to try their connections ([`crate::db::connection_lost`]).
 impl From<DbErr> for ApiError {
     fn from(err: DbErr) -> ApiError {
         if is_unreachable(&err) {

@@ -321,7 +321,9 @@ pub fn test_serve_config(database: DatabaseConfig) -> ServeConfig {
             caller_rate: 0.0,
             caller_burst: 100.0,
             caller_concurrency: 8,
-            max_running: None,
+            // Not four per connection: one SQLite connection would leave
+            // room for four operations, too few for the concurrency tests.
+            max_running: Some(4 * POSTGRES_POOL as usize),
             max_scans: None,
             queue_wait_ms: 10_000,
         },

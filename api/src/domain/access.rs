@@ -171,9 +171,10 @@ impl Access {
     /// caller: rows by id or by parent id in the caller's scope (picked by
     /// key first, `scoped::picked`, or the kept plan may start from the
     /// scope's range), rows by grid code, and a page of residents with no
-    /// filter, in grid order, whose scope is one range.
-    /// Anything else (a filter, another order) goes through
-    /// [`Access::db`], planned for its caller's scope.
+    /// filter, in grid order, whose scope is one range, or filtered on a
+    /// key (an ID number, a household, a dwelling). Anything else (another
+    /// filter, another order) goes through [`Access::db`], planned for its
+    /// caller's scope.
     pub fn planned_once(&self) -> &DatabaseConnection {
         &self.planned_once
     }

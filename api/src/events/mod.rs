@@ -185,8 +185,8 @@ impl Events {
     /// On PostgreSQL, forwards every replica's events to this one's
     /// subscribers until the process ends, reconnecting after a failure,
     /// and announces this replica's numbering every second, both on
-    /// `background`, the server's own pool. A lost connection, and a number that never arrives,
-    /// are heard as [`Heard::Lost`].
+    /// `background`, the server's own pool. A lost connection, and a
+    /// number that never arrives, are heard as [`Heard::Lost`].
     ///
     /// Returns once the listener first listens (or after [`FIRST_LISTEN`],
     /// should the database be slow), so that a server serves no subscriber

@@ -16,7 +16,8 @@ use entities::{task, task_feedback};
 use policies::{AreaCode, AreaLevel, Scope};
 use sea_orm::sea_query::{Alias, Condition, Expr, ExprTrait, Func, Query};
 use sea_orm::{
-    ColumnTrait, EntityTrait, FromQueryResult, QueryFilter, QueryOrder, StatementBuilder,
+    ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, QueryFilter, QueryOrder,
+    StatementBuilder,
 };
 
 use crate::domain::access::Access;
@@ -153,6 +154,19 @@ impl TaskViewer {
             || self.read.contains(&row.area_code)
     }
 
+    /// Assignment `id` if the viewer sees it, read on `db` (a transaction
+    /// reads it on its own connection).
+    pub async fn assignment<C: ConnectionTrait>(
+        &self,
+        db: &C,
+        id: i64,
+    ) -> ApiResult<Option<task_assignment::Model>> {
+        Ok(task_assignment::Entity::find_by_id(id)
+            .filter(self.assignments())
+            .one(db)
+            .await?)
+    }
+
     /// Whether `row` is addressed to the viewer and stays theirs here.
     pub fn owns(&self, row: &task_assignment::Model) -> bool {
         let addressed = (self.user_id.is_some() && row.assignee_user_id == self.user_id)
@@ -265,10 +279,7 @@ pub async fn find_assignment(
     id: i64,
 ) -> ApiResult<Option<task_assignment::Model>> {
     let viewer = TaskViewer::of(access).await?;
-    Ok(task_assignment::Entity::find_by_id(id)
-        .filter(viewer.assignments())
-        .one(access.planned_once())
-        .await?)
+    viewer.assignment(access.planned_once(), id).await
 }
 
 /// An assignment just answered, for a subscriber who sees it (its sender's

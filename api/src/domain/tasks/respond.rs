@@ -8,7 +8,7 @@ use entities::task_assignment::{self, AssignmentState};
 use entities::task_feedback;
 use policies::{Action, Object};
 use sea_orm::ActiveValue::{NotSet, Set};
-use sea_orm::{ActiveModelTrait, EntityTrait, QueryFilter};
+use sea_orm::{ActiveModelTrait, EntityTrait};
 use serde_json::json;
 
 use super::TaskViewer;
@@ -73,10 +73,7 @@ pub async fn answer(
         // Someone else's assignment: visible to its sender, but theirs to
         // answer only. Read on the transaction's own connection: one from
         // the pool would be a second while this one is held.
-        let seen = task_assignment::Entity::find_by_id(current.id)
-            .filter(viewer.assignments())
-            .one(&txn)
-            .await?;
+        let seen = viewer.assignment(&txn, current.id).await?;
         return Err(if seen.is_some() {
             ApiError::Forbidden("not allowed: only its assignee answers an assignment".to_owned())
         } else {
