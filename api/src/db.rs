@@ -246,23 +246,24 @@ async fn open(
 /// them all grows on demand, as before.
 pub async fn warm(db: &DatabaseConnection, connections: u32) {
     let opened = match db.get_database_backend() {
-        DbBackend::Postgres => {
-            let pool = db.get_postgres_connection_pool();
-            futures_util::future::try_join_all((0..connections).map(|_| pool.acquire()))
-                .await
-                .map(|held| held.len())
-        }
-        DbBackend::Sqlite => {
-            let pool = db.get_sqlite_connection_pool();
-            futures_util::future::try_join_all((0..connections).map(|_| pool.acquire()))
-                .await
-                .map(|held| held.len())
-        }
-        _ => Ok(0),
+        DbBackend::Postgres => hold_all(db.get_postgres_connection_pool(), connections).await,
+        DbBackend::Sqlite => hold_all(db.get_sqlite_connection_pool(), connections).await,
+        _ => Ok(()),
     };
     if let Err(err) = opened {
         tracing::warn!(error = %err, "cannot open the pool's connections at start; opening them as needed");
     }
+}
+
+/// Takes `connections` of `pool` at once (opening those it lacks), then
+/// gives them back.
+async fn hold_all<DB: sea_orm::sqlx::Database>(
+    pool: &sea_orm::sqlx::Pool<DB>,
+    connections: u32,
+) -> Result<(), sea_orm::sqlx::Error> {
+    futures_util::future::try_join_all((0..connections).map(|_| pool.acquire()))
+        .await
+        .map(drop)
 }
 
 /// Starts the transaction of one mutation. SQLite takes its write lock at
