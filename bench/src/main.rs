@@ -284,6 +284,19 @@ fn budget(large: &Value, small: &Value, floor: &Value, mixed: &Value) -> String 
             audited_p99 / plain_p99,
             verdict(audited_p99 <= plain_p99 * 1.15),
         ));
+        if let (Some(masked), Some(masked_p99)) = (
+            stat(large, "manager_page_masked", "rps"),
+            stat(large, "manager_page_masked", "p99_ms"),
+        ) {
+            out.push_str(&format!(
+                "The same page shown masked (the community's manager: the same rows and bytes, \
+                 no audit row): {masked:.0} req/s, p99 {masked_p99:.1} ms. The two fields \
+                 alone cost {:.2}×; the audit's own cost is {:.2}× in throughput, {:.2}× at p99.\n",
+                plain / masked,
+                masked / audited,
+                audited_p99 / masked_p99,
+            ));
+        }
     }
     let errors: u64 = mixed["runs"]
         .as_array()

@@ -316,6 +316,19 @@ pub async fn all(api: &Api, acknowledgements: usize) -> anyhow::Result<Vec<Arc<S
             list: false,
             twin: None,
         },
+        // The audited page's twin: the same query, rows and bytes, shown
+        // masked to the community's manager, so with no audit row. Against
+        // it the audited page's cost is the audit's own, without the cost
+        // of the two more fields on each row.
+        Scenario {
+            name: "manager_page_masked",
+            account: "community manager",
+            token: tokens.manager.clone(),
+            query: AUDITED_PAGE.to_owned(),
+            vars: Vars::Fixed(json!({"filter": {"within": COMMUNITY}})),
+            list: false,
+            twin: None,
+        },
         Scenario {
             name: "police_page_audited",
             account: "community police",

@@ -34,6 +34,7 @@ mod m20261203_000025_grid_counts;
 mod m20261204_000026_open_cases_index;
 mod m20261204_000027_audit_subjects_gin;
 mod m20261205_000028_cases_department_grid_index;
+mod m20261205_000029_audit_seal_index;
 
 pub struct Migrator;
 
@@ -69,6 +70,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261204_000026_open_cases_index::Migration),
             Box::new(m20261204_000027_audit_subjects_gin::Migration),
             Box::new(m20261205_000028_cases_department_grid_index::Migration),
+            Box::new(m20261205_000029_audit_seal_index::Migration),
         ]
     }
 }

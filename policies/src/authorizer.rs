@@ -238,9 +238,14 @@ impl Authorizer {
         }
     }
 
-    /// The policy version this process enforces.
+    /// The policy version this process enforces. Asked for every value
+    /// shown under a policy, so read in place rather than through a clone
+    /// of the snapshot.
     pub fn version(&self) -> i64 {
-        self.snapshot().version
+        match self.current.read() {
+            Ok(current) => current.version,
+            Err(poisoned) => poisoned.into_inner().version,
+        }
     }
 
     pub fn rule_count(&self) -> usize {

@@ -27,12 +27,14 @@ use crate::error::{ApiError, ApiResult};
 /// How far back a chainer's round looks for rows to link.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Look {
-    /// For rows numbered after the newest link (and, when there are some,
-    /// links those within the margin below it with them): a cheap look,
-    /// where the margin's anti-join reads thousands of rows.
+    /// For rows numbered after the newest link only: none of them is
+    /// linked, so no anti-join is needed. Under load every round finds
+    /// some; looking within the margin too on each (thousands of rows
+    /// read to find the few that committed late) cost PostgreSQL more
+    /// than the links themselves.
     New,
-    /// For rows within the margin below the newest link too, even with
-    /// nothing newer: one that committed late in a quiet log.
+    /// For rows within the margin below the newest link too: one that
+    /// committed after a row numbered above it was linked.
     Margin,
     /// For every row.
     All,
@@ -47,8 +49,11 @@ const ID_MARGIN: i64 = 10_000;
 /// Every this many rounds a chainer looks at every row, so that none is
 /// left behind whatever happened (a transaction that outlived the margin).
 const SWEEP_EVERY: u32 = 1200;
-/// Every this many rounds it looks within the margin.
-const MARGIN_EVERY: u32 = 10;
+/// Every this many rounds it looks within the margin: every 2 s, while a
+/// row that commits late is a few hundred below the newest link and the
+/// margin is further below than a chainer links in that time (4 rounds of
+/// [`BATCH`]).
+const MARGIN_EVERY: u32 = 4;
 
 /// The end of the chain.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -130,6 +135,21 @@ fn is_legacy_seal(row_seal: &str) -> bool {
     row_seal.len() == 64
 }
 
+/// The rows a round of `look` links, `max` being the newest linked.
+fn to_link(look: Look, max: Option<i64>, refused: &HashSet<i64>) -> Select<audit_log::Entity> {
+    match (look, max) {
+        // Nothing above the newest link is linked: no anti-join to make.
+        (Look::New, Some(max)) => {
+            let mut newer = audit_log::Entity::find().filter(audit_log::Column::Id.gt(max));
+            if !refused.is_empty() {
+                newer = newer.filter(audit_log::Column::Id.is_not_in(refused.iter().copied()));
+            }
+            newer
+        }
+        _ => unlinked(max, look == Look::All, refused),
+    }
+}
+
 /// The rows not yet linked: all of them on a `full` sweep, otherwise those
 /// numbered near the newest linked (a row commits at most seconds after it
 /// is numbered, whatever the writers' clocks say).
@@ -199,22 +219,10 @@ pub async fn extend(
     refused: &mut HashSet<i64>,
     look: Look,
 ) -> ApiResult<Head> {
-    let full = look == Look::All;
     // Looked for first without the write lock, which SQLite's writers
     // share: most rounds find nothing to do.
     let max = max_linked(db).await?;
-    let probe = match (look, max) {
-        // Nothing above the newest link is linked: no anti-join to make.
-        (Look::New, Some(max)) => {
-            let mut newer = audit_log::Entity::find().filter(audit_log::Column::Id.gt(max));
-            if !refused.is_empty() {
-                newer = newer.filter(audit_log::Column::Id.is_not_in(refused.iter().copied()));
-            }
-            newer
-        }
-        _ => unlinked(max, full, refused),
-    };
-    let waiting: Option<i64> = probe
+    let waiting: Option<i64> = to_link(look, max, refused)
         .select_only()
         .column(audit_log::Column::Id)
         .limit(1)
@@ -237,7 +245,7 @@ pub async fn extend(
     let mut legacy_open = last
         .as_ref()
         .is_none_or(|link| is_legacy_seal(&link.row_seal));
-    let rows = unlinked(max_linked(&txn).await?, full, refused)
+    let rows = to_link(look, max_linked(&txn).await?, refused)
         .order_by_asc(audit_log::Column::Id)
         .limit(BATCH)
         .all(&txn)

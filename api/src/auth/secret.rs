@@ -82,7 +82,14 @@ pub fn fingerprint(secret: &str) -> String {
 
 /// Bytes in lower-case hex, as digests are shown and stored.
 pub fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|byte| format!("{byte:02x}")).collect()
+    // Every audit row and link is sealed in hex: no formatting per byte.
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut spelled = String::with_capacity(bytes.len() * 2);
+    for byte in bytes {
+        spelled.push(char::from(DIGITS[usize::from(byte >> 4)]));
+        spelled.push(char::from(DIGITS[usize::from(byte & 0x0f)]));
+    }
+    spelled
 }
 
 #[cfg(test)]
