@@ -502,16 +502,27 @@ pub async fn verify(
         hash: prev,
     };
     // The rows outside the chain: forged, copied, late, or just written.
-    let outside = audit_log::Entity::find()
-        .filter(not_linked(None))
-        .order_by_asc(audit_log::Column::Id)
-        .all(db)
-        .await?;
-    // A row linked while this walk ran carries a seal linked to itself.
-    let linked_seals: HashMap<String, i64> = if outside.is_empty() {
-        HashMap::new()
-    } else {
-        audit_chain::Entity::find()
+    // A page at a time: after a chainer stopped for days they are many,
+    // and their seals are looked up in the chain as parameters of one
+    // statement.
+    let mut pending = 0;
+    let mut after = None;
+    loop {
+        let mut outside = audit_log::Entity::find().filter(not_linked(None));
+        if let Some(after) = after {
+            outside = outside.filter(audit_log::Column::Id.gt(after));
+        }
+        let outside = outside
+            .order_by_asc(audit_log::Column::Id)
+            .limit(page)
+            .all(db)
+            .await?;
+        let Some(last) = outside.last() else {
+            break;
+        };
+        after = Some(last.id);
+        // A row linked while this walk ran carries a seal linked to itself.
+        let linked_seals: HashMap<String, i64> = audit_chain::Entity::find()
             .select_only()
             .column(audit_chain::Column::RowSeal)
             .column(audit_chain::Column::AuditId)
@@ -527,32 +538,31 @@ pub async fn verify(
             .all(db)
             .await?
             .into_iter()
-            .collect()
-    };
-    let mut pending = 0;
-    for row in &outside {
-        let problem = if !sealed(seal, row, genesis.legacy_until) {
-            Some(Problem::RowForged { row: row.id })
-        } else if row
-            .seal
-            .as_ref()
-            .and_then(|s| linked_seals.get(s))
-            .is_some_and(|linked| *linked != row.id)
-        {
-            Some(Problem::RowCopied { row: row.id })
-        } else if row.at < now - settle {
-            Some(Problem::NotLinked { row: row.id })
-        } else {
-            pending += 1;
-            None
-        };
-        if let Some(problem) = problem {
-            return Ok(Verification {
-                links: head.length,
-                pending,
-                head,
-                problem: Some(problem),
-            });
+            .collect();
+        for row in &outside {
+            let problem = if !sealed(seal, row, genesis.legacy_until) {
+                Some(Problem::RowForged { row: row.id })
+            } else if row
+                .seal
+                .as_ref()
+                .and_then(|s| linked_seals.get(s))
+                .is_some_and(|linked| *linked != row.id)
+            {
+                Some(Problem::RowCopied { row: row.id })
+            } else if row.at < now - settle {
+                Some(Problem::NotLinked { row: row.id })
+            } else {
+                pending += 1;
+                None
+            };
+            if let Some(problem) = problem {
+                return Ok(Verification {
+                    links: head.length,
+                    pending,
+                    head,
+                    problem: Some(problem),
+                });
+            }
         }
     }
     Ok(Verification {

@@ -397,6 +397,51 @@ async fn verify_names_each_row_tampered_with() {
     .await;
 }
 
+/// `verify` reads the rows outside the chain a page at a time: after a
+/// flood of them it still names the first, where looking up all their
+/// seals at once took more parameters than one statement may carry
+/// (65,535 on PostgreSQL, 32,766 on SQLite).
+#[tokio::test]
+async fn verify_names_the_first_of_a_flood_of_rows_outside_the_chain() {
+    on_each_backend(|server| async move {
+        let db = server.db().await;
+        assert_eq!(settled(&server, &db).await.problem, None);
+        let (at, detail) = match server.backend {
+            Backend::Postgres => ("'2026-11-26T00:00:00+00:00'::timestamptz", "'{}'::jsonb"),
+            Backend::Sqlite => ("'2026-11-26T00:00:00+00:00'", "'{}'"),
+        };
+        db.execute_unprepared(&format!(
+            "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 70000) \
+             INSERT INTO audit_log (at, actor_name, action, object_kind, detail, seal) \
+             SELECT {at}, 'someone', 'resident.update', 'resident', {detail}, '{}' FROM n",
+            "f".repeat(96)
+        ))
+        .await
+        .expect("a flood inserted at the database");
+        let first = audit_log::Entity::find()
+            .filter(audit_log::Column::ActorName.eq("someone"))
+            .order_by_asc(audit_log::Column::Id)
+            .one(&db)
+            .await
+            .expect("read")
+            .expect("the first of them")
+            .id;
+        let found = chain::verify(
+            &db,
+            &server.seal(),
+            chrono::Utc::now(),
+            chrono::Duration::minutes(5),
+            |_| {},
+        )
+        .await
+        .expect("verify runs");
+        assert_eq!(found.problem, Some(Problem::RowForged { row: first }));
+        db.close().await.expect("close");
+        server
+    })
+    .await;
+}
+
 /// During a rolling upgrade a replica not yet upgraded still writes the
 /// rows a read names into `audit_subjects`, not into the entry's own
 /// `subjects` array (PostgreSQL). "Who looked at this person" finds such a
