@@ -35,6 +35,7 @@ mod m20261204_000026_open_cases_index;
 mod m20261204_000027_audit_subjects_gin;
 mod m20261205_000028_cases_department_grid_index;
 mod m20261205_000029_audit_seal_index;
+mod m20261205_000030_audit_chain_seal_by_time;
 
 pub struct Migrator;
 
@@ -71,6 +72,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261204_000027_audit_subjects_gin::Migration),
             Box::new(m20261205_000028_cases_department_grid_index::Migration),
             Box::new(m20261205_000029_audit_seal_index::Migration),
+            Box::new(m20261205_000030_audit_chain_seal_by_time::Migration),
         ]
     }
 }

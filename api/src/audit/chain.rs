@@ -188,6 +188,36 @@ fn not_linked(above: Option<i64>) -> SimpleExpr {
     Expr::exists(links).not()
 }
 
+/// The links that carry the time and seal of any of `rows`, by the pair,
+/// with the row each links: a copy of a linked row carries both (another
+/// time would not match its seal). Looked up by the pair, the key links
+/// are unique by (see migration 000030).
+async fn linked_as<C: ConnectionTrait>(
+    db: &C,
+    rows: &[audit_log::Model],
+) -> ApiResult<HashMap<(DateTime<Utc>, String), i64>> {
+    let sealed: Vec<&audit_log::Model> = rows.iter().filter(|row| row.seal.is_some()).collect();
+    if sealed.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let found: Vec<(DateTime<Utc>, String, i64)> = audit_chain::Entity::find()
+        .select_only()
+        .column(audit_chain::Column::At)
+        .column(audit_chain::Column::RowSeal)
+        .column(audit_chain::Column::AuditId)
+        .filter(audit_chain::Column::At.is_in(sealed.iter().map(|row| row.at)))
+        .filter(
+            audit_chain::Column::RowSeal.is_in(sealed.iter().filter_map(|row| row.seal.clone())),
+        )
+        .into_tuple()
+        .all(db)
+        .await?;
+    Ok(found
+        .into_iter()
+        .map(|(at, seal, row)| ((at, seal), row))
+        .collect())
+}
+
 /// The newest row the chain holds.
 async fn max_linked<C: ConnectionTrait>(db: &C) -> ApiResult<Option<i64>> {
     let max: Option<Option<i64>> = audit_chain::Entity::find()
@@ -250,25 +280,17 @@ pub async fn extend(
         .limit(BATCH)
         .all(&txn)
         .await?;
-    let copied: HashSet<String> = audit_chain::Entity::find()
-        .select_only()
-        .column(audit_chain::Column::RowSeal)
-        .filter(audit_chain::Column::RowSeal.is_in(rows.iter().filter_map(|row| row.seal.clone())))
-        .into_tuple()
-        .all(&txn)
-        .await?
-        .into_iter()
-        .collect();
+    let copied = linked_as(&txn, &rows).await?;
     let mut links = Vec::with_capacity(rows.len());
     let mut seen = HashSet::new();
     for row in &rows {
         let legacy = row.seal.is_none();
         let acceptable = sealed(seal, row, genesis.legacy_until)
             && (!legacy || legacy_open)
-            && row
-                .seal
-                .as_ref()
-                .is_none_or(|s| !copied.contains(s) && seen.insert(s.clone()));
+            && row.seal.as_ref().is_none_or(|s| {
+                let said = (row.at, s.clone());
+                !copied.contains_key(&said) && seen.insert(said)
+            });
         let Some(content) = content(seal, row, genesis.legacy_until).filter(|_| acceptable) else {
             tracing::error!(
                 row = row.id,
@@ -522,30 +544,14 @@ pub async fn verify(
         };
         after = Some(last.id);
         // A row linked while this walk ran carries a seal linked to itself.
-        let linked_seals: HashMap<String, i64> = audit_chain::Entity::find()
-            .select_only()
-            .column(audit_chain::Column::RowSeal)
-            .column(audit_chain::Column::AuditId)
-            .filter(
-                audit_chain::Column::RowSeal.is_in(
-                    outside
-                        .iter()
-                        .filter_map(|row| row.seal.clone())
-                        .collect::<Vec<_>>(),
-                ),
-            )
-            .into_tuple()
-            .all(db)
-            .await?
-            .into_iter()
-            .collect();
+        let linked = linked_as(db, &outside).await?;
         for row in &outside {
             let problem = if !sealed(seal, row, genesis.legacy_until) {
                 Some(Problem::RowForged { row: row.id })
             } else if row
                 .seal
                 .as_ref()
-                .and_then(|s| linked_seals.get(s))
+                .and_then(|s| linked.get(&(row.at, s.clone())))
                 .is_some_and(|linked| *linked != row.id)
             {
                 Some(Problem::RowCopied { row: row.id })
