@@ -36,6 +36,7 @@ mod m20261204_000027_audit_subjects_gin;
 mod m20261205_000028_cases_department_grid_index;
 mod m20261205_000029_audit_seal_index;
 mod m20261205_000030_audit_chain_seal_by_time;
+mod postgres;
 
 pub struct Migrator;
 

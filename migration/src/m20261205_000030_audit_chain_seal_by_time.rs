@@ -12,7 +12,8 @@
 //! same way wherever the entry lands, and the key is part of its table.
 
 use sea_orm_migration::prelude::*;
-use sea_orm_migration::sea_orm::DbBackend;
+
+use crate::postgres;
 
 #[derive(DeriveMigrationName)]
 pub struct Migration;
@@ -20,32 +21,25 @@ pub struct Migration;
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        if manager.get_database_backend() != DbBackend::Postgres {
-            return Ok(());
-        }
-        let db = manager.get_connection();
-        db.execute_unprepared(
-            "CREATE UNIQUE INDEX IF NOT EXISTS ux_audit_chain_at_row_seal ON audit_chain (at, row_seal)",
+        postgres::only(
+            manager,
+            &[
+                "CREATE UNIQUE INDEX IF NOT EXISTS ux_audit_chain_at_row_seal \
+                 ON audit_chain (at, row_seal)",
+                "ALTER TABLE audit_chain DROP CONSTRAINT IF EXISTS audit_chain_row_seal_key",
+            ],
         )
-        .await?;
-        db.execute_unprepared(
-            "ALTER TABLE audit_chain DROP CONSTRAINT IF EXISTS audit_chain_row_seal_key",
-        )
-        .await?;
-        Ok(())
+        .await
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        if manager.get_database_backend() != DbBackend::Postgres {
-            return Ok(());
-        }
-        let db = manager.get_connection();
-        db.execute_unprepared(
-            "ALTER TABLE audit_chain ADD CONSTRAINT audit_chain_row_seal_key UNIQUE (row_seal)",
+        postgres::only(
+            manager,
+            &[
+                "ALTER TABLE audit_chain ADD CONSTRAINT audit_chain_row_seal_key UNIQUE (row_seal)",
+                "DROP INDEX IF EXISTS ux_audit_chain_at_row_seal",
+            ],
         )
-        .await?;
-        db.execute_unprepared("DROP INDEX IF EXISTS ux_audit_chain_at_row_seal")
-            .await?;
-        Ok(())
+        .await
     }
 }

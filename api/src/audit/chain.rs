@@ -528,21 +528,14 @@ pub async fn verify(
     // and their seals are looked up in the chain as parameters of one
     // statement.
     let mut pending = 0;
-    let mut after = None;
+    let mut after = 0;
     loop {
-        let mut outside = audit_log::Entity::find().filter(not_linked(None));
-        if let Some(after) = after {
-            outside = outside.filter(audit_log::Column::Id.gt(after));
-        }
-        let outside = outside
-            .order_by_asc(audit_log::Column::Id)
-            .limit(page)
-            .all(db)
-            .await?;
+        let unlinked = audit_log::Entity::find().filter(not_linked(None));
+        let outside = super::rows_after(db, unlinked, after, page).await?;
         let Some(last) = outside.last() else {
             break;
         };
-        after = Some(last.id);
+        after = last.id;
         // A row linked while this walk ran carries a seal linked to itself.
         let linked = linked_as(db, &outside).await?;
         for row in &outside {

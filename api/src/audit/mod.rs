@@ -12,7 +12,10 @@ pub mod subjects;
 use chrono::{SubsecRound, Utc};
 use entities::audit_log;
 use sea_orm::ActiveValue::{NotSet, Set};
-use sea_orm::{ConnectionTrait, DatabaseConnection};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, QueryFilter, QueryOrder, QuerySelect,
+    Select,
+};
 use serde_json::Value;
 
 pub use self::seal::Seal;
@@ -66,6 +69,23 @@ pub struct Entry<'a> {
     pub object_id: Option<String>,
     pub area_code: Option<String>,
     pub detail: Value,
+}
+
+/// The next `size` rows of `select` numbered after `after`, in number
+/// order: how the log is walked (an export, `verify`) without holding all
+/// of it.
+pub(crate) async fn rows_after<C: ConnectionTrait>(
+    db: &C,
+    select: Select<audit_log::Entity>,
+    after: i64,
+    size: u64,
+) -> Result<Vec<audit_log::Model>, DbErr> {
+    select
+        .filter(audit_log::Column::Id.gt(after))
+        .order_by_asc(audit_log::Column::Id)
+        .limit(size)
+        .all(db)
+        .await
 }
 
 /// The rows a full read names, as its sealed `detail` lists them.

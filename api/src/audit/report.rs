@@ -12,7 +12,7 @@ use sea_orm::sea_query::Condition;
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use serde_json::json;
 
-use super::{Actor, Entry, record};
+use super::{Actor, Entry, record, rows_after};
 use crate::domain::audit_log::{AuditFilter, selection};
 use crate::domain::documents;
 use crate::domain::privacy::mask_id_number;
@@ -90,18 +90,14 @@ pub async fn export(
     let mut last = after;
     let mut written = 0;
     loop {
-        let mut page = audit_log::Entity::find().filter(audit_log::Column::Id.gt(last));
+        let mut page = audit_log::Entity::find();
         if let Some(from) = from {
             page = page.filter(audit_log::Column::At.gte(from));
         }
         if let Some(to) = to {
             page = page.filter(audit_log::Column::At.lt(to));
         }
-        let rows = page
-            .order_by_asc(audit_log::Column::Id)
-            .limit(PAGE)
-            .all(db)
-            .await?;
+        let rows = rows_after(db, page, last, PAGE).await?;
         let Some(end) = rows.last().map(|row| row.id) else {
             break;
         };
