@@ -1,9 +1,10 @@
 //! The audit log's unique index of seals goes. A copy of a sealed row (the
-//! same seal under another number) is refused by the chain, whose own
-//! unique key on each link's row seal holds every linked seal once, and
-//! named by `audit verify`; the log's index did the same work a second
-//! time on every audit row written, at a random place in an index of long
-//! random keys (measured: 3% of PostgreSQL's time per audited page).
+//! same seal under another number) is refused by the chainer, which looks
+//! each row's seal up among the links before linking it, and named by
+//! `audit verify`; the log's index did the same work a second time on
+//! every audit row written, at a random place in an index of long random
+//! keys (measured: 3% of PostgreSQL's time per audited page). `down`
+//! fails while a copy is in the log, as the index cannot be built then.
 
 use sea_orm_migration::prelude::*;
 

@@ -231,21 +231,21 @@ impl Authorizer {
         Ok(())
     }
 
+    fn current(&self) -> std::sync::RwLockReadGuard<'_, Arc<Snapshot>> {
+        self.current
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
     fn snapshot(&self) -> Arc<Snapshot> {
-        match self.current.read() {
-            Ok(current) => current.clone(),
-            Err(poisoned) => poisoned.into_inner().clone(),
-        }
+        self.current().clone()
     }
 
     /// The policy version this process enforces. Asked for every value
-    /// shown under a policy, so read in place rather than through a clone
-    /// of the snapshot.
+    /// shown under a policy, so read in place rather than through a new
+    /// handle on the snapshot (a count shared by every request).
     pub fn version(&self) -> i64 {
-        match self.current.read() {
-            Ok(current) => current.version,
-            Err(poisoned) => poisoned.into_inner().version,
-        }
+        self.current().version
     }
 
     pub fn rule_count(&self) -> usize {

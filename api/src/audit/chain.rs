@@ -16,8 +16,8 @@ use entities::{audit_chain, audit_chain_genesis, audit_log};
 use sea_orm::ActiveValue::Set;
 use sea_orm::sea_query::{Expr, ExprTrait, Query, SimpleExpr};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder,
-    QuerySelect, Select,
+    ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait, QueryFilter,
+    QueryOrder, QuerySelect, Select,
 };
 
 use super::archive::{ARCHIVED, start_of};
@@ -27,11 +27,10 @@ use crate::error::{ApiError, ApiResult};
 /// How far back a chainer's round looks for rows to link.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Look {
-    /// For rows numbered after the newest link only: none of them is
-    /// linked, so no anti-join is needed. Under load every round finds
-    /// some; looking within the margin too on each (thousands of rows
-    /// read to find the few that committed late) cost PostgreSQL more
-    /// than the links themselves.
+    /// For rows numbered after the newest link, and after those earlier
+    /// rounds of this kind read: none of them is linked, so no anti-join
+    /// is needed. Under load every round finds some; the margin, whose
+    /// anti-join reads thousands of rows, waits for rounds of its own.
     New,
     /// For rows within the margin below the newest link too: one that
     /// committed after a row numbered above it was linked.
@@ -135,38 +134,75 @@ fn is_legacy_seal(row_seal: &str) -> bool {
     row_seal.len() == 64
 }
 
+/// What a chainer has looked at, from one round to the next.
+#[derive(Debug, Default)]
+pub struct Looked {
+    /// Rows it will not link (no valid seal of their own, or copies).
+    /// Skipped as they are read, never sent to the database as a list:
+    /// a flood of them inserted at the database would outgrow what one
+    /// statement may carry, and stop the chain.
+    refused: HashSet<i64>,
+    /// The newest row its rounds for new rows have read, linked or
+    /// refused: the next one reads after it.
+    passed: i64,
+    /// Whether the last round took a whole batch, so that more may wait:
+    /// the next round starts at once (a backlog, or a flood to pass over,
+    /// is not worked through a batch each `every`).
+    behind: bool,
+}
+
 /// The rows a round of `look` links, `max` being the newest linked.
-fn to_link(look: Look, max: Option<i64>, refused: &HashSet<i64>) -> Select<audit_log::Entity> {
+fn to_link(look: Look, max: Option<i64>, passed: i64) -> Select<audit_log::Entity> {
+    let find = audit_log::Entity::find();
     match (look, max) {
         // Nothing above the newest link is linked: no anti-join to make.
-        (Look::New, Some(max)) => {
-            let mut newer = audit_log::Entity::find().filter(audit_log::Column::Id.gt(max));
-            if !refused.is_empty() {
-                newer = newer.filter(audit_log::Column::Id.is_not_in(refused.iter().copied()));
-            }
-            newer
-        }
-        _ => unlinked(max, look == Look::All, refused),
+        (Look::New, Some(max)) => find.filter(audit_log::Column::Id.gt(Ord::max(max, passed))),
+        // The margin below the newest link, up to what the new rounds
+        // have read (past the newest link when the last rows they read
+        // were refused); above that is theirs.
+        (Look::Margin, Some(max)) => find
+            .filter(not_linked(Some(max - ID_MARGIN)))
+            .filter(audit_log::Column::Id.gt(max - ID_MARGIN))
+            .filter(audit_log::Column::Id.lte(Ord::max(max, passed))),
+        _ => find.filter(not_linked(None)),
     }
 }
 
-/// The rows not yet linked: all of them on a `full` sweep, otherwise those
-/// numbered near the newest linked (a row commits at most seconds after it
-/// is numbered, whatever the writers' clocks say).
-fn unlinked(
-    max_linked: Option<i64>,
-    full: bool,
+/// The numbers of up to `most` rows of `select` not refused, in order,
+/// and the newest row read (kept or skipped). Read by number alone, a
+/// page at a time, so that refused rows cost little to pass over.
+async fn not_refused<C: ConnectionTrait>(
+    db: &C,
+    select: Select<audit_log::Entity>,
     refused: &HashSet<i64>,
-) -> Select<audit_log::Entity> {
-    let above = max_linked.filter(|_| !full).map(|max| max - ID_MARGIN);
-    let mut unlinked = audit_log::Entity::find().filter(not_linked(above));
-    if let Some(above) = above {
-        unlinked = unlinked.filter(audit_log::Column::Id.gt(above));
+    most: usize,
+) -> ApiResult<(Vec<i64>, Option<i64>)> {
+    let mut kept = Vec::new();
+    let mut read = None;
+    loop {
+        let page: Vec<i64> = select
+            .clone()
+            .select_only()
+            .column(audit_log::Column::Id)
+            .filter(audit_log::Column::Id.gt(read.unwrap_or(0)))
+            .order_by_asc(audit_log::Column::Id)
+            .limit(BATCH)
+            .into_tuple()
+            .all(db)
+            .await?;
+        for id in &page {
+            read = Some(*id);
+            if !refused.contains(id) {
+                kept.push(*id);
+                if kept.len() == most {
+                    return Ok((kept, read));
+                }
+            }
+        }
+        if (page.len() as u64) < BATCH {
+            return Ok((kept, read));
+        }
     }
-    if !refused.is_empty() {
-        unlinked = unlinked.filter(audit_log::Column::Id.is_not_in(refused.iter().copied()));
-    }
-    unlinked
 }
 
 /// Rows of `audit_log` with no link, as an anti-join: `NOT IN` a subquery
@@ -188,34 +224,31 @@ fn not_linked(above: Option<i64>) -> SimpleExpr {
     Expr::exists(links).not()
 }
 
-/// The links that carry the time and seal of any of `rows`, by the pair,
-/// with the row each links: a copy of a linked row carries both (another
-/// time would not match its seal). Looked up by the pair, the key links
-/// are unique by (see migration 000030).
+/// The links that carry the seal of any of `rows`, by seal, with the row
+/// each links: a copy of a linked row carries its seal. On PostgreSQL the
+/// links are unique by time and seal (migration 000030), and a copy also
+/// carries the row's time (another would not match its seal), so the
+/// lookup names both to use that index; SQLite keeps a key of the seal
+/// alone.
 async fn linked_as<C: ConnectionTrait>(
     db: &C,
     rows: &[audit_log::Model],
-) -> ApiResult<HashMap<(DateTime<Utc>, String), i64>> {
+) -> ApiResult<HashMap<String, i64>> {
     let sealed: Vec<&audit_log::Model> = rows.iter().filter(|row| row.seal.is_some()).collect();
     if sealed.is_empty() {
         return Ok(HashMap::new());
     }
-    let found: Vec<(DateTime<Utc>, String, i64)> = audit_chain::Entity::find()
+    let mut links = audit_chain::Entity::find()
         .select_only()
-        .column(audit_chain::Column::At)
         .column(audit_chain::Column::RowSeal)
         .column(audit_chain::Column::AuditId)
-        .filter(audit_chain::Column::At.is_in(sealed.iter().map(|row| row.at)))
         .filter(
             audit_chain::Column::RowSeal.is_in(sealed.iter().filter_map(|row| row.seal.clone())),
-        )
-        .into_tuple()
-        .all(db)
-        .await?;
-    Ok(found
-        .into_iter()
-        .map(|(at, seal, row)| ((at, seal), row))
-        .collect())
+        );
+    if db.get_database_backend() == DbBackend::Postgres {
+        links = links.filter(audit_chain::Column::At.is_in(sealed.iter().map(|row| row.at)));
+    }
+    Ok(links.into_tuple().all(db).await?.into_iter().collect())
 }
 
 /// The newest row the chain holds.
@@ -239,27 +272,24 @@ fn linked_ids() -> sea_orm::sea_query::SelectStatement {
 
 /// Links rows not yet in the chain, up to a batch, and answers the head.
 /// Rows whose seal does not check out, and copies of linked rows, are
-/// never linked; they are added to `refused` (so that they are not looked
-/// at again) and logged, since only someone at the database writes them.
-/// Rows written before seals existed are linked as they stood, before any
-/// sealed row; once a sealed row is linked no unsealed row ever is.
+/// never linked; they are kept in `looked` (so that they are passed over
+/// from then on) and logged, since only someone at the database writes
+/// them. Rows written before seals existed are linked as they stood,
+/// before any sealed row; once a sealed row is linked no unsealed row
+/// ever is.
 pub async fn extend(
     db: &DatabaseConnection,
     seal: &Seal,
-    refused: &mut HashSet<i64>,
+    looked: &mut Looked,
     look: Look,
 ) -> ApiResult<Head> {
     // Looked for first without the write lock, which SQLite's writers
     // share: most rounds find nothing to do.
+    looked.behind = false;
     let max = max_linked(db).await?;
-    let waiting: Option<i64> = to_link(look, max, refused)
-        .select_only()
-        .column(audit_log::Column::Id)
-        .limit(1)
-        .into_tuple()
-        .one(db)
-        .await?;
-    if waiting.is_none() {
+    let (waiting, _) =
+        not_refused(db, to_link(look, max, looked.passed), &looked.refused, 1).await?;
+    if waiting.is_empty() {
         return head(db, seal).await;
     }
     let txn = crate::db::begin_write(db).await?;
@@ -275,28 +305,33 @@ pub async fn extend(
     let mut legacy_open = last
         .as_ref()
         .is_none_or(|link| is_legacy_seal(&link.row_seal));
-    let rows = to_link(look, max_linked(&txn).await?, refused)
+    let to_read = to_link(look, max_linked(&txn).await?, looked.passed);
+    let (ids, read) = not_refused(&txn, to_read, &looked.refused, BATCH as usize).await?;
+    let whole = ids.len() as u64 == BATCH;
+    let rows = audit_log::Entity::find()
+        .filter(audit_log::Column::Id.is_in(ids))
         .order_by_asc(audit_log::Column::Id)
-        .limit(BATCH)
         .all(&txn)
         .await?;
     let copied = linked_as(&txn, &rows).await?;
     let mut links = Vec::with_capacity(rows.len());
+    let mut refused = Vec::new();
     let mut seen = HashSet::new();
     for row in &rows {
         let legacy = row.seal.is_none();
         let acceptable = sealed(seal, row, genesis.legacy_until)
             && (!legacy || legacy_open)
-            && row.seal.as_ref().is_none_or(|s| {
-                let said = (row.at, s.clone());
-                !copied.contains_key(&said) && seen.insert(said)
-            });
+            && row
+                .seal
+                .as_ref()
+                .is_none_or(|s| !copied.contains_key(s) && seen.insert(s.clone()));
         let Some(content) = content(seal, row, genesis.legacy_until).filter(|_| acceptable) else {
             tracing::error!(
                 row = row.id,
-                "an audit row without a valid seal of its own: written at the database, not by gridgov"
+                "an audit row the chain refuses (no valid seal of its own, or a copy of a linked \
+                 row): written at the database, not by gridgov"
             );
-            refused.insert(row.id);
+            refused.push(row.id);
             continue;
         };
         legacy_open &= legacy;
@@ -317,6 +352,14 @@ pub async fn extend(
             .await?;
     }
     txn.commit().await?;
+    // Only once committed: a round that lost a race looks again.
+    looked.refused.extend(refused);
+    looked.behind = whole;
+    if look == Look::New
+        && let Some(read) = read
+    {
+        looked.passed = Ord::max(looked.passed, read);
+    }
     Ok(Head {
         length: seq,
         hash: prev,
@@ -544,7 +587,7 @@ pub async fn verify(
             } else if row
                 .seal
                 .as_ref()
-                .and_then(|s| linked.get(&(row.at, s.clone())))
+                .and_then(|s| linked.get(s))
                 .is_some_and(|linked| *linked != row.id)
             {
                 Some(Problem::RowCopied { row: row.id })
@@ -580,7 +623,7 @@ pub async fn run(
     every: std::time::Duration,
     publish: impl Fn(&Head) + Send + 'static,
 ) {
-    let mut refused = HashSet::new();
+    let mut looked = Looked::default();
     let mut published: Option<Head> = None;
     let mut logged_at = std::time::Instant::now() - LOG_EVERY;
     let mut round: u32 = 0;
@@ -593,7 +636,7 @@ pub async fn run(
             Look::New
         };
         round = round.wrapping_add(1);
-        match extend(&db, &seal, &mut refused, look).await {
+        match extend(&db, &seal, &mut looked, look).await {
             Ok(head) => {
                 if published.as_ref() != Some(&head) {
                     publish(&head);
@@ -612,7 +655,9 @@ pub async fn run(
             }
             Err(err) => tracing::error!(error = ?err, "the audit chain cannot be extended"),
         }
-        tokio::time::sleep(every).await;
+        if !looked.behind {
+            tokio::time::sleep(every).await;
+        }
     }
 }
 

@@ -9,7 +9,7 @@ use std::io::Write;
 use chrono::{DateTime, FixedOffset, Offset, Utc};
 use entities::{audit_log, resident};
 use sea_orm::sea_query::Condition;
-use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QuerySelect};
 use serde_json::json;
 
 use super::{Actor, Entry, record, rows_after};
@@ -90,14 +90,14 @@ pub async fn export(
     let mut last = after;
     let mut written = 0;
     loop {
-        let mut page = audit_log::Entity::find();
+        let mut period = audit_log::Entity::find();
         if let Some(from) = from {
-            page = page.filter(audit_log::Column::At.gte(from));
+            period = period.filter(audit_log::Column::At.gte(from));
         }
         if let Some(to) = to {
-            page = page.filter(audit_log::Column::At.lt(to));
+            period = period.filter(audit_log::Column::At.lt(to));
         }
-        let rows = rows_after(db, page, last, PAGE).await?;
+        let rows = rows_after(db, period, last, PAGE).await?;
         let Some(end) = rows.last().map(|row| row.id) else {
             break;
         };
@@ -185,13 +185,7 @@ pub async fn access_report(
     let mut after = 0;
     let mut entries = 0;
     loop {
-        let rows = covered
-            .clone()
-            .filter(audit_log::Column::Id.gt(after))
-            .order_by_asc(audit_log::Column::Id)
-            .limit(PAGE)
-            .all(db)
-            .await?;
+        let rows = rows_after(db, covered.clone(), after, PAGE).await?;
         let Some(last) = rows.last().map(|row| row.id) else {
             break;
         };

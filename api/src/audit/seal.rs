@@ -132,8 +132,8 @@ fn spell(value: &Value, out: &mut String) {
             let mut keys: Vec<&String> = fields.keys().collect();
             keys.sort();
             out.push('{');
-            for (at, key) in keys.into_iter().enumerate() {
-                if at > 0 {
+            for (place, key) in keys.into_iter().enumerate() {
+                if place > 0 {
                     out.push(',');
                 }
                 spell_plain(&Value::String(key.clone()), out);
@@ -144,8 +144,8 @@ fn spell(value: &Value, out: &mut String) {
         }
         Value::Array(items) => {
             out.push('[');
-            for (at, item) in items.iter().enumerate() {
-                if at > 0 {
+            for (place, item) in items.iter().enumerate() {
+                if place > 0 {
                     out.push(',');
                 }
                 spell(item, out);

@@ -436,6 +436,33 @@ async fn verify_names_the_first_of_a_flood_of_rows_outside_the_chain() {
         .await
         .expect("verify runs");
         assert_eq!(found.problem, Some(Problem::RowForged { row: first }));
+        // The chainer passes over the flood: a read written after it is
+        // linked (it had stalled once the rows it refused outgrew what
+        // one statement may carry).
+        let police = server.as_user("police-420502003001").await;
+        police
+            .data("{ residents(first: 1) { nodes { idNumber } } }", json!({}))
+            .await;
+        let read = audit_log::Entity::find()
+            .order_by_desc(audit_log::Column::Id)
+            .one(&db)
+            .await
+            .expect("read")
+            .expect("the read's row");
+        assert_eq!(read.action, "resident.read_unmasked");
+        let mut linked = 0;
+        for _ in 0..150 {
+            linked = entities::audit_chain::Entity::find()
+                .filter(entities::audit_chain::Column::AuditId.eq(read.id))
+                .count(&db)
+                .await
+                .expect("a count");
+            if linked > 0 {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        assert_eq!(linked, 1, "the read after the flood is linked");
         db.close().await.expect("close");
         server
     })
