@@ -273,10 +273,17 @@ impl ApiError {
 pub fn is_unreachable(err: &DbErr) -> bool {
     match err {
         DbErr::ConnectionAcquire(_) | DbErr::Conn(_) => true,
+        _ => under_statement(err).is_some_and(sqlx_unreachable),
+    }
+}
+
+/// The driver's error under a statement that failed.
+fn under_statement(err: &DbErr) -> Option<&sea_orm::sqlx::Error> {
+    match err {
         DbErr::Exec(RuntimeErr::SqlxError(inner)) | DbErr::Query(RuntimeErr::SqlxError(inner)) => {
-            sqlx_unreachable(inner)
+            Some(inner)
         }
-        _ => false,
+        _ => None,
     }
 }
 
@@ -304,10 +311,8 @@ fn sqlx_lost(err: &sea_orm::sqlx::Error) -> bool {
 /// theirs before use for a while ([`crate::db::connection_lost`]).
 fn is_lost(err: &DbErr) -> bool {
     match err {
-        DbErr::Conn(RuntimeErr::SqlxError(inner))
-        | DbErr::Exec(RuntimeErr::SqlxError(inner))
-        | DbErr::Query(RuntimeErr::SqlxError(inner)) => sqlx_lost(inner),
-        _ => false,
+        DbErr::Conn(RuntimeErr::SqlxError(inner)) => sqlx_lost(inner),
+        _ => under_statement(err).is_some_and(sqlx_lost),
     }
 }
 
@@ -315,15 +320,10 @@ fn is_lost(err: &DbErr) -> bool {
 /// deadlock broken, or a serialisation failure): nothing is wrong with the
 /// request, and the same one run again will most likely pass.
 fn is_given_up(err: &DbErr) -> bool {
-    match err {
-        DbErr::Exec(RuntimeErr::SqlxError(inner)) | DbErr::Query(RuntimeErr::SqlxError(inner)) => {
-            match &**inner {
-                sea_orm::sqlx::Error::Database(db) => db
-                    .code()
-                    .is_some_and(|code| matches!(&*code, "40P01" | "40001")),
-                _ => false,
-            }
-        }
+    match under_statement(err) {
+        Some(sea_orm::sqlx::Error::Database(db)) => db
+            .code()
+            .is_some_and(|code| matches!(&*code, "40P01" | "40001")),
         _ => false,
     }
 }

@@ -283,9 +283,9 @@ pub async fn extend(
     looked: &mut Looked,
     look: Look,
 ) -> ApiResult<Head> {
+    looked.behind = false;
     // Looked for first without the write lock, which SQLite's writers
     // share: most rounds find nothing to do.
-    looked.behind = false;
     let max = max_linked(db).await?;
     let (waiting, _) =
         not_refused(db, to_link(look, max, looked.passed), &looked.refused, 1).await?;
